@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { UserActor } from '../../../app/actor.js';
+import { AppError } from '../../../app/errors.js';
+import type { AccessTokenVerifier } from '../../../app/tokens.js';
+import { allowedRoles, type Action, type Resource } from '../../../domain/rbac.js';
+import { isRole } from '../../../domain/roles.js';
+
+/** A route's entry in the RBAC table. */
+export interface RoutePolicy {
+  resource: Resource;
+  action: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which RBAC entry the route needs; routes without one must be marked public. */
+    policy?: RoutePolicy;
+    /** No authentication at all (login, health). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    /** The signed-in user; set on every non-public route before the handler runs. */
+    actor?: UserActor;
+  }
+}
+
+/** The policy entry of a route, typed against the RBAC table. */
+export const policy = <R extends Resource>(resource: R, action: Action<R>): { policy: RoutePolicy } => ({
+  policy: { resource, action },
+});
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+/** The authenticated actor of a route that is not public. */
+export function actorOf(request: FastifyRequest): UserActor {
+  if (!request.actor) throw AppError.unauthenticated();
+  return request.actor;
+}
+
+/**
+ * Authenticates every non-public route with a Bearer access token and checks the route's RBAC
+ * entry. A route without a policy that is not public is refused, so a forgotten policy fails
+ * closed. The roles also go into the route's OpenAPI as `x-roles`.
+ */
+export function registerAuth(app: FastifyInstance, verifier: AccessTokenVerifier): void {
+  app.addHook('onRoute', (route) => {
+    const config = route.config;
+    if (config?.public || route.url.startsWith('/docs')) return;
+    const schema = (route.schema ??= {}) as Record<string, unknown>;
+    schema.security = [{ bearerAuth: [] }];
+    if (config?.policy) {
+      schema['x-roles'] = [...allowedRoles(config.policy.resource, config.policy.action as never)];
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    // Unknown routes (404/405) and public routes need no token.
+    if (
+      config.public ||
+      request.routeOptions.url === undefined ||
+      request.routeOptions.url.startsWith('/docs')
+    ) {
+      return;
+    }
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    if (!match) throw AppError.unauthenticated('a Bearer access token is required');
+    let claims;
+    try {
+      claims = await verifier.verifyAccessToken(match[1]!);
+    } catch {
+      throw AppError.unauthenticated('the access token is invalid or expired', 'INVALID_TOKEN');
+    }
+    if (!isRole(claims.role))
+      throw AppError.unauthenticated('the access token is invalid or expired', 'INVALID_TOKEN');
+    request.actor = {
+      kind: 'user',
+      userId: claims.sub,
+      orgId: claims.org_id,
+      role: claims.role,
+      scopes: claims.scopes ?? [],
+    };
+    if (!config.policy) throw AppError.forbidden('this route has no access policy');
+    const roles = allowedRoles(config.policy.resource, config.policy.action as never);
+    if (!roles.includes(claims.role)) {
+      throw AppError.forbidden(
+        `role ${claims.role} may not ${config.policy.action} ${config.policy.resource.replace(/_/g, ' ')}`,
+      );
+    }
+  });
+}

@@ -1,0 +1,178 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import FindMyWay from 'find-my-way';
+import { AppError, type ErrorKind, type FieldProblem } from '../../../app/errors.js';
+
+/** The one table from error kind to HTTP status. */
+export const HTTP_STATUS: Record<ErrorKind, number> = {
+  auth: 401,
+  forbidden: 403,
+  validation: 400,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Names the field a schema validation error is about, e.g. `body.email` or `params.id`. */
+function fieldProblems(context: string | undefined, issues: ValidationIssue[]): FieldProblem[] {
+  return issues.map((issue) => {
+    const params = issue.params ?? {};
+    const path = (issue.instancePath ?? '').split('/').filter(Boolean);
+    let message = issue.message ?? 'is invalid';
+    if (issue.keyword === 'additionalProperties') {
+      const extra = (params.additionalProperties as string[] | string | undefined) ?? [];
+      path.push(...[extra].flat());
+      message = 'is not a known field';
+    } else if (issue.keyword === 'required') {
+      const missing = (params.requiredProperties as string[] | undefined) ?? [
+        params.missingProperty as string,
+      ];
+      path.push(...missing.filter(Boolean));
+      message = 'is required';
+    } else if (issue.keyword === 'format' && params.format === 'uuid') {
+      message = 'must be a UUID';
+    }
+    return { field: [context ?? 'body', ...path].join('.'), message };
+  });
+}
+
+/** Fastify's own errors that are the client's fault, by code. */
+const CLIENT_ERRORS: Record<string, { status: number; kind: ErrorKind; reason: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    kind: 'validation',
+    reason: 'MALFORMED_JSON',
+    message: 'the request body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    kind: 'validation',
+    reason: 'MALFORMED_JSON',
+    message: 'the request body is empty but the content type is JSON',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    kind: 'validation',
+    reason: 'BODY_TOO_LARGE',
+    message: 'the request body is larger than the server accepts',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    kind: 'validation',
+    reason: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'the request body must be application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    kind: 'validation',
+    reason: 'INVALID_CONTENT_LENGTH',
+    message: 'the Content-Length header does not match the body',
+  },
+};
+
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  body: { kind: ErrorKind; reason: string; message: string; details?: FieldProblem[] | undefined },
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({
+      error: body.message,
+      code: body.kind,
+      reason: body.reason,
+      request_id: request.id,
+      ...(body.details && body.details.length > 0 ? { details: body.details } : {}),
+    });
+}
+
+/**
+ * Every failure answers with the envelope of DESIGN.md: AppErrors with their kind, schema
+ * violations as 400 with one detail per field, Fastify's parsing errors as 4xx, unknown
+ * paths 404, known paths with the wrong method 405 (with `Allow`). Only real bugs are 500,
+ * and their text never reaches the client.
+ */
+export function registerErrorHandling(
+  app: FastifyInstance,
+  translateError: (error: unknown) => unknown = (error) => error,
+): void {
+  const knownRoutes = FindMyWay({ ignoreTrailingSlash: true });
+  const allowedMethods = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      if (!allowedMethods.has(route.url)) {
+        allowedMethods.set(route.url, new Set());
+        knownRoutes.on('GET', route.url, () => undefined, { url: route.url });
+      }
+      allowedMethods.get(route.url)!.add(method);
+    }
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const match = knownRoutes.find('GET', path);
+    const url = (match?.store as { url?: string } | undefined)?.url;
+    if (url !== undefined) {
+      const methods = [...(allowedMethods.get(url) ?? [])].sort();
+      void reply.header('Allow', methods.join(', '));
+      return sendError(reply, request, 405, {
+        kind: 'validation',
+        reason: 'METHOD_NOT_ALLOWED',
+        message: `${request.method} is not allowed on ${path}; allowed: ${methods.join(', ')}`,
+      });
+    }
+    return sendError(reply, request, 404, {
+      kind: 'not_found',
+      reason: 'ROUTE_NOT_FOUND',
+      message: `no route ${request.method} ${path}`,
+    });
+  });
+
+  app.setErrorHandler((raw: FastifyError | AppError, request, reply) => {
+    const error = translateError(raw) as FastifyError | AppError;
+    if (error instanceof AppError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) void reply.header(name, value);
+      return sendError(reply, request, HTTP_STATUS[error.kind], {
+        kind: error.kind,
+        reason: error.reason,
+        message: error.message,
+        details: error.details,
+      });
+    }
+    if (error.validation) {
+      const details = fieldProblems(error.validationContext, error.validation);
+      return sendError(reply, request, 400, {
+        kind: 'validation',
+        reason: 'VALIDATION_FAILED',
+        message: `invalid request: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`,
+        details,
+      });
+    }
+    const known = error.code ? CLIENT_ERRORS[error.code] : undefined;
+    if (known) return sendError(reply, request, known.status, known);
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, request, error.statusCode, {
+        kind: 'validation',
+        reason: error.code ?? 'BAD_REQUEST',
+        message: error.message,
+      });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, request, 500, {
+      kind: 'internal',
+      reason: 'INTERNAL',
+      message: 'internal error; the request id identifies it in the server logs',
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/** A UUID path or body value; anything else is answered 400 before a handler runs. */
+export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
+
+/** An RFC 3339 timestamp, returned normalised to UTC with a `Z`. */
+export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 timestamp (UTC)' });
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export type IdParams = Static<typeof IdParams>;
+
+/** `limit`/`offset` paging shared by every list; the response carries `Link: <…>; rel="next"`. */
+export const PageQuery = {
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 200,
+      default: 50,
+      description: 'Rows per page (1–200, default 50).',
+    }),
+  ),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Rows to skip.' })),
+};
+
+/** Lets an admin act inside another organization; everyone else acts inside their own. */
+export const OrgScopeQuery = {
+  org_id: Type.Optional(
+    Type.String({ format: 'uuid', description: 'Admins only: the organization to act in.' }),
+  ),
+};
+
+/** The error envelope every failure answers with. */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.String({ description: 'What is wrong, for a person.' }),
+    code: Type.String({
+      description:
+        'Error kind: auth, forbidden, validation, not_found, conflict, rate_limited, unavailable, internal.',
+    }),
+    reason: Type.String({ description: 'Specific machine-readable reason, e.g. TASK_OVERLAP.' }),
+    request_id: Type.String({ description: 'The X-Request-Id of the request.' }),
+    details: Type.Optional(
+      Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), {
+        description: 'One entry per invalid field.',
+      }),
+    ),
+  },
+  { $id: 'ErrorResponse' },
+);
+
+/** Standard error responses for a route, referencing the shared envelope. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  const ref = Type.Unsafe<Static<typeof ErrorResponse>>(Type.Ref('ErrorResponse'));
+  return Object.fromEntries(statuses.map((status) => [status, ref]));
+}
+
+/** Serialises a Date as RFC 3339 UTC with `Z` (null stays null). */
+export const iso = <T extends Date | null>(value: T): T extends Date ? string : string | null =>
+  (value === null ? null : value.toISOString()) as T extends Date ? string : string | null;

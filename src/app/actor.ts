@@ -1,0 +1,28 @@
+import type { Role } from '../domain/roles.js';
+
+/** Who performs an action: a signed-in user, or a named background job. */
+export type Actor = UserActor | SystemActor;
+
+export interface UserActor {
+  kind: 'user';
+  userId: string;
+  /** The organization the user belongs to (the token's `org_id`). */
+  orgId: string;
+  role: Role;
+  scopes: string[];
+}
+
+export interface SystemActor {
+  kind: 'system';
+  /** The job's name, recorded in audit rows, e.g. `system:program-generator`. */
+  name: string;
+}
+
+/** Where a request came from, recorded with every audit row it causes. */
+export interface RequestContext {
+  requestId: string;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export const systemActor = (job: string): SystemActor => ({ kind: 'system', name: `system:${job}` });

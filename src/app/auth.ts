@@ -1,0 +1,4 @@
+// Placeholder: being written (AuthService).
+export class AuthService {
+  constructor(readonly deps: unknown) {}
+}

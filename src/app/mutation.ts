@@ -1,0 +1,37 @@
+import type { DomainEvent } from '../domain/events.js';
+import type { Actor, RequestContext } from './actor.js';
+import { auditRecord, type AuditEntry } from './audit.js';
+import type { Repositories, UnitOfWork } from './ports.js';
+
+/** Who is changing something and through which request. */
+export interface MutationContext {
+  actor: Actor;
+  request?: RequestContext;
+}
+
+/** What a unit of work returns: its result, the audit entries and the events it caused. */
+export interface Change<T> {
+  result: T;
+  audit: AuditEntry | AuditEntry[];
+  events?: DomainEvent[];
+}
+
+/**
+ * The one way AMSS changes data. `work` runs inside a transaction and describes its effects;
+ * the audit rows and outbox events are written in that same transaction, so either the
+ * change, its audit trail and its events all commit, or none of them do.
+ */
+export async function mutate<T>(
+  uow: UnitOfWork,
+  context: MutationContext,
+  work: (repos: Repositories) => Promise<Change<T>>,
+): Promise<T> {
+  return uow.transaction(async (repos) => {
+    const change = await work(repos);
+    const entries = Array.isArray(change.audit) ? change.audit : [change.audit];
+    if (entries.length === 0) throw new Error('a mutation must write at least one audit row');
+    await repos.audit.append(entries.map((entry) => auditRecord(entry, context.actor, context.request)));
+    if (change.events && change.events.length > 0) await repos.outbox.add(change.events);
+    return change.result;
+  });
+}

@@ -1,0 +1,4 @@
+// Placeholder: being written (OrganizationService).
+export class OrganizationService {
+  constructor(readonly deps: unknown) {}
+}

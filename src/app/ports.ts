@@ -1,0 +1,99 @@
+import type { DomainEvent } from '../domain/events.js';
+import type { Organization, OrgPolicy, OrgPolicyPatch } from '../domain/organization.js';
+import type { Role } from '../domain/roles.js';
+import type { User, UserCredentials } from '../domain/user.js';
+import type { AuditRecord } from './audit.js';
+import type { Page } from './pagination.js';
+
+export interface OrganizationRepository {
+  insert(input: { name: string }): Promise<Organization>;
+  /** A live (not deleted) organization. */
+  findById(id: string): Promise<Organization | undefined>;
+  /** Fetches `page.limit + 1` rows so the caller knows whether more follow. */
+  list(page: Page): Promise<Organization[]>;
+  update(id: string, patch: { name?: string }): Promise<Organization | undefined>;
+}
+
+export interface OrgPolicyRepository {
+  insertDefaults(orgId: string): Promise<OrgPolicy>;
+  get(orgId: string): Promise<OrgPolicy | undefined>;
+  update(orgId: string, patch: OrgPolicyPatch): Promise<OrgPolicy | undefined>;
+}
+
+export interface UserFilter {
+  role?: Role;
+  /** Case-insensitive substring of the email. */
+  email?: string;
+}
+
+export interface UserRepository {
+  insert(input: { orgId: string; email: string; role: Role; passwordHash: string }): Promise<User>;
+  findById(orgId: string, id: string): Promise<User | undefined>;
+  list(orgId: string, filter: UserFilter, page: Page): Promise<User[]>;
+  update(
+    orgId: string,
+    id: string,
+    patch: { email?: string; role?: Role; passwordHash?: string },
+  ): Promise<User | undefined>;
+  softDelete(orgId: string, id: string): Promise<User | undefined>;
+  /** Live users with this email, in one org or in every org. */
+  findCredentials(email: string, orgId?: string): Promise<UserCredentials[]>;
+  recordLogin(orgId: string, id: string): Promise<void>;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  orgId: string;
+  userId: string;
+  familyId: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface RefreshTokenRepository {
+  insert(input: {
+    id: string;
+    orgId: string;
+    userId: string;
+    familyId: string;
+    tokenHash: string;
+    expiresAt: Date;
+  }): Promise<void>;
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Marks the token rotated; false when another request already rotated it (a reuse). */
+  markUsed(id: string, replacedBy: string): Promise<boolean>;
+  revokeFamily(familyId: string): Promise<void>;
+  revokeForUser(orgId: string, userId: string): Promise<void>;
+}
+
+export interface AuditRepository {
+  append(records: AuditRecord[]): Promise<void>;
+}
+
+export interface OutboxRepository {
+  add(events: DomainEvent[]): Promise<void>;
+}
+
+/** Every repository, bound to one connection or one transaction. */
+export interface Repositories {
+  organizations: OrganizationRepository;
+  orgPolicies: OrgPolicyRepository;
+  users: UserRepository;
+  refreshTokens: RefreshTokenRepository;
+  audit: AuditRepository;
+  outbox: OutboxRepository;
+}
+
+/** Runs work against the database, either directly or inside one transaction. */
+export interface UnitOfWork {
+  /** Repositories outside any transaction, for reads. */
+  readonly repos: Repositories;
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** Readiness of one dependency, for `/ready`. */
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}

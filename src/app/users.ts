@@ -1,0 +1,4 @@
+// Placeholder: being written (UserService).
+export class UserService {
+  constructor(readonly deps: unknown) {}
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildRestApp } from '../api/rest/app.js';
+import { authRoutes } from '../api/rest/routes/auth.js';
+import { healthRoutes } from '../api/rest/routes/health.js';
+import { organizationRoutes } from '../api/rest/routes/organizations.js';
+import { userRoutes } from '../api/rest/routes/users.js';
+import { AuthService } from '../app/auth.js';
+import { OrganizationService } from '../app/organizations.js';
+import type { HealthCheck, UnitOfWork } from '../app/ports.js';
+import type { Services } from '../app/services.js';
+import { UserService } from '../app/users.js';
+import { TokenIssuer } from '../auth/jwt.js';
+import type { JwtKeys } from '../auth/keys.js';
+import type { Config } from '../config/config.js';
+import type { DatabaseHandle } from '../infra/postgres/database.js';
+import { translateDatabaseError } from '../infra/postgres/errors.js';
+import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
+import { createLoginLimiter } from '../infra/redis/login-limiter.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  redis: Redis | undefined;
+  uow: UnitOfWork;
+  tokens: TokenIssuer;
+  services: Services;
+  healthChecks: HealthCheck[];
+}
+
+export interface ContainerDeps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  /** Undefined in embedded mode: in-process adapters stand in for Redis. */
+  redis: Redis | undefined;
+  keys: JwtKeys;
+  /** Prefix for Redis keys, so parallel test runs never share counters. */
+  redisKeyPrefix?: string;
+}
+
+/** Wires the concrete adapters into the services: the only place that knows them all. */
+export function createContainer(deps: ContainerDeps): Container {
+  const { config, database, redis } = deps;
+  const uow = new PgUnitOfWork(database.db);
+  const tokens = new TokenIssuer({
+    keys: deps.keys,
+    accessTtlSeconds: Math.round(config.jwt.accessTokenTtlMs / 1000),
+    refreshTtlSeconds: Math.round(config.jwt.refreshTokenTtlMs / 1000),
+  });
+  const loginLimiter = createLoginLimiter({
+    redis,
+    keyPrefix: deps.redisKeyPrefix ?? 'amss',
+    maxFailuresPerIp: config.login.maxFailuresPerIp,
+    maxFailuresPerEmail: config.login.maxFailuresPerEmail,
+    windowMs: config.login.windowMs,
+  });
+  const services: Services = {
+    auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
+    organizations: new OrganizationService({ uow }),
+    users: new UserService({ uow, bcryptCost: config.bcryptCost }),
+  };
+  const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
+  if (redis) {
+    healthChecks.push({
+      name: 'redis',
+      check: async () => {
+        await redis.ping();
+      },
+    });
+  }
+  return { config, logger: deps.logger, database, redis, uow, tokens, services, healthChecks };
+}
+
+/** The REST server of a container. */
+export function buildServer(container: Container): Promise<FastifyInstance> {
+  const { config, services } = container;
+  return buildRestApp({
+    logger: container.logger,
+    verifier: container.tokens,
+    bodyLimitBytes: config.bodyLimitBytes,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+    trustedProxies: config.trustedProxies,
+    translateError: translateDatabaseError,
+    rootRoutes: [healthRoutes(container.healthChecks, config.appEnv !== 'production')],
+    apiRoutes: [authRoutes(services), organizationRoutes(services), userRoutes(services)],
+  });
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.appEnv).toBe('development');
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(config.grpc.port).toBe(9090);
+    expect(config.redisAddr).toBe('localhost:6379');
+    expect(config.redisConfigured).toBe(false);
+    expect(config.jwt.accessTokenTtlMs).toBe(15 * 60_000);
+    expect(config.jwt.refreshTokenTtlMs).toBe(168 * 3_600_000);
+    expect(config.retentionCleanupIntervalMs).toBe(24 * 3_600_000);
+    expect(config.importStorageDir).toBe('./data/imports');
+    expect(config.workerId).toBe('worker-1');
+    expect(config.prometheusEnabled).toBe(false);
+  });
+
+  it('reads Go-style durations, addresses and lists', () => {
+    const config = loadConfig({
+      ACCESS_TOKEN_TTL: '1h30m',
+      HTTP_ADDR: '127.0.0.1:9000',
+      CORS_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      PROMETHEUS_ENABLED: 'true',
+    });
+    expect(config.jwt.accessTokenTtlMs).toBe(90 * 60_000);
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(config.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.prometheusEnabled).toBe(true);
+  });
+
+  it('reports every problem at once', () => {
+    const error = captureError(() =>
+      loadConfig({ APP_ENV: 'staging', ACCESS_TOKEN_TTL: 'soon', HTTP_ADDR: 'nowhere', LOG_LEVEL: 'loud' }),
+    );
+    expect(error.problems).toHaveLength(4);
+    expect(error.message).toContain('APP_ENV');
+    expect(error.message).toContain('ACCESS_TOKEN_TTL');
+    expect(error.message).toContain('HTTP_ADDR');
+    expect(error.message).toContain('LOG_LEVEL');
+  });
+
+  it('refuses to run production without real keys and a database', () => {
+    const error = captureError(() => loadConfig({ APP_ENV: 'production' }));
+    expect(error.problems.join('\n')).toMatch(/JWT_PRIVATE_KEY_PEM/);
+    expect(error.problems.join('\n')).toMatch(/DB_URL/);
+  });
+
+  it('accepts PEM keys whose newlines arrive escaped', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----';
+    const config = loadConfig({
+      JWT_PRIVATE_KEY_PEM: pem,
+      JWT_PUBLIC_KEY_PEM: pem.replaceAll('PRIVATE', 'PUBLIC'),
+    });
+    expect(config.jwt.privateKeyPem).toContain('\nabc\n');
+  });
+});
+
+function captureError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}

@@ -1,0 +1,199 @@
+import parseDuration from 'parse-duration';
+
+/** The deployment environment; `production` refuses every development convenience. */
+export type AppEnv = 'development' | 'test' | 'production';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Every setting AMSS reads from the environment, parsed and validated once at start. */
+export interface Config {
+  appEnv: AppEnv;
+  /** Host and port of the REST server, Go style (`:8080` listens on every interface). */
+  http: { host: string; port: number };
+  grpc: { host: string; port: number };
+  /** PostgreSQL connection string; undefined means "use the embedded database" (only `amss dev`). */
+  dbUrl: string | undefined;
+  dbPoolMax: number;
+  /** Redis `host:port`; `redisConfigured` is false when REDIS_ADDR was not set at all. */
+  redisAddr: string;
+  redisConfigured: boolean;
+  jwt: {
+    privateKeyPem: string | undefined;
+    publicKeyPem: string | undefined;
+    accessTokenTtlMs: number;
+    refreshTokenTtlMs: number;
+  };
+  importStorageDir: string;
+  otelExporterOtlpEndpoint: string | undefined;
+  prometheusEnabled: boolean;
+  logLevel: LogLevel;
+  corsAllowedOrigins: string[];
+  workerId: string;
+  retentionCleanupIntervalMs: number;
+  /** Proxies whose `X-Forwarded-For` is believed; empty means the socket address is the client. */
+  trustedProxies: string[];
+  bcryptCost: number;
+  /** Largest JSON request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  /** Failed logins allowed per IP and per email within `loginWindowMs`. */
+  login: { maxFailuresPerIp: number; maxFailuresPerEmail: number; windowMs: number };
+  /** Where `amss dev` keeps its embedded database; `memory://` keeps nothing. */
+  pgliteDataDir: string;
+}
+
+/** Thrown with every problem found, so an operator fixes the environment in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const APP_ENVS: readonly AppEnv[] = ['development', 'test', 'production'];
+
+/** Parses the environment into a Config, collecting every problem before failing. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = read(name) ?? fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  };
+
+  const duration = (name: string, fallback: string): number => {
+    const value = read(name) ?? fallback;
+    const ms = /^\d+(\.\d+)?(ns|us|µs|ms|s|m|h)(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$/.test(value)
+      ? parseDuration(value)
+      : null;
+    if (ms === null || ms === undefined || ms <= 0) {
+      problems.push(`${name} must be a positive duration such as 15m, 1h30m or 168h (got "${value}")`);
+      return parseDuration(fallback) ?? 0;
+    }
+    return ms;
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+
+  const address = (name: string, fallback: string): { host: string; port: number } => {
+    const value = read(name) ?? fallback;
+    const parsed = parseAddress(value);
+    if (parsed) return parsed;
+    problems.push(`${name} must look like :8080 or 127.0.0.1:8080 (got "${value}")`);
+    return parseAddress(fallback)!;
+  };
+
+  const list = (name: string): string[] =>
+    (read(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+
+  const pem = (name: string): string | undefined => {
+    // Keys often arrive through env files with literal "\n" sequences instead of newlines.
+    const value = read(name)?.replace(/\\n/g, '\n');
+    if (value !== undefined && !/-----BEGIN [A-Z ]+-----/.test(value)) {
+      problems.push(`${name} must be a PEM-encoded key`);
+    }
+    return value;
+  };
+
+  const appEnv = oneOf('APP_ENV', APP_ENVS, 'development');
+  const dbUrl = read('DB_URL');
+  if (dbUrl !== undefined && !/^postgres(ql)?:\/\//.test(dbUrl)) {
+    problems.push('DB_URL must be a postgres:// connection string');
+  }
+  const redisAddr = read('REDIS_ADDR');
+  if (redisAddr !== undefined && !/^(redis(s)?:\/\/.+|[^\s:/]+:\d{1,5})$/.test(redisAddr)) {
+    problems.push(`REDIS_ADDR must be host:port or a redis:// URL (got "${redisAddr}")`);
+  }
+  const privateKeyPem = pem('JWT_PRIVATE_KEY_PEM');
+  const publicKeyPem = pem('JWT_PUBLIC_KEY_PEM');
+  if ((privateKeyPem === undefined) !== (publicKeyPem === undefined)) {
+    problems.push('JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM must be set together');
+  }
+  const otel = read('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (otel !== undefined && !/^https?:\/\//.test(otel)) {
+    problems.push('OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL');
+  }
+
+  const config: Config = {
+    appEnv,
+    http: address('HTTP_ADDR', ':8080'),
+    grpc: address('GRPC_ADDR', ':9090'),
+    dbUrl,
+    dbPoolMax: integer('DB_POOL_MAX', 20, 1, 1000),
+    redisAddr: redisAddr ?? 'localhost:6379',
+    redisConfigured: redisAddr !== undefined,
+    jwt: {
+      privateKeyPem,
+      publicKeyPem,
+      accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', '15m'),
+      refreshTokenTtlMs: duration('REFRESH_TOKEN_TTL', '168h'),
+    },
+    importStorageDir: read('IMPORT_STORAGE_DIR') ?? './data/imports',
+    otelExporterOtlpEndpoint: otel,
+    prometheusEnabled: boolean('PROMETHEUS_ENABLED', false),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    corsAllowedOrigins: list('CORS_ALLOWED_ORIGINS'),
+    workerId: read('WORKER_ID') ?? 'worker-1',
+    retentionCleanupIntervalMs: duration('RETENTION_CLEANUP_INTERVAL', '24h'),
+    trustedProxies: list('TRUSTED_PROXIES'),
+    bcryptCost: integer('BCRYPT_COST', 12, 4, 15),
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    login: {
+      maxFailuresPerIp: integer('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100_000),
+      maxFailuresPerEmail: integer('LOGIN_MAX_FAILURES_PER_EMAIL', 5, 1, 10_000),
+      windowMs: duration('LOGIN_FAILURE_WINDOW', '15m'),
+    },
+    pgliteDataDir: read('PGLITE_DATA_DIR') ?? './data/pglite',
+  };
+
+  if (appEnv === 'production') {
+    if (privateKeyPem === undefined) {
+      problems.push(
+        'APP_ENV=production requires JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM (no generated keys)',
+      );
+    }
+    if (dbUrl === undefined) problems.push('APP_ENV=production requires DB_URL (no embedded database)');
+    if (config.bcryptCost < 10) problems.push('APP_ENV=production requires BCRYPT_COST of at least 10');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Splits a Go-style listen address (`:8080`, `127.0.0.1:8080`, `[::1]:8080`). */
+function parseAddress(value: string): { host: string; port: number } | undefined {
+  const match = /^(.*):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) return undefined;
+  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}

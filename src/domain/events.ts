@@ -1,0 +1,78 @@
+/** Event types published through the outbox. The specification's names, plus the same style for new ones. */
+export const EVENT_TYPES = [
+  'task_created',
+  'task_state_changed',
+  'part_reserved',
+  'aircraft_status_updated',
+  'compliance_signed',
+  'program_task_generated',
+  'audit_logged',
+  'organization_created',
+  'organization_updated',
+  'org_policy_updated',
+  'user_created',
+  'user_updated',
+  'user_deleted',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Version of the payload layout; consumers switch on it. */
+export const EVENT_PAYLOAD_VERSION = 1;
+
+/** A business event, recorded in the outbox in the transaction that caused it. */
+export interface DomainEvent {
+  orgId: string;
+  type: EventType;
+  aggregateType: string;
+  aggregateId: string;
+  /**
+   * Stable and unique per effect, so the same effect can never be published twice, e.g.
+   * `task_created:{org_id}:{task_id}` or `task_state_changed:{org_id}:{task_id}:{state}:{version}`.
+   */
+  dedupeKey: string;
+  payload: EventPayload;
+}
+
+/** The JSON every consumer receives: version 1, the org, the ids, the time and the event's data. */
+export interface EventPayload {
+  version: typeof EVENT_PAYLOAD_VERSION;
+  event_type: EventType;
+  org_id: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  occurred_at: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventInput {
+  orgId: string;
+  type: EventType;
+  aggregateType: string;
+  aggregateId: string;
+  /** What makes this effect unique beyond type, org and aggregate (a state and version, a change id). */
+  discriminator?: string | number | (string | number)[];
+  data: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+/** Builds an event with its payload and its dedupe key `{type}:{org}:{aggregate}[:{discriminator…}]`. */
+export function domainEvent(input: EventInput): DomainEvent {
+  const extra = input.discriminator === undefined ? [] : [input.discriminator].flat();
+  return {
+    orgId: input.orgId,
+    type: input.type,
+    aggregateType: input.aggregateType,
+    aggregateId: input.aggregateId,
+    dedupeKey: [input.type, input.orgId, input.aggregateId, ...extra].join(':'),
+    payload: {
+      version: EVENT_PAYLOAD_VERSION,
+      event_type: input.type,
+      org_id: input.orgId,
+      aggregate_type: input.aggregateType,
+      aggregate_id: input.aggregateId,
+      occurred_at: input.occurredAt.toISOString(),
+      data: input.data,
+    },
+  };
+}

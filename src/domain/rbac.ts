@@ -1,0 +1,88 @@
+import type { Role } from './roles.js';
+
+/**
+ * The specification's "Roles and RBAC" section as one table: resource × action → roles.
+ * Routes declare which entry they need; the OpenAPI shows it as `x-roles`. Rules that depend on
+ * the data (a tenant_admin only inside its own org, never over an admin user, a mechanic only on
+ * the task assigned to them) are checked by the services on top of this table.
+ */
+export const POLICY = {
+  organizations: {
+    create: ['admin'],
+    list: ['admin'],
+    read: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin'],
+  },
+  org_policies: {
+    read: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+  },
+  users: {
+    create: ['admin', 'tenant_admin'],
+    list: ['admin', 'tenant_admin'],
+    read: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+  },
+  aircraft: {
+    create: ['admin', 'scheduler', 'mechanic'],
+    update: ['admin', 'scheduler', 'mechanic'],
+    delete: ['admin', 'scheduler', 'mechanic'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  maintenance_programs: {
+    create: ['admin', 'scheduler'],
+    update: ['admin', 'scheduler'],
+    delete: ['admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  maintenance_tasks: {
+    create: ['admin', 'scheduler'],
+    update: ['admin', 'scheduler'],
+    delete: ['admin', 'scheduler'],
+    transition: ['admin', 'scheduler', 'mechanic'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  parts: {
+    create: ['admin', 'scheduler', 'mechanic'],
+    update: ['admin', 'scheduler', 'mechanic'],
+    delete: ['admin', 'scheduler', 'mechanic'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  compliance_items: {
+    create: ['admin', 'mechanic'],
+    update: ['admin', 'mechanic'],
+    sign_off: ['mechanic'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  audit_logs: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+    export: ['admin', 'auditor'],
+  },
+  reports: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+    advanced: ['admin', 'auditor'],
+  },
+  webhooks: {
+    create: ['admin', 'tenant_admin'],
+    read: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+  },
+  imports: {
+    create: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'auditor'],
+  },
+} as const satisfies Record<string, Record<string, readonly Role[]>>;
+
+export type Resource = keyof typeof POLICY;
+export type Action<R extends Resource> = keyof (typeof POLICY)[R] & string;
+
+/** The roles allowed to perform `action` on `resource`. */
+export function allowedRoles<R extends Resource>(resource: R, action: Action<R>): readonly Role[] {
+  return (POLICY[resource] as Record<string, readonly Role[]>)[action] ?? [];
+}
+
+export function isAllowed<R extends Resource>(role: Role, resource: R, action: Action<R>): boolean {
+  return allowedRoles(resource, action).includes(role);
+}

@@ -1,0 +1,356 @@
+/**
+ * Kysely table types for the AMSS schema (migrations/0000N_*.sql). Keep in step with the migrations:
+ * `npx tsx scripts/check-migrations.ts` compares these interfaces with the migrated database.
+ *
+ * Value conventions of node-postgres as configured by AMSS: timestamptz → Date, numeric and bigint →
+ * string, jsonb → parsed JSON, text[] → string[], interval → string (a type parser returns the
+ * Postgres text form), tstzrange → string.
+ */
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
+
+// ---------------------------------------------------------------------------------------------
+// Column helpers
+// ---------------------------------------------------------------------------------------------
+
+/** A `timestamptz` column: read as Date, written as Date or an RFC 3339 string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A `timestamptz` column with a database default (usually `now()`). */
+export type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+/** A `numeric` column: read as string (exact), written as string or number. */
+export type Numeric = ColumnType<string, string | number, string | number>;
+/** A `numeric` column with a database default. */
+export type GeneratedNumeric = ColumnType<string, string | number | undefined, string | number>;
+
+/** An `interval` column in its Postgres text form, e.g. `'24:00:00'`, `'365 days'`. */
+export type Interval = ColumnType<string, string, string>;
+/** An `interval` column with a database default. */
+export type GeneratedInterval = ColumnType<string, string | undefined, string>;
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * A `jsonb` column: read as parsed JSON of shape `S`, written as JSON text (`JSON.stringify(value)`).
+ * Written as text on purpose: node-postgres would serialise a JS array as a Postgres array literal.
+ */
+export type Json<S = JsonValue> = ColumnType<S, string, string>;
+/** A `jsonb` column with a database default. */
+export type GeneratedJson<S = JsonValue> = ColumnType<S, string | undefined, string>;
+
+// ---------------------------------------------------------------------------------------------
+// Enum types (one per Postgres enum)
+// ---------------------------------------------------------------------------------------------
+
+export type UserRole = 'admin' | 'tenant_admin' | 'scheduler' | 'mechanic' | 'auditor';
+export type AircraftStatus = 'operational' | 'maintenance' | 'grounded';
+export type TaskType = 'inspection' | 'repair' | 'overhaul';
+export type TaskState = 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
+export type PartItemStatus = 'in_stock' | 'used' | 'disposed';
+export type ReservationState = 'reserved' | 'used' | 'released';
+export type ProgramIntervalType = 'flight_hours' | 'cycles' | 'calendar';
+export type ComplianceResult = 'pass' | 'fail' | 'pending';
+export type AuditAction = 'create' | 'update' | 'delete' | 'state_change';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type ImportType = 'aircraft' | 'parts' | 'programs';
+export type ImportStatus = 'pending' | 'validating' | 'applying' | 'completed' | 'failed';
+export type ImportRowStatus = 'pending' | 'valid' | 'invalid' | 'applied';
+export type OutboxStatus = 'pending' | 'processed' | 'failed';
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+/** A tenant (airline or MRO customer); soft-deleted, name unique case-insensitively among live orgs. */
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** Per-org tunables: retention, webhook retry/replay limits, API rate limits, grounding lead time. */
+export interface OrgPoliciesTable {
+  org_id: string;
+  retention_interval: GeneratedInterval;
+  max_webhook_attempts: Generated<number>;
+  webhook_replay_window_seconds: Generated<number>;
+  api_rate_limit_per_min: Generated<number>;
+  api_key_rate_limit_per_min: Generated<number>;
+  grounding_lead_time: GeneratedInterval;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+/** A login of one org with one role; email (citext) unique per org among live users. */
+export interface UsersTable {
+  id: Generated<string>;
+  org_id: string;
+  email: string;
+  role: UserRole;
+  password_hash: string;
+  last_login: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A rotating refresh token, stored as the hex SHA-256 of the token; one family per login. */
+export interface RefreshTokensTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: GeneratedTimestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  replaced_by: string | null;
+}
+
+/** An aircraft of the fleet, with its usage counters; tail number unique per org among live rows. */
+export interface AircraftTable {
+  id: Generated<string>;
+  org_id: string;
+  tail_number: string;
+  model: string;
+  last_maintenance: Timestamp | null;
+  next_due: Timestamp | null;
+  status: Generated<AircraftStatus>;
+  capacity_slots: Generated<number>;
+  flight_hours_total: GeneratedNumeric;
+  cycles_total: Generated<number>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A recurring maintenance requirement (calendar days, flight hours or cycles) that generates tasks. */
+export interface MaintenanceProgramsTable {
+  id: Generated<string>;
+  org_id: string;
+  aircraft_id: string | null;
+  name: string;
+  interval_type: ProgramIntervalType;
+  interval_value: number;
+  last_performed: Timestamp | null;
+  last_performed_flight_hours: Numeric | null;
+  last_performed_cycles: number | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A maintenance task in a time window; live scheduled/in-progress tasks of one aircraft never overlap. */
+export interface MaintenanceTasksTable {
+  id: Generated<string>;
+  org_id: string;
+  aircraft_id: string;
+  program_id: string | null;
+  type: TaskType;
+  state: Generated<TaskState>;
+  start_time: Timestamp;
+  end_time: Timestamp;
+  assigned_mechanic_id: string | null;
+  notes: string | null;
+  version: Generated<number>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+  /** Computed by the database (`tstzrange` text, e.g. `["2025-01-01 10:00:00+00","…")`); never written. */
+  active_window: GeneratedAlways<string | null>;
+}
+
+/** A kind of part (catalogue entry) with optional stock thresholds; name unique per org among live rows. */
+export interface PartDefinitionsTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  category: string;
+  min_stock_level: number | null;
+  reorder_point: number | null;
+  lead_time_days: number | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** One serialized physical part; serial number unique per org among live rows. */
+export interface PartItemsTable {
+  id: Generated<string>;
+  org_id: string;
+  part_definition_id: string;
+  serial_number: string;
+  status: Generated<PartItemStatus>;
+  expiry_date: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A part item held for a task; at most one `reserved` (and one `used`) reservation per item. */
+export interface PartReservationsTable {
+  id: Generated<string>;
+  org_id: string;
+  task_id: string;
+  part_item_id: string;
+  state: Generated<ReservationState>;
+  quantity: Generated<number>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+/** A compliance check of a task; immutable once signed off (sign_off_user_id + sign_off_time set). */
+export interface ComplianceItemsTable {
+  id: Generated<string>;
+  org_id: string;
+  task_id: string;
+  description: string;
+  result: Generated<ComplianceResult>;
+  sign_off_user_id: string | null;
+  sign_off_time: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** Append-only audit trail; org_id is the tenant whose data changed, (actor_org_id, user_id) the actor. */
+export interface AuditLogsTable {
+  id: Generated<string>;
+  org_id: string;
+  actor_org_id: string | null;
+  user_id: string | null;
+  actor: string;
+  entity_type: string;
+  entity_id: string;
+  action: AuditAction;
+  entity_version: Generated<number>;
+  request_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  timestamp: GeneratedTimestamp;
+  details: GeneratedJson<JsonObject>;
+}
+
+/** Transactional outbox: events written with the business change, published to Redis Streams. */
+export interface OutboxEventsTable {
+  id: Generated<string>;
+  org_id: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  event_type: string;
+  payload: Json<JsonObject>;
+  dedupe_key: string;
+  status: Generated<OutboxStatus>;
+  attempt_count: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: GeneratedTimestamp;
+  locked_at: Timestamp | null;
+  locked_by: string | null;
+  created_at: GeneratedTimestamp;
+  processed_at: Timestamp | null;
+  failed_at: Timestamp | null;
+}
+
+/** A stored response for an Idempotency-Key, scoped to (org, user, key, endpoint); status 0 = in progress. */
+export interface IdempotencyKeysTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  key: string;
+  endpoint: string;
+  request_hash: string;
+  status_code: Generated<number>;
+  response_body: string | null;
+  response_headers: Json<Record<string, string>> | null;
+  created_at: GeneratedTimestamp;
+  expires_at: Timestamp;
+}
+
+/** A webhook subscription of an org: target URL, subscribed event types and signing secret. */
+export interface WebhooksTable {
+  id: Generated<string>;
+  org_id: string;
+  url: string;
+  events: string[];
+  secret: string;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** One outbox event to be delivered to one webhook, with its retry state. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  org_id: string;
+  webhook_id: string;
+  event_id: string;
+  status: Generated<DeliveryStatus>;
+  attempt_count: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: GeneratedTimestamp;
+  last_response_code: number | null;
+  last_response_body: string | null;
+  locked_at: Timestamp | null;
+  locked_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  delivered_at: Timestamp | null;
+}
+
+/** A CSV import job (aircraft, parts or programs) and its row counts. */
+export interface ImportsTable {
+  id: Generated<string>;
+  org_id: string;
+  type: ImportType;
+  status: Generated<ImportStatus>;
+  file_name: string;
+  file_path: string | null;
+  created_by: string;
+  total_rows: Generated<number>;
+  valid_rows: Generated<number>;
+  invalid_rows: Generated<number>;
+  applied_rows: Generated<number>;
+  summary: GeneratedJson<JsonObject>;
+  error: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+/** One parsed CSV row of an import (1-based row_number) with its validation errors. */
+export interface ImportRowsTable {
+  id: Generated<string>;
+  org_id: string;
+  import_id: string;
+  row_number: number;
+  raw: Json<JsonObject>;
+  status: Generated<ImportRowStatus>;
+  errors: GeneratedJson<string[]>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+/** The whole AMSS database, for `Kysely<DB>`. */
+export interface DB {
+  organizations: OrganizationsTable;
+  org_policies: OrgPoliciesTable;
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  aircraft: AircraftTable;
+  maintenance_programs: MaintenanceProgramsTable;
+  maintenance_tasks: MaintenanceTasksTable;
+  part_definitions: PartDefinitionsTable;
+  part_items: PartItemsTable;
+  part_reservations: PartReservationsTable;
+  compliance_items: ComplianceItemsTable;
+  audit_logs: AuditLogsTable;
+  outbox_events: OutboxEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  imports: ImportsTable;
+  import_rows: ImportRowsTable;
+}

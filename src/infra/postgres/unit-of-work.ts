@@ -1,0 +1,40 @@
+import type { Repositories, UnitOfWork } from '../../app/ports.js';
+import { PgAuditRepository, PgOutboxRepository } from './audit-outbox.js';
+import type { Database } from './database.js';
+import { translateDatabaseError } from './errors.js';
+import type { Executor } from './executor.js';
+import { PgOrgPolicyRepository, PgOrganizationRepository } from './organizations.js';
+import { PgRefreshTokenRepository } from './refresh-tokens.js';
+import { PgUserRepository } from './users.js';
+
+/** Every repository bound to one executor (the pool or one transaction). */
+export function createRepositories(db: Executor): Repositories {
+  return {
+    organizations: new PgOrganizationRepository(db),
+    orgPolicies: new PgOrgPolicyRepository(db),
+    users: new PgUserRepository(db),
+    refreshTokens: new PgRefreshTokenRepository(db),
+    audit: new PgAuditRepository(db),
+    outbox: new PgOutboxRepository(db),
+  };
+}
+
+/**
+ * Runs work on PostgreSQL; a transaction commits only when the work and its audit trail succeed.
+ * PostgreSQL errors leave the transaction as AppErrors, so a constraint violation is never a 500.
+ */
+export class PgUnitOfWork implements UnitOfWork {
+  readonly repos: Repositories;
+
+  constructor(private readonly db: Database) {
+    this.repos = createRepositories(db);
+  }
+
+  async transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute((tx) => work(createRepositories(tx)));
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
+import { generateDevKeyPair, type JwtKeys } from '../../src/auth/keys.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { buildServer, createContainer, type Container } from '../../src/cmd/container.js';
+import type { Role } from '../../src/domain/roles.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { TEST_REDIS_ADDR } from './env.js';
+
+/** The password every factory-made user has. */
+export const TEST_PASSWORD = 'Correct-Horse-42';
+
+let keysPromise: Promise<JwtKeys> | undefined;
+/** One key pair per test file: generating RSA keys is the slow part. */
+export const testKeys = (): Promise<JwtKeys> => (keysPromise ??= generateDevKeyPair());
+
+let passwordHash: Promise<string> | undefined;
+const testPasswordHash = (): Promise<string> => (passwordHash ??= hashPassword(TEST_PASSWORD, 4));
+
+export interface TestApp {
+  app: FastifyInstance;
+  container: Container;
+  db: TestDatabase;
+  redis: Redis;
+  config: Config;
+  /** Creates an organization (with its policy row) straight through the repositories. */
+  createOrg(name?: string): Promise<{ id: string; name: string }>;
+  /** Creates a user with TEST_PASSWORD straight through the repositories. */
+  createUser(
+    orgId: string,
+    role: Role,
+    email?: string,
+  ): Promise<{ id: string; email: string; orgId: string; role: Role }>;
+  /** Logs in and returns the access token. */
+  tokenFor(user: { email: string; orgId: string }): Promise<string>;
+  /** A request with a bearer token. */
+  request(
+    token: string | undefined,
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * A full AMSS REST server on a fresh database of its own and the real Redis, with a Redis key
+ * prefix of its own so rate-limit counters never leak between test files.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const config = loadConfig({ APP_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...env });
+  const container = createContainer({
+    config,
+    logger: createLogger(config.logLevel),
+    database: db,
+    redis,
+    keys: await testKeys(),
+    redisKeyPrefix: `amss-test:${randomBytes(4).toString('hex')}`,
+  });
+  const app = await buildServer(container);
+  await app.ready();
+  const repos = container.uow.repos;
+  let counter = 0;
+
+  const testApp: TestApp = {
+    app,
+    container,
+    db,
+    redis,
+    config,
+    async createOrg(name) {
+      const org = await container.uow.transaction(async (tx) => {
+        const created = await tx.organizations.insert({
+          name: name ?? `Org ${randomBytes(4).toString('hex')}`,
+        });
+        await tx.orgPolicies.insertDefaults(created.id);
+        return created;
+      });
+      return { id: org.id, name: org.name };
+    },
+    async createUser(orgId, role, email) {
+      counter += 1;
+      const user = await repos.users.insert({
+        orgId,
+        role,
+        email: email ?? `${role.replace('_', '-')}-${counter}-${randomBytes(3).toString('hex')}@test.local`,
+        passwordHash: await testPasswordHash(),
+      });
+      return { id: user.id, email: user.email, orgId: user.orgId, role: user.role };
+    },
+    async tokenFor(user) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { org_id: user.orgId, email: user.email, password: TEST_PASSWORD },
+      });
+      if (response.statusCode !== 200)
+        throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+      return response.json<{ access_token: string }>().access_token;
+    },
+    request(token, method, url, body, headers = {}) {
+      return app.inject({
+        method,
+        url,
+        ...(body === undefined ? {} : { payload: body as object }),
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      });
+    },
+    async close() {
+      await app.close();
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+  return testApp;
+}
