@@ -220,7 +220,9 @@ CREATE TABLE compliance_items (
   CONSTRAINT compliance_items_task_fkey FOREIGN KEY (org_id, task_id) REFERENCES maintenance_tasks (org_id, id),
   CONSTRAINT compliance_items_sign_off_user_fkey FOREIGN KEY (org_id, sign_off_user_id) REFERENCES users (org_id, id),
   CONSTRAINT compliance_items_description_not_blank CHECK (btrim(description) <> ''),
-  CONSTRAINT compliance_items_sign_off_complete CHECK ((sign_off_user_id IS NULL) = (sign_off_time IS NULL))
+  CONSTRAINT compliance_items_sign_off_complete CHECK ((sign_off_user_id IS NULL) = (sign_off_time IS NULL)),
+  -- A signed-off item is frozen; frozen as pending, its task could never complete.
+  CONSTRAINT compliance_items_signed_off_not_pending CHECK (sign_off_time IS NULL OR result <> 'pending')
 );
 CREATE INDEX compliance_items_org_id_task_id_idx ON compliance_items (org_id, task_id);
 CREATE INDEX compliance_items_org_id_deleted_at_idx ON compliance_items (org_id, deleted_at)

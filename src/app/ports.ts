@@ -9,6 +9,8 @@ export interface OrganizationRepository {
   insert(input: { name: string }): Promise<Organization>;
   /** A live (not deleted) organization. */
   findById(id: string): Promise<Organization | undefined>;
+  /** A live organization by name, compared case-insensitively. */
+  findByName(name: string): Promise<Organization | undefined>;
   /** Fetches `page.limit + 1` rows so the caller knows whether more follow. */
   list(page: Page): Promise<Organization[]>;
   update(id: string, patch: { name?: string }): Promise<Organization | undefined>;
@@ -65,6 +67,8 @@ export interface RefreshTokenRepository {
   markUsed(id: string, replacedBy: string): Promise<boolean>;
   revokeFamily(familyId: string): Promise<void>;
   revokeForUser(orgId: string, userId: string): Promise<void>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  deleteExpired(before: Date): Promise<number>;
 }
 
 export interface AuditRepository {

@@ -11,3 +11,26 @@ export interface AccessClaims {
 export interface AccessTokenVerifier {
   verifyAccessToken(token: string): Promise<AccessClaims>;
 }
+
+/** The claims of a verified refresh token that the refresh flow relies on. */
+export interface RefreshClaims {
+  /** User id. */
+  sub: string;
+  org_id: string;
+  /** Rotation family: every token refreshed from one login shares it. */
+  family_id: string;
+  /** The token's id, as recorded in the refresh token table. */
+  jti: string;
+}
+
+/** Issues the token pair of a session and checks refresh tokens (RS256 JWTs, see src/auth/jwt.ts). */
+export interface SessionTokens {
+  /** Access token lifetime in seconds (the login response's `expires_in`). */
+  readonly accessTtlSeconds: number;
+  /** Refresh token lifetime in seconds (how long its database row stays valid). */
+  readonly refreshTtlSeconds: number;
+  signAccessToken(claims: AccessClaims): Promise<string>;
+  signRefreshToken(claims: RefreshClaims): Promise<string>;
+  /** Throws on anything not a valid, unexpired RS256 refresh token. */
+  verifyRefreshToken(token: string): Promise<RefreshClaims>;
+}

@@ -15,6 +15,7 @@ import type { JwtKeys } from '../auth/keys.js';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../infra/postgres/database.js';
 import { translateDatabaseError } from '../infra/postgres/errors.js';
+import { PgIdempotencyStore } from '../infra/postgres/idempotency.js';
 import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
 import { createLoginLimiter } from '../infra/redis/login-limiter.js';
 import type { Logger } from '../observability/logger.js';
@@ -56,6 +57,7 @@ export function createContainer(deps: ContainerDeps): Container {
     maxFailuresPerIp: config.login.maxFailuresPerIp,
     maxFailuresPerEmail: config.login.maxFailuresPerEmail,
     windowMs: config.login.windowMs,
+    logger: deps.logger,
   });
   const services: Services = {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
@@ -80,6 +82,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
   return buildRestApp({
     logger: container.logger,
     verifier: container.tokens,
+    idempotency: new PgIdempotencyStore(container.database.db),
     bodyLimitBytes: config.bodyLimitBytes,
     corsAllowedOrigins: config.corsAllowedOrigins,
     trustedProxies: config.trustedProxies,

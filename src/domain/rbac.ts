@@ -7,6 +7,10 @@ import type { Role } from './roles.js';
  * the task assigned to them) are checked by the services on top of this table.
  */
 export const POLICY = {
+  /** The signed-in user's own account (`/auth/me`): everyone may read it. */
+  account: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
   organizations: {
     create: ['admin'],
     list: ['admin'],

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { connectPostgres, type DatabaseHandle } from '../../src/infra/postgres/database.js';
-import { TEMPLATE_DB, TEST_DB_PREFIX, TEST_DB_URL, databaseUrl } from './env.js';
+import { TEST_DB_URL, databaseUrl, testDatabaseName } from './env.js';
 
 export interface TestDatabase extends DatabaseHandle {
   name: string;
@@ -10,10 +10,10 @@ export interface TestDatabase extends DatabaseHandle {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own, cloned from the template in milliseconds. */
+/** A fresh, migrated database of its own, cloned from the run's template in milliseconds. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `${TEST_DB_PREFIX}${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+  const name = testDatabaseName('db');
+  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${inject('templateDb')}"`);
   const url = databaseUrl(name);
   const handle = connectPostgres(url, { max: 10, applicationName: 'amss-test' });
   return {
@@ -27,7 +27,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function adminQuery(text: string): Promise<void> {
+/** Runs one statement as the server's admin user (creating and dropping databases). */
+export async function adminQuery(text: string): Promise<void> {
   const admin = new pg.Client({ connectionString: TEST_DB_URL });
   await admin.connect();
   try {

@@ -1,31 +1,51 @@
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { connectPostgres } from '../../src/infra/postgres/database.js';
 import { migrateToLatest } from '../../src/infra/postgres/migrator.js';
-import { TEMPLATE_DB, TEST_DB_PREFIX, TEST_DB_URL, databaseUrl } from './env.js';
+import { TEST_DB_PREFIX, TEST_DB_URL, databaseUrl, testDatabaseCreatedAt, testDatabaseName } from './env.js';
 
-/** Builds the migrated template database once per test run and drops leftovers of earlier runs. */
-export default async function setup(): Promise<() => Promise<void>> {
+/** Leftovers of interrupted runs older than this are dropped; younger ones may belong to a run in progress. */
+const LEFTOVER_AGE_MS = 2 * 3_600_000;
+
+/**
+ * Builds this run's migrated template database once, hands its name to the test files, and drops
+ * it (and every database cloned from it) when the run ends.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const template = testDatabaseName('tpl');
+  await withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${TEST_DB_PREFIX}%`],
+    );
+    for (const { datname } of rows) {
+      const createdAt = testDatabaseCreatedAt(datname);
+      if (!createdAt || Date.now() - createdAt.getTime() > LEFTOVER_AGE_MS) {
+        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
+    }
+    await admin.query(`CREATE DATABASE "${template}"`);
+  });
+
+  const handle = connectPostgres(databaseUrl(template), { max: 1 });
+  try {
+    await migrateToLatest(handle.db);
+  } finally {
+    await handle.close();
+  }
+  project.provide('templateDb', template);
+
+  return async () => {
+    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`));
+  };
+}
+
+async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: TEST_DB_URL });
   await admin.connect();
   try {
-    const leftovers = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2`,
-      [`${TEST_DB_PREFIX}%`, TEMPLATE_DB],
-    );
-    for (const { datname } of leftovers.rows) {
-      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-    await admin.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
+    return await work(admin);
   } finally {
     await admin.end();
   }
-
-  const template = connectPostgres(databaseUrl(TEMPLATE_DB), { max: 1 });
-  try {
-    await migrateToLatest(template.db);
-  } finally {
-    await template.close();
-  }
-  return () => Promise.resolve();
 }

@@ -8,9 +8,11 @@ import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
 } from 'fastify';
+import type { IdempotencyStore } from '../../app/idempotency.js';
 import type { AccessTokenVerifier } from '../../app/tokens.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerIdempotency } from './plugins/idempotency.js';
 import { registerRequestLog } from './plugins/request-log.js';
 import { requestIdFor } from './plugins/request-id.js';
 import { ErrorResponse } from './schemas/common.js';
@@ -20,6 +22,8 @@ registerAjvFormats();
 export interface RestAppOptions {
   logger: FastifyBaseLogger;
   verifier: AccessTokenVerifier;
+  /** Where Idempotency-Key responses are kept; without one the header is ignored. */
+  idempotency?: IdempotencyStore;
   /** Largest JSON body accepted, in bytes. */
   bodyLimitBytes: number;
   corsAllowedOrigins: string[];
@@ -54,6 +58,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerRequestLog(app);
   registerErrorHandling(app, options.translateError);
   registerAuth(app, options.verifier);
+  if (options.idempotency) registerIdempotency(app, options.idempotency);
 
   if (options.corsAllowedOrigins.length > 0) {
     await app.register(cors, {

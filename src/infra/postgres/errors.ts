@@ -84,6 +84,9 @@ export function translateDatabaseError(error: unknown): unknown {
   const rule: ConstraintRule | undefined =
     (error.constraint !== undefined ? CONSTRAINTS[error.constraint] : undefined) ?? SQLSTATES[error.code];
   if (!rule) return error;
+  if (error.code === '23503' && error.detail?.includes('is still referenced')) {
+    return new AppError('conflict', 'STILL_REFERENCED', 'the record is still referenced by other records');
+  }
   const details = rule.field !== undefined ? [{ field: rule.field, message: rule.message }] : undefined;
   // P0001 and custom SQLSTATEs carry a message written for people; keep the real reason.
   const message = error.code.startsWith('AM') || error.code === 'P0001' ? error.message : rule.message;

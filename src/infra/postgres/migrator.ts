@@ -26,10 +26,17 @@ export function parseGooseFile(text: string, fileName: string): GooseSections {
   const up = /^--\s*\+goose\s+Up\b.*$/im.exec(text);
   const down = /^--\s*\+goose\s+Down\b.*$/im.exec(text);
   if (!up) throw new Error(`${fileName}: missing "-- +goose Up" marker`);
-  const upEnd = down && down.index > up.index ? down.index : text.length;
+  if (!down)
+    throw new Error(`${fileName}: missing "-- +goose Down" marker (every migration must be reversible)`);
+  if (down.index < up.index) throw new Error(`${fileName}: "-- +goose Down" comes before "-- +goose Up"`);
+  const before = text
+    .slice(0, up.index)
+    .replace(/^\s*--.*$/gm, '')
+    .trim();
+  if (before !== '') throw new Error(`${fileName}: SQL before "-- +goose Up" would never run`);
   return {
-    up: text.slice(up.index + up[0].length, upEnd).trim(),
-    down: down ? text.slice(down.index + down[0].length).trim() : '',
+    up: text.slice(up.index + up[0].length, down.index).trim(),
+    down: text.slice(down.index + down[0].length).trim(),
   };
 }
 
@@ -47,7 +54,6 @@ export class GooseFileProvider implements MigrationProvider {
           await sql.raw(sections.up).execute(db);
         },
         down: async (db) => {
-          if (sections.down === '') throw new Error(`${file} has no Down section`);
           await sql.raw(sections.down).execute(db);
         },
       };

@@ -4,7 +4,7 @@ import type { OrgPolicyRepository, OrganizationRepository } from '../../app/port
 import type { Executor } from './executor.js';
 import { registerConstraints } from './errors.js';
 import type { OrganizationsTable, OrgPoliciesTable } from './schema.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 
 registerConstraints({
   organizations_name_live_key: {
@@ -39,6 +39,16 @@ export class PgOrganizationRepository implements OrganizationRepository {
       .selectFrom('organizations')
       .selectAll()
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && toOrganization(row);
+  }
+
+  async findByName(name: string): Promise<Organization | undefined> {
+    const row = await this.db
+      .selectFrom('organizations')
+      .selectAll()
+      .where(sql<string>`lower(name)`, '=', name.toLowerCase())
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     return row && toOrganization(row);

@@ -74,4 +74,13 @@ export class PgRefreshTokenRepository implements RefreshTokenRepository {
       .where('revoked_at', 'is', null)
       .execute();
   }
+
+  async deleteExpired(before: Date): Promise<number> {
+    // A surviving predecessor's replaced_by link is cleared by the foreign key (ON DELETE SET NULL).
+    const result = await this.db
+      .deleteFrom('refresh_tokens')
+      .where('expires_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

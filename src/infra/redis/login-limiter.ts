@@ -1,17 +1,128 @@
-// Placeholder: being written.
 import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { AppError } from '../../app/errors.js';
 import type { LoginLimiter } from '../../app/login-limiter.js';
+import type { Logger } from '../../observability/logger.js';
 
-export function createLoginLimiter(_options: {
+export interface LoginLimiterOptions {
+  /** Shared counters across replicas; undefined (embedded mode) keeps them in process memory. */
   redis: Redis | undefined;
+  /** Prefix of every Redis key, so parallel test runs never share counters. */
   keyPrefix: string;
+  /** Failed logins allowed from one address within the window. */
   maxFailuresPerIp: number;
+  /** Failed logins allowed for one email within the window. */
   maxFailuresPerEmail: number;
+  /** How long a failure counts, from the first failure of the window. */
   windowMs: number;
-}): LoginLimiter {
+  /** Told once per outage when Redis is unreachable and counting falls back to process memory. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/**
+ * Failed-login counters on rate-limiter-flexible: in Redis when it is configured, in memory
+ * otherwise. When Redis is unreachable each process counts in its own memory instead, so logins
+ * keep working (less strictly limited) rather than failing.
+ */
+export function createLoginLimiter(options: LoginLimiterOptions): LoginLimiter {
+  const onFallback = options.redis && warnOncePerOutage(options.redis, options.logger);
+  const byIp = counter(options, 'ip', options.maxFailuresPerIp, onFallback);
+  const byEmail = counter(options, 'email', options.maxFailuresPerEmail, onFallback);
+  const emailKey = (email: string): string => email.trim().toLowerCase();
+
   return {
-    check: async () => undefined,
-    recordFailure: async () => undefined,
-    recordSuccess: async () => undefined,
+    async check(ip, email) {
+      const waits = await Promise.all([msUntilAllowed(byIp, ip), msUntilAllowed(byEmail, emailKey(email))]);
+      const wait = Math.max(...waits);
+      if (wait > 0) throw AppError.rateLimited(wait / 1000, 'too many failed logins; try again later');
+    },
+    async recordFailure(ip, email) {
+      await Promise.all([spend(byIp, ip), spend(byEmail, emailKey(email))]);
+    },
+    async recordSuccess(_ip, email) {
+      await byEmail.delete(emailKey(email));
+    },
   };
+}
+
+function counter(
+  options: LoginLimiterOptions,
+  name: string,
+  points: number,
+  onFallback: (() => void) | undefined,
+): RateLimiterAbstract {
+  const settings = {
+    keyPrefix: `${options.keyPrefix}:login-failures:${name}`,
+    points,
+    duration: Math.max(1, Math.ceil(options.windowMs / 1000)),
+  };
+  if (!options.redis || !onFallback) return new RateLimiterMemory(settings);
+  return new RateLimiterRedis({
+    ...settings,
+    storeClient: options.redis,
+    // Without this a command waits for ioredis to reconnect; with it the insurance answers at once
+    // whenever the client is not connected (an outage, or the moments before the first connection).
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new FallbackMemoryLimiter(settings, onFallback),
+  });
+}
+
+/** A callback that warns the first time it runs after Redis was last ready. */
+function warnOncePerOutage(redis: Redis, logger: LoginLimiterOptions['logger']): () => void {
+  let warned = false;
+  redis.on('ready', () => {
+    warned = false;
+  });
+  return () => {
+    if (warned) return;
+    warned = true;
+    logger?.warn('Redis is unreachable: failed logins are counted in process memory until it returns');
+  };
+}
+
+/** Milliseconds until the key may try again; 0 while it is under its limit. */
+async function msUntilAllowed(limiter: RateLimiterAbstract, key: string): Promise<number> {
+  const res = await limiter.get(key);
+  return res && res.consumedPoints >= limiter.points ? Math.max(1, res.msBeforeNext) : 0;
+}
+
+/** Adds a failure; going over the limit only means the counter keeps counting. */
+async function spend(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (error) {
+    if (!(error instanceof RateLimiterRes)) throw error;
+  }
+}
+
+/** The in-memory stand-in rate-limiter-flexible calls while Redis fails; reports each use. */
+class FallbackMemoryLimiter extends RateLimiterMemory {
+  constructor(
+    settings: ConstructorParameters<typeof RateLimiterMemory>[0],
+    private readonly onUse: () => void,
+  ) {
+    super(settings);
+  }
+
+  override get(...args: Parameters<RateLimiterMemory['get']>): ReturnType<RateLimiterMemory['get']> {
+    this.onUse();
+    return super.get(...args);
+  }
+
+  override consume(
+    ...args: Parameters<RateLimiterMemory['consume']>
+  ): ReturnType<RateLimiterMemory['consume']> {
+    this.onUse();
+    return super.consume(...args);
+  }
+
+  override delete(...args: Parameters<RateLimiterMemory['delete']>): ReturnType<RateLimiterMemory['delete']> {
+    this.onUse();
+    return super.delete(...args);
+  }
 }

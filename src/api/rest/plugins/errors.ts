@@ -21,26 +21,34 @@ interface ValidationIssue {
   params?: Record<string, unknown>;
 }
 
-/** Names the field a schema validation error is about, e.g. `body.email` or `params.id`. */
+/** One detail per offending field, named like `body.email` or `params.id`. */
 function fieldProblems(context: string | undefined, issues: ValidationIssue[]): FieldProblem[] {
-  return issues.map((issue) => {
+  const field = (path: string[]) => [context ?? 'body', ...path].join('.');
+  return issues.flatMap((issue): FieldProblem[] => {
     const params = issue.params ?? {};
     const path = (issue.instancePath ?? '').split('/').filter(Boolean);
-    let message = issue.message ?? 'is invalid';
-    if (issue.keyword === 'additionalProperties') {
-      const extra = (params.additionalProperties as string[] | string | undefined) ?? [];
-      path.push(...[extra].flat());
-      message = 'is not a known field';
-    } else if (issue.keyword === 'required') {
-      const missing = (params.requiredProperties as string[] | undefined) ?? [
-        params.missingProperty as string,
-      ];
-      path.push(...missing.filter(Boolean));
-      message = 'is required';
-    } else if (issue.keyword === 'format' && params.format === 'uuid') {
-      message = 'must be a UUID';
+    switch (issue.keyword) {
+      // TypeBox reports an unknown field twice; the additionalProperties entry names it.
+      case 'boolean':
+        return [];
+      case 'additionalProperties':
+        return [(params.additionalProperties as string[] | string | undefined) ?? []]
+          .flat()
+          .map((name) => ({ field: field([...path, name]), message: 'is not a known field' }));
+      case 'required':
+        return [(params.requiredProperties ?? params.missingProperty ?? []) as string[] | string]
+          .flat()
+          .map((name) => ({ field: field([...path, name]), message: 'is required' }));
+      case 'format':
+        return [
+          {
+            field: field(path),
+            message: params.format === 'uuid' ? 'must be a UUID' : (issue.message ?? 'is invalid'),
+          },
+        ];
+      default:
+        return [{ field: field(path), message: issue.message ?? 'is invalid' }];
     }
-    return { field: [context ?? 'body', ...path].join('.'), message };
   });
 }
 

@@ -5,7 +5,6 @@ export function registerRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
     const line = {
-      request_id: request.id,
       org_id: request.actor?.orgId,
       user_id: request.actor?.userId,
       route: request.routeOptions.url ?? 'unmatched',

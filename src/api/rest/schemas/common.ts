@@ -57,3 +57,10 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
 /** Serialises a Date as RFC 3339 UTC with `Z` (null stays null). */
 export const iso = <T extends Date | null>(value: T): T extends Date ? string : string | null =>
   (value === null ? null : value.toISOString()) as T extends Date ? string : string | null;
+
+/** A UUID field with its own description (a schema's description is its OpenAPI text). */
+export const uuidField = (description: string) => Type.String({ format: 'uuid', description });
+
+/** An RFC 3339 timestamp field (UTC, with `Z`) with its own description. */
+export const timestampField = (description: string) =>
+  Type.String({ format: 'date-time', description: `${description} RFC 3339, UTC.` });

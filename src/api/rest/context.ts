@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import type { UserActor } from '../../app/actor.js';
+import type { MutationContext } from '../../app/mutation.js';
+import { actorOf } from './plugins/auth.js';
+
+/** The signed-in user and where the request came from, as every audited change records them. */
+export function mutationContext(request: FastifyRequest): MutationContext & { actor: UserActor } {
+  return {
+    actor: actorOf(request),
+    request: {
+      requestId: request.id,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+    },
+  };
+}
+
+/**
+ * Where the resource a POST created lives: the collection's path plus the new id. `org_id` is kept,
+ * so the link also works for an admin who created it in another organization.
+ */
+export function createdLocation(request: FastifyRequest, id: string): string {
+  const url = new URL(request.url, 'http://localhost');
+  const orgId = url.searchParams.get('org_id');
+  const path = `${url.pathname.replace(/\/$/, '')}/${id}`;
+  return orgId === null ? path : `${path}?${new URLSearchParams({ org_id: orgId }).toString()}`;
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import stringify from 'safe-stable-stringify';
+import { AppError } from '../../../app/errors.js';
+import {
+  beginIdempotentRequest,
+  type IdempotencyScope,
+  type IdempotencyStore,
+} from '../../../app/idempotency.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set while this request is the first one with its Idempotency-Key; its response gets stored. */
+    idempotencyScope?: IdempotencyScope;
+  }
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Response headers that belong to the stored response and are replayed with it. */
+const REPLAYED_HEADERS = ['content-type', 'location'];
+
+/** SHA-256 of method, path with query, and the body with its keys sorted (so key order does not matter). */
+export function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method}\n${request.url}\n${stringify(request.body ?? null)}`)
+    .digest('hex');
+}
+
+/**
+ * `Idempotency-Key` on any authenticated mutation: the first request runs and its response is
+ * stored; a repeat with the same request gets that response back byte for byte with
+ * `Idempotent-Replayed: true`; the same key with a different request, or while the first is still
+ * running, is a 409. Server errors are not stored, so the client can retry them with the same key.
+ */
+export function registerIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
+  app.addHook('preHandler', async (request, reply) => {
+    const header = request.headers['idempotency-key'];
+    if (header === undefined || !MUTATING.has(request.method) || !request.actor) return;
+    const key = Array.isArray(header) ? header[0] : header;
+    if (key === undefined || !VALID_KEY.test(key)) {
+      throw AppError.validation('Idempotency-Key must be 1 to 255 visible ASCII characters', [
+        { field: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+    const scope: IdempotencyScope = {
+      orgId: request.actor.orgId,
+      userId: request.actor.userId,
+      key,
+      endpoint: `${request.method} ${request.url.split('?')[0]}`,
+    };
+    const decision = await beginIdempotentRequest(store, scope, requestHash(request));
+    if (decision.kind === 'proceed') {
+      request.idempotencyScope = scope;
+      return;
+    }
+    const { statusCode, body, headers } = decision.response;
+    return reply.code(statusCode).headers(headers).header('Idempotent-Replayed', 'true').send(body);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const scope = request.idempotencyScope;
+    if (!scope) return payload;
+    request.idempotencyScope = undefined;
+    try {
+      if (reply.statusCode >= 500) {
+        await store.release(scope);
+      } else {
+        const headers: Record<string, string> = {};
+        for (const name of REPLAYED_HEADERS) {
+          const value = reply.getHeader(name);
+          if (value !== undefined) headers[name] = String(value);
+        }
+        const body = storableBody(payload);
+        if (body === undefined) await store.release(scope);
+        else await store.complete(scope, { statusCode: reply.statusCode, body, headers });
+      }
+    } catch (error) {
+      // The response itself succeeded; failing it now would make the client retry a done request.
+      request.log.error({ err: error }, 'could not store the idempotent response');
+    }
+    return payload;
+  });
+}
+
+/** The response body as text, or undefined for a stream (which is never stored). */
+function storableBody(payload: unknown): string | undefined {
+  if (payload === null || payload === undefined) return '';
+  if (typeof payload === 'string') return payload;
+  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  return undefined;
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import closeWithGrace from 'close-with-grace';
+import { seedDemoData, DEMO_PASSWORD, DEMO_USERS } from '../app/demo-data.js';
+import { hashPassword } from '../auth/passwords.js';
+import type { Config } from '../config/config.js';
+import type { DatabaseHandle } from '../infra/postgres/database.js';
+import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
+import { JobScheduler } from '../jobs/scheduler.js';
+import { expiryCleaner } from '../jobs/expiry-cleaner.js';
+import { PgIdempotencyStore } from '../infra/postgres/idempotency.js';
+import type { Logger } from '../observability/logger.js';
+import { buildServer, createContainer } from './container.js';
+import { runMigrate, type MigrateDirection } from './migrate.js';
+import { configOrExit, connectRedis, jwtKeys, loggerFor, openDatabase } from './runtime.js';
+
+const USAGE = `Usage: amss <command>
+
+Commands:
+  server                 REST API (HTTP_ADDR) on PostgreSQL (DB_URL) and Redis (REDIS_ADDR)
+  worker                 background jobs
+  dev [--in-memory]      server and worker in one process; embedded PostgreSQL when DB_URL is
+                         unset, in-process stand-ins when REDIS_ADDR is unset; migrates and seeds
+  migrate up             apply every pending migration
+  migrate down [--all]   revert the latest migration (or all of them)
+  migrate status         list migrations and whether they are applied
+  seed                   create the demo organization and its users (refused in production)
+
+Configuration comes from the environment; see README.md.`;
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'in-memory': { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  switch (command) {
+    case 'server':
+      return serve('server');
+    case 'worker':
+      return work();
+    case 'dev':
+      return dev(values['in-memory']);
+    case 'migrate':
+      return migrate(sub, values.all);
+    case 'seed':
+      return seed();
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`amss: ${message}\n`);
+  process.exit(2);
+}
+
+/** Closes everything on SIGTERM/SIGINT: stop accepting, finish what runs, then disconnect. */
+function onShutdown(logger: Logger, close: () => Promise<void>): void {
+  closeWithGrace(
+    { delay: 15_000, logger: { error: (msg: unknown) => logger.error(msg) } },
+    async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'shutting down after an unexpected error');
+      else logger.info({ signal }, 'shutting down');
+      await close();
+    },
+  );
+}
+
+async function serve(role: 'server'): Promise<void> {
+  const config = configOrExit();
+  const logger = loggerFor(config, role);
+  const database = await openDatabase(config, logger, { allowEmbedded: false, role });
+  const redis = connectRedis(config, logger);
+  const container = createContainer({ config, logger, database, redis, keys: await jwtKeys(config, logger) });
+  const app = await buildServer(container);
+  await app.listen({ host: config.http.host, port: config.http.port });
+  onShutdown(logger, async () => {
+    await app.close();
+    await database.close();
+    redis.disconnect();
+  });
+}
+
+async function work(): Promise<void> {
+  const config = configOrExit();
+  const logger = loggerFor(config, 'worker').child({ worker_id: config.workerId });
+  const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'worker' });
+  const redis = connectRedis(config, logger);
+  const scheduler = new JobScheduler(logger);
+  scheduler.start(workerJobs(database));
+  logger.info('worker started');
+  onShutdown(logger, async () => {
+    await scheduler.stop();
+    await database.close();
+    redis.disconnect();
+  });
+}
+
+/** The jobs `amss worker` (and `amss dev`) runs. */
+const workerJobs = (database: DatabaseHandle) => [
+  expiryCleaner(new PgUnitOfWork(database.db), new PgIdempotencyStore(database.db)),
+];
+
+async function dev(inMemory: boolean): Promise<void> {
+  const started = performance.now();
+  const config = configOrExit();
+  if (config.appEnv === 'production')
+    fail('`amss dev` is for development; run `amss server` and `amss worker`');
+  const logger = loggerFor(config, 'dev');
+  // Opening the database and generating dev keys both take a while; do them side by side.
+  const [database, keys] = await Promise.all([
+    openDatabase(config, logger, { allowEmbedded: true, inMemory, role: 'dev' }),
+    jwtKeys(config, logger),
+  ]);
+  await runMigrate(database, 'up');
+  const redis = config.redisConfigured ? connectRedis(config, logger) : undefined;
+  const container = createContainer({ config, logger, database, redis, keys });
+  const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
+  const app = await buildServer(container);
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const scheduler = new JobScheduler(logger);
+  scheduler.start(workerJobs(database));
+  printBanner(config, demo.orgId, performance.now() - started, redis !== undefined);
+  onShutdown(logger, async () => {
+    await app.close();
+    await scheduler.stop();
+    await database.close();
+    redis?.disconnect();
+  });
+}
+
+function printBanner(config: Config, orgId: string, readyMs: number, realRedis: boolean): void {
+  const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  const url = `http://${host}:${config.http.port}`;
+  const lines = [
+    '',
+    `AMSS is ready in ${(readyMs / 1000).toFixed(1)} s`,
+    `  API       ${url}/api/v1   (OpenAPI ${url}/openapi.yaml, docs ${url}/docs)`,
+    `  database  ${config.dbUrl !== undefined ? 'PostgreSQL (DB_URL)' : `embedded PGlite`}`,
+    `  redis     ${realRedis ? config.redisAddr : 'in-process stand-in (REDIS_ADDR unset)'}`,
+    `  demo org  ${orgId}`,
+    `  logins    password ${DEMO_PASSWORD}`,
+    ...DEMO_USERS.map((u) => `            ${u.email.padEnd(26)} ${u.role}`),
+    '',
+    `  curl -s ${url}/api/v1/auth/login -H 'content-type: application/json' \\`,
+    `    -d '{"email":"scheduler@demo.local","password":"${DEMO_PASSWORD}"}'`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function migrate(sub: string | undefined, all: boolean): Promise<void> {
+  const directions: Record<string, MigrateDirection> = {
+    up: 'up',
+    down: all ? 'down-all' : 'down',
+    status: 'status',
+  };
+  const direction = sub === undefined ? undefined : directions[sub];
+  if (!direction) fail('usage: amss migrate up | down [--all] | status');
+  const config = configOrExit();
+  const logger = loggerFor(config, 'migrate');
+  const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'migrate' });
+  try {
+    process.stdout.write(`${await runMigrate(database, direction)}\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+async function seed(): Promise<void> {
+  const config = configOrExit();
+  if (config.appEnv === 'production') fail('refusing to create demo data with APP_ENV=production');
+  const logger = loggerFor(config, 'seed');
+  const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'seed' });
+  try {
+    const result = await seedDemoData(new PgUnitOfWork(database.db), (plain) =>
+      hashPassword(plain, config.bcryptCost),
+    );
+    process.stdout.write(
+      `demo organization ${result.orgId}: ${result.created === 0 ? 'already seeded' : `${result.created} records created`}\n`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`amss: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

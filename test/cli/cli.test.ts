@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const CLI = ['--import', 'tsx', 'src/cmd/cli.ts'];
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+/** Runs `amss …` to completion and returns its exit code and output. */
+async function amss(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, output };
+}
+
+describe('amss CLI', () => {
+  it('seeds the demo organization once and changes nothing the second time', async () => {
+    const first = await amss(['seed'], { DB_URL: db.url });
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/6 records created/);
+    const second = await amss(['seed'], { DB_URL: db.url });
+    expect(second.output).toMatch(/already seeded/);
+    const users = await db.db.selectFrom('users').select('email').execute();
+    expect(users.map((u) => u.email).sort()).toEqual([
+      'admin@demo.local',
+      'auditor@demo.local',
+      'mechanic@demo.local',
+      'scheduler@demo.local',
+      'tenant-admin@demo.local',
+    ]);
+  });
+
+  it('refuses to seed demo data in production', async () => {
+    const result = await amss(['seed'], { DB_URL: db.url, APP_ENV: 'production', JWT_PRIVATE_KEY_PEM: '' });
+    expect(result.code).not.toBe(0);
+  });
+
+  it('lists every configuration problem at once and exits', async () => {
+    const result = await amss(['server'], { HTTP_ADDR: 'nowhere', ACCESS_TOKEN_TTL: 'soon', DB_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('HTTP_ADDR');
+    expect(result.output).toContain('ACCESS_TOKEN_TTL');
+  });
+
+  it('shows the migration status', async () => {
+    const result = await amss(['migrate', 'status'], { DB_URL: db.url });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/applied .* 00001_extensions_and_enums/);
+  });
+
+  it('serves requests and shuts down cleanly on SIGTERM', async () => {
+    const server: ChildProcess = spawn(process.execPath, [...CLI, 'server'], {
+      env: { ...process.env, DB_URL: db.url, HTTP_ADDR: '127.0.0.1:0', LOG_LEVEL: 'info', APP_ENV: 'test' },
+    });
+    let logs = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout!.on('data', (chunk: Buffer) => {
+        logs += chunk.toString();
+        const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs);
+        if (match) resolve(match[1]!);
+      });
+      server.once('exit', () => reject(new Error(`server exited early:\n${logs}`)));
+    });
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    server.kill('SIGTERM');
+    const [code] = (await once(server, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(logs).toContain('shutting down');
+  });
+});

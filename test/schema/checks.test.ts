@@ -1,0 +1,421 @@
+import { sql, type Insertable } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/app/errors.js';
+import type { Executor } from '../../src/infra/postgres/executor.js';
+import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
+import type {
+  IdempotencyKeysTable,
+  OrgPoliciesTable,
+  WebhookDeliveriesTable,
+} from '../../src/infra/postgres/schema.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  insertAircraft,
+  insertAuditLog,
+  insertComplianceItem,
+  insertImport,
+  insertOrganization,
+  insertOutboxEvent,
+  insertPartDefinition,
+  insertPartItem,
+  insertProgram,
+  insertRefreshToken,
+  insertReservation,
+  insertTask,
+  insertUser,
+  insertWebhook,
+  rejectionOf,
+} from '../support/factories.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+const policy = async (db: Executor, values: Partial<Insertable<OrgPoliciesTable>>) =>
+  db
+    .insertInto('org_policies')
+    .values({ ...values, org_id: (await insertOrganization(db)).id })
+    .execute();
+
+const idempotencyKey = async (db: Executor, values: Partial<Insertable<IdempotencyKeysTable>>) => {
+  const user = await insertUser(db);
+  return db
+    .insertInto('idempotency_keys')
+    .values({
+      key: 'k',
+      endpoint: 'POST /api/v1/aircraft',
+      request_hash: 'h',
+      expires_at: new Date(Date.now() + 86_400_000),
+      ...values,
+      org_id: user.org_id,
+      user_id: user.id,
+    })
+    .execute();
+};
+
+const delivery = async (db: Executor, values: Partial<Insertable<WebhookDeliveriesTable>>) => {
+  const webhook = await insertWebhook(db);
+  const event = await insertOutboxEvent(db, { org_id: webhook.org_id });
+  return db
+    .insertInto('webhook_deliveries')
+    .values({ ...values, org_id: webhook.org_id, webhook_id: webhook.id, event_id: event.id })
+    .execute();
+};
+
+const importRow = async (db: Executor, values: { row_number?: number; errors?: string }) => {
+  const job = await insertImport(db);
+  return db
+    .insertInto('import_rows')
+    .values({ row_number: 1, raw: '{}', ...values, org_id: job.org_id, import_id: job.id })
+    .execute();
+};
+
+const at = (iso: string) => new Date(iso);
+
+interface CheckCase {
+  label: string;
+  constraint: string;
+  attempt(db: Executor): Promise<unknown>;
+}
+
+const violations: CheckCase[] = [
+  // organizations and policies
+  {
+    label: 'an organization needs a name',
+    constraint: 'organizations_name_not_blank',
+    attempt: (db) => insertOrganization(db, { name: '  ' }),
+  },
+  {
+    label: 'retention must be a positive interval',
+    constraint: 'org_policies_retention_interval_check',
+    attempt: (db) => policy(db, { retention_interval: '0 days' }),
+  },
+  {
+    label: 'webhooks get at least one attempt',
+    constraint: 'org_policies_max_webhook_attempts_check',
+    attempt: (db) => policy(db, { max_webhook_attempts: 0 }),
+  },
+  {
+    label: 'the webhook replay window is positive',
+    constraint: 'org_policies_webhook_replay_window_seconds_check',
+    attempt: (db) => policy(db, { webhook_replay_window_seconds: 0 }),
+  },
+  {
+    label: 'the API rate limit is positive',
+    constraint: 'org_policies_api_rate_limit_per_min_check',
+    attempt: (db) => policy(db, { api_rate_limit_per_min: 0 }),
+  },
+  {
+    label: 'the API key rate limit is positive',
+    constraint: 'org_policies_api_key_rate_limit_per_min_check',
+    attempt: (db) => policy(db, { api_key_rate_limit_per_min: -5 }),
+  },
+  {
+    label: 'the grounding lead time is not negative',
+    constraint: 'org_policies_grounding_lead_time_check',
+    attempt: (db) => policy(db, { grounding_lead_time: '-1 hour' }),
+  },
+  // users and tokens
+  {
+    label: 'a user needs an email',
+    constraint: 'users_email_not_blank',
+    attempt: (db) => insertUser(db, { email: ' ' }),
+  },
+  {
+    label: 'a refresh token is stored as lower-case SHA-256 hex',
+    constraint: 'refresh_tokens_token_hash_format',
+    attempt: (db) => insertRefreshToken(db, { token_hash: 'A'.repeat(64) }),
+  },
+  // aircraft
+  {
+    label: 'an aircraft needs a tail number',
+    constraint: 'aircraft_tail_number_not_blank',
+    attempt: (db) => insertAircraft(db, { tail_number: '' }),
+  },
+  {
+    label: 'an aircraft needs a model',
+    constraint: 'aircraft_model_not_blank',
+    attempt: (db) => insertAircraft(db, { model: ' ' }),
+  },
+  {
+    label: 'an aircraft has at least one capacity slot',
+    constraint: 'aircraft_capacity_slots_check',
+    attempt: (db) => insertAircraft(db, { capacity_slots: 0 }),
+  },
+  {
+    label: 'flight hours are not negative',
+    constraint: 'aircraft_flight_hours_total_check',
+    attempt: (db) => insertAircraft(db, { flight_hours_total: '-0.01' }),
+  },
+  {
+    label: 'cycles are not negative',
+    constraint: 'aircraft_cycles_total_check',
+    attempt: (db) => insertAircraft(db, { cycles_total: -1 }),
+  },
+  {
+    label: 'next due lies after the last maintenance',
+    constraint: 'aircraft_next_due_after_last_maintenance',
+    attempt: (db) =>
+      insertAircraft(db, { last_maintenance: at('2025-01-02T00:00Z'), next_due: at('2025-01-02T00:00Z') }),
+  },
+  // programs and tasks
+  {
+    label: 'a program needs a name',
+    constraint: 'maintenance_programs_name_not_blank',
+    attempt: (db) => insertProgram(db, { name: '' }),
+  },
+  {
+    label: 'a program interval is positive',
+    constraint: 'maintenance_programs_interval_value_check',
+    attempt: (db) => insertProgram(db, { interval_value: 0 }),
+  },
+  {
+    label: 'a program’s last flight hours are not negative',
+    constraint: 'maintenance_programs_last_performed_flight_hours_check',
+    attempt: (db) => insertProgram(db, { last_performed_flight_hours: -1 }),
+  },
+  {
+    label: 'a program’s last cycles are not negative',
+    constraint: 'maintenance_programs_last_performed_cycles_check',
+    attempt: (db) => insertProgram(db, { last_performed_cycles: -1 }),
+  },
+  {
+    label: 'a task ends after it starts',
+    constraint: 'maintenance_tasks_end_after_start',
+    attempt: (db) =>
+      insertTask(db, { start_time: at('2030-03-01T10:00Z'), end_time: at('2030-03-01T10:00Z') }),
+  },
+  {
+    label: 'a task version starts at 1',
+    constraint: 'maintenance_tasks_version_check',
+    attempt: (db) => insertTask(db, { version: 0 }),
+  },
+  // parts
+  {
+    label: 'a part definition needs a name',
+    constraint: 'part_definitions_name_not_blank',
+    attempt: (db) => insertPartDefinition(db, { name: ' ' }),
+  },
+  {
+    label: 'a part definition needs a category',
+    constraint: 'part_definitions_category_not_blank',
+    attempt: (db) => insertPartDefinition(db, { category: '' }),
+  },
+  {
+    label: 'a minimum stock level is not negative',
+    constraint: 'part_definitions_min_stock_level_check',
+    attempt: (db) => insertPartDefinition(db, { min_stock_level: -1 }),
+  },
+  {
+    label: 'a reorder point is not negative',
+    constraint: 'part_definitions_reorder_point_check',
+    attempt: (db) => insertPartDefinition(db, { reorder_point: -1 }),
+  },
+  {
+    label: 'a lead time is not negative',
+    constraint: 'part_definitions_lead_time_days_check',
+    attempt: (db) => insertPartDefinition(db, { lead_time_days: -1 }),
+  },
+  {
+    label: 'a part item needs a serial number',
+    constraint: 'part_items_serial_number_not_blank',
+    attempt: (db) => insertPartItem(db, { serial_number: ' ' }),
+  },
+  {
+    label: 'a reservation quantity is positive',
+    constraint: 'part_reservations_quantity_check',
+    attempt: (db) => insertReservation(db, { quantity: 0 }),
+  },
+  // compliance
+  {
+    label: 'a compliance item needs a description',
+    constraint: 'compliance_items_description_not_blank',
+    attempt: (db) => insertComplianceItem(db, { description: '' }),
+  },
+  {
+    label: 'a sign-off names both the user and the time',
+    constraint: 'compliance_items_sign_off_complete',
+    attempt: async (db) => insertComplianceItem(db, { sign_off_user_id: (await insertUser(db)).id }),
+  },
+  {
+    label: 'an item cannot be signed off while its result is pending',
+    constraint: 'compliance_items_signed_off_not_pending',
+    attempt: async (db) =>
+      insertComplianceItem(db, {
+        result: 'pending',
+        sign_off_user_id: (await insertUser(db)).id,
+        sign_off_time: new Date(),
+      }),
+  },
+  // audit, outbox, idempotency
+  {
+    label: 'an audit user comes with the actor organization',
+    constraint: 'audit_logs_actor_user_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertAuditLog(db, { org_id: user.org_id, user_id: user.id, actor: 'user' });
+    },
+  },
+  {
+    label: 'an audit row names its actor',
+    constraint: 'audit_logs_actor_not_blank',
+    attempt: (db) => insertAuditLog(db, { actor: ' ' }),
+  },
+  {
+    label: 'audit details are a JSON object',
+    constraint: 'audit_logs_details_object',
+    attempt: (db) => insertAuditLog(db, { details: '[]' }),
+  },
+  {
+    label: 'an outbox attempt count is not negative',
+    constraint: 'outbox_events_attempt_count_check',
+    attempt: (db) => insertOutboxEvent(db, { attempt_count: -1 }),
+  },
+  {
+    label: 'an outbox payload is a JSON object',
+    constraint: 'outbox_events_payload_object',
+    attempt: (db) => insertOutboxEvent(db, { payload: '"text"' }),
+  },
+  {
+    label: 'an idempotency key is at most 255 characters',
+    constraint: 'idempotency_keys_key_length',
+    attempt: (db) => idempotencyKey(db, { key: 'k'.repeat(256) }),
+  },
+  {
+    label: 'an idempotency key is not empty',
+    constraint: 'idempotency_keys_key_length',
+    attempt: (db) => idempotencyKey(db, { key: '' }),
+  },
+  {
+    label: 'a stored status code is an HTTP status',
+    constraint: 'idempotency_keys_status_code_check',
+    attempt: (db) => idempotencyKey(db, { status_code: 600 }),
+  },
+  // webhooks
+  {
+    label: 'a webhook URL is http or https',
+    constraint: 'webhooks_url_scheme',
+    attempt: (db) => insertWebhook(db, { url: 'ftp://example.com/hook' }),
+  },
+  {
+    label: 'a webhook subscribes to at least one event',
+    constraint: 'webhooks_events_not_empty',
+    attempt: (db) => insertWebhook(db, { events: [] }),
+  },
+  {
+    label: 'a webhook event list has no null entries',
+    constraint: 'webhooks_events_not_empty',
+    attempt: async (db) =>
+      sql`INSERT INTO webhooks (org_id, url, events, secret)
+          VALUES (${(await insertOrganization(db)).id}, 'https://example.com', ARRAY['task_created', NULL], 's')`.execute(
+        db,
+      ),
+  },
+  {
+    label: 'a webhook has a secret',
+    constraint: 'webhooks_secret_not_blank',
+    attempt: (db) => insertWebhook(db, { secret: '' }),
+  },
+  {
+    label: 'a delivery attempt count is not negative',
+    constraint: 'webhook_deliveries_attempt_count_check',
+    attempt: (db) => delivery(db, { attempt_count: -1 }),
+  },
+  {
+    label: 'a stored response body is at most 4096 characters',
+    constraint: 'webhook_deliveries_last_response_body_length',
+    attempt: (db) => delivery(db, { last_response_body: 'x'.repeat(4097) }),
+  },
+  // imports
+  {
+    label: 'import row counts are not negative',
+    constraint: 'imports_row_counts_check',
+    attempt: (db) => insertImport(db, { invalid_rows: -1 }),
+  },
+  {
+    label: 'an import summary is a JSON object',
+    constraint: 'imports_summary_object',
+    attempt: (db) => insertImport(db, { summary: '[]' }),
+  },
+  {
+    label: 'CSV rows are numbered from 1',
+    constraint: 'import_rows_row_number_check',
+    attempt: (db) => importRow(db, { row_number: 0 }),
+  },
+  {
+    label: 'row errors are a JSON array',
+    constraint: 'import_rows_errors_array',
+    attempt: (db) => importRow(db, { errors: '{}' }),
+  },
+];
+
+describe('CHECK constraints', () => {
+  it.each(violations)('$label', async ({ constraint, attempt }) => {
+    const error = await rejectionOf(attempt(t.db));
+    expect(error).toMatchObject({ code: '23514', constraint });
+    const translated = translateDatabaseError(error);
+    expect(translated).toBeInstanceOf(AppError);
+    expect(translated).toMatchObject({ kind: 'validation', reason: 'CONSTRAINT_VIOLATION' });
+  });
+
+  it('covers every CHECK constraint of the schema', async () => {
+    const { rows } = await sql<{ conname: string }>`
+      SELECT conname FROM pg_constraint
+       WHERE contype = 'c' AND connamespace = 'public'::regnamespace ORDER BY conname`.execute(t.db);
+    const covered = [...new Set(violations.map((v) => v.constraint))].sort();
+    expect(rows.map((r) => r.conname)).toEqual(covered);
+  });
+});
+
+describe('values at the limits are accepted', () => {
+  const limits: { label: string; attempt(db: Executor): Promise<unknown> }[] = [
+    { label: 'one capacity slot', attempt: (db) => insertAircraft(db, { capacity_slots: 1 }) },
+    {
+      label: 'next due without a last maintenance',
+      attempt: (db) => insertAircraft(db, { next_due: at('2030-01-01T00:00Z') }),
+    },
+    { label: 'a grounding lead time of zero', attempt: (db) => policy(db, { grounding_lead_time: '0' }) },
+    { label: 'a reorder point of zero', attempt: (db) => insertPartDefinition(db, { reorder_point: 0 }) },
+    {
+      label: 'a one-minute task',
+      attempt: (db) =>
+        insertTask(db, { start_time: at('2031-01-01T10:00Z'), end_time: at('2031-01-01T10:01Z') }),
+    },
+    {
+      label: 'an in-progress idempotency placeholder (status 0)',
+      attempt: (db) => idempotencyKey(db, { status_code: 0 }),
+    },
+    {
+      label: 'a 255-character idempotency key',
+      attempt: (db) => idempotencyKey(db, { key: 'k'.repeat(255) }),
+    },
+    {
+      label: 'a plain http webhook URL (local development)',
+      attempt: (db) => insertWebhook(db, { url: 'http://localhost:9000/hook' }),
+    },
+    {
+      label: 'a 4096-character response body',
+      attempt: (db) => delivery(db, { last_response_body: 'x'.repeat(4096) }),
+    },
+  ];
+
+  it.each(limits)('$label', async ({ attempt }) => {
+    await expect(attempt(t.db)).resolves.toBeDefined();
+  });
+});
+
+describe('enum columns', () => {
+  it('an unknown role is a validation error', async () => {
+    const org = await insertOrganization(t.db);
+    const error = await rejectionOf(
+      sql`INSERT INTO users (org_id, email, role, password_hash)
+          VALUES (${org.id}, 'pilot@example.com', 'pilot', 'x')`.execute(t.db),
+    );
+    expect(error).toMatchObject({ code: '22P02' });
+    expect(translateDatabaseError(error)).toMatchObject({ kind: 'validation', reason: 'INVALID_VALUE' });
+  });
+});

@@ -1,0 +1,124 @@
+import { sql, type Selectable } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/app/errors.js';
+import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
+import type { ComplianceItemsTable, UsersTable } from '../../src/infra/postgres/schema.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { insertAuditLog, insertComplianceItem, insertUser, rejectionOf } from '../support/factories.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+describe('audit log', () => {
+  const mutations = [
+    ['updated', (id: string) => sql`UPDATE audit_logs SET actor = 'someone else' WHERE id = ${id}`],
+    ['deleted', (id: string) => sql`DELETE FROM audit_logs WHERE id = ${id}`],
+    ['truncated', () => sql`TRUNCATE audit_logs`],
+    ['truncated through its organization', () => sql`TRUNCATE organizations CASCADE`],
+  ] as const;
+
+  it.each(mutations)('an audit row can never be %s', async (_how, statement) => {
+    const row = await insertAuditLog(t.db, { details: JSON.stringify({ tail_number: 'N100A' }) });
+    const error = await rejectionOf(statement(row.id).execute(t.db));
+    expect(error).toMatchObject({ code: 'AM002', constraint: 'audit_logs_immutable' });
+    const kept = await t.db.selectFrom('audit_logs').selectAll().where('id', '=', row.id).executeTakeFirst();
+    expect(kept).toEqual(row);
+  });
+
+  it('a rejected change to the audit log reaches the caller as a conflict', async () => {
+    const row = await insertAuditLog(t.db);
+    const error = await rejectionOf(sql`DELETE FROM audit_logs WHERE id = ${row.id}`.execute(t.db));
+    const translated = translateDatabaseError(error);
+    expect(translated).toBeInstanceOf(AppError);
+    expect(translated).toMatchObject({ kind: 'conflict', reason: 'AUDIT_LOG_IMMUTABLE' });
+    expect((translated as AppError).message).toContain('append-only');
+  });
+
+  it('a worker job is recorded as a named actor without a user', async () => {
+    const row = await insertAuditLog(t.db, { actor: 'system:program-generator' });
+    expect(row).toMatchObject({ actor_org_id: null, user_id: null, actor: 'system:program-generator' });
+  });
+
+  it('a system admin acting in another tenant is recorded with their own organization', async () => {
+    const admin = await insertUser(t.db, { role: 'admin' });
+    const row = await insertAuditLog(t.db, { actor_org_id: admin.org_id, user_id: admin.id, actor: 'user' });
+    expect(row.org_id).not.toBe(admin.org_id);
+    expect(row.actor_org_id).toBe(admin.org_id);
+  });
+});
+
+describe('compliance sign-off', () => {
+  let mechanic: Selectable<UsersTable>;
+  beforeAll(async () => {
+    mechanic = await insertUser(t.db);
+  });
+
+  const signOff = (item: Selectable<ComplianceItemsTable>) =>
+    t.db
+      .updateTable('compliance_items')
+      .set({ result: 'pass', sign_off_user_id: mechanic.id, sign_off_time: new Date() })
+      .where('id', '=', item.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+
+  it('an unsigned item can be edited and deleted', async () => {
+    const item = await insertComplianceItem(t.db, { org_id: mechanic.org_id });
+    const edited = await t.db
+      .updateTable('compliance_items')
+      .set({ description: 'Torque check, 25 Nm' })
+      .where('id', '=', item.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(edited.description).toBe('Torque check, 25 Nm');
+    const deleted = await t.db.deleteFrom('compliance_items').where('id', '=', item.id).executeTakeFirst();
+    expect(deleted.numDeletedRows).toBe(1n);
+  });
+
+  it('a signed-off compliance item is frozen but the sign-off itself is allowed once', async () => {
+    const item = await insertComplianceItem(t.db, { org_id: mechanic.org_id });
+    const signed = await signOff(item);
+    expect(signed).toMatchObject({ result: 'pass', sign_off_user_id: mechanic.id });
+    const again = await rejectionOf(signOff(item));
+    expect(again).toMatchObject({ code: 'AM001', constraint: 'compliance_items_immutable_after_sign_off' });
+    const changed = t.db
+      .updateTable('compliance_items')
+      .set({ result: 'fail' })
+      .where('id', '=', item.id)
+      .execute();
+    await expect(changed).rejects.toMatchObject({ code: 'AM001' });
+    const kept = await t.db
+      .selectFrom('compliance_items')
+      .selectAll()
+      .where('id', '=', item.id)
+      .executeTakeFirst();
+    expect(kept).toEqual(signed);
+  });
+
+  it('a signed-off item can be neither soft-deleted nor deleted', async () => {
+    const item = await signOff(await insertComplianceItem(t.db, { org_id: mechanic.org_id }));
+    const softDelete = t.db
+      .updateTable('compliance_items')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', item.id)
+      .execute();
+    await expect(softDelete).rejects.toMatchObject({ code: 'AM001' });
+    const hardDelete = t.db.deleteFrom('compliance_items').where('id', '=', item.id).execute();
+    await expect(hardDelete).rejects.toMatchObject({ code: 'AM001' });
+  });
+
+  it('changing a signed-off item reaches the caller as a conflict ALREADY_SIGNED_OFF', async () => {
+    const item = await signOff(await insertComplianceItem(t.db, { org_id: mechanic.org_id }));
+    const error = await rejectionOf(
+      t.db.updateTable('compliance_items').set({ result: 'fail' }).where('id', '=', item.id).execute(),
+    );
+    const translated = translateDatabaseError(error);
+    expect(translated).toBeInstanceOf(AppError);
+    expect(translated).toMatchObject({ kind: 'conflict', reason: 'ALREADY_SIGNED_OFF' });
+    expect((translated as AppError).message).toContain(item.id);
+  });
+});

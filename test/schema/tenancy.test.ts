@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/app/errors.js';
+import type { Executor } from '../../src/infra/postgres/executor.js';
+import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  insertAircraft,
+  insertAuditLog,
+  insertComplianceItem,
+  insertImport,
+  insertOrganization,
+  insertOutboxEvent,
+  insertPartDefinition,
+  insertPartItem,
+  insertProgram,
+  insertRefreshToken,
+  insertReservation,
+  insertTask,
+  insertUser,
+  insertWebhook,
+  rejectionOf,
+} from '../support/factories.js';
+
+let t: TestDatabase;
+let own: string;
+let other: string;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  own = (await insertOrganization(t.db)).id;
+  other = (await insertOrganization(t.db)).id;
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+interface CrossTenantCase {
+  label: string;
+  constraint: string;
+  /** Creates a parent in `other` and writes a row of `own` that points at it. */
+  attempt(db: Executor, own: string, other: string): Promise<unknown>;
+}
+
+const crossTenant: CrossTenantCase[] = [
+  {
+    label: 'a refresh token cannot belong to a user of another organization',
+    constraint: 'refresh_tokens_user_fkey',
+    attempt: async (db, own, other) =>
+      insertRefreshToken(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a refresh token cannot be replaced by a token of another organization',
+    constraint: 'refresh_tokens_replaced_by_fkey',
+    attempt: async (db, own, other) =>
+      insertRefreshToken(db, {
+        org_id: own,
+        replaced_by: (await insertRefreshToken(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a maintenance program cannot be bound to an aircraft of another organization',
+    constraint: 'maintenance_programs_aircraft_fkey',
+    attempt: async (db, own, other) =>
+      insertProgram(db, { org_id: own, aircraft_id: (await insertAircraft(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a task cannot reference an aircraft of another organization',
+    constraint: 'maintenance_tasks_aircraft_fkey',
+    attempt: async (db, own, other) =>
+      insertTask(db, { org_id: own, aircraft_id: (await insertAircraft(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a task cannot come from a program of another organization',
+    constraint: 'maintenance_tasks_program_fkey',
+    attempt: async (db, own, other) =>
+      insertTask(db, { org_id: own, program_id: (await insertProgram(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a task cannot be assigned to a mechanic of another organization',
+    constraint: 'maintenance_tasks_assigned_mechanic_fkey',
+    attempt: async (db, own, other) =>
+      insertTask(db, { org_id: own, assigned_mechanic_id: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a part item cannot be of a part definition of another organization',
+    constraint: 'part_items_part_definition_fkey',
+    attempt: async (db, own, other) =>
+      insertPartItem(db, {
+        org_id: own,
+        part_definition_id: (await insertPartDefinition(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a part cannot be reserved for a task of another organization',
+    constraint: 'part_reservations_task_fkey',
+    attempt: async (db, own, other) =>
+      insertReservation(db, { org_id: own, task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a part item of another organization cannot be reserved',
+    constraint: 'part_reservations_part_item_fkey',
+    attempt: async (db, own, other) =>
+      insertReservation(db, { org_id: own, part_item_id: (await insertPartItem(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a compliance item cannot belong to a task of another organization',
+    constraint: 'compliance_items_task_fkey',
+    attempt: async (db, own, other) =>
+      insertComplianceItem(db, { org_id: own, task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a compliance item cannot be signed off by a user of another organization',
+    constraint: 'compliance_items_sign_off_user_fkey',
+    attempt: async (db, own, other) =>
+      insertComplianceItem(db, {
+        org_id: own,
+        result: 'pass',
+        sign_off_user_id: (await insertUser(db, { org_id: other })).id,
+        sign_off_time: new Date(),
+      }),
+  },
+  {
+    label: 'an audit row cannot name an actor user outside the actor organization',
+    constraint: 'audit_logs_actor_user_fkey',
+    attempt: async (db, own, other) =>
+      insertAuditLog(db, {
+        org_id: own,
+        actor_org_id: own,
+        user_id: (await insertUser(db, { org_id: other })).id,
+        actor: 'user',
+      }),
+  },
+  {
+    label: 'an idempotency key cannot belong to a user of another organization',
+    constraint: 'idempotency_keys_user_fkey',
+    attempt: async (db, own, other) =>
+      db
+        .insertInto('idempotency_keys')
+        .values({
+          org_id: own,
+          user_id: (await insertUser(db, { org_id: other })).id,
+          key: 'k1',
+          endpoint: 'POST /api/v1/aircraft',
+          request_hash: 'h',
+          expires_at: new Date(),
+        })
+        .execute(),
+  },
+  {
+    label: 'a delivery cannot go to a webhook of another organization',
+    constraint: 'webhook_deliveries_webhook_fkey',
+    attempt: async (db, own, other) =>
+      db
+        .insertInto('webhook_deliveries')
+        .values({
+          org_id: own,
+          webhook_id: (await insertWebhook(db, { org_id: other })).id,
+          event_id: (await insertOutboxEvent(db, { org_id: own })).id,
+        })
+        .execute(),
+  },
+  {
+    label: 'a delivery cannot carry an event of another organization',
+    constraint: 'webhook_deliveries_event_fkey',
+    attempt: async (db, own, other) =>
+      db
+        .insertInto('webhook_deliveries')
+        .values({
+          org_id: own,
+          webhook_id: (await insertWebhook(db, { org_id: own })).id,
+          event_id: (await insertOutboxEvent(db, { org_id: other })).id,
+        })
+        .execute(),
+  },
+  {
+    label: 'an import cannot be created by a user of another organization',
+    constraint: 'imports_created_by_fkey',
+    attempt: async (db, own, other) =>
+      insertImport(db, { org_id: own, created_by: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'an import row cannot belong to an import of another organization',
+    constraint: 'import_rows_import_fkey',
+    attempt: async (db, own, other) =>
+      db
+        .insertInto('import_rows')
+        .values({
+          org_id: own,
+          import_id: (await insertImport(db, { org_id: other })).id,
+          row_number: 1,
+          raw: '{}',
+        })
+        .execute(),
+  },
+];
+
+describe('composite tenant foreign keys', () => {
+  it.each(crossTenant)('$label', async ({ constraint, attempt }) => {
+    const error = await rejectionOf(attempt(t.db, own, other));
+    expect(error).toMatchObject({ code: '23503', constraint });
+    const translated = translateDatabaseError(error);
+    expect(translated).toBeInstanceOf(AppError);
+    expect(translated).toMatchObject({ kind: 'validation', reason: 'REFERENCE_NOT_FOUND' });
+  });
+
+  it('covers every composite foreign key of the schema', async () => {
+    const { rows } = await sql<{ conname: string }>`
+      SELECT conname FROM pg_constraint
+       WHERE contype = 'f' AND connamespace = 'public'::regnamespace AND cardinality(conkey) > 1
+       ORDER BY conname`.execute(t.db);
+    expect(rows.map((r) => r.conname)).toEqual(crossTenant.map((c) => c.constraint).sort());
+  });
+
+  it('every tenant table carries org_id in its foreign keys to other tenant tables', async () => {
+    // A single-column FK between tenant tables would let a row point into another tenant.
+    const { rows } = await sql<{ conname: string }>`
+      SELECT c.conname FROM pg_constraint c
+       WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+         AND cardinality(c.conkey) = 1 AND c.confrelid <> 'organizations'::regclass`.execute(t.db);
+    expect(rows).toEqual([]);
+  });
+
+  it('the same parent works from its own organization', async () => {
+    const aircraft = await insertAircraft(t.db, { org_id: own });
+    const mechanic = await insertUser(t.db, { org_id: own });
+    const program = await insertProgram(t.db, { org_id: own, aircraft_id: aircraft.id });
+    const task = await insertTask(t.db, {
+      aircraft_id: aircraft.id,
+      program_id: program.id,
+      assigned_mechanic_id: mechanic.id,
+    });
+    expect(task.org_id).toBe(own);
+  });
+});
+
+describe('organization references', () => {
+  const orphans: { table: string; attempt: (db: Executor, org: string) => Promise<unknown> }[] = [
+    {
+      table: 'org_policies',
+      attempt: (db, org) => db.insertInto('org_policies').values({ org_id: org }).execute(),
+    },
+    { table: 'users', attempt: (db, org) => insertUser(db, { org_id: org }) },
+    { table: 'aircraft', attempt: (db, org) => insertAircraft(db, { org_id: org }) },
+    { table: 'maintenance_programs', attempt: (db, org) => insertProgram(db, { org_id: org }) },
+    { table: 'part_definitions', attempt: (db, org) => insertPartDefinition(db, { org_id: org }) },
+    { table: 'audit_logs', attempt: (db, org) => insertAuditLog(db, { org_id: org }) },
+    { table: 'outbox_events', attempt: (db, org) => insertOutboxEvent(db, { org_id: org }) },
+    { table: 'webhooks', attempt: (db, org) => insertWebhook(db, { org_id: org }) },
+  ];
+
+  it.each(orphans)(
+    'a $table row of an organization that does not exist is rejected',
+    async ({ table, attempt }) => {
+      const error = await rejectionOf(attempt(t.db, randomUUID()));
+      expect(error).toMatchObject({ code: '23503', constraint: `${table}_org_id_fkey` });
+      expect(translateDatabaseError(error)).toMatchObject({ kind: 'validation' });
+    },
+  );
+});
