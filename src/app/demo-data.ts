@@ -2,6 +2,8 @@ import type { Role } from '../domain/roles.js';
 import { systemActor } from './actor.js';
 import type { AuditEntry } from './audit.js';
 import { mutate } from './mutation.js';
+import { organizationView } from './organizations.js';
+import { userView } from './users.js';
 import type { UnitOfWork } from './ports.js';
 
 export const DEMO_ORG_NAME = 'Demo Airline';
@@ -47,14 +49,20 @@ export async function seedDemoData(
         entityType: 'organization',
         entityId: org.id,
         action: 'create',
-        after: org,
+        after: organizationView(org),
       });
     }
     for (const { email, role } of DEMO_USERS) {
       const [found] = await repos.users.findCredentials(email, org.id);
       if (found) continue;
       const user = await repos.users.insert({ orgId: org.id, email, role, passwordHash });
-      audit.push({ orgId: org.id, entityType: 'user', entityId: user.id, action: 'create', after: user });
+      audit.push({
+        orgId: org.id,
+        entityType: 'user',
+        entityId: user.id,
+        action: 'create',
+        after: userView(user),
+      });
     }
     return { result: { orgId: org.id, created: audit.length }, audit };
   });

@@ -1,3 +1,5 @@
+import { AppError } from './errors.js';
+
 /** A page request: `limit` rows after skipping `offset`. */
 export interface Page {
   limit: number;
@@ -16,4 +18,36 @@ export interface PageOf<T> {
 /** Trims the extra row a repository fetched to learn whether a next page exists. */
 export function pageOf<T>(rows: T[], page: Page): PageOf<T> {
   return { items: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+}
+
+/** One sort key: a field the list allows, ascending or descending. */
+export interface SortKey<F extends string = string> {
+  field: F;
+  direction: 'asc' | 'desc';
+}
+
+/**
+ * Reads `sort=field,-other` against the fields a list allows (a leading `-` sorts descending).
+ * Repositories append the id as the last key, so pages stay stable when values tie.
+ */
+export function parseSort<F extends string>(
+  raw: string | undefined,
+  allowed: readonly F[],
+  fallback: SortKey<F>[],
+): SortKey<F>[] {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const keys = raw.split(',').map((part) => part.trim());
+  const unknown = keys.filter((key) => !allowed.includes(key.replace(/^-/, '') as F));
+  if (unknown.length > 0 || keys.some((key) => key === '' || key === '-')) {
+    throw new AppError(
+      'validation',
+      'INVALID_SORT',
+      `sort accepts ${allowed.join(', ')} (prefix - for descending)`,
+      [{ field: 'querystring.sort', message: `unknown sort field ${unknown.join(', ') || '(empty)'}` }],
+    );
+  }
+  return keys.map((key) => ({
+    field: key.replace(/^-/, '') as F,
+    direction: key.startsWith('-') ? 'desc' : 'asc',
+  }));
 }

@@ -1,5 +1,6 @@
 /** Event types published through the outbox. The specification's names, plus the same style for new ones. */
 export const EVENT_TYPES = [
+  // the specification's
   'task_created',
   'task_state_changed',
   'part_reserved',
@@ -7,12 +8,34 @@ export const EVENT_TYPES = [
   'compliance_signed',
   'program_task_generated',
   'audit_logged',
+  // the same style for every other effect
   'organization_created',
   'organization_updated',
   'org_policy_updated',
   'user_created',
   'user_updated',
   'user_deleted',
+  'aircraft_created',
+  'aircraft_updated',
+  'aircraft_deleted',
+  'aircraft_usage_recorded',
+  'program_created',
+  'program_updated',
+  'program_deleted',
+  'task_updated',
+  'task_deleted',
+  'part_definition_created',
+  'part_definition_updated',
+  'part_definition_deleted',
+  'part_item_created',
+  'part_item_updated',
+  'part_item_deleted',
+  'part_used',
+  'part_released',
+  'compliance_item_created',
+  'compliance_item_updated',
+  'compliance_item_deleted',
+  'webhook_test',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

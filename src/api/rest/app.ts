@@ -11,7 +11,7 @@ import Fastify, {
 import type { IdempotencyStore } from '../../app/idempotency.js';
 import type { AccessTokenVerifier } from '../../app/tokens.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { registerErrorHandling, sendError } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { registerRequestLog } from './plugins/request-log.js';
 import { requestIdFor } from './plugins/request-id.js';
@@ -47,6 +47,16 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustedProxies.length > 0 ? options.trustedProxies : false,
     return503OnClosing: true,
+    // Malformed URLs fail inside the router, before any hook: answer them in the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      void reply.header('X-Request-Id', request.id);
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void sendError(reply, request, tooLong ? 414 : 400, {
+        kind: 'validation',
+        reason: tooLong ? 'URL_TOO_LONG' : 'MALFORMED_URL',
+        message: tooLong ? 'a path segment is too long' : 'the URL is malformed (bad percent-encoding)',
+      });
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

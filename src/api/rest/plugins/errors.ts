@@ -114,6 +114,9 @@ export function registerErrorHandling(
   app: FastifyInstance,
   translateError: (error: unknown) => unknown = (error) => error,
 ): void {
+  // Bodies are JSON only. Fastify's built-in text/plain parser would hand a string to the schema
+  // (a confusing 400 "body must be object"); without it text/plain is a 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   const knownRoutes = FindMyWay({ ignoreTrailingSlash: true });
   const allowedMethods = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {

@@ -64,3 +64,12 @@ export const uuidField = (description: string) => Type.String({ format: 'uuid', 
 /** An RFC 3339 timestamp field (UTC, with `Z`) with its own description. */
 export const timestampField = (description: string) =>
   Type.String({ format: 'date-time', description: `${description} RFC 3339, UTC.` });
+
+/** `sort=field,-other` for a list that allows `fields`; the id always breaks ties. */
+export const sortQuery = (fields: readonly string[]) =>
+  Type.Optional(
+    Type.String({
+      pattern: `^-?(${fields.join('|')})(,-?(${fields.join('|')}))*$`,
+      description: `Comma-separated sort keys among ${fields.join(', ')}; prefix - for descending. Ties are broken by id.`,
+    }),
+  );

@@ -1,0 +1,12 @@
+/**
+ * Short-lived mutual exclusion across every server replica (Redis), or inside one process when
+ * AMSS runs embedded. A lock is a courtesy that spares the database a doomed attempt; the
+ * database constraints stay the guarantee, so an expired or unavailable lock never corrupts data.
+ */
+export interface LockManager {
+  /**
+   * Runs `work` while holding `key`. Throws a conflict AppError (reason `LOCKED`, with Retry-After)
+   * when the key stays held by someone else for longer than `waitMs`.
+   */
+  withLock<T>(key: string, options: { ttlMs: number; waitMs: number }, work: () => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../src/app/demo-data.js';
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+let dev: ChildProcessWithoutNullStreams | undefined;
+afterEach(() => {
+  // A failed assertion must not leave the server running.
+  if (dev && dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
+});
+
+/** `amss dev --in-memory` as on a fresh machine (no DB_URL, no REDIS_ADDR); resolves with the banner. */
+async function startDev(port: number): Promise<{ banner: string; output: () => string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, HTTP_ADDR: `127.0.0.1:${port}`, LOG_LEVEL: 'warn' };
+  env.BCRYPT_COST = '4';
+  for (const name of ['DB_URL', 'REDIS_ADDR', 'APP_ENV', 'JWT_PRIVATE_KEY_PEM', 'JWT_PUBLIC_KEY_PEM']) {
+    delete env[name];
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/cli.ts', 'dev', '--in-memory'], { env });
+  dev = child;
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let timer: NodeJS.Timeout | undefined;
+  const banner = await new Promise<string>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${output}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/AMSS is ready[\s\S]*curl/.test(output)) resolve(output);
+    });
+    child.once('exit', (code) => reject(new Error(`amss dev exited early (${code}):\n${output}`)));
+  }).finally(() => {
+    clearTimeout(timer);
+    child.removeAllListeners('exit');
+  });
+  return { banner, output: () => output };
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('amss dev --in-memory', () => {
+  it('starts with zero setup, prints the demo org and logins, serves a login and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const { banner, output } = await startDev(port);
+    expect(banner).toMatch(/demo org\s+[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/);
+    expect(banner).toContain(`password ${DEMO_PASSWORD}`);
+    for (const { email, role } of DEMO_USERS) {
+      expect(banner).toMatch(new RegExp(`${escape(email)}\\s+${role}\\b`));
+    }
+    expect(banner).toContain(`http://127.0.0.1:${port}/api/v1`);
+
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@demo.local', password: DEMO_PASSWORD }),
+    });
+    expect(response.status).toBe(200);
+    const tokens = (await response.json()) as { token_type: string; access_token: string };
+    expect(tokens.token_type).toBe('Bearer');
+    expect(tokens.access_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    dev!.kill('SIGTERM');
+    const [code] = (await once(dev!, 'exit')) as [number | null];
+    expect(code, output()).toBe(0);
+  }, 90_000);
+});
