@@ -24,7 +24,8 @@ CREATE TABLE audit_logs (
   CONSTRAINT audit_logs_actor_not_blank CHECK (btrim(actor) <> ''),
   CONSTRAINT audit_logs_details_object CHECK (jsonb_typeof(details) = 'object')
 );
-CREATE INDEX audit_logs_org_id_timestamp_idx ON audit_logs (org_id, "timestamp");
+-- (timestamp, id) is the keyset order of the audit list and its CSV export.
+CREATE INDEX audit_logs_org_id_timestamp_idx ON audit_logs (org_id, "timestamp", id);
 CREATE INDEX audit_logs_org_id_entity_idx ON audit_logs (org_id, entity_type, entity_id);
 CREATE INDEX audit_logs_org_id_user_id_idx ON audit_logs (org_id, user_id);
 CREATE INDEX audit_logs_actor_org_id_user_id_idx ON audit_logs (actor_org_id, user_id) WHERE user_id IS NOT NULL;

@@ -20,6 +20,36 @@ export function pageOf<T>(rows: T[], page: Page): PageOf<T> {
   return { items: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 
+/**
+ * A keyset cursor: the sort values of the last row a page returned, as opaque base64url text.
+ * Clients pass it back unchanged; a page that follows it stays right while rows are inserted.
+ */
+export const encodeCursor = (values: readonly string[]): string =>
+  Buffer.from(JSON.stringify(values)).toString('base64url');
+
+/**
+ * The values of a cursor made by `encodeCursor`: exactly one per pattern, each matching it;
+ * 400 INVALID_CURSOR otherwise.
+ */
+export function decodeCursor(raw: string, patterns: readonly RegExp[]): string[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    values = undefined;
+  }
+  if (
+    !Array.isArray(values) ||
+    values.length !== patterns.length ||
+    !values.every((value, i): value is string => typeof value === 'string' && patterns[i]!.test(value))
+  ) {
+    throw new AppError('validation', 'INVALID_CURSOR', 'the cursor is not one this list handed out', [
+      { field: 'querystring.cursor', message: 'must be a cursor from a Link header of this list' },
+    ]);
+  }
+  return values;
+}
+
 /** One sort key: a field the list allows, ascending or descending. */
 export interface SortKey<F extends string = string> {
   field: F;

@@ -2,6 +2,12 @@ import type { DomainEvent } from '../domain/events.js';
 import type { Organization, OrgPolicy, OrgPolicyPatch } from '../domain/organization.js';
 import type { Role } from '../domain/roles.js';
 import type { User, UserCredentials } from '../domain/user.js';
+import type { AircraftRepository } from './aircraft.js';
+import type { ProgramRepository } from './programs.js';
+import type { TaskRepository } from './tasks.js';
+import type { PartRepository } from './parts.js';
+import type { ComplianceRepository } from './compliance.js';
+import type { AuditLogRepository } from './audit-logs.js';
 import type { AuditRecord } from './audit.js';
 import type { Page } from './pagination.js';
 
@@ -87,6 +93,12 @@ export interface Repositories {
   refreshTokens: RefreshTokenRepository;
   audit: AuditRepository;
   outbox: OutboxRepository;
+  aircraft: AircraftRepository;
+  programs: ProgramRepository;
+  tasks: TaskRepository;
+  parts: PartRepository;
+  compliance: ComplianceRepository;
+  auditLogs: AuditLogRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -8,6 +8,8 @@ import type { DatabaseHandle } from '../infra/postgres/database.js';
 import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
 import { JobScheduler } from '../jobs/scheduler.js';
 import { expiryCleaner } from '../jobs/expiry-cleaner.js';
+import { aircraftStatusJob } from '../jobs/aircraft-status.js';
+import { AircraftService } from '../app/aircraft.js';
 import { PgIdempotencyStore } from '../infra/postgres/idempotency.js';
 import type { Logger } from '../observability/logger.js';
 import { buildServer, createContainer } from './container.js';
@@ -109,6 +111,7 @@ async function work(): Promise<void> {
 /** The jobs `amss worker` (and `amss dev`) runs. */
 const workerJobs = (database: DatabaseHandle) => [
   expiryCleaner(new PgUnitOfWork(database.db), new PgIdempotencyStore(database.db)),
+  aircraftStatusJob(new AircraftService({ uow: new PgUnitOfWork(database.db) })),
 ];
 
 async function dev(inMemory: boolean): Promise<void> {

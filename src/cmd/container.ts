@@ -1,3 +1,15 @@
+import { AircraftService } from '../app/aircraft.js';
+import { ProgramService } from '../app/programs.js';
+import { TaskService } from '../app/tasks.js';
+import { PartService } from '../app/parts.js';
+import { ComplianceService } from '../app/compliance.js';
+import { AuditLogService } from '../app/audit-logs.js';
+import { aircraftRoutes } from '../api/rest/routes/aircraft.js';
+import { programRoutes } from '../api/rest/routes/programs.js';
+import { taskRoutes } from '../api/rest/routes/tasks.js';
+import { partRoutes } from '../api/rest/routes/parts.js';
+import { complianceRoutes } from '../api/rest/routes/compliance.js';
+import { auditLogRoutes } from '../api/rest/routes/audit-logs.js';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildRestApp } from '../api/rest/app.js';
@@ -18,6 +30,9 @@ import { translateDatabaseError } from '../infra/postgres/errors.js';
 import { PgIdempotencyStore } from '../infra/postgres/idempotency.js';
 import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
 import { createLoginLimiter } from '../infra/redis/login-limiter.js';
+import { InProcessLockManager, RedisLockManager } from '../infra/redis/locks.js';
+import { createApiRateLimiter } from '../infra/redis/api-rate-limiter.js';
+import type { ApiRateLimitsDeps } from '../app/rate-limits.js';
 import type { Logger } from '../observability/logger.js';
 
 export interface Container {
@@ -29,6 +44,8 @@ export interface Container {
   tokens: TokenIssuer;
   services: Services;
   healthChecks: HealthCheck[];
+  /** The per-organization API rate limits; undefined when switched off (tests only). */
+  rateLimits?: ApiRateLimitsDeps;
 }
 
 export interface ContainerDeps {
@@ -40,6 +57,8 @@ export interface ContainerDeps {
   keys: JwtKeys;
   /** Prefix for Redis keys, so parallel test runs never share counters. */
   redisKeyPrefix?: string;
+  /** Test seams of the API rate limits: switched off, or a shorter policy cache (default 5 s). */
+  apiRateLimits?: { enabled?: boolean; policyCacheTtlMs?: number };
 }
 
 /** Wires the concrete adapters into the services: the only place that knows them all. */
@@ -63,6 +82,17 @@ export function createContainer(deps: ContainerDeps): Container {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
     organizations: new OrganizationService({ uow }),
     users: new UserService({ uow, bcryptCost: config.bcryptCost }),
+    aircraft: new AircraftService({ uow }),
+    programs: new ProgramService({ uow }),
+    tasks: new TaskService({ uow }),
+    parts: new PartService({
+      uow,
+      locks: redis
+        ? new RedisLockManager({ redis, keyPrefix: deps.redisKeyPrefix ?? 'amss', logger: deps.logger })
+        : new InProcessLockManager(),
+    }),
+    compliance: new ComplianceService({ uow }),
+    auditLogs: new AuditLogService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -73,7 +103,20 @@ export function createContainer(deps: ContainerDeps): Container {
       },
     });
   }
-  return { config, logger: deps.logger, database, redis, uow, tokens, services, healthChecks };
+  const rateLimits: ApiRateLimitsDeps | undefined =
+    deps.apiRateLimits?.enabled === false
+      ? undefined
+      : {
+          limiter: createApiRateLimiter({
+            redis,
+            keyPrefix: deps.redisKeyPrefix ?? 'amss',
+            logger: deps.logger,
+          }),
+          orgLimitPerMin: async (orgId) => (await uow.repos.orgPolicies.get(orgId))?.apiRateLimitPerMin,
+          authLimitPerMin: config.authRateLimitPerMin,
+          policyCacheTtlMs: deps.apiRateLimits?.policyCacheTtlMs,
+        };
+  return { config, logger: deps.logger, database, redis, uow, tokens, services, healthChecks, rateLimits };
 }
 
 /** The REST server of a container. */
@@ -83,11 +126,22 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
     logger: container.logger,
     verifier: container.tokens,
     idempotency: new PgIdempotencyStore(container.database.db),
+    rateLimits: container.rateLimits,
     bodyLimitBytes: config.bodyLimitBytes,
     corsAllowedOrigins: config.corsAllowedOrigins,
     trustedProxies: config.trustedProxies,
     translateError: translateDatabaseError,
     rootRoutes: [healthRoutes(container.healthChecks, config.appEnv !== 'production')],
-    apiRoutes: [authRoutes(services), organizationRoutes(services), userRoutes(services)],
+    apiRoutes: [
+      authRoutes(services),
+      organizationRoutes(services),
+      userRoutes(services),
+      aircraftRoutes(services),
+      programRoutes(services),
+      taskRoutes(services),
+      partRoutes(services),
+      complianceRoutes(services),
+      auditLogRoutes(services),
+    ],
   });
 }

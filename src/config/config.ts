@@ -37,6 +37,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** Failed logins allowed per IP and per email within `loginWindowMs`. */
   login: { maxFailuresPerIp: number; maxFailuresPerEmail: number; windowMs: number };
+  /** Requests per minute one client address may make to `/api/v1/auth/*` (which has no organization yet). */
+  authRateLimitPerMin: number;
   /** Where `amss dev` keeps its embedded database; `memory://` keeps nothing. */
   pgliteDataDir: string;
 }
@@ -172,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxFailuresPerEmail: integer('LOGIN_MAX_FAILURES_PER_EMAIL', 5, 1, 10_000),
       windowMs: duration('LOGIN_FAILURE_WINDOW', '15m'),
     },
+    authRateLimitPerMin: integer('AUTH_RATE_LIMIT_PER_MIN', 60, 1, 1_000_000),
     pgliteDataDir: read('PGLITE_DATA_DIR') ?? './data/pglite',
   };
 

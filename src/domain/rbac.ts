@@ -57,6 +57,7 @@ export const POLICY = {
   compliance_items: {
     create: ['admin', 'mechanic'],
     update: ['admin', 'mechanic'],
+    delete: ['admin', 'mechanic'],
     sign_off: ['mechanic'],
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },

@@ -11,6 +11,7 @@ import type {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   insertAircraft,
+  insertAircraftUsage,
   insertAuditLog,
   insertComplianceItem,
   insertImport,
@@ -22,6 +23,7 @@ import {
   insertRefreshToken,
   insertReservation,
   insertTask,
+  insertTaskPartRequirement,
   insertUser,
   insertWebhook,
   rejectionOf,
@@ -162,6 +164,30 @@ const violations: CheckCase[] = [
     attempt: (db) =>
       insertAircraft(db, { last_maintenance: at('2025-01-02T00:00Z'), next_due: at('2025-01-02T00:00Z') }),
   },
+  // aircraft usage
+  {
+    label: 'a recorded flight needs its source reference',
+    constraint: 'aircraft_usage_source_ref_not_blank',
+    attempt: (db) => insertAircraftUsage(db, { source_ref: ' ' }),
+  },
+  {
+    label: 'a recorded flight has no negative hours',
+    constraint: 'aircraft_usage_flight_hours_check',
+    attempt: (db) => insertAircraftUsage(db, { flight_hours: '-0.01' }),
+  },
+  {
+    label: 'a recorded flight has no negative cycles',
+    constraint: 'aircraft_usage_cycles_check',
+    attempt: (db) => insertAircraftUsage(db, { cycles: -1 }),
+  },
+  {
+    label: 'a recorded flight names both the reporting user and their organization, or neither',
+    constraint: 'aircraft_usage_created_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertAircraftUsage(db, { org_id: user.org_id, created_by: user.id });
+    },
+  },
   // programs and tasks
   {
     label: 'a program needs a name',
@@ -229,6 +255,11 @@ const violations: CheckCase[] = [
     label: 'a reservation quantity is positive',
     constraint: 'part_reservations_quantity_check',
     attempt: (db) => insertReservation(db, { quantity: 0 }),
+  },
+  {
+    label: 'a task requires a positive quantity of a part',
+    constraint: 'task_part_requirements_quantity_check',
+    attempt: (db) => insertTaskPartRequirement(db, { quantity: 0 }),
   },
   // compliance
   {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import {
   migrateToLatest,
   parseGooseFile,
 } from '../../src/infra/postgres/migrator.js';
-import { TEST_DB_PREFIX, TEST_DB_URL, databaseUrl } from '../support/env.js';
+import { TEST_DB_URL, databaseUrl, testDatabaseName } from '../support/env.js';
 
 interface MigrationFile {
   name: string;
@@ -43,7 +42,7 @@ async function admin(text: string): Promise<void> {
 
 /** An empty database of its own (not cloned from the migrated template). */
 async function emptyDatabase(): Promise<Database> {
-  const name = `${TEST_DB_PREFIX}mig_${randomBytes(6).toString('hex')}`;
+  const name = testDatabaseName('db');
   await admin(`CREATE DATABASE "${name}"`);
   const handle = connectPostgres(databaseUrl(name), { max: 2, applicationName: 'amss-test' });
   scratch.push({ name, handle });

@@ -7,6 +7,7 @@ import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   insertAircraft,
+  insertAircraftUsage,
   insertAuditLog,
   insertComplianceItem,
   insertImport,
@@ -18,6 +19,7 @@ import {
   insertRefreshToken,
   insertReservation,
   insertTask,
+  insertTaskPartRequirement,
   insertUser,
   insertWebhook,
   rejectionOf,
@@ -63,6 +65,22 @@ const crossTenant: CrossTenantCase[] = [
     constraint: 'maintenance_programs_aircraft_fkey',
     attempt: async (db, own, other) =>
       insertProgram(db, { org_id: own, aircraft_id: (await insertAircraft(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a recorded flight cannot belong to an aircraft of another organization',
+    constraint: 'aircraft_usage_aircraft_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftUsage(db, { org_id: own, aircraft_id: (await insertAircraft(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a recorded flight names its reporting user inside that user’s organization',
+    constraint: 'aircraft_usage_created_by_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftUsage(db, {
+        org_id: own,
+        created_by_org_id: own,
+        created_by: (await insertUser(db, { org_id: other })).id,
+      }),
   },
   {
     label: 'a task cannot reference an aircraft of another organization',
@@ -118,6 +136,21 @@ const crossTenant: CrossTenantCase[] = [
         result: 'pass',
         sign_off_user_id: (await insertUser(db, { org_id: other })).id,
         sign_off_time: new Date(),
+      }),
+  },
+  {
+    label: 'a task cannot require parts for a task of another organization',
+    constraint: 'task_part_requirements_task_fkey',
+    attempt: async (db, own, other) =>
+      insertTaskPartRequirement(db, { org_id: own, task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a task cannot require a part definition of another organization',
+    constraint: 'task_part_requirements_part_definition_fkey',
+    attempt: async (db, own, other) =>
+      insertTaskPartRequirement(db, {
+        org_id: own,
+        part_definition_id: (await insertPartDefinition(db, { org_id: other })).id,
       }),
   },
   {

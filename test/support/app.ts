@@ -6,7 +6,7 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildServer, createContainer, type Container } from '../../src/cmd/container.js';
 import type { Role } from '../../src/domain/roles.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { TEST_REDIS_ADDR } from './env.js';
 
@@ -19,6 +19,15 @@ export const testKeys = (): Promise<JwtKeys> => (keysPromise ??= generateDevKeyP
 
 let passwordHash: Promise<string> | undefined;
 const testPasswordHash = (): Promise<string> => (passwordHash ??= hashPassword(TEST_PASSWORD, 4));
+
+/** What a test may change about its app beyond the environment. */
+export interface TestAppOptions {
+  /** Per-org API rate limits are off unless given; `policyCacheTtlMs: 0` applies policy changes at once. */
+  rateLimits?: { policyCacheTtlMs?: number };
+  /** The Redis client of the app's adapters (e.g. one that cannot connect); `redis` stays the real one. */
+  redis?: Redis;
+  logger?: Logger;
+}
 
 export interface TestApp {
   app: FastifyInstance;
@@ -51,17 +60,24 @@ export interface TestApp {
  * A full AMSS REST server on a fresh database of its own and the real Redis, with a Redis key
  * prefix of its own so rate-limit counters never leak between test files.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const config = loadConfig({ APP_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...env });
   const container = createContainer({
     config,
-    logger: createLogger(config.logLevel),
+    logger: options.logger ?? createLogger(config.logLevel),
     database: db,
-    redis,
+    redis: options.redis ?? redis,
     keys: await testKeys(),
     redisKeyPrefix: `amss-test:${randomBytes(4).toString('hex')}`,
+    // Tests make hundreds of requests a minute in one org; only the rate-limit tests want limits.
+    apiRateLimits: options.rateLimits
+      ? { policyCacheTtlMs: options.rateLimits.policyCacheTtlMs }
+      : { enabled: false },
   });
   const app = await buildServer(container);
   await app.ready();

@@ -8,6 +8,7 @@ import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../../src/infra/postgres/executor.js';
 import type {
   AircraftTable,
+  AircraftUsageTable,
   AuditLogsTable,
   ComplianceItemsTable,
   ImportsTable,
@@ -18,6 +19,7 @@ import type {
   PartDefinitionsTable,
   PartItemsTable,
   PartReservationsTable,
+  TaskPartRequirementsTable,
   RefreshTokensTable,
   UsersTable,
   WebhooksTable,
@@ -100,6 +102,28 @@ export async function insertAircraft(
   return db
     .insertInto('aircraft')
     .values({ tail_number: `N${unique()}`, model: 'A320', ...overrides, org_id: orgId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A one-hour, one-cycle flight recorded now, of a new aircraft unless `aircraft_id` is given. */
+export async function insertAircraftUsage(
+  db: Executor,
+  overrides: Overrides<AircraftUsageTable> = {},
+): Promise<Selectable<AircraftUsageTable>> {
+  const orgId = await resolveOrg(db, overrides.org_id, [['aircraft', overrides.aircraft_id]]);
+  const aircraftId = overrides.aircraft_id ?? (await insertAircraft(db, { org_id: orgId })).id;
+  return db
+    .insertInto('aircraft_usage')
+    .values({
+      source_ref: `FLT-${unique()}`,
+      flight_hours: 1,
+      cycles: 1,
+      recorded_at: new Date(),
+      ...overrides,
+      org_id: orgId,
+      aircraft_id: aircraftId,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -217,6 +241,24 @@ export async function insertReservation(
   return db
     .insertInto('part_reservations')
     .values({ ...overrides, org_id: orgId, task_id: taskId, part_item_id: itemId })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A task's need for one unit of a part definition; the task and definition are created when missing. */
+export async function insertTaskPartRequirement(
+  db: Executor,
+  overrides: Overrides<TaskPartRequirementsTable> = {},
+): Promise<Selectable<TaskPartRequirementsTable>> {
+  const orgId = await resolveOrg(db, overrides.org_id, [
+    ['maintenance_tasks', overrides.task_id],
+    ['part_definitions', overrides.part_definition_id],
+  ]);
+  const taskId = overrides.task_id ?? (await insertTask(db, { org_id: orgId })).id;
+  const definitionId = overrides.part_definition_id ?? (await insertPartDefinition(db, { org_id: orgId })).id;
+  return db
+    .insertInto('task_part_requirements')
+    .values({ quantity: 1, ...overrides, org_id: orgId, task_id: taskId, part_definition_id: definitionId })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -9,10 +9,12 @@ import Fastify, {
   type FastifyPluginAsync,
 } from 'fastify';
 import type { IdempotencyStore } from '../../app/idempotency.js';
+import type { ApiRateLimitsDeps } from '../../app/rate-limits.js';
 import type { AccessTokenVerifier } from '../../app/tokens.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling, sendError } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
+import { RATE_LIMIT_HEADERS, registerRateLimits } from './plugins/rate-limit.js';
 import { registerRequestLog } from './plugins/request-log.js';
 import { requestIdFor } from './plugins/request-id.js';
 import { ErrorResponse } from './schemas/common.js';
@@ -24,6 +26,8 @@ export interface RestAppOptions {
   verifier: AccessTokenVerifier;
   /** Where Idempotency-Key responses are kept; without one the header is ignored. */
   idempotency?: IdempotencyStore;
+  /** Per-organization API rate limits (counter, policy lookup); without them nothing is limited. */
+  rateLimits?: ApiRateLimitsDeps;
   /** Largest JSON body accepted, in bytes. */
   bodyLimitBytes: number;
   corsAllowedOrigins: string[];
@@ -68,12 +72,13 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerRequestLog(app);
   registerErrorHandling(app, options.translateError);
   registerAuth(app, options.verifier);
+  if (options.rateLimits) registerRateLimits(app, options.rateLimits);
   if (options.idempotency) registerIdempotency(app, options.idempotency);
 
   if (options.corsAllowedOrigins.length > 0) {
     await app.register(cors, {
       origin: options.corsAllowedOrigins,
-      exposedHeaders: ['X-Request-Id', 'Link'],
+      exposedHeaders: ['X-Request-Id', 'Link', ...RATE_LIMIT_HEADERS],
     });
   }
 

@@ -22,6 +22,25 @@ export function sendPage<T, V>(
   return result.items.map(view);
 }
 
+/**
+ * Answers a keyset-paged list: the bare array of items, with `Link: <…>; rel="next"` carrying
+ * `nextCursor` (the request's own path and query, the cursor replaced) while more rows exist.
+ */
+export function sendCursorPage<T, V>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: { items: T[]; nextCursor?: string | undefined },
+  view: (item: T) => V,
+): V[] {
+  if (result.nextCursor !== undefined) {
+    const url = new URL(request.url, 'http://localhost');
+    url.searchParams.set('cursor', result.nextCursor);
+    url.searchParams.delete('offset');
+    void reply.header('Link', `<${url.pathname}${url.search}>; rel="next"`);
+  }
+  return result.items.map(view);
+}
+
 function nextPageUrl(requestUrl: string, page: Page): string {
   // The base only lets URL parse a path; it never appears in the result.
   const url = new URL(requestUrl, 'http://localhost');

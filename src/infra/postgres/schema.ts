@@ -45,6 +45,7 @@ export type GeneratedJson<S = JsonValue> = ColumnType<S, string | undefined, str
 
 export type UserRole = 'admin' | 'tenant_admin' | 'scheduler' | 'mechanic' | 'auditor';
 export type AircraftStatus = 'operational' | 'maintenance' | 'grounded';
+export type AircraftStatusSource = 'manual' | 'automatic';
 export type TaskType = 'inspection' | 'repair' | 'overhaul';
 export type TaskState = 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
 export type PartItemStatus = 'in_stock' | 'used' | 'disposed';
@@ -120,12 +121,28 @@ export interface AircraftTable {
   last_maintenance: Timestamp | null;
   next_due: Timestamp | null;
   status: Generated<AircraftStatus>;
+  /** Whether a person (`manual`) or the grounding workflow (`automatic`) set the status. */
+  status_source: Generated<AircraftStatusSource>;
   capacity_slots: Generated<number>;
   flight_hours_total: GeneratedNumeric;
   cycles_total: Generated<number>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;
+}
+
+/** One reported flight of an aircraft; (org, aircraft, source_ref) is unique so a re-sent flight counts once. */
+export interface AircraftUsageTable {
+  id: Generated<string>;
+  org_id: string;
+  aircraft_id: string;
+  source_ref: string;
+  flight_hours: Numeric;
+  cycles: number;
+  recorded_at: Timestamp;
+  created_at: GeneratedTimestamp;
+  created_by_org_id: string | null;
+  created_by: string | null;
 }
 
 /** A recurring maintenance requirement (calendar days, flight hours or cycles) that generates tasks. */
@@ -189,6 +206,16 @@ export interface PartItemsTable {
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;
+}
+
+/** How many items of one part definition a task needs; one row per (task, definition). */
+export interface TaskPartRequirementsTable {
+  id: Generated<string>;
+  org_id: string;
+  task_id: string;
+  part_definition_id: string;
+  quantity: number;
+  created_at: GeneratedTimestamp;
 }
 
 /** A part item held for a task; at most one `reserved` (and one `used`) reservation per item. */
@@ -340,11 +367,13 @@ export interface DB {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
   aircraft: AircraftTable;
+  aircraft_usage: AircraftUsageTable;
   maintenance_programs: MaintenanceProgramsTable;
   maintenance_tasks: MaintenanceTasksTable;
   part_definitions: PartDefinitionsTable;
   part_items: PartItemsTable;
   part_reservations: PartReservationsTable;
+  task_part_requirements: TaskPartRequirementsTable;
   compliance_items: ComplianceItemsTable;
   audit_logs: AuditLogsTable;
   outbox_events: OutboxEventsTable;

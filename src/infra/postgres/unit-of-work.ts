@@ -1,5 +1,11 @@
 import type { Repositories, UnitOfWork } from '../../app/ports.js';
 import { PgAuditRepository, PgOutboxRepository } from './audit-outbox.js';
+import { PgAircraftRepository } from './aircraft.js';
+import { PgProgramRepository } from './programs.js';
+import { PgTaskRepository } from './tasks.js';
+import { PgPartRepository } from './parts.js';
+import { PgComplianceRepository } from './compliance.js';
+import { PgAuditLogRepository } from './audit-logs.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
 import type { Executor } from './executor.js';
@@ -16,6 +22,12 @@ export function createRepositories(db: Executor): Repositories {
     refreshTokens: new PgRefreshTokenRepository(db),
     audit: new PgAuditRepository(db),
     outbox: new PgOutboxRepository(db),
+    aircraft: new PgAircraftRepository(db),
+    programs: new PgProgramRepository(db),
+    tasks: new PgTaskRepository(db),
+    parts: new PgPartRepository(db),
+    compliance: new PgComplianceRepository(db),
+    auditLogs: new PgAuditLogRepository(db),
   };
 }
 

@@ -8,6 +8,7 @@ import {
 import { AppError } from '../../app/errors.js';
 import type { LoginLimiter } from '../../app/login-limiter.js';
 import type { Logger } from '../../observability/logger.js';
+import { FallbackMemoryLimiter, warnOncePerOutage } from './insurance.js';
 
 export interface LoginLimiterOptions {
   /** Shared counters across replicas; undefined (embedded mode) keeps them in process memory. */
@@ -30,7 +31,13 @@ export interface LoginLimiterOptions {
  * keep working (less strictly limited) rather than failing.
  */
 export function createLoginLimiter(options: LoginLimiterOptions): LoginLimiter {
-  const onFallback = options.redis && warnOncePerOutage(options.redis, options.logger);
+  const onFallback =
+    options.redis &&
+    warnOncePerOutage(
+      options.redis,
+      options.logger,
+      'Redis is unreachable: failed logins are counted in process memory until it returns',
+    );
   const byIp = counter(options, 'ip', options.maxFailuresPerIp, onFallback);
   const byEmail = counter(options, 'email', options.maxFailuresPerEmail, onFallback);
   const emailKey = (email: string): string => email.trim().toLowerCase();
@@ -72,19 +79,6 @@ function counter(
   });
 }
 
-/** A callback that warns the first time it runs after Redis was last ready. */
-function warnOncePerOutage(redis: Redis, logger: LoginLimiterOptions['logger']): () => void {
-  let warned = false;
-  redis.on('ready', () => {
-    warned = false;
-  });
-  return () => {
-    if (warned) return;
-    warned = true;
-    logger?.warn('Redis is unreachable: failed logins are counted in process memory until it returns');
-  };
-}
-
 /** Milliseconds until the key may try again; 0 while it is under its limit. */
 async function msUntilAllowed(limiter: RateLimiterAbstract, key: string): Promise<number> {
   const res = await limiter.get(key);
@@ -97,32 +91,5 @@ async function spend(limiter: RateLimiterAbstract, key: string): Promise<void> {
     await limiter.consume(key);
   } catch (error) {
     if (!(error instanceof RateLimiterRes)) throw error;
-  }
-}
-
-/** The in-memory stand-in rate-limiter-flexible calls while Redis fails; reports each use. */
-class FallbackMemoryLimiter extends RateLimiterMemory {
-  constructor(
-    settings: ConstructorParameters<typeof RateLimiterMemory>[0],
-    private readonly onUse: () => void,
-  ) {
-    super(settings);
-  }
-
-  override get(...args: Parameters<RateLimiterMemory['get']>): ReturnType<RateLimiterMemory['get']> {
-    this.onUse();
-    return super.get(...args);
-  }
-
-  override consume(
-    ...args: Parameters<RateLimiterMemory['consume']>
-  ): ReturnType<RateLimiterMemory['consume']> {
-    this.onUse();
-    return super.consume(...args);
-  }
-
-  override delete(...args: Parameters<RateLimiterMemory['delete']>): ReturnType<RateLimiterMemory['delete']> {
-    this.onUse();
-    return super.delete(...args);
   }
 }

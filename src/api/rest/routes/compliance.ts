@@ -1,0 +1,276 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { COMPLIANCE_SORT_FIELDS, complianceItemView } from '../../../app/compliance.js';
+import type { Services } from '../../../app/services.js';
+import { COMPLIANCE_RESULTS } from '../../../domain/compliance.js';
+import { createdLocation, mutationContext } from '../context.js';
+import { pageFrom, sendPage } from '../pagination.js';
+import { actorOf, policy } from '../plugins/auth.js';
+import {
+  IdParams,
+  OrgScopeQuery,
+  PageQuery,
+  errorResponses,
+  sortQuery,
+  timestampField,
+  uuidField,
+} from '../schemas/common.js';
+
+const Result = Type.Enum(COMPLIANCE_RESULTS, {
+  description: 'Outcome of the check: pass, fail, or pending until it is recorded.',
+});
+
+const Description = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'What is checked, e.g. "Torque main gear bolts to 25 Nm"; trimmed, not blank.',
+});
+
+/** A compliance item of a maintenance task. */
+const ComplianceItem = Type.Object(
+  {
+    id: uuidField('Compliance item id.'),
+    org_id: uuidField('The organization the item belongs to.'),
+    task_id: uuidField('The maintenance task the item belongs to.'),
+    description: Type.String({ description: 'What is checked.' }),
+    result: Result,
+    signed_off: Type.Boolean({
+      description: 'Whether a mechanic signed the item off; a signed-off item never changes again.',
+    }),
+    sign_off_user_id: Type.Union([uuidField('The mechanic who signed off.'), Type.Null()], {
+      description: 'The mechanic who signed the item off, or null before sign-off.',
+    }),
+    sign_off_time: Type.Union([timestampField('When the item was signed off.'), Type.Null()], {
+      description: 'When the item was signed off (RFC 3339, UTC), or null before sign-off.',
+    }),
+    created_at: timestampField('When the item was created.'),
+    updated_at: timestampField('When the item last changed.'),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'One check a task must pass before it completes. Editable until a mechanic signs it off, immutable after.',
+  },
+);
+
+const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
+
+const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    ...OrgScopeQuery,
+    task_id: Type.Optional(uuidField('Only items of this task.')),
+    result: Type.Optional(Type.Enum(COMPLIANCE_RESULTS, { description: 'Only items with this result.' })),
+    signed: Type.Optional(
+      Type.Boolean({ description: 'true: only signed-off items; false: only items not signed off yet.' }),
+    ),
+    signed_by: Type.Optional(uuidField('Only items signed off by this user.')),
+    from: Type.Optional(timestampField('Only items signed off at or after this time.')),
+    to: Type.Optional(timestampField('Only items signed off before this time; must be after `from`.')),
+    sort: sortQuery(COMPLIANCE_SORT_FIELDS),
+  },
+  { additionalProperties: false },
+);
+
+const CreateBody = Type.Object(
+  {
+    task_id: uuidField('The task to add the item to: scheduled or in progress, in your organization.'),
+    description: Description,
+    result: Type.Optional(
+      Type.Enum(COMPLIANCE_RESULTS, { description: 'The result so far; pending when omitted.' }),
+    ),
+  },
+  { additionalProperties: false, description: 'The new compliance item.' },
+);
+
+const UpdateBody = Type.Object(
+  {
+    description: Type.Optional(Description),
+    result: Type.Optional(Type.Enum(COMPLIANCE_RESULTS, { description: 'The result so far.' })),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The fields to change; only before sign-off.',
+  },
+);
+
+const SignOffBody = Type.Object(
+  {
+    result: Type.Optional(
+      Type.Enum(COMPLIANCE_RESULTS, {
+        description:
+          'The final result, recorded in the same step; when omitted the current result is kept. Must not be pending.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Optionally the final result; the body may be empty or absent.',
+  },
+);
+
+const tags = ['compliance'];
+const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
+const FROZEN_NOTE =
+  'Only before sign-off (409 ALREADY_SIGNED_OFF after) and while the task is scheduled or in progress (409 TASK_CLOSED).';
+
+/** `/compliance-items`: the checks of maintenance tasks and their one-time sign-off by a mechanic. */
+export const complianceRoutes =
+  ({ compliance }: Services) =>
+  async (instance: FastifyInstance): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/compliance-items',
+      {
+        config: policy('compliance_items', 'create'),
+        schema: {
+          tags,
+          summary: 'Create a compliance item',
+          description: `${SCOPE_NOTE} The task must exist in the organization (404 TASK_NOT_FOUND) and be scheduled or in progress (409 TASK_CLOSED).`,
+          querystring: ScopeQuery,
+          body: CreateBody,
+          response: { 201: ComplianceItem, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { task_id: taskId, description, result } = request.body;
+        const item = await compliance.create(mutationContext(request), {
+          taskId,
+          description,
+          result,
+          orgId: request.query.org_id,
+        });
+        return reply
+          .code(201)
+          .header('Location', createdLocation(request, item.id))
+          .send(complianceItemView(item));
+      },
+    );
+
+    app.get(
+      '/compliance-items',
+      {
+        config: policy('compliance_items', 'read'),
+        schema: {
+          tags,
+          summary: 'List compliance items',
+          description: `${SCOPE_NOTE} Oldest first unless \`sort\` says otherwise; paginated with \`Link: <…>; rel="next"\`.`,
+          querystring: ListQuery,
+          response: { 200: Type.Array(ComplianceItem), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const query = request.query;
+        const page = pageFrom(query);
+        const result = await compliance.list(
+          actorOf(request),
+          {
+            orgId: query.org_id,
+            taskId: query.task_id,
+            result: query.result,
+            signed: query.signed,
+            signedBy: query.signed_by,
+            from: query.from === undefined ? undefined : new Date(query.from),
+            to: query.to === undefined ? undefined : new Date(query.to),
+            sort: query.sort,
+          },
+          page,
+        );
+        return sendPage(request, reply, page, result, complianceItemView);
+      },
+    );
+
+    app.get(
+      '/compliance-items/:id',
+      {
+        config: policy('compliance_items', 'read'),
+        schema: {
+          tags,
+          summary: 'Get a compliance item',
+          description: SCOPE_NOTE,
+          params: IdParams,
+          querystring: ScopeQuery,
+          response: { 200: ComplianceItem, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) =>
+        complianceItemView(
+          await compliance.get(actorOf(request), request.params.id, { orgId: request.query.org_id }),
+        ),
+    );
+
+    app.patch(
+      '/compliance-items/:id',
+      {
+        config: policy('compliance_items', 'update'),
+        schema: {
+          tags,
+          summary: 'Change a compliance item',
+          description: `${SCOPE_NOTE} ${FROZEN_NOTE}`,
+          params: IdParams,
+          querystring: ScopeQuery,
+          body: UpdateBody,
+          response: { 200: ComplianceItem, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) =>
+        complianceItemView(
+          await compliance.update(mutationContext(request), request.params.id, request.body, {
+            orgId: request.query.org_id,
+          }),
+        ),
+    );
+
+    app.patch(
+      '/compliance-items/:id/sign-off',
+      {
+        config: policy('compliance_items', 'sign_off'),
+        // The body is optional: a sign-off without one keeps the recorded result.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: {
+          tags,
+          summary: 'Sign off a compliance item',
+          description: `Mechanics only (not even admins). Records you as the signer and now as the sign-off time, once: a second sign-off, also a racing one, is 409 ALREADY_SIGNED_OFF. The final result must be pass or fail (409 RESULT_PENDING), and the task scheduled or in progress (409 TASK_CLOSED). The item never changes again.`,
+          params: IdParams,
+          querystring: ScopeQuery,
+          body: SignOffBody,
+          response: { 200: ComplianceItem, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) =>
+        complianceItemView(
+          await compliance.signOff(mutationContext(request), request.params.id, request.body, {
+            orgId: request.query.org_id,
+          }),
+        ),
+    );
+
+    app.delete(
+      '/compliance-items/:id',
+      {
+        config: policy('compliance_items', 'delete'),
+        schema: {
+          tags,
+          summary: 'Delete a compliance item',
+          description: `${SCOPE_NOTE} Soft delete. ${FROZEN_NOTE} A signed-off item stays forever.`,
+          params: IdParams,
+          querystring: ScopeQuery,
+          response: {
+            204: Type.Null({ description: 'Deleted.' }),
+            ...errorResponses(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        await compliance.delete(mutationContext(request), request.params.id, {
+          orgId: request.query.org_id,
+        });
+        return reply.code(204).send(null);
+      },
+    );
+  };

@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import {
+  complianceChangeRefusal,
+  complianceDescriptionProblem,
+  isSignedOff,
+  normalizeComplianceDescription,
+  signOffComplianceItem,
+  signedOffRefusal,
+  taskClosedRefusal,
+  type ComplianceItem,
+  type ComplianceRefusal,
+  type ComplianceResult,
+  type ComplianceSignOff,
+  type ComplianceTask,
+} from '../domain/compliance.js';
+import { domainEvent, type EventType } from '../domain/events.js';
+import { authorize, resolveOrgScope, type OrgScope } from './access.js';
+import type { Actor } from './actor.js';
+import type { AuditAction } from './audit.js';
+import { AppError } from './errors.js';
+import { mutate, type Change, type MutationContext } from './mutation.js';
+import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
+import type { Repositories, UnitOfWork } from './ports.js';
+
+/** A compliance item as the API, audit rows and events show it. */
+export type ComplianceItemView = {
+  id: string;
+  org_id: string;
+  task_id: string;
+  description: string;
+  result: ComplianceResult;
+  signed_off: boolean;
+  sign_off_user_id: string | null;
+  sign_off_time: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+/** The view of a compliance item. */
+export const complianceItemView = (item: ComplianceItem): ComplianceItemView => ({
+  id: item.id,
+  org_id: item.orgId,
+  task_id: item.taskId,
+  description: item.description,
+  result: item.result,
+  signed_off: isSignedOff(item),
+  sign_off_user_id: item.signOffUserId,
+  sign_off_time: item.signOffTime?.toISOString() ?? null,
+  created_at: item.createdAt.toISOString(),
+  updated_at: item.updatedAt.toISOString(),
+});
+
+/** The fields a compliance list sorts by. */
+export const COMPLIANCE_SORT_FIELDS = ['created_at', 'sign_off_time'] as const;
+export type ComplianceSortField = (typeof COMPLIANCE_SORT_FIELDS)[number];
+
+/** Filters of the compliance list; sign-off times match `from <= sign_off_time < to`. */
+export interface ComplianceFilter {
+  taskId?: string | undefined;
+  result?: ComplianceResult | undefined;
+  /** true: signed off only; false: not yet signed off only. */
+  signed?: boolean | undefined;
+  signedBy?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** What the list accepts: the filters, the organization in scope and the raw `sort` parameter. */
+export interface ComplianceListInput extends ComplianceFilter, OrgScope {
+  sort?: string | undefined;
+}
+
+/** A new compliance item for a task of the organization in scope. */
+export interface CreateComplianceItemInput extends OrgScope {
+  taskId: string;
+  description: string;
+  result?: ComplianceResult | undefined;
+}
+
+/** The fields of an unsigned item to change; unset ones stay as they are. */
+export interface UpdateComplianceItemInput {
+  description?: string | undefined;
+  result?: ComplianceResult | undefined;
+}
+
+/** Persistence of compliance items; every method is scoped to one organization. */
+export interface ComplianceRepository {
+  /**
+   * A live task of the organization, locked against concurrent state changes (FOR SHARE) so it
+   * cannot complete without seeing an item added in this transaction.
+   */
+  findTaskForNewItem(orgId: string, taskId: string): Promise<ComplianceTask | undefined>;
+  insert(input: {
+    orgId: string;
+    taskId: string;
+    description: string;
+    result?: ComplianceResult | undefined;
+  }): Promise<ComplianceItem>;
+  /** A live item. */
+  findById(orgId: string, id: string): Promise<ComplianceItem | undefined>;
+  /** A live item locked for change (FOR UPDATE) with its task (deleted or not). */
+  findForChange(
+    orgId: string,
+    id: string,
+  ): Promise<{ item: ComplianceItem; task: ComplianceTask } | undefined>;
+  /** Fetches `page.limit + 1` rows so the caller knows whether more follow. */
+  list(
+    orgId: string,
+    filter: ComplianceFilter,
+    sort: SortKey<ComplianceSortField>[],
+    page: Page,
+  ): Promise<ComplianceItem[]>;
+  /** Changes a live, unsigned item; undefined when it is signed off or gone. */
+  update(orgId: string, id: string, patch: UpdateComplianceItemInput): Promise<ComplianceItem | undefined>;
+  /** Signs off a live, unsigned item; undefined when it is already signed off or gone. */
+  signOff(orgId: string, id: string, signOff: ComplianceSignOff): Promise<ComplianceItem | undefined>;
+  /** Soft-deletes a live, unsigned item; undefined when it is signed off or gone. */
+  softDelete(orgId: string, id: string): Promise<ComplianceItem | undefined>;
+}
+
+/** What the compliance service needs. */
+export interface ComplianceServiceDeps {
+  uow: UnitOfWork;
+}
+
+/**
+ * Compliance items of maintenance tasks. Mechanics (and admins) create, edit and delete them until
+ * sign-off; only a mechanic signs off, once, with a final result other than pending; from then on
+ * the item is immutable (409 ALREADY_SIGNED_OFF here, and the database trigger behind it).
+ */
+export class ComplianceService {
+  constructor(private readonly deps: ComplianceServiceDeps) {}
+
+  /** Adds an item to a scheduled or in-progress task of the organization (404 naming task_id otherwise). */
+  async create(ctx: MutationContext, input: CreateComplianceItemInput): Promise<ComplianceItem> {
+    authorize(ctx.actor, 'compliance_items', 'create');
+    const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
+    const description = checkedDescription(input.description);
+    return mutate(this.deps.uow, ctx, async (tx) => {
+      const task = await tx.compliance.findTaskForNewItem(orgId, input.taskId);
+      if (!task) {
+        throw new AppError('not_found', 'TASK_NOT_FOUND', `task ${input.taskId} not found`, [
+          { field: 'body.task_id', message: 'no such task in this organization' },
+        ]);
+      }
+      refuse(taskClosedRefusal(task));
+      const item = await tx.compliance.insert({
+        orgId,
+        taskId: task.id,
+        description,
+        result: input.result,
+      });
+      return {
+        result: item,
+        ...complianceEffects({ action: 'create', type: 'compliance_item_created', after: item }),
+      };
+    });
+  }
+
+  /** One live item of the organization in scope (404 otherwise). */
+  async get(actor: Actor, id: string, scope: OrgScope = {}): Promise<ComplianceItem> {
+    authorize(actor, 'compliance_items', 'read');
+    const repos = this.deps.uow.repos;
+    const orgId = await resolveOrgScope(repos.organizations, actor, scope);
+    return (await repos.compliance.findById(orgId, id)) ?? notFound();
+  }
+
+  /** Live items of the organization, filtered and sorted (default: oldest first). */
+  async list(actor: Actor, input: ComplianceListInput, page: Page): Promise<PageOf<ComplianceItem>> {
+    authorize(actor, 'compliance_items', 'read');
+    const sort = parseSort(input.sort, COMPLIANCE_SORT_FIELDS, [{ field: 'created_at', direction: 'asc' }]);
+    if (input.from && input.to && input.to <= input.from) {
+      throw AppError.validation(
+        'the sign-off time range is empty: to must be after from',
+        [{ field: 'querystring.to', message: 'must be after from' }],
+        'INVALID_TIME_RANGE',
+      );
+    }
+    const repos = this.deps.uow.repos;
+    const orgId = await resolveOrgScope(repos.organizations, actor, input);
+    const filter: ComplianceFilter = {
+      taskId: input.taskId,
+      result: input.result,
+      signed: input.signed,
+      signedBy: input.signedBy,
+      from: input.from,
+      to: input.to,
+    };
+    return pageOf(await repos.compliance.list(orgId, filter, sort, page), page);
+  }
+
+  /** Changes the description or result of an item that is not signed off yet. */
+  async update(
+    ctx: MutationContext,
+    id: string,
+    patch: UpdateComplianceItemInput,
+    scope: OrgScope = {},
+  ): Promise<ComplianceItem> {
+    authorize(ctx.actor, 'compliance_items', 'update');
+    const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
+    const description = patch.description === undefined ? undefined : checkedDescription(patch.description);
+    const changeId = randomUUID();
+    return mutate(this.deps.uow, ctx, async (tx) => {
+      const { item: before, task } = await findForChange(tx, orgId, id);
+      refuse(complianceChangeRefusal(before, task));
+      const item =
+        (await tx.compliance.update(orgId, id, { description, result: patch.result })) ??
+        (await raceLost(tx, orgId, id));
+      return {
+        result: item,
+        ...complianceEffects({
+          action: 'update',
+          type: 'compliance_item_updated',
+          before,
+          after: item,
+          changeId,
+        }),
+      };
+    });
+  }
+
+  /**
+   * Signs an item off as the acting mechanic, now, optionally recording the final result in the
+   * same step. Exactly once: of two racing sign-offs one wins and the other gets 409 ALREADY_SIGNED_OFF.
+   */
+  async signOff(
+    ctx: MutationContext,
+    id: string,
+    input: { result?: ComplianceResult | undefined },
+    scope: OrgScope = {},
+  ): Promise<ComplianceItem> {
+    authorize(ctx.actor, 'compliance_items', 'sign_off');
+    const actor = ctx.actor;
+    // Only a signed-in mechanic passes the RBAC check above; a job has no one to sign.
+    if (actor.kind !== 'user') throw AppError.forbidden('only a mechanic signs off compliance items');
+    const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
+    return mutate(this.deps.uow, ctx, async (tx) => {
+      const { item: before, task } = await findForChange(tx, orgId, id);
+      const decision = signOffComplianceItem(before, task, {
+        signerId: actor.userId,
+        at: new Date(),
+        result: input.result,
+      });
+      if (!decision.ok) throw conflict(decision.refusal);
+      const item =
+        (await tx.compliance.signOff(orgId, id, decision.value)) ?? (await raceLost(tx, orgId, id));
+      return {
+        result: item,
+        ...complianceEffects({ action: 'state_change', type: 'compliance_signed', before, after: item }),
+      };
+    });
+  }
+
+  /** Soft-deletes an item that is not signed off yet; a signed-off item stays forever. */
+  async delete(ctx: MutationContext, id: string, scope: OrgScope = {}): Promise<void> {
+    authorize(ctx.actor, 'compliance_items', 'delete');
+    const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
+    const changeId = randomUUID();
+    await mutate(this.deps.uow, ctx, async (tx) => {
+      const { item: before, task } = await findForChange(tx, orgId, id);
+      refuse(complianceChangeRefusal(before, task));
+      const item = (await tx.compliance.softDelete(orgId, id)) ?? (await raceLost(tx, orgId, id));
+      return {
+        result: undefined,
+        ...complianceEffects({
+          action: 'delete',
+          type: 'compliance_item_deleted',
+          before,
+          changeId,
+          occurredAt: item.updatedAt,
+        }),
+      };
+    });
+  }
+}
+
+const notFound = (): never => {
+  throw AppError.notFound('compliance item', 'COMPLIANCE_ITEM_NOT_FOUND');
+};
+
+/** A domain refusal as the 409 it is. */
+const conflict = (refusal: ComplianceRefusal): AppError => AppError.conflict(refusal.reason, refusal.message);
+
+/** Throws the refusal, if there is one. */
+function refuse(refusal: ComplianceRefusal | undefined): void {
+  if (refusal) throw conflict(refusal);
+}
+
+async function findForChange(
+  tx: Pick<Repositories, 'compliance'>,
+  orgId: string,
+  id: string,
+): Promise<{ item: ComplianceItem; task: ComplianceTask }> {
+  return (await tx.compliance.findForChange(orgId, id)) ?? notFound();
+}
+
+/**
+ * The conditional write matched no unsigned live row. The locked read makes this unreachable
+ * today, but the write's condition is the guarantee, so answer as the guards would have.
+ */
+async function raceLost(tx: Pick<Repositories, 'compliance'>, orgId: string, id: string): Promise<never> {
+  const current = await tx.compliance.findById(orgId, id);
+  if (current) refuse(signedOffRefusal(current));
+  return notFound();
+}
+
+function checkedDescription(raw: string): string {
+  const description = normalizeComplianceDescription(raw);
+  const problem = complianceDescriptionProblem(description);
+  if (problem !== undefined) {
+    throw AppError.validation(`the description ${problem}`, [
+      { field: 'body.description', message: problem },
+    ]);
+  }
+  return description;
+}
+
+/** What one change to a compliance item records. */
+interface ComplianceChange {
+  action: AuditAction;
+  type: EventType;
+  before?: ComplianceItem;
+  after?: ComplianceItem;
+  /** Distinguishes this change's event from every other change to the same item (unset when it happens once). */
+  changeId?: string;
+  occurredAt?: Date;
+}
+
+/** The audit row and the event of one change to a compliance item. */
+function complianceEffects(change: ComplianceChange): Omit<Change<unknown>, 'result'> {
+  const subject = (change.after ?? change.before)!;
+  const data = complianceItemView(subject);
+  return {
+    audit: {
+      orgId: subject.orgId,
+      entityType: 'compliance_item',
+      entityId: subject.id,
+      action: change.action,
+      before: change.before && complianceItemView(change.before),
+      after: change.after && data,
+    },
+    events: [
+      domainEvent({
+        orgId: subject.orgId,
+        type: change.type,
+        aggregateType: 'compliance_item',
+        aggregateId: subject.id,
+        discriminator: change.changeId,
+        data,
+        occurredAt: change.occurredAt ?? subject.updatedAt,
+      }),
+    ],
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Per-organization API rate limits. Every request to `/api/v1` falls into one endpoint category,
+ * each with a bucket of its own: an organization that floods reads can still write.
+ */
+
+/** The endpoint categories; each has its own bucket and its own limit. */
+export type RateLimitCategory = 'read' | 'write' | 'import' | 'auth';
+
+/** The spec's default of `org_policies.api_rate_limit_per_min`, used when an org has no policy row. */
+export const DEFAULT_API_RATE_LIMIT_PER_MIN = 100;
+
+/** How long an organization's limit is cached in process: a policy change applies within this time. */
+export const DEFAULT_POLICY_CACHE_TTL_MS = 5_000;
+
+/** A bucket's state right after one request was counted against it. */
+export interface RateLimitState {
+  /** Whether this request fits in the bucket. */
+  allowed: boolean;
+  /** Requests allowed per window. */
+  limit: number;
+  /** Requests still allowed in the current window; never negative. */
+  remaining: number;
+  /** When the current window ends, in unix seconds. */
+  resetAt: number;
+  /** Seconds until a refused request may be retried (at least 1). */
+  retryAfterSeconds: number;
+}
+
+/** Counts requests per key in windows of one minute. */
+export interface ApiRateLimiter {
+  /** Counts one request against `key`, whose window allows `limitPerMin` requests. */
+  consume(key: string, limitPerMin: number): Promise<RateLimitState>;
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * The category of a request, from its method and route path (`/api/v1/...`): everything under
+ * `/auth` is `auth`; writes under `/imports` are `import`; other reads `read`, other writes `write`.
+ */
+export function rateLimitCategory(method: string, routePath: string): RateLimitCategory {
+  const path = routePath.replace(/^\/api\/v1(?=\/)/, '');
+  if (path === '/auth' || path.startsWith('/auth/')) return 'auth';
+  if (READ_METHODS.has(method.toUpperCase())) return 'read';
+  if (path === '/imports' || path.startsWith('/imports/')) return 'import';
+  return 'write';
+}
+
+/** The import bucket is a tenth of the org's limit (at least 1): an import is far heavier than a write. */
+export const importLimitPerMin = (orgLimitPerMin: number): number =>
+  Math.max(1, Math.floor(orgLimitPerMin / 10));
+
+/** What the rate limits need. */
+export interface ApiRateLimitsDeps {
+  limiter: ApiRateLimiter;
+  /** An organization's `api_rate_limit_per_min`; undefined when it has no policy. */
+  orgLimitPerMin(orgId: string): Promise<number | undefined>;
+  /** The per-client-address limit of the unauthenticated `auth` category. */
+  authLimitPerMin: number;
+  /** How long an org's limit is cached; 0 reads the policy on every request. */
+  policyCacheTtlMs?: number;
+  now?: () => number;
+}
+
+/** Who a request counts against: its organization, or for `auth` its client address. */
+export type RateLimitSubject =
+  { category: 'auth'; clientIp: string } | { category: Exclude<RateLimitCategory, 'auth'>; orgId: string };
+
+/** Applies the limits: picks each request's bucket and limit and counts the request. */
+export class ApiRateLimits {
+  private readonly cache = new Map<string, { limit: number; expiresAt: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ApiRateLimitsDeps) {
+    this.ttlMs = deps.policyCacheTtlMs ?? DEFAULT_POLICY_CACHE_TTL_MS;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Counts one request; the state says whether it is allowed. */
+  async consume(subject: RateLimitSubject): Promise<RateLimitState> {
+    if (subject.category === 'auth') {
+      return this.deps.limiter.consume(`ip:${subject.clientIp}:auth`, this.deps.authLimitPerMin);
+    }
+    const orgLimit = await this.orgLimit(subject.orgId);
+    const limit = subject.category === 'import' ? importLimitPerMin(orgLimit) : orgLimit;
+    return this.deps.limiter.consume(`${subject.orgId}:${subject.category}`, limit);
+  }
+
+  private async orgLimit(orgId: string): Promise<number> {
+    const cached = this.cache.get(orgId);
+    if (cached && cached.expiresAt > this.now()) return cached.limit;
+    const limit = (await this.deps.orgLimitPerMin(orgId)) ?? DEFAULT_API_RATE_LIMIT_PER_MIN;
+    if (this.ttlMs > 0) this.cache.set(orgId, { limit, expiresAt: this.now() + this.ttlMs });
+    return limit;
+  }
+}

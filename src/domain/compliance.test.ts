@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import {
+  complianceChangeRefusal,
+  complianceDescriptionProblem,
+  isSignedOff,
+  normalizeComplianceDescription,
+  signOffComplianceItem,
+  taskClosedRefusal,
+  type ComplianceItem,
+  type ComplianceTask,
+} from './compliance.js';
+import type { TaskState } from './task.js';
+
+const NOW = new Date('2030-01-01T10:00:00Z');
+const openTask: ComplianceTask = { id: 'task-1', state: 'in_progress', deleted: false };
+const item = (overrides: Partial<ComplianceItem> = {}): ComplianceItem => ({
+  id: 'item-1',
+  orgId: 'org-1',
+  taskId: 'task-1',
+  description: 'Torque check',
+  result: 'pending',
+  signOffUserId: null,
+  signOffTime: null,
+  createdAt: NOW,
+  updatedAt: NOW,
+  ...overrides,
+});
+const signed = item({ result: 'pass', signOffUserId: 'mech-1', signOffTime: NOW });
+
+describe('task state and compliance work', () => {
+  it.each<[TaskState, boolean]>([
+    ['scheduled', true],
+    ['in_progress', true],
+    ['completed', false],
+    ['cancelled', false],
+  ])('a %s task takes compliance changes: %s', (state, open) => {
+    const refusal = taskClosedRefusal({ id: 'task-1', state, deleted: false });
+    expect(refusal === undefined).toBe(open);
+    if (!open) {
+      expect(refusal?.reason).toBe('TASK_CLOSED');
+      expect(refusal?.message).toContain(state);
+    }
+  });
+
+  it('a deleted task is closed whatever its state', () => {
+    expect(taskClosedRefusal({ ...openTask, deleted: true })).toMatchObject({ reason: 'TASK_CLOSED' });
+  });
+});
+
+describe('editing before sign-off', () => {
+  it('lets an unsigned item of an open task change', () => {
+    expect(complianceChangeRefusal(item(), openTask)).toBeUndefined();
+    expect(isSignedOff(item())).toBe(false);
+  });
+
+  it('refuses any change to a signed-off item, naming when it was signed', () => {
+    expect(isSignedOff(signed)).toBe(true);
+    expect(complianceChangeRefusal(signed, openTask)).toEqual({
+      reason: 'ALREADY_SIGNED_OFF',
+      message: `compliance item item-1 was signed off at ${NOW.toISOString()} and can no longer change`,
+    });
+  });
+
+  it('names the sign-off before a closed task when both apply', () => {
+    const cancelled: ComplianceTask = { ...openTask, state: 'cancelled' };
+    expect(complianceChangeRefusal(signed, cancelled)?.reason).toBe('ALREADY_SIGNED_OFF');
+    expect(complianceChangeRefusal(item(), cancelled)?.reason).toBe('TASK_CLOSED');
+  });
+});
+
+describe('signing off', () => {
+  it('records the signer, the time and the final result given in the same step', () => {
+    const decision = signOffComplianceItem(item(), openTask, { signerId: 'mech-1', at: NOW, result: 'fail' });
+    expect(decision).toEqual({
+      ok: true,
+      value: { result: 'fail', signOffUserId: 'mech-1', signOffTime: NOW },
+    });
+  });
+
+  it('keeps the recorded result when none is given', () => {
+    const decision = signOffComplianceItem(item({ result: 'pass' }), openTask, { signerId: 'm', at: NOW });
+    expect(decision).toMatchObject({ ok: true, value: { result: 'pass' } });
+  });
+
+  it('refuses a pending result, whether recorded or given', () => {
+    const recorded = signOffComplianceItem(item(), openTask, { signerId: 'm', at: NOW });
+    const given = signOffComplianceItem(item({ result: 'pass' }), openTask, {
+      signerId: 'm',
+      at: NOW,
+      result: 'pending',
+    });
+    for (const decision of [recorded, given]) {
+      expect(decision).toMatchObject({ ok: false, refusal: { reason: 'RESULT_PENDING' } });
+    }
+  });
+
+  it('signs off only once', () => {
+    const again = signOffComplianceItem(signed, openTask, { signerId: 'mech-2', at: NOW, result: 'fail' });
+    expect(again).toMatchObject({ ok: false, refusal: { reason: 'ALREADY_SIGNED_OFF' } });
+  });
+
+  it('refuses to sign off an item of a closed task', () => {
+    const completed: ComplianceTask = { ...openTask, state: 'completed' };
+    const decision = signOffComplianceItem(item({ result: 'pass' }), completed, { signerId: 'm', at: NOW });
+    expect(decision).toMatchObject({ ok: false, refusal: { reason: 'TASK_CLOSED' } });
+  });
+});
+
+describe('descriptions', () => {
+  it('are trimmed and must not be blank', () => {
+    expect(normalizeComplianceDescription('  Leak test \n')).toBe('Leak test');
+    expect(complianceDescriptionProblem(normalizeComplianceDescription('   '))).toBe('must not be blank');
+    expect(complianceDescriptionProblem('Leak test')).toBeUndefined();
+  });
+});

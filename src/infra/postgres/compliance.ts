@@ -1,0 +1,222 @@
+import type { Selectable } from 'kysely';
+import type {
+  ComplianceFilter,
+  ComplianceRepository,
+  ComplianceSortField,
+  UpdateComplianceItemInput,
+} from '../../app/compliance.js';
+import type { Page, SortKey } from '../../app/pagination.js';
+import type {
+  ComplianceItem,
+  ComplianceResult,
+  ComplianceSignOff,
+  ComplianceTask,
+} from '../../domain/compliance.js';
+import { registerConstraints } from './errors.js';
+import type { Executor } from './executor.js';
+import { orderBySortKeys } from './listing.js';
+import type { ComplianceItemsTable } from './schema.js';
+
+registerConstraints({
+  compliance_items_task_fkey: {
+    kind: 'not_found',
+    reason: 'TASK_NOT_FOUND',
+    message: 'the task does not exist in this organization',
+    field: 'body.task_id',
+  },
+  compliance_items_signed_off_not_pending: {
+    kind: 'conflict',
+    reason: 'RESULT_PENDING',
+    message: 'a compliance item cannot be signed off with a pending result',
+  },
+  compliance_items_description_not_blank: {
+    kind: 'validation',
+    reason: 'VALIDATION_FAILED',
+    message: 'the description must not be blank',
+    field: 'body.description',
+  },
+});
+
+const COLUMNS = [
+  'c.id',
+  'c.org_id',
+  'c.task_id',
+  'c.description',
+  'c.result',
+  'c.sign_off_user_id',
+  'c.sign_off_time',
+  'c.created_at',
+  'c.updated_at',
+] as const;
+
+type Row = Pick<
+  Selectable<ComplianceItemsTable>,
+  | 'id'
+  | 'org_id'
+  | 'task_id'
+  | 'description'
+  | 'result'
+  | 'sign_off_user_id'
+  | 'sign_off_time'
+  | 'created_at'
+  | 'updated_at'
+>;
+
+const toItem = (row: Row): ComplianceItem => ({
+  id: row.id,
+  orgId: row.org_id,
+  taskId: row.task_id,
+  description: row.description,
+  result: row.result,
+  signOffUserId: row.sign_off_user_id,
+  signOffTime: row.sign_off_time,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const SORT_COLUMNS: Record<ComplianceSortField, string> = {
+  created_at: 'c.created_at',
+  sign_off_time: 'c.sign_off_time',
+};
+
+export class PgComplianceRepository implements ComplianceRepository {
+  constructor(private readonly db: Executor) {}
+
+  async findTaskForNewItem(orgId: string, taskId: string): Promise<ComplianceTask | undefined> {
+    const row = await this.db
+      .selectFrom('maintenance_tasks')
+      .select(['id', 'state'])
+      .where('org_id', '=', orgId)
+      .where('id', '=', taskId)
+      .where('deleted_at', 'is', null)
+      .forShare()
+      .executeTakeFirst();
+    return row && { id: row.id, state: row.state, deleted: false };
+  }
+
+  async insert(input: {
+    orgId: string;
+    taskId: string;
+    description: string;
+    result?: ComplianceResult | undefined;
+  }): Promise<ComplianceItem> {
+    const row = await this.db
+      .insertInto('compliance_items')
+      .values({
+        org_id: input.orgId,
+        task_id: input.taskId,
+        description: input.description,
+        result: input.result,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toItem(row);
+  }
+
+  async findById(orgId: string, id: string): Promise<ComplianceItem | undefined> {
+    const row = await this.db
+      .selectFrom('compliance_items as c')
+      .select(COLUMNS)
+      .where('c.org_id', '=', orgId)
+      .where('c.id', '=', id)
+      .where('c.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && toItem(row);
+  }
+
+  async findForChange(
+    orgId: string,
+    id: string,
+  ): Promise<{ item: ComplianceItem; task: ComplianceTask } | undefined> {
+    const row = await this.db
+      .selectFrom('compliance_items as c')
+      .innerJoin('maintenance_tasks as t', (join) =>
+        join.onRef('t.org_id', '=', 'c.org_id').onRef('t.id', '=', 'c.task_id'),
+      )
+      .select([...COLUMNS, 't.state as task_state', 't.deleted_at as task_deleted_at'])
+      .where('c.org_id', '=', orgId)
+      .where('c.id', '=', id)
+      .where('c.deleted_at', 'is', null)
+      .forNoKeyUpdate('c')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      item: toItem(row),
+      task: { id: row.task_id, state: row.task_state, deleted: row.task_deleted_at !== null },
+    };
+  }
+
+  async list(
+    orgId: string,
+    filter: ComplianceFilter,
+    sort: SortKey<ComplianceSortField>[],
+    page: Page,
+  ): Promise<ComplianceItem[]> {
+    let query = this.db
+      .selectFrom('compliance_items as c')
+      .select(COLUMNS)
+      .where('c.org_id', '=', orgId)
+      .where('c.deleted_at', 'is', null);
+    if (filter.taskId !== undefined) query = query.where('c.task_id', '=', filter.taskId);
+    if (filter.result !== undefined) query = query.where('c.result', '=', filter.result);
+    if (filter.signed !== undefined) {
+      query = query.where('c.sign_off_time', filter.signed ? 'is not' : 'is', null);
+    }
+    if (filter.signedBy !== undefined) query = query.where('c.sign_off_user_id', '=', filter.signedBy);
+    if (filter.from !== undefined) query = query.where('c.sign_off_time', '>=', filter.from);
+    if (filter.to !== undefined) query = query.where('c.sign_off_time', '<', filter.to);
+    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'c.id')
+      .limit(page.limit + 1)
+      .offset(page.offset)
+      .execute();
+    return rows.map(toItem);
+  }
+
+  async update(
+    orgId: string,
+    id: string,
+    patch: UpdateComplianceItemInput,
+  ): Promise<ComplianceItem | undefined> {
+    const row = await this.unsigned(orgId, id)
+      .set({ description: patch.description, result: patch.result, updated_at: new Date() })
+      .returning(COLUMNS)
+      .executeTakeFirst();
+    return row && toItem(row);
+  }
+
+  async signOff(orgId: string, id: string, signOff: ComplianceSignOff): Promise<ComplianceItem | undefined> {
+    const row = await this.unsigned(orgId, id)
+      .set({
+        result: signOff.result,
+        sign_off_user_id: signOff.signOffUserId,
+        sign_off_time: signOff.signOffTime,
+        updated_at: signOff.signOffTime,
+      })
+      .returning(COLUMNS)
+      .executeTakeFirst();
+    return row && toItem(row);
+  }
+
+  async softDelete(orgId: string, id: string): Promise<ComplianceItem | undefined> {
+    const now = new Date();
+    const row = await this.unsigned(orgId, id)
+      .set({ deleted_at: now, updated_at: now })
+      .returning(COLUMNS)
+      .executeTakeFirst();
+    return row && toItem(row);
+  }
+
+  /**
+   * An update of one live item that is not signed off: the condition makes a sign-off happen
+   * exactly once even when two race (the loser matches no row), and keeps every later write off
+   * a signed-off row, which the database trigger would refuse anyway.
+   */
+  private unsigned(orgId: string, id: string) {
+    return this.db
+      .updateTable('compliance_items as c')
+      .where('c.org_id', '=', orgId)
+      .where('c.id', '=', id)
+      .where('c.deleted_at', 'is', null)
+      .where('c.sign_off_time', 'is', null);
+  }
+}
