@@ -1,42 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/domain/roles.js';
-import { insertAircraft } from '../support/factories.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { insertAircraft } from '../support/factories.js';
+import { EVERYONE, itEnforcesRoles, MAINTENANCE_STAFF, type RouteCase } from '../support/rbac.js';
+import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
-let orgId: string;
-const tokens = new Map<Role, string>();
+let tenant: Tenant;
 
 beforeAll(async () => {
   t = await createTestApp();
-  orgId = (await t.createOrg()).id;
-  for (const role of ROLES) tokens.set(role, await t.tokenFor(await t.createUser(orgId, role)));
+  tenant = await createTenant(t);
 });
 afterAll(async () => {
   await t.close();
 });
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-interface Route {
-  method: Method;
-  /** Builds the path and body; a fresh aircraft each time, so deletes never run out of targets. */
-  build: () => Promise<{ url: string; body?: unknown }>;
-  /** The roles the specification lets through; every other role gets 403. */
-  allowed: Role[];
-}
-
-const EVERYONE: Role[] = [...ROLES];
-const FLEET_EDITORS: Role[] = ['admin', 'scheduler', 'mechanic'];
-const target = async () => (await insertAircraft(t.db.db, { org_id: orgId })).id;
+/** A fresh aircraft each time, so deletes never run out of targets. */
+const target = async () => (await insertAircraft(t.db.db, { org_id: tenant.org.id })).id;
 const unique = () => randomUUID().slice(0, 8).toUpperCase();
 
-const ROUTES: Record<string, Route> = {
+const ROUTES: Record<string, RouteCase> = {
   'POST /aircraft': {
     method: 'POST',
     build: async () => ({ url: '/aircraft', body: { tail_number: `R${unique()}`, model: 'A320neo' } }),
-    allowed: FLEET_EDITORS,
+    allowed: MAINTENANCE_STAFF,
   },
   'GET /aircraft': { method: 'GET', build: async () => ({ url: '/aircraft' }), allowed: EVERYONE },
   'GET /aircraft/:id': {
@@ -47,12 +35,12 @@ const ROUTES: Record<string, Route> = {
   'PATCH /aircraft/:id': {
     method: 'PATCH',
     build: async () => ({ url: `/aircraft/${await target()}`, body: { capacity_slots: 2 } }),
-    allowed: FLEET_EDITORS,
+    allowed: MAINTENANCE_STAFF,
   },
   'DELETE /aircraft/:id': {
     method: 'DELETE',
     build: async () => ({ url: `/aircraft/${await target()}` }),
-    allowed: FLEET_EDITORS,
+    allowed: MAINTENANCE_STAFF,
   },
   'POST /aircraft/:id/usage': {
     method: 'POST',
@@ -60,7 +48,7 @@ const ROUTES: Record<string, Route> = {
       url: `/aircraft/${await target()}/usage`,
       body: { flight_hours: 1.5, cycles: 1, source_ref: `FLT-${unique()}` },
     }),
-    allowed: FLEET_EDITORS,
+    allowed: MAINTENANCE_STAFF,
   },
   'GET /aircraft/:id/usage': {
     method: 'GET',
@@ -69,33 +57,13 @@ const ROUTES: Record<string, Route> = {
   },
 };
 
-const cases = Object.entries(ROUTES).flatMap(([name, route]) =>
-  ROLES.map((role) => ({ name, role, route, allowed: route.allowed.includes(role) })),
-);
-
 describe('RBAC matrix for aircraft', () => {
-  it.each(cases)('$name as $role: allowed=$allowed', async ({ role, route, allowed }) => {
-    const { url, body } = await route.build();
-    const response = await t.request(tokens.get(role), route.method, `/api/v1${url}`, body);
-    if (allowed) {
-      expect(response.statusCode, response.body).toBeGreaterThanOrEqual(200);
-      expect(response.statusCode, response.body).toBeLessThan(300);
-    } else {
-      expect(response.statusCode).toBe(403);
-      expect(response.json()).toMatchObject({ code: 'forbidden' });
-    }
-  });
-
-  it.each(Object.entries(ROUTES))('%s without a token answers 401', async (_name, route) => {
-    const { url, body } = await route.build();
-    const response = await t.request(undefined, route.method, `/api/v1${url}`, body);
-    expect(response.statusCode).toBe(401);
-  });
+  itEnforcesRoles(ROUTES, () => ({ t, tokens: tenant.tokens }));
 
   it('writes nothing for a refused role', async () => {
     const id = await target();
-    await t.request(tokens.get('auditor'), 'PATCH', `/api/v1/aircraft/${id}`, { capacity_slots: 9 });
-    await t.request(tokens.get('tenant_admin'), 'DELETE', `/api/v1/aircraft/${id}`);
+    await t.request(tenant.tokens.auditor, 'PATCH', `/api/v1/aircraft/${id}`, { capacity_slots: 9 });
+    await t.request(tenant.tokens.tenant_admin, 'DELETE', `/api/v1/aircraft/${id}`);
     const rows = await t.db.db.selectFrom('audit_logs').select('id').where('entity_id', '=', id).execute();
     expect(rows).toEqual([]);
   });

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/domain/roles.js';
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Role } from '../../src/domain/roles.js';
 import type { TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld } from '../support/compliance.js';
+import { EVERYONE, itEnforcesRoles, type RouteCase } from '../support/rbac.js';
 
 let t: TestApp;
 let orgId: string;
@@ -18,26 +19,19 @@ afterAll(async () => {
   await t.close();
 });
 
-interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** A fresh target each time (a passing, unsigned item), so sign-offs and deletes never run out. */
-  build: () => Promise<{ url: string; body?: unknown }>;
-  /** The roles the specification lets through; every other role gets 403. */
-  allowed: Role[];
-}
-
-const EVERYONE: Role[] = [...ROLES];
-const WORKERS: Role[] = ['admin', 'mechanic'];
+/** The roles that record compliance checks. */
+const INSPECTORS: readonly Role[] = ['admin', 'mechanic'];
+/** A fresh target each time (a passing, unsigned item), so sign-offs and deletes never run out. */
 const item = async () => (await rows.newItem(orgId, 'pass')).id;
 
-const ROUTES: Record<string, Route> = {
+const ROUTES: Record<string, RouteCase> = {
   'POST /compliance-items': {
     method: 'POST',
     build: async () => ({
       url: '/compliance-items',
       body: { task_id: (await rows.newTask(orgId)).id, description: 'Check' },
     }),
-    allowed: WORKERS,
+    allowed: INSPECTORS,
   },
   'GET /compliance-items': {
     method: 'GET',
@@ -52,7 +46,7 @@ const ROUTES: Record<string, Route> = {
   'PATCH /compliance-items/:id': {
     method: 'PATCH',
     build: async () => ({ url: `/compliance-items/${await item()}`, body: { result: 'fail' } }),
-    allowed: WORKERS,
+    allowed: INSPECTORS,
   },
   'PATCH /compliance-items/:id/sign-off': {
     method: 'PATCH',
@@ -62,30 +56,10 @@ const ROUTES: Record<string, Route> = {
   'DELETE /compliance-items/:id': {
     method: 'DELETE',
     build: async () => ({ url: `/compliance-items/${await item()}` }),
-    allowed: WORKERS,
+    allowed: INSPECTORS,
   },
 };
 
-const cases = Object.entries(ROUTES).flatMap(([name, route]) =>
-  ROLES.map((role) => ({ name, role, route, allowed: route.allowed.includes(role) })),
-);
-
 describe('RBAC matrix for compliance items', () => {
-  it.each(cases)('$name as $role: allowed=$allowed', async ({ role, route, allowed }) => {
-    const { url, body } = await route.build();
-    const response = await t.request(tokens[role], route.method, `/api/v1${url}`, body);
-    if (allowed) {
-      expect(response.statusCode, response.body).toBeGreaterThanOrEqual(200);
-      expect(response.statusCode, response.body).toBeLessThan(300);
-    } else {
-      expect(response.statusCode).toBe(403);
-      expect(response.json()).toMatchObject({ code: 'forbidden' });
-    }
-  });
-
-  it.each(Object.entries(ROUTES))('%s without a token answers 401', async (_name, route) => {
-    const { url, body } = await route.build();
-    const response = await t.request(undefined, route.method, `/api/v1${url}`, body);
-    expect(response.statusCode).toBe(401);
-  });
+  itEnforcesRoles(ROUTES, () => ({ t, tokens }));
 });

@@ -1,68 +1,58 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/domain/roles.js';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAuditLog, insertProgram } from '../support/factories.js';
+import { EVERYONE, itEnforcesRoles, SCHEDULERS, type RouteCase } from '../support/rbac.js';
+import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
-let orgId: string;
-const tokens = new Map<Role, string>();
+let tenant: Tenant;
 
 beforeAll(async () => {
   t = await createTestApp();
-  orgId = (await t.createOrg()).id;
-  for (const role of ROLES) tokens.set(role, await t.tokenFor(await t.createUser(orgId, role)));
+  tenant = await createTenant(t);
 });
 afterAll(async () => {
   await t.close();
 });
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+/** A fresh program each time, so deletes never run out of targets. */
+const program = async () => (await insertProgram(t.db.db, { org_id: tenant.org.id })).id;
+const auditLog = async () => (await insertAuditLog(t.db.db, { org_id: tenant.org.id })).id;
 
-interface Route {
-  method: Method;
-  /** Builds the path and body; a fresh target each time, so deletes never run out of targets. */
-  build: () => Promise<{ url: string; body?: unknown }>;
-  /** The roles the specification lets through; every other role gets 403. */
-  allowed: readonly Role[];
-}
-
-const WRITERS: Role[] = ['admin', 'scheduler'];
-const program = async () => (await insertProgram(t.db.db, { org_id: orgId })).id;
-
-const ROUTES: Record<string, Route> = {
+const ROUTES: Record<string, RouteCase> = {
   'POST /maintenance-programs': {
     method: 'POST',
     build: async () => ({
       url: '/maintenance-programs',
       body: { name: 'A-check', interval_type: 'calendar', interval_value: 120 },
     }),
-    allowed: WRITERS,
+    allowed: SCHEDULERS,
   },
   'GET /maintenance-programs': {
     method: 'GET',
     build: async () => ({ url: '/maintenance-programs' }),
-    allowed: ROLES,
+    allowed: EVERYONE,
   },
   'GET /maintenance-programs/:id': {
     method: 'GET',
     build: async () => ({ url: `/maintenance-programs/${await program()}` }),
-    allowed: ROLES,
+    allowed: EVERYONE,
   },
   'PATCH /maintenance-programs/:id': {
     method: 'PATCH',
     build: async () => ({ url: `/maintenance-programs/${await program()}`, body: { interval_value: 90 } }),
-    allowed: WRITERS,
+    allowed: SCHEDULERS,
   },
   'DELETE /maintenance-programs/:id': {
     method: 'DELETE',
     build: async () => ({ url: `/maintenance-programs/${await program()}` }),
-    allowed: WRITERS,
+    allowed: SCHEDULERS,
   },
-  'GET /audit-logs': { method: 'GET', build: async () => ({ url: '/audit-logs' }), allowed: ROLES },
+  'GET /audit-logs': { method: 'GET', build: async () => ({ url: '/audit-logs' }), allowed: EVERYONE },
   'GET /audit-logs/:id': {
     method: 'GET',
-    build: async () => ({ url: `/audit-logs/${(await insertAuditLog(t.db.db, { org_id: orgId })).id}` }),
-    allowed: ROLES,
+    build: async () => ({ url: `/audit-logs/${await auditLog()}` }),
+    allowed: EVERYONE,
   },
   'GET /audit-logs/export': {
     method: 'GET',
@@ -71,26 +61,6 @@ const ROUTES: Record<string, Route> = {
   },
 };
 
-const cases = Object.entries(ROUTES).flatMap(([name, route]) =>
-  ROLES.map((role) => ({ name, role, route, allowed: route.allowed.includes(role) })),
-);
-
 describe('RBAC matrix for maintenance programs and audit logs', () => {
-  it.each(cases)('$name as $role: allowed=$allowed', async ({ role, route, allowed }) => {
-    const { url, body } = await route.build();
-    const response = await t.request(tokens.get(role), route.method, `/api/v1${url}`, body);
-    if (allowed) {
-      expect(response.statusCode, response.body).toBeGreaterThanOrEqual(200);
-      expect(response.statusCode, response.body).toBeLessThan(300);
-    } else {
-      expect(response.statusCode).toBe(403);
-      expect(response.json()).toMatchObject({ code: 'forbidden' });
-    }
-  });
-
-  it.each(Object.entries(ROUTES))('%s without a token answers 401', async (_name, route) => {
-    const { url, body } = await route.build();
-    const response = await t.request(undefined, route.method, `/api/v1${url}`, body);
-    expect(response.statusCode).toBe(401);
-  });
+  itEnforcesRoles(ROUTES, () => ({ t, tokens: tenant.tokens }));
 });

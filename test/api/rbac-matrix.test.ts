@@ -1,36 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/domain/roles.js';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { itEnforcesRoles, ORG_ADMINS, type RouteCase } from '../support/rbac.js';
+import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
-let orgId: string;
-const tokens = new Map<Role, string>();
+let tenant: Tenant;
 
 beforeAll(async () => {
   t = await createTestApp();
-  orgId = (await t.createOrg()).id;
-  for (const role of ROLES) tokens.set(role, await t.tokenFor(await t.createUser(orgId, role)));
+  tenant = await createTenant(t);
 });
 afterAll(async () => {
   await t.close();
 });
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-interface Route {
-  method: Method;
-  /** Builds the path and body; a fresh target user each time, so deletes never run out of targets. */
-  build: () => Promise<{ url: string; body?: unknown }>;
-  /** The roles the specification lets through; every other role gets 403. */
-  allowed: Role[];
-}
-
-const ADMINS: Role[] = ['admin', 'tenant_admin'];
-const target = async () => (await t.createUser(orgId, 'mechanic')).id;
+const org = () => `/organizations/${tenant.org.id}`;
+/** A fresh user each time, so deletes never run out of targets. */
+const target = async () => (await t.createUser(tenant.org.id, 'mechanic')).id;
 const unique = () => randomUUID().slice(0, 8);
 
-const ROUTES: Record<string, Route> = {
+const ROUTES: Record<string, RouteCase> = {
   'POST /organizations': {
     method: 'POST',
     build: async () => ({ url: '/organizations', body: { name: `Org ${unique()}` } }),
@@ -39,23 +29,23 @@ const ROUTES: Record<string, Route> = {
   'GET /organizations': { method: 'GET', build: async () => ({ url: '/organizations' }), allowed: ['admin'] },
   'GET /organizations/:id': {
     method: 'GET',
-    build: async () => ({ url: `/organizations/${orgId}` }),
-    allowed: ADMINS,
+    build: async () => ({ url: org() }),
+    allowed: ORG_ADMINS,
   },
   'PATCH /organizations/:id': {
     method: 'PATCH',
-    build: async () => ({ url: `/organizations/${orgId}`, body: { name: `Home ${unique()}` } }),
-    allowed: ADMINS,
+    build: async () => ({ url: org(), body: { name: `Home ${unique()}` } }),
+    allowed: ORG_ADMINS,
   },
   'GET /organizations/:id/policy': {
     method: 'GET',
-    build: async () => ({ url: `/organizations/${orgId}/policy` }),
-    allowed: ADMINS,
+    build: async () => ({ url: `${org()}/policy` }),
+    allowed: ORG_ADMINS,
   },
   'PATCH /organizations/:id/policy': {
     method: 'PATCH',
-    build: async () => ({ url: `/organizations/${orgId}/policy`, body: { max_webhook_attempts: 7 } }),
-    allowed: ADMINS,
+    build: async () => ({ url: `${org()}/policy`, body: { max_webhook_attempts: 7 } }),
+    allowed: ORG_ADMINS,
   },
   'POST /users': {
     method: 'POST',
@@ -63,46 +53,26 @@ const ROUTES: Record<string, Route> = {
       url: '/users',
       body: { email: `new-${unique()}@rbac.test`, role: 'scheduler', password: TEST_PASSWORD },
     }),
-    allowed: ADMINS,
+    allowed: ORG_ADMINS,
   },
-  'GET /users': { method: 'GET', build: async () => ({ url: '/users' }), allowed: ADMINS },
+  'GET /users': { method: 'GET', build: async () => ({ url: '/users' }), allowed: ORG_ADMINS },
   'GET /users/:id': {
     method: 'GET',
     build: async () => ({ url: `/users/${await target()}` }),
-    allowed: ADMINS,
+    allowed: ORG_ADMINS,
   },
   'PATCH /users/:id': {
     method: 'PATCH',
     build: async () => ({ url: `/users/${await target()}`, body: { email: `moved-${unique()}@rbac.test` } }),
-    allowed: ADMINS,
+    allowed: ORG_ADMINS,
   },
   'DELETE /users/:id': {
     method: 'DELETE',
     build: async () => ({ url: `/users/${await target()}` }),
-    allowed: ADMINS,
+    allowed: ORG_ADMINS,
   },
 };
 
-const cases = Object.entries(ROUTES).flatMap(([name, route]) =>
-  ROLES.map((role) => ({ name, role, route, allowed: route.allowed.includes(role) })),
-);
-
 describe('RBAC matrix for organizations and users', () => {
-  it.each(cases)('$name as $role: allowed=$allowed', async ({ role, route, allowed }) => {
-    const { url, body } = await route.build();
-    const response = await t.request(tokens.get(role), route.method, `/api/v1${url}`, body);
-    if (allowed) {
-      expect(response.statusCode, response.body).toBeGreaterThanOrEqual(200);
-      expect(response.statusCode, response.body).toBeLessThan(300);
-    } else {
-      expect(response.statusCode).toBe(403);
-      expect(response.json()).toMatchObject({ code: 'forbidden' });
-    }
-  });
-
-  it.each(Object.entries(ROUTES))('%s without a token answers 401', async (_name, route) => {
-    const { url, body } = await route.build();
-    const response = await t.request(undefined, route.method, `/api/v1${url}`, body);
-    expect(response.statusCode).toBe(401);
-  });
+  itEnforcesRoles(ROUTES, () => ({ t, tokens: tenant.tokens }));
 });

@@ -1,7 +1,8 @@
 /** Shared setup of the compliance API tests: two orgs, one signed-in user per role, and row readers. */
-import { ROLES, type Role } from '../../src/domain/roles.js';
+import type { Role } from '../../src/domain/roles.js';
 import { createTestApp, type TestApp } from './app.js';
 import { insertComplianceItem, insertTask } from './factories.js';
+import { createTenant } from './tenants.js';
 
 export interface ComplianceWorld {
   t: TestApp;
@@ -17,15 +18,8 @@ export interface ComplianceWorld {
 
 export async function createComplianceWorld(): Promise<ComplianceWorld> {
   const t = await createTestApp();
-  const home = await t.createOrg();
+  const { org: home, tokens, userIds } = await createTenant(t);
   const other = await t.createOrg();
-  const tokens = {} as Record<Role, string>;
-  const userIds = {} as Record<Role, string>;
-  for (const role of ROLES) {
-    const user = await t.createUser(home.id, role);
-    userIds[role] = user.id;
-    tokens[role] = await t.tokenFor(user);
-  }
   const otherMechanic = await t.tokenFor(await t.createUser(other.id, 'mechanic'));
   return { t, home, other, tokens, userIds, otherMechanic };
 }

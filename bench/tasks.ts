@@ -1,0 +1,369 @@
+/**
+ * Maintenance tasks through the whole stack, each beside a pgbench baseline running the same SQL.
+ *
+ *   npm run bench:tasks                    # 10 s per run, 16 and 64 connections
+ *   BENCH_SECONDS=30 npm run bench:tasks   # longer runs
+ *
+ * What it does, on the PostgreSQL server of AMSS_BENCH_DB_URL (default postgres://postgres@127.0.0.1:5432/test)
+ * and the Redis of AMSS_BENCH_REDIS_ADDR (default 127.0.0.1:6379):
+ *   1. creates a scratch database `amss_bench_tasks`, migrates it, seeds one organization (rate limit raised out
+ *      of the way), one scheduler and 256 aircraft;
+ *   2. builds the project (`npm run build`) and starts `node dist/cmd/cli.js server` on it, as in production;
+ *   3. for 16 and 64 connections: `POST /api/v1/maintenance-tasks` with autocannon (every request a new,
+ *      non-overlapping window), then `GET /api/v1/maintenance-tasks/{id}` over the tasks just created;
+ *   4. runs pgbench with the SQL the server runs for each request (captured from the service, see post.sql and
+ *      get.sql below) at the same concurrency, on the same database;
+ *   5. prints req/s, p50/p99 latency, the ratio to the baseline and the server's peak resident memory (VmHWM),
+ *      and writes them to bench/results/tasks.json.
+ * The scratch database is dropped at the end.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { hashPassword } from '../src/auth/passwords.js';
+import { connectPostgres } from '../src/infra/postgres/database.js';
+import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+
+const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = [16, 64];
+const AIRCRAFT = 256;
+const DB_NAME = 'amss_bench_tasks';
+const PORT = 18090;
+const PASSWORD = 'Bench-Scheduler-2026';
+const BASE_TIME = Date.parse('2031-01-01T00:00:00Z');
+const HOUR = 3_600_000;
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+const dbUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  return url.toString();
+})();
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database with one organization, one scheduler and the aircraft the tasks are spread over. */
+async function seed(): Promise<{ orgId: string; aircraftIds: string[] }> {
+  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB_NAME}`);
+  const handle = connectPostgres(dbUrl, { max: 2 });
+  try {
+    await migrateToLatest(handle.db);
+    const org = await handle.db
+      .insertInto('organizations')
+      .values({ name: 'Bench Air' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await handle.db
+      .insertInto('org_policies')
+      .values({ org_id: org.id, api_rate_limit_per_min: 100_000 })
+      .execute();
+    await handle.db
+      .insertInto('users')
+      .values({
+        org_id: org.id,
+        email: 'scheduler@bench.local',
+        role: 'scheduler',
+        password_hash: await hashPassword(PASSWORD, 4),
+      })
+      .execute();
+    const aircraft = await handle.db
+      .insertInto('aircraft')
+      .values(
+        Array.from({ length: AIRCRAFT }, (_, i) => ({
+          org_id: org.id,
+          tail_number: `B${i}`,
+          model: 'A320neo',
+        })),
+      )
+      .returning('id')
+      .execute();
+    return { orgId: org.id, aircraftIds: aircraft.map((a) => a.id) };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function startServer(): Promise<ChildProcess> {
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const server = spawn(process.execPath, ['dist/cmd/cli.js', 'server'], {
+    env: {
+      ...process.env,
+      APP_ENV: 'development',
+      DB_URL: dbUrl,
+      DB_POOL_MAX: '64',
+      REDIS_ADDR,
+      HTTP_ADDR: `127.0.0.1:${PORT}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/ready`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  server.kill();
+  throw new Error('the server did not become ready');
+}
+
+async function login(): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'scheduler@bench.local', password: PASSWORD }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const figures = (result: autocannon.Result): Figures => ({
+  rps: result.requests.average,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+});
+
+/** Every request books the next free two-hour slot of the next aircraft, so none overlaps another. */
+async function benchCreate(
+  token: string,
+  aircraftIds: string[],
+  connections: number,
+  slot: { next: number },
+  created: string[],
+) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}`,
+    connections,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/maintenance-tasks',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          const n = slot.next++;
+          const start = BASE_TIME + Math.floor(n / aircraftIds.length) * 2 * HOUR;
+          return {
+            ...request,
+            body: JSON.stringify({
+              aircraft_id: aircraftIds[n % aircraftIds.length],
+              type: 'inspection',
+              start_time: new Date(start).toISOString(),
+              end_time: new Date(start + HOUR).toISOString(),
+            }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status === 201) created.push((JSON.parse(body) as { id: string }).id);
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0) console.warn(`  ${result.non2xx} non-2xx answers while creating`);
+  return figures(result);
+}
+
+async function benchDetail(token: string, ids: string[], connections: number) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}`,
+    connections,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+        setupRequest: (request) => ({
+          ...request,
+          path: `/api/v1/maintenance-tasks/${ids[Math.floor(Math.random() * ids.length)]}`,
+        }),
+      },
+    ],
+  });
+  if (result.non2xx > 0) console.warn(`  ${result.non2xx} non-2xx answers while reading`);
+  return figures(result);
+}
+
+/** The statements `POST /maintenance-tasks` runs (see TaskService.create), with payloads of the same size. */
+const POST_SQL = `
+SELECT nextval('bench_slot') AS n \\gset
+SELECT id AS aircraft_id FROM bench_aircraft WHERE k = :n % ${AIRCRAFT} \\gset
+BEGIN;
+SELECT id, status, deleted_at FROM aircraft WHERE org_id = :'org' AND id = :'aircraft_id' FOR NO KEY UPDATE;
+INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time, assigned_mechanic_id, notes)
+  VALUES (:'org', :'aircraft_id', NULL, 'inspection', timestamptz '2040-01-01' + (:n / ${AIRCRAFT}) * interval '2 hours',
+          timestamptz '2040-01-01' + (:n / ${AIRCRAFT}) * interval '2 hours' + interval '1 hour', NULL, NULL)
+  RETURNING id AS task_id \\gset
+SELECT * FROM aircraft WHERE org_id = :'org' AND id = :'aircraft_id' AND deleted_at IS NULL FOR NO KEY UPDATE;
+SELECT t.id, t.state, t.start_time FROM maintenance_tasks t JOIN org_policies p ON p.org_id = t.org_id
+  WHERE t.org_id = :'org' AND t.aircraft_id = :'aircraft_id' AND t.deleted_at IS NULL
+    AND (t.state = 'in_progress' OR (t.state = 'scheduled' AND t.assigned_mechanic_id IS NOT NULL
+         AND t.start_time - p.grounding_lead_time <= now()))
+  ORDER BY t.state = 'in_progress' DESC, t.start_time, t.id LIMIT 1;
+INSERT INTO audit_logs (org_id, actor_org_id, user_id, actor, entity_type, entity_id, action, entity_version, request_id, ip_address, user_agent, details)
+  VALUES (:'org', :'org', :'user', 'user:scheduler', 'maintenance_task', :'task_id', 'create', 1, 'bench', '127.0.0.1', 'pgbench',
+          '{"after": {"id": "00000000-0000-0000-0000-000000000000", "org_id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "program_id": null, "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "assigned_mechanic_id": null, "notes": null, "version": 1, "required_parts": [], "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"}}');
+INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
+  VALUES (:'org', 'maintenance_task', :'task_id', 'task_created',
+          '{"version": 1, "event_type": "task_created", "org_id": "00000000-0000-0000-0000-000000000000", "aggregate_type": "maintenance_task", "aggregate_id": "00000000-0000-0000-0000-000000000000", "occurred_at": "2026-01-01T00:00:00.000Z", "data": {"id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "version": 1}}',
+          'task_created:' || :'org' || ':' || :'task_id')
+  ON CONFLICT (org_id, dedupe_key) DO NOTHING;
+COMMIT;
+`;
+
+/** The three queries of `GET /maintenance-tasks/{id}` (see PgTaskRepository.findDetail). */
+const GET_SQL = `
+\\set k random(1, :ntasks)
+SELECT id AS task_id FROM bench_tasks WHERE k = :k \\gset
+SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_time, t.end_time, t.assigned_mechanic_id, t.notes,
+       t.version, t.created_at, t.updated_at,
+       (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
+          WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.part_definition_id) AS agg) AS required_parts
+  FROM maintenance_tasks t WHERE t.org_id = :'org' AND t.id = :'task_id' AND t.deleted_at IS NULL;
+SELECT * FROM part_reservations WHERE org_id = :'org' AND task_id = :'task_id' ORDER BY created_at, id;
+SELECT id, org_id, task_id, description, result, sign_off_user_id, sign_off_time, created_at, updated_at
+  FROM compliance_items WHERE org_id = :'org' AND task_id = :'task_id' AND deleted_at IS NULL ORDER BY created_at, id;
+`;
+
+/** Runs pgbench and reads tps and latency percentiles from its per-transaction log. */
+function pgbench(script: string, connections: number, vars: Record<string, string>): Figures {
+  const dir = mkdtempSync(path.join(tmpdir(), 'amss-pgbench-'));
+  const file = path.join(dir, 'script.sql');
+  writeFileSync(file, script);
+  const url = new URL(dbUrl);
+  const output = execFileSync(
+    'pgbench',
+    [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(connections),
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+      '-l',
+      `--log-prefix=${path.join(dir, 'log')}`,
+      '-f',
+      file,
+      ...Object.entries(vars).flatMap(([name, value]) => ['-D', `${name}=${value}`]),
+      '-h',
+      url.hostname,
+      '-p',
+      url.port || '5432',
+      '-U',
+      decodeURIComponent(url.username || 'postgres'),
+      DB_NAME,
+    ],
+    { encoding: 'utf8' },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN);
+  const latencies = readdirSync(dir)
+    .filter((name) => name.startsWith('log'))
+    .flatMap((name) =>
+      readFileSync(path.join(dir, name), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => Number(line.split(' ')[2]) / 1000),
+    )
+    .sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { rps: tps, p50: at(0.5), p99: at(0.99) };
+}
+
+function peakMemoryMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+async function main(): Promise<void> {
+  const { orgId, aircraftIds } = await seed();
+  const server = await startServer();
+  const results: Record<string, { amss: Figures; baseline: Figures }> = {};
+  try {
+    const token = await login();
+    const slot = { next: 0 };
+    const created: string[] = [];
+    for (const connections of CONNECTIONS) {
+      console.log(`POST /maintenance-tasks, ${connections} connections, ${SECONDS} s`);
+      results[`create c=${connections}`] = {
+        amss: await benchCreate(token, aircraftIds, connections, slot, created),
+        baseline: { rps: NaN, p50: NaN, p99: NaN },
+      };
+    }
+    for (const connections of CONNECTIONS) {
+      console.log(`GET /maintenance-tasks/{id}, ${connections} connections, ${SECONDS} s`);
+      results[`detail c=${connections}`] = {
+        amss: await benchDetail(token, created, connections),
+        baseline: { rps: NaN, p50: NaN, p99: NaN },
+      };
+    }
+    const memory = peakMemoryMb(server.pid!);
+
+    const db = new pg.Client({ connectionString: dbUrl });
+    await db.connect();
+    const user = await db.query<{ id: string }>(`SELECT id FROM users WHERE org_id = $1`, [orgId]);
+    await db.query(`CREATE SEQUENCE bench_slot`);
+    await db.query(
+      `CREATE TABLE bench_aircraft AS SELECT (row_number() OVER (ORDER BY id)) - 1 AS k, id FROM aircraft`,
+    );
+    await db.query(
+      `CREATE TABLE bench_tasks AS SELECT row_number() OVER (ORDER BY id) AS k, id FROM maintenance_tasks`,
+    );
+    await db.query(
+      `CREATE UNIQUE INDEX ON bench_aircraft (k); CREATE UNIQUE INDEX ON bench_tasks (k); ANALYZE`,
+    );
+    await db.end();
+    const vars = { org: orgId, user: user.rows[0]!.id, ntasks: String(created.length) };
+    for (const connections of CONNECTIONS) {
+      console.log(`pgbench baselines, ${connections} connections`);
+      results[`create c=${connections}`]!.baseline = pgbench(POST_SQL, connections, vars);
+      results[`detail c=${connections}`]!.baseline = pgbench(GET_SQL, connections, vars);
+    }
+
+    const rows = Object.entries(results).map(([name, { amss, baseline }]) => ({
+      scenario: name,
+      'req/s': Math.round(amss.rps),
+      'p50 ms': amss.p50,
+      'p99 ms': amss.p99,
+      'baseline tps': Math.round(baseline.rps),
+      'baseline p50 ms': Number(baseline.p50.toFixed(2)),
+      'baseline p99 ms': Number(baseline.p99.toFixed(2)),
+      'ratio %': Math.round((amss.rps / baseline.rps) * 100),
+    }));
+    console.table(rows);
+    console.log(`server peak RSS (VmHWM): ${memory.toFixed(0)} MB; tasks created: ${created.length}`);
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/tasks.json',
+      `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, serverPeakRssMb: Math.round(memory), rows }, null, 2)}\n`,
+    );
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  }
+}
+
+await main();

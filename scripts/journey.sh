@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The main journey of AMSS through the REST API, against a running `amss dev` (demo data):
+# aircraft → program → part → task → reservation → start → part used → compliance sign-off → completion.
+# Usage: scripts/journey.sh [base-url]   (default http://localhost:8080). Needs curl and jq.
+set -euo pipefail
+BASE="${1:-http://localhost:8080}/api/v1"
+TAIL="N$((RANDOM % 900 + 100))JR"
+
+login() {
+  curl -sf "$BASE/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$1@demo.local\",\"password\":\"ChangeMe123!\"}" | jq -r .access_token
+}
+call() { # call <token> <method> <path> [json]
+  local token="$1" method="$2" path="$3" body="${4:-}"
+  curl -sS -X "$method" "$BASE$path" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -H "Idempotency-Key: journey-$TAIL-$method-$path" ${body:+-d "$body"} \
+    -w '\n' | tee /dev/stderr
+}
+
+SCHEDULER=$(login scheduler)
+MECHANIC=$(login mechanic)
+MECHANIC_ID=$(curl -sf "$BASE/auth/me" -H "authorization: Bearer $MECHANIC" | jq -r .id)
+
+echo "== 1. a new aircraft"
+AIRCRAFT=$(call "$SCHEDULER" POST /aircraft "{\"tail_number\":\"$TAIL\",\"model\":\"A321neo\"}" | jq -r .id)
+
+echo "== 2. a weekly calendar program for it"
+PROGRAM=$(call "$SCHEDULER" POST /maintenance-programs \
+  "{\"name\":\"Weekly check $TAIL\",\"interval_type\":\"calendar\",\"interval_value\":7,\"aircraft_id\":\"$AIRCRAFT\"}" | jq -r .id)
+
+echo "== 3. a part definition and one serialized item"
+DEFINITION=$(call "$SCHEDULER" POST /part-definitions "{\"name\":\"Wheel assembly $TAIL\",\"category\":\"landing gear\"}" | jq -r .id)
+ITEM=$(call "$SCHEDULER" POST /part-items "{\"part_definition_id\":\"$DEFINITION\",\"serial_number\":\"WA-$TAIL\"}" | jq -r .id)
+
+echo "== 4. a task starting in two minutes, assigned to the mechanic, needing one wheel assembly"
+START=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ)
+END=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+TASK=$(call "$SCHEDULER" POST /maintenance-tasks "{\"aircraft_id\":\"$AIRCRAFT\",\"program_id\":\"$PROGRAM\",\"type\":\"inspection\",
+  \"start_time\":\"$START\",\"end_time\":\"$END\",\"assigned_mechanic_id\":\"$MECHANIC_ID\",
+  \"required_parts\":[{\"part_definition_id\":\"$DEFINITION\",\"quantity\":1}]}" | jq -r .id)
+echo "aircraft status: $(call "$SCHEDULER" GET "/aircraft/$AIRCRAFT" | jq -r .status) (grounded: the confirmed task is inside the lead time)"
+
+echo "== 5. reserve the wheel assembly for the task"
+RESERVATION=$(call "$SCHEDULER" POST /part-reservations "{\"task_id\":\"$TASK\",\"part_item_id\":\"$ITEM\"}" | jq -r .id)
+
+echo "== 6. the mechanic starts the task"
+call "$MECHANIC" PATCH "/maintenance-tasks/$TASK/state" '{"new_state":"in_progress"}' | jq -e '.state == "in_progress"' >/dev/null
+
+echo "== 7. the mechanic fits the part"
+call "$MECHANIC" PATCH "/part-reservations/$RESERVATION/state" '{"new_state":"used"}' | jq -e '.state == "used"' >/dev/null
+
+echo "== 8. the mechanic records and signs off a compliance item"
+ITEM_CHECK=$(call "$MECHANIC" POST /compliance-items "{\"task_id\":\"$TASK\",\"description\":\"Wheel nut torque checked\"}" | jq -r .id)
+call "$MECHANIC" PATCH "/compliance-items/$ITEM_CHECK/sign-off" '{"result":"pass"}' | jq -e '.signed_off' >/dev/null
+
+echo "== 9. the scheduler completes the task ahead of its end time (an override a mechanic may not use)"
+call "$SCHEDULER" PATCH "/maintenance-tasks/$TASK/state" \
+  '{"new_state":"completed","notes":"Wheel assembly replaced, torque checked","allow_early_completion":true}' \
+  | jq -e '.state == "completed"' >/dev/null
+
+echo "== 10. the audit trail of the task"
+call "$SCHEDULER" GET "/audit-logs?entity_id=$TASK" | jq -r '.[] | "\(.timestamp)  \(.action)  \(.actor)"'
+echo "journey complete: task $TASK"
