@@ -206,42 +206,44 @@ async function benchDetail(token: string, ids: string[], connections: number) {
 /** The statements `POST /maintenance-tasks` runs (see TaskService.create), with payloads of the same size. */
 const POST_SQL = `
 SELECT nextval('bench_slot') AS n \\gset
-SELECT id AS aircraft_id FROM bench_aircraft WHERE k = :n % ${AIRCRAFT} \\gset
+SELECT id AS aircraft_id FROM bench_aircraft WHERE k = :n::bigint % ${AIRCRAFT} \\gset
 BEGIN;
-SELECT id, status, deleted_at FROM aircraft WHERE org_id = :'org' AND id = :'aircraft_id' FOR NO KEY UPDATE;
+SELECT id, status, deleted_at FROM aircraft WHERE org_id = :org::uuid AND id = :aircraft_id::uuid FOR NO KEY UPDATE;
 INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time, assigned_mechanic_id, notes)
-  VALUES (:'org', :'aircraft_id', NULL, 'inspection', timestamptz '2040-01-01' + (:n / ${AIRCRAFT}) * interval '2 hours',
-          timestamptz '2040-01-01' + (:n / ${AIRCRAFT}) * interval '2 hours' + interval '1 hour', NULL, NULL)
+  VALUES (:org::uuid, :aircraft_id::uuid, NULL, 'inspection', timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours',
+          timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours' + interval '1 hour', NULL, NULL)
   RETURNING id AS task_id \\gset
-SELECT * FROM aircraft WHERE org_id = :'org' AND id = :'aircraft_id' AND deleted_at IS NULL FOR NO KEY UPDATE;
+SELECT * FROM aircraft WHERE org_id = :org::uuid AND id = :aircraft_id::uuid AND deleted_at IS NULL FOR NO KEY UPDATE;
 SELECT t.id, t.state, t.start_time FROM maintenance_tasks t JOIN org_policies p ON p.org_id = t.org_id
-  WHERE t.org_id = :'org' AND t.aircraft_id = :'aircraft_id' AND t.deleted_at IS NULL
+  WHERE t.org_id = :org::uuid AND t.aircraft_id = :aircraft_id::uuid AND t.deleted_at IS NULL
     AND (t.state = 'in_progress' OR (t.state = 'scheduled' AND t.assigned_mechanic_id IS NOT NULL
          AND t.start_time - p.grounding_lead_time <= now()))
   ORDER BY t.state = 'in_progress' DESC, t.start_time, t.id LIMIT 1;
 INSERT INTO audit_logs (org_id, actor_org_id, user_id, actor, entity_type, entity_id, action, entity_version, request_id, ip_address, user_agent, details)
-  VALUES (:'org', :'org', :'user', 'user:scheduler', 'maintenance_task', :'task_id', 'create', 1, 'bench', '127.0.0.1', 'pgbench',
+  VALUES (:org::uuid, :org::uuid, :user::uuid, 'user' || chr(58) || 'scheduler', 'maintenance_task', :task_id::uuid, 'create', 1, 'bench', '127.0.0.1', 'pgbench',
           '{"after": {"id": "00000000-0000-0000-0000-000000000000", "org_id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "program_id": null, "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "assigned_mechanic_id": null, "notes": null, "version": 1, "required_parts": [], "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"}}');
 INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
-  VALUES (:'org', 'maintenance_task', :'task_id', 'task_created',
+  VALUES (:org::uuid, 'maintenance_task', :task_id::uuid, 'task_created',
           '{"version": 1, "event_type": "task_created", "org_id": "00000000-0000-0000-0000-000000000000", "aggregate_type": "maintenance_task", "aggregate_id": "00000000-0000-0000-0000-000000000000", "occurred_at": "2026-01-01T00:00:00.000Z", "data": {"id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "version": 1}}',
-          'task_created:' || :'org' || ':' || :'task_id')
+          'task_created:' || :org::text || ':' || :task_id::text)
   ON CONFLICT (org_id, dedupe_key) DO NOTHING;
 COMMIT;
 `;
 
-/** The three queries of `GET /maintenance-tasks/{id}` (see PgTaskRepository.findDetail). */
+/** What `GET /maintenance-tasks/{id}` asks PostgreSQL (see PgTaskRepository.findDetail): one query. */
 const GET_SQL = `
 \\set k random(1, :ntasks)
-SELECT id AS task_id FROM bench_tasks WHERE k = :k \\gset
+SELECT id AS task_id FROM bench_tasks WHERE k = :k::bigint \\gset
 SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_time, t.end_time, t.assigned_mechanic_id, t.notes,
        t.version, t.created_at, t.updated_at,
        (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
-          WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.part_definition_id) AS agg) AS required_parts
-  FROM maintenance_tasks t WHERE t.org_id = :'org' AND t.id = :'task_id' AND t.deleted_at IS NULL;
-SELECT * FROM part_reservations WHERE org_id = :'org' AND task_id = :'task_id' ORDER BY created_at, id;
-SELECT id, org_id, task_id, description, result, sign_off_user_id, sign_off_time, created_at, updated_at
-  FROM compliance_items WHERE org_id = :'org' AND task_id = :'task_id' AND deleted_at IS NULL ORDER BY created_at, id;
+          WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.part_definition_id) AS agg) AS required_parts,
+       (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT r.* FROM part_reservations r
+          WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.created_at, r.id) AS agg) AS reservations,
+       (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT c.id, c.org_id, c.task_id, c.description, c.result, c.sign_off_user_id,
+          c.sign_off_time, c.created_at, c.updated_at FROM compliance_items c
+          WHERE c.org_id = t.org_id AND c.task_id = t.id AND c.deleted_at IS NULL ORDER BY c.created_at, c.id) AS agg) AS compliance
+  FROM maintenance_tasks t WHERE t.org_id = :org::uuid AND t.id = :task_id::uuid AND t.deleted_at IS NULL;
 `;
 
 /** Runs pgbench and reads tps and latency percentiles from its per-transaction log. */

@@ -200,7 +200,7 @@ export interface TaskRepository {
   insert(input: NewTask): Promise<MaintenanceTask>;
   /** A live task; `lock` holds its row (FOR UPDATE) until the transaction ends. */
   findById(orgId: string, id: string, options?: { lock?: boolean }): Promise<MaintenanceTask | undefined>;
-  /** A live task with its reservations and live compliance items, in at most three queries. */
+  /** A live task with its reservations and live compliance items, in one query. */
   findDetail(orgId: string, id: string): Promise<TaskDetail | undefined>;
   /** Live tasks; fetches `page.limit + 1` rows so the caller knows whether more follow. */
   list(

@@ -23,6 +23,7 @@ import type { HealthCheck, UnitOfWork } from '../app/ports.js';
 import type { Services } from '../app/services.js';
 import { UserService } from '../app/users.js';
 import { TokenIssuer } from '../auth/jwt.js';
+import { CachingAccessTokenVerifier } from '../auth/verified-token-cache.js';
 import type { JwtKeys } from '../auth/keys.js';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../infra/postgres/database.js';
@@ -124,7 +125,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
   const { config, services } = container;
   return buildRestApp({
     logger: container.logger,
-    verifier: container.tokens,
+    verifier: new CachingAccessTokenVerifier(container.tokens),
     idempotency: new PgIdempotencyStore(container.database.db),
     rateLimits: container.rateLimits,
     bodyLimitBytes: config.bodyLimitBytes,

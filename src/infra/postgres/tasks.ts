@@ -188,41 +188,61 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   async findDetail(orgId: string, id: string): Promise<TaskDetail | undefined> {
-    const task = await this.findById(orgId, id);
-    if (!task) return undefined;
-    const [reservations, compliance] = await Promise.all([
-      this.db
-        .selectFrom('part_reservations')
-        .selectAll()
-        .where('org_id', '=', orgId)
-        .where('task_id', '=', id)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute(),
-      this.db
-        .selectFrom('compliance_items')
-        .select([
-          'id',
-          'org_id',
-          'task_id',
-          'description',
-          'result',
-          'sign_off_user_id',
-          'sign_off_time',
-          'created_at',
-          'updated_at',
-        ])
-        .where('org_id', '=', orgId)
-        .where('task_id', '=', id)
-        .where('deleted_at', 'is', null)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute(),
-    ]);
+    // One round trip: the reservations and compliance items ride along as JSON arrays.
+    const row = await this.db
+      .selectFrom('maintenance_tasks as t')
+      .select(TASK_COLUMNS)
+      .select(requiredPartsOf)
+      .select((eb) => [
+        jsonArrayFrom(
+          eb
+            .selectFrom('part_reservations as r')
+            .selectAll('r')
+            .whereRef('r.org_id', '=', 't.org_id')
+            .whereRef('r.task_id', '=', 't.id')
+            .orderBy('r.created_at')
+            .orderBy('r.id'),
+        ).as('reservations'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('compliance_items as c')
+            .select([
+              'c.id',
+              'c.org_id',
+              'c.task_id',
+              'c.description',
+              'c.result',
+              'c.sign_off_user_id',
+              'c.sign_off_time',
+              'c.created_at',
+              'c.updated_at',
+            ])
+            .whereRef('c.org_id', '=', 't.org_id')
+            .whereRef('c.task_id', '=', 't.id')
+            .where('c.deleted_at', 'is', null)
+            .orderBy('c.created_at')
+            .orderBy('c.id'),
+        ).as('compliance'),
+      ])
+      .where('t.org_id', '=', orgId)
+      .where('t.id', '=', id)
+      .where('t.deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    // JSON carries timestamps as text; the entities want Dates.
     return {
-      task,
-      reservations: reservations.map(toReservation),
-      compliance: compliance.map(toComplianceItem),
+      task: toTask(row),
+      reservations: row.reservations.map((r) =>
+        toReservation({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) }),
+      ),
+      compliance: row.compliance.map((c) =>
+        toComplianceItem({
+          ...c,
+          sign_off_time: c.sign_off_time === null ? null : new Date(c.sign_off_time),
+          created_at: new Date(c.created_at),
+          updated_at: new Date(c.updated_at),
+        }),
+      ),
     };
   }
 
