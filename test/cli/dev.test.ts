@@ -1,6 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../src/app/demo-data.js';
 
@@ -20,14 +23,25 @@ afterEach(() => {
   if (dev && dev.exitCode === null && dev.signalCode === null) dev.kill('SIGKILL');
 });
 
-/** `amss dev --in-memory` as on a fresh machine (no DB_URL, no REDIS_ADDR); resolves with the banner. */
-async function startDev(port: number): Promise<{ banner: string; output: () => string }> {
+/**
+ * `amss dev` as on a fresh machine (no DB_URL, no REDIS_ADDR), in memory or in `dataDir`;
+ * resolves with the banner.
+ */
+async function startDev(port: number, dataDir?: string): Promise<{ banner: string; output: () => string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, HTTP_ADDR: `127.0.0.1:${port}`, LOG_LEVEL: 'warn' };
+  if (dataDir !== undefined) env.PGLITE_DATA_DIR = dataDir;
   env.BCRYPT_COST = '4';
   for (const name of ['DB_URL', 'REDIS_ADDR', 'APP_ENV', 'JWT_PRIVATE_KEY_PEM', 'JWT_PUBLIC_KEY_PEM']) {
     delete env[name];
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/cli.ts', 'dev', '--in-memory'], { env });
+  const args = [
+    '--import',
+    'tsx',
+    'src/cmd/cli.ts',
+    'dev',
+    ...(dataDir === undefined ? ['--in-memory'] : []),
+  ];
+  const child = spawn(process.execPath, args, { env });
   dev = child;
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -73,4 +87,25 @@ describe('amss dev --in-memory', () => {
     const [code] = (await once(dev!, 'exit')) as [number | null];
     expect(code, output()).toBe(0);
   }, 90_000);
+});
+
+describe('amss dev on disk', () => {
+  it('creates its data directory on a fresh checkout and finds the demo data again after a restart', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'amss-dev-'));
+    const dataDir = path.join(root, 'data', 'pglite');
+    try {
+      const port = await freePort();
+      const first = await startDev(port, dataDir);
+      const orgId = /demo org\s+(\S+)/.exec(first.banner)?.[1];
+      dev!.kill('SIGTERM');
+      expect((await once(dev!, 'exit'))[0], first.output()).toBe(0);
+
+      const second = await startDev(port, dataDir);
+      expect(/demo org\s+(\S+)/.exec(second.banner)?.[1]).toBe(orgId);
+      dev!.kill('SIGTERM');
+      expect((await once(dev!, 'exit'))[0], second.output()).toBe(0);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { citext } from '@electric-sql/pglite/contrib/citext';
@@ -15,6 +16,8 @@ export const IN_MEMORY = 'memory://';
  * real server. PGlite has a single session; the pool hands it to one query at a time.
  */
 export async function openEmbeddedDatabase(dataDir: string): Promise<DatabaseHandle & { pglite: PGlite }> {
+  // PGlite creates only the last directory of the path; a fresh checkout has no ./data yet.
+  if (dataDir !== IN_MEMORY) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir === IN_MEMORY ? undefined : dataDir, {
     extensions: { btree_gist, citext, pgcrypto },
   });
