@@ -85,12 +85,13 @@ async function serve(role: 'server'): Promise<void> {
   const redis = connectRedis(config, logger);
   const container = createContainer({ config, logger, database, redis, keys: await jwtKeys(config, logger) });
   const app = await buildServer(container);
-  await app.listen({ host: config.http.host, port: config.http.port });
+  // Handle SIGTERM before announcing the listening address, so a stop right after it is graceful.
   onShutdown(logger, async () => {
     await app.close();
     await database.close();
     redis.disconnect();
   });
+  await app.listen({ host: config.http.host, port: config.http.port });
 }
 
 async function work(): Promise<void> {
@@ -133,13 +134,14 @@ async function dev(inMemory: boolean): Promise<void> {
   await app.listen({ host: config.http.host, port: config.http.port });
   const scheduler = new JobScheduler(logger);
   scheduler.start(workerJobs(database));
-  printBanner(config, demo.orgId, performance.now() - started, redis !== undefined);
   onShutdown(logger, async () => {
     await app.close();
     await scheduler.stop();
     await database.close();
     redis?.disconnect();
   });
+  // Only once SIGTERM is handled: whoever waits for the banner may stop the process right away.
+  printBanner(config, demo.orgId, performance.now() - started, redis !== undefined);
 }
 
 function printBanner(config: Config, orgId: string, readyMs: number, realRedis: boolean): void {

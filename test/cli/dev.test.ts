@@ -100,7 +100,8 @@ describe('amss dev on disk', () => {
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], first.output()).toBe(0);
 
-      const second = await startDev(port, dataDir);
+      // A fresh port: another test file may have taken the first one in between.
+      const second = await startDev(await freePort(), dataDir);
       expect(/demo org\s+(\S+)/.exec(second.banner)?.[1]).toBe(orgId);
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], second.output()).toBe(0);

@@ -17,12 +17,14 @@ import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
+  errorResponses,
   IdParams,
   OrgScopeQuery,
   PageQuery,
-  errorResponses,
+  SCOPE_NOTE,
   sortQuery,
   timestampField,
+  toDate,
   uuidField,
 } from '../schemas/common.js';
 
@@ -231,16 +233,12 @@ const UsageListQuery = Type.Object(
 );
 
 const tags = ['aircraft'];
-const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
-
-const date = (value: string | null | undefined): Date | null | undefined =>
-  value === undefined || value === null ? value : new Date(value);
 
 /** A usage record from the wire. */
 const usageInput = (record: Static<typeof UsageRecord>): UsageRecordInput => ({
   flightHours: record.flight_hours,
   cycles: record.cycles,
-  recordedAt: record.recorded_at === undefined ? undefined : new Date(record.recorded_at),
+  recordedAt: toDate(record.recorded_at),
   sourceRef: record.source_ref,
 });
 
@@ -250,8 +248,8 @@ const aircraftFields = (body: Static<typeof UpdateAircraftBody>) => ({
   model: body.model,
   status: body.status,
   capacitySlots: body.capacity_slots,
-  lastMaintenance: date(body.last_maintenance),
-  nextDue: date(body.next_due),
+  lastMaintenance: toDate(body.last_maintenance),
+  nextDue: toDate(body.next_due),
 });
 
 /** `/aircraft`: the fleet, its recorded usage, and (through PATCH) manual status changes. */
@@ -430,7 +428,7 @@ export const aircraftRoutes =
         const result = await aircraft.listUsage(
           actorOf(request),
           request.params.id,
-          { orgId, from: date(from) ?? undefined, to: date(to) ?? undefined },
+          { orgId, from: toDate(from) ?? undefined, to: toDate(to) ?? undefined },
           keys,
           page,
         );

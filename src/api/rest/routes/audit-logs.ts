@@ -16,12 +16,13 @@ import type { OrgScope } from '../../../app/access.js';
 import { pageFrom, sendCursorPage, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
+  errorResponses,
   IdParams,
   OrgScopeQuery,
   PageQuery,
-  errorResponses,
   sortQuery,
   timestampField,
+  toDate,
   uuidField,
 } from '../schemas/common.js';
 
@@ -128,8 +129,8 @@ const filterOf = (query: Static<typeof ExportQuery>): AuditLogFilter & OrgScope 
   entityId: query.entity_id,
   userId: query.user_id,
   action: query.action,
-  from: query.from === undefined ? undefined : new Date(query.from),
-  to: query.to === undefined ? undefined : new Date(query.to),
+  from: toDate(query.from),
+  to: toDate(query.to),
 });
 
 /** The CSV record of one audit row. */

@@ -8,12 +8,14 @@ import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
+  errorResponses,
   IdParams,
   OrgScopeQuery,
   PageQuery,
-  errorResponses,
+  SCOPE_NOTE,
   sortQuery,
   timestampField,
+  toDate,
   uuidField,
 } from '../schemas/common.js';
 
@@ -112,7 +114,6 @@ const SignOffBody = Type.Object(
 );
 
 const tags = ['compliance'];
-const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
 const FROZEN_NOTE =
   'Only before sign-off (409 ALREADY_SIGNED_OFF after) and while the task is scheduled or in progress (409 TASK_CLOSED).';
 
@@ -173,8 +174,8 @@ export const complianceRoutes =
             result: query.result,
             signed: query.signed,
             signedBy: query.signed_by,
-            from: query.from === undefined ? undefined : new Date(query.from),
-            to: query.to === undefined ? undefined : new Date(query.to),
+            from: toDate(query.from),
+            to: toDate(query.to),
             sort: query.sort,
           },
           page,

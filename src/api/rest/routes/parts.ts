@@ -6,7 +6,7 @@ import type { Services } from '../../../app/services.js';
 import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
-import { IdParams, errorResponses } from '../schemas/common.js';
+import { errorResponses, IdParams, SCOPE_NOTE, toDate } from '../schemas/common.js';
 import {
   CreateDefinitionBody,
   CreateItemBody,
@@ -24,13 +24,7 @@ import {
 } from '../schemas/parts.js';
 
 const tags = ['parts'];
-const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
 const Deleted = Type.Null({ description: 'Deleted.' });
-
-/** An optional RFC 3339 body or query value as a Date; null stays null (it clears a field). */
-function toDate(value: string | null | undefined): Date | null | undefined {
-  return value === undefined || value === null ? value : new Date(value);
-}
 
 /**
  * `/part-definitions`, `/part-items`, `/part-reservations`: the parts inventory. Schedulers,

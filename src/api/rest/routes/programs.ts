@@ -9,12 +9,14 @@ import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
+  errorResponses,
   IdParams,
   OrgScopeQuery,
   PageQuery,
-  errorResponses,
+  SCOPE_NOTE,
   sortQuery,
   timestampField,
+  toDate,
   uuidField,
 } from '../schemas/common.js';
 
@@ -162,10 +164,6 @@ const UpdateProgramBody = Type.Object(
 );
 
 const tags = ['maintenance programs'];
-const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
-
-const toDate = (value: string | null | undefined): Date | null | undefined =>
-  value === undefined || value === null ? value : new Date(value);
 
 /** `/maintenance-programs`: recurring maintenance requirements; schedulers and admins write, everyone reads. */
 export const programRoutes =

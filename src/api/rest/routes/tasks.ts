@@ -9,12 +9,14 @@ import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
+  errorResponses,
   IdParams,
   OrgScopeQuery,
   PageQuery,
-  errorResponses,
+  SCOPE_NOTE,
   sortQuery,
   timestampField,
+  toDate,
   uuidField,
 } from '../schemas/common.js';
 import { PartReservation } from '../schemas/parts.js';
@@ -200,7 +202,6 @@ const TransitionBody = Type.Object(
 );
 
 const tags = ['maintenance tasks'];
-const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
 const OVERLAP_NOTE =
   'A window overlapping a live scheduled or in-progress task of the same aircraft is refused with 409 TASK_OVERLAP, naming that task and its window.';
 const REFERENCE_NOTE =
@@ -211,9 +212,6 @@ const TRANSITION_NOTE = [
   'scheduled or in_progress → cancelled: scheduler or admin only (403 CANCEL_NOT_ALLOWED); before start_time + 24 h unless an admin passes allow_late_cancel (TOO_LATE_TO_CANCEL); releases the task’s reserved parts.',
   'Any other move, including to the same state, is 409 INVALID_TRANSITION. An override flag for another target state is 400 OVERRIDE_NOT_APPLICABLE. The change applies only to the version of the task read: when another change got in first the answer is 409 CONCURRENT_UPDATE.',
 ].join(' ');
-
-const toDate = (value: string | undefined): Date | undefined =>
-  value === undefined ? undefined : new Date(value);
 
 const toRequiredParts = (parts: Static<typeof RequiredParts> | undefined): RequiredPart[] | undefined =>
   parts?.map((part) => ({ partDefinitionId: part.part_definition_id, quantity: part.quantity }));

@@ -11,6 +11,7 @@ import {
   IdParams,
   OrgScopeQuery,
   PageQuery,
+  SCOPE_NOTE,
   errorResponses,
   timestampField,
   uuidField,
@@ -89,8 +90,7 @@ const UpdateUserBody = Type.Object(
 );
 
 const tags = ['users'];
-const SCOPE_NOTE =
-  'Acts in your organization; an admin may name another with `?org_id=`. A tenant_admin never creates, changes or deletes an admin, nor grants the admin role.';
+const USER_SCOPE_NOTE = `${SCOPE_NOTE} A tenant_admin never creates, changes or deletes an admin, nor grants the admin role.`;
 
 /** `/users`: user management inside one organization, for admins and tenant_admins. */
 export const userRoutes =
@@ -105,7 +105,7 @@ export const userRoutes =
         schema: {
           tags,
           summary: 'Create a user',
-          description: SCOPE_NOTE,
+          description: USER_SCOPE_NOTE,
           querystring: ScopeQuery,
           body: CreateUserBody,
           response: { 201: User, ...errorResponses(400, 401, 403, 404, 409) },
@@ -127,7 +127,7 @@ export const userRoutes =
         schema: {
           tags,
           summary: 'List users',
-          description: `${SCOPE_NOTE} Ordered by email; paginated with \`Link: <…>; rel="next"\`.`,
+          description: `${USER_SCOPE_NOTE} Ordered by email; paginated with \`Link: <…>; rel="next"\`.`,
           querystring: ListQuery,
           response: { 200: Type.Array(User), ...errorResponses(400, 401, 403, 404) },
         },
@@ -147,7 +147,7 @@ export const userRoutes =
         schema: {
           tags,
           summary: 'Get a user',
-          description: SCOPE_NOTE,
+          description: USER_SCOPE_NOTE,
           params: IdParams,
           querystring: ScopeQuery,
           response: { 200: User, ...errorResponses(400, 401, 403, 404) },
@@ -164,7 +164,7 @@ export const userRoutes =
         schema: {
           tags,
           summary: 'Change a user',
-          description: `${SCOPE_NOTE} Nobody changes their own role.`,
+          description: `${USER_SCOPE_NOTE} Nobody changes their own role.`,
           params: IdParams,
           querystring: ScopeQuery,
           body: UpdateUserBody,
@@ -186,7 +186,7 @@ export const userRoutes =
         schema: {
           tags,
           summary: 'Delete a user',
-          description: `${SCOPE_NOTE} Soft delete: the user can no longer log in, their sessions end, and the email may be reused. Nobody deletes themselves.`,
+          description: `${USER_SCOPE_NOTE} Soft delete: the user can no longer log in, their sessions end, and the email may be reused. Nobody deletes themselves.`,
           params: IdParams,
           querystring: ScopeQuery,
           response: {

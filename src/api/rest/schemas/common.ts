@@ -73,3 +73,14 @@ export const sortQuery = (fields: readonly string[]) =>
       description: `Comma-separated sort keys among ${fields.join(', ')}; prefix - for descending. Ties are broken by id.`,
     }),
   );
+
+/** Said in the description of every tenant-scoped operation. */
+export const SCOPE_NOTE = 'Acts in your organization; an admin may name another with `?org_id=`.';
+
+/** An RFC 3339 body or query value as a Date; undefined stays undefined and null (which clears a field) stays null. */
+export function toDate(value: string): Date;
+export function toDate(value: string | undefined): Date | undefined;
+export function toDate(value: string | null | undefined): Date | null | undefined;
+export function toDate(value: string | null | undefined): Date | null | undefined {
+  return value === undefined || value === null ? value : new Date(value);
+}
