@@ -17,10 +17,11 @@
  *      and writes them to bench/results/tasks.json.
  * The scratch database is dropped at the end.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
@@ -30,18 +31,27 @@ import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = [16, 64];
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
+/** BENCH_BASELINE=0 skips pgbench (quicker runs while profiling); the results file is then left alone. */
+const BASELINE = process.env.BENCH_BASELINE !== '0';
+/** Extra node flags for the server, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AIRCRAFT = 256;
 const DB_NAME = 'amss_bench_tasks';
 const PORT = 18090;
 const PASSWORD = 'Bench-Scheduler-2026';
 const BASE_TIME = Date.parse('2031-01-01T00:00:00Z');
 const HOUR = 3_600_000;
+const execFileAsync = promisify(execFile);
 
 interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time spent per request (transaction), in ms: server, PostgreSQL backends, load generator. */
+  cpuMsPerRequest?: { server: number; postgres: number; loadGenerator: number };
+  /** Share of the machine's CPU in use during the run, in % of all cores. */
+  machineCpuPercent?: number;
 }
 
 const dbUrl = (() => {
@@ -104,12 +114,12 @@ async function seed(): Promise<{ orgId: string; aircraftIds: string[] }> {
 
 async function startServer(): Promise<ChildProcess> {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  const server = spawn(process.execPath, ['dist/cmd/cli.js', 'server'], {
+  const server = spawn(process.execPath, [...SERVER_NODE_ARGS, 'dist/cmd/cli.js', 'server'], {
     env: {
       ...process.env,
       APP_ENV: 'development',
       DB_URL: dbUrl,
-      DB_POOL_MAX: '64',
+      DB_POOL_MAX: process.env.BENCH_DB_POOL_MAX ?? '64',
       REDIS_ADDR,
       HTTP_ADDR: `127.0.0.1:${PORT}`,
       LOG_LEVEL: 'warn',
@@ -142,6 +152,107 @@ const figures = (result: autocannon.Result): Figures => ({
   p50: result.latency.p50,
   p99: result.latency.p99,
 });
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+type ProcessFilter = (pid: number, parent: number, cmdline: () => string) => boolean;
+
+/** CPU ticks (user + system) of each process `include` picks, from /proc. */
+function cpuTicksOf(include: ProcessFilter): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmdline = () => readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (include(Number(entry), Number(fields[1]), cmdline)) {
+        ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      }
+    } catch {
+      // the process is gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Follows the CPU time of a set of processes while a run lasts, sampling often enough to count
+ * processes that end before it does (pgbench's backends, pool connections closed when idle).
+ */
+function cpuMeter(include: ProcessFilter): { stop(): number } {
+  const start = cpuTicksOf(include);
+  const last = new Map(start);
+  const sample = () => {
+    for (const [pid, ticks] of cpuTicksOf(include)) last.set(pid, ticks);
+  };
+  const timer = setInterval(sample, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let ticks = 0;
+      for (const [pid, value] of last) ticks += value - (start.get(pid) ?? 0);
+      return ticks / CLOCK_TICKS_PER_SECOND;
+    },
+  };
+}
+
+/** The server process and its workers (SERVER_PROCESSES > 1). */
+const serverProcesses =
+  (serverPid: number): ProcessFilter =>
+  (pid, parent) =>
+    pid === serverPid || parent === serverPid;
+
+/** The PostgreSQL backends serving the bench database (and no other work on the same server). */
+const benchBackends: ProcessFilter = (_pid, _parent, cmdline) => {
+  const title = cmdline();
+  return title.startsWith('postgres: ') && title.includes(` ${DB_NAME} `);
+};
+
+/** This process (autocannon runs in it) and the children it waited for (pgbench), in seconds. */
+function loadGeneratorCpuSeconds(): number {
+  const own = process.cpuUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const children = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+  return (own.user + own.system) / 1e6 + children;
+}
+
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function machineCpuTicks(): { busy: number; total: number } {
+  const values = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = values.reduce((sum, v) => sum + v, 0);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Runs one scenario and adds where its CPU went, per request: the server (none for pgbench), the
+ * PostgreSQL backends of the bench database and the load generator; and the machine's CPU use,
+ * which tells whether the box itself (shared with other work) was the limit.
+ */
+async function measured(serverPid: number | undefined, run: () => Promise<Figures>): Promise<Figures> {
+  const server = serverPid === undefined ? undefined : cpuMeter(serverProcesses(serverPid));
+  const postgres = cpuMeter(benchBackends);
+  const load = loadGeneratorCpuSeconds();
+  const machine = machineCpuTicks();
+  const result = await run();
+  const requests = result.rps * SECONDS;
+  const perRequest = (seconds: number) => Number(((seconds * 1000) / requests).toFixed(3));
+  const machineAfter = machineCpuTicks();
+  return {
+    ...result,
+    cpuMsPerRequest: {
+      server: server ? perRequest(server.stop()) : 0,
+      postgres: perRequest(postgres.stop()),
+      loadGenerator: perRequest(loadGeneratorCpuSeconds() - load),
+    },
+    machineCpuPercent: Math.round(
+      (100 * (machineAfter.busy - machine.busy)) / (machineAfter.total - machine.total),
+    ),
+  };
+}
 
 /** Every request books the next free two-hour slot of the next aircraft, so none overlaps another. */
 async function benchCreate(
@@ -247,12 +358,12 @@ SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_tim
 `;
 
 /** Runs pgbench and reads tps and latency percentiles from its per-transaction log. */
-function pgbench(script: string, connections: number, vars: Record<string, string>): Figures {
+async function pgbench(script: string, connections: number, vars: Record<string, string>): Promise<Figures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'amss-pgbench-'));
   const file = path.join(dir, 'script.sql');
   writeFileSync(file, script);
   const url = new URL(dbUrl);
-  const output = execFileSync(
+  const { stdout: output } = await execFileAsync(
     'pgbench',
     [
       '-n',
@@ -294,9 +405,28 @@ function pgbench(script: string, connections: number, vars: Record<string, strin
   return { rps: tps, p50: at(0.5), p99: at(0.99) };
 }
 
-function peakMemoryMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+/** Peak resident memory (VmHWM) of the server, summed over its worker processes when it has any. */
+/** A run's CPU per request as `server + postgres + load generator` (no server for pgbench). */
+function cpuText({ cpuMsPerRequest: cpu }: Figures): string {
+  if (!cpu) return '';
+  const parts = [cpu.server, cpu.postgres, cpu.loadGenerator].filter((ms, i) => i > 0 || ms > 0);
+  return parts.map((ms) => ms.toFixed(2)).join(' + ');
+}
+
+function peakMemoryMb(rootPid: number): number {
+  let kb = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const parent = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+      if (Number(entry) === rootPid || parent === rootPid)
+        kb += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kb / 1024;
 }
 
 async function main(): Promise<void> {
@@ -310,38 +440,44 @@ async function main(): Promise<void> {
     for (const connections of CONNECTIONS) {
       console.log(`POST /maintenance-tasks, ${connections} connections, ${SECONDS} s`);
       results[`create c=${connections}`] = {
-        amss: await benchCreate(token, aircraftIds, connections, slot, created),
+        amss: await measured(server.pid, () => benchCreate(token, aircraftIds, connections, slot, created)),
         baseline: { rps: NaN, p50: NaN, p99: NaN },
       };
     }
     for (const connections of CONNECTIONS) {
       console.log(`GET /maintenance-tasks/{id}, ${connections} connections, ${SECONDS} s`);
       results[`detail c=${connections}`] = {
-        amss: await benchDetail(token, created, connections),
+        amss: await measured(server.pid, () => benchDetail(token, created, connections)),
         baseline: { rps: NaN, p50: NaN, p99: NaN },
       };
     }
     const memory = peakMemoryMb(server.pid!);
 
-    const db = new pg.Client({ connectionString: dbUrl });
-    await db.connect();
-    const user = await db.query<{ id: string }>(`SELECT id FROM users WHERE org_id = $1`, [orgId]);
-    await db.query(`CREATE SEQUENCE bench_slot`);
-    await db.query(
-      `CREATE TABLE bench_aircraft AS SELECT (row_number() OVER (ORDER BY id)) - 1 AS k, id FROM aircraft`,
-    );
-    await db.query(
-      `CREATE TABLE bench_tasks AS SELECT row_number() OVER (ORDER BY id) AS k, id FROM maintenance_tasks`,
-    );
-    await db.query(
-      `CREATE UNIQUE INDEX ON bench_aircraft (k); CREATE UNIQUE INDEX ON bench_tasks (k); ANALYZE`,
-    );
-    await db.end();
-    const vars = { org: orgId, user: user.rows[0]!.id, ntasks: String(created.length) };
-    for (const connections of CONNECTIONS) {
-      console.log(`pgbench baselines, ${connections} connections`);
-      results[`create c=${connections}`]!.baseline = pgbench(POST_SQL, connections, vars);
-      results[`detail c=${connections}`]!.baseline = pgbench(GET_SQL, connections, vars);
+    if (BASELINE) {
+      const db = new pg.Client({ connectionString: dbUrl });
+      await db.connect();
+      const user = await db.query<{ id: string }>(`SELECT id FROM users WHERE org_id = $1`, [orgId]);
+      await db.query(`CREATE SEQUENCE bench_slot`);
+      await db.query(
+        `CREATE TABLE bench_aircraft AS SELECT (row_number() OVER (ORDER BY id)) - 1 AS k, id FROM aircraft`,
+      );
+      await db.query(
+        `CREATE TABLE bench_tasks AS SELECT row_number() OVER (ORDER BY id) AS k, id FROM maintenance_tasks`,
+      );
+      await db.query(
+        `CREATE UNIQUE INDEX ON bench_aircraft (k); CREATE UNIQUE INDEX ON bench_tasks (k); ANALYZE`,
+      );
+      await db.end();
+      const vars = { org: orgId, user: user.rows[0]!.id, ntasks: String(created.length) };
+      for (const connections of CONNECTIONS) {
+        console.log(`pgbench baselines, ${connections} connections`);
+        results[`create c=${connections}`]!.baseline = await measured(undefined, () =>
+          pgbench(POST_SQL, connections, vars),
+        );
+        results[`detail c=${connections}`]!.baseline = await measured(undefined, () =>
+          pgbench(GET_SQL, connections, vars),
+        );
+      }
     }
 
     const rows = Object.entries(results).map(([name, { amss, baseline }]) => ({
@@ -353,18 +489,24 @@ async function main(): Promise<void> {
       'baseline p50 ms': Number(baseline.p50.toFixed(2)),
       'baseline p99 ms': Number(baseline.p99.toFixed(2)),
       'ratio %': Math.round((amss.rps / baseline.rps) * 100),
+      'CPU ms/req server+pg+load': cpuText(amss),
+      'baseline CPU ms/tx pg+load': cpuText(baseline),
+      'machine CPU %': `${amss.machineCpuPercent ?? NaN} / ${baseline.machineCpuPercent ?? NaN}`,
     }));
     console.table(rows);
     console.log(`server peak RSS (VmHWM): ${memory.toFixed(0)} MB; tasks created: ${created.length}`);
-    mkdirSync('bench/results', { recursive: true });
-    writeFileSync(
-      'bench/results/tasks.json',
-      `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, serverPeakRssMb: Math.round(memory), rows }, null, 2)}\n`,
-    );
+    if (BASELINE) {
+      mkdirSync('bench/results', { recursive: true });
+      writeFileSync(
+        'bench/results/tasks.json',
+        `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, serverProcesses: Number(process.env.SERVER_PROCESSES ?? 1), serverPeakRssMb: Math.round(memory), rows }, null, 2)}\n`,
+      );
+    }
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
-    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    // BENCH_KEEP_DB=1 keeps the scratch database for a look afterwards (pgbench by hand, EXPLAIN).
+    if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   }
 }
 

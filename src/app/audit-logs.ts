@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { domainEvent } from '../domain/events.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction, AuditRecord } from './audit.js';
 import { AppError } from './errors.js';
+import { mutate, type MutationContext } from './mutation.js';
 import { decodeCursor, encodeCursor, pageOf, type Page, type PageOf } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
 
@@ -113,6 +116,21 @@ export interface AuditLogExport {
   rows: AsyncIterable<AuditLog>;
 }
 
+/** An action performed in another system on an AMSS entity, to be kept in the audit log. */
+export interface LogActionInput extends OrgScope {
+  /** The kind of entity, e.g. `aircraft` or `maintenance_task` (lowercase words and underscores). */
+  entityType: string;
+  entityId: string;
+  action: AuditAction;
+  /** What happened, as the calling system describes it. */
+  details: Record<string, unknown>;
+}
+
+/** Entity types are names like `maintenance_task`, never free text. */
+const ENTITY_TYPE = /^[a-z][a-z0-9_]{0,62}$/;
+/** Details of an external action are a note, not a payload store. */
+const MAX_DETAILS_BYTES = 16_384;
+
 /** What the audit log service needs; `exportBatchSize` is how many rows an export reads at a time. */
 export interface AuditLogServiceDeps {
   uow: UnitOfWork;
@@ -129,6 +147,47 @@ export class AuditLogService {
 
   constructor(private readonly deps: AuditLogServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Records an action another system performed on an entity of the organization: one audit row
+   * (its details marked `source: external`) and an `audit_logged` event, in one transaction.
+   */
+  async logAction(ctx: MutationContext, input: LogActionInput): Promise<AuditLog> {
+    authorize(ctx.actor, 'audit_logs', 'write');
+    const problems = [];
+    if (!ENTITY_TYPE.test(input.entityType)) {
+      problems.push({ field: 'entity_type', message: 'must be a lowercase name like maintenance_task' });
+    }
+    if (Buffer.byteLength(JSON.stringify(input.details)) > MAX_DETAILS_BYTES) {
+      problems.push({ field: 'details', message: `must be at most ${MAX_DETAILS_BYTES} bytes of JSON` });
+    }
+    if (problems.length > 0) throw AppError.validation('the audit entry is invalid', problems);
+    const repos = this.deps.uow.repos;
+    const orgId = await resolveOrgScope(repos.organizations, ctx.actor, input);
+    const id = randomUUID();
+    await mutate(this.deps.uow, ctx, async () => ({
+      result: undefined,
+      audit: {
+        id,
+        orgId,
+        entityType: input.entityType,
+        entityId: input.entityId,
+        action: input.action,
+        extra: { ...input.details, source: 'external' },
+      },
+      events: [
+        domainEvent({
+          orgId,
+          type: 'audit_logged',
+          aggregateType: 'audit_log',
+          aggregateId: id,
+          data: { entity_type: input.entityType, entity_id: input.entityId, action: input.action },
+          occurredAt: this.now(),
+        }),
+      ],
+    }));
+    return (await repos.auditLogs.findById(orgId, id))!;
   }
 
   /** One audit row of the organization in scope (404 otherwise). */

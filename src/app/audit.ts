@@ -4,6 +4,8 @@ export type AuditAction = 'create' | 'update' | 'delete' | 'state_change';
 
 /** What a mutation says about itself; the mutation helper adds who, when and from where. */
 export interface AuditEntry {
+  /** The row's id when the caller needs to read it back; the database assigns one otherwise. */
+  id?: string;
   /** The tenant whose data changed. */
   orgId: string;
   entityType: string;
@@ -19,6 +21,7 @@ export interface AuditEntry {
 
 /** One immutable row of the audit log, as written. */
 export interface AuditRecord {
+  id?: string | undefined;
   orgId: string;
   actorOrgId: string | null;
   userId: string | null;
@@ -43,6 +46,7 @@ export function auditRecord(
   if (entry.before !== undefined) details.before = entry.before;
   if (entry.after !== undefined) details.after = entry.after;
   return {
+    id: entry.id,
     orgId: entry.orgId,
     actorOrgId: actor.kind === 'user' ? actor.orgId : null,
     userId: actor.kind === 'user' ? actor.userId : null,

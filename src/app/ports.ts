@@ -4,10 +4,14 @@ import type { Role } from '../domain/roles.js';
 import type { User, UserCredentials } from '../domain/user.js';
 import type { AircraftRepository } from './aircraft.js';
 import type { ProgramRepository } from './programs.js';
+import type { ProgramGenerationRepository } from './program-generation.js';
 import type { TaskRepository } from './tasks.js';
 import type { PartRepository } from './parts.js';
 import type { ComplianceRepository } from './compliance.js';
 import type { AuditLogRepository } from './audit-logs.js';
+import type { WebhookRepository } from './webhooks.js';
+import type { ImportRepository } from './imports.js';
+import type { ReportRepository } from './reports.js';
 import type { AuditRecord } from './audit.js';
 import type { Page } from './pagination.js';
 
@@ -81,6 +85,14 @@ export interface AuditRepository {
   append(records: AuditRecord[]): Promise<void>;
 }
 
+/**
+ * The retention cleaner's store: removes rows older than their org's `retention_interval` that
+ * nothing still refers to, and answers how many went per table.
+ */
+export interface RetentionRepository {
+  purgeExpired(now: Date): Promise<Record<string, number>>;
+}
+
 export interface OutboxRepository {
   add(events: DomainEvent[]): Promise<void>;
 }
@@ -95,10 +107,14 @@ export interface Repositories {
   outbox: OutboxRepository;
   aircraft: AircraftRepository;
   programs: ProgramRepository;
+  programGeneration: ProgramGenerationRepository;
   tasks: TaskRepository;
   parts: PartRepository;
   compliance: ComplianceRepository;
   auditLogs: AuditLogRepository;
+  imports: ImportRepository;
+  webhooks: WebhookRepository;
+  reports: ReportRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

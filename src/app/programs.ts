@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { domainEvent, type DomainEvent, type EventType } from '../domain/events.js';
+import { leadValueOf } from '../domain/program-generation.js';
 import {
   nextDue,
   normalizeProgramName,
@@ -7,6 +8,7 @@ import {
   type IntervalType,
   type MaintenanceProgram,
 } from '../domain/program.js';
+import type { TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
@@ -35,6 +37,10 @@ export interface NewProgram {
   intervalType: IntervalType;
   intervalValue: number;
   lastPerformed: Date | null;
+  /** Unset: the database defaults (a tenth of the interval, an 8-hour inspection). */
+  leadValue?: number | null | undefined;
+  taskType?: TaskType | undefined;
+  taskDurationMinutes?: number | undefined;
 }
 
 /** The writable fields of a program; unset ones stay as they are. */
@@ -43,6 +49,10 @@ export interface ProgramPatch {
   intervalType?: IntervalType | undefined;
   intervalValue?: number | undefined;
   lastPerformed?: Date | null | undefined;
+  /** null returns to the default lead (a tenth of the interval). */
+  leadValue?: number | null | undefined;
+  taskType?: TaskType | undefined;
+  taskDurationMinutes?: number | undefined;
 }
 
 /** Maintenance programs in PostgreSQL; every read carries the bound aircraft's current counters. */
@@ -90,6 +100,10 @@ export type ProgramView = {
   last_performed_flight_hours: number | null;
   last_performed_cycles: number | null;
   next_due: NextDueView | null;
+  lead_value: number | null;
+  effective_lead_value: number;
+  task_type: TaskType;
+  task_duration_minutes: number;
   created_at: string;
   updated_at: string;
 };
@@ -115,6 +129,10 @@ export function programView(program: MaintenanceProgram): ProgramView {
           remaining: due.remaining,
         }
       : null,
+    lead_value: program.leadValue,
+    effective_lead_value: leadValueOf(program),
+    task_type: program.taskType,
+    task_duration_minutes: program.taskDurationMinutes,
     created_at: program.createdAt.toISOString(),
     updated_at: program.updatedAt.toISOString(),
   };
@@ -127,6 +145,9 @@ export interface CreateProgramInput extends OrgScope {
   intervalValue: number;
   aircraftId?: string | undefined;
   lastPerformed?: Date | undefined;
+  leadValue?: number | undefined;
+  taskType?: TaskType | undefined;
+  taskDurationMinutes?: number | undefined;
 }
 
 /** What the program service needs; `now` is the clock (tests may fix it). */
@@ -163,6 +184,9 @@ export class ProgramService {
         intervalType: input.intervalType,
         intervalValue: input.intervalValue,
         lastPerformed: input.lastPerformed ?? null,
+        leadValue: input.leadValue,
+        taskType: input.taskType,
+        taskDurationMinutes: input.taskDurationMinutes,
       });
       const effects = programEffects({
         action: 'create',

@@ -1,5 +1,6 @@
 import type { AircraftService } from './aircraft.js';
 import type { ProgramService } from './programs.js';
+import type { ProgramGenerationService } from './program-generation.js';
 import type { TaskService } from './tasks.js';
 import type { PartService } from './parts.js';
 import type { ComplianceService } from './compliance.js';
@@ -7,6 +8,9 @@ import type { AuditLogService } from './audit-logs.js';
 import type { AuthService } from './auth.js';
 import type { OrganizationService } from './organizations.js';
 import type { UserService } from './users.js';
+import type { WebhookService } from './webhooks.js';
+import type { ImportService } from './imports.js';
+import type { ReportService } from './reports.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -15,8 +19,12 @@ export interface Services {
   users: UserService;
   aircraft: AircraftService;
   programs: ProgramService;
+  programGeneration: ProgramGenerationService;
   tasks: TaskService;
   parts: PartService;
   compliance: ComplianceService;
   auditLogs: AuditLogService;
+  webhooks: WebhookService;
+  imports: ImportService;
+  reports: ReportService;
 }

@@ -12,6 +12,12 @@ export interface AccessTokenVerifier {
   verifyAccessToken(token: string): Promise<AccessClaims>;
 }
 
+/** Verifies the service tokens AMSS processes call each other with; throws on anything else. */
+export interface ServiceTokenVerifier {
+  /** The job a valid, unexpired service token speaks for. */
+  verifyServiceToken(token: string): Promise<{ job: string }>;
+}
+
 /** The claims of a verified refresh token that the refresh flow relies on. */
 export interface RefreshClaims {
   /** User id. */

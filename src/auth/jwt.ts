@@ -60,6 +60,16 @@ export interface RefreshTokenClaims extends RefreshTokenInput {
   exp: number;
 }
 
+/** Service token lifetime: long enough for one call between AMSS processes, no longer. */
+export const SERVICE_TOKEN_TTL_SECONDS = 5 * 60;
+
+/** The claims of a verified service token: a background job of AMSS calling another AMSS process. */
+export interface ServiceTokenClaims {
+  typ: 'service';
+  /** The job, e.g. `program-generator` (`sub` is `system:<job>`). */
+  job: string;
+}
+
 /**
  * Any token that fails verification, for whatever reason. The message is deliberately the same for all of
  * them so that a client learns nothing about which check failed.
@@ -137,6 +147,25 @@ export class TokenIssuer {
   }
 
   /**
+   * Issues a service token (`typ: service`, `sub: system:<job>`, five minutes): how a worker job
+   * calls the server's gRPC API with the system actor. Only holders of the private key can make one.
+   */
+  async signServiceToken(job: string): Promise<string> {
+    return this.sign({ typ: 'service' }, `system:${job}`, randomUUID(), SERVICE_TOKEN_TTL_SECONDS);
+  }
+
+  /**
+   * Verifies a service token the same way as the others, requiring `typ: service`.
+   * @throws InvalidTokenError on any failure.
+   */
+  async verifyServiceToken(token: string): Promise<ServiceTokenClaims> {
+    const p = await this.verify(token, 'service');
+    const job = typeof p.sub === 'string' && /^system:([a-z][a-z0-9-]{0,62})$/.exec(p.sub)?.[1];
+    if (!job) throw new InvalidTokenError();
+    return { typ: 'service', job };
+  }
+
+  /**
    * Verifies an access token: RS256 only, a known `kid`, the configured issuer and audience, not expired,
    * and `typ: access`.
    * @throws InvalidTokenError on any failure.
@@ -178,7 +207,7 @@ export class TokenIssuer {
       .sign(this.keys.privateKey);
   }
 
-  private async verify(token: string, typ: 'access' | 'refresh'): Promise<JWTPayload> {
+  private async verify(token: string, typ: 'access' | 'refresh' | 'service'): Promise<JWTPayload> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError();
     const now = this.now();
     let payload: JWTPayload;

@@ -1,19 +1,18 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { seedDemoData, DEMO_PASSWORD, DEMO_USERS } from '../app/demo-data.js';
+import { generateDevKeyPair } from '../auth/keys.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Config } from '../config/config.js';
-import type { DatabaseHandle } from '../infra/postgres/database.js';
 import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
-import { JobScheduler } from '../jobs/scheduler.js';
-import { expiryCleaner } from '../jobs/expiry-cleaner.js';
-import { aircraftStatusJob } from '../jobs/aircraft-status.js';
-import { AircraftService } from '../app/aircraft.js';
-import { PgIdempotencyStore } from '../infra/postgres/idempotency.js';
 import type { Logger } from '../observability/logger.js';
-import { buildServer, createContainer } from './container.js';
+import { buildGrpc, buildServer, createContainer } from './container.js';
+import { TokenIssuer } from '../auth/jwt.js';
 import { runMigrate, type MigrateDirection } from './migrate.js';
+import { createWorker } from './worker.js';
+import { startMetricsServer } from './metrics-server.js';
 import { configOrExit, connectRedis, jwtKeys, loggerFor, openDatabase } from './runtime.js';
 
 const USAGE = `Usage: amss <command>
@@ -81,17 +80,69 @@ function onShutdown(logger: Logger, close: () => Promise<void>): void {
 async function serve(role: 'server'): Promise<void> {
   const config = configOrExit();
   const logger = loggerFor(config, role);
+  if (cluster.isPrimary && config.serverProcesses > 1) return superviseServers(config, logger);
   const database = await openDatabase(config, logger, { allowEmbedded: false, role });
   const redis = connectRedis(config, logger);
   const container = createContainer({ config, logger, database, redis, keys: await jwtKeys(config, logger) });
   const app = await buildServer(container);
+  const grpc = buildGrpc(container);
   // Handle SIGTERM before announcing the listening address, so a stop right after it is graceful.
   onShutdown(logger, async () => {
-    await app.close();
+    await Promise.all([app.close(), grpc.close()]);
     await database.close();
     redis.disconnect();
   });
+  await grpc.listen(config.grpc);
   await app.listen({ host: config.http.host, port: config.http.port });
+}
+
+/**
+ * SERVER_PROCESSES > 1: this process only runs that many server processes, which share its port
+ * (node:cluster), replaces one that dies after it was serving, and stops them all on SIGTERM/SIGINT.
+ * Without configured JWT keys it generates one ephemeral pair for all of them, so a token that one
+ * process issued is accepted by the others.
+ */
+async function superviseServers(config: Config, logger: Logger): Promise<void> {
+  const env: Record<string, string> = {};
+  if (config.jwt.privateKeyPem === undefined) {
+    logger.warn(
+      'JWT_PRIVATE_KEY_PEM is not set: the server processes share an ephemeral key pair (tokens die with them)',
+    );
+    const keys = await generateDevKeyPair();
+    env.JWT_PRIVATE_KEY_PEM = keys.privatePem;
+    env.JWT_PUBLIC_KEY_PEM = keys.publicPem;
+  }
+  let stopping = false;
+  const start = () => {
+    const worker = cluster.fork(env);
+    let served = false;
+    worker.once('listening', () => (served = true));
+    worker.once('exit', (code, signal) => {
+      // A clean exit is a stop that reached the worker directly (Ctrl-C signals the whole group).
+      if (stopping || code === 0) return;
+      // One that never came up (bad config, database unreachable) would only fail again.
+      if (!served) {
+        logger.error({ pid: worker.process.pid, code, signal }, 'a server process failed to start');
+        process.exit(1);
+      }
+      logger.error({ pid: worker.process.pid, code, signal }, 'a server process exited; starting another');
+      start();
+    });
+  };
+  for (let i = 0; i < config.serverProcesses; i += 1) start();
+  onShutdown(logger, async () => {
+    stopping = true;
+    const running = Object.values(cluster.workers ?? {}).filter((worker) => worker && !worker.isDead());
+    await Promise.all(
+      running.map(
+        (worker) =>
+          new Promise((resolve) => {
+            worker!.once('exit', resolve);
+            worker!.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  });
 }
 
 async function work(): Promise<void> {
@@ -99,21 +150,22 @@ async function work(): Promise<void> {
   const logger = loggerFor(config, 'worker').child({ worker_id: config.workerId });
   const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'worker' });
   const redis = connectRedis(config, logger);
-  const scheduler = new JobScheduler(logger);
-  scheduler.start(workerJobs(database));
-  logger.info('worker started');
+  // Calls to the server's ProgramService are signed with the server's own key pair.
+  const serviceTokens =
+    config.programServiceAddr === undefined
+      ? undefined
+      : new TokenIssuer({ keys: await jwtKeys(config, logger) });
+  const worker = createWorker({ config, logger, database, redis, serviceTokens });
+  const metrics = config.prometheusEnabled ? await startMetricsServer(config.workerMetrics) : undefined;
   onShutdown(logger, async () => {
-    await scheduler.stop();
+    metrics?.close();
+    await worker.stop();
     await database.close();
     redis.disconnect();
   });
+  worker.start();
+  logger.info('worker started');
 }
-
-/** The jobs `amss worker` (and `amss dev`) runs. */
-const workerJobs = (database: DatabaseHandle) => [
-  expiryCleaner(new PgUnitOfWork(database.db), new PgIdempotencyStore(database.db)),
-  aircraftStatusJob(new AircraftService({ uow: new PgUnitOfWork(database.db) })),
-];
 
 async function dev(inMemory: boolean): Promise<void> {
   const started = performance.now();
@@ -131,12 +183,14 @@ async function dev(inMemory: boolean): Promise<void> {
   const container = createContainer({ config, logger, database, redis, keys });
   const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
   const app = await buildServer(container);
+  const grpc = buildGrpc(container);
+  await grpc.listen(config.grpc);
   await app.listen({ host: config.http.host, port: config.http.port });
-  const scheduler = new JobScheduler(logger);
-  scheduler.start(workerJobs(database));
+  const worker = createWorker({ config, logger, database, redis, serviceTokens: container.tokens });
+  worker.start();
   onShutdown(logger, async () => {
-    await app.close();
-    await scheduler.stop();
+    await Promise.all([app.close(), grpc.close()]);
+    await worker.stop();
     await database.close();
     redis?.disconnect();
   });
@@ -151,6 +205,7 @@ function printBanner(config: Config, orgId: string, readyMs: number, realRedis: 
     '',
     `AMSS is ready in ${(readyMs / 1000).toFixed(1)} s`,
     `  API       ${url}/api/v1   (OpenAPI ${url}/openapi.yaml, docs ${url}/docs)`,
+    `  gRPC      ${host}:${config.grpc.port}   (amss.v1, reflection on: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${host}:${config.grpc.port})`,
     `  database  ${config.dbUrl !== undefined ? 'PostgreSQL (DB_URL)' : `embedded PGlite`}`,
     `  redis     ${realRedis ? config.redisAddr : 'in-process stand-in (REDIS_ADDR unset)'}`,
     `  demo org  ${orgId}`,

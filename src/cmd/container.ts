@@ -1,20 +1,30 @@
 import { AircraftService } from '../app/aircraft.js';
 import { ProgramService } from '../app/programs.js';
+import { ProgramGenerationService } from '../app/program-generation.js';
 import { TaskService } from '../app/tasks.js';
 import { PartService } from '../app/parts.js';
 import { ComplianceService } from '../app/compliance.js';
 import { AuditLogService } from '../app/audit-logs.js';
+import { WebhookService } from '../app/webhooks.js';
 import { aircraftRoutes } from '../api/rest/routes/aircraft.js';
 import { programRoutes } from '../api/rest/routes/programs.js';
 import { taskRoutes } from '../api/rest/routes/tasks.js';
 import { partRoutes } from '../api/rest/routes/parts.js';
 import { complianceRoutes } from '../api/rest/routes/compliance.js';
 import { auditLogRoutes } from '../api/rest/routes/audit-logs.js';
+import { webhookRoutes } from '../api/rest/routes/webhooks.js';
+import { importRoutes } from '../api/rest/routes/imports.js';
+import { reportRoutes } from '../api/rest/routes/reports.js';
+import { ReportService } from '../app/reports.js';
+import { ImportService } from '../app/imports.js';
+import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildRestApp } from '../api/rest/app.js';
+import { buildGrpcServer, type GrpcServer } from '../api/grpc/server.js';
 import { authRoutes } from '../api/rest/routes/auth.js';
 import { healthRoutes } from '../api/rest/routes/health.js';
+import { metricsRoutes } from '../api/rest/routes/metrics.js';
 import { organizationRoutes } from '../api/rest/routes/organizations.js';
 import { userRoutes } from '../api/rest/routes/users.js';
 import { AuthService } from '../app/auth.js';
@@ -85,6 +95,7 @@ export function createContainer(deps: ContainerDeps): Container {
     users: new UserService({ uow, bcryptCost: config.bcryptCost }),
     aircraft: new AircraftService({ uow }),
     programs: new ProgramService({ uow }),
+    programGeneration: new ProgramGenerationService({ uow }),
     tasks: new TaskService({ uow }),
     parts: new PartService({
       uow,
@@ -94,6 +105,12 @@ export function createContainer(deps: ContainerDeps): Container {
     }),
     compliance: new ComplianceService({ uow }),
     auditLogs: new AuditLogService({ uow }),
+    webhooks: new WebhookService({ uow, urlRules: { publicHttpsOnly: config.appEnv === 'production' } }),
+    imports: new ImportService({
+      uow,
+      queue: redis ? new RedisImportQueue(redis, deps.logger) : sweepOnlyImportQueue,
+    }),
+    reports: new ReportService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -120,6 +137,18 @@ export function createContainer(deps: ContainerDeps): Container {
   return { config, logger: deps.logger, database, redis, uow, tokens, services, healthChecks, rateLimits };
 }
 
+/** The gRPC server of a container: the same services behind REST, with the same token verifier. */
+export function buildGrpc(container: Container): GrpcServer {
+  return buildGrpcServer({
+    services: container.services,
+    verifier: new CachingAccessTokenVerifier(container.tokens),
+    serviceVerifier: container.tokens,
+    idempotency: new PgIdempotencyStore(container.database.db),
+    logger: container.logger,
+    translateError: translateDatabaseError,
+  });
+}
+
 /** The REST server of a container. */
 export function buildServer(container: Container): Promise<FastifyInstance> {
   const { config, services } = container;
@@ -132,7 +161,10 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
     corsAllowedOrigins: config.corsAllowedOrigins,
     trustedProxies: config.trustedProxies,
     translateError: translateDatabaseError,
-    rootRoutes: [healthRoutes(container.healthChecks, config.appEnv !== 'production')],
+    rootRoutes: [
+      healthRoutes(container.healthChecks, config.appEnv !== 'production'),
+      ...(config.prometheusEnabled ? [metricsRoutes()] : []),
+    ],
     apiRoutes: [
       authRoutes(services),
       organizationRoutes(services),
@@ -143,6 +175,9 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       partRoutes(services),
       complianceRoutes(services),
       auditLogRoutes(services),
+      webhookRoutes(services),
+      importRoutes(services, { storageDir: config.importStorageDir, maxBytes: config.importMaxBytes }),
+      reportRoutes(services),
     ],
   });
 }

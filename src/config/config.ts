@@ -11,9 +11,13 @@ export interface Config {
   /** Host and port of the REST server, Go style (`:8080` listens on every interface). */
   http: { host: string; port: number };
   grpc: { host: string; port: number };
+  /** Where `amss worker` serves `/metrics` (when Prometheus is enabled); the server uses its HTTP port. */
+  workerMetrics: { host: string; port: number };
   /** PostgreSQL connection string; undefined means "use the embedded database" (only `amss dev`). */
   dbUrl: string | undefined;
   dbPoolMax: number;
+  /** How many processes `amss server` runs on its port (node:cluster); each has its own pool. */
+  serverProcesses: number;
   /** Redis `host:port`; `redisConfigured` is false when REDIS_ADDR was not set at all. */
   redisAddr: string;
   redisConfigured: boolean;
@@ -24,12 +28,23 @@ export interface Config {
     refreshTokenTtlMs: number;
   };
   importStorageDir: string;
+  /** Largest CSV file an import accepts, in bytes. */
+  importMaxBytes: number;
   otelExporterOtlpEndpoint: string | undefined;
   prometheusEnabled: boolean;
   logLevel: LogLevel;
   corsAllowedOrigins: string[];
   workerId: string;
   retentionCleanupIntervalMs: number;
+  /** How often the program generator runs (it also runs at worker start and on demand). */
+  programGenerationIntervalMs: number;
+  /**
+   * The server's gRPC address (`host:port`) the worker's program generator calls; unset: the
+   * worker generates in process.
+   */
+  programServiceAddr: string | undefined;
+  /** Publish attempts before an outbox event is marked failed and dead-lettered; the stream's approximate length cap. */
+  outbox: { maxAttempts: number; streamMaxLength: number };
   /** Proxies whose `X-Forwarded-For` is believed; empty means the socket address is the client. */
   trustedProxies: string[];
   bcryptCost: number;
@@ -149,8 +164,10 @@ export function loadConfig(env: Env = process.env): Config {
     appEnv,
     http: address('HTTP_ADDR', ':8080'),
     grpc: address('GRPC_ADDR', ':9090'),
+    workerMetrics: address('WORKER_METRICS_ADDR', ':9091'),
     dbUrl,
     dbPoolMax: integer('DB_POOL_MAX', 20, 1, 1000),
+    serverProcesses: integer('SERVER_PROCESSES', 1, 1, 64),
     redisAddr: redisAddr ?? 'localhost:6379',
     redisConfigured: redisAddr !== undefined,
     jwt: {
@@ -160,12 +177,19 @@ export function loadConfig(env: Env = process.env): Config {
       refreshTokenTtlMs: duration('REFRESH_TOKEN_TTL', '168h'),
     },
     importStorageDir: read('IMPORT_STORAGE_DIR') ?? './data/imports',
+    importMaxBytes: integer('IMPORT_MAX_BYTES', 20 * 1_048_576, 1024, 1024 * 1_048_576),
     otelExporterOtlpEndpoint: otel,
     prometheusEnabled: boolean('PROMETHEUS_ENABLED', false),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     corsAllowedOrigins: list('CORS_ALLOWED_ORIGINS'),
     workerId: read('WORKER_ID') ?? 'worker-1',
     retentionCleanupIntervalMs: duration('RETENTION_CLEANUP_INTERVAL', '24h'),
+    programGenerationIntervalMs: duration('PROGRAM_GENERATION_INTERVAL', '6h'),
+    programServiceAddr: read('PROGRAM_SERVICE_ADDR'),
+    outbox: {
+      maxAttempts: integer('OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),
+      streamMaxLength: integer('EVENTS_STREAM_MAXLEN', 100_000, 1000, 100_000_000),
+    },
     trustedProxies: list('TRUSTED_PROXIES'),
     bcryptCost: integer('BCRYPT_COST', 12, 4, 15),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
@@ -177,6 +201,16 @@ export function loadConfig(env: Env = process.env): Config {
     authRateLimitPerMin: integer('AUTH_RATE_LIMIT_PER_MIN', 60, 1, 1_000_000),
     pgliteDataDir: read('PGLITE_DATA_DIR') ?? './data/pglite',
   };
+
+  const programServiceAddr = read('PROGRAM_SERVICE_ADDR');
+  if (programServiceAddr !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(programServiceAddr)) {
+    problems.push(`PROGRAM_SERVICE_ADDR must be host:port (got "${programServiceAddr}")`);
+  }
+  if (programServiceAddr !== undefined && privateKeyPem === undefined) {
+    problems.push(
+      "PROGRAM_SERVICE_ADDR requires JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM: the worker signs its calls with the server's key",
+    );
+  }
 
   if (appEnv === 'production') {
     if (privateKeyPem === undefined) {

@@ -35,7 +35,12 @@ export const EVENT_TYPES = [
   'compliance_item_created',
   'compliance_item_updated',
   'compliance_item_deleted',
+  'webhook_created',
+  'webhook_deleted',
   'webhook_test',
+  'import_created',
+  'import_completed',
+  'import_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,3 +1,5 @@
+import type { TaskType } from './task.js';
+
 /** How a program's interval is measured: calendar days, flown hours or flight cycles. */
 export const INTERVAL_TYPES = ['calendar', 'flight_hours', 'cycles'] as const;
 
@@ -36,6 +38,15 @@ export interface MaintenanceProgram {
   lastPerformedCycles: number | null;
   /** The bound aircraft's current counters, read with the program; null for a template. */
   aircraftUsage: AircraftUsage | null;
+  /**
+   * How early before its due point the program generates a task, in its own units (days, hours or
+   * cycles); null means the default, a tenth of the interval (see `leadValueOf`).
+   */
+  leadValue: number | null;
+  /** The type of the tasks the generator creates for the program. */
+  taskType: TaskType;
+  /** The length of a generated task's window, in minutes. */
+  taskDurationMinutes: number;
   createdAt: Date;
   updatedAt: Date;
 }

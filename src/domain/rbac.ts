@@ -39,6 +39,8 @@ export const POLICY = {
     create: ['admin', 'scheduler'],
     update: ['admin', 'scheduler'],
     delete: ['admin', 'scheduler'],
+    /** Runs the program generator on demand for the organization (`POST /maintenance-programs/generate`). */
+    generate: ['admin', 'scheduler'],
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
   maintenance_tasks: {
@@ -63,6 +65,8 @@ export const POLICY = {
   },
   audit_logs: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+    /** Recording an action performed in another system (gRPC AuditService.LogAction); auditors only read. */
+    write: ['admin', 'tenant_admin', 'scheduler', 'mechanic'],
     export: ['admin', 'auditor'],
   },
   reports: {

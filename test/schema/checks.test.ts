@@ -68,7 +68,10 @@ const delivery = async (db: Executor, values: Partial<Insertable<WebhookDeliveri
     .execute();
 };
 
-const importRow = async (db: Executor, values: { row_number?: number; errors?: string }) => {
+const importRow = async (
+  db: Executor,
+  values: { row_number?: number; errors?: string; outcome?: string },
+) => {
   const job = await insertImport(db);
   return db
     .insertInto('import_rows')
@@ -208,6 +211,16 @@ const violations: CheckCase[] = [
     label: 'a program’s last cycles are not negative',
     constraint: 'maintenance_programs_last_performed_cycles_check',
     attempt: (db) => insertProgram(db, { last_performed_cycles: -1 }),
+  },
+  {
+    label: 'a program’s lead is not negative',
+    constraint: 'maintenance_programs_lead_value_check',
+    attempt: (db) => insertProgram(db, { lead_value: -1 }),
+  },
+  {
+    label: 'a program’s generated tasks last at least a minute',
+    constraint: 'maintenance_programs_task_duration_minutes_check',
+    attempt: (db) => insertProgram(db, { task_duration_minutes: 0 }),
   },
   {
     label: 'a task ends after it starts',
@@ -381,6 +394,21 @@ const violations: CheckCase[] = [
     label: 'row errors are a JSON array',
     constraint: 'import_rows_errors_array',
     attempt: (db) => importRow(db, { errors: '{}' }),
+  },
+  {
+    label: 'an import lease names its worker and its end together',
+    constraint: 'imports_lock_pairing',
+    attempt: (db) => insertImport(db, { locked_by: 'worker-1' }),
+  },
+  {
+    label: 'an import attempt count is not negative',
+    constraint: 'imports_attempt_count_check',
+    attempt: (db) => insertImport(db, { attempt_count: -1 }),
+  },
+  {
+    label: 'an applied row was created, updated or unchanged',
+    constraint: 'import_rows_outcome_check',
+    attempt: (db) => importRow(db, { outcome: 'deleted' }),
   },
 ];
 

@@ -23,6 +23,7 @@ import type {
   RefreshTokensTable,
   UsersTable,
   WebhooksTable,
+  WebhookDeliveriesTable,
 } from '../../src/infra/postgres/schema.js';
 
 let counter = 0;
@@ -335,6 +336,26 @@ export async function insertWebhook(
       ...overrides,
       org_id: orgId,
     })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * A pending delivery, due now, of an event to a webhook; creates a webhook and a processed event
+ * in the delivery's organization unless they are given.
+ */
+export async function insertWebhookDelivery(
+  db: Executor,
+  overrides: Overrides<WebhookDeliveriesTable> = {},
+): Promise<Selectable<WebhookDeliveriesTable>> {
+  const orgId = await resolveOrg(db, overrides.org_id, [['webhooks', overrides.webhook_id]]);
+  const webhookId = overrides.webhook_id ?? (await insertWebhook(db, { org_id: orgId })).id;
+  const eventId =
+    overrides.event_id ??
+    (await insertOutboxEvent(db, { org_id: orgId, status: 'processed', processed_at: new Date() })).id;
+  return db
+    .insertInto('webhook_deliveries')
+    .values({ ...overrides, org_id: orgId, webhook_id: webhookId, event_id: eventId })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -41,6 +41,36 @@ export interface RestAppOptions {
   translateError?: (error: unknown) => unknown;
 }
 
+/** A route as registered, for checking that the OpenAPI document covers every one. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** False for the routes deliberately left out (the document itself, Swagger UI's files). */
+  documented: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on this server, in registration order. */
+    registeredRoutes: readonly RegisteredRoute[];
+  }
+}
+
+/**
+ * A stable operationId from the method and path, for generated clients:
+ * `GET /api/v1/aircraft/:id/usage` → `getAircraftByIdUsage`.
+ */
+export function operationIdOf(method: string | string[], url: string): string {
+  const words = url
+    .replace(/^\/api\/v1/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => (segment.startsWith(':') ? `by-${segment.slice(1)}` : segment))
+    .flatMap((segment) => segment.split(/[-_]/))
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1));
+  return `${[method].flat()[0]!.toLowerCase()}${words.join('')}`;
+}
+
 /** Builds the REST server: request ids, logs, errors, auth and RBAC, OpenAPI, then the routes. */
 export async function buildRestApp(options: RestAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,6 +99,19 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  const routes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema ??= {}) as { operationId?: string; hide?: boolean };
+    schema.operationId ??= operationIdOf(route.method, route.url);
+    for (const method of [route.method].flat()) {
+      routes.push({
+        method,
+        url: route.url,
+        documented: schema.hide !== true && !route.url.startsWith('/docs'),
+      });
+    }
+  });
   registerRequestLog(app);
   registerErrorHandling(app, options.translateError);
   registerAuth(app, options.verifier);
@@ -83,13 +126,20 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   }
 
   await app.register(swagger, {
+    // Shared schemas keep their $id as their component name (ErrorResponse, not def-0).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'AMSS API',
         version: '1.0.0',
         description: 'Aircraft Maintenance Scheduling System: multi-tenant REST API.',
+        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },

@@ -40,7 +40,8 @@ registerConstraints({
   },
 });
 
-const toAircraft = (row: Selectable<AircraftTable>): Aircraft => ({
+/** An aircraft row as the domain sees it (also used by the bulk insert of CSV imports). */
+export const toAircraft = (row: Selectable<AircraftTable>): Aircraft => ({
   id: row.id,
   orgId: row.org_id,
   tailNumber: row.tail_number,

@@ -12,6 +12,8 @@ export class PgAuditRepository implements AuditRepository {
       .insertInto('audit_logs')
       .values(
         records.map((record) => ({
+          // Missing ids become DEFAULT (gen_random_uuid()) in a multi-row insert.
+          ...(record.id === undefined ? {} : { id: record.id }),
           org_id: record.orgId,
           actor_org_id: record.actorOrgId,
           user_id: record.userId,

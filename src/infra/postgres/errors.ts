@@ -75,12 +75,54 @@ const SQLSTATES: Record<string, Omit<ConstraintRule, 'field'>> = {
   '57014': { kind: 'unavailable', reason: 'QUERY_CANCELLED', message: 'the database cancelled a slow query' },
 };
 
+/** Socket errors of a database that cannot be reached. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+
 /**
- * Turns a PostgreSQL error into an AppError, so a constraint violation is never a 500.
+ * True when the database itself is away, not the statement wrong: a refused or broken
+ * connection, a server shutting down or out of connections (SQLSTATE classes 08, 57P0x, 53300),
+ * or node-postgres giving up on a connection.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || /^(08...|57P0[1-3]|53300)$/.test(code)))
+    return true;
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+      message,
+    )
+  );
+}
+
+/**
+ * Turns a PostgreSQL error into an AppError, so a constraint violation is never a 500 and an
+ * unreachable database is a 503 the client may retry.
  * Anything that is not a PostgreSQL error (or not one we understand) is returned unchanged.
  */
 export function translateDatabaseError(error: unknown): unknown {
-  if (error instanceof AppError || !isPgError(error)) return error;
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError(
+      'unavailable',
+      'DATABASE_UNAVAILABLE',
+      'the database is unavailable; retry shortly',
+      undefined,
+      {
+        'Retry-After': '5',
+      },
+    );
+  }
+  if (!isPgError(error)) return error;
   const rule: ConstraintRule | undefined =
     (error.constraint !== undefined ? CONSTRAINTS[error.constraint] : undefined) ?? SQLSTATES[error.code];
   if (!rule) return error;

@@ -32,15 +32,28 @@ registerConstraints({
     message: 'the interval must be greater than 0',
     field: 'body.interval_value',
   },
+  maintenance_programs_lead_value_check: {
+    kind: 'validation',
+    reason: 'VALIDATION_FAILED',
+    message: 'the lead must be between 0 and 1000000',
+    field: 'body.lead_value',
+  },
+  maintenance_programs_task_duration_minutes_check: {
+    kind: 'validation',
+    reason: 'VALIDATION_FAILED',
+    message: 'the task duration must be between 1 minute and 30 days',
+    field: 'body.task_duration_minutes',
+  },
 });
 
 /** A program row with the bound aircraft's counters (null for a template). */
-type ProgramRow = Selectable<MaintenanceProgramsTable> & {
+export type ProgramRow = Selectable<MaintenanceProgramsTable> & {
   aircraft_flight_hours: string | null;
   aircraft_cycles: number | null;
 };
 
-const toProgram = (row: ProgramRow): MaintenanceProgram => ({
+/** A program row (with the bound aircraft's counters) as the domain sees it. */
+export const toProgram = (row: ProgramRow): MaintenanceProgram => ({
   id: row.id,
   orgId: row.org_id,
   aircraftId: row.aircraft_id,
@@ -55,6 +68,9 @@ const toProgram = (row: ProgramRow): MaintenanceProgram => ({
     row.aircraft_flight_hours === null || row.aircraft_cycles === null
       ? null
       : { flightHours: Number(row.aircraft_flight_hours), cycles: row.aircraft_cycles },
+  leadValue: row.lead_value,
+  taskType: row.task_type,
+  taskDurationMinutes: row.task_duration_minutes,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -81,6 +97,9 @@ export class PgProgramRepository implements ProgramRepository {
               interval_type: input.intervalType,
               interval_value: input.intervalValue,
               last_performed: input.lastPerformed,
+              lead_value: input.leadValue,
+              task_type: input.taskType,
+              task_duration_minutes: input.taskDurationMinutes,
             })
             .returningAll(),
         )
@@ -136,6 +155,9 @@ export class PgProgramRepository implements ProgramRepository {
               interval_type: patch.intervalType,
               interval_value: patch.intervalValue,
               last_performed: patch.lastPerformed,
+              lead_value: patch.leadValue,
+              task_type: patch.taskType,
+              task_duration_minutes: patch.taskDurationMinutes,
               updated_at: new Date(),
             })
             .where('org_id', '=', orgId)

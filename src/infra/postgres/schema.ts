@@ -159,6 +159,12 @@ export interface MaintenanceProgramsTable {
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;
+  /** How early a task is generated, in the program's units; null: a tenth of the interval (at least 1). */
+  lead_value: number | null;
+  /** The type of the tasks the generator creates. */
+  task_type: Generated<TaskType>;
+  /** How long a generated task's window is. */
+  task_duration_minutes: Generated<number>;
 }
 
 /** A maintenance task in a time window; live scheduled/in-progress tasks of one aircraft never overlap. */
@@ -345,6 +351,12 @@ export interface ImportsTable {
   error: string | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
+  /** The worker holding the import's lease, and until when (null when no worker holds it). */
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  attempt_count: Generated<number>;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
 }
 
 /** One parsed CSV row of an import (1-based row_number) with its validation errors. */
@@ -358,6 +370,8 @@ export interface ImportRowsTable {
   errors: GeneratedJson<string[]>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
+  /** created, updated or unchanged once the row is applied. */
+  outcome: string | null;
 }
 
 /** The whole AMSS database, for `Kysely<DB>`. */

@@ -83,6 +83,17 @@ type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_wi
   required_parts: { part_definition_id: string; quantity: number }[];
 };
 
+/** A row read as JSON: its timestamps arrive as text. */
+type JsonRow<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+
+/** `findDetail`'s row: the task with its reservations and live compliance items as JSON arrays. */
+type DetailRow = TaskRow & {
+  reservations: JsonRow<Selectable<PartReservationsTable>>[];
+  compliance: JsonRow<Omit<Selectable<ComplianceItemsTable>, 'deleted_at'>>[];
+};
+
 const SORT_COLUMNS: Record<TaskSortField, string> = {
   start_time: 't.start_time',
   end_time: 't.end_time',
@@ -188,46 +199,26 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   async findDetail(orgId: string, id: string): Promise<TaskDetail | undefined> {
-    // One round trip: the reservations and compliance items ride along as JSON arrays.
-    const row = await this.db
-      .selectFrom('maintenance_tasks as t')
-      .select(TASK_COLUMNS)
-      .select(requiredPartsOf)
-      .select((eb) => [
-        jsonArrayFrom(
-          eb
-            .selectFrom('part_reservations as r')
-            .selectAll('r')
-            .whereRef('r.org_id', '=', 't.org_id')
-            .whereRef('r.task_id', '=', 't.id')
-            .orderBy('r.created_at')
-            .orderBy('r.id'),
-        ).as('reservations'),
-        jsonArrayFrom(
-          eb
-            .selectFrom('compliance_items as c')
-            .select([
-              'c.id',
-              'c.org_id',
-              'c.task_id',
-              'c.description',
-              'c.result',
-              'c.sign_off_user_id',
-              'c.sign_off_time',
-              'c.created_at',
-              'c.updated_at',
-            ])
-            .whereRef('c.org_id', '=', 't.org_id')
-            .whereRef('c.task_id', '=', 't.id')
-            .where('c.deleted_at', 'is', null)
-            .orderBy('c.created_at')
-            .orderBy('c.id'),
-        ).as('compliance'),
-      ])
-      .where('t.org_id', '=', orgId)
-      .where('t.id', '=', id)
-      .where('t.deleted_at', 'is', null)
-      .executeTakeFirst();
+    // One round trip: the required parts, reservations and compliance items ride along as JSON
+    // arrays. Written out rather than built with the query builder: this is the hottest read, and
+    // building its nested selects cost the server more CPU than PostgreSQL spends running it.
+    const { rows } = await sql<DetailRow>`
+      SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_time, t.end_time,
+             t.assigned_mechanic_id, t.notes, t.version, t.created_at, t.updated_at,
+             (SELECT coalesce(json_agg(agg), '[]') FROM (
+                SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
+                 WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.part_definition_id) AS agg) AS required_parts,
+             (SELECT coalesce(json_agg(agg), '[]') FROM (
+                SELECT r.* FROM part_reservations r
+                 WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.created_at, r.id) AS agg) AS reservations,
+             (SELECT coalesce(json_agg(agg), '[]') FROM (
+                SELECT c.id, c.org_id, c.task_id, c.description, c.result, c.sign_off_user_id, c.sign_off_time,
+                       c.created_at, c.updated_at FROM compliance_items c
+                 WHERE c.org_id = t.org_id AND c.task_id = t.id AND c.deleted_at IS NULL
+                 ORDER BY c.created_at, c.id) AS agg) AS compliance
+        FROM maintenance_tasks t
+       WHERE t.org_id = ${orgId} AND t.id = ${id} AND t.deleted_at IS NULL`.execute(this.db);
+    const [row] = rows;
     if (!row) return undefined;
     // JSON carries timestamps as text; the entities want Dates.
     return {

@@ -2,10 +2,14 @@ import type { Repositories, UnitOfWork } from '../../app/ports.js';
 import { PgAuditRepository, PgOutboxRepository } from './audit-outbox.js';
 import { PgAircraftRepository } from './aircraft.js';
 import { PgProgramRepository } from './programs.js';
+import { PgProgramGenerationRepository } from './program-generation.js';
 import { PgTaskRepository } from './tasks.js';
 import { PgPartRepository } from './parts.js';
 import { PgComplianceRepository } from './compliance.js';
 import { PgAuditLogRepository } from './audit-logs.js';
+import { PgWebhookRepository } from './webhooks.js';
+import { PgImportRepository } from './imports.js';
+import { PgReportRepository } from './reports.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
 import type { Executor } from './executor.js';
@@ -24,10 +28,14 @@ export function createRepositories(db: Executor): Repositories {
     outbox: new PgOutboxRepository(db),
     aircraft: new PgAircraftRepository(db),
     programs: new PgProgramRepository(db),
+    programGeneration: new PgProgramGenerationRepository(db),
     tasks: new PgTaskRepository(db),
     parts: new PgPartRepository(db),
     compliance: new PgComplianceRepository(db),
     auditLogs: new PgAuditLogRepository(db),
+    imports: new PgImportRepository(db),
+    webhooks: new PgWebhookRepository(db),
+    reports: new PgReportRepository(db),
   };
 }
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UserActor } from '../../../app/actor.js';
+import { authenticateBearer } from '../../../app/authentication.js';
 import { AppError } from '../../../app/errors.js';
 import type { AccessTokenVerifier } from '../../../app/tokens.js';
 import { allowedRoles, type Action, type Resource } from '../../../domain/rbac.js';
-import { isRole } from '../../../domain/roles.js';
 
 /** A route's entry in the RBAC table. */
 export interface RoutePolicy {
@@ -29,8 +29,6 @@ export const policy = <R extends Resource>(resource: R, action: Action<R>): { po
   policy: { resource, action },
 });
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
-
 /** The authenticated actor of a route that is not public. */
 export function actorOf(request: FastifyRequest): UserActor {
   if (!request.actor) throw AppError.unauthenticated();
@@ -45,9 +43,11 @@ export function actorOf(request: FastifyRequest): UserActor {
 export function registerAuth(app: FastifyInstance, verifier: AccessTokenVerifier): void {
   app.addHook('onRoute', (route) => {
     const config = route.config;
-    if (config?.public || route.url.startsWith('/docs')) return;
+    if (route.url.startsWith('/docs')) return;
     const schema = (route.schema ??= {}) as Record<string, unknown>;
-    schema.security = [{ bearerAuth: [] }];
+    // Public routes say so explicitly: an empty requirement overrides nothing and means "no token".
+    schema.security = config?.public ? [] : [{ bearerAuth: [] }];
+    if (config?.public) return;
     if (config?.policy) {
       schema['x-roles'] = [...allowedRoles(config.policy.resource, config.policy.action as never)];
     }
@@ -55,36 +55,23 @@ export function registerAuth(app: FastifyInstance, verifier: AccessTokenVerifier
 
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
-    // Unknown routes (404/405) and public routes need no token.
+    // Unknown routes (404/405), public routes and CORS preflights (browsers never send credentials
+    // with them; they carry no data) need no token.
     if (
+      request.method === 'OPTIONS' ||
       config.public ||
       request.routeOptions.url === undefined ||
       request.routeOptions.url.startsWith('/docs')
     ) {
       return;
     }
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    if (!match) throw AppError.unauthenticated('a Bearer access token is required');
-    let claims;
-    try {
-      claims = await verifier.verifyAccessToken(match[1]!);
-    } catch {
-      throw AppError.unauthenticated('the access token is invalid or expired', 'INVALID_TOKEN');
-    }
-    if (!isRole(claims.role))
-      throw AppError.unauthenticated('the access token is invalid or expired', 'INVALID_TOKEN');
-    request.actor = {
-      kind: 'user',
-      userId: claims.sub,
-      orgId: claims.org_id,
-      role: claims.role,
-      scopes: claims.scopes ?? [],
-    };
+    const actor = await authenticateBearer(verifier, request.headers.authorization);
+    request.actor = actor;
     if (!config.policy) throw AppError.forbidden('this route has no access policy');
     const roles = allowedRoles(config.policy.resource, config.policy.action as never);
-    if (!roles.includes(claims.role)) {
+    if (!roles.includes(actor.role)) {
       throw AppError.forbidden(
-        `role ${claims.role} may not ${config.policy.action} ${config.policy.resource.replace(/_/g, ' ')}`,
+        `role ${actor.role} may not ${config.policy.action} ${config.policy.resource.replace(/_/g, ' ')}`,
       );
     }
   });

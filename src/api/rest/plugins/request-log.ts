@@ -1,13 +1,18 @@
 import type { FastifyInstance } from 'fastify';
+import { httpRequestDuration, httpRequests } from '../../../observability/metrics.js';
 
-/** One JSON line per request, with the fields the specification names. */
+/** One JSON line per request, with the fields the specification names, and the request metrics. */
 export function registerRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
+    // Requests no route matched share one label value, so scanners cannot grow the label set.
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ route, method: request.method, status });
+    httpRequestDuration.observe({ route }, reply.elapsedTime / 1000);
     const line = {
       org_id: request.actor?.orgId,
       user_id: request.actor?.userId,
-      route: request.routeOptions.url ?? 'unmatched',
+      route,
       method: request.method,
       status,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,

@@ -109,7 +109,8 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const CreateAircraftBody = Type.Object(
+/** The body of POST /aircraft; CSV imports of aircraft check their rows against it too. */
+export const CreateAircraftBody = Type.Object(
   {
     tail_number: TailNumber,
     model: Model,

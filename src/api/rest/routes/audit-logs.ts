@@ -1,6 +1,4 @@
-import { Readable, pipeline } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { stringify } from 'csv-stringify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import {
@@ -13,6 +11,7 @@ import {
 import { parseSort } from '../../../app/pagination.js';
 import type { Services } from '../../../app/services.js';
 import type { OrgScope } from '../../../app/access.js';
+import { exportDate, sendCsv, type CsvCell } from '../csv.js';
 import { pageFrom, sendCursorPage, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
@@ -134,7 +133,7 @@ const filterOf = (query: Static<typeof ExportQuery>): AuditLogFilter & OrgScope 
 });
 
 /** The CSV record of one audit row. */
-async function* csvRecords(rows: AsyncIterable<AuditLog>): AsyncGenerator<(string | number | null)[]> {
+async function* csvRecords(rows: AsyncIterable<AuditLog>): AsyncGenerator<CsvCell[]> {
   for await (const row of rows) {
     const view = auditLogView(row);
     yield CSV_COLUMNS.map((column) => (column === 'details' ? JSON.stringify(view.details) : view[column]));
@@ -201,23 +200,14 @@ export const auditLogRoutes =
       },
       async (request, reply) => {
         const { orgId, rows } = await auditLogs.export(actorOf(request), filterOf(request.query));
-        const csv = stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
-        pipeline(Readable.from(csvRecords(rows)), csv, (error) => {
-          if (!error) return;
-          // A client that hangs up mid-download is routine; anything else is a failed export.
-          if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-            request.log.info('audit log export aborted by the client');
-          } else {
-            request.log.error({ err: error }, 'audit log export failed');
-          }
-        });
-        const date = new Date().toISOString().slice(0, 10);
         // The schema documents the CSV text; Fastify sends a stream of it as it is produced.
         const untyped: FastifyReply = reply;
-        return untyped
-          .type('text/csv; charset=utf-8')
-          .header('Content-Disposition', `attachment; filename="audit-logs-${orgId}-${date}.csv"`)
-          .send(csv);
+        return sendCsv(request, untyped, {
+          columns: CSV_COLUMNS,
+          records: csvRecords(rows),
+          filename: `audit-logs-${orgId}-${exportDate()}.csv`,
+          what: 'audit log export',
+        });
       },
     );
 

@@ -5,6 +5,7 @@ import { parseSort } from '../../../app/pagination.js';
 import { PROGRAM_SORT_FIELDS, programView } from '../../../app/programs.js';
 import type { Services } from '../../../app/services.js';
 import { INTERVAL_TYPES, MAX_INTERVAL_VALUE } from '../../../domain/program.js';
+import { TASK_TYPES } from '../../../domain/task.js';
 import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
@@ -40,6 +41,23 @@ const ProgramName = Type.String({
 const LastPerformed = timestampField(
   'When the program was last performed; not in the future. Task completion keeps it up to date.',
 );
+
+const LeadValue = Type.Integer({
+  minimum: 0,
+  maximum: MAX_INTERVAL_VALUE,
+  description:
+    'How early before its due point the program generates its next task, in the program’s units (days, hours or cycles). Default: a tenth of interval_value, at least 1.',
+});
+
+const TaskTypeField = Type.Enum(TASK_TYPES, {
+  description: 'The type of the tasks the program generator creates for this program (default inspection).',
+});
+
+const TaskDurationMinutes = Type.Integer({
+  minimum: 1,
+  maximum: 43_200,
+  description: 'The length of a generated task’s window in minutes, 1 to 43200 (30 days); default 480.',
+});
 
 const nullable = <T extends TSchema>(schema: T, description: string) =>
   Type.Union([schema, Type.Null()], { description });
@@ -98,6 +116,17 @@ const Program = Type.Object(
       description:
         'When the program is next due, or null while that cannot be computed (never performed, or the counters of its last performance are unknown).',
     }),
+    lead_value: nullable(
+      Type.Integer(),
+      'The program’s own lead in its units (days, hours or cycles), or null for the default (a tenth of the interval, at least 1).',
+    ),
+    effective_lead_value: Type.Integer({
+      description: 'The lead the program generator uses: lead_value, or the default when that is null.',
+    }),
+    task_type: TaskTypeField,
+    task_duration_minutes: Type.Integer({
+      description: 'The length of a generated task’s window in minutes.',
+    }),
     created_at: timestampField('When the program was created.'),
     updated_at: timestampField('When the program last changed.'),
   },
@@ -129,7 +158,8 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const CreateProgramBody = Type.Object(
+/** The body of POST /maintenance-programs; CSV imports of programs check their rows against it too. */
+export const CreateProgramBody = Type.Object(
   {
     name: ProgramName,
     interval_type: IntervalType,
@@ -138,6 +168,9 @@ const CreateProgramBody = Type.Object(
       uuidField('A live aircraft of the organization the program applies to; leave out for a template.'),
     ),
     last_performed: Type.Optional(LastPerformed),
+    lead_value: Type.Optional(LeadValue),
+    task_type: Type.Optional(TaskTypeField),
+    task_duration_minutes: Type.Optional(TaskDurationMinutes),
   },
   {
     additionalProperties: false,
@@ -155,6 +188,11 @@ const UpdateProgramBody = Type.Object(
         description: 'When the program was last performed; not in the future; null clears it.',
       }),
     ),
+    lead_value: Type.Optional(
+      Type.Union([LeadValue, Type.Null()], { description: 'The lead; null returns to the default.' }),
+    ),
+    task_type: Type.Optional(TaskTypeField),
+    task_duration_minutes: Type.Optional(TaskDurationMinutes),
   },
   {
     additionalProperties: false,
@@ -163,13 +201,126 @@ const UpdateProgramBody = Type.Object(
   },
 );
 
+const GenerateBody = Type.Object(
+  {
+    program_id: Type.Optional(
+      uuidField(
+        'Only this program (a live program of the organization, else 404); leave out for every due one.',
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'What to generate for; an empty body generates for every due program.',
+  },
+);
+
+/** A task the generator created. */
+const GeneratedTaskView = Type.Object(
+  {
+    program_id: uuidField('The program the task was generated for.'),
+    task_id: uuidField('The new scheduled task (see GET /maintenance-tasks/{id}).'),
+    aircraft_id: uuidField('The aircraft of the program and the task.'),
+    type: Type.Enum(TASK_TYPES, { description: 'The task type, from the program’s task_type.' }),
+    start_time: timestampField('Start of the task window.'),
+    end_time: timestampField('End of the task window: start_time plus the program’s task_duration_minutes.'),
+    due_at: Type.Union([timestampField('When the calendar program falls due.'), Type.Null()], {
+      description: 'Calendar programs performed before: when the program falls due; otherwise null.',
+    }),
+    remaining: nullable(
+      Type.Number(),
+      'Flight-hours and cycles programs performed before: hours or cycles left before the due point (negative when overdue); otherwise null.',
+    ),
+    planned_start_time: timestampField(
+      'The start the rules asked for: the due time while it is ahead, else the next full hour.',
+    ),
+    moved: Type.Boolean({
+      description:
+        'true when another task held the planned window and the task took the aircraft’s next free one.',
+    }),
+  },
+  { additionalProperties: false, description: 'A task the program generator created.' },
+);
+
+/** A program the generator left alone. */
+const SkippedProgramView = Type.Object(
+  {
+    program_id: uuidField('The program.'),
+    reason: Type.Enum(['TEMPLATE_PROGRAM', 'NOT_DUE', 'ACTIVE_TASK_EXISTS', 'CONCURRENT_CHANGE'], {
+      description:
+        'TEMPLATE_PROGRAM: bound to no aircraft; NOT_DUE: not within its lead yet; ACTIVE_TASK_EXISTS: a task of it is scheduled or in progress; CONCURRENT_CHANGE: another change won a race, the next run retries.',
+    }),
+    message: Type.String({ description: 'The reason in words.' }),
+  },
+  { additionalProperties: false, description: 'A program the generator made no task for, and why.' },
+);
+
+const GenerateResponse = Type.Object(
+  {
+    generated: Type.Array(GeneratedTaskView, { description: 'The tasks created by this call.' }),
+    skipped: Type.Array(SkippedProgramView, {
+      description:
+        'The named program when it generated nothing, or due programs another change got to first.',
+    }),
+  },
+  { additionalProperties: false, description: 'What the generator did.' },
+);
+
 const tags = ['maintenance programs'];
 
 /** `/maintenance-programs`: recurring maintenance requirements; schedulers and admins write, everyone reads. */
 export const programRoutes =
-  ({ programs }: Services) =>
+  ({ programs, programGeneration }: Services) =>
   async (instance: FastifyInstance): Promise<void> => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/maintenance-programs/generate',
+      {
+        config: policy('maintenance_programs', 'generate'),
+        schema: {
+          tags,
+          summary: 'Generate the tasks of due maintenance programs now',
+          description: `${SCOPE_NOTE} Runs the program generator (which also runs every 6 hours) for the organization: every live program bound to a live aircraft that is due within its lead and has no scheduled or in-progress task gets one scheduled task. With \`program_id\`, only that program, and the answer says why when it generated nothing. Send \`Idempotency-Key\` to make a retry safe.`,
+          querystring: ScopeQuery,
+          body: GenerateBody,
+          response: { 200: GenerateResponse, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+        // The body is optional: a request without one generates for every due program.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+      },
+      async (request) => {
+        const context = mutationContext(request);
+        const result = await programGeneration.generateDue({
+          orgId: request.query.org_id,
+          programId: request.body.program_id,
+          now: new Date(),
+          actor: context.actor,
+          request: context.request,
+        });
+        return {
+          generated: result.generated.map(({ task, plan }) => ({
+            program_id: plan.programId,
+            task_id: task.id,
+            aircraft_id: task.aircraftId,
+            type: task.type,
+            start_time: task.startTime.toISOString(),
+            end_time: task.endTime.toISOString(),
+            due_at: plan.dueAt?.toISOString() ?? null,
+            remaining: plan.remaining,
+            planned_start_time: plan.startTime.toISOString(),
+            moved: task.startTime.getTime() !== plan.startTime.getTime(),
+          })),
+          skipped: result.skipped.map((skip) => ({
+            program_id: skip.programId,
+            reason: skip.reason,
+            message: skip.message,
+          })),
+        };
+      },
+    );
 
     app.post(
       '/maintenance-programs',
@@ -193,6 +344,9 @@ export const programRoutes =
           intervalValue: body.interval_value,
           aircraftId: body.aircraft_id,
           lastPerformed: toDate(body.last_performed) ?? undefined,
+          leadValue: body.lead_value,
+          taskType: body.task_type,
+          taskDurationMinutes: body.task_duration_minutes,
         });
         return reply
           .code(201)
@@ -273,6 +427,9 @@ export const programRoutes =
             intervalType: body.interval_type,
             intervalValue: body.interval_value,
             lastPerformed: toDate(body.last_performed),
+            leadValue: body.lead_value,
+            taskType: body.task_type,
+            taskDurationMinutes: body.task_duration_minutes,
           },
           { orgId: request.query.org_id },
         );

@@ -1,10 +1,18 @@
 import { Type, type Static, type TSchema } from 'typebox';
 
+/** What a UUID and a timestamp look like, for the OpenAPI examples. */
+const EXAMPLE_UUID = '3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60';
+const EXAMPLE_TIMESTAMP = '2031-01-15T08:00:00Z';
+
 /** A UUID path or body value; anything else is answered 400 before a handler runs. */
-export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
+export const Uuid = Type.String({ format: 'uuid', description: 'UUID', examples: [EXAMPLE_UUID] });
 
 /** An RFC 3339 timestamp, returned normalised to UTC with a `Z`. */
-export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 timestamp (UTC)' });
+export const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'RFC 3339 timestamp (UTC)',
+  examples: [EXAMPLE_TIMESTAMP],
+});
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 export type IdParams = Static<typeof IdParams>;
@@ -45,7 +53,25 @@ export const ErrorResponse = Type.Object(
       }),
     ),
   },
-  { $id: 'ErrorResponse' },
+  {
+    $id: 'ErrorResponse',
+    examples: [
+      {
+        error:
+          'the window overlaps task 9b2e4c1a-… (2031-01-15T08:00:00Z – 2031-01-15T12:00:00Z) on this aircraft',
+        code: 'conflict',
+        reason: 'TASK_OVERLAP',
+        request_id: 'b7e1c2d4-5f6a-4b8c-9d0e-1f2a3b4c5d6e',
+      },
+      {
+        error: 'the request is invalid',
+        code: 'validation',
+        reason: 'VALIDATION_FAILED',
+        request_id: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f',
+        details: [{ field: 'body.end_time', message: 'must be after start_time' }],
+      },
+    ],
+  },
 );
 
 /** Standard error responses for a route, referencing the shared envelope. */
@@ -59,11 +85,16 @@ export const iso = <T extends Date | null>(value: T): T extends Date ? string : 
   (value === null ? null : value.toISOString()) as T extends Date ? string : string | null;
 
 /** A UUID field with its own description (a schema's description is its OpenAPI text). */
-export const uuidField = (description: string) => Type.String({ format: 'uuid', description });
+export const uuidField = (description: string) =>
+  Type.String({ format: 'uuid', description, examples: [EXAMPLE_UUID] });
 
 /** An RFC 3339 timestamp field (UTC, with `Z`) with its own description. */
 export const timestampField = (description: string) =>
-  Type.String({ format: 'date-time', description: `${description} RFC 3339, UTC.` });
+  Type.String({
+    format: 'date-time',
+    description: `${description} RFC 3339, UTC.`,
+    examples: [EXAMPLE_TIMESTAMP],
+  });
 
 /** `sort=field,-other` for a list that allows `fields`; the id always breaks ties. */
 export const sortQuery = (fields: readonly string[]) =>

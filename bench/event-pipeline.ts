@@ -1,0 +1,205 @@
+/**
+ * Events from commit to webhook delivery: the outbox publisher, Redis Streams and the webhook
+ * dispatcher of a real `amss worker`, delivering to a local receiver.
+ *
+ *   npm run bench:events                         # 20 000 events for throughput, 500 events/s for 20 s for latency
+ *   BENCH_EVENTS=50000 BENCH_RATE=1000 npm run bench:events
+ *
+ * What it does, on the PostgreSQL of AMSS_BENCH_DB_URL (default postgres://postgres@127.0.0.1:5432/test) and the
+ * Redis of AMSS_BENCH_REDIS_ADDR (default 127.0.0.1:6379):
+ *   1. creates a scratch database `amss_bench_events`, migrates it, adds one organization with one webhook
+ *      subscribed to every event (`*`) at a receiver in this process;
+ *   2. builds the project and starts `node dist/cmd/main.js worker` on it, as in production;
+ *   3. throughput: commits BENCH_EVENTS outbox events at once (in transactions of 500, as a burst of API writes
+ *      would) and measures from the first commit until the receiver has every one: events per second;
+ *   4. latency: commits events at BENCH_RATE per second for BENCH_LATENCY_SECONDS, each carrying its commit time,
+ *      and reports p50/p99/max of receive time − commit time;
+ *   5. prints the figures and the worker's peak resident memory, and writes bench/results/event-pipeline.json.
+ * The events are written to the outbox directly (what every API mutation writes in its transaction), so the
+ * figures are the pipeline's own; the scratch database is dropped at the end.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { connectPostgres, type DatabaseHandle } from '../src/infra/postgres/database.js';
+import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+
+const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+const DB_NAME = 'amss_bench_events';
+const COMMIT_BATCH = 500;
+
+const dbUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  return url.toString();
+})();
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The receiver: answers 204 at once and notes when each event (by its bench sequence number) arrived. */
+function startReceiver(arrivals: Map<number, number>): Promise<Server> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const at = Date.now();
+      const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { seq: number } };
+      if (!arrivals.has(payload.data.seq)) arrivals.set(payload.data.seq, at);
+      response.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Commits `count` events numbered from `firstSeq`, each with its commit time, in transactions of COMMIT_BATCH. */
+async function commitEvents(
+  handle: DatabaseHandle,
+  orgId: string,
+  firstSeq: number,
+  count: number,
+): Promise<number[]> {
+  const committedAt: number[] = [];
+  for (let start = 0; start < count; start += COMMIT_BATCH) {
+    const size = Math.min(COMMIT_BATCH, count - start);
+    const seqs = Array.from({ length: size }, (_, i) => firstSeq + start + i);
+    await sql`
+      INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
+      SELECT ${orgId}, 'bench', gen_random_uuid(), 'task_created',
+             jsonb_build_object('version', 1, 'event_type', 'task_created', 'org_id', ${orgId}::text,
+                                'data', jsonb_build_object('seq', s)),
+             'bench:' || s
+        FROM unnest(${seqs}::int[]) AS s`.execute(handle.db);
+    const at = Date.now();
+    for (const seq of seqs) committedAt[seq - firstSeq] = at;
+  }
+  return committedAt;
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for deliveries');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+async function main(): Promise<void> {
+  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB_NAME}`);
+  const handle = connectPostgres(dbUrl, { max: 4 });
+  const arrivals = new Map<number, number>();
+  const receiver = await startReceiver(arrivals);
+  let worker: ChildProcess | undefined;
+  try {
+    await migrateToLatest(handle.db);
+    const org = await handle.db
+      .insertInto('organizations')
+      .values({ name: `Bench ${randomUUID().slice(0, 8)}` })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await handle.db.insertInto('org_policies').values({ org_id: org.id }).execute();
+    await handle.db
+      .insertInto('webhooks')
+      .values({
+        org_id: org.id,
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+        events: ['*'],
+        secret: randomUUID().replaceAll('-', ''),
+      })
+      .execute();
+
+    execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+    worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], {
+      env: { ...process.env, DB_URL: dbUrl, REDIS_ADDR, LOG_LEVEL: 'warn', WORKER_ID: 'bench-worker' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    // Throughput: a burst of EVENTS commits, timed until the last one is delivered.
+    const burstStart = Date.now();
+    await commitEvents(handle, org.id, 0, EVENTS);
+    const committedIn = (Date.now() - burstStart) / 1000;
+    await waitFor(() => arrivals.size >= EVENTS, 600_000);
+    const throughputSeconds = (Date.now() - burstStart) / 1000;
+    const eventsPerSecond = Math.round(EVENTS / throughputSeconds);
+    console.log(
+      `throughput: ${EVENTS} events committed in ${committedIn.toFixed(1)} s, all delivered after ${throughputSeconds.toFixed(1)} s → ${eventsPerSecond} events/s`,
+    );
+
+    // Latency: a steady RATE per second, each event timed from its commit to its arrival.
+    const firstSeq = EVENTS;
+    const total = RATE * LATENCY_SECONDS;
+    const committedAt: number[] = [];
+    const tick = 100;
+    const perTick = Math.max(1, Math.round((RATE * tick) / 1000));
+    const steadyStart = Date.now();
+    for (let sent = 0; sent < total; sent += perTick) {
+      const n = Math.min(perTick, total - sent);
+      committedAt.push(...(await commitEvents(handle, org.id, firstSeq + sent, n)));
+      const due = steadyStart + ((sent + n) / RATE) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+    }
+    const offeredRate = Math.round(total / ((Date.now() - steadyStart) / 1000));
+    await waitFor(() => arrivals.size >= EVENTS + total, 120_000);
+    const latencies = committedAt.map((at, i) => arrivals.get(firstSeq + i)! - at).sort((a, b) => a - b);
+    const figures = {
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies.at(-1)!,
+    };
+    const rssMb = peakRssMb(worker);
+    console.log(
+      `latency at ${offeredRate} events/s for ${LATENCY_SECONDS} s: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms; worker peak RSS ${rssMb} MB`,
+    );
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/event-pipeline.json',
+      `${JSON.stringify(
+        {
+          measured_at: new Date().toISOString(),
+          throughput: { events: EVENTS, seconds: throughputSeconds, events_per_second: eventsPerSecond },
+          latency: { offered_events_per_second: offeredRate, seconds: LATENCY_SECONDS, ...figures },
+          worker_peak_rss_mb: rssMb,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    if (worker) {
+      const exited = new Promise((resolve) => worker!.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    receiver.close();
+    await handle.close();
+    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  }
+}
+
+await main();

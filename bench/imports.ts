@@ -1,0 +1,184 @@
+/**
+ * A CSV aircraft import through the whole pipeline, beside a raw `COPY` of the same rows.
+ *
+ *   npm run bench:imports                  # 100 000 rows
+ *   BENCH_ROWS=20000 npm run bench:imports
+ *
+ * What it does, on the PostgreSQL of AMSS_BENCH_DB_URL (default postgres://postgres@127.0.0.1:5432/test) and the
+ * Redis of AMSS_BENCH_REDIS_ADDR (default 127.0.0.1:6379):
+ *   1. creates a scratch database `amss_bench_imports`, migrates it, adds an organization and a scheduler;
+ *   2. writes a CSV of BENCH_ROWS aircraft (tail_number, model, status, capacity_slots);
+ *   3. builds the project, starts `amss server` and `amss worker` on it, uploads the file to
+ *      `POST /api/v1/imports/csv` as the scheduler and polls `GET /api/v1/imports/{id}` until it completes:
+ *      rows per second from upload to completion (validated, each row applied with its audit row and event);
+ *   4. baseline: `\copy aircraft (…) FROM 'file.csv'` of the same rows with psql, into another organization;
+ *   5. prints both, the ratio and the worker's peak resident memory, and writes bench/results/imports.json.
+ * The scratch database is dropped at the end.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { hashPassword } from '../src/auth/passwords.js';
+import { connectPostgres } from '../src/infra/postgres/database.js';
+import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+
+const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const DB_NAME = 'amss_bench_imports';
+const PORT = 18095;
+const PASSWORD = 'Bench-Importer-2026';
+
+const dbUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  return url.toString();
+})();
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function main(): Promise<void> {
+  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB_NAME}`);
+  const handle = connectPostgres(dbUrl, { max: 2 });
+  const work = mkdtempSync(path.join(tmpdir(), 'amss-bench-imports-'));
+  const children: ChildProcess[] = [];
+  try {
+    await migrateToLatest(handle.db);
+    const [org, copyOrg] = await Promise.all(
+      ['Bench importer', 'Bench COPY'].map((name) =>
+        handle.db.insertInto('organizations').values({ name }).returning('id').executeTakeFirstOrThrow(),
+      ),
+    );
+    for (const id of [org!.id, copyOrg!.id]) {
+      await handle.db.insertInto('org_policies').values({ org_id: id, api_rate_limit_per_min: 1_000_000 }).execute();
+    }
+    await handle.db
+      .insertInto('users')
+      .values({
+        org_id: org!.id,
+        email: 'importer@bench.local',
+        role: 'scheduler',
+        password_hash: await hashPassword(PASSWORD, 4),
+      })
+      .execute();
+
+    const csv = path.join(work, 'aircraft.csv');
+    const lines = ['tail_number,model,status,capacity_slots'];
+    for (let i = 0; i < ROWS; i++) lines.push(`N${String(i).padStart(7, '0')}B,A320neo,operational,${1 + (i % 3)}`);
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    // The same rows for COPY, which also needs the organization column.
+    const copyCsv = path.join(work, 'aircraft-copy.csv');
+    writeFileSync(copyCsv, `${lines.slice(1).map((line) => `${copyOrg!.id},${line}`).join('\n')}\n`);
+
+    execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+    const env = {
+      ...process.env,
+      DB_URL: dbUrl,
+      REDIS_ADDR,
+      LOG_LEVEL: 'warn',
+      HTTP_ADDR: `127.0.0.1:${PORT}`,
+      GRPC_ADDR: `127.0.0.1:${PORT + 1}`,
+      IMPORT_STORAGE_DIR: path.join(work, 'storage'),
+      IMPORT_MAX_BYTES: String(200 * 1024 * 1024),
+    };
+    const server = spawn(process.execPath, ['dist/cmd/main.js', 'server'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(server, worker);
+    const base = `http://127.0.0.1:${PORT}/api/v1`;
+    const login = await waitUntil(async () => {
+      try {
+        const response = await fetch(`${base}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'importer@bench.local', password: PASSWORD }),
+        });
+        return response.ok ? ((await response.json()) as { access_token: string }) : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 30_000);
+    const authorization = `Bearer ${login.access_token}`;
+
+    const started = performance.now();
+    const form = new FormData();
+    form.append('type', 'aircraft');
+    form.append('file', new Blob([readFileSync(csv)], { type: 'text/csv' }), 'aircraft.csv');
+    const upload = await fetch(`${base}/imports/csv`, { method: 'POST', headers: { authorization }, body: form });
+    if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
+    const { id } = (await upload.json()) as { id: string };
+    const done = await waitUntil(async () => {
+      const response = await fetch(`${base}/imports/${id}`, { headers: { authorization } });
+      const body = (await response.json()) as { status: string; applied_rows: number; error: string | null };
+      if (body.status === 'failed') throw new Error(`the import failed: ${body.error}`);
+      return body.status === 'completed' ? body : undefined;
+    }, 1_800_000);
+    const importSeconds = (performance.now() - started) / 1000;
+    const workerRssMb = peakRssMb(worker);
+
+    const copyStarted = performance.now();
+    execFileSync('psql', [
+      dbUrl,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `\\copy aircraft (org_id, tail_number, model, status, capacity_slots) FROM '${copyCsv}' WITH (FORMAT csv)`,
+    ]);
+    const copySeconds = (performance.now() - copyStarted) / 1000;
+
+    const importRate = Math.round(done.applied_rows / importSeconds);
+    const copyRate = Math.round(ROWS / copySeconds);
+    console.log(
+      `import: ${done.applied_rows} rows in ${importSeconds.toFixed(1)} s → ${importRate} rows/s (worker peak RSS ${workerRssMb} MB)`,
+    );
+    console.log(
+      `COPY baseline: ${ROWS} rows in ${copySeconds.toFixed(1)} s → ${copyRate} rows/s; import at ${Math.round((100 * importRate) / copyRate)} % of COPY`,
+    );
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      'bench/results/imports.json',
+      `${JSON.stringify(
+        {
+          measured_at: new Date().toISOString(),
+          rows: ROWS,
+          import: { seconds: importSeconds, rows_per_second: importRate, worker_peak_rss_mb: workerRssMb },
+          copy: { seconds: copySeconds, rows_per_second: copyRate },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    await handle.close();
+    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  }
+}
+
+await main();

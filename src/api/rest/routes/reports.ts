@@ -1,0 +1,378 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { OrgScope } from '../../../app/access.js';
+import {
+  BELOW_MIN_STOCK_LIST_LIMIT,
+  COMPLIANCE_REPORT_SORT_FIELDS,
+  complianceReportRowView,
+  mechanicWorkloadView,
+  summaryReportView,
+  WORKLOAD_SORT_FIELDS,
+  type ComplianceReportFilter,
+  type ComplianceReportRow,
+  type ComplianceReportRowView,
+} from '../../../app/reports.js';
+import type { Services } from '../../../app/services.js';
+import { AIRCRAFT_STATUSES } from '../../../domain/aircraft.js';
+import { COMPLIANCE_RESULTS } from '../../../domain/compliance.js';
+import { TASK_STATES, TASK_TYPES } from '../../../domain/task.js';
+import { exportDate, sendCsv, type CsvCell } from '../csv.js';
+import { pageFrom, sendPage } from '../pagination.js';
+import { actorOf, policy } from '../plugins/auth.js';
+import {
+  errorResponses,
+  OrgScopeQuery,
+  PageQuery,
+  SCOPE_NOTE,
+  sortQuery,
+  timestampField,
+  toDate,
+  uuidField,
+} from '../schemas/common.js';
+
+const count = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** An object with one count per value of an enum, every value present (zeros included). */
+const countsOf = (values: readonly string[], what: string, description: string) =>
+  Type.Object(Object.fromEntries(values.map((value) => [value, count(`${what} ${value}.`)])), {
+    additionalProperties: false,
+    description,
+  });
+
+const DefinitionBelowMinStock = Type.Object(
+  {
+    id: uuidField('Part definition id.'),
+    name: Type.String({ description: 'The definition’s name.' }),
+    category: Type.String({ description: 'The definition’s category.' }),
+    min_stock_level: Type.Integer({ description: 'The minimum number of available items wanted.' }),
+    in_stock: count('Items on the shelf: live, in stock and unexpired.'),
+    reserved: count('Of those, items held by an active reservation.'),
+    available: Type.Integer({ description: 'in_stock − reserved; below min_stock_level here.' }),
+  },
+  {
+    additionalProperties: false,
+    description: 'A part definition with fewer available items than its minimum.',
+  },
+);
+
+/** The summary report. */
+const SummaryReport = Type.Object(
+  {
+    org_id: uuidField('The organization the figures are about.'),
+    generated_at: timestampField('The instant every figure was compared with ("now").'),
+    fleet: Type.Object(
+      {
+        total: count('Live aircraft.'),
+        by_status: countsOf(AIRCRAFT_STATUSES, 'Live aircraft with status', 'Live aircraft per status.'),
+      },
+      { additionalProperties: false, description: 'The fleet.' },
+    ),
+    tasks: Type.Object(
+      {
+        total: count('Live maintenance tasks.'),
+        by_state: countsOf(TASK_STATES, 'Live tasks in state', 'Live tasks per state.'),
+        overdue: count('Scheduled or in-progress tasks whose end_time is at or before generated_at.'),
+        upcoming_7_days: count(
+          'Scheduled tasks starting within 7 days: generated_at ≤ start_time < +7 days.',
+        ),
+        upcoming_30_days: count(
+          'Scheduled tasks starting within 30 days: generated_at ≤ start_time < +30 days (includes the 7-day ones).',
+        ),
+      },
+      { additionalProperties: false, description: 'Maintenance tasks.' },
+    ),
+    parts: Type.Object(
+      {
+        items_in_stock: count('Live part items in stock whose expiry (if any) is after generated_at.'),
+        items_expiring_30_days: count(
+          'Of the items in stock, those expiring within 30 days: generated_at < expiry_date ≤ +30 days.',
+        ),
+        definitions_below_min_stock: Type.Object(
+          {
+            count: count('Live definitions whose available items are fewer than their min_stock_level.'),
+            definitions: Type.Array(DefinitionBelowMinStock, {
+              description: `Those definitions, largest shortfall first, at most ${BELOW_MIN_STOCK_LIST_LIMIT}.`,
+            }),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'Definitions below their minimum stock, counted as the part definitions API counts `below_min_stock`.',
+          },
+        ),
+      },
+      { additionalProperties: false, description: 'Parts inventory.' },
+    ),
+    compliance: Type.Object(
+      {
+        total: count('Live compliance items.'),
+        by_result: countsOf(
+          COMPLIANCE_RESULTS,
+          'Live items with result',
+          'Live compliance items per result.',
+        ),
+        signed_off: count('Items a mechanic signed off.'),
+        awaiting_sign_off: count('Items not signed off whose task is live and scheduled or in progress.'),
+        unsigned_on_closed_tasks: count(
+          'Items not signed off whose task was cancelled, completed or deleted; they can no longer be signed. signed_off + awaiting_sign_off + unsigned_on_closed_tasks = total.',
+        ),
+      },
+      { additionalProperties: false, description: 'Compliance items.' },
+    ),
+  },
+  { additionalProperties: false, description: 'Operational figures of one organization at generated_at.' },
+);
+
+/** One row of the compliance report. */
+const ComplianceReportRowSchema = Type.Object(
+  {
+    id: uuidField('Compliance item id.'),
+    org_id: uuidField('The organization the item belongs to.'),
+    task_id: uuidField('The maintenance task the item belongs to.'),
+    description: Type.String({ description: 'What is checked.' }),
+    result: Type.Enum(COMPLIANCE_RESULTS, { description: 'pass, fail or pending.' }),
+    signed_off: Type.Boolean({ description: 'Whether a mechanic signed the item off.' }),
+    sign_off_user_id: Type.Union([uuidField('The mechanic who signed off.'), Type.Null()], {
+      description: 'The mechanic who signed the item off, or null before sign-off.',
+    }),
+    sign_off_user_email: Type.Union([Type.String(), Type.Null()], {
+      description: 'That mechanic’s email, or null before sign-off.',
+    }),
+    sign_off_time: Type.Union([timestampField('When the item was signed off.'), Type.Null()], {
+      description: 'When the item was signed off (RFC 3339, UTC), or null before sign-off.',
+    }),
+    created_at: timestampField('When the item was created.'),
+    updated_at: timestampField('When the item last changed.'),
+    task_type: Type.Enum(TASK_TYPES, { description: 'The task’s type.' }),
+    task_state: Type.Enum(TASK_STATES, { description: 'The task’s state now.' }),
+    task_start_time: timestampField('The task’s planned start.'),
+    task_end_time: timestampField('The task’s planned end.'),
+    aircraft_id: uuidField('The aircraft the task is for.'),
+    tail_number: Type.String({ description: 'That aircraft’s tail number.' }),
+    program_id: Type.Union([uuidField('The maintenance program that generated the task.'), Type.Null()], {
+      description: 'The maintenance program that generated the task, or null for a one-off task.',
+    }),
+  },
+  { additionalProperties: false, description: 'A compliance item with its task and aircraft.' },
+);
+
+const MechanicWorkload = Type.Object(
+  {
+    mechanic_id: uuidField('The mechanic (a live user with role mechanic).'),
+    email: Type.String({ description: 'The mechanic’s email.' }),
+    open_tasks: count(
+      'Live tasks assigned to the mechanic that are scheduled or in progress (in the window).',
+    ),
+    scheduled_tasks: count('Of those, the scheduled ones.'),
+    in_progress_tasks: count('Of those, the ones in progress.'),
+    planned_hours: Type.Number({
+      minimum: 0,
+      description:
+        'The summed planned duration (end_time − start_time) of the open tasks, in hours, rounded to 0.01.',
+    }),
+    next_start: Type.Union([timestampField('The next start.'), Type.Null()], {
+      description:
+        'The earliest start_time at or after now among the mechanic’s scheduled tasks (in the window), or null.',
+    }),
+  },
+  { additionalProperties: false, description: 'The open work assigned to one mechanic.' },
+);
+
+const COMPLIANCE_TIME_NOTE =
+  'The time range applies to each item’s compliance time: its sign_off_time when signed off, its created_at while unsigned.';
+
+/** The filters the compliance report and its export share. */
+const complianceFilterFields = {
+  ...OrgScopeQuery,
+  from: Type.Optional(
+    timestampField(`Only items whose compliance time is at or after this instant. ${COMPLIANCE_TIME_NOTE}`),
+  ),
+  to: Type.Optional(
+    timestampField('Only items whose compliance time is before this instant; must be after `from`.'),
+  ),
+  aircraft_id: Type.Optional(
+    uuidField('Only items of tasks for this aircraft (an id outside your organization matches nothing).'),
+  ),
+  program_id: Type.Optional(uuidField('Only items of tasks generated by this maintenance program.')),
+  result: Type.Optional(Type.Enum(COMPLIANCE_RESULTS, { description: 'Only items with this result.' })),
+  signed_off_by: Type.Optional(uuidField('Only items signed off by this user.')),
+  signed: Type.Optional(
+    Type.Boolean({ description: 'true: only signed-off items; false: only items not signed off yet.' }),
+  ),
+};
+
+const ComplianceQuery = Type.Object(
+  { ...PageQuery, ...complianceFilterFields, sort: sortQuery(COMPLIANCE_REPORT_SORT_FIELDS) },
+  { additionalProperties: false },
+);
+const ComplianceExportQuery = Type.Object(complianceFilterFields, { additionalProperties: false });
+
+const WorkloadQuery = Type.Object(
+  {
+    ...PageQuery,
+    ...OrgScopeQuery,
+    from: Type.Optional(timestampField('Only count tasks starting at or after this instant.')),
+    to: Type.Optional(timestampField('Only count tasks starting before this instant; must be after `from`.')),
+    sort: sortQuery(WORKLOAD_SORT_FIELDS),
+  },
+  { additionalProperties: false },
+);
+
+const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
+
+/** The CSV columns of the compliance export, in order: the fields of a report row. */
+const CSV_COLUMNS = [
+  'id',
+  'org_id',
+  'task_id',
+  'description',
+  'result',
+  'signed_off',
+  'sign_off_user_id',
+  'sign_off_user_email',
+  'sign_off_time',
+  'created_at',
+  'updated_at',
+  'task_type',
+  'task_state',
+  'task_start_time',
+  'task_end_time',
+  'aircraft_id',
+  'tail_number',
+  'program_id',
+] as const satisfies readonly (keyof ComplianceReportRowView)[];
+
+const tags = ['reports'];
+
+const complianceFilterOf = (
+  query: Static<typeof ComplianceExportQuery>,
+): ComplianceReportFilter & OrgScope => ({
+  orgId: query.org_id,
+  from: toDate(query.from),
+  to: toDate(query.to),
+  aircraftId: query.aircraft_id,
+  programId: query.program_id,
+  result: query.result,
+  signedOffBy: query.signed_off_by,
+  signed: query.signed,
+});
+
+/** The CSV record of one report row. */
+async function* csvRecords(rows: AsyncIterable<ComplianceReportRow>): AsyncGenerator<CsvCell[]> {
+  for await (const row of rows) {
+    const view = complianceReportRowView(row);
+    yield CSV_COLUMNS.map((column) => view[column]);
+  }
+}
+
+/** `/reports`: read-only figures over one organization; the compliance report is for auditors and admins. */
+export const reportRoutes =
+  ({ reports }: Services) =>
+  async (instance: FastifyInstance): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/reports/summary',
+      {
+        config: policy('reports', 'read'),
+        schema: {
+          tags,
+          summary: 'Operational summary',
+          description: `${SCOPE_NOTE} Fleet by status, tasks by state with overdue and upcoming ones, parts in stock, expiring and below minimum, compliance items by result and sign-off. Counts cover live (not deleted) rows; every status, state and result is present, zeros included.`,
+          querystring: ScopeQuery,
+          response: { 200: SummaryReport, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) =>
+        summaryReportView(await reports.summary(actorOf(request), { orgId: request.query.org_id })),
+    );
+
+    app.get(
+      '/reports/compliance',
+      {
+        config: policy('reports', 'advanced'),
+        schema: {
+          tags,
+          summary: 'Compliance report',
+          description: `${SCOPE_NOTE} Live compliance items with their task and aircraft, filtered by the auditor’s criteria. ${COMPLIANCE_TIME_NOTE} Oldest first unless \`sort\` says otherwise; paginated with \`Link: <…>; rel="next"\`.`,
+          querystring: ComplianceQuery,
+          response: { 200: Type.Array(ComplianceReportRowSchema), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const query = request.query;
+        const page = pageFrom(query);
+        const result = await reports.compliance(
+          actorOf(request),
+          { ...complianceFilterOf(query), sort: query.sort },
+          page,
+        );
+        return sendPage(request, reply, page, result, complianceReportRowView);
+      },
+    );
+
+    app.get(
+      '/reports/compliance/export',
+      {
+        config: policy('reports', 'advanced'),
+        schema: {
+          tags,
+          summary: 'Export the compliance report as CSV',
+          description: `${SCOPE_NOTE} Streams every matching row, oldest first (by created_at), as CSV with a header line and the columns ${CSV_COLUMNS.join(', ')}. Cells that a spreadsheet would read as a formula are prefixed with \`'\`. Same filters as the report.`,
+          querystring: ComplianceExportQuery,
+          response: {
+            200: {
+              description: 'The matching rows as CSV (`compliance-report-<org_id>-<date>.csv`).',
+              content: {
+                'text/csv': {
+                  schema: Type.String({
+                    description: 'CSV, UTF-8, one header line, one line per compliance item.',
+                  }),
+                },
+              },
+            },
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { orgId, rows } = await reports.exportCompliance(
+          actorOf(request),
+          complianceFilterOf(request.query),
+        );
+        // The schema documents the CSV text; Fastify sends a stream of it as it is produced.
+        const untyped: FastifyReply = reply;
+        return sendCsv(request, untyped, {
+          columns: CSV_COLUMNS,
+          records: csvRecords(rows),
+          filename: `compliance-report-${orgId}-${exportDate()}.csv`,
+          what: 'compliance report export',
+        });
+      },
+    );
+
+    app.get(
+      '/reports/mechanic-workload',
+      {
+        config: policy('reports', 'read'),
+        schema: {
+          tags,
+          summary: 'Mechanic workload',
+          description: `${SCOPE_NOTE} One row per live mechanic of the organization, those with nothing assigned included: their scheduled and in-progress tasks, the planned hours of those and the next start. \`from\`/\`to\` narrow the tasks counted to those starting in [from, to). Sorted by email unless \`sort\` says otherwise; paginated with \`Link: <…>; rel="next"\`.`,
+          querystring: WorkloadQuery,
+          response: { 200: Type.Array(MechanicWorkload), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const query = request.query;
+        const page = pageFrom(query);
+        const result = await reports.mechanicWorkload(
+          actorOf(request),
+          { orgId: query.org_id, from: toDate(query.from), to: toDate(query.to), sort: query.sort },
+          page,
+        );
+        return sendPage(request, reply, page, result, mechanicWorkloadView);
+      },
+    );
+  };

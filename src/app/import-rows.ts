@@ -1,0 +1,346 @@
+import {
+  normalizeModel,
+  normalizeTailNumber,
+  type Aircraft,
+  type AircraftStatus,
+} from '../domain/aircraft.js';
+import { domainEvent } from '../domain/events.js';
+import { combinedOutcome, type ImportType, type RowOutcome } from '../domain/import.js';
+import type { PartItemStatus } from '../domain/part.js';
+import { normalizeProgramName, type IntervalType } from '../domain/program.js';
+import type { TaskType } from '../domain/task.js';
+import { AircraftService, aircraftView, type UpdateAircraftInput } from './aircraft.js';
+import { auditRecord } from './audit.js';
+import { AppError } from './errors.js';
+import type { LockManager } from './locks.js';
+import type { MutationContext } from './mutation.js';
+import { PartService, type UpdatePartDefinitionInput, type UpdatePartItemInput } from './parts.js';
+import type { Repositories, UnitOfWork } from './ports.js';
+import { ProgramService, type ProgramPatch } from './programs.js';
+
+/**
+ * Applying one import row through the same services the REST endpoints call, so every rule,
+ * audit row and event of a create or update applies to imported rows too. The upsert rules make
+ * a re-applied row a no-op: an entity found by its natural key is changed only in the fields the
+ * row sets to something else, and left alone (no audit row, no event) when nothing differs.
+ */
+
+/** The fields of an aircraft row, as the REST create body names them. */
+interface AircraftRow {
+  tail_number: string;
+  model: string;
+  status?: AircraftStatus;
+  capacity_slots?: number;
+  last_maintenance?: string;
+  next_due?: string;
+}
+
+/** A parts row: a part definition (by name) and optionally one serialized item of it. */
+interface PartsRow {
+  name: string;
+  category: string;
+  min_stock_level?: number;
+  reorder_point?: number;
+  lead_time_days?: number;
+  serial_number?: string;
+  status?: PartItemStatus;
+  expiry_date?: string;
+}
+
+/** A program row; `tail_number` names its aircraft (a template without it). */
+interface ProgramRow {
+  name: string;
+  interval_type: IntervalType;
+  interval_value: number;
+  tail_number?: string;
+  last_performed?: string;
+  lead_value?: number;
+  task_type?: TaskType;
+  task_duration_minutes?: number;
+}
+
+/** Item reservations are not part of an import, so their locks are never needed here. */
+const NO_LOCKS: LockManager = { withLock: (_key, _options, work) => work() };
+
+/** The services a batch applies its rows with, bound to the batch's unit of work. */
+export interface RowServices {
+  aircraft: AircraftService;
+  parts: PartService;
+  programs: ProgramService;
+}
+
+export const rowServices = (unit: UnitOfWork, now: () => Date): RowServices => ({
+  aircraft: new AircraftService({ uow: unit, now }),
+  parts: new PartService({ uow: unit, locks: NO_LOCKS }),
+  programs: new ProgramService({ uow: unit, now }),
+});
+
+/** Applies one checked row of `type` in `orgId`; returns what it did, or throws the AppError that refused it. */
+export function applyRow(
+  type: ImportType,
+  value: Record<string, unknown>,
+  target: { orgId: string; ctx: MutationContext; services: RowServices; repos: Repositories },
+): Promise<RowOutcome> {
+  switch (type) {
+    case 'aircraft':
+      return applyAircraft(value as unknown as AircraftRow, target);
+    case 'parts':
+      return applyParts(value as unknown as PartsRow, target);
+    case 'programs':
+      return applyProgram(value as unknown as ProgramRow, target);
+  }
+}
+
+type Target = Parameters<typeof applyRow>[2];
+
+/** Aircraft by tail number (normalized as the API stores it). */
+async function applyAircraft(row: AircraftRow, { orgId, ctx, services, repos }: Target): Promise<RowOutcome> {
+  const existing = await repos.aircraft.findByTailNumber(orgId, normalizeTailNumber(row.tail_number));
+  if (!existing) {
+    await services.aircraft.create(ctx, {
+      orgId,
+      tailNumber: row.tail_number,
+      model: row.model,
+      status: row.status,
+      capacitySlots: row.capacity_slots,
+      lastMaintenance: toDate(row.last_maintenance),
+      nextDue: toDate(row.next_due),
+    });
+    return 'created';
+  }
+  const patch = aircraftPatch(row, existing);
+  if (Object.keys(patch).length === 0) return 'unchanged';
+  await services.aircraft.update(ctx, existing.id, patch, { orgId });
+  return 'updated';
+}
+
+/** The fields an aircraft row sets to something other than the stored aircraft has (empty: nothing to do). */
+function aircraftPatch(row: AircraftRow, existing: Aircraft): UpdateAircraftInput {
+  const patch: UpdateAircraftInput = {};
+  if (normalizeModel(row.model) !== existing.model) patch.model = row.model;
+  if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
+  if (differs(row.capacity_slots, existing.capacitySlots)) patch.capacitySlots = row.capacity_slots;
+  if (differsInTime(row.last_maintenance, existing.lastMaintenance)) {
+    patch.lastMaintenance = toDate(row.last_maintenance);
+  }
+  if (differsInTime(row.next_due, existing.nextDue)) patch.nextDue = toDate(row.next_due);
+  return patch;
+}
+
+/** A checked row of a batch. */
+export interface CheckedRow {
+  id: string;
+  rowNumber: number;
+  value: Record<string, unknown>;
+}
+
+/**
+ * How a batch of aircraft rows is applied: rows whose aircraft exists and already looks as the
+ * row says are unchanged; rows of new tail numbers (each once in the batch) can be inserted
+ * together; the rest (changes, a tail number repeated in the batch) go row by row.
+ */
+export async function planAircraftBatch(
+  repos: Repositories,
+  orgId: string,
+  rows: CheckedRow[],
+): Promise<{ unchanged: CheckedRow[]; inserts: CheckedRow[]; oneByOne: CheckedRow[] }> {
+  const tailOf = (row: CheckedRow) => normalizeTailNumber((row.value as unknown as AircraftRow).tail_number);
+  const existing = new Map(
+    (await repos.imports.findAircraftByTailNumbers(orgId, [...new Set(rows.map(tailOf))])).map((a) => [
+      a.tailNumber,
+      a,
+    ]),
+  );
+  const seen = new Map<string, number>();
+  for (const row of rows) seen.set(tailOf(row), (seen.get(tailOf(row)) ?? 0) + 1);
+  const plan = { unchanged: [] as CheckedRow[], inserts: [] as CheckedRow[], oneByOne: [] as CheckedRow[] };
+  for (const row of rows) {
+    const tail = tailOf(row);
+    const aircraft = existing.get(tail);
+    if (seen.get(tail)! > 1) plan.oneByOne.push(row);
+    else if (!aircraft) plan.inserts.push(row);
+    else if (Object.keys(aircraftPatch(row.value as unknown as AircraftRow, aircraft)).length === 0) {
+      plan.unchanged.push(row);
+    } else plan.oneByOne.push(row);
+  }
+  return plan;
+}
+
+/**
+ * Creates the aircraft of new tail numbers in one statement, with the audit row and the
+ * `aircraft_created` event each would get from `AircraftService.create` (same defaults, same
+ * normalization, the same constraints in the database), written in the caller's transaction.
+ */
+export async function insertAircraftBatch(
+  repos: Repositories,
+  orgId: string,
+  rows: CheckedRow[],
+  context: (row: CheckedRow) => MutationContext,
+): Promise<void> {
+  const fields = rows.map((row) => row.value as unknown as AircraftRow);
+  const created = await repos.imports.insertAircraft(
+    fields.map((row) => ({
+      orgId,
+      tailNumber: normalizeTailNumber(row.tail_number),
+      model: normalizeModel(row.model),
+      status: row.status ?? 'operational',
+      statusSource: 'manual',
+      capacitySlots: row.capacity_slots ?? 1,
+      lastMaintenance: toDate(row.last_maintenance) ?? null,
+      nextDue: toDate(row.next_due) ?? null,
+    })),
+  );
+  const byTail = new Map(created.map((aircraft) => [aircraft.tailNumber, aircraft]));
+  const records = [];
+  const events = [];
+  for (const row of rows) {
+    const aircraft = byTail.get(normalizeTailNumber((row.value as unknown as AircraftRow).tail_number))!;
+    const view = aircraftView(aircraft);
+    const ctx = context(row);
+    records.push(
+      auditRecord(
+        { orgId, entityType: 'aircraft', entityId: aircraft.id, action: 'create', after: view },
+        ctx.actor,
+        ctx.request,
+      ),
+    );
+    events.push(
+      domainEvent({
+        orgId,
+        type: 'aircraft_created',
+        aggregateType: 'aircraft',
+        aggregateId: aircraft.id,
+        data: view,
+        occurredAt: aircraft.createdAt,
+      }),
+    );
+  }
+  await repos.audit.append(records);
+  await repos.outbox.add(events);
+}
+
+/** A part definition by name, then its item by serial number (which must belong to that definition). */
+async function applyParts(row: PartsRow, { orgId, ctx, services, repos }: Target): Promise<RowOutcome> {
+  const outcomes: RowOutcome[] = [];
+  const name = row.name.trim();
+  let definitionId = await repos.imports.findDefinitionIdByName(orgId, name);
+  if (definitionId === undefined) {
+    const created = await services.parts.createDefinition(ctx, {
+      orgId,
+      name: row.name,
+      category: row.category,
+      minStockLevel: row.min_stock_level,
+      reorderPoint: row.reorder_point,
+      leadTimeDays: row.lead_time_days,
+    });
+    definitionId = created.id;
+    outcomes.push('created');
+  } else {
+    const existing = await services.parts.getDefinition(ctx.actor, definitionId, { orgId });
+    const patch: UpdatePartDefinitionInput = {};
+    if (row.category.trim() !== existing.category) patch.category = row.category;
+    if (differs(row.min_stock_level, existing.minStockLevel)) patch.minStockLevel = row.min_stock_level;
+    if (differs(row.reorder_point, existing.reorderPoint)) patch.reorderPoint = row.reorder_point;
+    if (differs(row.lead_time_days, existing.leadTimeDays)) patch.leadTimeDays = row.lead_time_days;
+    if (Object.keys(patch).length > 0) {
+      await services.parts.updateDefinition(ctx, definitionId, patch, { orgId });
+      outcomes.push('updated');
+    } else {
+      outcomes.push('unchanged');
+    }
+  }
+  if (row.serial_number !== undefined) {
+    outcomes.push(await applyItem(row, row.serial_number, definitionId, { orgId, ctx, services, repos }));
+  }
+  return combinedOutcome(outcomes);
+}
+
+async function applyItem(
+  row: PartsRow,
+  serial: string,
+  definitionId: string,
+  { orgId, ctx, services, repos }: Target,
+): Promise<RowOutcome> {
+  const serialNumber = serial.trim();
+  const found = await repos.imports.findItemBySerial(orgId, serialNumber);
+  if (!found) {
+    await services.parts.createItem(ctx, {
+      orgId,
+      partDefinitionId: definitionId,
+      serialNumber,
+      status: row.status,
+      expiryDate: toDate(row.expiry_date),
+    });
+    return 'created';
+  }
+  if (found.partDefinitionId !== definitionId) {
+    throw AppError.conflict(
+      'SERIAL_TAKEN',
+      `part item ${serialNumber} already exists as an item of another part definition`,
+      [{ field: 'serial_number', message: 'belongs to another part definition' }],
+    );
+  }
+  const existing = await services.parts.getItem(ctx.actor, found.id, { orgId });
+  const patch: UpdatePartItemInput = {};
+  if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
+  if (differsInTime(row.expiry_date, existing.expiryDate)) patch.expiryDate = toDate(row.expiry_date);
+  if (Object.keys(patch).length === 0) return 'unchanged';
+  await services.parts.updateItem(ctx, found.id, patch, { orgId });
+  return 'updated';
+}
+
+/** A program by (name, aircraft tail number); a row without a tail number is a template. */
+async function applyProgram(row: ProgramRow, { orgId, ctx, services, repos }: Target): Promise<RowOutcome> {
+  let aircraftId: string | null = null;
+  if (row.tail_number !== undefined) {
+    const tailNumber = normalizeTailNumber(row.tail_number);
+    const aircraft = await repos.aircraft.findByTailNumber(orgId, tailNumber);
+    if (!aircraft) {
+      throw new AppError(
+        'not_found',
+        'AIRCRAFT_NOT_FOUND',
+        `no live aircraft with tail_number ${tailNumber}`,
+        [{ field: 'tail_number', message: 'no live aircraft with this tail number in the organization' }],
+      );
+    }
+    aircraftId = aircraft.id;
+  }
+  const programId = await repos.imports.findProgramId(orgId, normalizeProgramName(row.name), aircraftId);
+  if (programId === undefined) {
+    await services.programs.create(ctx, {
+      orgId,
+      name: row.name,
+      intervalType: row.interval_type,
+      intervalValue: row.interval_value,
+      aircraftId: aircraftId ?? undefined,
+      lastPerformed: toDate(row.last_performed),
+      leadValue: row.lead_value,
+      taskType: row.task_type,
+      taskDurationMinutes: row.task_duration_minutes,
+    });
+    return 'created';
+  }
+  const existing = await services.programs.get(ctx.actor, programId, { orgId });
+  const patch: ProgramPatch = {};
+  if (row.interval_type !== existing.intervalType) patch.intervalType = row.interval_type;
+  if (row.interval_value !== existing.intervalValue) patch.intervalValue = row.interval_value;
+  if (differsInTime(row.last_performed, existing.lastPerformed))
+    patch.lastPerformed = toDate(row.last_performed);
+  if (differs(row.lead_value, existing.leadValue)) patch.leadValue = row.lead_value;
+  if (differs(row.task_type, existing.taskType)) patch.taskType = row.task_type;
+  if (differs(row.task_duration_minutes, existing.taskDurationMinutes)) {
+    patch.taskDurationMinutes = row.task_duration_minutes;
+  }
+  if (Object.keys(patch).length === 0) return 'unchanged';
+  await services.programs.update(ctx, programId, patch, { orgId });
+  return 'updated';
+}
+
+/** A cell the row sets (not left empty) to something other than the stored value. */
+const differs = <T>(cell: T | undefined, stored: T | null): boolean => cell !== undefined && cell !== stored;
+
+const differsInTime = (cell: string | undefined, stored: Date | null): boolean =>
+  cell !== undefined && new Date(cell).getTime() !== stored?.getTime();
+
+const toDate = (cell: string | undefined): Date | undefined =>
+  cell === undefined ? undefined : new Date(cell);

@@ -1,0 +1,368 @@
+import { domainEvent, type DomainEvent } from '../domain/events.js';
+import {
+  firstFreeStart,
+  planGeneration,
+  type BusyWindow,
+  type GenerationPlan,
+} from '../domain/program-generation.js';
+import type { MaintenanceProgram } from '../domain/program.js';
+import type { MaintenanceTask, TaskType } from '../domain/task.js';
+import { authorize, resolveOrgScope } from './access.js';
+import type { Actor, RequestContext } from './actor.js';
+import type { AuditEntry } from './audit.js';
+import { AppError } from './errors.js';
+import { mutate } from './mutation.js';
+import type { UnitOfWork } from './ports.js';
+import { taskView } from './tasks.js';
+
+/** One task to insert: the program's plan, and the window found for it. */
+export interface GenerationRequest {
+  plan: GenerationPlan;
+  taskType: TaskType;
+  startTime: Date;
+  endTime: Date;
+}
+
+/** An aircraft, as the generator pages through the fleet: ordered by organization, then id. */
+export interface AircraftKey {
+  orgId: string;
+  aircraftId: string;
+}
+
+/**
+ * A slice of the fleet, `first` to `last` inclusive in key order. Ranges, not lists: one range
+ * condition filters a scan the same way whatever the planner believes about table sizes.
+ */
+export interface AircraftRange {
+  first: AircraftKey;
+  last: AircraftKey;
+}
+
+/** Orders aircraft keys as PostgreSQL orders (org_id, id): lower-case UUID text sorts like the bytes. */
+export const compareKeys = (a: AircraftKey, b: AircraftKey): number =>
+  a.orgId === b.orgId ? a.aircraftId.localeCompare(b.aircraftId) : a.orgId.localeCompare(b.orgId);
+
+/** The smallest range holding all `keys` (at least one). */
+export function rangeOf(keys: AircraftKey[]): AircraftRange {
+  const sorted = [...keys].sort(compareKeys);
+  return { first: sorted[0]!, last: sorted.at(-1)! };
+}
+
+/**
+ * The program generator's SQL. Candidates are live programs bound to a live aircraft, due by the
+ * rules of `domain/program-generation.ts`, with no live scheduled or in-progress task.
+ */
+export interface ProgramGenerationRepository {
+  /** The next `limit` live aircraft after `after` (of one organization, or all), in key order. */
+  nextAircraft(input: {
+    orgId?: string | undefined;
+    after?: AircraftKey | undefined;
+    limit: number;
+  }): Promise<AircraftKey[]>;
+  /**
+   * Due candidates of the aircraft in `range` and/or of `programIds`, at most one per aircraft
+   * (its oldest program first), so one batch never books one aircraft twice.
+   */
+  findCandidates(input: {
+    now: Date;
+    range?: AircraftRange | undefined;
+    programIds?: string[] | undefined;
+  }): Promise<MaintenanceProgram[]>;
+  /** Locks the aircraft (in key order) as every task change does, serialising their schedules. */
+  lockAircraft(aircraft: AircraftKey[]): Promise<void>;
+  /** The windows of live scheduled and in-progress tasks in `range` that end after `from`. */
+  busyWindows(range: AircraftRange, from: Date): Promise<(AircraftKey & BusyWindow)[]>;
+  /**
+   * Inserts one scheduled task per request. A program that meanwhile got an active task, or a
+   * window the exclusion constraint refuses (a race), is left out rather than failing the batch.
+   */
+  insertTasks(requests: GenerationRequest[]): Promise<MaintenanceTask[]>;
+  /** A live scheduled or in-progress task of the program, if any. */
+  findActiveTask(orgId: string, programId: string): Promise<string | undefined>;
+}
+
+/** Why the generator made no task for a program it was asked about. */
+export type SkipReason = 'TEMPLATE_PROGRAM' | 'NOT_DUE' | 'ACTIVE_TASK_EXISTS' | 'CONCURRENT_CHANGE';
+
+/** A program the generator looked at and left alone, with the reason. */
+export interface SkippedProgram {
+  programId: string;
+  reason: SkipReason;
+  message: string;
+}
+
+/** A generated task and the plan behind it. */
+export interface GeneratedTask {
+  task: MaintenanceTask;
+  plan: GenerationPlan;
+}
+
+/** What one run of the generator did. */
+export interface GenerationResult {
+  generated: GeneratedTask[];
+  skipped: SkippedProgram[];
+}
+
+/** A run of the generator: for one org (or all), one program (or all due), as whom and when. */
+export interface GenerateDueInput {
+  /** The organization to generate for; unset: the user's own, or every org for a system actor. */
+  orgId?: string | undefined;
+  /** Only this program (404 PROGRAM_NOT_FOUND unless it is a live program of the org). */
+  programId?: string | undefined;
+  now: Date;
+  actor: Actor;
+  request?: RequestContext | undefined;
+}
+
+/** Aircraft per batch (and transaction): keeps each one short; the run pages through them all. */
+const DEFAULT_BATCH_SIZE = 1_000;
+/** A guard against a run that never ends; a round places at least one task or is the last. */
+const MAX_ROUNDS = 10_000;
+
+/** Which candidates one batch looks at: a slice of the fleet, or named programs. */
+type BatchScope = { range: AircraftRange } | { programIds: string[] };
+
+/** What one batch did: the tasks it made, and the candidates another change got to first. */
+interface BatchOutcome {
+  generated: GeneratedTask[];
+  lost: MaintenanceProgram[];
+}
+
+/** Raised inside a batch's transaction when nothing was inserted, so nothing is written. */
+class NothingGenerated extends Error {
+  constructor() {
+    super('no task generated');
+  }
+}
+
+const keyOf = (program: MaintenanceProgram): AircraftKey => ({
+  orgId: program.orgId,
+  aircraftId: program.aircraftId!,
+});
+
+/**
+ * Generates the scheduled tasks of due maintenance programs (see `domain/program-generation.ts`
+ * for the rules). Pages through the fleet in batches of aircraft; each batch takes at most one
+ * due program per aircraft and places its task in one transaction that locks those aircraft (the
+ * lock every task change takes), re-reads the candidates and inserts their tasks — so two
+ * generators at once, or a generator and a person planning a task, never give a program a second
+ * active task. Aircraft with more than one due program get the next one in the next round. A
+ * window taken by another task moves the new task to the aircraft's next free window. Each task
+ * gets an audit row and the `task_created` and `program_task_generated` events in its batch's
+ * transaction.
+ */
+export class ProgramGenerationService {
+  private readonly batchSize: number;
+
+  constructor(private readonly deps: { uow: UnitOfWork; batchSize?: number }) {
+    this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+  }
+
+  async generateDue(input: GenerateDueInput): Promise<GenerationResult> {
+    const { actor, now } = input;
+    authorize(actor, 'maintenance_programs', 'generate');
+    const repos = this.deps.uow.repos;
+    const orgId =
+      actor.kind === 'user' || input.orgId !== undefined
+        ? await resolveOrgScope(repos.organizations, actor, { orgId: input.orgId })
+        : undefined;
+    if (input.programId !== undefined) {
+      if (orgId === undefined) throw AppError.validation('a program is generated within one organization');
+      const skipped = await this.whyNotDue(orgId, input.programId, now);
+      if (skipped) return { generated: [], skipped: [skipped] };
+      const outcome = await this.generateBatch(input, { programIds: [input.programId] });
+      return { generated: outcome.generated, skipped: outcome.lost.map(lostRace) };
+    }
+    const generated: GeneratedTask[] = [];
+    let lost: MaintenanceProgram[] = [];
+    // Round 1 pages through the whole fleet; later rounds revisit the aircraft that had a candidate.
+    let revisit: AircraftKey[] | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const touched: AircraftKey[] = [];
+      let placed = 0;
+      lost = [];
+      for await (const range of this.aircraftBatches(orgId, revisit)) {
+        const outcome = await this.generateBatch(input, { range });
+        generated.push(...outcome.generated);
+        placed += outcome.generated.length;
+        lost.push(...outcome.lost);
+        touched.push(
+          ...outcome.generated.map(({ task }) => ({ orgId: task.orgId, aircraftId: task.aircraftId })),
+        );
+        touched.push(...outcome.lost.map(keyOf));
+      }
+      if (placed === 0 || touched.length === 0) break;
+      revisit = touched;
+    }
+    return { generated, skipped: lost.map(lostRace) };
+  }
+
+  /**
+   * The fleet (or the ranges spanning the aircraft to revisit) in slices of about one batch. A
+   * revisit range may hold aircraft in between: they are looked at again, which is harmless.
+   */
+  private async *aircraftBatches(
+    orgId: string | undefined,
+    revisit: AircraftKey[] | undefined,
+  ): AsyncGenerator<AircraftRange> {
+    if (revisit !== undefined) {
+      const sorted = [...revisit].sort(compareKeys);
+      for (let i = 0; i < sorted.length; i += this.batchSize) {
+        yield rangeOf(sorted.slice(i, i + this.batchSize));
+      }
+      return;
+    }
+    let after: AircraftKey | undefined;
+    for (;;) {
+      const aircraft = await this.deps.uow.repos.programGeneration.nextAircraft({
+        orgId,
+        after,
+        limit: this.batchSize,
+      });
+      if (aircraft.length === 0) return;
+      yield rangeOf(aircraft);
+      after = aircraft.at(-1);
+    }
+  }
+
+  /** Why one program generates nothing now, or undefined when it is due (404 when it does not exist). */
+  private async whyNotDue(orgId: string, programId: string, now: Date): Promise<SkippedProgram | undefined> {
+    const repos = this.deps.uow.repos;
+    const program = await repos.programs.findById(orgId, programId);
+    if (!program) throw AppError.notFound('maintenance program', 'PROGRAM_NOT_FOUND');
+    const active = await repos.programGeneration.findActiveTask(orgId, programId);
+    if (active !== undefined) {
+      return {
+        programId,
+        reason: 'ACTIVE_TASK_EXISTS',
+        message: `task ${active} of the program is still scheduled or in progress`,
+      };
+    }
+    const decision = planGeneration(program, now);
+    if ('plan' in decision) return undefined;
+    return {
+      programId,
+      reason: decision.reason,
+      message:
+        decision.reason === 'TEMPLATE_PROGRAM'
+          ? 'a template program is bound to no aircraft and generates no tasks'
+          : 'the program is not due within its lead yet',
+    };
+  }
+
+  /** Places the tasks of one batch's candidates in one transaction. */
+  private async generateBatch(input: GenerateDueInput, scope: BatchScope): Promise<BatchOutcome> {
+    const { now } = input;
+    const programGeneration = this.deps.uow.repos.programGeneration;
+    const candidates = await programGeneration.findCandidates({ now, ...scope });
+    if (candidates.length === 0) return { generated: [], lost: [] };
+    let generated: GeneratedTask[] = [];
+    try {
+      generated = await mutate(this.deps.uow, { actor: input.actor, request: input.request }, async (tx) => {
+        await tx.programGeneration.lockAircraft(candidates.map(keyOf));
+        // Read again under the locks: a task planned or completed meanwhile changes the picture.
+        const fresh = await tx.programGeneration.findCandidates({
+          now,
+          programIds: candidates.map((program) => program.id),
+          range: 'range' in scope ? scope.range : undefined,
+        });
+        const plans = fresh.flatMap((program) => {
+          const decision = planGeneration(program, now);
+          return 'plan' in decision ? [{ program, plan: decision.plan }] : [];
+        });
+        const busy = await busyByAircraft(
+          tx.programGeneration,
+          plans.map(({ program }) => keyOf(program)),
+          now,
+        );
+        const requests = plans.map(({ program, plan }): GenerationRequest => {
+          const startTime = firstFreeStart(plan.startTime, program.taskDurationMinutes, busy(program));
+          const endTime = new Date(startTime.getTime() + program.taskDurationMinutes * 60_000);
+          return { plan, taskType: program.taskType, startTime, endTime };
+        });
+        const tasks = requests.length === 0 ? [] : await tx.programGeneration.insertTasks(requests);
+        if (tasks.length === 0) throw new NothingGenerated();
+        const planOf = new Map(requests.map(({ plan }) => [plan.programId, plan]));
+        const result = tasks.map((task) => ({ task, plan: planOf.get(task.programId!)! }));
+        const effects = result.map((item) => generationEffects(item, now));
+        return {
+          result,
+          audit: effects.map((effect) => effect.audit),
+          events: effects.flatMap((effect) => effect.events),
+        };
+      });
+    } catch (error) {
+      if (!(error instanceof NothingGenerated)) throw error;
+    }
+    const placed = new Set(generated.map(({ plan }) => plan.programId));
+    return { generated, lost: candidates.filter((program) => !placed.has(program.id)) };
+  }
+}
+
+/** The busy windows of each aircraft, read in one query, looked up by program. */
+async function busyByAircraft(
+  repo: ProgramGenerationRepository,
+  aircraft: AircraftKey[],
+  from: Date,
+): Promise<(program: MaintenanceProgram) => BusyWindow[]> {
+  const windows = aircraft.length === 0 ? [] : await repo.busyWindows(rangeOf(aircraft), from);
+  const byAircraft = new Map<string, BusyWindow[]>();
+  for (const window of windows) {
+    const key = `${window.orgId}/${window.aircraftId}`;
+    byAircraft.set(key, [...(byAircraft.get(key) ?? []), window]);
+  }
+  return (program) => byAircraft.get(`${program.orgId}/${program.aircraftId}`) ?? [];
+}
+
+/** A due program another transaction got to first (it made the task, or took the window). */
+const lostRace = (program: MaintenanceProgram): SkippedProgram => ({
+  programId: program.id,
+  reason: 'CONCURRENT_CHANGE',
+  message: 'another change to the program or its aircraft won the race; the next run retries',
+});
+
+/** What a generated task records: its creation audit row, `task_created` and `program_task_generated`. */
+function generationEffects(
+  { task, plan }: GeneratedTask,
+  now: Date,
+): { audit: AuditEntry; events: DomainEvent[] } {
+  const view = taskView(task);
+  const generation = {
+    program_id: plan.programId,
+    due_at: plan.dueAt?.toISOString() ?? null,
+    remaining: plan.remaining,
+    planned_start_time: plan.startTime.toISOString(),
+    moved: task.startTime.getTime() !== plan.startTime.getTime(),
+    generated_at: now.toISOString(),
+  };
+  return {
+    audit: {
+      orgId: task.orgId,
+      entityType: 'maintenance_task',
+      entityId: task.id,
+      action: 'create',
+      entityVersion: task.version,
+      after: view,
+      extra: { generated: generation },
+    },
+    events: [
+      domainEvent({
+        orgId: task.orgId,
+        type: 'task_created',
+        aggregateType: 'maintenance_task',
+        aggregateId: task.id,
+        data: view,
+        occurredAt: task.createdAt,
+      }),
+      domainEvent({
+        orgId: task.orgId,
+        type: 'program_task_generated',
+        aggregateType: 'maintenance_program',
+        aggregateId: plan.programId,
+        discriminator: task.id,
+        data: { ...generation, task_id: task.id, task: view },
+        occurredAt: task.createdAt,
+      }),
+    ],
+  };
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * The `amss` executable. With OTEL_EXPORTER_OTLP_ENDPOINT set it starts tracing first and only
+ * then loads the CLI: the instrumentations can wrap pg, ioredis, http and grpc-js only if they
+ * are in place before those modules load (`--import`-free, so `node dist/cmd/main.js` just works).
+ */
+import { createRequire, register } from 'node:module';
+import { argv, env } from 'node:process';
+
+const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+if (endpoint) {
+  // ES modules are wrapped through this loader hook; CommonJS ones (pg, ioredis) through require.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  const { startTracing } = await import('../observability/tracing.js');
+  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+  startTracing({ endpoint, service: `amss-${argv[2] ?? 'cli'}`, version });
+}
+await import('./cli.js');

@@ -1,0 +1,191 @@
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import {
+  rangeOf,
+  type AircraftKey,
+  type AircraftRange,
+  type GenerationRequest,
+  type ProgramGenerationRepository,
+} from '../../app/program-generation.js';
+import type { BusyWindow } from '../../domain/program-generation.js';
+import type { MaintenanceProgram } from '../../domain/program.js';
+import { MaintenanceTask } from '../../domain/task.js';
+import type { Executor } from './executor.js';
+import { toProgram, type ProgramRow } from './programs.js';
+import type { MaintenanceTasksTable } from './schema.js';
+
+/**
+ * The SQL form of `planGeneration`'s due rule (src/domain/program-generation.ts), over programs
+ * `p` joined to their aircraft `a`; test/jobs/program-generator-rules.test.ts keeps them in step.
+ * The lead defaults to a tenth of the interval, at least 1 (`defaultLeadValue`).
+ */
+const isDue = (now: Date) => sql<boolean>`(
+  CASE p.interval_type
+    WHEN 'calendar' THEN p.last_performed IS NULL
+      OR p.last_performed + make_interval(hours => 24 * p.interval_value)
+         <= ${now}::timestamptz + make_interval(hours => 24 * coalesce(p.lead_value, greatest(1, p.interval_value / 10)))
+    WHEN 'flight_hours' THEN p.last_performed_flight_hours IS NULL
+      OR p.last_performed_flight_hours + p.interval_value
+         <= a.flight_hours_total + coalesce(p.lead_value, greatest(1, p.interval_value / 10))
+    ELSE p.last_performed_cycles IS NULL
+      OR p.last_performed_cycles + p.interval_value
+         <= a.cycles_total + coalesce(p.lead_value, greatest(1, p.interval_value / 10))
+  END)`;
+
+/**
+ * The programs with a live scheduled or in-progress task among the tasks `scope` selects (`t`).
+ * Used as `NOT IN (…)`, which PostgreSQL runs as one hashed pass: a correlated NOT EXISTS would be
+ * planned as a nested loop over the whole table while its statistics still say "empty" (a fresh
+ * system whose first run inserts thousands of tasks), turning a run quadratic. The scope keeps
+ * the hashed set as small as the batch.
+ */
+const activeProgramIds = (scope: RawBuilder<unknown>) => sql`
+  SELECT t.program_id FROM maintenance_tasks t
+   WHERE t.program_id IS NOT NULL AND t.deleted_at IS NULL AND t.state IN ('scheduled', 'in_progress')
+     AND ${scope}`;
+
+/** Whether `alias`'s (org_id, aircraft column) lies in `range`. */
+const inRange = (alias: string, column: string, range: AircraftRange) => sql`
+  (${sql.ref(`${alias}.org_id`)}, ${sql.ref(`${alias}.${column}`)})
+    BETWEEN (${range.first.orgId}::uuid, ${range.first.aircraftId}::uuid)
+        AND (${range.last.orgId}::uuid, ${range.last.aircraftId}::uuid)`;
+
+type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window'>;
+
+const toTask = (row: TaskRow): MaintenanceTask =>
+  new MaintenanceTask({
+    id: row.id,
+    orgId: row.org_id,
+    aircraftId: row.aircraft_id,
+    programId: row.program_id,
+    type: row.type,
+    state: row.state,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    assignedMechanicId: row.assigned_mechanic_id,
+    notes: row.notes,
+    version: row.version,
+    requiredParts: [],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+
+export class PgProgramGenerationRepository implements ProgramGenerationRepository {
+  constructor(private readonly db: Executor) {}
+
+  async nextAircraft(input: {
+    orgId?: string | undefined;
+    after?: AircraftKey | undefined;
+    limit: number;
+  }): Promise<AircraftKey[]> {
+    let query = this.db
+      .selectFrom('aircraft')
+      .select(['org_id', 'id'])
+      .where('deleted_at', 'is', null)
+      // A deleted organization's fleet gets no new work.
+      .where('org_id', 'in', (eb) =>
+        eb.selectFrom('organizations').select('id').where('deleted_at', 'is', null),
+      )
+      .orderBy('org_id')
+      .orderBy('id')
+      .limit(input.limit);
+    if (input.orgId !== undefined) query = query.where('org_id', '=', input.orgId);
+    const after = input.after;
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb(eb.refTuple('org_id', 'id'), '>', eb.tuple(after.orgId, after.aircraftId)),
+      );
+    }
+    const rows = await query.execute();
+    return rows.map((row) => ({ orgId: row.org_id, aircraftId: row.id }));
+  }
+
+  async findCandidates(input: {
+    now: Date;
+    range?: AircraftRange | undefined;
+    programIds?: string[] | undefined;
+  }): Promise<MaintenanceProgram[]> {
+    const { range, programIds } = input;
+    const byRange = range === undefined ? sql`true` : inRange('p', 'aircraft_id', range);
+    const byId = programIds === undefined ? sql`true` : sql`p.id = ANY(${programIds}::uuid[])`;
+    // Tasks of a bound program sit on its aircraft (the task service insists), so the range
+    // narrows the active tasks to look at.
+    const activeScope =
+      range !== undefined
+        ? inRange('t', 'aircraft_id', range)
+        : programIds !== undefined
+          ? sql`t.program_id = ANY(${programIds}::uuid[])`
+          : sql`true`;
+    const { rows } = await sql<ProgramRow>`
+      SELECT DISTINCT ON (p.org_id, p.aircraft_id)
+             p.*, a.flight_hours_total AS aircraft_flight_hours, a.cycles_total AS aircraft_cycles
+        FROM maintenance_programs p
+        JOIN aircraft a ON a.org_id = p.org_id AND a.id = p.aircraft_id
+        JOIN organizations o ON o.id = p.org_id
+       WHERE p.deleted_at IS NULL AND a.deleted_at IS NULL AND o.deleted_at IS NULL AND ${byRange} AND ${byId}
+         AND ${isDue(input.now)}
+         AND p.id NOT IN (${activeProgramIds(activeScope)})
+       ORDER BY p.org_id, p.aircraft_id, p.created_at, p.id`.execute(this.db);
+    return rows.map(toProgram);
+  }
+
+  async lockAircraft(aircraft: AircraftKey[]): Promise<void> {
+    if (aircraft.length === 0) return;
+    await sql`
+      SELECT 1 FROM aircraft
+       WHERE (org_id, id) IN (
+         SELECT * FROM unnest(${aircraft.map((a) => a.orgId)}::uuid[], ${aircraft.map((a) => a.aircraftId)}::uuid[]))
+       ORDER BY org_id, id
+       FOR NO KEY UPDATE`.execute(this.db);
+  }
+
+  async busyWindows(range: AircraftRange, from: Date): Promise<(AircraftKey & BusyWindow)[]> {
+    const { rows } = await sql<{ org_id: string; aircraft_id: string; start_time: Date; end_time: Date }>`
+      SELECT t.org_id, t.aircraft_id, t.start_time, t.end_time
+        FROM maintenance_tasks t
+       WHERE t.active_window IS NOT NULL AND t.end_time > ${from} AND ${inRange('t', 'aircraft_id', range)}`.execute(
+      this.db,
+    );
+    return rows.map((row) => ({
+      orgId: row.org_id,
+      aircraftId: row.aircraft_id,
+      start: row.start_time,
+      end: row.end_time,
+    }));
+  }
+
+  async insertTasks(requests: GenerationRequest[]): Promise<MaintenanceTask[]> {
+    const column = <T>(pick: (request: GenerationRequest) => T): T[] => requests.map(pick);
+    // The exclusion constraint stays the judge of windows: a row it refuses (a race) is left out,
+    // never an error. The active-task guard is a hashed NOT IN, one pass over the active tasks
+    // whatever the planner believes about the table's size.
+    const { rows } = await sql<TaskRow>`
+      INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time)
+      SELECT r.org_id, r.aircraft_id, r.program_id, r.type, r.start_time, r.end_time
+        FROM unnest(
+          ${column((r) => r.plan.orgId)}::uuid[],
+          ${column((r) => r.plan.aircraftId)}::uuid[],
+          ${column((r) => r.plan.programId)}::uuid[],
+          ${column((r) => r.taskType)}::task_type[],
+          ${column((r) => r.startTime.toISOString())}::timestamptz[],
+          ${column((r) => r.endTime.toISOString())}::timestamptz[]
+        ) AS r (org_id, aircraft_id, program_id, type, start_time, end_time)
+       WHERE r.program_id NOT IN (${activeProgramIds(inRange('t', 'aircraft_id', rangeOf(requests.map(({ plan }) => plan))))})
+      ON CONFLICT DO NOTHING
+      RETURNING id, org_id, aircraft_id, program_id, type, state, start_time, end_time,
+                assigned_mechanic_id, notes, version, created_at, updated_at`.execute(this.db);
+    return rows.map(toTask);
+  }
+
+  async findActiveTask(orgId: string, programId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('maintenance_tasks')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('program_id', '=', programId)
+      .where('deleted_at', 'is', null)
+      .where('state', 'in', ['scheduled', 'in_progress'])
+      .orderBy('start_time')
+      .executeTakeFirst();
+    return row?.id;
+  }
+}

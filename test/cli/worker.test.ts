@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { TEST_REDIS_ADDR } from '../support/env.js';
+import { insertOutboxEvent } from '../support/factories.js';
+
+const CLI = ['--import', 'tsx', 'src/cmd/cli.ts'];
+
+let db: TestDatabase;
+let redis: Redis;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redis = new Redis(`redis://${TEST_REDIS_ADDR}`);
+});
+afterAll(async () => {
+  await db.drop();
+  redis.disconnect();
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('amss worker', () => {
+  it('publishes committed outbox events to amss.events, serves its metrics and stops cleanly on SIGTERM', async () => {
+    const event = await insertOutboxEvent(db.db);
+    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const worker = spawn(process.execPath, [...CLI, 'worker'], {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        DB_URL: db.url,
+        REDIS_ADDR: TEST_REDIS_ADDR,
+        WORKER_ID: 'cli-test',
+        PROMETHEUS_ENABLED: 'true',
+        WORKER_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+      },
+    });
+    let output = '';
+    worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    const processed = await waitFor(async () => {
+      if (worker.exitCode !== null) throw new Error(`the worker exited early:\n${output}`);
+      const row = await db.db
+        .selectFrom('outbox_events')
+        .select(['status', 'processed_at'])
+        .where('id', '=', event.id)
+        .executeTakeFirstOrThrow();
+      return row.status === 'processed' ? row : undefined;
+    });
+    expect(processed.processed_at).not.toBeNull();
+    const recent = await redis.xrevrange('amss.events', '+', '-', 'COUNT', 1000);
+    expect(recent.some(([, fields]) => fields.includes(event.id))).toBe(true);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/job_runs_total\{job="outbox-publisher"\} [1-9]/);
+    expect(metrics).toMatch(/outbox_events_processed_total [1-9]/);
+
+    worker.kill('SIGTERM');
+    const [code] = (await once(worker, 'exit')) as [number];
+    expect(code, output).toBe(0);
+  });
+});

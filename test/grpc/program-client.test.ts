@@ -1,0 +1,91 @@
+import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrpcProgramGeneration } from '../../src/api/grpc/program-client.js';
+import { buildGrpcServer, type GrpcServer } from '../../src/api/grpc/server.js';
+import { TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
+import { TokenIssuer } from '../../src/auth/jwt.js';
+import { generateDevKeyPair } from '../../src/auth/keys.js';
+import { CachingAccessTokenVerifier } from '../../src/auth/verified-token-cache.js';
+import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
+import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
+import { PROGRAM_GENERATOR_ACTOR } from '../../src/jobs/program-generator.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { insertAircraft, insertProgram, insertTask } from '../support/factories.js';
+
+let t: TestApp;
+let grpc: GrpcServer;
+let address: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  grpc = buildGrpcServer({
+    services: t.container.services,
+    verifier: new CachingAccessTokenVerifier(t.container.tokens),
+    serviceVerifier: t.container.tokens,
+    idempotency: new PgIdempotencyStore(t.db.db),
+    logger: createLogger('silent'),
+    translateError: translateDatabaseError,
+  });
+  address = `127.0.0.1:${await grpc.listen({ host: '127.0.0.1', port: 0 })}`;
+});
+afterAll(async () => {
+  await grpc.close(1000);
+  await t.close();
+});
+
+describe('the worker’s program generator over gRPC', () => {
+  it('generates the due tasks of every organization as system:program-generator, with their plans', async () => {
+    const first = await insertProgram(t.db.db, {
+      aircraft_id: (await insertAircraft(t.db.db)).id,
+      interval_type: 'calendar',
+      interval_value: 30,
+    });
+    const second = await insertProgram(t.db.db, {
+      aircraft_id: (await insertAircraft(t.db.db)).id,
+      interval_type: 'cycles',
+      interval_value: 500,
+    });
+    const client = new GrpcProgramGeneration(address, t.container.tokens);
+
+    const result = await client.generateDue({ now: new Date(), actor: PROGRAM_GENERATOR_ACTOR });
+    client.close();
+
+    const byProgram = new Map(result.generated.map((g) => [g.task.programId, g]));
+    expect([...byProgram.keys()]).toEqual(expect.arrayContaining([first.id, second.id]));
+    const generated = byProgram.get(first.id)!;
+    expect(generated.task.orgId).toBe(first.org_id);
+    expect(generated.task.state).toBe('scheduled');
+    expect(generated.plan.startTime.getTime()).toBeLessThanOrEqual(generated.task.startTime.getTime());
+    const audit = await t.db.db
+      .selectFrom('audit_logs')
+      .select(['actor', 'user_id'])
+      .where('entity_id', '=', generated.task.id)
+      .executeTakeFirstOrThrow();
+    expect(audit).toEqual({ actor: 'system:program-generator', user_id: null });
+  });
+
+  it('refuses a service token anywhere but GenerateTasks, and one signed with another key', async () => {
+    const task = await insertTask(t.db.db);
+    const getTask = (token: string) =>
+      new Promise<ServiceError>((resolve, reject) => {
+        const metadata = new Metadata();
+        metadata.set('authorization', `Bearer ${token}`);
+        new TaskServiceClient(address, credentials.createInsecure()).getTask(
+          { id: task.id },
+          metadata,
+          (error) => (error ? resolve(error) : reject(new Error('expected a refusal'))),
+        );
+      });
+    expect((await getTask(await t.container.tokens.signServiceToken('program-generator'))).code).toBe(
+      status.UNAUTHENTICATED,
+    );
+
+    const forger = new TokenIssuer({ keys: await generateDevKeyPair() });
+    const forged = new GrpcProgramGeneration(address, forger);
+    await expect(forged.generateDue({ now: new Date(), actor: PROGRAM_GENERATOR_ACTOR })).rejects.toThrow(
+      /UNAUTHENTICATED|invalid or expired/,
+    );
+    forged.close();
+  });
+});
