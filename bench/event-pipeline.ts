@@ -19,38 +19,20 @@
  * figures are the pipeline's own; the scratch database is dropped at the end.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { connectPostgres, type DatabaseHandle } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+import { BENCH_REDIS_ADDR, createScratchDatabase, dropScratchDatabase, peakRssMb } from './support.js';
 
-const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const DB_NAME = 'amss_bench_events';
 const COMMIT_BATCH = 500;
-
-const dbUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  return url.toString();
-})();
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The receiver: answers 204 at once and notes when each event (by its bench sequence number) arrived. */
 function startReceiver(arrivals: Map<number, number>): Promise<Server> {
@@ -103,14 +85,8 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-function peakRssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
 async function main(): Promise<void> {
-  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB_NAME}`);
+  const dbUrl = await createScratchDatabase(DB_NAME);
   const handle = connectPostgres(dbUrl, { max: 4 });
   const arrivals = new Map<number, number>();
   const receiver = await startReceiver(arrivals);
@@ -135,7 +111,13 @@ async function main(): Promise<void> {
 
     execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
     worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], {
-      env: { ...process.env, DB_URL: dbUrl, REDIS_ADDR, LOG_LEVEL: 'warn', WORKER_ID: 'bench-worker' },
+      env: {
+        ...process.env,
+        DB_URL: dbUrl,
+        REDIS_ADDR: BENCH_REDIS_ADDR,
+        LOG_LEVEL: 'warn',
+        WORKER_ID: 'bench-worker',
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -198,7 +180,7 @@ async function main(): Promise<void> {
     }
     receiver.close();
     await handle.close();
-    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropScratchDatabase(DB_NAME);
   }
 }
 

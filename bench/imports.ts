@@ -19,38 +19,15 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+import { BENCH_REDIS_ADDR, createScratchDatabase, dropScratchDatabase, peakRssMb } from './support.js';
 
-const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const DB_NAME = 'amss_bench_imports';
 const PORT = 18095;
 const PASSWORD = 'Bench-Importer-2026';
-
-const dbUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  return url.toString();
-})();
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function peakRssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
 
 async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -63,8 +40,7 @@ async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: numb
 }
 
 async function main(): Promise<void> {
-  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB_NAME}`);
+  const dbUrl = await createScratchDatabase(DB_NAME);
   const handle = connectPostgres(dbUrl, { max: 2 });
   const work = mkdtempSync(path.join(tmpdir(), 'amss-bench-imports-'));
   const children: ChildProcess[] = [];
@@ -76,7 +52,10 @@ async function main(): Promise<void> {
       ),
     );
     for (const id of [org!.id, copyOrg!.id]) {
-      await handle.db.insertInto('org_policies').values({ org_id: id, api_rate_limit_per_min: 1_000_000 }).execute();
+      await handle.db
+        .insertInto('org_policies')
+        .values({ org_id: id, api_rate_limit_per_min: 1_000_000 })
+        .execute();
     }
     await handle.db
       .insertInto('users')
@@ -90,25 +69,38 @@ async function main(): Promise<void> {
 
     const csv = path.join(work, 'aircraft.csv');
     const lines = ['tail_number,model,status,capacity_slots'];
-    for (let i = 0; i < ROWS; i++) lines.push(`N${String(i).padStart(7, '0')}B,A320neo,operational,${1 + (i % 3)}`);
+    for (let i = 0; i < ROWS; i++)
+      lines.push(`N${String(i).padStart(7, '0')}B,A320neo,operational,${1 + (i % 3)}`);
     writeFileSync(csv, `${lines.join('\n')}\n`);
     // The same rows for COPY, which also needs the organization column.
     const copyCsv = path.join(work, 'aircraft-copy.csv');
-    writeFileSync(copyCsv, `${lines.slice(1).map((line) => `${copyOrg!.id},${line}`).join('\n')}\n`);
+    writeFileSync(
+      copyCsv,
+      `${lines
+        .slice(1)
+        .map((line) => `${copyOrg!.id},${line}`)
+        .join('\n')}\n`,
+    );
 
     execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
     const env = {
       ...process.env,
       DB_URL: dbUrl,
-      REDIS_ADDR,
+      REDIS_ADDR: BENCH_REDIS_ADDR,
       LOG_LEVEL: 'warn',
       HTTP_ADDR: `127.0.0.1:${PORT}`,
       GRPC_ADDR: `127.0.0.1:${PORT + 1}`,
       IMPORT_STORAGE_DIR: path.join(work, 'storage'),
       IMPORT_MAX_BYTES: String(200 * 1024 * 1024),
     };
-    const server = spawn(process.execPath, ['dist/cmd/main.js', 'server'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const server = spawn(process.execPath, ['dist/cmd/main.js', 'server'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     children.push(server, worker);
     const base = `http://127.0.0.1:${PORT}/api/v1`;
     const login = await waitUntil(async () => {
@@ -129,7 +121,11 @@ async function main(): Promise<void> {
     const form = new FormData();
     form.append('type', 'aircraft');
     form.append('file', new Blob([readFileSync(csv)], { type: 'text/csv' }), 'aircraft.csv');
-    const upload = await fetch(`${base}/imports/csv`, { method: 'POST', headers: { authorization }, body: form });
+    const upload = await fetch(`${base}/imports/csv`, {
+      method: 'POST',
+      headers: { authorization },
+      body: form,
+    });
     if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
     const { id } = (await upload.json()) as { id: string };
     const done = await waitUntil(async () => {
@@ -177,7 +173,7 @@ async function main(): Promise<void> {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
     await handle.close();
-    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropScratchDatabase(DB_NAME);
   }
 }
 

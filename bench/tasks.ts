@@ -324,15 +324,11 @@ INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time
   VALUES (:org::uuid, :aircraft_id::uuid, NULL, 'inspection', timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours',
           timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours' + interval '1 hour', NULL, NULL)
   RETURNING id AS task_id \\gset
-SELECT * FROM aircraft WHERE org_id = :org::uuid AND id = :aircraft_id::uuid AND deleted_at IS NULL FOR NO KEY UPDATE;
-SELECT t.id, t.state, t.start_time FROM maintenance_tasks t JOIN org_policies p ON p.org_id = t.org_id
-  WHERE t.org_id = :org::uuid AND t.aircraft_id = :aircraft_id::uuid AND t.deleted_at IS NULL
-    AND (t.state = 'in_progress' OR (t.state = 'scheduled' AND t.assigned_mechanic_id IS NOT NULL
-         AND t.start_time - p.grounding_lead_time <= now()))
-  ORDER BY t.state = 'in_progress' DESC, t.start_time, t.id LIMIT 1;
+WITH audit AS (
 INSERT INTO audit_logs (org_id, actor_org_id, user_id, actor, entity_type, entity_id, action, entity_version, request_id, ip_address, user_agent, details)
   VALUES (:org::uuid, :org::uuid, :user::uuid, 'user' || chr(58) || 'scheduler', 'maintenance_task', :task_id::uuid, 'create', 1, 'bench', '127.0.0.1', 'pgbench',
-          '{"after": {"id": "00000000-0000-0000-0000-000000000000", "org_id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "program_id": null, "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "assigned_mechanic_id": null, "notes": null, "version": 1, "required_parts": [], "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"}}');
+          '{"after": {"id": "00000000-0000-0000-0000-000000000000", "org_id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "program_id": null, "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "assigned_mechanic_id": null, "notes": null, "version": 1, "required_parts": [], "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"}}')
+)
 INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
   VALUES (:org::uuid, 'maintenance_task', :task_id::uuid, 'task_created',
           '{"version": 1, "event_type": "task_created", "org_id": "00000000-0000-0000-0000-000000000000", "aggregate_type": "maintenance_task", "aggregate_id": "00000000-0000-0000-0000-000000000000", "occurred_at": "2026-01-01T00:00:00.000Z", "data": {"id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "version": 1}}',

@@ -215,8 +215,7 @@ export async function insertAircraftBatch(
       }),
     );
   }
-  await repos.audit.append(records);
-  await repos.outbox.add(events);
+  await repos.changeLog.record(records, events);
 }
 
 /** A part definition by name, then its item by serial number (which must belong to that definition). */

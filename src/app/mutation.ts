@@ -30,8 +30,10 @@ export async function mutate<T>(
     const change = await work(repos);
     const entries = Array.isArray(change.audit) ? change.audit : [change.audit];
     if (entries.length === 0) throw new Error('a mutation must write at least one audit row');
-    await repos.audit.append(entries.map((entry) => auditRecord(entry, context.actor, context.request)));
-    if (change.events && change.events.length > 0) await repos.outbox.add(change.events);
+    await repos.changeLog.record(
+      entries.map((entry) => auditRecord(entry, context.actor, context.request)),
+      change.events ?? [],
+    );
     return change.result;
   });
 }

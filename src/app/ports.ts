@@ -81,8 +81,13 @@ export interface RefreshTokenRepository {
   deleteExpired(before: Date): Promise<number>;
 }
 
-export interface AuditRepository {
-  append(records: AuditRecord[]): Promise<void>;
+/**
+ * Where a change's audit rows and outbox events go, together: one statement, inside the
+ * change's transaction. A duplicate dedupe key means that very effect is already recorded, and
+ * the event is left out.
+ */
+export interface ChangeLogRepository {
+  record(audit: AuditRecord[], events: DomainEvent[]): Promise<void>;
 }
 
 /**
@@ -93,18 +98,13 @@ export interface RetentionRepository {
   purgeExpired(now: Date): Promise<Record<string, number>>;
 }
 
-export interface OutboxRepository {
-  add(events: DomainEvent[]): Promise<void>;
-}
-
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
   organizations: OrganizationRepository;
   orgPolicies: OrgPolicyRepository;
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
-  audit: AuditRepository;
-  outbox: OutboxRepository;
+  changeLog: ChangeLogRepository;
   aircraft: AircraftRepository;
   programs: ProgramRepository;
   programGeneration: ProgramGenerationRepository;

@@ -314,6 +314,9 @@ export class TaskService {
           after: task,
           occurredAt: task.createdAt,
         });
+        // Only confirmed tasks (with a mechanic) ground an aircraft: a new unassigned task leaves
+        // the status as it is, so there is nothing to reconcile.
+        if (task.assignedMechanicId === null) return { result: task, ...effects };
         return this.withReconciledAircraft(tx, task, effects);
       }),
     );

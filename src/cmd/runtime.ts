@@ -41,7 +41,11 @@ export async function openDatabase(
   options: { allowEmbedded: boolean; inMemory?: boolean; role: string },
 ): Promise<DatabaseHandle> {
   if (config.dbUrl !== undefined) {
-    return connectPostgres(config.dbUrl, { max: config.dbPoolMax, applicationName: `amss-${options.role}` });
+    return connectPostgres(config.dbUrl, {
+      max: config.dbPoolMax,
+      applicationName: `amss-${options.role}`,
+      preparedStatements: config.dbPreparedStatements,
+    });
   }
   if (!options.allowEmbedded) {
     throw new ConfigError(['DB_URL is required (only `amss dev` runs on the embedded database)']);

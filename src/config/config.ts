@@ -16,6 +16,12 @@ export interface Config {
   /** PostgreSQL connection string; undefined means "use the embedded database" (only `amss dev`). */
   dbUrl: string | undefined;
   dbPoolMax: number;
+  /**
+   * Send parameterised statements as named prepared statements (planned once per connection).
+   * Switch off behind a pooler that cannot keep them (PgBouncer before 1.21, or transaction mode
+   * without `max_prepared_statements`).
+   */
+  dbPreparedStatements: boolean;
   /** How many processes `amss server` runs on its port (node:cluster); each has its own pool. */
   serverProcesses: number;
   /** Redis `host:port`; `redisConfigured` is false when REDIS_ADDR was not set at all. */
@@ -167,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerMetrics: address('WORKER_METRICS_ADDR', ':9091'),
     dbUrl,
     dbPoolMax: integer('DB_POOL_MAX', 20, 1, 1000),
+    dbPreparedStatements: boolean('DB_PREPARED_STATEMENTS', true),
     serverProcesses: integer('SERVER_PROCESSES', 1, 1, 64),
     redisAddr: redisAddr ?? 'localhost:6379',
     redisConfigured: redisAddr !== undefined,

@@ -19,6 +19,9 @@ export interface OutboxPublisherOptions {
   now?: () => Date;
 }
 
+/** How long the stream may be unreachable before the outage is logged. */
+const UNAVAILABLE_WARNING_MS = 5_000;
+
 /** A run drains at most this many batches, so one run never holds the loop for long. */
 const MAX_BATCHES_PER_RUN = 50;
 
@@ -35,6 +38,8 @@ export function outboxPublisher(options: OutboxPublisherOptions): Job & { stop()
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 10;
   const now = options.now ?? (() => new Date());
+  // While Redis connects at start the stream is briefly unavailable too; only a lasting outage is worth a warning.
+  let unavailableSince: number | undefined;
   let warnedUnavailable = false;
 
   async function publishBatch(): Promise<{
@@ -83,14 +88,18 @@ export function outboxPublisher(options: OutboxPublisherOptions): Job & { stop()
 
   return {
     name: 'outbox-publisher',
-    schedule: { everyMs: options.pollMs ?? 500 },
+    schedule: { everyMs: options.pollMs ?? 100 },
     runAtStart: true,
     async run() {
       if (!stream.available) {
-        if (!warnedUnavailable) logger.warn('event stream unavailable: outbox events wait in PostgreSQL');
-        warnedUnavailable = true;
+        unavailableSince ??= Date.now();
+        if (!warnedUnavailable && Date.now() - unavailableSince > UNAVAILABLE_WARNING_MS) {
+          logger.warn('event stream unavailable: outbox events wait in PostgreSQL');
+          warnedUnavailable = true;
+        }
         return;
       }
+      unavailableSince = undefined;
       warnedUnavailable = false;
       const total = { published: 0, deliveries: 0, failed: 0 };
       for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {

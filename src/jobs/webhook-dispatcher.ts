@@ -155,7 +155,7 @@ export function webhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatche
 
   return {
     name: 'webhook-dispatcher',
-    schedule: { everyMs: deps.pollMs ?? 1000 },
+    schedule: { everyMs: deps.pollMs ?? 100 },
     runAtStart: true,
     dispatchBatch,
     async run() {

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { credentials, Metadata, status, type CallOptions, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGrpcServer, type GrpcServer } from '../../src/api/grpc/server.js';
 import {
   AuditAction,
   AuditServiceClient,
@@ -13,11 +12,9 @@ import {
   TaskState,
   TaskType,
 } from '../../src/api/grpc/gen/amss.js';
-import { CachingAccessTokenVerifier } from '../../src/auth/verified-token-cache.js';
-import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
-import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
-import { createLogger } from '../../src/observability/logger.js';
+import type { GrpcServer } from '../../src/api/grpc/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { startTestGrpc } from '../support/grpc.js';
 import { insertAircraft, insertPartItem, insertProgram, insertTask } from '../support/factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -29,15 +26,7 @@ let other: Tenant;
 
 beforeAll(async () => {
   t = await createTestApp();
-  grpc = buildGrpcServer({
-    services: t.container.services,
-    verifier: new CachingAccessTokenVerifier(t.container.tokens),
-    serviceVerifier: t.container.tokens,
-    idempotency: new PgIdempotencyStore(t.db.db),
-    logger: createLogger('silent'),
-    translateError: translateDatabaseError,
-  });
-  address = `127.0.0.1:${await grpc.listen({ host: '127.0.0.1', port: 0 })}`;
+  ({ server: grpc, address } = await startTestGrpc(t));
   tenant = await createTenant(t);
   other = await createTenant(t);
 });

@@ -1,16 +1,13 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcProgramGeneration } from '../../src/api/grpc/program-client.js';
-import { buildGrpcServer, type GrpcServer } from '../../src/api/grpc/server.js';
 import { TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
 import { TokenIssuer } from '../../src/auth/jwt.js';
 import { generateDevKeyPair } from '../../src/auth/keys.js';
-import { CachingAccessTokenVerifier } from '../../src/auth/verified-token-cache.js';
-import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
-import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
 import { PROGRAM_GENERATOR_ACTOR } from '../../src/jobs/program-generator.js';
-import { createLogger } from '../../src/observability/logger.js';
+import type { GrpcServer } from '../../src/api/grpc/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { startTestGrpc } from '../support/grpc.js';
 import { insertAircraft, insertProgram, insertTask } from '../support/factories.js';
 
 let t: TestApp;
@@ -19,15 +16,7 @@ let address: string;
 
 beforeAll(async () => {
   t = await createTestApp();
-  grpc = buildGrpcServer({
-    services: t.container.services,
-    verifier: new CachingAccessTokenVerifier(t.container.tokens),
-    serviceVerifier: t.container.tokens,
-    idempotency: new PgIdempotencyStore(t.db.db),
-    logger: createLogger('silent'),
-    translateError: translateDatabaseError,
-  });
-  address = `127.0.0.1:${await grpc.listen({ host: '127.0.0.1', port: 0 })}`;
+  ({ server: grpc, address } = await startTestGrpc(t));
 });
 afterAll(async () => {
   await grpc.close(1000);

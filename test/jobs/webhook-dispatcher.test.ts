@@ -418,7 +418,7 @@ describe('webhook dispatcher', () => {
   it('as a job, drains full batches in one run and reports what it did', async () => {
     for (let i = 0; i < 5; i++) await deliveryTo('/ok');
     const job = dispatcher({ batchSize: 2 });
-    expect(job).toMatchObject({ name: 'webhook-dispatcher', schedule: { everyMs: 1000 } });
+    expect(job).toMatchObject({ name: 'webhook-dispatcher', schedule: { everyMs: 100 } });
     expect(await job.run()).toBe('webhook deliveries: 5 delivered, 0 to retry, 0 failed');
     expect(await job.run()).toBeUndefined();
   });

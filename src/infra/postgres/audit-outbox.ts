@@ -1,56 +1,54 @@
+import { sql } from 'kysely';
 import type { AuditRecord } from '../../app/audit.js';
-import type { AuditRepository, OutboxRepository } from '../../app/ports.js';
+import type { ChangeLogRepository } from '../../app/ports.js';
 import type { DomainEvent } from '../../domain/events.js';
 import type { Executor } from './executor.js';
 
-export class PgAuditRepository implements AuditRepository {
+/**
+ * Audit rows and outbox events of a change in one statement (one round trip, however many rows):
+ * each column travels as one array, `unnest` turns them back into rows. A record without an id
+ * gets the table's default.
+ */
+export class PgChangeLogRepository implements ChangeLogRepository {
   constructor(private readonly db: Executor) {}
 
-  async append(records: AuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.db
-      .insertInto('audit_logs')
-      .values(
-        records.map((record) => ({
-          // Missing ids become DEFAULT (gen_random_uuid()) in a multi-row insert.
-          ...(record.id === undefined ? {} : { id: record.id }),
-          org_id: record.orgId,
-          actor_org_id: record.actorOrgId,
-          user_id: record.userId,
-          actor: record.actor,
-          entity_type: record.entityType,
-          entity_id: record.entityId,
-          action: record.action,
-          entity_version: record.entityVersion,
-          request_id: record.requestId,
-          ip_address: record.ipAddress,
-          user_agent: record.userAgent,
-          details: JSON.stringify(record.details),
-        })),
+  async record(audit: AuditRecord[], events: DomainEvent[]): Promise<void> {
+    if (audit.length === 0 && events.length === 0) return;
+    const column = <T>(rows: AuditRecord[], pick: (record: AuditRecord) => T) => rows.map(pick);
+    await sql`
+      WITH audit AS (
+        INSERT INTO audit_logs (id, org_id, actor_org_id, user_id, actor, entity_type, entity_id, action,
+                                entity_version, request_id, ip_address, user_agent, details)
+        SELECT coalesce(a.id, gen_random_uuid()), a.org_id, a.actor_org_id, a.user_id, a.actor, a.entity_type,
+               a.entity_id, a.action, a.entity_version, a.request_id, a.ip_address, a.user_agent, a.details
+          FROM unnest(
+                 ${column(audit, (r) => r.id ?? null)}::uuid[],
+                 ${column(audit, (r) => r.orgId)}::uuid[],
+                 ${column(audit, (r) => r.actorOrgId)}::uuid[],
+                 ${column(audit, (r) => r.userId)}::uuid[],
+                 ${column(audit, (r) => r.actor)}::text[],
+                 ${column(audit, (r) => r.entityType)}::text[],
+                 ${column(audit, (r) => r.entityId)}::uuid[],
+                 ${column(audit, (r) => r.action)}::audit_action[],
+                 ${column(audit, (r) => r.entityVersion)}::integer[],
+                 ${column(audit, (r) => r.requestId)}::text[],
+                 ${column(audit, (r) => r.ipAddress)}::text[],
+                 ${column(audit, (r) => r.userAgent)}::text[],
+                 ${column(audit, (r) => JSON.stringify(r.details))}::jsonb[]
+               ) AS a(id, org_id, actor_org_id, user_id, actor, entity_type, entity_id, action, entity_version,
+                      request_id, ip_address, user_agent, details)
       )
-      .execute();
-  }
-}
-
-export class PgOutboxRepository implements OutboxRepository {
-  constructor(private readonly db: Executor) {}
-
-  async add(events: DomainEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    // A duplicate dedupe key means this very effect is already recorded: keep the first, add nothing.
-    await this.db
-      .insertInto('outbox_events')
-      .values(
-        events.map((event) => ({
-          org_id: event.orgId,
-          aggregate_type: event.aggregateType,
-          aggregate_id: event.aggregateId,
-          event_type: event.type,
-          payload: JSON.stringify(event.payload),
-          dedupe_key: event.dedupeKey,
-        })),
-      )
-      .onConflict((conflict) => conflict.columns(['org_id', 'dedupe_key']).doNothing())
-      .execute();
+      INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
+      SELECT e.org_id, e.aggregate_type, e.aggregate_id, e.event_type, e.payload, e.dedupe_key
+        FROM unnest(
+               ${events.map((e) => e.orgId)}::uuid[],
+               ${events.map((e) => e.aggregateType)}::text[],
+               ${events.map((e) => e.aggregateId)}::uuid[],
+               ${events.map((e) => e.type)}::text[],
+               ${events.map((e) => JSON.stringify(e.payload))}::jsonb[],
+               ${events.map((e) => e.dedupeKey)}::text[]
+             ) WITH ORDINALITY AS e(org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key, n)
+       ORDER BY e.n
+      ON CONFLICT (org_id, dedupe_key) DO NOTHING`.execute(this.db);
   }
 }

@@ -28,7 +28,10 @@ export class PgOutboxQueue implements OutboxQueue {
     }>`
       WITH due AS (
         SELECT id FROM outbox_events
-         WHERE processed_at IS NULL AND status = 'pending' AND next_attempt_at <= ${input.now}
+         -- \`now\` has millisecond resolution and the database's clock microseconds: an event due
+         -- within the same millisecond is due (else a commit right before a poll waits for the next).
+         WHERE processed_at IS NULL AND status = 'pending'
+           AND next_attempt_at < ${input.now}::timestamptz + interval '1 millisecond'
            AND (locked_at IS NULL OR locked_at < ${staleBefore})
          ORDER BY created_at, id
          LIMIT ${input.limit}

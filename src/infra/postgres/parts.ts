@@ -23,6 +23,7 @@ import type {
 } from '../../domain/part.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
+import { stockByDefinition } from './stock.js';
 import { orderBySortKeys } from './listing.js';
 import type { PartDefinitionsTable, PartItemsTable, PartReservationsTable } from './schema.js';
 import { escapeLike } from './users.js';
@@ -297,24 +298,7 @@ export class PgPartRepository implements PartRepository {
    * a `reserved` reservation (at most one per item, by the partial unique index).
    */
   private definitionsWithStock(orgId: string, definitionId?: string) {
-    let counts = this.db
-      .selectFrom('part_items as i')
-      .leftJoin('part_reservations as r', (join) =>
-        join
-          .onRef('r.org_id', '=', 'i.org_id')
-          .onRef('r.part_item_id', '=', 'i.id')
-          .on('r.state', '=', 'reserved'),
-      )
-      .select([
-        'i.part_definition_id',
-        sql<number>`count(*)::int`.as('in_stock'),
-        sql<number>`count(r.id)::int`.as('reserved'),
-      ])
-      .where('i.org_id', '=', orgId)
-      .where('i.deleted_at', 'is', null)
-      .where('i.status', '=', 'in_stock')
-      .where((eb) => eb.or([eb('i.expiry_date', 'is', null), eb('i.expiry_date', '>', sql<Date>`now()`)]))
-      .groupBy('i.part_definition_id');
+    let counts = stockByDefinition(this.db, orgId, sql<Date>`now()`);
     if (definitionId !== undefined) counts = counts.where('i.part_definition_id', '=', definitionId);
     return this.db
       .selectFrom('part_definitions as d')

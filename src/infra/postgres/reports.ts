@@ -18,6 +18,7 @@ import { AIRCRAFT_STATUSES } from '../../domain/aircraft.js';
 import { COMPLIANCE_RESULTS } from '../../domain/compliance.js';
 import { TASK_STATES } from '../../domain/task.js';
 import type { Executor } from './executor.js';
+import { stockByDefinition } from './stock.js';
 import { orderBySortKeys } from './listing.js';
 
 /** created_at to the microsecond, in UTC whatever the session's time zone. */
@@ -273,24 +274,7 @@ export class PgReportRepository implements ReportRepository {
    * is counted as the part definitions API counts it, in one grouped pass over the items.
    */
   private definitionsBelowMinStock(orgId: string, now: Date) {
-    const stock = this.db
-      .selectFrom('part_items as i')
-      .leftJoin('part_reservations as r', (join) =>
-        join
-          .onRef('r.org_id', '=', 'i.org_id')
-          .onRef('r.part_item_id', '=', 'i.id')
-          .on('r.state', '=', 'reserved'),
-      )
-      .select([
-        'i.part_definition_id',
-        sql<number>`count(*)::int`.as('in_stock'),
-        sql<number>`count(r.id)::int`.as('reserved'),
-      ])
-      .where('i.org_id', '=', orgId)
-      .where('i.deleted_at', 'is', null)
-      .where('i.status', '=', 'in_stock')
-      .where((eb) => eb.or([eb('i.expiry_date', 'is', null), eb('i.expiry_date', '>', now)]))
-      .groupBy('i.part_definition_id');
+    const stock = stockByDefinition(this.db, orgId, now);
     const available = sql<number>`coalesce(s.in_stock, 0) - coalesce(s.reserved, 0)`;
     return this.db
       .selectFrom('part_definitions as d')

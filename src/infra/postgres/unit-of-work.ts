@@ -1,5 +1,5 @@
 import type { Repositories, UnitOfWork } from '../../app/ports.js';
-import { PgAuditRepository, PgOutboxRepository } from './audit-outbox.js';
+import { PgChangeLogRepository } from './audit-outbox.js';
 import { PgAircraftRepository } from './aircraft.js';
 import { PgProgramRepository } from './programs.js';
 import { PgProgramGenerationRepository } from './program-generation.js';
@@ -24,8 +24,7 @@ export function createRepositories(db: Executor): Repositories {
     orgPolicies: new PgOrgPolicyRepository(db),
     users: new PgUserRepository(db),
     refreshTokens: new PgRefreshTokenRepository(db),
-    audit: new PgAuditRepository(db),
-    outbox: new PgOutboxRepository(db),
+    changeLog: new PgChangeLogRepository(db),
     aircraft: new PgAircraftRepository(db),
     programs: new PgProgramRepository(db),
     programGeneration: new PgProgramGenerationRepository(db),

@@ -31,7 +31,8 @@ export class PgDeliveryQueue implements DeliveryQueue {
     }>`
       WITH due AS (
         SELECT id FROM webhook_deliveries
-         WHERE status = 'pending' AND next_attempt_at <= ${input.now}
+         -- \`now\` has millisecond resolution, the database's clock microseconds (see the outbox claim).
+         WHERE status = 'pending' AND next_attempt_at < ${input.now}::timestamptz + interval '1 millisecond'
            AND (locked_at IS NULL OR locked_at < ${staleBefore})
          ORDER BY next_attempt_at, id
          LIMIT ${input.limit}
