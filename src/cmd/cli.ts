@@ -7,6 +7,10 @@ import { generateDevKeyPair } from '../auth/keys.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Config } from '../config/config.js';
 import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
+import { systemActor } from '../app/actor.js';
+import { isAppError } from '../app/errors.js';
+import { OrganizationService } from '../app/organizations.js';
+import { UserService } from '../app/users.js';
 import type { Logger } from '../observability/logger.js';
 import { buildGrpc, buildServer, createContainer } from './container.js';
 import { TokenIssuer } from '../auth/jwt.js';
@@ -26,6 +30,9 @@ Commands:
   migrate down [--all]   revert the latest migration (or all of them)
   migrate status         list migrations and whether they are applied
   seed                   create the demo organization and its users (refused in production)
+  create-admin --email E --org NAME
+                         create the first admin (and its organization, if no live one has
+                         that name); the password is read from AMSS_ADMIN_PASSWORD
 
 Configuration comes from the environment; see README.md.`;
 
@@ -36,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
     options: {
       'in-memory': { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      email: { type: 'string' },
+      org: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,6 +64,8 @@ async function main(argv: string[]): Promise<void> {
       return migrate(sub, values.all);
     case 'seed':
       return seed();
+    case 'create-admin':
+      return createAdmin(values.email, values.org);
     default:
       fail(`unknown command "${command}"\n\n${USAGE}`);
   }
@@ -146,7 +157,7 @@ async function superviseServers(config: Config, logger: Logger): Promise<void> {
 }
 
 async function work(): Promise<void> {
-  const config = configOrExit();
+  const config = configOrExit({ usesJwtKeys: false });
   const logger = loggerFor(config, 'worker').child({ worker_id: config.workerId });
   const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'worker' });
   const redis = connectRedis(config, logger);
@@ -227,7 +238,7 @@ async function migrate(sub: string | undefined, all: boolean): Promise<void> {
   };
   const direction = sub === undefined ? undefined : directions[sub];
   if (!direction) fail('usage: amss migrate up | down [--all] | status');
-  const config = configOrExit();
+  const config = configOrExit({ usesJwtKeys: false });
   const logger = loggerFor(config, 'migrate');
   const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'migrate' });
   try {
@@ -237,8 +248,44 @@ async function migrate(sub: string | undefined, all: boolean): Promise<void> {
   }
 }
 
+/**
+ * How an operator gets the first admin of a fresh installation (seed is refused in production):
+ * the organization (found by name, or created) and an admin user in it, audited as `system:cli`.
+ * The password comes from the environment, never from the command line, which `ps` shows.
+ */
+async function createAdmin(email: string | undefined, orgName: string | undefined): Promise<void> {
+  const password = process.env.AMSS_ADMIN_PASSWORD;
+  if (!email || !orgName || !password) {
+    fail('usage: AMSS_ADMIN_PASSWORD=… amss create-admin --email admin@example.com --org "Operator"');
+  }
+  const config = configOrExit({ usesJwtKeys: false });
+  const logger = loggerFor(config, 'create-admin');
+  const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'create-admin' });
+  try {
+    const uow = new PgUnitOfWork(database.db);
+    const ctx = { actor: systemActor('cli') };
+    const org =
+      (await uow.repos.organizations.findByName(orgName)) ??
+      (await new OrganizationService({ uow }).create(ctx, { name: orgName }));
+    const user = await new UserService({ uow, bcryptCost: config.bcryptCost }).create(ctx, {
+      orgId: org.id,
+      email,
+      role: 'admin',
+      password,
+    });
+    process.stdout.write(
+      `admin ${user.email} (${user.id}) created in organization ${org.name} (${org.id})\n`,
+    );
+  } catch (error) {
+    if (isAppError(error)) fail(error.message);
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
 async function seed(): Promise<void> {
-  const config = configOrExit();
+  const config = configOrExit({ usesJwtKeys: false });
   if (config.appEnv === 'production') fail('refusing to create demo data with APP_ENV=production');
   const logger = loggerFor(config, 'seed');
   const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'seed' });

@@ -6,9 +6,12 @@ import { connectPostgres, type DatabaseHandle } from '../infra/postgres/database
 import { createLogger, type Logger } from '../observability/logger.js';
 
 /** Reads the configuration or exits listing every problem. */
-export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+export function configOrExit(
+  options: { usesJwtKeys?: boolean } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`amss: ${error.message}\n`);

@@ -78,7 +78,11 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 const APP_ENVS: readonly AppEnv[] = ['development', 'test', 'production'];
 
 /** Parses the environment into a Config, collecting every problem before failing. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(
+  env: Env = process.env,
+  /** False for commands that never sign or check a token (migrate, seed, worker without PROGRAM_SERVICE_ADDR). */
+  options: { usesJwtKeys?: boolean } = {},
+): Config {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -220,7 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   if (appEnv === 'production') {
-    if (privateKeyPem === undefined) {
+    if (privateKeyPem === undefined && options.usesJwtKeys !== false) {
       problems.push(
         'APP_ENV=production requires JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM (no generated keys)',
       );

@@ -52,6 +52,46 @@ describe('amss CLI', () => {
     expect(result.code).not.toBe(0);
   });
 
+  it('creates the first admin of a production installation, once, with the password from the environment', async () => {
+    // No JWT keys: commands that never sign a token do not need them, even in production.
+    const env = {
+      DB_URL: db.url,
+      APP_ENV: 'production',
+      BCRYPT_COST: '10',
+      AMSS_ADMIN_PASSWORD: 'First-Admin-Pass-2026',
+    };
+    const first = await amss(['create-admin', '--email', 'Ops@Example.com', '--org', 'Operator'], env);
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toMatch(/admin ops@example.com \(.+\) created in organization Operator/i);
+
+    const again = await amss(['create-admin', '--email', 'ops@example.com', '--org', 'Operator'], env);
+    expect(again.code).not.toBe(0);
+    expect(again.output).toMatch(/email/i);
+
+    const admins = await db.db
+      .selectFrom('users')
+      .innerJoin('organizations', 'organizations.id', 'users.org_id')
+      .select(['users.role', 'organizations.name'])
+      .where('users.email', '=', 'ops@example.com')
+      .execute();
+    expect(admins).toEqual([{ role: 'admin', name: 'Operator' }]);
+    const audit = await db.db
+      .selectFrom('audit_logs')
+      .select('actor')
+      .where('entity_type', '=', 'user')
+      .execute();
+    expect(audit.map((row) => row.actor)).toContain('system:cli');
+    expect(
+      (await amss(['migrate', 'status'], { DB_URL: db.url, APP_ENV: 'production', BCRYPT_COST: '10' })).code,
+    ).toBe(0);
+  });
+
+  it('refuses create-admin without a password in the environment', async () => {
+    const result = await amss(['create-admin', '--email', 'x@example.com', '--org', 'X'], { DB_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('AMSS_ADMIN_PASSWORD');
+  });
+
   it('lists every configuration problem at once and exits', async () => {
     const result = await amss(['server'], { HTTP_ADDR: 'nowhere', ACCESS_TOKEN_TTL: 'soon', DB_URL: db.url });
     expect(result.code).toBe(2);
