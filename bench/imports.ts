@@ -128,13 +128,20 @@ async function main(): Promise<void> {
     });
     if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
     const { id } = (await upload.json()) as { id: string };
+    const phases: Record<string, number> = {};
     const done = await waitUntil(async () => {
       const response = await fetch(`${base}/imports/${id}`, { headers: { authorization } });
       const body = (await response.json()) as { status: string; applied_rows: number; error: string | null };
+      phases[body.status] ??= (performance.now() - started) / 1000;
       if (body.status === 'failed') throw new Error(`the import failed: ${body.error}`);
       return body.status === 'completed' ? body : undefined;
     }, 1_800_000);
     const importSeconds = (performance.now() - started) / 1000;
+    console.log(
+      `phases (seconds from upload): ${Object.entries(phases)
+        .map(([status, at]) => `${status} ${at.toFixed(1)}`)
+        .join(', ')}`,
+    );
     const workerRssMb = peakRssMb(worker);
 
     const copyStarted = performance.now();

@@ -38,7 +38,12 @@ const name = `amss_bench_generator_${randomBytes(4).toString('hex')}`;
 await admin(`CREATE DATABASE "${name}"`);
 const url = new URL(ADMIN_URL);
 url.pathname = `/${name}`;
-const handle = connectPostgres(url.toString(), { max: 4, applicationName: 'amss-bench' });
+// As the worker connects: no prepared statements (see openDatabase in src/cmd/runtime.ts).
+const handle = connectPostgres(url.toString(), {
+  max: 4,
+  applicationName: 'amss-bench',
+  preparedStatements: false,
+});
 try {
   await migrateToLatest(handle.db);
   const { rows } = await sql<{ id: string }>`

@@ -47,7 +47,11 @@ export async function openDatabase(
     return connectPostgres(config.dbUrl, {
       max: config.dbPoolMax,
       applicationName: `amss-${options.role}`,
-      preparedStatements: config.dbPreparedStatements,
+      // The worker's statements are set-based batches (`id = ANY($1)`, due-time ranges over growing
+      // tables): PostgreSQL's generic plan for a prepared one can be a sequential scan, measured 3×
+      // slower end to end (bench/event-pipeline.ts), while planning each costs little per batch. The
+      // server's short per-request statements are where preparing pays.
+      preparedStatements: config.dbPreparedStatements && options.role !== 'worker',
     });
   }
   if (!options.allowEmbedded) {
