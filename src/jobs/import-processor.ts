@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
@@ -102,9 +103,11 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
     let imp = claimed;
     try {
       if (imp.attemptCount > processing.maxAttempts) {
-        return await processing.fail(
-          imp,
-          `the import was given up after ${processing.maxAttempts} attempts: workers kept stopping while processing it`,
+        return await finished(
+          await processing.fail(
+            imp,
+            `the import was given up after ${processing.maxAttempts} attempts: workers kept stopping while processing it`,
+          ),
         );
       }
       if (imp.status === 'pending') imp = await processing.advance(imp, 'validating');
@@ -112,7 +115,7 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
         const outcome = await validate(processing, imp);
         if (outcome.failure !== undefined) {
           log.info({ error: outcome.failure }, 'import failed validation of its file');
-          return await processing.fail(imp, outcome.failure);
+          return await finished(await processing.fail(imp, outcome.failure));
         }
         if (outcome.stopped) return await handBack(processing, imp);
         imp = await processing.advance(imp, 'applying');
@@ -122,7 +125,7 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
       }
       const done = await processing.complete(imp);
       log.info({ summary: done.summary }, 'import completed');
-      return done;
+      return await finished(done);
     } catch (error) {
       if (error instanceof ImportLeaseLost) {
         log.warn('import lease passed to another worker; leaving the import to it');
@@ -132,6 +135,23 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
       log.error({ err: error }, 'import processing failed; it is retried when its lease ends');
       throw error;
     }
+  }
+
+  /**
+   * A completed or failed import no longer needs its file (its rows are staged with their raw
+   * values): the file goes, so IMPORT_STORAGE_DIR holds only the imports still in progress.
+   */
+  async function finished(imp: Import): Promise<Import> {
+    if (imp.filePath === null) return imp;
+    try {
+      await rm(path.resolve(deps.storageDir, imp.filePath), { force: true });
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, import_id: imp.id },
+        'could not remove the stored file of a finished import',
+      );
+    }
+    return imp;
   }
 
   async function handBack(processing: ImportProcessing, imp: Import): Promise<Import> {

@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -58,6 +60,7 @@ describe('uploading a CSV', () => {
       org_id: home.id,
     });
     expect(response.headers.location).toBe(`/api/v1/imports/${imp.id}`);
+    expect(await storedFileExists(imp.id)).toBe(true);
     const audit = (await auditRowsFor(t, home.id, 'import')).filter((row) => row.entity_id === imp.id);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'create', actor: 'user:scheduler' });
@@ -118,6 +121,7 @@ describe('importing aircraft end to end', () => {
       (e) => e.aggregate_id === imp.id,
     );
     expect(completed).toHaveLength(1);
+    expect(await storedFileExists(imp.id)).toBe(false); // finished: its rows are staged, the file is not needed
   });
 
   it('re-importing the same file changes nothing: no duplicates, no audit rows, no events', async () => {
@@ -434,6 +438,7 @@ describe('malformed files found by the worker', () => {
       .where('tail_number', '=', 'N500DA')
       .execute();
     expect(aircraft).toEqual([]);
+    expect(await storedFileExists(imp.id)).toBe(false);
     expect((await importFile('aircraft', 'tail_number,model\nN503DA,A320\n')).status).toBe('completed');
   });
 });
@@ -489,3 +494,16 @@ describe('reading imports', () => {
     expect(list.map((imp) => imp.id)).not.toContain(id);
   });
 });
+
+/** Whether the stored upload of an import is still in IMPORT_STORAGE_DIR. */
+async function storedFileExists(importId: string): Promise<boolean> {
+  const row = await t.db.db
+    .selectFrom('imports')
+    .select('file_path')
+    .where('id', '=', importId)
+    .executeTakeFirstOrThrow();
+  return access(path.resolve(t.config.importStorageDir, row.file_path!)).then(
+    () => true,
+    () => false,
+  );
+}

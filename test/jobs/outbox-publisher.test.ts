@@ -58,7 +58,7 @@ const outboxRow = (id: string) =>
   db.db.selectFrom('outbox_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('outbox publisher', () => {
-  it('publishes committed events to the stream in commit order and marks them processed', async () => {
+  it('publishes committed events to the stream oldest first and marks them processed', async () => {
     const first = await insertOutboxEvent(db.db, {
       org_id: orgId,
       payload: JSON.stringify({ version: 1, n: 1 }),

@@ -43,7 +43,7 @@ export class PgOutboxQueue implements OutboxQueue {
        WHERE o.id = due.id
       RETURNING o.id, o.org_id, o.event_type, o.dedupe_key, o.payload::text AS payload,
                 o.attempt_count, o.created_at`.execute(this.db);
-    // UPDATE … RETURNING keeps no order: publish in commit order, as consumers expect.
+    // UPDATE … RETURNING keeps no order: publish oldest first, as they were claimed.
     return rows
       .map((row) => ({
         id: row.id,
