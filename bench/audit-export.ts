@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { generateDevKeyPair } from '../src/auth/keys.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { buildServer, createContainer } from '../src/cmd/container.js';
@@ -27,8 +26,8 @@ import { loadConfig } from '../src/config/config.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import { createLogger } from '../src/observability/logger.js';
+import { adminQuery as admin, BENCH_ADMIN_URL } from './support.js';
 
-const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PASSWORD = 'Bench-Export-2025';
 const MB = 1024 * 1024;
 /** BENCH_HEAP_MB caps the server's V8 heap: an export that kept its rows would then run out of memory. */
@@ -53,20 +52,10 @@ interface Measurement {
 }
 
 const databaseUrl = (name: string): string => {
-  const url = new URL(ADMIN_URL);
+  const url = new URL(BENCH_ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();
 };
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** One organization with an auditor and `rows` audit rows of about 700 bytes of details each. */
 async function seed(dbUrl: string, rows: number): Promise<Target> {

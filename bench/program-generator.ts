@@ -13,30 +13,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { systemActor } from '../src/app/actor.js';
 import { ProgramGenerationService } from '../src/app/program-generation.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import { PgUnitOfWork } from '../src/infra/postgres/unit-of-work.js';
+import { adminQuery as admin, BENCH_ADMIN_URL } from './support.js';
 
-const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const aircraftCount = Number(process.argv[2] ?? 10_000);
 const programsPerAircraft = Number(process.argv[3] ?? 5);
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 const name = `amss_bench_generator_${randomBytes(4).toString('hex')}`;
 await admin(`CREATE DATABASE "${name}"`);
-const url = new URL(ADMIN_URL);
+const url = new URL(BENCH_ADMIN_URL);
 url.pathname = `/${name}`;
 // As the worker connects: no prepared statements (see openDatabase in src/cmd/runtime.ts).
 const handle = connectPostgres(url.toString(), {

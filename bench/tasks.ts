@@ -27,9 +27,8 @@ import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+import { adminQuery as admin, BENCH_ADMIN_URL, BENCH_REDIS_ADDR } from './support.js';
 
-const ADMIN_URL = process.env.AMSS_BENCH_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_ADDR = process.env.AMSS_BENCH_REDIS_ADDR ?? '127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
 /** BENCH_BASELINE=0 skips pgbench (quicker runs while profiling); the results file is then left alone. */
@@ -55,20 +54,10 @@ interface Figures {
 }
 
 const dbUrl = (() => {
-  const url = new URL(ADMIN_URL);
+  const url = new URL(BENCH_ADMIN_URL);
   url.pathname = `/${DB_NAME}`;
   return url.toString();
 })();
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A fresh database with one organization, one scheduler and the aircraft the tasks are spread over. */
 async function seed(): Promise<{ orgId: string; aircraftIds: string[] }> {
@@ -120,7 +109,7 @@ async function startServer(): Promise<ChildProcess> {
       APP_ENV: 'development',
       DB_URL: dbUrl,
       DB_POOL_MAX: process.env.BENCH_DB_POOL_MAX ?? '64',
-      REDIS_ADDR,
+      REDIS_ADDR: BENCH_REDIS_ADDR,
       HTTP_ADDR: `127.0.0.1:${PORT}`,
       LOG_LEVEL: 'warn',
     },
