@@ -59,14 +59,35 @@ describe('amss worker', () => {
     });
     expect(processed.processed_at).not.toBeNull();
     const recent = await redis.xrevrange('amss.events', '+', '-', 'COUNT', 1000);
-    expect(recent.some(([, fields]) => fields.includes(event.id))).toBe(true);
+    const entry = recent.find(([, fields]) => fields.includes(event.id));
+    expect(entry).toBeDefined();
+
+    // The worker's consumer group amss.workers reads it and acknowledges it.
+    const streamId = (id: string) => id.split('-').map(BigInt) as [bigint, bigint];
+    const [ms, seq] = streamId(entry![0]);
+    await waitFor(async () => {
+      const groups = (await redis.xinfo('GROUPS', 'amss.events')) as (string | number)[][];
+      const group = groups.map((g) => Object.fromEntries(pairs(g))).find((g) => g.name === 'amss.workers');
+      if (!group) return undefined;
+      const [lastMs, lastSeq] = streamId(String(group['last-delivered-id']));
+      const delivered = lastMs > ms || (lastMs === ms && lastSeq >= seq);
+      return delivered && Number(group.pending) === 0 ? true : undefined;
+    });
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/job_runs_total\{job="outbox-publisher"\} [1-9]/);
     expect(metrics).toMatch(/outbox_events_processed_total [1-9]/);
+    expect(metrics).toMatch(/events_consumed_total\{event_type="task_created"\} [1-9]/);
 
     worker.kill('SIGTERM');
     const [code] = (await once(worker, 'exit')) as [number];
     expect(code, output).toBe(0);
   });
 });
+
+/** `[k1, v1, k2, v2, …]` as `[k, v]` pairs (XINFO's reply shape). */
+function pairs(flat: (string | number)[]): [string, string | number][] {
+  const result: [string, string | number][] = [];
+  for (let i = 0; i < flat.length; i += 2) result.push([String(flat[i]), flat[i + 1]!]);
+  return result;
+}
