@@ -16,7 +16,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import { systemActor, type Actor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
 import { AppError, type FieldProblem } from './errors.js';
-import { mutate, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
@@ -708,26 +708,19 @@ interface AircraftChange {
 function aircraftEffects(change: AircraftChange): { audit: AuditEntry; events: DomainEvent[] } {
   const subject = (change.after ?? change.before)!;
   const data = aircraftView(subject);
-  return {
-    audit: {
-      orgId: subject.orgId,
-      entityType: 'aircraft',
-      entityId: subject.id,
-      action: change.action,
-      before: change.before && aircraftView(change.before),
-      after: change.after && data,
-      extra: change.extra,
+  return entityEffects({
+    orgId: subject.orgId,
+    entityType: 'aircraft',
+    entityId: subject.id,
+    action: change.action,
+    before: change.before && aircraftView(change.before),
+    after: change.after && data,
+    extra: change.extra,
+    event: {
+      type: change.type,
+      discriminator: change.changeId,
+      data: change.eventData ?? data,
+      occurredAt: change.occurredAt,
     },
-    events: [
-      domainEvent({
-        orgId: subject.orgId,
-        type: change.type,
-        aggregateType: 'aircraft',
-        aggregateId: subject.id,
-        discriminator: change.changeId,
-        data: change.eventData ?? data,
-        occurredAt: change.occurredAt,
-      }),
-    ],
-  };
+  });
 }

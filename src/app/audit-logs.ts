@@ -7,6 +7,7 @@ import { AppError } from './errors.js';
 import { mutate, type MutationContext } from './mutation.js';
 import { decodeCursor, encodeCursor, pageOf, type Page, type PageOf } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
+import { UUID_PATTERN } from '../domain/ids.js';
 
 /** Every audit action, for validating filters. */
 export const AUDIT_ACTIONS = [
@@ -265,12 +266,11 @@ export class AuditLogService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EXACT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
 /** The position a cursor names; 400 INVALID_CURSOR when it is not one this list handed out. */
 function positionOf(cursor: string): AuditLogPosition {
-  const [timestamp, id] = decodeCursor(cursor, [EXACT_TIMESTAMP, UUID]) as [string, string];
+  const [timestamp, id] = decodeCursor(cursor, [EXACT_TIMESTAMP, UUID_PATTERN]) as [string, string];
   return { timestamp, id };
 }
 

@@ -5,6 +5,10 @@ import { isRole } from '../domain/roles.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
+/** The token of an `Authorization: Bearer <token>` value, or undefined when it is not one. */
+export const bearerToken = (authorization: string | undefined): string | undefined =>
+  BEARER.exec(authorization ?? '')?.[1];
+
 /**
  * The signed-in user of an `Authorization: Bearer <access token>` value (an HTTP header or gRPC
  * metadata): 401 without a token, and the same 401 for any token that is not a valid, unexpired
@@ -14,11 +18,11 @@ export async function authenticateBearer(
   verifier: AccessTokenVerifier,
   authorization: string | undefined,
 ): Promise<UserActor> {
-  const match = BEARER.exec(authorization ?? '');
-  if (!match) throw AppError.unauthenticated('a Bearer access token is required');
+  const token = bearerToken(authorization);
+  if (token === undefined) throw AppError.unauthenticated('a Bearer access token is required');
   let claims;
   try {
-    claims = await verifier.verifyAccessToken(match[1]!);
+    claims = await verifier.verifyAccessToken(token);
   } catch {
     throw invalidToken();
   }

@@ -13,12 +13,12 @@ import {
   type ComplianceSignOff,
   type ComplianceTask,
 } from '../domain/compliance.js';
-import { domainEvent, type EventType } from '../domain/events.js';
+import type { EventType } from '../domain/events.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction } from './audit.js';
 import { AppError } from './errors.js';
-import { mutate, type Change, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type Change, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
@@ -330,25 +330,18 @@ interface ComplianceChange {
 function complianceEffects(change: ComplianceChange): Omit<Change<unknown>, 'result'> {
   const subject = (change.after ?? change.before)!;
   const data = complianceItemView(subject);
-  return {
-    audit: {
-      orgId: subject.orgId,
-      entityType: 'compliance_item',
-      entityId: subject.id,
-      action: change.action,
-      before: change.before && complianceItemView(change.before),
-      after: change.after && data,
+  return entityEffects({
+    orgId: subject.orgId,
+    entityType: 'compliance_item',
+    entityId: subject.id,
+    action: change.action,
+    before: change.before && complianceItemView(change.before),
+    after: change.after && data,
+    event: {
+      type: change.type,
+      discriminator: change.changeId,
+      data,
+      occurredAt: change.occurredAt ?? subject.updatedAt,
     },
-    events: [
-      domainEvent({
-        orgId: subject.orgId,
-        type: change.type,
-        aggregateType: 'compliance_item',
-        aggregateId: subject.id,
-        discriminator: change.changeId,
-        data,
-        occurredAt: change.occurredAt ?? subject.updatedAt,
-      }),
-    ],
-  };
+  });
 }

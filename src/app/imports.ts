@@ -1,5 +1,5 @@
 import type { Aircraft } from '../domain/aircraft.js';
-import { domainEvent, type DomainEvent, type EventType } from '../domain/events.js';
+import type { DomainEvent, EventType } from '../domain/events.js';
 import {
   importProgress,
   type Import,
@@ -16,7 +16,7 @@ import type { NewAircraft } from './aircraft.js';
 import { systemActor, type Actor, type UserActor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
-import { mutate, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
 
@@ -370,24 +370,13 @@ export function importEffects(
   before?: Import,
 ): { audit: AuditEntry; events: DomainEvent[] } {
   const view = importView(imp);
-  return {
-    audit: {
-      orgId: imp.orgId,
-      entityType: 'import',
-      entityId: imp.id,
-      action,
-      before: before && importView(before),
-      after: view,
-    },
-    events: [
-      domainEvent({
-        orgId: imp.orgId,
-        type,
-        aggregateType: 'import',
-        aggregateId: imp.id,
-        data: view,
-        occurredAt: imp.updatedAt,
-      }),
-    ],
-  };
+  return entityEffects({
+    orgId: imp.orgId,
+    entityType: 'import',
+    entityId: imp.id,
+    action,
+    before: before && importView(before),
+    after: view,
+    event: { type, data: view, occurredAt: imp.updatedAt },
+  });
 }

@@ -1,6 +1,6 @@
-import type { DomainEvent } from '../domain/events.js';
+import { domainEvent, type DomainEvent, type EventInput } from '../domain/events.js';
 import type { Actor, RequestContext } from './actor.js';
-import { auditRecord, type AuditEntry } from './audit.js';
+import { auditRecord, type AuditAction, type AuditEntry } from './audit.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
 /** Who is changing something and through which request. */
@@ -36,4 +36,35 @@ export async function mutate<T>(
     );
     return change.result;
   });
+}
+
+/** One change to one entity, as its audit row and its event tell it (views, not domain objects). */
+export interface EntityChange {
+  orgId: string;
+  entityType: string;
+  entityId: string;
+  action: AuditAction;
+  entityVersion?: number;
+  before?: unknown;
+  after?: unknown;
+  extra?: Record<string, unknown> | undefined;
+  event: Pick<EventInput, 'type' | 'discriminator' | 'data' | 'occurredAt'>;
+}
+
+/** The audit entry and the event of one change to one entity: every context's effects are built here. */
+export function entityEffects(change: EntityChange): { audit: AuditEntry; events: DomainEvent[] } {
+  const { orgId, entityType, entityId, event } = change;
+  return {
+    audit: {
+      orgId,
+      entityType,
+      entityId,
+      action: change.action,
+      entityVersion: change.entityVersion,
+      before: change.before,
+      after: change.after,
+      extra: change.extra,
+    },
+    events: [domainEvent({ orgId, aggregateType: entityType, aggregateId: entityId, ...event })],
+  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { domainEvent, type DomainEvent, type EventType } from '../domain/events.js';
+import type { DomainEvent, EventType } from '../domain/events.js';
 import {
   itemStatusChangeRefusal,
   reservationRefusal,
@@ -20,7 +20,7 @@ import type { Actor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
 import type { LockManager } from './locks.js';
-import { mutate, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
 
@@ -763,27 +763,20 @@ function partEffects<T>(change: PartChange<T>): { audit: AuditEntry; events: Dom
   const { entity } = change;
   const before = change.before === undefined ? undefined : entity.view(change.before);
   const after = change.after === undefined ? undefined : entity.view(change.after);
-  return {
-    audit: {
-      orgId: entity.orgId,
-      entityType: entity.type,
-      entityId: entity.id,
-      action: change.action,
-      before,
-      after,
+  return entityEffects({
+    orgId: entity.orgId,
+    entityType: entity.type,
+    entityId: entity.id,
+    action: change.action,
+    before,
+    after,
+    event: {
+      type: change.type,
+      discriminator: change.changeId,
+      data: { ...(after ?? before), ...change.extraData },
+      occurredAt: change.occurredAt,
     },
-    events: [
-      domainEvent({
-        orgId: entity.orgId,
-        type: change.type,
-        aggregateType: entity.type,
-        aggregateId: entity.id,
-        discriminator: change.changeId,
-        data: { ...(after ?? before), ...change.extraData },
-        occurredAt: change.occurredAt,
-      }),
-    ],
-  };
+  });
 }
 
 /** A reservation leaves `reserved` once, so its event needs no discriminator to be unique. */

@@ -13,7 +13,7 @@ import type { AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
 import { mutate } from './mutation.js';
 import type { UnitOfWork } from './ports.js';
-import { taskView } from './tasks.js';
+import { taskEffects, taskView } from './tasks.js';
 
 /** One task to insert: the program's plan, and the window found for it. */
 export interface GenerationRequest {
@@ -335,25 +335,18 @@ function generationEffects(
     moved: task.startTime.getTime() !== plan.startTime.getTime(),
     generated_at: now.toISOString(),
   };
+  // The creation a person's POST would record, plus the generator's own event.
+  const created = taskEffects({
+    action: 'create',
+    type: 'task_created',
+    after: task,
+    occurredAt: task.createdAt,
+    extra: { generated: generation },
+  });
   return {
-    audit: {
-      orgId: task.orgId,
-      entityType: 'maintenance_task',
-      entityId: task.id,
-      action: 'create',
-      entityVersion: task.version,
-      after: view,
-      extra: { generated: generation },
-    },
+    audit: created.audit,
     events: [
-      domainEvent({
-        orgId: task.orgId,
-        type: 'task_created',
-        aggregateType: 'maintenance_task',
-        aggregateId: task.id,
-        data: view,
-        occurredAt: task.createdAt,
-      }),
+      ...created.events,
       domainEvent({
         orgId: task.orgId,
         type: 'program_task_generated',

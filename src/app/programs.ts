@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { domainEvent, type DomainEvent, type EventType } from '../domain/events.js';
+import type { DomainEvent, EventType } from '../domain/events.js';
 import { leadValueOf } from '../domain/program-generation.js';
 import {
   nextDue,
@@ -13,7 +13,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
-import { mutate, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
@@ -349,26 +349,14 @@ interface ProgramChange {
 function programEffects(change: ProgramChange): { audit: AuditEntry; events: DomainEvent[] } {
   const subject = (change.after ?? change.before)!;
   const data = programView(subject);
-  return {
-    audit: {
-      orgId: subject.orgId,
-      entityType: 'maintenance_program',
-      entityId: subject.id,
-      action: change.action,
-      before: change.before && programView(change.before),
-      after: change.after && data,
-      extra: change.extra,
-    },
-    events: [
-      domainEvent({
-        orgId: subject.orgId,
-        type: change.type,
-        aggregateType: 'maintenance_program',
-        aggregateId: subject.id,
-        discriminator: change.changeId,
-        data,
-        occurredAt: change.occurredAt,
-      }),
-    ],
-  };
+  return entityEffects({
+    orgId: subject.orgId,
+    entityType: 'maintenance_program',
+    entityId: subject.id,
+    action: change.action,
+    before: change.before && programView(change.before),
+    after: change.after && data,
+    extra: change.extra,
+    event: { type: change.type, discriminator: change.changeId, data, occurredAt: change.occurredAt },
+  });
 }

@@ -1,8 +1,9 @@
 import type { AircraftStatus } from '../domain/aircraft.js';
-import { isSignedOff, type ComplianceResult } from '../domain/compliance.js';
+import type { ComplianceItem, ComplianceResult } from '../domain/compliance.js';
 import type { TaskState, TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
+import { complianceItemView, type ComplianceItemView } from './compliance.js';
 import { AppError } from './errors.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
@@ -94,17 +95,8 @@ export const COMPLIANCE_REPORT_SORT_FIELDS = ['created_at', 'sign_off_time'] as 
 export type ComplianceReportSortField = (typeof COMPLIANCE_REPORT_SORT_FIELDS)[number];
 
 /** One compliance item with the facts of its task and aircraft an auditor needs. */
-export interface ComplianceReportRow {
-  id: string;
-  orgId: string;
-  taskId: string;
-  description: string;
-  result: ComplianceResult;
-  signOffUserId: string | null;
+export interface ComplianceReportRow extends ComplianceItem {
   signOffUserEmail: string | null;
-  signOffTime: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
   taskType: TaskType;
   taskState: TaskState;
   taskStartTime: Date;
@@ -362,19 +354,9 @@ export const summaryReportView = (report: SummaryReport) => {
   };
 };
 
-/** A compliance report row as the API and the CSV export show it. */
-export type ComplianceReportRowView = {
-  id: string;
-  org_id: string;
-  task_id: string;
-  description: string;
-  result: ComplianceResult;
-  signed_off: boolean;
-  sign_off_user_id: string | null;
+/** A compliance report row as the API and the CSV export show it: the item as everywhere, with its task's facts. */
+export type ComplianceReportRowView = ComplianceItemView & {
   sign_off_user_email: string | null;
-  sign_off_time: string | null;
-  created_at: string;
-  updated_at: string;
   task_type: TaskType;
   task_state: TaskState;
   task_start_time: string;
@@ -386,17 +368,8 @@ export type ComplianceReportRowView = {
 
 /** The view of a compliance report row. */
 export const complianceReportRowView = (row: ComplianceReportRow): ComplianceReportRowView => ({
-  id: row.id,
-  org_id: row.orgId,
-  task_id: row.taskId,
-  description: row.description,
-  result: row.result,
-  signed_off: isSignedOff(row),
-  sign_off_user_id: row.signOffUserId,
+  ...complianceItemView(row),
   sign_off_user_email: row.signOffUserEmail,
-  sign_off_time: row.signOffTime?.toISOString() ?? null,
-  created_at: row.createdAt.toISOString(),
-  updated_at: row.updatedAt.toISOString(),
   task_type: row.taskType,
   task_state: row.taskState,
   task_start_time: row.taskStartTime.toISOString(),

@@ -20,7 +20,7 @@ import { aircraftView, reconcileAircraftStatus } from './aircraft.js';
 import type { AuditAction, AuditEntry } from './audit.js';
 import { complianceItemView, type ComplianceItemView } from './compliance.js';
 import { AppError, isAppError, type FieldProblem } from './errors.js';
-import { mutate, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import { partReservationView, type PartReservationView } from './parts.js';
 import type { Repositories, UnitOfWork } from './ports.js';
@@ -674,7 +674,7 @@ async function isActiveMechanic(tx: Repositories, orgId: string, userId: string 
 }
 
 /** What one change to a task records. */
-interface TaskChange {
+export interface TaskChange {
   action: AuditAction;
   type: EventType;
   before?: MaintenanceTask;
@@ -688,33 +688,26 @@ interface TaskChange {
 }
 
 /** The audit entry and the event of one change to a task. */
-function taskEffects(change: TaskChange): { audit: AuditEntry; events: DomainEvent[] } {
+export function taskEffects(change: TaskChange): { audit: AuditEntry; events: DomainEvent[] } {
   const subject = (change.subject ?? change.after ?? change.before)!;
   const data = taskView(subject);
   const discriminator = change.action === 'create' ? undefined : (change.discriminator ?? [subject.version]);
-  return {
-    audit: {
-      orgId: subject.orgId,
-      entityType: 'maintenance_task',
-      entityId: subject.id,
-      action: change.action,
-      entityVersion: subject.version,
-      before: change.before && taskView(change.before),
-      after: change.after && data,
-      extra: change.extra,
+  return entityEffects({
+    orgId: subject.orgId,
+    entityType: 'maintenance_task',
+    entityId: subject.id,
+    action: change.action,
+    entityVersion: subject.version,
+    before: change.before && taskView(change.before),
+    after: change.after && data,
+    extra: change.extra,
+    event: {
+      type: change.type,
+      discriminator,
+      data: change.action === 'state_change' ? { ...data, previous_state: change.before?.state } : data,
+      occurredAt: change.occurredAt,
     },
-    events: [
-      domainEvent({
-        orgId: subject.orgId,
-        type: change.type,
-        aggregateType: 'maintenance_task',
-        aggregateId: subject.id,
-        discriminator,
-        data: change.action === 'state_change' ? { ...data, previous_state: change.before?.state } : data,
-        occurredAt: change.occurredAt,
-      }),
-    ],
-  };
+  });
 }
 
 /** The audit entries and events a change adds beside the task's own. */

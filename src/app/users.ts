@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.js';
-import { domainEvent, type EventType } from '../domain/events.js';
+import type { EventType } from '../domain/events.js';
 import type { Role } from '../domain/roles.js';
 import { normalizeEmail, userManagementRefusal, type User } from '../domain/user.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction } from './audit.js';
 import { AppError } from './errors.js';
-import { mutate, type Change, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type Change, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf } from './pagination.js';
 import type { Repositories, UnitOfWork, UserFilter } from './ports.js';
 
@@ -213,26 +213,14 @@ interface UserChange {
 function userEffects(change: UserChange): Omit<Change<unknown>, 'result'> {
   const subject = (change.after ?? change.before)!;
   const data = userView(subject);
-  return {
-    audit: {
-      orgId: subject.orgId,
-      entityType: 'user',
-      entityId: subject.id,
-      action: change.action,
-      before: change.before && userView(change.before),
-      after: change.after && data,
-      extra: change.extra,
-    },
-    events: [
-      domainEvent({
-        orgId: subject.orgId,
-        type: change.type,
-        aggregateType: 'user',
-        aggregateId: subject.id,
-        discriminator: change.changeId,
-        data,
-        occurredAt: change.occurredAt,
-      }),
-    ],
-  };
+  return entityEffects({
+    orgId: subject.orgId,
+    entityType: 'user',
+    entityId: subject.id,
+    action: change.action,
+    before: change.before && userView(change.before),
+    after: change.after && data,
+    extra: change.extra,
+    event: { type: change.type, discriminator: change.changeId, data, occurredAt: change.occurredAt },
+  });
 }

@@ -16,7 +16,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
-import { mutate, type MutationContext } from './mutation.js';
+import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
 
@@ -332,23 +332,12 @@ function webhookEffects(
   occurredAt: Date,
 ): { audit: AuditEntry; events: DomainEvent[] } {
   const view = webhookView(webhook);
-  return {
-    audit: {
-      orgId: webhook.orgId,
-      entityType: 'webhook',
-      entityId: webhook.id,
-      action,
-      ...(action === 'delete' ? { before: view } : { after: view }),
-    },
-    events: [
-      domainEvent({
-        orgId: webhook.orgId,
-        type,
-        aggregateType: 'webhook',
-        aggregateId: webhook.id,
-        data: view,
-        occurredAt,
-      }),
-    ],
-  };
+  return entityEffects({
+    orgId: webhook.orgId,
+    entityType: 'webhook',
+    entityId: webhook.id,
+    action,
+    ...(action === 'delete' ? { before: view } : { after: view }),
+    event: { type, data: view, occurredAt },
+  });
 }

@@ -213,7 +213,7 @@ export function loadConfig(
     pgliteDataDir: read('PGLITE_DATA_DIR') ?? './data/pglite',
   };
 
-  const programServiceAddr = read('PROGRAM_SERVICE_ADDR');
+  const { programServiceAddr } = config;
   if (programServiceAddr !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(programServiceAddr)) {
     problems.push(`PROGRAM_SERVICE_ADDR must be host:port (got "${programServiceAddr}")`);
   }

@@ -14,6 +14,7 @@ import type { UnitOfWork } from '../app/ports.js';
 import { describeHeaderProblems, headerIsValid, headerProblems, type Import } from '../domain/import.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job } from './scheduler.js';
+import { isUuid } from '../domain/ids.js';
 
 /** What the import processor needs. */
 export interface ImportProcessorDeps {
@@ -53,8 +54,6 @@ export interface ImportProcessor {
 
 /** The most imports one sweep runs one after another, so a run ends now and then. */
 const IMPORTS_PER_SWEEP = 20;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The import processor: wakes on `import.jobs` (consumer group `amss.import-workers`) and sweeps
@@ -229,7 +228,7 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
       stopping = false;
       deps.wakeUps?.start(async (importId) => {
         // A malformed id is dropped: the sweep still finds every import.
-        if (UUID.test(importId)) await claimAndRun(fromStream, importId);
+        if (isUuid(importId)) await claimAndRun(fromStream, importId);
       });
     },
     async stop() {

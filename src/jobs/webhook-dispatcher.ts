@@ -10,6 +10,7 @@ import { attemptOutcome, signedHeaders, type AttemptOutcome } from '../domain/we
 import type { Logger } from '../observability/logger.js';
 import { webhookDeliveries } from '../observability/metrics.js';
 import type { Job } from './scheduler.js';
+import { withTimeout } from '../app/timeout.js';
 
 export interface WebhookDispatcherDeps {
   queue: DeliveryQueue;
@@ -104,7 +105,11 @@ export function webhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatche
       error: outcome.lastError ?? 'failed',
     }));
     try {
-      await withTimeout(stream.deadLetter(letters), DLQ_TIMEOUT_MS);
+      await withTimeout(
+        stream.deadLetter(letters),
+        DLQ_TIMEOUT_MS,
+        () => new Error(`no answer from the dead-letter stream within ${DLQ_TIMEOUT_MS} ms`),
+      );
     } catch (error) {
       // The deliveries are marked failed in PostgreSQL either way; the DLQ is a notification.
       logger.error(
@@ -201,12 +206,4 @@ async function mapConcurrent<T, R>(items: T[], limit: number, work: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the dead-letter stream within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

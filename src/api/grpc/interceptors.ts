@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { authenticateBearer } from '../../app/authentication.js';
+import { authenticateBearer, bearerToken } from '../../app/authentication.js';
 import { isAppError } from '../../app/errors.js';
 import { beginIdempotentRequest, type IdempotencyStore } from '../../app/idempotency.js';
 import { systemActor } from '../../app/actor.js';
@@ -85,9 +85,7 @@ export function authenticating(
     try {
       context.actor = await authenticateBearer(verifier, authorization);
     } catch (error) {
-      const token = services.methods.has(context.method)
-        ? /^Bearer (\S+)$/.exec(authorization ?? '')?.[1]
-        : undefined;
+      const token = services.methods.has(context.method) ? bearerToken(authorization) : undefined;
       if (token === undefined) throw error;
       const claims = await services.verifier
         .verifyServiceToken(token)

@@ -29,6 +29,7 @@ import {
   type PartReservation,
   type Task,
 } from './gen/amss.js';
+import { isUuid } from '../../domain/ids.js';
 
 /** A two-way table between a domain enum and its proto enum (the UNSPECIFIED zero value excluded). */
 function enumMap<D extends string, P extends number>(pairs: [D, P][]) {
@@ -181,11 +182,9 @@ export function requiredTime(value: Date | undefined, field: string): Date {
   return value;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** An id field: 400 naming the field unless it is a UUID (as the REST API's path and body checks). */
 export function id(value: string, field: string): string {
-  if (!UUID.test(value)) {
+  if (!isUuid(value)) {
     throw AppError.validation(`${field} must be a UUID`, [{ field, message: 'must be a UUID' }]);
   }
   return value;

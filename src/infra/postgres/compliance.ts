@@ -62,7 +62,8 @@ type Row = Pick<
   | 'updated_at'
 >;
 
-const toItem = (row: Row): ComplianceItem => ({
+/** A compliance item row as the domain sees it (also used by the task detail). */
+export const toComplianceItem = (row: Row): ComplianceItem => ({
   id: row.id,
   orgId: row.org_id,
   taskId: row.task_id,
@@ -110,7 +111,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return toItem(row);
+    return toComplianceItem(row);
   }
 
   async findById(orgId: string, id: string): Promise<ComplianceItem | undefined> {
@@ -121,7 +122,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       .where('c.id', '=', id)
       .where('c.deleted_at', 'is', null)
       .executeTakeFirst();
-    return row && toItem(row);
+    return row && toComplianceItem(row);
   }
 
   async findForChange(
@@ -141,7 +142,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       .executeTakeFirst();
     if (!row) return undefined;
     return {
-      item: toItem(row),
+      item: toComplianceItem(row),
       task: { id: row.task_id, state: row.task_state, deleted: row.task_deleted_at !== null },
     };
   }
@@ -169,7 +170,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();
-    return rows.map(toItem);
+    return rows.map(toComplianceItem);
   }
 
   async update(
@@ -181,7 +182,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       .set({ description: patch.description, result: patch.result, updated_at: new Date() })
       .returning(COLUMNS)
       .executeTakeFirst();
-    return row && toItem(row);
+    return row && toComplianceItem(row);
   }
 
   async signOff(orgId: string, id: string, signOff: ComplianceSignOff): Promise<ComplianceItem | undefined> {
@@ -194,7 +195,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       })
       .returning(COLUMNS)
       .executeTakeFirst();
-    return row && toItem(row);
+    return row && toComplianceItem(row);
   }
 
   async softDelete(orgId: string, id: string): Promise<ComplianceItem | undefined> {
@@ -203,7 +204,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       .set({ deleted_at: now, updated_at: now })
       .returning(COLUMNS)
       .executeTakeFirst();
-    return row && toItem(row);
+    return row && toComplianceItem(row);
   }
 
   /**

@@ -159,7 +159,8 @@ const RESERVATION_COLUMNS = [
   'r.updated_at',
 ] as const;
 
-const toReservation = (row: Selectable<PartReservationsTable>): PartReservation => ({
+/** A reservation row as the domain sees it (also used by the task detail). */
+export const toReservation = (row: Selectable<PartReservationsTable>): PartReservation => ({
   id: row.id,
   orgId: row.org_id,
   taskId: row.task_id,

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import {
   rangeOf,
   type AircraftKey,
@@ -8,10 +8,10 @@ import {
 } from '../../app/program-generation.js';
 import type { BusyWindow } from '../../domain/program-generation.js';
 import type { MaintenanceProgram } from '../../domain/program.js';
-import { MaintenanceTask } from '../../domain/task.js';
+import type { MaintenanceTask } from '../../domain/task.js';
 import type { Executor } from './executor.js';
 import { toProgram, type ProgramRow } from './programs.js';
-import type { MaintenanceTasksTable } from './schema.js';
+import { toTask, type TaskRowMaybeWithParts } from './tasks.js';
 
 /**
  * The SQL form of `planGeneration`'s due rule (src/domain/program-generation.ts), over programs
@@ -48,26 +48,6 @@ const inRange = (alias: string, column: string, range: AircraftRange) => sql`
   (${sql.ref(`${alias}.org_id`)}, ${sql.ref(`${alias}.${column}`)})
     BETWEEN (${range.first.orgId}::uuid, ${range.first.aircraftId}::uuid)
         AND (${range.last.orgId}::uuid, ${range.last.aircraftId}::uuid)`;
-
-type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window'>;
-
-const toTask = (row: TaskRow): MaintenanceTask =>
-  new MaintenanceTask({
-    id: row.id,
-    orgId: row.org_id,
-    aircraftId: row.aircraft_id,
-    programId: row.program_id,
-    type: row.type,
-    state: row.state,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    assignedMechanicId: row.assigned_mechanic_id,
-    notes: row.notes,
-    version: row.version,
-    requiredParts: [],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
 
 export class PgProgramGenerationRepository implements ProgramGenerationRepository {
   constructor(private readonly db: Executor) {}
@@ -158,7 +138,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     // The exclusion constraint stays the judge of windows: a row it refuses (a race) is left out,
     // never an error. The active-task guard is a hashed NOT IN, one pass over the active tasks
     // whatever the planner believes about the table's size.
-    const { rows } = await sql<TaskRow>`
+    const { rows } = await sql<TaskRowMaybeWithParts>`
       INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time)
       SELECT r.org_id, r.aircraft_id, r.program_id, r.type, r.start_time, r.end_time
         FROM unnest(

@@ -11,12 +11,13 @@ import type {
   TaskSortField,
   TaskWorkFacts,
 } from '../../app/tasks.js';
-import type { ComplianceItem } from '../../domain/compliance.js';
 import type { PartReservation } from '../../domain/part.js';
 import { MaintenanceTask, type RequiredPart, type RequiredPartCoverage } from '../../domain/task.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
+import { toComplianceItem } from './compliance.js';
+import { toReservation } from './parts.js';
 import type { ComplianceItemsTable, DB, MaintenanceTasksTable, PartReservationsTable } from './schema.js';
 
 registerConstraints({
@@ -83,6 +84,10 @@ type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_wi
   required_parts: { part_definition_id: string; quantity: number }[];
 };
 
+/** A task row as the domain sees it; a row read without its requirements has none. */
+export type TaskRowMaybeWithParts = Omit<TaskRow, 'required_parts'> &
+  Partial<Pick<TaskRow, 'required_parts'>>;
+
 /** A row read as JSON: its timestamps arrive as text. */
 type JsonRow<T> = {
   [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
@@ -115,7 +120,7 @@ const requiredPartsOf = (eb: ExpressionBuilder<DB & { t: MaintenanceTasksTable }
 const byDefinition = (a: RequiredPart, b: RequiredPart): number =>
   a.partDefinitionId < b.partDefinitionId ? -1 : a.partDefinitionId > b.partDefinitionId ? 1 : 0;
 
-const toTask = (row: TaskRow): MaintenanceTask =>
+export const toTask = (row: TaskRowMaybeWithParts): MaintenanceTask =>
   new MaintenanceTask({
     id: row.id,
     orgId: row.org_id,
@@ -128,36 +133,13 @@ const toTask = (row: TaskRow): MaintenanceTask =>
     assignedMechanicId: row.assigned_mechanic_id,
     notes: row.notes,
     version: row.version,
-    requiredParts: row.required_parts.map((part) => ({
+    requiredParts: (row.required_parts ?? []).map((part) => ({
       partDefinitionId: part.part_definition_id,
       quantity: part.quantity,
     })),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
-
-const toReservation = (row: Selectable<PartReservationsTable>): PartReservation => ({
-  id: row.id,
-  orgId: row.org_id,
-  taskId: row.task_id,
-  partItemId: row.part_item_id,
-  state: row.state,
-  quantity: row.quantity,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-const toComplianceItem = (row: Omit<Selectable<ComplianceItemsTable>, 'deleted_at'>): ComplianceItem => ({
-  id: row.id,
-  orgId: row.org_id,
-  taskId: row.task_id,
-  description: row.description,
-  result: row.result,
-  signOffUserId: row.sign_off_user_id,
-  signOffTime: row.sign_off_time,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
 
 export class PgTaskRepository implements TaskRepository {
   constructor(private readonly db: Executor) {}

@@ -5,6 +5,7 @@ import { AppError } from '../../app/errors.js';
 import type { LockManager } from '../../app/locks.js';
 import type { Logger } from '../../observability/logger.js';
 import { warnOncePerOutage } from './insurance.js';
+import { withTimeout } from '../../app/timeout.js';
 
 /** Deletes the key only while it still holds our token, so a lock that expired and was taken over is left alone. */
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -91,19 +92,14 @@ export class RedisLockManager implements LockManager {
     if (this.options.redis.status !== 'ready')
       throw new RedisUnreachable(`Redis is ${this.options.redis.status}`);
     const timeoutMs = this.options.commandTimeoutMs ?? 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new RedisUnreachable(`Redis did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([run(), timeout]);
+      return await withTimeout(
+        run(),
+        timeoutMs,
+        () => new RedisUnreachable(`Redis did not answer within ${timeoutMs} ms`),
+      );
     } catch (error) {
       throw error instanceof RedisUnreachable ? error : new RedisUnreachable(String(error));
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ImportQueue, ImportWakeUps } from '../../app/imports.js';
 import { StreamConsumer, type StreamConsumerOptions } from './consumer.js';
 import type { Logger } from '../../observability/logger.js';
+import { withTimeout } from '../../app/timeout.js';
 
 /** The stream that wakes import workers (fields `import_id`, `org_id`). */
 export const IMPORT_JOBS_STREAM = 'import.jobs';
@@ -27,9 +28,8 @@ export class RedisImportQueue implements ImportQueue {
   ) {}
 
   async enqueue(job: { importId: string; orgId: string }): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await withTimeout(
         this.redis.xadd(
           this.stream,
           'MAXLEN',
@@ -41,10 +41,9 @@ export class RedisImportQueue implements ImportQueue {
           'org_id',
           job.orgId,
         ),
-        new Promise((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error('Redis did not answer in time')), ENQUEUE_TIMEOUT_MS);
-        }),
-      ]);
+        ENQUEUE_TIMEOUT_MS,
+        () => new Error('Redis did not answer in time'),
+      );
       return true;
     } catch (error) {
       this.logger.warn(
@@ -52,8 +51,6 @@ export class RedisImportQueue implements ImportQueue {
         'could not enqueue the import on import.jobs; a worker sweep will pick it up',
       );
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { HealthCheck } from '../../../app/ports.js';
+import { withTimeout } from '../../../app/timeout.js';
 
 const Status = Type.Object({
   status: Type.String({ description: '`ok`, or `unavailable` when a dependency is down.' }),
@@ -36,7 +37,7 @@ export function healthRoutes(checks: HealthCheck[], exposeErrors: boolean) {
           checks.map(async (dependency) => {
             const { name } = dependency;
             try {
-              await withTimeout(dependency.check(), 2_000);
+              await withTimeout(dependency.check(), 2_000, () => new Error('no answer within 2000 ms'));
               return [name, 'ok'] as const;
             } catch (error) {
               request.log.warn({ err: error, dependency: name }, 'readiness check failed');
@@ -53,16 +54,4 @@ export function healthRoutes(checks: HealthCheck[], exposeErrors: boolean) {
       },
     );
   };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
