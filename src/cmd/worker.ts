@@ -86,6 +86,8 @@ export function createWorker(deps: WorkerDeps): Worker {
         stream: EVENTS_STREAM,
         group: EVENTS_CONSUMER_GROUP,
         consumer: config.workerId,
+        // Reads as large as the publisher's batches, so a burst costs a few round trips.
+        count: 200,
         logger,
         handler: async (message) => {
           eventsConsumed.inc({ event_type: message.fields.event_type ?? 'unknown' });

@@ -97,6 +97,30 @@ describe('StreamConsumer', () => {
     await expect.poll(() => pendingCount(stream)).toBe(0);
   });
 
+  it('acknowledges the messages of a read its handler finished and keeps only the failed one pending', async () => {
+    const stream = `test.stream.${randomUUID()}`;
+    await redis.xgroup('CREATE', stream, 'test.group', '$', 'MKSTREAM');
+    for (const n of ['1', '2', '3', '4']) await redis.xadd(stream, '*', 'n', n);
+    const seen: string[] = [];
+    const { consumer } = consumerOn({
+      stream,
+      claimIdleMs: 60_000,
+      handler: async (message) => {
+        seen.push(message.fields.n!);
+        if (message.fields.n === '3') throw new Error('row 3 cannot be handled');
+      },
+    });
+    // The group was created at '$', so the four messages are new to it: read them from the start.
+    await redis.xgroup('SETID', stream, 'test.group', '0');
+    consumer.start();
+    await expect.poll(() => seen).toEqual(['1', '2', '3', '4']);
+    await expect.poll(() => pendingCount(stream)).toBe(1);
+    const pending = (await redis.xpending(stream, 'test.group', '-', '+', 10)) as [string][];
+    const pendingId = pending[0]![0];
+    const entries = await redis.xrange(stream, pendingId, pendingId);
+    expect(entries[0]?.[1]).toEqual(['n', '3']);
+  });
+
   it('takes over the messages of a consumer that died', async () => {
     const stream = `test.stream.${randomUUID()}`;
     await redis.xgroup('CREATE', stream, 'test.group', '0', 'MKSTREAM');
