@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/program-generator.ts              # 10 000 aircraft × 5 programs
  *   npx tsx bench/program-generator.ts 2000 3       # any aircraft count and programs per aircraft
+ *   npx tsx bench/program-generator.ts 10000 5 1    # … and batches in flight (default 2)
  *
  * Creates a scratch database on AMSS_BENCH_DB_URL (default: the test server), migrates it, seeds
  * one organization with the aircraft and never-performed calendar programs (all due at once, the
@@ -22,6 +23,8 @@ import { adminQuery as admin, BENCH_ADMIN_URL } from './support.js';
 
 const aircraftCount = Number(process.argv[2] ?? 10_000);
 const programsPerAircraft = Number(process.argv[3] ?? 5);
+/** Batches in flight (default: the service's own). */
+const concurrency = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
 
 const name = `amss_bench_generator_${randomBytes(4).toString('hex')}`;
 await admin(`CREATE DATABASE "${name}"`);
@@ -48,7 +51,10 @@ try {
       FROM aircraft a CROSS JOIN generate_series(1, ${programsPerAircraft}) k`.execute(handle.db);
   await sql`ANALYZE`.execute(handle.db);
 
-  const service = new ProgramGenerationService({ uow: new PgUnitOfWork(handle.db) });
+  const service = new ProgramGenerationService({
+    uow: new PgUnitOfWork(handle.db),
+    ...(concurrency === undefined ? {} : { concurrency }),
+  });
   const actor = systemActor('program-generator');
   const started = performance.now();
   const { generated } = await service.generateDue({ now: new Date(), actor });

@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { domainEvent, type DomainEvent } from '../domain/events.js';
 import {
   firstFreeStart,
@@ -116,6 +117,12 @@ export interface GenerateDueInput {
 
 /** Aircraft per batch (and transaction): keeps each one short; the run pages through them all. */
 const DEFAULT_BATCH_SIZE = 1_000;
+/**
+ * Batches in flight at once. PostgreSQL does most of a batch's work (the inserts and their
+ * indexes), so a second batch keeps a second core busy; more only queue on a small machine.
+ */
+const DEFAULT_CONCURRENCY = 2;
+
 /** A guard against a run that never ends; a round places at least one task or is the last. */
 const MAX_ROUNDS = 10_000;
 
@@ -153,9 +160,11 @@ const keyOf = (program: MaintenanceProgram): AircraftKey => ({
  */
 export class ProgramGenerationService {
   private readonly batchSize: number;
+  private readonly concurrency: number;
 
-  constructor(private readonly deps: { uow: UnitOfWork; batchSize?: number }) {
+  constructor(private readonly deps: { uow: UnitOfWork; batchSize?: number; concurrency?: number }) {
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
   async generateDue(input: GenerateDueInput): Promise<GenerationResult> {
@@ -181,16 +190,22 @@ export class ProgramGenerationService {
       const touched: AircraftKey[] = [];
       let placed = 0;
       lost = [];
-      for await (const range of this.aircraftBatches(orgId, revisit)) {
-        const outcome = await this.generateBatch(input, { range });
-        generated.push(...outcome.generated);
-        placed += outcome.generated.length;
-        lost.push(...outcome.lost);
-        touched.push(
-          ...outcome.generated.map(({ task }) => ({ orgId: task.orgId, aircraftId: task.aircraftId })),
-        );
-        touched.push(...outcome.lost.map(keyOf));
-      }
+      // Batches cover disjoint slices of the fleet, so they lock disjoint aircraft and never wait
+      // for each other: a few run at once, each in its own transaction on its own connection.
+      await pMap(
+        this.aircraftBatches(orgId, revisit),
+        async (range) => {
+          const outcome = await this.generateBatch(input, { range });
+          generated.push(...outcome.generated);
+          placed += outcome.generated.length;
+          lost.push(...outcome.lost);
+          touched.push(
+            ...outcome.generated.map(({ task }) => ({ orgId: task.orgId, aircraftId: task.aircraftId })),
+          );
+          touched.push(...outcome.lost.map(keyOf));
+        },
+        { concurrency: this.concurrency },
+      );
       if (placed === 0 || touched.length === 0) break;
       revisit = touched;
     }

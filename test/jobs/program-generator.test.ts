@@ -317,4 +317,29 @@ describe('the worker job', () => {
     const { generated } = await small.generateDue({ orgId, now: NOW, actor });
     expect(generated.map((g) => g.plan.programId).sort()).toEqual(programs.map((p) => p.id).sort());
   });
+
+  it('with several batches at once, every due program still gets exactly one task and no windows overlap', async () => {
+    const parallel = new ProgramGenerationService({
+      uow: new PgUnitOfWork(db.db),
+      batchSize: 2,
+      concurrency: 3,
+    });
+    const { orgId } = await fleet();
+    const programs = [];
+    for (let i = 0; i < 7; i += 1) {
+      const aircraft = await insertAircraft(db.db, { org_id: orgId });
+      for (let k = 0; k < 2; k += 1) programs.push(await insertProgram(db.db, { aircraft_id: aircraft.id }));
+    }
+    const { generated } = await parallel.generateDue({ orgId, now: NOW, actor });
+    expect(generated.map((g) => g.plan.programId).sort()).toEqual(programs.map((p) => p.id).sort());
+    for (const program of programs) expect(await tasksOf(program.id)).toHaveLength(1);
+    // Two tasks of one aircraft never share time: the second was moved to the next free window.
+    const byAircraft = new Map<string, (typeof generated)[number]['task'][]>();
+    for (const { task } of generated)
+      byAircraft.set(task.aircraftId, [...(byAircraft.get(task.aircraftId) ?? []), task]);
+    expect(byAircraft.size).toBe(7);
+    for (const [first, second] of byAircraft.values()) {
+      expect(second!.startTime >= first!.endTime || first!.startTime >= second!.endTime).toBe(true);
+    }
+  });
 });
