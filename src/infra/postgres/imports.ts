@@ -172,11 +172,13 @@ export class PgImportRepository implements ImportRepository {
 
   async stageRows(orgId: string, importId: string, rows: StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // One JSON array for the batch (see PgChangeLogRepository for why, not column arrays).
     // Rows already staged (a resumed validation) are skipped and not counted again.
+    const input = rows.map((r) => ({ row_number: r.rowNumber, raw: r.raw, errors: r.errors }));
     await sql`
       WITH input AS (
-        SELECT * FROM unnest(${rows.map((r) => r.rowNumber)}::int[], ${rows.map((r) => JSON.stringify(r.raw))}::jsonb[],
-                             ${rows.map((r) => JSON.stringify(r.errors))}::jsonb[]) AS t(row_number, raw, errors)
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+                   AS t(row_number int, raw jsonb, errors jsonb)
       ), staged AS (
         INSERT INTO import_rows (org_id, import_id, row_number, raw, errors, status)
         SELECT ${orgId}, ${importId}, row_number, raw, errors,
@@ -208,11 +210,11 @@ export class PgImportRepository implements ImportRepository {
   async settleRows(orgId: string, importId: string, rows: SettledRow[]): Promise<void> {
     if (rows.length === 0) return;
     const numbers = rows.map((r) => r.rowNumber);
+    const input = rows.map((r) => ({ id: r.id, status: r.status, errors: r.errors, outcome: r.outcome }));
     await sql`
       WITH input AS (
-        SELECT * FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.status)}::import_row_status[],
-                             ${rows.map((r) => JSON.stringify(r.errors))}::jsonb[],
-                             ${rows.map((r) => r.outcome)}::text[]) AS t(id, status, errors, outcome)
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+                   AS t(id uuid, status import_row_status, errors jsonb, outcome text)
       ), settled AS (
         UPDATE import_rows r
            SET status = input.status, errors = input.errors, outcome = input.outcome
