@@ -9,10 +9,12 @@
  * one organization with the aircraft and never-performed calendar programs (all due at once, the
  * worst case: every program becomes a task, an audit row and two outbox events, and the programs
  * of one aircraft are placed one after another), runs the generator as the worker does and prints
- * the time and tasks/s. A second run (nothing due any more) shows the cost of an idle pass. The
- * scratch database is dropped at the end.
+ * the time and tasks/s. A second run (nothing due any more) shows the cost of an idle pass. Then
+ * the SQL floor (see writeTasksInSql) on a second organization with the same fleet, and
+ * bench/results/program-generator.json. The scratch database is dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { systemActor } from '../src/app/actor.js';
 import { ProgramGenerationService } from '../src/app/program-generation.js';
@@ -27,6 +29,51 @@ const programsPerAircraft = Number(process.argv[3] ?? 5);
 const concurrency = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
 
 const name = `amss_bench_generator_${randomBytes(4).toString('hex')}`;
+/**
+ * The floor: what the generator writes for every task — the task, its audit row, its
+ * `task_created` and `program_task_generated` events — by PostgreSQL alone, 1 000 aircraft per
+ * statement and one program per aircraft at a time (as the generator's rounds go), on as many
+ * connections as the generator runs batches. No generator can beat it on this machine and schema.
+ */
+async function writeTasksInSql(orgId: string, connections: number): Promise<number> {
+  const chunk = 1_000;
+  const started = performance.now();
+  for (let k = 1; k <= programsPerAircraft; k += 1) {
+    const chunks = Array.from({ length: Math.ceil(aircraftCount / chunk) }, (_, i) => i * chunk + 1);
+    await Promise.all(
+      Array.from({ length: connections }, async (_, lane) => {
+        for (let i = lane; i < chunks.length; i += connections) {
+          const first = chunks[i]!;
+          await sql`
+            WITH created AS (
+              INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time)
+              SELECT p.org_id, p.aircraft_id, p.id, p.task_type,
+                     now() + make_interval(hours => 3 * ${k}::int), now() + make_interval(hours => 3 * ${k}::int + 2)
+                FROM bench_floor_aircraft f
+                JOIN maintenance_programs p ON p.org_id = ${orgId} AND p.aircraft_id = f.id AND p.name = ${`Check ${k}`}
+               WHERE f.n BETWEEN ${first} AND ${first + chunk - 1}
+              RETURNING *
+            ), audit AS (
+              INSERT INTO audit_logs (org_id, actor, entity_type, entity_id, action, details)
+              SELECT org_id, 'system:program-generator', 'maintenance_task', id, 'create',
+                     jsonb_build_object('after', to_jsonb(created), 'generated', jsonb_build_object('program_id', program_id))
+                FROM created
+            )
+            INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
+            SELECT c.org_id, e.aggregate_type, CASE e.aggregate_type WHEN 'maintenance_task' THEN c.id ELSE c.program_id END,
+                   e.event_type, jsonb_build_object('data', to_jsonb(c)), e.event_type || ':' || c.id
+              FROM created c
+             CROSS JOIN (VALUES ('maintenance_task', 'task_created'),
+                                ('maintenance_program', 'program_task_generated')) AS e(aggregate_type, event_type)`.execute(
+            handle.db,
+          );
+        }
+      }),
+    );
+  }
+  return (performance.now() - started) / 1000;
+}
+
 await admin(`CREATE DATABASE "${name}"`);
 const url = new URL(BENCH_ADMIN_URL);
 url.pathname = `/${name}`;
@@ -65,6 +112,57 @@ try {
   console.log(
     `${aircraftCount} aircraft × ${programsPerAircraft} programs: generated ${generated.length} tasks in ${seconds.toFixed(2)} s ` +
       `(${Math.round(generated.length / seconds)} tasks/s); idle run ${idle.toFixed(2)} s`,
+  );
+  // The floor's own organization, with the same fleet and programs (made after the generator's
+  // runs, which would otherwise take it up too).
+  const floorOrgId = (
+    await sql<{ id: string }>`INSERT INTO organizations (name) VALUES ('Bench floor') RETURNING id`.execute(
+      handle.db,
+    )
+  ).rows[0]!.id;
+  await sql`
+    INSERT INTO aircraft (org_id, tail_number, model)
+    SELECT ${floorOrgId}, 'N' || n, 'A320' FROM generate_series(1, ${aircraftCount}) n`.execute(handle.db);
+  await sql`
+    INSERT INTO maintenance_programs (org_id, aircraft_id, name, interval_type, interval_value, task_duration_minutes)
+    SELECT a.org_id, a.id, 'Check ' || k, 'calendar', 30 * k, 120
+      FROM aircraft a CROSS JOIN generate_series(1, ${programsPerAircraft}) k
+     WHERE a.org_id = ${floorOrgId}`.execute(handle.db);
+  await sql`
+    CREATE TABLE bench_floor_aircraft AS
+    SELECT id, row_number() OVER (ORDER BY id) AS n FROM aircraft WHERE org_id = ${floorOrgId}`.execute(
+    handle.db,
+  );
+  await sql`ANALYZE`.execute(handle.db);
+  const floorSeconds = await writeTasksInSql(floorOrgId, concurrency ?? 2);
+  const floorTasks = aircraftCount * programsPerAircraft;
+  console.log(
+    `SQL floor (the same rows in set-based SQL alone): ${floorTasks} tasks in ${floorSeconds.toFixed(2)} s ` +
+      `(${Math.round(floorTasks / floorSeconds)} tasks/s); the generator takes ${(seconds / floorSeconds).toFixed(1)}× as long`,
+  );
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    'bench/results/program-generator.json',
+    `${JSON.stringify(
+      {
+        measured_at: new Date().toISOString(),
+        aircraft: aircraftCount,
+        programs_per_aircraft: programsPerAircraft,
+        generator: {
+          tasks: generated.length,
+          seconds,
+          tasks_per_second: Math.round(generated.length / seconds),
+        },
+        idle_run_seconds: idle,
+        sql_floor: {
+          tasks: floorTasks,
+          seconds: floorSeconds,
+          tasks_per_second: Math.round(floorTasks / floorSeconds),
+        },
+      },
+      null,
+      2,
+    )}\n`,
   );
 } finally {
   await handle.close();
