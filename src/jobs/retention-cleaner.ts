@@ -9,8 +9,8 @@ const MAX_TIMER_MS = 2_147_483_647;
  * Every `everyMs` (RETENTION_CLEANUP_INTERVAL, 24 h by default) and at worker start, removes what
  * each organization's retention_interval lets go — soft-deleted aircraft, programs, tasks (with
  * their reservations and unsigned compliance items), part definitions and items, users and
- * webhooks that nothing refers to, processed outbox events and finished webhook deliveries — and
- * expired idempotency keys. Never audit logs. The outcome names the count per table.
+ * webhooks that nothing refers to, processed outbox events, finished webhook deliveries, finished
+ * imports with their staged rows — and expired idempotency keys. Never audit logs. The outcome names the count per table.
  */
 export function retentionCleanerJob(
   retention: RetentionRepository,

@@ -10,6 +10,7 @@ import {
   insertAircraftUsage,
   insertAuditLog,
   insertComplianceItem,
+  insertImport,
   insertOrganization,
   insertOutboxEvent,
   insertPartDefinition,
@@ -319,6 +320,72 @@ describe('the worker job', () => {
     const removed = await new PgRetentionRepository(db.db, 2).purgeExpired(NOW);
     expect(removed.aircraft).toBeGreaterThanOrEqual(5);
     for (const plane of planes) expect(await exists('aircraft', plane.id)).toBe(false);
+  });
+});
+
+describe('imports', () => {
+  /** An import of `orgId` in `status`, finished at `finishedAt`, with `rows` staged rows. */
+  async function importWith(
+    orgId: string,
+    status: 'completed' | 'failed' | 'applying',
+    finishedAt: Date | null,
+    rows = 3,
+  ) {
+    const imp = await insertImport(db.db, { org_id: orgId, status, finished_at: finishedAt });
+    for (let n = 1; n <= rows; n += 1) {
+      await db.db
+        .insertInto('import_rows')
+        .values({
+          org_id: orgId,
+          import_id: imp.id,
+          row_number: n,
+          raw: JSON.stringify({ tail_number: `N${n}` }),
+        })
+        .execute();
+    }
+    return imp;
+  }
+
+  const stagedRows = async (importId: string) => {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM import_rows WHERE import_id = ${importId}`.execute(db.db);
+    return rows[0]!.n;
+  };
+
+  it('remove a finished import with its staged rows once past retention; recent and running ones stay', async () => {
+    const orgId = await org();
+    const completed = await importWith(orgId, 'completed', OLD);
+    const failed = await importWith(orgId, 'failed', OLD);
+    const recent = await importWith(orgId, 'completed', RECENT);
+    const running = await importWith(orgId, 'applying', null);
+    const removed = await purge();
+    for (const gone of [completed, failed]) {
+      expect(await exists('imports', gone.id)).toBe(false);
+      expect(await stagedRows(gone.id)).toBe(0);
+    }
+    for (const kept of [recent, running]) {
+      expect(await exists('imports', kept.id)).toBe(true);
+      expect(await stagedRows(kept.id)).toBe(3);
+    }
+    expect(removed.imports).toBeGreaterThanOrEqual(2);
+    expect(removed.import_rows).toBeGreaterThanOrEqual(6);
+  });
+
+  it('empty a large import in batches before removing it', async () => {
+    const small = new PgRetentionRepository(db.db, 2);
+    const orgId = await org();
+    const imp = await importWith(orgId, 'completed', OLD, 5);
+    await small.purgeExpired(NOW);
+    expect(await exists('imports', imp.id)).toBe(false);
+    expect(await stagedRows(imp.id)).toBe(0);
+  });
+
+  it('let the importing user go once the imports that name them are gone', async () => {
+    const orgId = await org();
+    const user = await insertUser(db.db, { org_id: orgId, deleted_at: OLD });
+    await insertImport(db.db, { org_id: orgId, created_by: user.id, status: 'completed', finished_at: OLD });
+    await purge();
+    expect(await exists('users', user.id)).toBe(false);
   });
 });
 

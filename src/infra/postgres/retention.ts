@@ -50,6 +50,10 @@ function softDeleted(
   };
 }
 
+/** Whether import `i` finished (completed or failed) longer ago than its org's retention. */
+const finishedImportPastRetention = (now: Date) =>
+  sql`i.status IN ('completed', 'failed') AND ${pastRetention(sql.ref('i.finished_at'), now)}`;
+
 /** Whether a row of `table` (meeting `extra`) points at the candidate `x` through (org_id, `column`). */
 const referencedBy = (table: string, column: string, extra: RawBuilder<unknown> = sql`true`) =>
   sql`EXISTS (SELECT 1 FROM ${sql.table(table)} r WHERE r.org_id = x.org_id AND ${sql.ref(`r.${column}`)} = x.id AND ${extra})`;
@@ -77,6 +81,8 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     aircraft_usage_aircraft_fkey: 'deletes',
   },
   part_items: { part_reservations_part_item_fkey: 'blocks' },
+  // import_rows_import_fkey cascades; the import_rows step empties an import before it goes.
+  imports: {},
   part_definitions: {
     part_items_part_definition_fkey: 'blocks',
     task_part_requirements_part_definition_fkey: 'blocks',
@@ -92,7 +98,7 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
 
 /**
  * In dependency order: deliveries before the events and webhooks they reference, tasks before
- * programs and aircraft, items before definitions, users last.
+ * programs and aircraft, items before definitions, an import's rows before the import, users last.
  */
 const STEPS: PurgeStep[] = [
   {
@@ -189,6 +195,40 @@ const STEPS: PurgeStep[] = [
     ),
   },
   {
+    table: 'import_rows',
+    // The staged rows of imports that finished (completed or failed) longer ago than retention, a
+    // batch at a time: one import can hold a hundred thousand of them.
+    statement: (now, limit) => sql<Record<string, string>>`
+      WITH doomed AS (
+        SELECT x.id FROM imports i
+          JOIN org_policies op ON op.org_id = i.org_id
+          JOIN import_rows x ON x.org_id = i.org_id AND x.import_id = i.id
+         WHERE ${finishedImportPastRetention(now)}
+         LIMIT ${limit}
+         FOR UPDATE OF x SKIP LOCKED
+      ), purged AS (
+        DELETE FROM import_rows t USING doomed d WHERE t.id = d.id RETURNING 1
+      )
+      SELECT count(*) AS import_rows FROM purged`,
+  },
+  {
+    table: 'imports',
+    // Then the finished imports themselves, once their rows are gone; their audit rows (creation
+    // and finish, with the summary) stay.
+    statement: (now, limit) => sql<Record<string, string>>`
+      WITH doomed AS (
+        SELECT i.org_id, i.id FROM imports i
+          JOIN org_policies op ON op.org_id = i.org_id
+         WHERE ${finishedImportPastRetention(now)}
+           AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.org_id = i.org_id AND r.import_id = i.id)
+         LIMIT ${limit}
+         FOR UPDATE OF i SKIP LOCKED
+      ), purged AS (
+        DELETE FROM imports t USING doomed d WHERE t.org_id = d.org_id AND t.id = d.id RETURNING 1
+      )
+      SELECT count(*) AS imports FROM purged`,
+  },
+  {
     table: 'users',
     // Refresh tokens and idempotency keys cascade. A user who appears in the audit log (as actor)
     // or on any record stays for good: those references are history.
@@ -207,7 +247,8 @@ const STEPS: PurgeStep[] = [
 
 /**
  * Removes what each organization's `org_policies.retention_interval` says is old enough: soft-deleted
- * operational rows nothing live refers to, processed outbox events and finished webhook deliveries.
+ * operational rows nothing live refers to, processed outbox events, finished webhook deliveries
+ * and finished imports with their staged rows.
  * Never the audit log. Each statement deletes one batch and commits on its own.
  */
 export class PgRetentionRepository implements RetentionRepository {
