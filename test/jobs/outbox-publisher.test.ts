@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PgOutboxQueue } from '../../src/infra/postgres/outbox-queue.js';
 import { RedisEventStream } from '../../src/infra/streams/event-stream.js';
@@ -58,6 +59,30 @@ const outboxRow = (id: string) =>
   db.db.selectFrom('outbox_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('outbox publisher', () => {
+  it('publishes the events of one transaction in the order they were written', async () => {
+    const written = await db.db.transaction().execute(async (tx) => {
+      const ids: string[] = [];
+      for (let n = 0; n < 12; n += 1) ids.push((await insertOutboxEvent(tx, { org_id: orgId })).id);
+      return ids;
+    });
+    await publisher().run();
+    expect((await streamEntries()).map((e) => e.event_id)).toEqual(written);
+  });
+
+  it('publishes a change that waited for another after it, though its transaction began first', async () => {
+    const order = await db.db.transaction().execute(async (waiting) => {
+      // The waiting transaction begins (and takes its now()) before the other one…
+      await sql`SELECT now()`.execute(waiting);
+      const first = await insertOutboxEvent(db.db, { org_id: orgId, event_type: 'task_state_changed' });
+      // …and writes its event only once the other has committed, as a change blocked on a row lock does.
+      const second = await insertOutboxEvent(waiting, { org_id: orgId, event_type: 'task_state_changed' });
+      return [first, second];
+    });
+    expect(order[1]!.created_at.getTime()).toBeLessThan(order[0]!.created_at.getTime());
+    await publisher().run();
+    expect((await streamEntries()).map((e) => e.event_id)).toEqual(order.map((event) => event.id));
+  });
+
   it('publishes committed events to the stream oldest first and marks them processed', async () => {
     const first = await insertOutboxEvent(db.db, {
       org_id: orgId,

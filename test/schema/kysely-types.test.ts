@@ -22,7 +22,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   const { rows } = await sql<Column>`
     SELECT table_name AS "table", column_name AS "column", is_nullable = 'YES' AS nullable,
-           (column_default IS NOT NULL OR is_generated = 'ALWAYS') AS "hasDefault"
+           (column_default IS NOT NULL OR is_generated = 'ALWAYS' OR is_identity = 'YES') AS "hasDefault"
       FROM information_schema.columns
      WHERE table_schema = 'public' AND table_name NOT LIKE 'amss\\_migrations%'
      ORDER BY table_name, ordinal_position`.execute(t.db);

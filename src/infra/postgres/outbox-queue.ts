@@ -6,6 +6,9 @@ import type { Executor } from './executor.js';
 const BACKOFF_BASE_SECONDS = 1;
 const BACKOFF_CAP_SECONDS = 3600;
 
+/** Orders two `seq` values (bigint as decimal text, never negative) without losing precision. */
+const compareSeq = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
 /** The outbox table as a work queue, in set-based statements (one per batch, never one per row). */
 export class PgOutboxQueue implements OutboxQueue {
   constructor(private readonly db: Executor) {}
@@ -25,6 +28,7 @@ export class PgOutboxQueue implements OutboxQueue {
       payload: string;
       attempt_count: number;
       created_at: Date;
+      seq: string;
     }>`
       WITH due AS (
         SELECT id FROM outbox_events
@@ -33,7 +37,8 @@ export class PgOutboxQueue implements OutboxQueue {
          WHERE processed_at IS NULL AND status = 'pending'
            AND next_attempt_at < ${input.now}::timestamptz + interval '1 millisecond'
            AND (locked_at IS NULL OR locked_at < ${staleBefore})
-         ORDER BY created_at, id
+         -- The order the events were recorded in (migrations/00010_outbox_order.sql).
+         ORDER BY seq
          LIMIT ${input.limit}
          FOR UPDATE SKIP LOCKED
       )
@@ -42,9 +47,10 @@ export class PgOutboxQueue implements OutboxQueue {
         FROM due
        WHERE o.id = due.id
       RETURNING o.id, o.org_id, o.event_type, o.dedupe_key, o.payload::text AS payload,
-                o.attempt_count, o.created_at`.execute(this.db);
-    // UPDATE … RETURNING keeps no order: publish oldest first, as they were claimed.
+                o.attempt_count, o.created_at, o.seq`.execute(this.db);
+    // UPDATE … RETURNING keeps no order: publish in recorded order, as they were claimed.
     return rows
+      .sort((a, b) => compareSeq(a.seq, b.seq))
       .map((row) => ({
         id: row.id,
         orgId: row.org_id,
@@ -53,8 +59,7 @@ export class PgOutboxQueue implements OutboxQueue {
         payload: row.payload,
         attemptCount: row.attempt_count,
         createdAt: row.created_at,
-      }))
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+      }));
   }
 
   async markPublished(ids: string[], now: Date): Promise<{ published: number; deliveries: number }> {

@@ -286,6 +286,8 @@ export interface OutboxEventsTable {
   created_at: GeneratedTimestamp;
   processed_at: Timestamp | null;
   failed_at: Timestamp | null;
+  /** Drawn as the event is inserted: the order the publisher claims events in (bigint, as text). */
+  seq: GeneratedAlways<string>;
 }
 
 /** A stored response for an Idempotency-Key, scoped to (org, user, key, endpoint); status 0 = in progress. */
