@@ -88,7 +88,50 @@ describe('uploading a CSV', () => {
     });
     expect(response.statusCode, response.body).toBe(202);
   });
+
+  it('replays the first import for a retried upload with the same Idempotency-Key and file; no second import', async () => {
+    const key = randomUUID();
+    const csv = await exampleCsv('aircraft.csv');
+    const first = await uploadCsv(t, scheduler, 'aircraft', csv, {
+      fileName: 'fleet.csv',
+      idempotencyKey: key,
+    });
+    expect(first.statusCode, first.body).toBe(202);
+    const retry = await uploadCsv(t, scheduler, 'aircraft', csv, {
+      fileName: 'fleet.csv',
+      idempotencyKey: key,
+    });
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toBe(first.body);
+    const { id } = first.json<ImportJson>();
+    const created = (await eventsFor(t, home.id, 'import_created')).filter((e) => e.aggregate_id === id);
+    expect(created).toHaveLength(1);
+    expect(await incomingFiles()).toEqual([]);
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_REUSED for the same key with another file, and keeps nothing of it', async () => {
+    const key = randomUUID();
+    const csv = await exampleCsv('aircraft.csv');
+    const first = await uploadCsv(t, scheduler, 'aircraft', csv, { idempotencyKey: key });
+    expect(first.statusCode, first.body).toBe(202);
+    const before = (await t.request(scheduler, 'GET', '/api/v1/imports?limit=200')).json<ImportJson[]>();
+    const other = await uploadCsv(t, scheduler, 'aircraft', `${csv}N999ZZ,A320neo\n`, {
+      idempotencyKey: key,
+    });
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ code: 'conflict', reason: 'IDEMPOTENCY_KEY_REUSED' });
+    const after = (await t.request(scheduler, 'GET', '/api/v1/imports?limit=200')).json<ImportJson[]>();
+    expect(after.map((imp) => imp.id)).toEqual(before.map((imp) => imp.id));
+    expect(await incomingFiles()).toEqual([]);
+  });
 });
+
+/** Uploads still in IMPORT_STORAGE_DIR/.incoming (a refused or replayed upload must leave none). */
+async function incomingFiles(): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  return readdir(path.join(t.config.importStorageDir, '.incoming')).catch(() => []);
+}
 
 describe('importing aircraft end to end', () => {
   it('creates every aircraft of the example file, one audit row and one event each, as the import processor', async () => {

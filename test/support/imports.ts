@@ -34,13 +34,16 @@ export function uploadCsv(
   token: string,
   type: string | undefined,
   content: string | Uint8Array,
-  options: { fileName?: string; query?: string } = {},
+  options: { fileName?: string; query?: string; idempotencyKey?: string } = {},
 ): Promise<LightMyRequestResponse> {
   return t.app.inject({
     method: 'POST',
     url: `/api/v1/imports/csv${options.query ?? ''}`,
     payload: csvForm(type, content, options.fileName),
-    headers: { authorization: `Bearer ${token}` },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
+    },
   });
 }
 

@@ -1,17 +1,31 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import stringify from 'safe-stable-stringify';
 import { AppError } from '../../../app/errors.js';
 import {
   beginIdempotentRequest,
   type IdempotencyScope,
   type IdempotencyStore,
+  type StoredResponse,
 } from '../../../app/idempotency.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The body is an upload the handler streams itself, so the key cannot be checked before the
+     * handler runs: the handler reads the body, then calls `request.beginIdempotency` with its digest.
+     */
+    idempotencyAfterBody?: boolean;
+  }
   interface FastifyRequest {
     /** Set while this request is the first one with its Idempotency-Key; its response gets stored. */
     idempotencyScope?: IdempotencyScope;
+    /**
+     * On `idempotencyAfterBody` routes, when the request has an Idempotency-Key: begins it for the
+     * body the handler has read (`bodyDigest` identifies it). Resolves to the stored response to
+     * replay (send it with `sendReplay`), or undefined to go on; throws the 409s. Unset otherwise.
+     */
+    beginIdempotency?: (bodyDigest: string) => Promise<StoredResponse | undefined>;
   }
 }
 
@@ -20,11 +34,19 @@ const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Response headers that belong to the stored response and are replayed with it. */
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
-/** SHA-256 of method, path with query, and the body with its keys sorted (so key order does not matter). */
-export function requestHash(request: FastifyRequest): string {
+/**
+ * SHA-256 of method, path with query, and the body with its keys sorted (so key order does not
+ * matter) — or, for a body the handler streams, the digest it computed of it.
+ */
+export function requestHash(request: FastifyRequest, bodyDigest?: string): string {
   return createHash('sha256')
-    .update(`${request.method}\n${request.url}\n${stringify(request.body ?? null)}`)
+    .update(`${request.method}\n${request.url}\n${bodyDigest ?? stringify(request.body ?? null)}`)
     .digest('hex');
+}
+
+/** Sends a stored response again, byte for byte, marked `Idempotent-Replayed: true`. */
+export function sendReplay(reply: FastifyReply, { statusCode, body, headers }: StoredResponse): FastifyReply {
+  return reply.code(statusCode).headers(headers).header('Idempotent-Replayed', 'true').send(body);
 }
 
 /**
@@ -49,13 +71,18 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
       key,
       endpoint: `${request.method} ${request.url.split('?')[0]}`,
     };
-    const decision = await beginIdempotentRequest(store, scope, requestHash(request));
-    if (decision.kind === 'proceed') {
+    const begin = async (hash: string): Promise<StoredResponse | undefined> => {
+      const decision = await beginIdempotentRequest(store, scope, hash);
+      if (decision.kind === 'replay') return decision.response;
       request.idempotencyScope = scope;
+      return undefined;
+    };
+    if (request.routeOptions.config.idempotencyAfterBody) {
+      request.beginIdempotency = (bodyDigest) => begin(requestHash(request, bodyDigest));
       return;
     }
-    const { statusCode, body, headers } = decision.response;
-    return reply.code(statusCode).headers(headers).header('Idempotent-Replayed', 'true').send(body);
+    const replay = await begin(requestHash(request));
+    if (replay) return sendReplay(reply, replay);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

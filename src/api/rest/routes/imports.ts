@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import {
 import { mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
+import { sendReplay } from '../plugins/idempotency.js';
 import { errorResponses, IdParams, SCOPE_NOTE } from '../schemas/common.js';
 import {
   ImportListQuery,
@@ -61,7 +62,8 @@ export const importRoutes =
     app.post(
       '/imports/csv',
       {
-        config: policy('imports', 'create'),
+        // The upload is the request: an Idempotency-Key is checked once the file has been read.
+        config: { ...policy('imports', 'create'), idempotencyAfterBody: true },
         schema: {
           tags,
           summary: 'Upload a CSV import',
@@ -74,6 +76,14 @@ export const importRoutes =
       async (request, reply) => {
         const upload = await receiveUpload(request, options);
         try {
+          // The same key with another file (or type, or file name) is another request: 409.
+          const replay = await request.beginIdempotency?.(
+            `${upload.type}\n${upload.fileName}\n${upload.sha256}`,
+          );
+          if (replay) {
+            await rm(upload.tempPath, { force: true });
+            return await sendReplay(reply, replay);
+          }
           const type = upload.type;
           const orgId = await imports.authorizeUpload(actorOf(request), type, {
             orgId: request.query.org_id,
@@ -175,6 +185,8 @@ interface Upload {
   tempPath: string;
   /** The cells of the first line. */
   header: string[];
+  /** SHA-256 of the file's bytes, hex. */
+  sha256: string;
 }
 
 /**
@@ -193,7 +205,7 @@ async function receiveUpload(request: FastifyRequest, options: ImportRouteOption
   const incoming = path.join(options.storageDir, '.incoming');
   const tempPath = path.join(incoming, `${id}.csv.part`);
   let type: string | undefined;
-  let file: { fileName: string; header: string[] } | undefined;
+  let file: { fileName: string; header: string[]; sha256: string } | undefined;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
@@ -223,14 +235,14 @@ async function receiveUpload(request: FastifyRequest, options: ImportRouteOption
     await rm(tempPath, { force: true });
     throw badField('type', type === undefined ? 'is required' : `must be one of ${IMPORT_TYPES.join(', ')}`);
   }
-  return { id, type: type as ImportType, fileName: file.fileName, tempPath, header: file.header };
+  return { id, type: type as ImportType, tempPath, ...file };
 }
 
 /** Streams one file part to `target`, checking size, encoding and that it holds a header and data. */
 async function storeFile(
   part: MultipartFile,
   target: string,
-): Promise<{ fileName: string; header: string[] }> {
+): Promise<{ fileName: string; header: string[]; sha256: string }> {
   const inspector = new CsvUploadInspector();
   await pipeline(part.file, inspector, createWriteStream(target));
   if (part.file.truncated) throw tooLarge();
@@ -259,20 +271,28 @@ async function storeFile(
       'IMPORT_HEADER_INVALID',
     );
   }
-  return { fileName: path.basename(part.filename || 'upload.csv'), header };
+  return {
+    fileName: path.basename(part.filename || 'upload.csv'),
+    header,
+    sha256: inspector.sha256.digest('hex'),
+  };
 }
 
 /**
  * Passes the bytes through unchanged while checking they are UTF-8 (a fatal decoder fails on the
- * first bad sequence) and keeping the first line (the header) and whether any data follows it.
+ * first bad sequence), keeping the first line (the header) and whether any data follows it, and
+ * hashing them.
  */
 class CsvUploadInspector extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /** Of every byte passed through: what identifies the file for an Idempotency-Key. */
+  readonly sha256 = createHash('sha256');
   private firstLine = '';
   headerLine: string | undefined;
   dataSeen = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.sha256.update(chunk);
     try {
       this.inspect(this.decoder.decode(chunk, { stream: true }));
     } catch (error) {
