@@ -21,7 +21,7 @@ import { ProgramGenerationService } from '../src/app/program-generation.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import { PgUnitOfWork } from '../src/infra/postgres/unit-of-work.js';
-import { adminQuery as admin, BENCH_ADMIN_URL } from './support.js';
+import { adminQuery as admin, BENCH_ADMIN_URL, peakRssMb } from './support.js';
 
 const aircraftCount = Number(process.argv[2] ?? 10_000);
 const programsPerAircraft = Number(process.argv[3] ?? 5);
@@ -104,14 +104,18 @@ try {
   });
   const actor = systemActor('program-generator');
   const started = performance.now();
-  const { generated } = await service.generateDue({ now: new Date(), actor });
+  // As the worker's job runs it: counting the tasks, not listing them.
+  const { counts } = await service.generateDue({ now: new Date(), actor, summaryOnly: true });
+  const generated = counts.generated;
   const seconds = (performance.now() - started) / 1000;
   const idleStarted = performance.now();
   await service.generateDue({ now: new Date(), actor });
   const idle = (performance.now() - idleStarted) / 1000;
+  // The generator runs in this process, as in the worker: its peak is the worker's for such a run.
+  const peakMb = peakRssMb('self');
   console.log(
-    `${aircraftCount} aircraft × ${programsPerAircraft} programs: generated ${generated.length} tasks in ${seconds.toFixed(2)} s ` +
-      `(${Math.round(generated.length / seconds)} tasks/s); idle run ${idle.toFixed(2)} s`,
+    `${aircraftCount} aircraft × ${programsPerAircraft} programs: generated ${generated} tasks in ${seconds.toFixed(2)} s ` +
+      `(${Math.round(generated / seconds)} tasks/s); idle run ${idle.toFixed(2)} s; peak RSS ${peakMb} MB`,
   );
   // The floor's own organization, with the same fleet and programs (made after the generator's
   // runs, which would otherwise take it up too).
@@ -149,11 +153,12 @@ try {
         aircraft: aircraftCount,
         programs_per_aircraft: programsPerAircraft,
         generator: {
-          tasks: generated.length,
+          tasks: generated,
           seconds,
-          tasks_per_second: Math.round(generated.length / seconds),
+          tasks_per_second: Math.round(generated / seconds),
         },
         idle_run_seconds: idle,
+        peak_rss_mb: peakMb,
         sql_floor: {
           tasks: floorTasks,
           seconds: floorSeconds,

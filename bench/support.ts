@@ -36,8 +36,8 @@ export async function createScratchDatabase(name: string): Promise<string> {
 export const dropScratchDatabase = (name: string) =>
   adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 
-/** Peak resident memory (VmHWM) of a running child process, in MB. */
-export function peakRssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+/** Peak resident memory (VmHWM) of a running child process (or of this one), in MB. */
+export function peakRssMb(child: ChildProcess | 'self'): number {
+  const status = readFileSync(`/proc/${child === 'self' ? 'self' : child.pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }

@@ -100,7 +100,10 @@ export interface GeneratedTask {
 
 /** What one run of the generator did. */
 export interface GenerationResult {
+  /** The tasks made, with their plans; empty for a `summaryOnly` run. */
   generated: GeneratedTask[];
+  /** How many tasks were made, and how many of them were moved to the aircraft's next free window. */
+  counts: { generated: number; moved: number };
   skipped: SkippedProgram[];
 }
 
@@ -113,6 +116,11 @@ export interface GenerateDueInput {
   now: Date;
   actor: Actor;
   request?: RequestContext | undefined;
+  /**
+   * Count the tasks instead of listing them: a run over a large fleet then holds one batch at a
+   * time, not every task it made (the worker's job needs only the counts).
+   */
+  summaryOnly?: boolean | undefined;
 }
 
 /** Aircraft per batch (and transaction): keeps each one short; the run pages through them all. */
@@ -178,11 +186,16 @@ export class ProgramGenerationService {
     if (input.programId !== undefined) {
       if (orgId === undefined) throw AppError.validation('a program is generated within one organization');
       const skipped = await this.whyNotDue(orgId, input.programId, now);
-      if (skipped) return { generated: [], skipped: [skipped] };
+      if (skipped) return { generated: [], counts: { generated: 0, moved: 0 }, skipped: [skipped] };
       const outcome = await this.generateBatch(input, { programIds: [input.programId] });
-      return { generated: outcome.generated, skipped: outcome.lost.map(lostRace) };
+      return {
+        generated: input.summaryOnly ? [] : outcome.generated,
+        counts: countsOf(outcome.generated),
+        skipped: outcome.lost.map(lostRace),
+      };
     }
     const generated: GeneratedTask[] = [];
+    const counts = { generated: 0, moved: 0 };
     let lost: MaintenanceProgram[] = [];
     // Round 1 pages through the whole fleet; later rounds revisit the aircraft that had a candidate.
     let revisit: AircraftKey[] | undefined;
@@ -196,7 +209,10 @@ export class ProgramGenerationService {
         this.aircraftBatches(orgId, revisit),
         async (range) => {
           const outcome = await this.generateBatch(input, { range });
-          generated.push(...outcome.generated);
+          const batch = countsOf(outcome.generated);
+          counts.generated += batch.generated;
+          counts.moved += batch.moved;
+          if (!input.summaryOnly) generated.push(...outcome.generated);
           placed += outcome.generated.length;
           lost.push(...outcome.lost);
           touched.push(
@@ -209,7 +225,7 @@ export class ProgramGenerationService {
       if (placed === 0 || touched.length === 0) break;
       revisit = touched;
     }
-    return { generated, skipped: lost.map(lostRace) };
+    return { generated, counts, skipped: lost.map(lostRace) };
   }
 
   /**
@@ -328,6 +344,12 @@ async function busyByAircraft(
   }
   return (program) => byAircraft.get(`${program.orgId}/${program.aircraftId}`) ?? [];
 }
+
+/** How many tasks a batch made, and how many of them left the window their program asked for. */
+const countsOf = (generated: GeneratedTask[]): GenerationResult['counts'] => ({
+  generated: generated.length,
+  moved: generated.filter(({ task, plan }) => task.startTime.getTime() !== plan.startTime.getTime()).length,
+});
 
 /** A due program another transaction got to first (it made the task, or took the window). */
 const lostRace = (program: MaintenanceProgram): SkippedProgram => ({

@@ -23,16 +23,14 @@ export function programGeneratorJob(
     schedule: { everyMs: Math.min(options.everyMs, MAX_TIMER_MS) },
     runAtStart: true,
     async run() {
-      const { generated, skipped } = await generation.generateDue({
+      const { counts, skipped } = await generation.generateDue({
         now: now(),
         actor: PROGRAM_GENERATOR_ACTOR,
+        summaryOnly: true,
       });
-      const moved = generated.filter(
-        ({ task, plan }) => task.startTime.getTime() !== plan.startTime.getTime(),
-      );
       return (
-        `generated ${generated.length} task(s) for due programs` +
-        (moved.length > 0 ? `, ${moved.length} moved to the aircraft's next free window` : '') +
+        `generated ${counts.generated} task(s) for due programs` +
+        (counts.moved > 0 ? `, ${counts.moved} moved to the aircraft's next free window` : '') +
         (skipped.length > 0 ? `; ${skipped.length} left to the next run after a concurrent change` : '')
       );
     },

@@ -54,6 +54,29 @@ describe('the worker’s program generator over gRPC', () => {
     expect(audit).toEqual({ actor: 'system:program-generator', user_id: null });
   });
 
+  it('answers a summary-only call with the counts and no list, as the worker asks', async () => {
+    const program = await insertProgram(t.db.db, {
+      aircraft_id: (await insertAircraft(t.db.db)).id,
+      interval_type: 'calendar',
+      interval_value: 30,
+    });
+    const client = new GrpcProgramGeneration(address, t.container.tokens);
+    const result = await client.generateDue({
+      now: new Date(),
+      actor: PROGRAM_GENERATOR_ACTOR,
+      summaryOnly: true,
+    });
+    client.close();
+    expect(result.generated).toEqual([]);
+    expect(result.counts.generated).toBeGreaterThanOrEqual(1);
+    const tasks = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .select('id')
+      .where('program_id', '=', program.id)
+      .execute();
+    expect(tasks).toHaveLength(1);
+  });
+
   it('refuses a service token anywhere but GenerateTasks, and one signed with another key', async () => {
     const task = await insertTask(t.db.db);
     const getTask = (token: string) =>

@@ -318,6 +318,18 @@ describe('the worker job', () => {
     expect(generated.map((g) => g.plan.programId).sort()).toEqual(programs.map((p) => p.id).sort());
   });
 
+  it('counts the tasks of a summary-only run (the worker’s) instead of listing them', async () => {
+    const { orgId } = await fleet();
+    const aircraft = await insertAircraft(db.db, { org_id: orgId });
+    const programs = [await insertProgram(db.db, { aircraft_id: aircraft.id })];
+    programs.push(await insertProgram(db.db, { aircraft_id: aircraft.id }));
+    const result = await service.generateDue({ orgId, now: NOW, actor, summaryOnly: true });
+    expect(result.generated).toEqual([]);
+    // Both programs are due now: the second task cannot share the first's window and is moved.
+    expect(result.counts).toEqual({ generated: 2, moved: 1 });
+    for (const program of programs) expect(await tasksOf(program.id)).toHaveLength(1);
+  });
+
   it('with several batches at once, every due program still gets exactly one task and no windows overlap', async () => {
     const parallel = new ProgramGenerationService({
       uow: new PgUnitOfWork(db.db),

@@ -37,7 +37,7 @@ export class GrpcProgramGeneration implements Pick<ProgramGenerationService, 'ge
     metadata.set('authorization', `Bearer ${await this.tokens.signServiceToken('program-generator')}`);
     const response = await new Promise<GenerateTasksResponse>((resolve, reject) => {
       this.client.generateTasks(
-        { programId: input.programId },
+        { programId: input.programId, summaryOnly: input.summaryOnly },
         metadata,
         { deadline: Date.now() + this.timeoutMs },
         (error: ServiceError | null, value: GenerateTasksResponse) =>
@@ -68,6 +68,7 @@ export class GrpcProgramGeneration implements Pick<ProgramGenerationService, 'ge
           },
         };
       }),
+      counts: { generated: response.generatedCount, moved: response.movedCount },
       skipped: response.skipped.map((skip) => ({
         programId: skip.programId,
         reason: skip.reason as SkipReason,

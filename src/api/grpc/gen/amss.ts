@@ -446,7 +446,14 @@ export interface ListAuditLogsResponse {
 
 export interface GenerateTasksRequest {
   /** Only this program; every due program of the organization when unset. */
-  programId?: string | undefined;
+  programId?:
+    | string
+    | undefined;
+  /**
+   * Answer with the counts only (generated stays empty): a run over a large fleet may make more
+   * tasks than one message should carry.
+   */
+  summaryOnly?: boolean | undefined;
 }
 
 /** A task the generator created, with the window the program asked for. */
@@ -476,8 +483,12 @@ export interface SkippedProgram {
 }
 
 export interface GenerateTasksResponse {
+  /** The tasks made; empty when summary_only was asked. */
   generated: GeneratedTask[];
   skipped: SkippedProgram[];
+  /** How many tasks were made, and how many of them were moved to the aircraft's next free window. */
+  generatedCount: number;
+  movedCount: number;
 }
 
 function createBaseRequiredPart(): RequiredPart {
@@ -3425,13 +3436,16 @@ export const ListAuditLogsResponse: MessageFns<ListAuditLogsResponse> = {
 };
 
 function createBaseGenerateTasksRequest(): GenerateTasksRequest {
-  return { programId: undefined };
+  return { programId: undefined, summaryOnly: undefined };
 }
 
 export const GenerateTasksRequest: MessageFns<GenerateTasksRequest> = {
   encode(message: GenerateTasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.programId !== undefined) {
       writer.uint32(10).string(message.programId);
+    }
+    if (message.summaryOnly !== undefined) {
+      writer.uint32(16).bool(message.summaryOnly);
     }
     return writer;
   },
@@ -3457,6 +3471,14 @@ export const GenerateTasksRequest: MessageFns<GenerateTasksRequest> = {
             message.programId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.summaryOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3476,6 +3498,11 @@ export const GenerateTasksRequest: MessageFns<GenerateTasksRequest> = {
         : isSet(object.program_id)
         ? globalThis.String(object.program_id)
         : undefined,
+      summaryOnly: isSet(object.summaryOnly)
+        ? globalThis.Boolean(object.summaryOnly)
+        : isSet(object.summary_only)
+        ? globalThis.Boolean(object.summary_only)
+        : undefined,
     };
   },
 
@@ -3483,6 +3510,9 @@ export const GenerateTasksRequest: MessageFns<GenerateTasksRequest> = {
     const obj: any = {};
     if (message.programId !== undefined) {
       obj.programId = message.programId;
+    }
+    if (message.summaryOnly !== undefined) {
+      obj.summaryOnly = message.summaryOnly;
     }
     return obj;
   },
@@ -3493,6 +3523,7 @@ export const GenerateTasksRequest: MessageFns<GenerateTasksRequest> = {
   fromPartial(object: DeepPartial<GenerateTasksRequest>): GenerateTasksRequest {
     const message = createBaseGenerateTasksRequest();
     message.programId = object.programId ?? undefined;
+    message.summaryOnly = object.summaryOnly ?? undefined;
     return message;
   },
 };
@@ -3754,7 +3785,7 @@ export const SkippedProgram: MessageFns<SkippedProgram> = {
 };
 
 function createBaseGenerateTasksResponse(): GenerateTasksResponse {
-  return { generated: [], skipped: [] };
+  return { generated: [], skipped: [], generatedCount: 0, movedCount: 0 };
 }
 
 export const GenerateTasksResponse: MessageFns<GenerateTasksResponse> = {
@@ -3764,6 +3795,12 @@ export const GenerateTasksResponse: MessageFns<GenerateTasksResponse> = {
     }
     for (const v of message.skipped) {
       SkippedProgram.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.generatedCount !== 0) {
+      writer.uint32(24).int32(message.generatedCount);
+    }
+    if (message.movedCount !== 0) {
+      writer.uint32(32).int32(message.movedCount);
     }
     return writer;
   },
@@ -3797,6 +3834,22 @@ export const GenerateTasksResponse: MessageFns<GenerateTasksResponse> = {
             message.skipped.push(SkippedProgram.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.generatedCount = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.movedCount = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3817,6 +3870,16 @@ export const GenerateTasksResponse: MessageFns<GenerateTasksResponse> = {
       skipped: globalThis.Array.isArray(object?.skipped)
         ? object.skipped.map((e: any) => SkippedProgram.fromJSON(e))
         : [],
+      generatedCount: isSet(object.generatedCount)
+        ? globalThis.Number(object.generatedCount)
+        : isSet(object.generated_count)
+        ? globalThis.Number(object.generated_count)
+        : 0,
+      movedCount: isSet(object.movedCount)
+        ? globalThis.Number(object.movedCount)
+        : isSet(object.moved_count)
+        ? globalThis.Number(object.moved_count)
+        : 0,
     };
   },
 
@@ -3828,6 +3891,12 @@ export const GenerateTasksResponse: MessageFns<GenerateTasksResponse> = {
     if (message.skipped?.length) {
       obj.skipped = message.skipped.map((e) => SkippedProgram.toJSON(e));
     }
+    if (message.generatedCount !== 0) {
+      obj.generatedCount = Math.round(message.generatedCount);
+    }
+    if (message.movedCount !== 0) {
+      obj.movedCount = Math.round(message.movedCount);
+    }
     return obj;
   },
 
@@ -3838,6 +3907,8 @@ export const GenerateTasksResponse: MessageFns<GenerateTasksResponse> = {
     const message = createBaseGenerateTasksResponse();
     message.generated = object.generated?.map((e) => GeneratedTask.fromPartial(e)) || [];
     message.skipped = object.skipped?.map((e) => SkippedProgram.fromPartial(e)) || [];
+    message.generatedCount = object.generatedCount ?? 0;
+    message.movedCount = object.movedCount ?? 0;
     return message;
   },
 };

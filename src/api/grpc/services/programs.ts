@@ -18,6 +18,7 @@ export function programService(services: Services, options: CallOptions): Progra
           now: new Date(),
           actor,
           request: origin,
+          summaryOnly: request.summaryOnly,
         });
         return {
           generated: result.generated.map(({ task, plan }) => ({
@@ -28,6 +29,8 @@ export function programService(services: Services, options: CallOptions): Progra
             remaining: plan.remaining ?? undefined,
           })),
           skipped: result.skipped.map(({ programId, reason, message }) => ({ programId, reason, message })),
+          generatedCount: result.counts.generated,
+          movedCount: result.counts.moved,
         };
       },
       options,
