@@ -69,6 +69,22 @@ describe('outbox publisher', () => {
     expect((await streamEntries()).map((e) => e.event_id)).toEqual(written);
   });
 
+  it('publishes events recorded before the seq column existed first, oldest first', async () => {
+    const recent = await insertOutboxEvent(db.db, { org_id: orgId });
+    const older = await insertOutboxEvent(db.db, {
+      org_id: orgId,
+      seq: null,
+      created_at: new Date('2026-01-01T00:00:02Z'),
+    });
+    const oldest = await insertOutboxEvent(db.db, {
+      org_id: orgId,
+      seq: null,
+      created_at: new Date('2026-01-01T00:00:01Z'),
+    });
+    await publisher().run();
+    expect((await streamEntries()).map((e) => e.event_id)).toEqual([oldest.id, older.id, recent.id]);
+  });
+
   it('publishes a change that waited for another after it, though its transaction began first', async () => {
     const order = await db.db.transaction().execute(async (waiting) => {
       // The waiting transaction begins (and takes its now()) before the other one…

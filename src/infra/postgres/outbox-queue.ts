@@ -6,8 +6,22 @@ import type { Executor } from './executor.js';
 const BACKOFF_BASE_SECONDS = 1;
 const BACKOFF_CAP_SECONDS = 3600;
 
-/** Orders two `seq` values (bigint as decimal text, never negative) without losing precision. */
-const compareSeq = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+/** A claimed row's place in the claim order: `seq` (null first), then `created_at` and `id`. */
+interface ClaimOrder {
+  seq: string | null;
+  created_at: Date;
+  id: string;
+}
+
+/** Orders claimed rows as the claim query does; `seq` is a bigint as decimal text, never negative. */
+function compareClaimOrder(a: ClaimOrder, b: ClaimOrder): number {
+  if (a.seq !== b.seq) {
+    if (a.seq === null) return -1;
+    if (b.seq === null) return 1;
+    return a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1);
+  }
+  return a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id);
+}
 
 /** The outbox table as a work queue, in set-based statements (one per batch, never one per row). */
 export class PgOutboxQueue implements OutboxQueue {
@@ -28,7 +42,7 @@ export class PgOutboxQueue implements OutboxQueue {
       payload: string;
       attempt_count: number;
       created_at: Date;
-      seq: string;
+      seq: string | null;
     }>`
       WITH due AS (
         SELECT id FROM outbox_events
@@ -38,7 +52,7 @@ export class PgOutboxQueue implements OutboxQueue {
            AND next_attempt_at < ${input.now}::timestamptz + interval '1 millisecond'
            AND (locked_at IS NULL OR locked_at < ${staleBefore})
          -- The order the events were recorded in (migrations/00010_outbox_order.sql).
-         ORDER BY seq
+         ORDER BY seq NULLS FIRST, created_at, id
          LIMIT ${input.limit}
          FOR UPDATE SKIP LOCKED
       )
@@ -49,17 +63,15 @@ export class PgOutboxQueue implements OutboxQueue {
       RETURNING o.id, o.org_id, o.event_type, o.dedupe_key, o.payload::text AS payload,
                 o.attempt_count, o.created_at, o.seq`.execute(this.db);
     // UPDATE … RETURNING keeps no order: publish in recorded order, as they were claimed.
-    return rows
-      .sort((a, b) => compareSeq(a.seq, b.seq))
-      .map((row) => ({
-        id: row.id,
-        orgId: row.org_id,
-        eventType: row.event_type,
-        dedupeKey: row.dedupe_key,
-        payload: row.payload,
-        attemptCount: row.attempt_count,
-        createdAt: row.created_at,
-      }));
+    return rows.sort(compareClaimOrder).map((row) => ({
+      id: row.id,
+      orgId: row.org_id,
+      eventType: row.event_type,
+      dedupeKey: row.dedupe_key,
+      payload: row.payload,
+      attemptCount: row.attempt_count,
+      createdAt: row.created_at,
+    }));
   }
 
   async markPublished(ids: string[], now: Date): Promise<{ published: number; deliveries: number }> {

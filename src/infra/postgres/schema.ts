@@ -286,8 +286,11 @@ export interface OutboxEventsTable {
   created_at: GeneratedTimestamp;
   processed_at: Timestamp | null;
   failed_at: Timestamp | null;
-  /** Drawn as the event is inserted: the order the publisher claims events in (bigint, as text). */
-  seq: GeneratedAlways<string>;
+  /**
+   * Drawn as the event is inserted: the order the publisher claims events in (bigint, as text);
+   * null for events recorded before migration 00010.
+   */
+  seq: Generated<string | null>;
 }
 
 /** A stored response for an Idempotency-Key, scoped to (org, user, key, endpoint); status 0 = in progress. */
