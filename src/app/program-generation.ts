@@ -190,7 +190,7 @@ export class ProgramGenerationService {
       const outcome = await this.generateBatch(input, { programIds: [input.programId] });
       return {
         generated: input.summaryOnly ? [] : outcome.generated,
-        counts: countsOf(outcome.generated),
+        counts: countGenerated(outcome.generated),
         skipped: outcome.lost.map(lostRace),
       };
     }
@@ -209,7 +209,7 @@ export class ProgramGenerationService {
         this.aircraftBatches(orgId, revisit),
         async (range) => {
           const outcome = await this.generateBatch(input, { range });
-          const batch = countsOf(outcome.generated);
+          const batch = countGenerated(outcome.generated);
           counts.generated += batch.generated;
           counts.moved += batch.moved;
           if (!input.summaryOnly) generated.push(...outcome.generated);
@@ -346,7 +346,7 @@ async function busyByAircraft(
 }
 
 /** How many tasks a batch made, and how many of them left the window their program asked for. */
-const countsOf = (generated: GeneratedTask[]): GenerationResult['counts'] => ({
+export const countGenerated = (generated: GeneratedTask[]): GenerationResult['counts'] => ({
   generated: generated.length,
   moved: generated.filter(({ task, plan }) => task.startTime.getTime() !== plan.startTime.getTime()).length,
 });

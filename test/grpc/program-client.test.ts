@@ -1,7 +1,13 @@
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, Server, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcProgramGeneration } from '../../src/api/grpc/program-client.js';
-import { TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
+import {
+  ProgramServiceService,
+  TaskServiceClient,
+  type GenerateTasksResponse,
+} from '../../src/api/grpc/gen/amss.js';
+import { taskMessage } from '../../src/api/grpc/mapping.js';
+import { toTask as toTaskOf } from '../../src/infra/postgres/tasks.js';
 import { TokenIssuer } from '../../src/auth/jwt.js';
 import { generateDevKeyPair } from '../../src/auth/keys.js';
 import { PROGRAM_GENERATOR_ACTOR } from '../../src/jobs/program-generator.js';
@@ -75,6 +81,52 @@ describe('the worker’s program generator over gRPC', () => {
       .where('program_id', '=', program.id)
       .execute();
     expect(tasks).toHaveLength(1);
+  });
+
+  it('counts the list of a server from before the counts (a rolling upgrade) instead of reporting zero', async () => {
+    // An older server: it ignores summary_only, lists the tasks and sends no counts.
+    const aircraft = await insertAircraft(t.db.db);
+    const program = await insertProgram(t.db.db, { aircraft_id: aircraft.id });
+    const task = await insertTask(t.db.db, {
+      org_id: aircraft.org_id,
+      aircraft_id: aircraft.id,
+      program_id: program.id,
+      start_time: new Date('2031-01-01T02:00:00Z'),
+      end_time: new Date('2031-01-01T04:00:00Z'),
+    });
+    const older = new Server();
+    older.addService(ProgramServiceService, {
+      generateTasks: (_call: unknown, callback: (error: null, value: GenerateTasksResponse) => void) =>
+        callback(null, {
+          generated: [
+            {
+              task: taskMessage(toTaskOf(task)),
+              plannedStartTime: new Date('2031-01-01T00:00:00Z'),
+              plannedEndTime: new Date('2031-01-01T02:00:00Z'),
+            },
+          ],
+          skipped: [],
+          generatedCount: 0,
+          movedCount: 0,
+        }),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      older.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    const client = new GrpcProgramGeneration(`127.0.0.1:${port}`, t.container.tokens);
+    try {
+      const result = await client.generateDue({
+        now: new Date(),
+        actor: PROGRAM_GENERATOR_ACTOR,
+        summaryOnly: true,
+      });
+      expect(result.counts).toEqual({ generated: 1, moved: 1 });
+    } finally {
+      client.close();
+      older.forceShutdown();
+    }
   });
 
   it('refuses a service token anywhere but GenerateTasks, and one signed with another key', async () => {

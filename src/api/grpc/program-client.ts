@@ -1,9 +1,10 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import type {
-  GenerateDueInput,
-  GenerationResult,
-  ProgramGenerationService,
-  SkipReason,
+import {
+  countGenerated,
+  type GenerateDueInput,
+  type GenerationResult,
+  type ProgramGenerationService,
+  type SkipReason,
 } from '../../app/program-generation.js';
 import { AppError } from '../../app/errors.js';
 import { ProgramServiceClient, type GenerateTasksResponse } from './gen/amss.js';
@@ -52,23 +53,28 @@ export class GrpcProgramGeneration implements Pick<ProgramGenerationService, 'ge
             : resolve(value),
       );
     });
+    const generated = response.generated.map((generated) => {
+      const task = taskFromMessage(generated.task!);
+      return {
+        task,
+        plan: {
+          programId: task.programId!,
+          orgId: task.orgId,
+          aircraftId: task.aircraftId,
+          dueAt: generated.dueAt ?? null,
+          remaining: generated.remaining ?? null,
+          startTime: requiredTime(generated.plannedStartTime, 'planned_start_time'),
+          endTime: requiredTime(generated.plannedEndTime, 'planned_end_time'),
+        },
+      };
+    });
     return {
-      generated: response.generated.map((generated) => {
-        const task = taskFromMessage(generated.task!);
-        return {
-          task,
-          plan: {
-            programId: task.programId!,
-            orgId: task.orgId,
-            aircraftId: task.aircraftId,
-            dueAt: generated.dueAt ?? null,
-            remaining: generated.remaining ?? null,
-            startTime: requiredTime(generated.plannedStartTime, 'planned_start_time'),
-            endTime: requiredTime(generated.plannedEndTime, 'planned_end_time'),
-          },
-        };
-      }),
-      counts: { generated: response.generatedCount, moved: response.movedCount },
+      generated,
+      // A server from before the counts (a rolling upgrade) sends the list and zero counts.
+      counts:
+        response.generatedCount === 0 && generated.length > 0
+          ? countGenerated(generated)
+          : { generated: response.generatedCount, moved: response.movedCount },
       skipped: response.skipped.map((skip) => ({
         programId: skip.programId,
         reason: skip.reason as SkipReason,
