@@ -23,6 +23,7 @@ import type {
 } from '../../domain/part.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
+import { softDeleteRow } from './soft-delete.js';
 import { stockByDefinition } from './stock.js';
 import { orderBySortKeys } from './listing.js';
 import type { PartDefinitionsTable, PartItemsTable, PartReservationsTable } from './schema.js';
@@ -279,7 +280,7 @@ export class PgPartRepository implements PartRepository {
   }
 
   async softDeleteDefinition(orgId: string, id: string): Promise<Date | undefined> {
-    return this.softDelete('part_definitions', orgId, id);
+    return softDeleteRow(this.db, 'part_definitions', orgId, id);
   }
 
   async countLiveItems(orgId: string, definitionId: string): Promise<number> {
@@ -391,7 +392,7 @@ export class PgPartRepository implements PartRepository {
   }
 
   async softDeleteItem(orgId: string, id: string): Promise<Date | undefined> {
-    return this.softDelete('part_items', orgId, id);
+    return softDeleteRow(this.db, 'part_items', orgId, id);
   }
 
   // -- reservations -----------------------------------------------------------------------
@@ -483,22 +484,5 @@ export class PgPartRepository implements PartRepository {
       .returning(RESERVATION_COLUMNS)
       .executeTakeFirst();
     return row && toReservation(row);
-  }
-
-  private async softDelete(
-    table: 'part_definitions' | 'part_items',
-    orgId: string,
-    id: string,
-  ): Promise<Date | undefined> {
-    const now = new Date();
-    const row = await this.db
-      .updateTable(table)
-      .set({ deleted_at: now, updated_at: now })
-      .where('org_id', '=', orgId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .returning('updated_at')
-      .executeTakeFirst();
-    return row?.updated_at;
   }
 }

@@ -5,6 +5,7 @@ import type { Webhook, WebhookDelivery, WebhookEventFilter } from '../../domain/
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
+import { softDeleteRow } from './soft-delete.js';
 import type { WebhooksTable } from './schema.js';
 
 registerConstraints({
@@ -108,17 +109,8 @@ export class PgWebhookRepository implements WebhookRepository {
     return rows.map(toWebhook);
   }
 
-  async softDelete(orgId: string, id: string): Promise<Date | undefined> {
-    const now = new Date();
-    const row = await this.db
-      .updateTable('webhooks')
-      .set({ deleted_at: now, updated_at: now })
-      .where('org_id', '=', orgId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .returning('updated_at')
-      .executeTakeFirst();
-    return row?.updated_at;
+  softDelete(orgId: string, id: string): Promise<Date | undefined> {
+    return softDeleteRow(this.db, 'webhooks', orgId, id);
   }
 
   async failPendingDeliveries(orgId: string, webhookId: string, error: string): Promise<number> {
