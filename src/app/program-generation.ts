@@ -201,7 +201,7 @@ export class ProgramGenerationService {
     let revisit: AircraftKey[] | undefined;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const touched: AircraftKey[] = [];
-      let placed = 0;
+      const placedBefore = counts.generated;
       lost = [];
       // Batches cover disjoint slices of the fleet, so they lock disjoint aircraft and never wait
       // for each other: a few run at once, each in its own transaction on its own connection.
@@ -213,7 +213,6 @@ export class ProgramGenerationService {
           counts.generated += batch.generated;
           counts.moved += batch.moved;
           if (!input.summaryOnly) generated.push(...outcome.generated);
-          placed += outcome.generated.length;
           lost.push(...outcome.lost);
           touched.push(
             ...outcome.generated.map(({ task }) => ({ orgId: task.orgId, aircraftId: task.aircraftId })),
@@ -222,7 +221,7 @@ export class ProgramGenerationService {
         },
         { concurrency: this.concurrency },
       );
-      if (placed === 0 || touched.length === 0) break;
+      if (counts.generated === placedBefore || touched.length === 0) break;
       revisit = touched;
     }
     return { generated, counts, skipped: lost.map(lostRace) };
@@ -345,10 +344,14 @@ async function busyByAircraft(
   return (program) => byAircraft.get(`${program.orgId}/${program.aircraftId}`) ?? [];
 }
 
+/** Whether a generated task starts later than its program asked: the planned window was taken. */
+export const wasMoved = ({ task, plan }: GeneratedTask): boolean =>
+  task.startTime.getTime() !== plan.startTime.getTime();
+
 /** How many tasks a batch made, and how many of them left the window their program asked for. */
 export const countGenerated = (generated: GeneratedTask[]): GenerationResult['counts'] => ({
   generated: generated.length,
-  moved: generated.filter(({ task, plan }) => task.startTime.getTime() !== plan.startTime.getTime()).length,
+  moved: generated.filter(wasMoved).length,
 });
 
 /** A due program another transaction got to first (it made the task, or took the window). */
@@ -360,16 +363,17 @@ const lostRace = (program: MaintenanceProgram): SkippedProgram => ({
 
 /** What a generated task records: its creation audit row, `task_created` and `program_task_generated`. */
 function generationEffects(
-  { task, plan }: GeneratedTask,
+  generated: GeneratedTask,
   now: Date,
 ): { audit: AuditEntry; events: DomainEvent[] } {
+  const { task, plan } = generated;
   const view = taskView(task);
   const generation = {
     program_id: plan.programId,
     due_at: plan.dueAt?.toISOString() ?? null,
     remaining: plan.remaining,
     planned_start_time: plan.startTime.toISOString(),
-    moved: task.startTime.getTime() !== plan.startTime.getTime(),
+    moved: wasMoved(generated),
     generated_at: now.toISOString(),
   };
   // The creation a person's POST would record, plus the generator's own event.

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { parseSort } from '../../../app/pagination.js';
+import { wasMoved } from '../../../app/program-generation.js';
 import { PROGRAM_SORT_FIELDS, programView } from '../../../app/programs.js';
 import type { Services } from '../../../app/services.js';
 import { INTERVAL_TYPES, MAX_INTERVAL_VALUE } from '../../../domain/program.js';
@@ -301,17 +302,17 @@ export const programRoutes =
           request: context.request,
         });
         return {
-          generated: result.generated.map(({ task, plan }) => ({
-            program_id: plan.programId,
-            task_id: task.id,
-            aircraft_id: task.aircraftId,
-            type: task.type,
-            start_time: task.startTime.toISOString(),
-            end_time: task.endTime.toISOString(),
-            due_at: plan.dueAt?.toISOString() ?? null,
-            remaining: plan.remaining,
-            planned_start_time: plan.startTime.toISOString(),
-            moved: task.startTime.getTime() !== plan.startTime.getTime(),
+          generated: result.generated.map((generated) => ({
+            program_id: generated.plan.programId,
+            task_id: generated.task.id,
+            aircraft_id: generated.task.aircraftId,
+            type: generated.task.type,
+            start_time: generated.task.startTime.toISOString(),
+            end_time: generated.task.endTime.toISOString(),
+            due_at: generated.plan.dueAt?.toISOString() ?? null,
+            remaining: generated.plan.remaining,
+            planned_start_time: generated.plan.startTime.toISOString(),
+            moved: wasMoved(generated),
           })),
           skipped: result.skipped.map((skip) => ({
             program_id: skip.programId,
