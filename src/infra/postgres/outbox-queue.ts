@@ -6,23 +6,6 @@ import type { Executor } from './executor.js';
 const BACKOFF_BASE_SECONDS = 1;
 const BACKOFF_CAP_SECONDS = 3600;
 
-/** A claimed row's place in the claim order: `seq` (null first), then `created_at` and `id`. */
-interface ClaimOrder {
-  seq: string | null;
-  created_at: Date;
-  id: string;
-}
-
-/** Orders claimed rows as the claim query does; `seq` is a bigint as decimal text, never negative. */
-function compareClaimOrder(a: ClaimOrder, b: ClaimOrder): number {
-  if (a.seq !== b.seq) {
-    if (a.seq === null) return -1;
-    if (b.seq === null) return 1;
-    return a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1);
-  }
-  return a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id);
-}
-
 /** The outbox table as a work queue, in set-based statements (one per batch, never one per row). */
 export class PgOutboxQueue implements OutboxQueue {
   constructor(private readonly db: Executor) {}
@@ -42,7 +25,6 @@ export class PgOutboxQueue implements OutboxQueue {
       payload: string;
       attempt_count: number;
       created_at: Date;
-      seq: string | null;
     }>`
       WITH due AS (
         SELECT id FROM outbox_events
@@ -55,15 +37,19 @@ export class PgOutboxQueue implements OutboxQueue {
          ORDER BY seq NULLS FIRST, created_at, id
          LIMIT ${input.limit}
          FOR UPDATE SKIP LOCKED
+      ), claimed AS (
+        UPDATE outbox_events o
+           SET locked_at = ${input.now}, locked_by = ${input.workerId}
+          FROM due
+         WHERE o.id = due.id
+        RETURNING o.id, o.org_id, o.event_type, o.dedupe_key, o.payload::text AS payload,
+                  o.attempt_count, o.created_at, o.seq
       )
-      UPDATE outbox_events o
-         SET locked_at = ${input.now}, locked_by = ${input.workerId}
-        FROM due
-       WHERE o.id = due.id
-      RETURNING o.id, o.org_id, o.event_type, o.dedupe_key, o.payload::text AS payload,
-                o.attempt_count, o.created_at, o.seq`.execute(this.db);
-    // UPDATE … RETURNING keeps no order: publish in recorded order, as they were claimed.
-    return rows.sort(compareClaimOrder).map((row) => ({
+      -- UPDATE … RETURNING keeps no order: published in recorded order, as they were claimed.
+      SELECT id, org_id, event_type, dedupe_key, payload, attempt_count, created_at
+        FROM claimed
+       ORDER BY seq NULLS FIRST, created_at, id`.execute(this.db);
+    return rows.map((row) => ({
       id: row.id,
       orgId: row.org_id,
       eventType: row.event_type,
