@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_REDIS_ADDR } from '../support/env.js';
 
@@ -38,13 +38,8 @@ function startCollector(spans: ExportedSpan[]): Promise<Server> {
   return once(server, 'listening').then(() => server);
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** How long and how often the test polls the server and the collector. */
+const WAIT = { timeout: 20_000, interval: 100 };
 
 let db: TestDatabase;
 let collector: Server;
@@ -78,7 +73,7 @@ describe('tracing', () => {
     let log = '';
     server.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     server.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await waitFor(() => log.includes('Server listening'));
+    await vi.waitFor(() => expect(log).toContain('Server listening'), WAIT);
 
     const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: 'POST',
@@ -87,7 +82,13 @@ describe('tracing', () => {
     });
     expect(response.status).toBe(401);
 
-    await waitFor(() => ['http', 'pg', 'ioredis'].every((kind) => spans.some((s) => s.scope.includes(kind))));
+    await vi.waitFor(() => {
+      for (const kind of ['http', 'pg', 'ioredis'])
+        expect(
+          spans.some((s) => s.scope.includes(kind)),
+          kind,
+        ).toBe(true);
+    }, WAIT);
     const httpSpan = spans.find((s) => s.scope.includes('instrumentation-http') && s.kind === 2)!;
     const sameTrace = spans.filter((s) => s.traceId === httpSpan.traceId).map((s) => s.scope);
     expect(sameTrace).toEqual(

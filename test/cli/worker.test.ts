@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_REDIS_ADDR } from '../support/env.js';
 import { insertOutboxEvent } from '../support/factories.js';
 
 const CLI = ['--import', 'tsx', 'src/cmd/cli.ts'];
+
+/** How long and how often the test polls the running worker. */
+const WAIT = { timeout: 15_000, interval: 100 };
 
 let db: TestDatabase;
 let redis: Redis;
@@ -18,16 +21,6 @@ afterAll(async () => {
   await db.drop();
   redis.disconnect();
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('amss worker', () => {
   it('publishes committed outbox events to amss.events, serves its metrics and stops cleanly on SIGTERM', async () => {
@@ -48,15 +41,16 @@ describe('amss worker', () => {
     worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
-    const processed = await waitFor(async () => {
+    const processed = await vi.waitFor(async () => {
       if (worker.exitCode !== null) throw new Error(`the worker exited early:\n${output}`);
       const row = await db.db
         .selectFrom('outbox_events')
         .select(['status', 'processed_at'])
         .where('id', '=', event.id)
         .executeTakeFirstOrThrow();
-      return row.status === 'processed' ? row : undefined;
-    });
+      expect(row.status).toBe('processed');
+      return row;
+    }, WAIT);
     expect(processed.processed_at).not.toBeNull();
     const recent = await redis.xrevrange('amss.events', '+', '-', 'COUNT', 1000);
     const entry = recent.find(([, fields]) => fields.includes(event.id));
@@ -65,14 +59,13 @@ describe('amss worker', () => {
     // The worker's consumer group amss.workers reads it and acknowledges it.
     const streamId = (id: string) => id.split('-').map(BigInt) as [bigint, bigint];
     const [ms, seq] = streamId(entry![0]);
-    await waitFor(async () => {
+    await vi.waitFor(async () => {
       const groups = (await redis.xinfo('GROUPS', 'amss.events')) as (string | number)[][];
       const group = groups.map((g) => Object.fromEntries(pairs(g))).find((g) => g.name === 'amss.workers');
-      if (!group) return undefined;
-      const [lastMs, lastSeq] = streamId(String(group['last-delivered-id']));
-      const delivered = lastMs > ms || (lastMs === ms && lastSeq >= seq);
-      return delivered && Number(group.pending) === 0 ? true : undefined;
-    });
+      const [lastMs, lastSeq] = streamId(String(group?.['last-delivered-id'] ?? '0-0'));
+      expect(lastMs > ms || (lastMs === ms && lastSeq >= seq), 'delivered to amss.workers').toBe(true);
+      expect(Number(group?.pending)).toBe(0);
+    }, WAIT);
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/job_runs_total\{job="outbox-publisher"\} [1-9]/);
