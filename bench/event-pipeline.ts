@@ -19,14 +19,19 @@
  * figures are the pipeline's own; the scratch database is dropped at the end.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { connectPostgres, type DatabaseHandle } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
-import { BENCH_REDIS_ADDR, createScratchDatabase, dropScratchDatabase, peakRssMb } from './support.js';
+import {
+  BENCH_REDIS_ADDR,
+  createScratchDatabase,
+  dropScratchDatabase,
+  peakRssMb,
+  writeResults,
+} from './support.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -158,20 +163,11 @@ async function main(): Promise<void> {
     console.log(
       `latency at ${offeredRate} events/s for ${LATENCY_SECONDS} s: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms; worker peak RSS ${rssMb} MB`,
     );
-    mkdirSync('bench/results', { recursive: true });
-    writeFileSync(
-      'bench/results/event-pipeline.json',
-      `${JSON.stringify(
-        {
-          measured_at: new Date().toISOString(),
-          throughput: { events: EVENTS, seconds: throughputSeconds, events_per_second: eventsPerSecond },
-          latency: { offered_events_per_second: offeredRate, seconds: LATENCY_SECONDS, ...figures },
-          worker_peak_rss_mb: rssMb,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    writeResults('event-pipeline', {
+      throughput: { events: EVENTS, seconds: throughputSeconds, events_per_second: eventsPerSecond },
+      latency: { offered_events_per_second: offeredRate, seconds: LATENCY_SECONDS, ...figures },
+      worker_peak_rss_mb: rssMb,
+    });
   } finally {
     if (worker) {
       const exited = new Promise((resolve) => worker!.once('exit', resolve));

@@ -19,7 +19,7 @@
  * The scratch database is dropped at the end.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -27,7 +27,13 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import type { DB } from '../src/infra/postgres/schema.js';
-import { BENCH_REDIS_ADDR, createScratchDatabase, dropScratchDatabase, peakRssMb } from './support.js';
+import {
+  BENCH_REDIS_ADDR,
+  createScratchDatabase,
+  dropScratchDatabase,
+  peakRssMb,
+  writeResults,
+} from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const DB_NAME = 'amss_bench_imports';
@@ -178,21 +184,12 @@ async function main(): Promise<void> {
     console.log(
       `SQL floor (the same rows the import writes, in set-based SQL alone): ${ROWS} rows in ${floorSeconds.toFixed(1)} s → ${floorRate} rows/s; import at ${Math.round((100 * importRate) / floorRate)} % of it`,
     );
-    mkdirSync('bench/results', { recursive: true });
-    writeFileSync(
-      'bench/results/imports.json',
-      `${JSON.stringify(
-        {
-          measured_at: new Date().toISOString(),
-          rows: ROWS,
-          import: { seconds: importSeconds, rows_per_second: importRate, worker_peak_rss_mb: workerRssMb },
-          copy: { seconds: copySeconds, rows_per_second: copyRate },
-          sql_floor: { seconds: floorSeconds, rows_per_second: floorRate },
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    writeResults('imports', {
+      rows: ROWS,
+      import: { seconds: importSeconds, rows_per_second: importRate, worker_peak_rss_mb: workerRssMb },
+      copy: { seconds: copySeconds, rows_per_second: copyRate },
+      sql_floor: { seconds: floorSeconds, rows_per_second: floorRate },
+    });
   } finally {
     await stopAll(children);
     await handle.close();

@@ -14,14 +14,13 @@
  * bench/results/program-generator.json. The scratch database is dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { systemActor } from '../src/app/actor.js';
 import { ProgramGenerationService } from '../src/app/program-generation.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import { PgUnitOfWork } from '../src/infra/postgres/unit-of-work.js';
-import { adminQuery as admin, BENCH_ADMIN_URL, peakRssMb } from './support.js';
+import { adminQuery as admin, BENCH_ADMIN_URL, peakRssMb, writeResults } from './support.js';
 
 const aircraftCount = Number(process.argv[2] ?? 10_000);
 const programsPerAircraft = Number(process.argv[3] ?? 5);
@@ -74,6 +73,23 @@ async function writeTasksInSql(orgId: string, connections: number): Promise<numb
   return (performance.now() - started) / 1000;
 }
 
+/** An organization with the benchmark's fleet: every aircraft with its never-performed calendar programs. */
+async function seedFleet(name: string): Promise<string> {
+  const { rows } = await sql<{ id: string }>`
+    INSERT INTO organizations (name) VALUES (${name}) RETURNING id`.execute(handle.db);
+  const orgId = rows[0]!.id;
+  await sql`INSERT INTO org_policies (org_id) VALUES (${orgId})`.execute(handle.db);
+  await sql`
+    INSERT INTO aircraft (org_id, tail_number, model)
+    SELECT ${orgId}, 'N' || n, 'A320' FROM generate_series(1, ${aircraftCount}) n`.execute(handle.db);
+  await sql`
+    INSERT INTO maintenance_programs (org_id, aircraft_id, name, interval_type, interval_value, task_duration_minutes)
+    SELECT a.org_id, a.id, 'Check ' || k, 'calendar', 30 * k, 120
+      FROM aircraft a CROSS JOIN generate_series(1, ${programsPerAircraft}) k
+     WHERE a.org_id = ${orgId}`.execute(handle.db);
+  return orgId;
+}
+
 await admin(`CREATE DATABASE "${name}"`);
 const url = new URL(BENCH_ADMIN_URL);
 url.pathname = `/${name}`;
@@ -85,17 +101,7 @@ const handle = connectPostgres(url.toString(), {
 });
 try {
   await migrateToLatest(handle.db);
-  const { rows } = await sql<{ id: string }>`
-    INSERT INTO organizations (name) VALUES ('Bench Airline') RETURNING id`.execute(handle.db);
-  const orgId = rows[0]!.id;
-  await sql`INSERT INTO org_policies (org_id) VALUES (${orgId})`.execute(handle.db);
-  await sql`
-    INSERT INTO aircraft (org_id, tail_number, model)
-    SELECT ${orgId}, 'N' || n, 'A320' FROM generate_series(1, ${aircraftCount}) n`.execute(handle.db);
-  await sql`
-    INSERT INTO maintenance_programs (org_id, aircraft_id, name, interval_type, interval_value, task_duration_minutes)
-    SELECT a.org_id, a.id, 'Check ' || k, 'calendar', 30 * k, 120
-      FROM aircraft a CROSS JOIN generate_series(1, ${programsPerAircraft}) k`.execute(handle.db);
+  await seedFleet('Bench Airline');
   await sql`ANALYZE`.execute(handle.db);
 
   const service = new ProgramGenerationService({
@@ -119,19 +125,7 @@ try {
   );
   // The floor's own organization, with the same fleet and programs (made after the generator's
   // runs, which would otherwise take it up too).
-  const floorOrgId = (
-    await sql<{ id: string }>`INSERT INTO organizations (name) VALUES ('Bench floor') RETURNING id`.execute(
-      handle.db,
-    )
-  ).rows[0]!.id;
-  await sql`
-    INSERT INTO aircraft (org_id, tail_number, model)
-    SELECT ${floorOrgId}, 'N' || n, 'A320' FROM generate_series(1, ${aircraftCount}) n`.execute(handle.db);
-  await sql`
-    INSERT INTO maintenance_programs (org_id, aircraft_id, name, interval_type, interval_value, task_duration_minutes)
-    SELECT a.org_id, a.id, 'Check ' || k, 'calendar', 30 * k, 120
-      FROM aircraft a CROSS JOIN generate_series(1, ${programsPerAircraft}) k
-     WHERE a.org_id = ${floorOrgId}`.execute(handle.db);
+  const floorOrgId = await seedFleet('Bench floor');
   await sql`
     CREATE TABLE bench_floor_aircraft AS
     SELECT id, row_number() OVER (ORDER BY id) AS n FROM aircraft WHERE org_id = ${floorOrgId}`.execute(
@@ -144,31 +138,22 @@ try {
     `SQL floor (the same rows in set-based SQL alone): ${floorTasks} tasks in ${floorSeconds.toFixed(2)} s ` +
       `(${Math.round(floorTasks / floorSeconds)} tasks/s); the generator takes ${(seconds / floorSeconds).toFixed(1)}× as long`,
   );
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(
-    'bench/results/program-generator.json',
-    `${JSON.stringify(
-      {
-        measured_at: new Date().toISOString(),
-        aircraft: aircraftCount,
-        programs_per_aircraft: programsPerAircraft,
-        generator: {
-          tasks: generated,
-          seconds,
-          tasks_per_second: Math.round(generated / seconds),
-        },
-        idle_run_seconds: idle,
-        peak_rss_mb: peakMb,
-        sql_floor: {
-          tasks: floorTasks,
-          seconds: floorSeconds,
-          tasks_per_second: Math.round(floorTasks / floorSeconds),
-        },
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResults('program-generator', {
+    aircraft: aircraftCount,
+    programs_per_aircraft: programsPerAircraft,
+    generator: {
+      tasks: generated,
+      seconds,
+      tasks_per_second: Math.round(generated / seconds),
+    },
+    idle_run_seconds: idle,
+    peak_rss_mb: peakMb,
+    sql_floor: {
+      tasks: floorTasks,
+      seconds: floorSeconds,
+      tasks_per_second: Math.round(floorTasks / floorSeconds),
+    },
+  });
 } finally {
   await handle.close();
   await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

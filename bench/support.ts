@@ -1,6 +1,6 @@
 /** What the benchmarks share: scratch databases on the bench server and process memory readings. */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 /** The PostgreSQL server the benchmarks use (trust auth; the user may create databases). */
@@ -40,4 +40,13 @@ export const dropScratchDatabase = (name: string) =>
 export function peakRssMb(child: ChildProcess | 'self'): number {
   const status = readFileSync(`/proc/${child === 'self' ? 'self' : child.pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Writes a benchmark's figures to bench/results/<name>.json, stamped with the time they were measured. */
+export function writeResults(name: string, figures: Record<string, unknown>): void {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    `bench/results/${name}.json`,
+    `${JSON.stringify({ measured_at: new Date().toISOString(), ...figures }, null, 2)}\n`,
+  );
 }

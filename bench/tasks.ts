@@ -18,7 +18,7 @@
  * The scratch database is dropped at the end.
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +27,7 @@ import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
-import { adminQuery as admin, BENCH_ADMIN_URL, BENCH_REDIS_ADDR } from './support.js';
+import { adminQuery as admin, BENCH_ADMIN_URL, BENCH_REDIS_ADDR, writeResults } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
@@ -481,11 +481,12 @@ async function main(): Promise<void> {
     console.table(rows);
     console.log(`server peak RSS (VmHWM): ${memory.toFixed(0)} MB; tasks created: ${created.length}`);
     if (BASELINE) {
-      mkdirSync('bench/results', { recursive: true });
-      writeFileSync(
-        'bench/results/tasks.json',
-        `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, serverProcesses: Number(process.env.SERVER_PROCESSES ?? 1), serverPeakRssMb: Math.round(memory), rows }, null, 2)}\n`,
-      );
+      writeResults('tasks', {
+        seconds: SECONDS,
+        serverProcesses: Number(process.env.SERVER_PROCESSES ?? 1),
+        serverPeakRssMb: Math.round(memory),
+        rows,
+      });
     }
   } finally {
     server.kill('SIGTERM');
