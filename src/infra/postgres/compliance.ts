@@ -37,7 +37,8 @@ registerConstraints({
   },
 });
 
-const COLUMNS = [
+/** The columns of a compliance item (`c`), as `toComplianceItem` reads them. */
+export const COMPLIANCE_ITEM_COLUMNS = [
   'c.id',
   'c.org_id',
   'c.task_id',
@@ -117,7 +118,7 @@ export class PgComplianceRepository implements ComplianceRepository {
   async findById(orgId: string, id: string): Promise<ComplianceItem | undefined> {
     const row = await this.db
       .selectFrom('compliance_items as c')
-      .select(COLUMNS)
+      .select(COMPLIANCE_ITEM_COLUMNS)
       .where('c.org_id', '=', orgId)
       .where('c.id', '=', id)
       .where('c.deleted_at', 'is', null)
@@ -134,7 +135,7 @@ export class PgComplianceRepository implements ComplianceRepository {
       .innerJoin('maintenance_tasks as t', (join) =>
         join.onRef('t.org_id', '=', 'c.org_id').onRef('t.id', '=', 'c.task_id'),
       )
-      .select([...COLUMNS, 't.state as task_state', 't.deleted_at as task_deleted_at'])
+      .select([...COMPLIANCE_ITEM_COLUMNS, 't.state as task_state', 't.deleted_at as task_deleted_at'])
       .where('c.org_id', '=', orgId)
       .where('c.id', '=', id)
       .where('c.deleted_at', 'is', null)
@@ -155,7 +156,7 @@ export class PgComplianceRepository implements ComplianceRepository {
   ): Promise<ComplianceItem[]> {
     let query = this.db
       .selectFrom('compliance_items as c')
-      .select(COLUMNS)
+      .select(COMPLIANCE_ITEM_COLUMNS)
       .where('c.org_id', '=', orgId)
       .where('c.deleted_at', 'is', null);
     if (filter.taskId !== undefined) query = query.where('c.task_id', '=', filter.taskId);
@@ -180,7 +181,7 @@ export class PgComplianceRepository implements ComplianceRepository {
   ): Promise<ComplianceItem | undefined> {
     const row = await this.unsigned(orgId, id)
       .set({ description: patch.description, result: patch.result, updated_at: new Date() })
-      .returning(COLUMNS)
+      .returning(COMPLIANCE_ITEM_COLUMNS)
       .executeTakeFirst();
     return row && toComplianceItem(row);
   }
@@ -193,7 +194,7 @@ export class PgComplianceRepository implements ComplianceRepository {
         sign_off_time: signOff.signOffTime,
         updated_at: signOff.signOffTime,
       })
-      .returning(COLUMNS)
+      .returning(COMPLIANCE_ITEM_COLUMNS)
       .executeTakeFirst();
     return row && toComplianceItem(row);
   }
@@ -202,7 +203,7 @@ export class PgComplianceRepository implements ComplianceRepository {
     const now = new Date();
     const row = await this.unsigned(orgId, id)
       .set({ deleted_at: now, updated_at: now })
-      .returning(COLUMNS)
+      .returning(COMPLIANCE_ITEM_COLUMNS)
       .executeTakeFirst();
     return row && toComplianceItem(row);
   }

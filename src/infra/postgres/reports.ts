@@ -17,6 +17,7 @@ import {
 import { AIRCRAFT_STATUSES } from '../../domain/aircraft.js';
 import { COMPLIANCE_RESULTS } from '../../domain/compliance.js';
 import { TASK_STATES } from '../../domain/task.js';
+import { COMPLIANCE_ITEM_COLUMNS, toComplianceItem } from './compliance.js';
 import type { Executor } from './executor.js';
 import { stockByDefinition } from './stock.js';
 import { orderBySortKeys } from './listing.js';
@@ -104,16 +105,8 @@ export class PgReportRepository implements ReportRepository {
         join.onRef('u.org_id', '=', 'c.org_id').onRef('u.id', '=', 'c.sign_off_user_id'),
       )
       .select([
-        'c.id',
-        'c.org_id',
-        'c.task_id',
-        'c.description',
-        'c.result',
-        'c.sign_off_user_id',
+        ...COMPLIANCE_ITEM_COLUMNS,
         'u.email as sign_off_user_email',
-        'c.sign_off_time',
-        'c.created_at',
-        'c.updated_at',
         't.type as task_type',
         't.state as task_state',
         't.start_time as task_start_time',
@@ -151,16 +144,8 @@ export class PgReportRepository implements ReportRepository {
     }
     const rows = await ordered.limit(query.limit).execute();
     return rows.map((row) => ({
-      id: row.id,
-      orgId: row.org_id,
-      taskId: row.task_id,
-      description: row.description,
-      result: row.result,
-      signOffUserId: row.sign_off_user_id,
+      ...toComplianceItem(row),
       signOffUserEmail: row.sign_off_user_email,
-      signOffTime: row.sign_off_time,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
       taskType: row.task_type,
       taskState: row.task_state,
       taskStartTime: row.task_start_time,
