@@ -35,29 +35,43 @@ describe('importLimitPerMin', () => {
 /** A limiter that allows everything and remembers what it was asked. */
 function recordingLimiter() {
   const calls: [string, number][] = [];
+  const peeks: [string, number][] = [];
+  const state = (limit: number): RateLimitState => ({
+    allowed: true,
+    limit,
+    remaining: limit - 1,
+    resetAt: 0,
+    retryAfterSeconds: 1,
+  });
   const limiter: ApiRateLimiter = {
-    consume: async (key, limit): Promise<RateLimitState> => {
+    consume: async (key, limit) => {
       calls.push([key, limit]);
-      return { allowed: true, limit, remaining: limit - 1, resetAt: 0, retryAfterSeconds: 1 };
+      return state(limit);
+    },
+    peek: async (key, limit) => {
+      peeks.push([key, limit]);
+      return state(limit);
     },
   };
-  return { limiter, calls };
+  return { limiter, calls, peeks };
 }
 
 describe('ApiRateLimits', () => {
-  it('keys org categories by org and auth by client address, with their limits', async () => {
-    const { limiter, calls } = recordingLimiter();
+  it('counts org categories by org; auth by client address, and only its failures', async () => {
+    const { limiter, calls, peeks } = recordingLimiter();
     const limits = new ApiRateLimits({ limiter, orgLimitPerMin: async () => 50, authLimitPerMin: 60 });
-    await limits.consume({ category: 'read', orgId: 'o1' });
-    await limits.consume({ category: 'write', orgId: 'o1' });
-    await limits.consume({ category: 'import', orgId: 'o1' });
-    await limits.consume({ category: 'auth', clientIp: '10.0.0.1' });
+    await limits.admit({ category: 'read', orgId: 'o1' });
+    await limits.admit({ category: 'write', orgId: 'o1' });
+    await limits.admit({ category: 'import', orgId: 'o1' });
+    await limits.admit({ category: 'auth', clientIp: '10.0.0.1' });
     expect(calls).toEqual([
       ['o1:read', 50],
       ['o1:write', 50],
       ['o1:import', 5],
-      ['ip:10.0.0.1:auth', 60],
     ]);
+    expect(peeks).toEqual([['ip:10.0.0.1:auth', 60]]);
+    await limits.countFailure({ category: 'auth', clientIp: '10.0.0.1' });
+    expect(calls.at(-1)).toEqual(['ip:10.0.0.1:auth', 60]);
   });
 
   it('caches an org’s limit for the cache time only, so a policy change applies within it', async () => {
@@ -71,19 +85,19 @@ describe('ApiRateLimits', () => {
       policyCacheTtlMs: 5_000,
       now: () => now,
     });
-    await limits.consume({ category: 'read', orgId: 'o1' });
+    await limits.admit({ category: 'read', orgId: 'o1' });
     policy = 3;
     now = 4_999;
-    await limits.consume({ category: 'read', orgId: 'o1' });
+    await limits.admit({ category: 'read', orgId: 'o1' });
     now = 5_000;
-    await limits.consume({ category: 'read', orgId: 'o1' });
+    await limits.admit({ category: 'read', orgId: 'o1' });
     expect(calls.map(([, limit]) => limit)).toEqual([100, 100, 3]);
   });
 
   it('uses the spec default of 100 for an org without a policy', async () => {
     const { limiter, calls } = recordingLimiter();
     const limits = new ApiRateLimits({ limiter, orgLimitPerMin: async () => undefined, authLimitPerMin: 60 });
-    await limits.consume({ category: 'write', orgId: 'gone' });
+    await limits.admit({ category: 'write', orgId: 'gone' });
     expect(calls).toEqual([['gone:write', 100]]);
   });
 });

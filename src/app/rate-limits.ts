@@ -1,6 +1,8 @@
 /**
  * Per-organization API rate limits. Every request to `/api/v1` falls into one endpoint category,
- * each with a bucket of its own: an organization that floods reads can still write.
+ * each with a bucket of its own: an organization that floods reads can still write. The unauthenticated
+ * `auth` category is counted per client address, and only its failures count: what an attacker does
+ * (wrong passwords, invalid refresh tokens), never a shift signing in behind one address.
  */
 
 /** The endpoint categories; each has its own bucket and its own limit. */
@@ -16,20 +18,28 @@ export const DEFAULT_POLICY_CACHE_TTL_MS = 5_000;
 export interface RateLimitState {
   /** Whether this request fits in the bucket. */
   allowed: boolean;
-  /** Requests allowed per window. */
+  /** Requests allowed in any 60-second span. */
   limit: number;
-  /** Requests still allowed in the current window; never negative. */
+  /** Requests still allowed right now; never negative. */
   remaining: number;
-  /** When the current window ends, in unix seconds. */
+  /**
+   * When Remaining next grows, in unix seconds: when the oldest request counted leaves the sliding
+   * window, or for a refused request when one fits again (now + `retryAfterSeconds`).
+   */
   resetAt: number;
   /** Seconds until a refused request may be retried (at least 1). */
   retryAfterSeconds: number;
 }
 
-/** Counts requests per key in windows of one minute. */
+/**
+ * Counts requests per key over a sliding window of one minute: no 60-second span, wherever it starts,
+ * holds more than the limit.
+ */
 export interface ApiRateLimiter {
-  /** Counts one request against `key`, whose window allows `limitPerMin` requests. */
+  /** Counts one request against `key` if it fits in `limitPerMin`; a refused request is not counted. */
   consume(key: string, limitPerMin: number): Promise<RateLimitState>;
+  /** Where `key` stands against `limitPerMin`, counting nothing; `allowed` says whether one more fits. */
+  peek(key: string, limitPerMin: number): Promise<RateLimitState>;
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -55,16 +65,22 @@ export interface ApiRateLimitsDeps {
   limiter: ApiRateLimiter;
   /** An organization's `api_rate_limit_per_min`; undefined when it has no policy. */
   orgLimitPerMin(orgId: string): Promise<number | undefined>;
-  /** The per-client-address limit of the unauthenticated `auth` category. */
+  /** Failed `auth` requests (401s) one client address may make per minute. */
   authLimitPerMin: number;
   /** How long an org's limit is cached; 0 reads the policy on every request. */
   policyCacheTtlMs?: number;
   now?: () => number;
 }
 
+/** An `auth` request's subject: its client address. */
+export interface AuthRateLimitSubject {
+  category: 'auth';
+  clientIp: string;
+}
+
 /** Who a request counts against: its organization, or for `auth` its client address. */
 export type RateLimitSubject =
-  { category: 'auth'; clientIp: string } | { category: Exclude<RateLimitCategory, 'auth'>; orgId: string };
+  AuthRateLimitSubject | { category: Exclude<RateLimitCategory, 'auth'>; orgId: string };
 
 /** Applies the limits: picks each request's bucket and limit and counts the request. */
 export class ApiRateLimits {
@@ -77,14 +93,21 @@ export class ApiRateLimits {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Counts one request; the state says whether it is allowed. */
-  async consume(subject: RateLimitSubject): Promise<RateLimitState> {
-    if (subject.category === 'auth') {
-      return this.deps.limiter.consume(`ip:${subject.clientIp}:auth`, this.deps.authLimitPerMin);
-    }
+  /**
+   * Judges a request as it arrives; the state says whether it is allowed. An organization's request is
+   * counted; an `auth` request only checked against its address's failures (see `countFailure`).
+   */
+  async admit(subject: RateLimitSubject): Promise<RateLimitState> {
+    if (subject.category === 'auth')
+      return this.deps.limiter.peek(authKey(subject), this.deps.authLimitPerMin);
     const orgLimit = await this.orgLimit(subject.orgId);
     const limit = subject.category === 'import' ? importLimitPerMin(orgLimit) : orgLimit;
     return this.deps.limiter.consume(`${subject.orgId}:${subject.category}`, limit);
+  }
+
+  /** Counts a failed `auth` request (a wrong password, an invalid refresh token) against its address. */
+  async countFailure(subject: AuthRateLimitSubject): Promise<RateLimitState> {
+    return this.deps.limiter.consume(authKey(subject), this.deps.authLimitPerMin);
   }
 
   private async orgLimit(orgId: string): Promise<number> {
@@ -95,3 +118,5 @@ export class ApiRateLimits {
     return limit;
   }
 }
+
+const authKey = (subject: AuthRateLimitSubject): string => `ip:${subject.clientIp}:auth`;

@@ -58,7 +58,7 @@ export interface Config {
   bodyLimitBytes: number;
   /** Failed logins allowed per IP and per email within `loginWindowMs`. */
   login: { maxFailuresPerIp: number; maxFailuresPerEmail: number; windowMs: number };
-  /** Requests per minute one client address may make to `/api/v1/auth/*` (which has no organization yet). */
+  /** Failed `/api/v1/auth/*` requests (401s) one client address may make in any minute; successes never count. */
   authRateLimitPerMin: number;
   /** Where `amss dev` keeps its embedded database; `memory://` keeps nothing. */
   pgliteDataDir: string;

@@ -17,9 +17,17 @@ afterAll(() => {
 
 function limiter(client: Redis | undefined, logger?: { warn: () => void }) {
   const keyPrefix = `amss-test:${randomBytes(4).toString('hex')}`;
+  // A clock of the test's own, so a minute passes without waiting one.
+  const clock = { ms: Date.now() };
   return {
-    limiter: createApiRateLimiter({ redis: client, keyPrefix, ...(logger ? { logger } : {}) }),
+    limiter: createApiRateLimiter({
+      redis: client,
+      keyPrefix,
+      now: () => clock.ms,
+      ...(logger ? { logger } : {}),
+    }),
     keyPrefix,
+    clock,
   };
 }
 
@@ -55,17 +63,56 @@ describe('API rate limiter on Redis', () => {
     const { limiter: l } = limiter(redis);
     await consumeTimes(l, 'org-a:read', 100, 5);
     expect(await l.consume('org-a:read', 3)).toMatchObject({ allowed: false, limit: 3, remaining: 0 });
-    expect(await l.consume('org-a:read', 10)).toMatchObject({ allowed: true, limit: 10, remaining: 3 });
+    expect(await l.consume('org-a:read', 10)).toMatchObject({ allowed: true, limit: 10, remaining: 4 });
   });
 
   it('keeps its counters in Redis under its prefix, expiring within a minute', async () => {
     const { limiter: l, keyPrefix } = limiter(redis);
     await consumeTimes(l, 'org-a:write', 10, 2);
     const key = `${keyPrefix}:api-rate:org-a:write`;
-    expect(await redis.get(key)).toBe('2');
+    expect(await redis.zcard(key)).toBe(2);
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe.each([
+  ['on Redis', () => redis],
+  ['in memory', () => undefined],
+])('API rate limiter %s, over a sliding minute', (_, client) => {
+  it('never lets more than the limit through in any 60 seconds, across the edge of a minute', async () => {
+    const { limiter: l, clock } = limiter(client());
+    const start = clock.ms;
+    expect((await l.consume('org-a:read', 10)).allowed).toBe(true);
+    clock.ms = start + 59_000;
+    const late = await consumeTimes(l, 'org-a:read', 10, 10);
+    expect(late.map((s) => s.allowed)).toEqual([...Array<boolean>(9).fill(true), false]);
+
+    // A fixed window that began with the first request would start afresh here and allow 10 more.
+    clock.ms = start + 60_000;
+    const afterEdge = await consumeTimes(l, 'org-a:read', 10, 3);
+    expect(afterEdge.map((s) => s.allowed)).toEqual([true, false, false]);
+    expect(afterEdge[2]).toMatchObject({ remaining: 0, retryAfterSeconds: 59 });
+    expect(afterEdge[2]!.resetAt).toBe(Math.ceil((start + 119_000) / 1000));
+
+    clock.ms = start + 120_000;
+    expect((await consumeTimes(l, 'org-a:read', 10, 10)).every((s) => s.allowed)).toBe(true);
+  });
+
+  it('tells a client when the oldest counted request leaves the window, without counting a peek', async () => {
+    const { limiter: l, clock } = limiter(client());
+    const start = clock.ms;
+    await l.consume('org-a:write', 3);
+    clock.ms = start + 20_000;
+    await l.consume('org-a:write', 3);
+    const peeked = await l.peek('org-a:write', 3);
+    expect(peeked).toMatchObject({
+      allowed: true,
+      remaining: 1,
+      resetAt: Math.ceil((start + 60_000) / 1000),
+    });
+    expect(await l.peek('org-a:write', 3)).toMatchObject({ remaining: 1 });
   });
 });
 

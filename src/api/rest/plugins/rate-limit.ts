@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../app/errors.js';
 import {
   ApiRateLimits,
   rateLimitCategory,
   type ApiRateLimitsDeps,
+  type AuthRateLimitSubject,
+  type RateLimitState,
   type RateLimitSubject,
 } from '../../../app/rate-limits.js';
 import { rateLimitRejections } from '../../../observability/metrics.js';
@@ -21,12 +23,14 @@ export const RATE_LIMIT_HEADERS = [
 
 /**
  * Counts every `/api/v1` request against its bucket: the signed-in user's organization and the
- * endpoint category, or for `/auth/*` the client address. Registered after authentication, so the
- * organization is known; requests refused by authentication are not counted. Every counted
- * response carries the X-RateLimit-* headers; a request over the limit is answered 429.
+ * endpoint category. Registered after authentication, so the organization is known; requests refused
+ * by authentication are not counted. `/auth/*` is judged per client address and counts only its
+ * failures (answers 401), so a hangar's shift signing in behind one address is never refused. Every
+ * judged response carries the X-RateLimit-* headers; a request over the limit is answered 429.
  */
 export function registerRateLimits(app: FastifyInstance, deps: ApiRateLimitsDeps): void {
   const limits = new ApiRateLimits(deps);
+  const authSubjects = new WeakMap<FastifyRequest, AuthRateLimitSubject>();
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined;
     if (route.url.startsWith(API_PREFIX) && response && !('429' in response)) {
@@ -38,22 +42,35 @@ export function registerRateLimits(app: FastifyInstance, deps: ApiRateLimitsDeps
     if (route === undefined || !route.startsWith(API_PREFIX)) return;
     const category = rateLimitCategory(request.method, route);
     let subject: RateLimitSubject;
-    if (category === 'auth') subject = { category, clientIp: request.ip };
-    else if (request.actor) subject = { category, orgId: request.actor.orgId };
+    if (category === 'auth') {
+      subject = { category, clientIp: request.ip };
+      authSubjects.set(request, subject);
+    } else if (request.actor) subject = { category, orgId: request.actor.orgId };
     else return;
 
-    const state = await limits.consume(subject);
-    void reply.headers({
-      'X-RateLimit-Limit': String(state.limit),
-      'X-RateLimit-Remaining': String(state.remaining),
-      'X-RateLimit-Reset': String(state.resetAt),
-    });
+    const state = await limits.admit(subject);
+    setLimitHeaders(reply, state);
     if (state.allowed) return;
     rateLimitRejections.inc({ category });
-    const who = category === 'auth' ? 'this address' : 'your organization';
+    const retry = `retry in ${state.retryAfterSeconds} s`;
     throw AppError.rateLimited(
       state.retryAfterSeconds,
-      `too many ${category} requests: ${who} may make ${state.limit} per minute; retry in ${state.retryAfterSeconds} s`,
+      category === 'auth'
+        ? `too many failed auth requests: this address may fail ${state.limit} times per minute; ${retry}`
+        : `too many ${category} requests: your organization may make ${state.limit} per minute; ${retry}`,
     );
+  });
+  app.addHook('onSend', async (request, reply) => {
+    const subject = authSubjects.get(request);
+    // A 429 is the refusal itself, not another guess; other answers are what a shift does.
+    if (subject && reply.statusCode === 401) setLimitHeaders(reply, await limits.countFailure(subject));
+  });
+}
+
+function setLimitHeaders(reply: FastifyReply, state: RateLimitState): void {
+  void reply.headers({
+    'X-RateLimit-Limit': String(state.limit),
+    'X-RateLimit-Remaining': String(state.remaining),
+    'X-RateLimit-Reset': String(state.resetAt),
   });
 }
