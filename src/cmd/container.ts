@@ -84,9 +84,7 @@ export function createContainer(deps: ContainerDeps): Container {
   const loginLimiter = createLoginLimiter({
     redis,
     keyPrefix: deps.redisKeyPrefix ?? 'amss',
-    maxFailuresPerIp: config.login.maxFailuresPerIp,
-    maxFailuresPerEmail: config.login.maxFailuresPerEmail,
-    windowMs: config.login.windowMs,
+    ...config.login,
     logger: deps.logger,
   });
   const services: Services = {

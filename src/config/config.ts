@@ -56,8 +56,17 @@ export interface Config {
   bcryptCost: number;
   /** Largest JSON request body accepted, in bytes. */
   bodyLimitBytes: number;
-  /** Failed logins allowed per IP and per email within `loginWindowMs`. */
-  login: { maxFailuresPerIp: number; maxFailuresPerEmail: number; windowMs: number };
+  /**
+   * Failed logins allowed within `windowMs`: per (email, client address) pair (low, so one address
+   * cannot guess much), per email across every address (high, so strangers cannot lock the owner out
+   * of an address that has not failed, yet guessing spread over many addresses still stops), and per address.
+   */
+  login: {
+    maxFailuresPerEmailAndIp: number;
+    maxFailuresPerEmail: number;
+    maxFailuresPerIp: number;
+    windowMs: number;
+  };
   /** Failed `/api/v1/auth/*` requests (401s) one client address may make in any minute; successes never count. */
   authRateLimitPerMin: number;
   /** Where `amss dev` keeps its embedded database; `memory://` keeps nothing. */
@@ -205,8 +214,9 @@ export function loadConfig(
     bcryptCost: integer('BCRYPT_COST', 12, 4, 15),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     login: {
+      maxFailuresPerEmailAndIp: integer('LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP', 5, 1, 10_000),
+      maxFailuresPerEmail: integer('LOGIN_MAX_FAILURES_PER_EMAIL', 100, 1, 100_000),
       maxFailuresPerIp: integer('LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100_000),
-      maxFailuresPerEmail: integer('LOGIN_MAX_FAILURES_PER_EMAIL', 5, 1, 10_000),
       windowMs: duration('LOGIN_FAILURE_WINDOW', '15m'),
     },
     authRateLimitPerMin: integer('AUTH_RATE_LIMIT_PER_MIN', 60, 1, 1_000_000),

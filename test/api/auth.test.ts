@@ -271,7 +271,11 @@ describe('failed-login limits', () => {
   let proxied: TestApp;
   beforeAll(async () => {
     [limited, proxied] = await Promise.all([
-      createTestApp({ LOGIN_MAX_FAILURES_PER_EMAIL: '3', LOGIN_MAX_FAILURES_PER_IP: '5' }),
+      createTestApp({
+        LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP: '3',
+        LOGIN_MAX_FAILURES_PER_EMAIL: '7',
+        LOGIN_MAX_FAILURES_PER_IP: '5',
+      }),
       createTestApp({ TRUSTED_PROXIES: '127.0.0.1', LOGIN_MAX_FAILURES_PER_IP: '2' }),
     ]);
     // Counted in Redis from the first attempt on (before it connects, the limiter counts in memory).
@@ -289,6 +293,31 @@ describe('failed-login limits', () => {
       expect(response.statusCode).toBe(401);
     }
   }
+
+  it('never lets five wrong passwords from a stranger lock the owner out of their own address', async () => {
+    // The default limits, as deployed.
+    const org = await t.createOrg();
+    const owner = await t.createUser(org.id, 'scheduler');
+    const rightPassword = { email: owner.email, password: TEST_PASSWORD };
+    await failTimes(t, 5, () => owner.email, { ip: '203.0.113.66' });
+
+    expect((await login(t, rightPassword, { ip: '198.51.100.30' })).statusCode).toBe(200);
+    expect((await login(t, rightPassword, { ip: '203.0.113.66' })).statusCode).toBe(429);
+  });
+
+  it('locks an email everywhere once failures spread over many addresses reach its ceiling', async () => {
+    const org = await limited.createOrg();
+    const owner = await limited.createUser(org.id, 'scheduler');
+    for (const ip of ['203.0.113.71', '203.0.113.72']) await failTimes(limited, 3, () => owner.email, { ip });
+    await failTimes(limited, 1, () => owner.email, { ip: '203.0.113.73' });
+
+    const locked = await login(
+      limited,
+      { email: owner.email, password: TEST_PASSWORD },
+      { ip: '198.51.100.31' },
+    );
+    expect(locked.statusCode).toBe(429);
+  });
 
   it('locks one email after repeated failures, even for the right password, but not its neighbours', async () => {
     const org = await limited.createOrg();

@@ -23,8 +23,9 @@ function limiter(client: Redis | undefined, extra: { logger?: { warn: () => void
   const created = createLoginLimiter({
     redis: client,
     keyPrefix,
+    maxFailuresPerEmailAndIp: 3,
+    maxFailuresPerEmail: 6,
     maxFailuresPerIp: 5,
-    maxFailuresPerEmail: 3,
     windowMs: WINDOW_MS,
     ...extra,
   });
@@ -43,18 +44,41 @@ async function fail(limiter: LoginLimiter, times: number, ip: string, email: (i:
 }
 
 describe('login limiter on Redis', () => {
-  it('locks an email after its failures, in any letter case, with a Retry-After inside the window', async () => {
+  it('locks an email at one address after its failures, in any letter case, but not at other addresses', async () => {
     const { limiter: l } = limiter(redis);
     await fail(l, 2, '10.0.0.1', () => 'Jane@Example.com');
     expect(await refusal(l, '10.0.0.1', 'jane@example.com')).toBeUndefined();
-    await l.recordFailure('10.0.0.2', 'JANE@example.com');
+    await l.recordFailure('10.0.0.1', 'JANE@example.com');
 
-    const error = await refusal(l, '10.0.0.3', 'jane@example.com');
+    const error = await refusal(l, '10.0.0.1', 'jane@example.com');
     expect(error).toMatchObject({ kind: 'rate_limited', reason: 'RATE_LIMITED' });
     const retryAfter = Number(error?.headers?.['Retry-After']);
     expect(retryAfter).toBeGreaterThan(WINDOW_MS / 1000 - 60);
     expect(retryAfter).toBeLessThanOrEqual(WINDOW_MS / 1000);
-    expect(await refusal(l, '10.0.0.3', 'someone.else@example.com')).toBeUndefined();
+    expect(await refusal(l, '10.0.0.2', 'jane@example.com')).toBeUndefined();
+    expect(await refusal(l, '10.0.0.1', 'someone.else@example.com')).toBeUndefined();
+  });
+
+  it('locks an email everywhere once failures from many addresses reach the per-email ceiling', async () => {
+    const { limiter: l } = limiter(redis);
+    await fail(l, 5, '10.0.6.1', (i) => (i < 3 ? 'spread@example.com' : 'x@example.com'));
+    await fail(l, 2, '10.0.6.2', () => 'spread@example.com');
+    expect(await refusal(l, '10.0.6.9', 'spread@example.com')).toBeUndefined();
+    await l.recordFailure('10.0.6.3', 'spread@example.com');
+    expect(await refusal(l, '10.0.6.9', 'spread@example.com')).toMatchObject({ kind: 'rate_limited' });
+  });
+
+  it('names the limit a failure fills, once, as the lockout starts', async () => {
+    const { limiter: l } = limiter(redis);
+    const lockouts = [];
+    for (let i = 0; i < 4; i += 1) lockouts.push(await l.recordFailure('10.0.7.1', 'named@example.com'));
+    expect(lockouts.map((found) => found.map((lockout) => lockout.scope))).toEqual([
+      [],
+      [],
+      ['email_and_address'],
+      [],
+    ]);
+    expect(lockouts[2]![0]!.retryAfterSeconds).toBeGreaterThan(WINDOW_MS / 1000 - 60);
   });
 
   it('locks an address after failures across many emails', async () => {
@@ -64,13 +88,16 @@ describe('login limiter on Redis', () => {
     expect(await refusal(l, '10.0.1.2', 'new@example.com')).toBeUndefined();
   });
 
-  it('clears the email counter on success but keeps counting the address', async () => {
+  it('clears the pair counter on success but keeps counting the email and the address', async () => {
     const { limiter: l } = limiter(redis);
-    await fail(l, 3, '10.0.2.1', () => 'typo@example.com');
+    await fail(l, 2, '10.0.2.1', () => 'typo@example.com');
     await l.recordSuccess('10.0.2.1', 'typo@example.com');
-    expect(await refusal(l, '10.0.2.9', 'typo@example.com')).toBeUndefined();
-    await fail(l, 2, '10.0.2.1', (i) => `other-${i}@example.com`);
-    expect(await refusal(l, '10.0.2.1', 'typo@example.com')).toMatchObject({ kind: 'rate_limited' });
+    await fail(l, 2, '10.0.2.1', () => 'typo@example.com');
+    expect(await refusal(l, '10.0.2.1', 'typo@example.com')).toBeUndefined();
+    await fail(l, 2, '10.0.2.2', () => 'typo@example.com');
+    expect(await refusal(l, '10.0.2.9', 'typo@example.com')).toMatchObject({ kind: 'rate_limited' });
+    await fail(l, 1, '10.0.2.1', (i) => `other-${i}@example.com`);
+    expect(await refusal(l, '10.0.2.1', 'fresh@example.com')).toMatchObject({ kind: 'rate_limited' });
   });
 
   it('keeps its counters in Redis under its prefix, expiring with the window', async () => {
@@ -80,6 +107,7 @@ describe('login limiter on Redis', () => {
     expect(ttl).toBeGreaterThan(WINDOW_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(WINDOW_MS);
     expect(await redis.get(`${keyPrefix}:login-failures:ip:10.0.3.1`)).toBe('1');
+    expect(await redis.get(`${keyPrefix}:login-failures:email-ip:10.0.3.1/ttl@example.com`)).toBe('1');
   });
 });
 
@@ -87,7 +115,7 @@ describe('login limiter without Redis', () => {
   it('counts in process memory in embedded mode', async () => {
     const { limiter: l } = limiter(undefined);
     await fail(l, 3, '10.0.4.1', () => 'embedded@example.com');
-    expect(await refusal(l, '10.0.4.2', 'embedded@example.com')).toMatchObject({ kind: 'rate_limited' });
+    expect(await refusal(l, '10.0.4.1', 'embedded@example.com')).toMatchObject({ kind: 'rate_limited' });
   });
 
   it('keeps logins working, counted in memory, and warns once when Redis is unreachable', async () => {

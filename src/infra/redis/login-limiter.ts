@@ -6,7 +6,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { AppError } from '../../app/errors.js';
-import type { LoginLimiter } from '../../app/login-limiter.js';
+import type { LoginLimiter, LoginLimitScope, LoginLockout } from '../../app/login-limiter.js';
 import type { Logger } from '../../observability/logger.js';
 import { FallbackMemoryLimiter, warnOncePerOutage } from './insurance.js';
 
@@ -15,10 +15,12 @@ export interface LoginLimiterOptions {
   redis: Redis | undefined;
   /** Prefix of every Redis key, so parallel test runs never share counters. */
   keyPrefix: string;
-  /** Failed logins allowed from one address within the window. */
-  maxFailuresPerIp: number;
-  /** Failed logins allowed for one email within the window. */
+  /** Failed logins allowed for one email from one address within the window (the low ceiling). */
+  maxFailuresPerEmailAndIp: number;
+  /** Failed logins allowed for one email from all addresses together within the window. */
   maxFailuresPerEmail: number;
+  /** Failed logins allowed from one address, whatever the email, within the window. */
+  maxFailuresPerIp: number;
   /** How long a failure counts, from the first failure of the window. */
   windowMs: number;
   /** Told once per outage when Redis is unreachable and counting falls back to process memory. */
@@ -38,21 +40,46 @@ export function createLoginLimiter(options: LoginLimiterOptions): LoginLimiter {
       options.logger,
       'Redis is unreachable: failed logins are counted in process memory until it returns',
     );
-  const byIp = counter(options, 'ip', options.maxFailuresPerIp, onFallback);
+  const byPair = counter(options, 'email-ip', options.maxFailuresPerEmailAndIp, onFallback);
   const byEmail = counter(options, 'email', options.maxFailuresPerEmail, onFallback);
-  const emailKey = (email: string): string => email.trim().toLowerCase();
+  const byIp = counter(options, 'ip', options.maxFailuresPerIp, onFallback);
+  /** Each counter of one attempt, with the key it counts under. */
+  const counters = (ip: string, email: string): [LoginLimitScope, RateLimiterAbstract, string][] => {
+    const normalized = email.trim().toLowerCase();
+    return [
+      ['email_and_address', byPair, `${ip}/${normalized}`],
+      ['email', byEmail, normalized],
+      ['address', byIp, ip],
+    ];
+  };
 
   return {
     async check(ip, email) {
-      const waits = await Promise.all([msUntilAllowed(byIp, ip), msUntilAllowed(byEmail, emailKey(email))]);
+      const waits = await Promise.all(
+        counters(ip, email).map(([, limiter, key]) => msUntilAllowed(limiter, key)),
+      );
       const wait = Math.max(...waits);
       if (wait > 0) throw AppError.rateLimited(wait / 1000, 'too many failed logins; try again later');
     },
     async recordFailure(ip, email) {
-      await Promise.all([spend(byIp, ip), spend(byEmail, emailKey(email))]);
+      const spent = await Promise.all(
+        counters(ip, email).map(async ([scope, limiter, key]) => {
+          const res = await spend(limiter, key);
+          const lockout: LoginLockout = {
+            scope,
+            retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+          };
+          // Only the failure that fills a counter starts a lockout; later ones find it locked already.
+          return res.consumedPoints === limiter.points ? [lockout] : [];
+        }),
+      );
+      return spent.flat();
     },
-    async recordSuccess(_ip, email) {
-      await byEmail.delete(emailKey(email));
+    async recordSuccess(ip, email) {
+      // Only this address's failures: the owner signing in must not wipe the count of guesses made
+      // against the email from elsewhere, nor an address's count of guesses at other emails.
+      const [, limiter, key] = counters(ip, email)[0]!;
+      await limiter.delete(key);
     },
   };
 }
@@ -86,10 +113,11 @@ async function msUntilAllowed(limiter: RateLimiterAbstract, key: string): Promis
 }
 
 /** Adds a failure; going over the limit only means the counter keeps counting. */
-async function spend(limiter: RateLimiterAbstract, key: string): Promise<void> {
+async function spend(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
   try {
-    await limiter.consume(key);
+    return await limiter.consume(key);
   } catch (error) {
     if (!(error instanceof RateLimiterRes)) throw error;
+    return error;
   }
 }

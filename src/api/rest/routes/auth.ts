@@ -95,8 +95,10 @@ export const authRoutes =
           summary: 'Sign in with email and password',
           description:
             'Without `org_id` the password is checked against the account with this email in every organization. ' +
-            'An unknown email and a wrong password get the same 401. Failed attempts are limited per client address ' +
-            'and per email (429 with `Retry-After`); successful logins never count.',
+            'An unknown email and a wrong password get the same 401. Failed attempts are limited per email and ' +
+            'client address, per email across all addresses (a much higher ceiling) and per client address ' +
+            '(429 with `Retry-After`); successful logins never count, and failures from other addresses never ' +
+            'lock an email out of an address that has not failed until the per-email ceiling.',
           body: LoginBody,
           response: { 200: TokenPairResponse, ...errorResponses(400, 401, 429) },
         },
