@@ -1,6 +1,6 @@
 import type { Role } from '../domain/roles.js';
 
-/** Who performs an action: a signed-in user, or a named background job. */
+/** Who performs an action: a signed-in user, or a named background job (or an anonymous client). */
 export type Actor = UserActor | SystemActor;
 
 export interface UserActor {
@@ -26,3 +26,9 @@ export interface RequestContext {
 }
 
 export const systemActor = (job: string): SystemActor => ({ kind: 'system', name: `system:${job}` });
+
+/**
+ * A client nobody is signed in as (a failed login, a replayed refresh token): no user, and the audit
+ * row's address says where it came from.
+ */
+export const anonymousActor: SystemActor = { kind: 'system', name: 'anonymous' };

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { verifyAgainstNothing, verifyPassword } from '../auth/passwords.js';
 import { hashToken } from '../auth/tokens.js';
-import { normalizeEmail, type User } from '../domain/user.js';
-import type { UserActor } from './actor.js';
+import { normalizeEmail, type User, type UserCredentials } from '../domain/user.js';
+import { anonymousActor, type Actor, type RequestContext, type UserActor } from './actor.js';
+import { auditRecord, type AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
-import type { LoginLimiter } from './login-limiter.js';
-import type { Repositories, UnitOfWork } from './ports.js';
+import type { LoginLimiter, LoginLockout } from './login-limiter.js';
+import { mutate } from './mutation.js';
+import type { RefreshTokenRecord, Repositories, UnitOfWork } from './ports.js';
 import type { SessionTokens } from './tokens.js';
 
 export interface AuthServiceDeps {
@@ -32,7 +34,39 @@ export interface LoginInput {
   password: string;
   /** The client's address, which the failed-login limit counts by. */
   ip: string;
+  /** Where the attempt came from, for its audit rows. */
+  request?: RequestContext | undefined;
 }
+
+/**
+ * What happened to a user's sign-in, as `details.event` of the audit row. Each is recorded as a
+ * `state_change` of the user (entity `user`, id of the user), so one filter shows an account's whole
+ * sign-in history. They are audit rows only, with no outbox event: they are security records for the
+ * organization's auditors, not business facts for webhooks and the event stream (a sign-in and every
+ * refresh there would flood subscribers and hand integrators their users' addresses).
+ */
+export type SignInEvent =
+  'signed_in' | 'sign_in_failed' | 'sign_in_locked' | 'signed_out' | 'refresh_token_reused';
+
+const signInAudit = (
+  user: Pick<User, 'orgId' | 'id'>,
+  event: SignInEvent,
+  extra: Record<string, unknown>,
+): AuditEntry => ({
+  orgId: user.orgId,
+  entityType: 'user',
+  entityId: user.id,
+  action: 'state_change',
+  extra: { event, ...extra },
+});
+
+const userActor = (user: User): UserActor => ({
+  kind: 'user',
+  userId: user.id,
+  orgId: user.orgId,
+  role: user.role,
+  scopes: [],
+});
 
 /** The same answer for an unknown email and a wrong password, so neither reveals the other. */
 const invalidCredentials = (): AppError =>
@@ -73,10 +107,11 @@ export class AuthService {
     const { uow, loginLimiter } = this.deps;
     const email = normalizeEmail(input.email);
     await loginLimiter.check(input.ip, email);
-    const matches = await this.usersWithPassword(email, input.password, input.orgId);
-    const [user, ...others] = matches;
+    const candidates = await uow.repos.users.findCredentials(email, input.orgId);
+    const [user, ...others] = await this.withPassword(candidates, input.password);
     if (!user) {
-      await loginLimiter.recordFailure(input.ip, email);
+      const lockouts = await loginLimiter.recordFailure(input.ip, email);
+      await this.auditFailure(candidates, lockouts, input.request);
       throw invalidCredentials();
     }
     if (others.length > 0) {
@@ -87,9 +122,13 @@ export class AuthService {
       );
     }
     await loginLimiter.recordSuccess(input.ip, email);
-    const session = await uow.transaction(async (repos) => {
+    const familyId = randomUUID();
+    const session = await mutate(uow, { actor: userActor(user), request: input.request }, async (repos) => {
       await repos.users.recordLogin(user.orgId, user.id);
-      return this.startSession(repos, user, randomUUID());
+      return {
+        result: await this.startSession(repos, user, familyId),
+        audit: signInAudit(user, 'signed_in', { session_id: familyId, method: 'password' }),
+      };
     });
     return session.pair;
   }
@@ -98,7 +137,7 @@ export class AuthService {
    * Exchanges a refresh token for a new pair carrying the user's current role. The old token is
    * spent; presenting a spent token again is a reuse and revokes every token of its family.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, request?: RequestContext): Promise<TokenPair> {
     const { uow, tokens } = this.deps;
     try {
       await tokens.verifyRefreshToken(refreshToken);
@@ -107,7 +146,7 @@ export class AuthService {
     }
     const record = await uow.repos.refreshTokens.findByHash(hashToken(refreshToken));
     if (!record || record.revokedAt !== null || record.expiresAt <= this.now()) throw invalidRefreshToken();
-    if (record.usedAt !== null) return this.rejectReuse(record.familyId);
+    if (record.usedAt !== null) return this.rejectReuse(record, request);
 
     const user = await this.liveUser(record.orgId, record.userId);
     if (!user) {
@@ -124,16 +163,27 @@ export class AuthService {
       return session.pair;
     } catch (error) {
       // Two presentations of one token cannot be told apart from a thief racing its owner.
-      if (error instanceof RotationLost) return this.rejectReuse(record.familyId);
+      if (error instanceof RotationLost) return this.rejectReuse(record, request);
       throw error;
     }
   }
 
-  /** Revokes the token's family (this device's session). Unknown or spent tokens are fine too. */
-  async logout(refreshToken: string): Promise<void> {
-    const { refreshTokens } = this.deps.uow.repos;
-    const record = await refreshTokens.findByHash(hashToken(refreshToken));
-    if (record) await refreshTokens.revokeFamily(record.familyId);
+  /**
+   * Revokes the token's family (this device's session), recorded as the user signing out. Unknown
+   * or already revoked tokens are fine too and record nothing.
+   */
+  async logout(refreshToken: string, request?: RequestContext): Promise<void> {
+    const { uow } = this.deps;
+    const record = await uow.repos.refreshTokens.findByHash(hashToken(refreshToken));
+    // Revoking a family revokes each of its tokens, this one included: revoked means signed out already.
+    if (!record || record.revokedAt !== null) return;
+    const user = await this.liveUser(record.orgId, record.userId);
+    // Holding the refresh token is what signs out; once the user is gone, nobody we can name does.
+    const actor: Actor = user ? userActor(user) : anonymousActor;
+    await mutate(uow, { actor, request }, async (repos) => {
+      await repos.refreshTokens.revokeFamily(record.familyId);
+      return { result: undefined, audit: sessionAudit(record, 'signed_out') };
+    });
   }
 
   /** The signed-in user's own account, while it and its organization are live. */
@@ -143,15 +193,39 @@ export class AuthService {
     return user;
   }
 
-  /** Live users with that email whose password matches; spends one bcrypt comparison even when none exist. */
-  private async usersWithPassword(email: string, password: string, orgId?: string): Promise<User[]> {
-    const candidates = await this.deps.uow.repos.users.findCredentials(email, orgId);
+  /** The candidates whose password matches; spends one bcrypt comparison even when there are none. */
+  private async withPassword(candidates: UserCredentials[], password: string): Promise<User[]> {
     if (candidates.length === 0) {
       await verifyAgainstNothing(password, this.deps.bcryptCost);
       return [];
     }
     const verdicts = await Promise.all(candidates.map((c) => verifyPassword(password, c.passwordHash)));
     return candidates.filter((_, index) => verdicts[index]);
+  }
+
+  /**
+   * Records a failed login in the organization of every account the attempt was aimed at, and the
+   * lockout it started, if any, of that email. Nothing is recorded for an unknown email (no organization
+   * owns it), but the transaction runs either way, so the answer takes as long and reveals nothing. A
+   * lockout of the address alone concerns no account and is not recorded either.
+   */
+  private async auditFailure(
+    candidates: UserCredentials[],
+    lockouts: LoginLockout[],
+    request: RequestContext | undefined,
+  ): Promise<void> {
+    const locks = lockouts.filter((lockout) => lockout.scope !== 'address');
+    const entries = candidates.flatMap((user) => [
+      signInAudit(user, 'sign_in_failed', {}),
+      ...locks.map((lockout) =>
+        signInAudit(user, 'sign_in_locked', {
+          scope: lockout.scope,
+          retry_after_seconds: lockout.retryAfterSeconds,
+        }),
+      ),
+    ]);
+    const records = entries.map((entry) => auditRecord(entry, anonymousActor, request));
+    await this.deps.uow.transaction((repos) => repos.changeLog.record(records, []));
   }
 
   private async liveUser(orgId: string, userId: string): Promise<User | undefined> {
@@ -183,8 +257,16 @@ export class AuthService {
     return { pair: { accessToken, refreshToken, expiresIn: tokens.accessTtlSeconds }, refreshTokenId };
   }
 
-  private async rejectReuse(familyId: string): Promise<never> {
-    await this.deps.uow.repos.refreshTokens.revokeFamily(familyId);
+  /** Revokes the family of a token presented again, recorded with the presenter's address. */
+  private async rejectReuse(record: RefreshTokenRecord, request: RequestContext | undefined): Promise<never> {
+    await mutate(this.deps.uow, { actor: anonymousActor, request }, async (repos) => {
+      await repos.refreshTokens.revokeFamily(record.familyId);
+      return { result: undefined, audit: sessionAudit(record, 'refresh_token_reused') };
+    });
     throw refreshTokenReused();
   }
 }
+
+/** A sign-in event of the session (token family) a refresh token belongs to. */
+const sessionAudit = (record: RefreshTokenRecord, event: SignInEvent): AuditEntry =>
+  signInAudit({ orgId: record.orgId, id: record.userId }, event, { session_id: record.familyId });

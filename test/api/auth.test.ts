@@ -266,6 +266,63 @@ describe('GET /auth/me', () => {
   });
 });
 
+describe('the sign-in audit trail', () => {
+  interface TrailRow {
+    actor: string;
+    user_id: string | null;
+    ip_address: string | null;
+    details: { event: string; session_id?: string; scope?: string };
+  }
+
+  /** The account's sign-in history as its organization's auditor reads it, oldest first. */
+  async function trail(app: TestApp, user: { id: string; orgId: string }) {
+    const auditor = await app.createUser(user.orgId, 'auditor');
+    const query = `entity_type=user&entity_id=${user.id}&sort=timestamp`;
+    const response = await app.request(await app.tokenFor(auditor), 'GET', `/api/v1/audit-logs?${query}`);
+    expect(response.statusCode).toBe(200);
+    return response.json<TrailRow[]>().map((row) => ({
+      event: row.details.event,
+      actor: row.actor,
+      by_user: row.user_id === user.id,
+      ip: row.ip_address,
+    }));
+  }
+
+  it('records a sign-in, a failed attempt, a refresh-token reuse and a sign-out of the account', async () => {
+    const org = await t.createOrg();
+    const user = await t.createUser(org.id, 'mechanic');
+    const ip = '198.51.100.40';
+    await login(t, { email: user.email, password: 'Wrong-Horse-42' }, { ip });
+    const pair = (await login(t, { email: user.email, password: TEST_PASSWORD }, { ip })).json<Pair>();
+    const second = (await refresh(pair.refresh_token)).json<Pair>();
+    expect((await refresh(pair.refresh_token)).statusCode).toBe(401);
+    const again = (await login(t, { email: user.email, password: TEST_PASSWORD }, { ip })).json<Pair>();
+    await t.request(undefined, 'POST', '/api/v1/auth/logout', { refresh_token: again.refresh_token });
+    await t.request(undefined, 'POST', '/api/v1/auth/logout', { refresh_token: second.refresh_token });
+
+    expect(await trail(t, user)).toEqual([
+      { event: 'sign_in_failed', actor: 'anonymous', by_user: false, ip },
+      { event: 'signed_in', actor: 'user:mechanic', by_user: true, ip },
+      { event: 'refresh_token_reused', actor: 'anonymous', by_user: false, ip: '127.0.0.1' },
+      { event: 'signed_in', actor: 'user:mechanic', by_user: true, ip },
+      { event: 'signed_out', actor: 'user:mechanic', by_user: true, ip: '127.0.0.1' },
+    ]);
+  });
+
+  it('records the lockout of an account when its failures fill a limit', async () => {
+    const org = await t.createOrg();
+    const user = await t.createUser(org.id, 'mechanic');
+    for (let i = 0; i < 5; i += 1)
+      await login(t, { email: user.email, password: 'Wrong-Horse-42' }, { ip: '203.0.113.80' });
+
+    const rows = await trail(t, user);
+    expect(rows.filter((row) => row.event === 'sign_in_failed')).toHaveLength(5);
+    expect(rows.filter((row) => row.event === 'sign_in_locked')).toEqual([
+      { event: 'sign_in_locked', actor: 'anonymous', by_user: false, ip: '203.0.113.80' },
+    ]);
+  });
+});
+
 describe('failed-login limits', () => {
   let limited: TestApp;
   let proxied: TestApp;

@@ -1,18 +1,16 @@
 import type { FastifyRequest } from 'fastify';
-import type { UserActor } from '../../app/actor.js';
+import type { RequestContext, UserActor } from '../../app/actor.js';
 import type { MutationContext } from '../../app/mutation.js';
 import { actorOf } from './plugins/auth.js';
 
+/** Where a request came from, as every audit row it causes records it. */
+export function requestContext(request: FastifyRequest): RequestContext & { ip: string } {
+  return { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
 /** The signed-in user and where the request came from, as every audited change records them. */
 export function mutationContext(request: FastifyRequest): MutationContext & { actor: UserActor } {
-  return {
-    actor: actorOf(request),
-    request: {
-      requestId: request.id,
-      ip: request.ip,
-      userAgent: request.headers['user-agent'],
-    },
-  };
+  return { actor: actorOf(request), request: requestContext(request) };
 }
 
 /**

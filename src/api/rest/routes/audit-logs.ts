@@ -37,10 +37,11 @@ const AuditLogEntry = Type.Object(
         'The organization of the acting user (differs from org_id when an admin acts in another organization); null for background jobs.',
     }),
     user_id: Type.Union([uuidField('The acting user.'), Type.Null()], {
-      description: 'The acting user; null for background jobs.',
+      description: 'The acting user; null for background jobs and anonymous clients.',
     }),
     actor: Type.String({
-      description: 'Who acted: `user:<role>` for a user, `system:<job>` for a background job.',
+      description:
+        'Who acted: `user:<role>` for a user, `system:<job>` for a background job, `anonymous` for a client nobody is signed in as (a failed login, a replayed refresh token).',
     }),
     entity_type: Type.String({
       description: 'What kind of record changed, e.g. `user`, `maintenance_program`.',
@@ -57,7 +58,8 @@ const AuditLogEntry = Type.Object(
     user_agent: nullableText('The User-Agent of that request.'),
     timestamp: timestampField('When the change was committed.'),
     details: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The record `before` and `after` the change as the API shows it, and any extra facts.',
+      description:
+        'The record `before` and `after` the change as the API shows it, and any extra facts. A sign-in row (a `state_change` of a `user`) names its `event`: `signed_in`, `sign_in_failed`, `sign_in_locked`, `signed_out` or `refresh_token_reused`.',
     }),
   },
   { additionalProperties: false, description: 'One immutable audit log row.' },

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { TokenPair } from '../../../app/auth.js';
 import type { Services } from '../../../app/services.js';
 import { ROLES } from '../../../domain/roles.js';
+import { requestContext } from '../context.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import { errorResponses, iso, Timestamp } from '../schemas/common.js';
 
@@ -98,14 +99,18 @@ export const authRoutes =
             'An unknown email and a wrong password get the same 401. Failed attempts are limited per email and ' +
             'client address, per email across all addresses (a much higher ceiling) and per client address ' +
             '(429 with `Retry-After`); successful logins never count, and failures from other addresses never ' +
-            'lock an email out of an address that has not failed until the per-email ceiling.',
+            'lock an email out of an address that has not failed until the per-email ceiling. A sign-in, a wrong ' +
+            'password for an existing account and the lockout it starts are recorded in the account’s audit log.',
           body: LoginBody,
           response: { 200: TokenPairResponse, ...errorResponses(400, 401, 429) },
         },
       },
       async (request) => {
         const { org_id, email, password } = request.body;
-        return tokenPairBody(await auth.login({ orgId: org_id, email, password, ip: request.ip }));
+        const client = requestContext(request);
+        return tokenPairBody(
+          await auth.login({ orgId: org_id, email, password, ip: client.ip, request: client }),
+        );
       },
     );
 
@@ -118,12 +123,14 @@ export const authRoutes =
           summary: 'Exchange a refresh token for a new token pair',
           description:
             'The refresh token is spent and a new one returned; the new access token carries the current role. ' +
-            'Presenting a spent token again answers 401 `REFRESH_TOKEN_REUSED` and revokes every token of that sign-in.',
+            'Presenting a spent token again answers 401 `REFRESH_TOKEN_REUSED`, revokes every token of that sign-in and ' +
+            'records `refresh_token_reused` in the account’s audit log.',
           body: RefreshTokenBody,
           response: { 200: TokenPairResponse, ...errorResponses(400, 401) },
         },
       },
-      async (request) => tokenPairBody(await auth.refresh(request.body.refresh_token)),
+      async (request) =>
+        tokenPairBody(await auth.refresh(request.body.refresh_token, requestContext(request))),
     );
 
     app.post(
@@ -135,7 +142,8 @@ export const authRoutes =
           summary: 'Revoke a sign-in',
           description:
             'Revokes the refresh token and every token refreshed from the same login. Idempotent: an unknown or ' +
-            'already revoked token also answers 204. Access tokens already issued expire on their own.',
+            'already revoked token also answers 204. Access tokens already issued expire on their own. Revoking a live ' +
+            'sign-in is recorded as `signed_out` in the account’s audit log.',
           body: RefreshTokenBody,
           response: {
             204: Type.Null({ description: 'The sign-in is revoked (or there was nothing to revoke).' }),
@@ -144,7 +152,7 @@ export const authRoutes =
         },
       },
       async (request, reply) => {
-        await auth.logout(request.body.refresh_token);
+        await auth.logout(request.body.refresh_token, requestContext(request));
         return reply.code(204).send(null);
       },
     );
