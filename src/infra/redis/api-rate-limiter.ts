@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ApiRateLimiter, RateLimitState } from '../../app/rate-limits.js';
 import type { Logger } from '../../observability/logger.js';
@@ -58,6 +58,8 @@ end
 return { allowed and 1 or 0, count, oldest, blocking }
 `;
 
+const SLIDING_WINDOW_SHA = createHash('sha1').update(SLIDING_WINDOW_SCRIPT).digest('hex');
+
 /**
  * Per-key request limits over a sliding window of one minute: in Redis when it is configured, in
  * memory otherwise. While Redis is unreachable each process counts in its own memory instead, so the
@@ -106,17 +108,16 @@ function redisWindows(redis: Redis, prefix: string): WindowStore {
   return async (key, limit, nowMs, count) => {
     // The member only has to be unique; its score carries the time.
     const member = `${nowMs}:${randomBytes(6).toString('hex')}`;
-    const reply = (await redis.eval(
-      SLIDING_WINDOW_SCRIPT,
-      1,
-      `${prefix}:${key}`,
-      nowMs,
-      API_RATE_WINDOW_MS,
-      limit,
-      count ? '1' : '0',
-      member,
-    )) as [number, number, string, string];
-    const [allowed, counted, oldest, blocking] = reply;
+    const args = [`${prefix}:${key}`, nowMs, API_RATE_WINDOW_MS, limit, count ? '1' : '0', member];
+    let reply: unknown;
+    try {
+      // By hash, so each request does not send the script; Redis loads it on the first miss.
+      reply = await redis.evalsha(SLIDING_WINDOW_SHA, 1, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      reply = await redis.eval(SLIDING_WINDOW_SCRIPT, 1, ...args);
+    }
+    const [allowed, counted, oldest, blocking] = reply as [number, number, string, string];
     return {
       allowed: allowed === 1,
       count: counted,
