@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiRateLimiter } from '../../src/app/rate-limits.js';
 import { createApiRateLimiter } from '../../src/infra/redis/api-rate-limiter.js';
 import { TEST_REDIS_ADDR } from '../support/env.js';
@@ -17,17 +17,9 @@ afterAll(() => {
 
 function limiter(client: Redis | undefined, logger?: { warn: () => void }) {
   const keyPrefix = `amss-test:${randomBytes(4).toString('hex')}`;
-  // A clock of the test's own, so a minute passes without waiting one.
-  const clock = { ms: Date.now() };
   return {
-    limiter: createApiRateLimiter({
-      redis: client,
-      keyPrefix,
-      now: () => clock.ms,
-      ...(logger ? { logger } : {}),
-    }),
+    limiter: createApiRateLimiter({ redis: client, keyPrefix, ...(logger ? { logger } : {}) }),
     keyPrefix,
-    clock,
   };
 }
 
@@ -81,30 +73,38 @@ describe.each([
   ['on Redis', () => redis],
   ['in memory', () => undefined],
 ])('API rate limiter %s, over a sliding minute', (_, client) => {
+  // A clock of the test's own, so a minute passes without waiting one.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('never lets more than the limit through in any 60 seconds, across the edge of a minute', async () => {
-    const { limiter: l, clock } = limiter(client());
-    const start = clock.ms;
+    const { limiter: l } = limiter(client());
+    const start = Date.now();
     expect((await l.consume('org-a:read', 10)).allowed).toBe(true);
-    clock.ms = start + 59_000;
+    vi.setSystemTime(start + 59_000);
     const late = await consumeTimes(l, 'org-a:read', 10, 10);
     expect(late.map((s) => s.allowed)).toEqual([...Array<boolean>(9).fill(true), false]);
 
     // A fixed window that began with the first request would start afresh here and allow 10 more.
-    clock.ms = start + 60_000;
+    vi.setSystemTime(start + 60_000);
     const afterEdge = await consumeTimes(l, 'org-a:read', 10, 3);
     expect(afterEdge.map((s) => s.allowed)).toEqual([true, false, false]);
     expect(afterEdge[2]).toMatchObject({ remaining: 0, retryAfterSeconds: 59 });
     expect(afterEdge[2]!.resetAt).toBe(Math.ceil((start + 119_000) / 1000));
 
-    clock.ms = start + 120_000;
+    vi.setSystemTime(start + 120_000);
     expect((await consumeTimes(l, 'org-a:read', 10, 10)).every((s) => s.allowed)).toBe(true);
   });
 
   it('tells a client when the oldest counted request leaves the window, without counting a peek', async () => {
-    const { limiter: l, clock } = limiter(client());
-    const start = clock.ms;
+    const { limiter: l } = limiter(client());
+    const start = Date.now();
     await l.consume('org-a:write', 3);
-    clock.ms = start + 20_000;
+    vi.setSystemTime(start + 20_000);
     await l.consume('org-a:write', 3);
     const peeked = await l.peek('org-a:write', 3);
     expect(peeked).toMatchObject({
