@@ -23,7 +23,7 @@ export interface LoginLimiterOptions {
   maxFailuresPerIp: number;
   /** How long a failure counts, from the first failure of the window. */
   windowMs: number;
-  /** Told once per outage when Redis is unreachable and counting falls back to process memory. */
+  /** Told of every lockout, and once per outage when Redis is unreachable and counting falls back to process memory. */
   logger?: Pick<Logger, 'warn'>;
 }
 
@@ -73,7 +73,16 @@ export function createLoginLimiter(options: LoginLimiterOptions): LoginLimiter {
           return res.consumedPoints === limiter.points ? [lockout] : [];
         }),
       );
-      return spent.flat();
+      const lockouts = spent.flat();
+      // The audit log records an account's lockouts; this line is the operators' record of every one,
+      // an address's and an unknown email's too (which no organization owns), without the email itself.
+      for (const lockout of lockouts) {
+        options.logger?.warn(
+          { login_lockout: lockout.scope, client_ip: ip, retry_after_seconds: lockout.retryAfterSeconds },
+          'a failed-login limit was reached',
+        );
+      }
+      return lockouts;
     },
     async recordSuccess(ip, email) {
       // Only this address's failures: the owner signing in must not wipe the count of guesses made
