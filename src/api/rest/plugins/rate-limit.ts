@@ -60,6 +60,8 @@ export function registerRateLimits(app: FastifyInstance, deps: ApiRateLimitsDeps
         : `too many ${category} requests: your organization may make ${state.limit} per minute; ${retry}`,
     );
   });
+  // Checked on arrival, counted once the answer is known: failures in flight together can pass the
+  // check side by side, so an address may overshoot by as many as it has running at once.
   app.addHook('onSend', async (request, reply) => {
     const subject = authSubjects.get(request);
     // A 429 is the refusal itself, not another guess; other answers are what a shift does.
