@@ -5,6 +5,7 @@ import { authenticateBearer, bearerToken } from '../../app/authentication.js';
 import { isAppError } from '../../app/errors.js';
 import { beginIdempotentRequest, type IdempotencyStore } from '../../app/idempotency.js';
 import { systemActor } from '../../app/actor.js';
+import { nulCharacterError, nulCharacterProblems } from '../../app/text-input.js';
 import type { AccessTokenVerifier, ServiceTokenVerifier } from '../../app/tokens.js';
 import { grpcHandled, grpcHandlingSeconds } from '../../observability/metrics.js';
 import { actorOf, metadataValue, type Interceptor } from './call.js';
@@ -95,6 +96,21 @@ export function authenticating(
     return next();
   };
 }
+
+/** A proto field name as the generated code spells it (`aircraftId`) back to the proto's (`aircraft_id`). */
+const protoName = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+/**
+ * A NUL character (U+0000) in any text of the request message — a string field, a repeated one, a
+ * nested message's, a Struct's keys and values — is INVALID_ARGUMENT NUL_CHARACTER naming each
+ * field, before any handler runs: PostgreSQL cannot store it (the REST API's preValidation hook
+ * is the twin of this).
+ */
+export const refusingNul: Interceptor = (request, _context, next) => {
+  const error = nulCharacterError(nulCharacterProblems(request, '', protoName));
+  if (error) return Promise.reject(error);
+  return next();
+};
 
 /**
  * `idempotency-key` metadata on the methods listed makes a retry safe, as the REST header does:

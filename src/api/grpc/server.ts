@@ -17,7 +17,7 @@ import {
   ProgramServiceService,
   TaskServiceService,
 } from './gen/amss.js';
-import { authenticating, idempotent, observing, tracing } from './interceptors.js';
+import { authenticating, idempotent, observing, refusingNul, tracing } from './interceptors.js';
 import { auditService } from './services/audit.js';
 import { inventoryService } from './services/inventory.js';
 import { programService } from './services/programs.js';
@@ -80,7 +80,7 @@ export interface GrpcServer {
 
 /**
  * The gRPC server: the four AMSS services over the application services, each call through the
- * tracing, logging/metrics, auth and idempotency interceptors; plus the standard health and
+ * tracing, logging/metrics, auth, NUL-refusing and idempotency interceptors; plus the standard health and
  * reflection services (so `buf curl` can call it by reflection).
  */
 export function buildGrpcServer(deps: GrpcServerDeps): GrpcServer {
@@ -94,6 +94,7 @@ export function buildGrpcServer(deps: GrpcServerDeps): GrpcServer {
         verifier: deps.serviceVerifier,
         methods: new Set([ProgramServiceService.generateTasks.path]),
       }),
+      refusingNul,
       idempotent(deps.idempotency, IDEMPOTENT_METHODS),
     ],
   };

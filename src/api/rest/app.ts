@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
 } from 'fastify';
+import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../app/idempotency.js';
 import type { ApiRateLimitsDeps } from '../../app/rate-limits.js';
 import type { AccessTokenVerifier } from '../../app/tokens.js';
@@ -17,6 +18,7 @@ import { registerIdempotency } from './plugins/idempotency.js';
 import { RATE_LIMIT_HEADERS, registerRateLimits } from './plugins/rate-limit.js';
 import { registerRequestLog } from './plugins/request-log.js';
 import { requestIdFor } from './plugins/request-id.js';
+import { registerTextInputGuard } from './plugins/text-input.js';
 import { ErrorResponse } from './schemas/common.js';
 
 registerAjvFormats();
@@ -102,18 +104,24 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   const routes: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route) => {
-    const schema = (route.schema ??= {}) as { operationId?: string; hide?: boolean };
+    const schema = (route.schema ??= {}) as {
+      operationId?: string;
+      hide?: boolean;
+      querystring?: { type?: unknown; additionalProperties?: unknown };
+    };
     schema.operationId ??= operationIdOf(route.method, route.url);
-    for (const method of [route.method].flat()) {
-      routes.push({
-        method,
-        url: route.url,
-        documented: schema.hide !== true && !route.url.startsWith('/docs'),
-      });
+    const documented = schema.hide !== true && !route.url.startsWith('/docs');
+    // An unknown query parameter is a 400 on every documented route, as an unknown body field is:
+    // a typo (`?stauts=`) must not silently return the unfiltered list.
+    if (documented) {
+      schema.querystring ??= Type.Object({});
+      if (schema.querystring.type === 'object') schema.querystring.additionalProperties ??= false;
     }
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, documented });
   });
   registerRequestLog(app);
   registerErrorHandling(app, options.translateError);
+  registerTextInputGuard(app);
   registerAuth(app, options.verifier);
   if (options.rateLimits) registerRateLimits(app, options.rateLimits);
   if (options.idempotency) registerIdempotency(app, options.idempotency);

@@ -34,6 +34,12 @@ export function registerConstraints(rules: Record<string, ConstraintRule>): void
   Object.assign(CONSTRAINTS, rules);
 }
 
+const NUL_CHARACTER: Omit<ConstraintRule, 'field'> = {
+  kind: 'validation',
+  reason: 'NUL_CHARACTER',
+  message: 'a text value contains a NUL character (\\u0000), which cannot be stored',
+};
+
 /** SQLSTATE → error when no constraint rule applies. */
 const SQLSTATES: Record<string, Omit<ConstraintRule, 'field'>> = {
   '23505': {
@@ -55,6 +61,10 @@ const SQLSTATES: Record<string, Omit<ConstraintRule, 'field'>> = {
   '22003': { kind: 'validation', reason: 'OUT_OF_RANGE', message: 'a number is out of range' },
   '22001': { kind: 'validation', reason: 'VALUE_TOO_LONG', message: 'a value is too long' },
   '22023': { kind: 'validation', reason: 'INVALID_VALUE', message: 'a value is invalid' },
+  // A NUL in text ("invalid byte sequence for encoding UTF8: 0x00") or in jsonb ("unsupported
+  // Unicode escape sequence"): the edges refuse it first; this is the last line of defence.
+  '22021': NUL_CHARACTER,
+  '22P05': NUL_CHARACTER,
   AM001: {
     kind: 'conflict',
     reason: 'ALREADY_SIGNED_OFF',
