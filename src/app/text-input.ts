@@ -66,3 +66,24 @@ export function nulCharacterError(problems: FieldProblem[]): AppError | undefine
     'NUL_CHARACTER',
   );
 }
+
+/**
+ * Finds the first NUL byte of a file read in chunks and the line it is on, so an upload and the
+ * worker that reads the stored file refuse it alike (a NUL byte is always U+0000 in UTF-8; a file
+ * full of them is usually UTF-16). Feed it every chunk in order.
+ */
+export class NulByteScanner {
+  private line = 1;
+
+  /** The line (1-based) of the first NUL byte in this chunk, or undefined when it has none. */
+  scan(chunk: Uint8Array): number | undefined {
+    const nul = chunk.indexOf(0);
+    const end = nul === -1 ? chunk.length : nul;
+    for (let i = chunk.indexOf(10); i !== -1 && i < end; i = chunk.indexOf(10, i + 1)) this.line += 1;
+    return nul === -1 ? undefined : this.line;
+  }
+}
+
+/** Why a file with a NUL byte is refused, the same words at upload and in the worker. */
+export const nulInFileMessage = (line: number): string =>
+  `the file contains a NUL character (\\u0000) on line ${line}, which a CSV cannot hold; save it as UTF-8 text (not UTF-16) and upload it again`;

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../app/import-processing.js';
 import type { ImportBatchRunner, ImportRowChecker, ImportWakeUps } from '../app/imports.js';
 import type { UnitOfWork } from '../app/ports.js';
+import { NulByteScanner, nulInFileMessage } from '../app/text-input.js';
 import { describeHeaderProblems, headerIsValid, headerProblems, type Import } from '../domain/import.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job } from './scheduler.js';
@@ -50,6 +52,23 @@ export interface ImportProcessor {
   stop(): Promise<void>;
   /** Claims this import (or the oldest claimable one) and runs it to its end; undefined when none was claimed. */
   processNext(importId?: string): Promise<Import | undefined>;
+}
+
+/** A stored file holds a NUL byte: PostgreSQL could not stage its row, so the file is refused. */
+class NulInFile extends Error {}
+
+/**
+ * Passes the stored file's bytes to the parser until a NUL byte, which fails the import with the
+ * line it is on. Uploads are refused for the same reason; this catches files stored before that.
+ */
+function refusingNul(): Transform {
+  const scanner = new NulByteScanner();
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const line = scanner.scan(chunk);
+      done(line === undefined ? null : new NulInFile(nulInFileMessage(line)), chunk);
+    },
+  });
 }
 
 /** The most imports one sweep runs one after another, so a run ends now and then. */
@@ -167,7 +186,7 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
     const skip = await processing.lastStagedRow(imp);
     const columns = deps.rows.columns(imp.type);
     const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
-    const feeding = pipeline(createReadStream(file), parser);
+    const feeding = pipeline(createReadStream(file), refusingNul(), parser);
     // Its errors also end the iteration below, which reports them.
     feeding.catch(() => undefined);
     let header: string[] | undefined;
@@ -195,6 +214,7 @@ export function importProcessor(deps: ImportProcessorDeps): ImportProcessor {
       if (error instanceof CsvError) {
         return { failure: `the file is not valid CSV: ${error.message}` };
       }
+      if (error instanceof NulInFile) return { failure: error.message };
       if ((error as { code?: string }).code === 'ENOENT') {
         return { failure: 'the uploaded file is no longer in the import storage; upload it again' };
       }

@@ -78,6 +78,25 @@ const CLIENT_ERRORS: Record<string, { status: number; kind: ErrorKind; reason: s
     reason: 'UNSUPPORTED_MEDIA_TYPE',
     message: 'the request body must be application/json',
   },
+  // @fastify/multipart's (the CSV upload); busboy's own parse errors are mapped by that route.
+  FST_PROTO_VIOLATION: {
+    status: 400,
+    kind: 'validation',
+    reason: 'MALFORMED_MULTIPART',
+    message: 'a multipart field name is not allowed',
+  },
+  FST_MP_PREMATURE_CLOSE: {
+    status: 400,
+    kind: 'validation',
+    reason: 'MALFORMED_MULTIPART',
+    message: 'the request ended before the multipart body was complete',
+  },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    status: 415,
+    kind: 'validation',
+    reason: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'the request body must be multipart/form-data',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     kind: 'validation',

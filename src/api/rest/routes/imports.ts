@@ -10,6 +10,12 @@ import { parse } from 'csv-parse/sync';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../../app/errors.js';
+import {
+  NulByteScanner,
+  nulCharacterError,
+  nulCharacterProblems,
+  nulInFileMessage,
+} from '../../../app/text-input.js';
 import { importRowView, importView } from '../../../app/imports.js';
 import type { Services } from '../../../app/services.js';
 import {
@@ -30,6 +36,7 @@ import {
   ImportRowSchema,
   ImportSchema,
   ImportScopeQuery,
+  ImportUploadSchema,
   importColumns,
 } from '../schemas/imports.js';
 
@@ -67,10 +74,10 @@ export const importRoutes =
         schema: {
           tags,
           summary: 'Upload a CSV import',
-          description: `Acts in your own organization. A \`multipart/form-data\` body with the field \`type\` (aircraft, parts or programs) and one \`file\`: a UTF-8 CSV whose header row names the columns of its type (see docs/imports.md). The file is stored and checked as it streams in: wrong or missing columns (400 IMPORT_HEADER_INVALID, naming them), an empty file (400 IMPORT_FILE_EMPTY), a file that is not UTF-8 (400 IMPORT_FILE_NOT_UTF8) or larger than IMPORT_MAX_BYTES (413 IMPORT_FILE_TOO_LARGE) is refused. Answers 202 with the pending import; a worker validates and applies it, and \`GET /imports/{id}\` follows its progress. The importer needs the create and update rights of the type's resource too. With an \`Idempotency-Key\`, the upload (type, file name and the file's bytes) is the request: a retry with the same file replays the first answer, another file under the same key is 409 IDEMPOTENCY_KEY_REUSED.`,
+          description: `Acts in your own organization. A \`multipart/form-data\` body with the field \`type\` (aircraft, parts or programs) and one \`file\`: a UTF-8 CSV whose header row names the columns of its type (see docs/imports.md). The file is stored and checked as it streams in: wrong or missing columns (400 IMPORT_HEADER_INVALID, naming them), an empty file (400 IMPORT_FILE_EMPTY), a file that is not UTF-8 (400 IMPORT_FILE_NOT_UTF8) or holds a NUL character (400 IMPORT_FILE_NUL, naming the line), a body that is not well-formed multipart (400 MALFORMED_MULTIPART: no boundary, no closing boundary) or a file larger than IMPORT_MAX_BYTES (413 IMPORT_FILE_TOO_LARGE) is refused. Answers 202 with the pending import (its id as both \`id\` and \`import_id\`); a worker validates and applies it, and \`GET /imports/{id}\` follows its progress. The importer needs the create and update rights of the type's resource too. With an \`Idempotency-Key\`, the upload (type, file name and the file's bytes) is the request: a retry with the same file replays the first answer, another file under the same key is 409 IDEMPOTENCY_KEY_REUSED.`,
           consumes: ['multipart/form-data'],
           querystring: ImportScopeQuery,
-          response: { 202: ImportSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
+          response: { 202: ImportUploadSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
         },
       },
       async (request, reply) => {
@@ -101,7 +108,10 @@ export const importRoutes =
             filePath: relativePath,
           });
           const base = request.url.split('?')[0]!.replace(/\/csv\/?$/, '');
-          return await reply.code(202).header('Location', `${base}/${imp.id}`).send(importView(imp));
+          return await reply
+            .code(202)
+            .header('Location', `${base}/${imp.id}`)
+            .send({ import_id: imp.id, ...importView(imp) });
         } catch (error) {
           await rm(upload.tempPath, { force: true });
           throw error;
@@ -231,6 +241,12 @@ async function receiveUpload(request: FastifyRequest, options: ImportRouteOption
     await rm(tempPath, { force: true });
     throw badField('file', 'is required');
   }
+  // The file name is stored; the type is named in the answer. Neither may carry a NUL.
+  const nul = nulCharacterError(nulCharacterProblems({ type, file: file.fileName }, 'body'));
+  if (nul) {
+    await rm(tempPath, { force: true });
+    throw nul;
+  }
   if (type === undefined || !(IMPORT_TYPES as readonly string[]).includes(type)) {
     await rm(tempPath, { force: true });
     throw badField('type', type === undefined ? 'is required' : `must be one of ${IMPORT_TYPES.join(', ')}`);
@@ -280,11 +296,12 @@ async function storeFile(
 
 /**
  * Passes the bytes through unchanged while checking they are UTF-8 (a fatal decoder fails on the
- * first bad sequence), keeping the first line (the header) and whether any data follows it, and
+ * first bad sequence) and hold no NUL byte (PostgreSQL could not store the row), keeping the first line (the header) and whether any data follows it, and
  * hashing them.
  */
 class CsvUploadInspector extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly nul = new NulByteScanner();
   /** Of every byte passed through: what identifies the file for an Idempotency-Key. */
   readonly sha256 = createHash('sha256');
   private firstLine = '';
@@ -293,6 +310,17 @@ class CsvUploadInspector extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.sha256.update(chunk);
+    const nulLine = this.nul.scan(chunk);
+    if (nulLine !== undefined) {
+      done(
+        AppError.validation(
+          nulInFileMessage(nulLine),
+          [{ field: 'file', message: `contains a NUL character on line ${nulLine}` }],
+          'IMPORT_FILE_NUL',
+        ),
+      );
+      return;
+    }
     try {
       this.inspect(this.decoder.decode(chunk, { stream: true }));
     } catch (error) {
@@ -381,6 +409,15 @@ function uploadError(error: unknown, maxBytes: number): unknown {
       'the file is not UTF-8 text; save the CSV as UTF-8',
       [{ field: 'file', message: 'is not UTF-8' }],
       'IMPORT_FILE_NOT_UTF8',
+    );
+  }
+  // busboy's own parse errors carry no code: "Multipart: Boundary not found", "Unexpected end of
+  // multipart data", "Part terminated early due to unexpected end of multipart data".
+  if (code === undefined && error instanceof Error && /multipart/i.test(error.message)) {
+    return AppError.validation(
+      `the body is not valid multipart/form-data (${error.message}); send a boundary in the Content-Type and close the body with it`,
+      [{ field: 'body', message: 'is not valid multipart/form-data' }],
+      'MALFORMED_MULTIPART',
     );
   }
   if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {

@@ -186,6 +186,15 @@ export const ImportSchema = Type.Object(
   { additionalProperties: false, description: 'A CSV import.' },
 );
 
+/** The answer to an upload: the import, also named by `import_id` as the specification's upload answer names it. */
+export const ImportUploadSchema = Type.Object(
+  {
+    import_id: uuidField('Import id (the same as `id`; the name the specification gives the upload answer).'),
+    ...ImportSchema.properties,
+  },
+  { additionalProperties: false, description: 'The pending import an upload created.' },
+);
+
 /** One data row of an import. */
 export const ImportRowSchema = Type.Object(
   {
