@@ -1,6 +1,8 @@
+import type { AddressInfo } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 
 let t: TestApp;
@@ -179,5 +181,92 @@ describe('who may ask', () => {
       password: TEST_PASSWORD,
     });
     envelope(response, 403, 'forbidden');
+  });
+});
+
+/** Reads a connection to its end. */
+async function readAll(socket: Socket): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One raw HTTP answer (status line, headers, body) as a response the envelope check reads. */
+function parseAnswer(text: string): LightMyRequestResponse {
+  const [head = '', ...rest] = text.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
+  const body = rest.join('\r\n\r\n');
+  return {
+    statusCode: Number(statusLine.split(' ')[1]),
+    headers,
+    body,
+    json: () => JSON.parse(body) as unknown,
+  } as LightMyRequestResponse;
+}
+
+/** Sends raw bytes to a listening server and reads its answer, as curl would show it. */
+async function rawRequest(port: number, bytes: string): Promise<LightMyRequestResponse> {
+  const socket = connect(port, '127.0.0.1');
+  socket.end(bytes);
+  return parseAnswer(await readAll(socket));
+}
+
+describe('errors of the HTTP parser, before any route', () => {
+  let port: number;
+  beforeAll(async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (t.app.server.address() as AddressInfo).port;
+  });
+
+  it('answers headers over 16 KiB with 431 in the envelope, echoing the caller’s request id', async () => {
+    const response = await rawRequest(
+      port,
+      `GET /api/v1/users HTTP/1.1\r\nHost: amss\r\nX-Request-Id: big-headers-1\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    envelope(response, 431, 'validation', 'HEADERS_TOO_LARGE');
+    expect(response.headers['x-request-id']).toBe('big-headers-1');
+  });
+
+  it('answers a request it cannot parse (a NUL in a header) with 400 in the envelope and a new request id', async () => {
+    const response = await rawRequest(
+      port,
+      `GET /health HTTP/1.1\r\nHost: amss\r\nUser-Agent: a\u0000b\r\n\r\n`,
+    );
+    envelope(response, 400, 'validation', 'MALFORMED_REQUEST');
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('a server shutting down', () => {
+  it('answers a request that arrives on a kept-alive connection with 503 in the envelope', async () => {
+    const closing = await createTestApp();
+    await closing.app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = connect((closing.app.server.address() as AddressInfo).port, '127.0.0.1');
+    const answers = readAll(socket);
+    // A request whose body is still coming keeps its connection open through close().
+    const body = JSON.stringify({ email: 'late@envelope.test', password: TEST_PASSWORD });
+    const routed = new Promise((resolve) => closing.app.server.once('request', resolve));
+    socket.write(
+      `POST /api/v1/auth/login HTTP/1.1\r\nHost: amss\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    await routed;
+    const closed = closing.close();
+    await vi.waitFor(() => expect(closing.app.server.listening).toBe(false));
+
+    // Pipelined behind it (no FIN: a half-closed connection is dropped while closing); the server closes after its answer.
+    socket.write(
+      `${body}GET /api/v1/users HTTP/1.1\r\nHost: amss\r\nX-Request-Id: during-shutdown-1\r\n\r\n`,
+    );
+    const second = parseAnswer(`HTTP/1.1 ${(await answers).split('HTTP/1.1 ')[2]}`);
+    await closed;
+
+    envelope(second, 503, 'unavailable', 'SERVER_CLOSING');
+    expect(second.headers['x-request-id']).toBe('during-shutdown-1');
   });
 });

@@ -13,7 +13,7 @@ import type { IdempotencyStore } from '../../app/idempotency.js';
 import type { ApiRateLimitsDeps } from '../../app/rate-limits.js';
 import type { AccessTokenVerifier } from '../../app/tokens.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandling, sendError } from './plugins/errors.js';
+import { answerClientError, registerErrorHandling, sendError } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { RATE_LIMIT_HEADERS, registerRateLimits } from './plugins/rate-limit.js';
 import { registerRequestLog } from './plugins/request-log.js';
@@ -82,7 +82,10 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     genReqId: requestIdFor,
     bodyLimit: options.bodyLimitBytes,
     trustProxy: options.trustedProxies.length > 0 ? options.trustedProxies : false,
-    return503OnClosing: true,
+    // Both answered in the envelope by plugins/errors.ts: parser errors (431, 400, 408) before any
+    // request exists, and requests arriving while the server shuts down (503).
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
     // Malformed URLs fail inside the router, before any hook: answer them in the envelope too.
     frameworkErrors: (error, request, reply) => {
       void reply.header('X-Request-Id', request.id);

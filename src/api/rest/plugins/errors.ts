@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
 import { AppError, type ErrorKind, type FieldProblem } from '../../../app/errors.js';
+import { requestIdFrom } from './request-id.js';
 
 /** The one table from error kind to HTTP status. */
 export const HTTP_STATUS: Record<ErrorKind, number> = {
@@ -105,29 +108,102 @@ const CLIENT_ERRORS: Record<string, { status: number; kind: ErrorKind; reason: s
   },
 };
 
+/** What an error answer says, before it becomes the envelope. */
+interface ErrorBody {
+  kind: ErrorKind;
+  reason: string;
+  message: string;
+  details?: FieldProblem[] | undefined;
+}
+
+/** The DESIGN.md envelope: `{error, code, reason, request_id, details?}`. */
+const envelope = (requestId: string, body: ErrorBody) => ({
+  error: body.message,
+  code: body.kind,
+  reason: body.reason,
+  request_id: requestId,
+  ...(body.details && body.details.length > 0 ? { details: body.details } : {}),
+});
+
 export function sendError(
   reply: FastifyReply,
   request: FastifyRequest,
   status: number,
-  body: { kind: ErrorKind; reason: string; message: string; details?: FieldProblem[] | undefined },
+  body: ErrorBody,
 ): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .send({
-      error: body.message,
-      code: body.kind,
-      reason: body.reason,
-      request_id: request.id,
-      ...(body.details && body.details.length > 0 ? { details: body.details } : {}),
-    });
+  return reply.code(status).type('application/json; charset=utf-8').send(envelope(request.id, body));
+}
+
+/** Node's HTTP parser errors, by code; anything else the parser refuses is a 400. */
+const PARSER_ERRORS: Record<string, { status: number; reason: string; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: 'HEADERS_TOO_LARGE',
+    message: 'the request line and headers are larger than the server accepts (16 KiB)',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: 'REQUEST_TIMEOUT',
+    message: 'the request was not received in time',
+  },
+};
+
+/** The caller's X-Request-Id when the raw bytes the parser refused still hold a sane one. */
+function requestIdOfRawPacket(raw: unknown): string {
+  const match = Buffer.isBuffer(raw)
+    ? /\r\nx-request-id:[ \t]*([^\r\n]*)/i.exec(raw.toString('latin1'))
+    : null;
+  return requestIdFrom(match?.[1]?.trim());
+}
+
+/**
+ * Fastify's `clientErrorHandler`: errors of Node's HTTP parser (431 headers too large, 408, a
+ * malformed request line or header) happen before there is a request, so Fastify's own handler
+ * would write its default body. This writes the envelope with an `X-Request-Id` instead, and
+ * closes the connection, whose stream can no longer be trusted.
+ */
+export function answerClientError(
+  this: FastifyInstance,
+  error: Error & { code?: string; reason?: string; rawPacket?: unknown },
+  socket: Duplex,
+): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = error.code ? PARSER_ERRORS[error.code] : undefined;
+  const status = known?.status ?? 400;
+  const requestId = requestIdOfRawPacket(error.rawPacket);
+  const body = JSON.stringify(
+    envelope(requestId, {
+      kind: 'validation',
+      reason: known?.reason ?? 'MALFORMED_REQUEST',
+      message:
+        known?.message ?? `the request is not valid HTTP (${error.reason ?? error.code ?? error.message})`,
+    }),
+  );
+  this.log.debug(
+    { err: error, request_id: requestId, status },
+    'refused a request the HTTP parser could not read',
+  );
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 /**
  * Every failure answers with the envelope of DESIGN.md: AppErrors with their kind, schema
  * violations as 400 with one detail per field, Fastify's parsing errors as 4xx, unknown
- * paths 404, known paths with the wrong method 405 (with `Allow`). Only real bugs are 500,
- * and their text never reaches the client.
+ * paths 404, known paths with the wrong method 405 (with `Allow`), requests arriving while the
+ * server shuts down 503. Only real bugs are 500, and their text never reaches the client.
+ * (Errors of Node's HTTP parser come before any request: see `answerClientError`.)
  */
 export function registerErrorHandling(
   app: FastifyInstance,
@@ -147,6 +223,23 @@ export function registerErrorHandling(
       }
       allowedMethods.get(route.url)!.add(method);
     }
+  });
+
+  // A request that arrives on a kept-alive connection while the server shuts down is refused
+  // with a 503 in the envelope (Fastify's own return503OnClosing writes its default body).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (!closing) return;
+    throw new AppError(
+      'unavailable',
+      'SERVER_CLOSING',
+      'the server is shutting down; retry the request',
+      undefined,
+      { 'Retry-After': '1', Connection: 'close' },
+    );
   });
 
   app.setNotFoundHandler((request, reply) => {
