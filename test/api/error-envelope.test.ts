@@ -259,7 +259,8 @@ describe('a server shutting down', () => {
     const closed = closing.close();
     await vi.waitFor(() => expect(closing.app.server.listening).toBe(false));
 
-    // Pipelined behind it (no FIN: a half-closed connection is dropped while closing); the server closes after its answer.
+    // Pipelined behind it, without a FIN (a half-closed connection is dropped while closing); the
+    // server closes the connection after its answer.
     socket.write(
       `${body}GET /api/v1/users HTTP/1.1\r\nHost: amss\r\nX-Request-Id: during-shutdown-1\r\n\r\n`,
     );

@@ -115,7 +115,7 @@ function validValue(raw: Schema): unknown {
     case 'array':
       return Array.from({ length: schema.minItems ?? 0 }, () => validValue(schema.items ?? {}));
     default: {
-      // The required fields, and optional ones too where the schema wants more (a PATCH body's minProperties).
+      // The required fields, and optional ones where the schema wants more (a PATCH's minProperties).
       const names = [...new Set([...(schema.required ?? []), ...Object.keys(schema.properties ?? {})])];
       const count = Math.max(schema.required?.length ?? 0, schema.minProperties ?? 0);
       return Object.fromEntries(
@@ -125,7 +125,7 @@ function validValue(raw: Schema): unknown {
   }
 }
 
-/** A value with every field the schema names filled in, every string holding a NUL; `fields` collects their paths. */
+/** A value with every field of the schema, each string holding a NUL; `fields` collects their paths. */
 function nulValue(raw: Schema, path: string, fields: string[]): unknown {
   const schema = nonNull(raw);
   switch (typeOf(schema)) {
@@ -232,7 +232,10 @@ function rpcs() {
   );
 }
 
-/** A message with every text field (nested, repeated, and in a Struct) holding a NUL; `fields` collects their proto names. */
+/**
+ * A message with every text field (nested, repeated, in a Struct) holding a NUL; `fields` collects
+ * their proto names.
+ */
 function nulMessage(desc: DescMessage, prefix: string, fields: string[]): Record<string, unknown> {
   const init: Record<string, unknown> = {};
   for (const field of desc.fields) {

@@ -80,8 +80,8 @@ export interface GrpcServer {
 
 /**
  * The gRPC server: the four AMSS services over the application services, each call through the
- * tracing, logging/metrics, auth, NUL-refusing and idempotency interceptors; plus the standard health and
- * reflection services (so `buf curl` can call it by reflection).
+ * tracing, logging/metrics, auth, NUL-refusing and idempotency interceptors; plus the standard
+ * health and reflection services (so `buf curl` can call it by reflection).
  */
 export function buildGrpcServer(deps: GrpcServerDeps): GrpcServer {
   const options: CallOptions = {

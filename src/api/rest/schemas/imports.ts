@@ -186,7 +186,7 @@ export const ImportSchema = Type.Object(
   { additionalProperties: false, description: 'A CSV import.' },
 );
 
-/** The answer to an upload: the import, also named by `import_id` as the specification's upload answer names it. */
+/** The answer to an upload: the import, its id also as `import_id`, the name the specification gives it. */
 export const ImportUploadSchema = Type.Object(
   {
     import_id: uuidField('Import id (the same as `id`; the name the specification gives the upload answer).'),
