@@ -1,6 +1,7 @@
 import { domainEvent, type DomainEvent, type EventInput } from '../domain/events.js';
 import type { Actor, RequestContext } from './actor.js';
 import { auditRecord, type AuditAction, type AuditEntry } from './audit.js';
+import { currentIdempotentAttempt } from './idempotency.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
 /** Who is changing something and through which request. */
@@ -20,22 +21,59 @@ export interface Change<T> {
  * The one way AMSS changes data. `work` runs inside a transaction and describes its effects;
  * the audit rows and outbox events are written in that same transaction, so either the
  * change, its audit trail and its events all commit, or none of them do.
+ *
+ * Inside a request with an Idempotency-Key, the mutation's result is recorded in that same
+ * transaction too, numbered in the request's order of mutations: a retry after the process died
+ * between this commit and storing the response finds it, and this mutation then answers the
+ * recorded result instead of running again (see `beginIdempotentRequest`).
  */
 export async function mutate<T>(
   uow: UnitOfWork,
   context: MutationContext,
   work: (repos: Repositories) => Promise<Change<T>>,
 ): Promise<T> {
-  return uow.transaction(async (repos) => {
-    const change = await work(repos);
-    const entries = Array.isArray(change.audit) ? change.audit : [change.audit];
-    if (entries.length === 0) throw new Error('a mutation must write at least one audit row');
-    await repos.changeLog.record(
-      entries.map((entry) => auditRecord(entry, context.actor, context.request)),
-      change.events ?? [],
-    );
-    return change.result;
-  });
+  const attempt = currentIdempotentAttempt();
+  if (!attempt) return uow.transaction((repos) => applyChange(repos, context, work));
+  const seq = attempt.nextMutation();
+  if (attempt.recovering) {
+    const recorded = await attempt.recorded(seq);
+    if (recorded) return recorded.result as T;
+  }
+  try {
+    return await uow.transaction(async (repos) => {
+      // Claimed before the work: an attempt running the same mutation concurrently waits here
+      // rather than meeting this one's effects (and answering, say, TASK_OVERLAP against them).
+      if (!(await repos.idempotentMutations.claim(attempt.key, seq))) throw new RecordedMeanwhile();
+      const result = await applyChange(repos, context, work);
+      await repos.idempotentMutations.record(attempt.key, seq, result);
+      return result;
+    });
+  } catch (error) {
+    if (!(error instanceof RecordedMeanwhile)) throw error;
+    const recorded = await attempt.recorded(seq);
+    if (!recorded) {
+      throw new Error(`idempotent mutation ${seq} was claimed but has no result`, { cause: error });
+    }
+    return recorded.result as T;
+  }
+}
+
+/** Another attempt at the same request committed this mutation while this one waited for it. */
+class RecordedMeanwhile extends Error {}
+
+async function applyChange<T>(
+  repos: Repositories,
+  context: MutationContext,
+  work: (repos: Repositories) => Promise<Change<T>>,
+): Promise<T> {
+  const change = await work(repos);
+  const entries = Array.isArray(change.audit) ? change.audit : [change.audit];
+  if (entries.length === 0) throw new Error('a mutation must write at least one audit row');
+  await repos.changeLog.record(
+    entries.map((entry) => auditRecord(entry, context.actor, context.request)),
+    change.events ?? [],
+  );
+  return change.result;
 }
 
 /** One change to one entity, as its audit row and its event tell it (views, not domain objects). */

@@ -13,6 +13,7 @@ import type { WebhookRepository } from './webhooks.js';
 import type { ImportRepository } from './imports.js';
 import type { ReportRepository } from './reports.js';
 import type { AuditRecord } from './audit.js';
+import type { IdempotentMutationRepository } from './idempotency.js';
 import type { Page } from './pagination.js';
 
 export interface OrganizationRepository {
@@ -105,6 +106,8 @@ export interface Repositories {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
   changeLog: ChangeLogRepository;
+  /** Records an idempotent request's mutations in their own transactions. */
+  idempotentMutations: IdempotentMutationRepository;
   aircraft: AircraftRepository;
   programs: ProgramRepository;
   programGeneration: ProgramGenerationRepository;

@@ -187,9 +187,13 @@ describe('Idempotency-Key lifetime', () => {
     const key = newKey();
     const body = newUser();
     await postUser(tenantAdmin, body, key);
-    // As if the first request were still running after 4 minutes.
+    // As if the first request were still running after 4 minutes, its change not yet committed.
     await keyRow(key)
       .set({ status_code: 0, response_body: null, created_at: new Date(Date.now() - 4 * 60_000) })
+      .execute();
+    await t.db.db
+      .deleteFrom('idempotency_mutations')
+      .where('key_id', 'in', t.db.db.selectFrom('idempotency_keys').select('id').where('key', '=', key))
       .execute();
     const waiting = await postUser(tenantAdmin, body, key);
     expect(waiting.statusCode).toBe(409);

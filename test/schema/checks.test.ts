@@ -56,7 +56,8 @@ const idempotencyKey = async (db: Executor, values: Partial<Insertable<Idempoten
       org_id: user.org_id,
       user_id: user.id,
     })
-    .execute();
+    .returning(['id', 'org_id'])
+    .executeTakeFirstOrThrow();
 };
 
 const delivery = async (db: Executor, values: Partial<Insertable<WebhookDeliveriesTable>>) => {
@@ -338,6 +339,17 @@ const violations: CheckCase[] = [
     label: 'a stored status code is an HTTP status',
     constraint: 'idempotency_keys_status_code_check',
     attempt: (db) => idempotencyKey(db, { status_code: 600 }),
+  },
+  {
+    label: "a request's mutations are numbered from 1",
+    constraint: 'idempotency_mutations_seq_check',
+    attempt: async (db) => {
+      const key = await idempotencyKey(db, {});
+      await db
+        .insertInto('idempotency_mutations')
+        .values({ org_id: key.org_id, key_id: key.id, seq: 0 })
+        .execute();
+    },
   },
   // webhooks
   {

@@ -181,6 +181,26 @@ const crossTenant: CrossTenantCase[] = [
         .execute(),
   },
   {
+    label: "an idempotent request's mutation cannot belong to a key of another organization",
+    constraint: 'idempotency_mutations_key_fkey',
+    attempt: async (db, own, other) => {
+      const user = await insertUser(db, { org_id: other });
+      const key = await db
+        .insertInto('idempotency_keys')
+        .values({
+          org_id: other,
+          user_id: user.id,
+          key: 'k1',
+          endpoint: 'POST /api/v1/aircraft',
+          request_hash: 'h',
+          expires_at: new Date(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db.insertInto('idempotency_mutations').values({ org_id: own, key_id: key.id, seq: 1 }).execute();
+    },
+  },
+  {
     label: 'a delivery cannot go to a webhook of another organization',
     constraint: 'webhook_deliveries_webhook_fkey',
     attempt: async (db, own, other) =>

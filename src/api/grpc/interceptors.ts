@@ -3,7 +3,12 @@ import { status } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { authenticateBearer, bearerToken } from '../../app/authentication.js';
 import { isAppError } from '../../app/errors.js';
-import { beginIdempotentRequest, type IdempotencyStore } from '../../app/idempotency.js';
+import {
+  beginIdempotentRequest,
+  enterIdempotentAttempt,
+  withIdempotency,
+  type IdempotencyStore,
+} from '../../app/idempotency.js';
 import { systemActor } from '../../app/actor.js';
 import { nulCharacterError, nulCharacterProblems } from '../../app/text-input.js';
 import type { AccessTokenVerifier, ServiceTokenVerifier } from '../../app/tokens.js';
@@ -116,7 +121,9 @@ export const refusingNul: Interceptor = (request, _context, next) => {
  * `idempotency-key` metadata on the methods listed makes a retry safe, as the REST header does:
  * the same key and request replays the first answer, a different request with the key is refused
  * (IDEMPOTENCY_KEY_REUSED), and a key still running is refused with `retry-after`. The key is
- * scoped to the user and the method; a failed first call frees it.
+ * scoped to the user and the method; a failed first call frees it unless a change of it
+ * committed. A retry whose first call committed changes but stored no answer (it died in
+ * between) runs again with those changes answering their recorded results (see `mutate`).
  */
 export function idempotent(store: IdempotencyStore, methods: ReadonlySet<string>): Interceptor {
   return async (request, context, next) => {
@@ -127,21 +134,26 @@ export function idempotent(store: IdempotencyStore, methods: ReadonlySet<string>
     const scope = { orgId: actor.orgId, userId: actor.userId, key, endpoint: `grpc ${context.method}` };
     const hash = createHash('sha256').update(context.definition.requestSerialize(request)).digest('hex');
     const decision = await beginIdempotentRequest(store, scope, hash);
-    if (decision.kind === 'replay') {
-      return context.definition.responseDeserialize(Buffer.from(decision.response.body, 'base64'));
-    }
+    const decode = (body: string) => context.definition.responseDeserialize(Buffer.from(body, 'base64'));
+    if (decision.kind === 'replay') return decode(decision.response.body);
+    const { attempt } = decision;
     let response: unknown;
     try {
-      response = await next();
+      response = await withIdempotency(() => {
+        enterIdempotentAttempt(attempt);
+        return next();
+      });
     } catch (error) {
-      await store.release(scope);
+      await store.release(attempt.key);
       throw error;
     }
-    await store.complete(scope, {
+    const ours = {
       statusCode: 200,
       body: context.definition.responseSerialize(response).toString('base64'),
       headers: {},
-    });
-    return response;
+    };
+    // Another attempt at the same call may have answered first: every attempt answers the same.
+    const stored = await store.complete(attempt.key, ours);
+    return stored === ours ? response : decode(stored.body);
   };
 }

@@ -308,6 +308,18 @@ export interface IdempotencyKeysTable {
   expires_at: Timestamp;
 }
 
+/**
+ * The result of one mutation of an idempotent request, written in the mutation's transaction so a
+ * retry after a crash finds what the first attempt did (`seq` numbers a request's mutations from 1).
+ */
+export interface IdempotencyMutationsTable {
+  org_id: string;
+  key_id: string;
+  seq: number;
+  result: Buffer | null;
+  created_at: GeneratedTimestamp;
+}
+
 /** A webhook subscription of an org: target URL, subscribed event types and signing secret. */
 export interface WebhooksTable {
   id: Generated<string>;
@@ -397,6 +409,7 @@ export interface DB {
   audit_logs: AuditLogsTable;
   outbox_events: OutboxEventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  idempotency_mutations: IdempotencyMutationsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   imports: ImportsTable;

@@ -10,6 +10,7 @@ import { PgAuditLogRepository } from './audit-logs.js';
 import { PgWebhookRepository } from './webhooks.js';
 import { PgImportRepository } from './imports.js';
 import { PgReportRepository } from './reports.js';
+import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
 import type { Executor } from './executor.js';
@@ -25,6 +26,7 @@ export function createRepositories(db: Executor): Repositories {
     users: new PgUserRepository(db),
     refreshTokens: new PgRefreshTokenRepository(db),
     changeLog: new PgChangeLogRepository(db),
+    idempotentMutations: new PgIdempotentMutationRepository(db),
     aircraft: new PgAircraftRepository(db),
     programs: new PgProgramRepository(db),
     programGeneration: new PgProgramGenerationRepository(db),

@@ -4,8 +4,11 @@ import stringify from 'safe-stable-stringify';
 import { AppError } from '../../../app/errors.js';
 import {
   beginIdempotentRequest,
+  enterIdempotentAttempt,
+  withIdempotency,
   type IdempotencyScope,
   type IdempotencyStore,
+  type IdempotentAttempt,
   type StoredResponse,
 } from '../../../app/idempotency.js';
 
@@ -18,8 +21,11 @@ declare module 'fastify' {
     idempotencyAfterBody?: boolean;
   }
   interface FastifyRequest {
-    /** Set while this request is the first one with its Idempotency-Key; its response gets stored. */
-    idempotencyScope?: IdempotencyScope;
+    /**
+     * Set while this request runs as an attempt at its Idempotency-Key (the first, or a retry
+     * recovering a first attempt that crashed after committing); its response gets stored.
+     */
+    idempotentAttempt?: IdempotentAttempt;
     /**
      * On `idempotencyAfterBody` routes, when the request has an Idempotency-Key: begins it for the
      * body the handler has read (`bodyDigest` identifies it). Resolves to the stored response to
@@ -54,6 +60,13 @@ export function sendReplay(reply: FastifyReply, { statusCode, body, headers }: S
  * stored; a repeat with the same request gets that response back byte for byte with
  * `Idempotent-Replayed: true`; the same key with a different request, or while the first is still
  * running, is a 409. Server errors are not stored, so the client can retry them with the same key.
+ *
+ * The response is stored after it is built, apart from the changes the request made; so each
+ * change (`mutate`) also records its result in its own transaction. A repeat that finds the
+ * first attempt's changes committed but no response stored (the process died in between, or is
+ * just finishing) runs the handler again with those changes answering their recorded results,
+ * and so answers what the first attempt would have, marked `Idempotent-Replayed: true`. Whichever
+ * attempt stores its response first is the one every later repeat gets.
  */
 export function registerIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
   app.addHook('preHandler', async (request, reply) => {
@@ -71,37 +84,61 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
       key,
       endpoint: `${request.method} ${request.url.split('?')[0]}`,
     };
-    const begin = async (hash: string): Promise<StoredResponse | undefined> => {
-      const decision = await beginIdempotentRequest(store, scope, hash);
-      if (decision.kind === 'replay') return decision.response;
-      request.idempotencyScope = scope;
-      return undefined;
-    };
     if (request.routeOptions.config.idempotencyAfterBody) {
-      request.beginIdempotency = (bodyDigest) => begin(requestHash(request, bodyDigest));
+      // Called from the handler, inside the slot the next hook opens.
+      request.beginIdempotency = async (bodyDigest) => {
+        const decision = await beginIdempotentRequest(store, scope, requestHash(request, bodyDigest));
+        if (decision.kind === 'replay') return decision.response;
+        request.idempotentAttempt = decision.attempt;
+        enterIdempotentAttempt(decision.attempt);
+        return undefined;
+      };
       return;
     }
-    const replay = await begin(requestHash(request));
-    if (replay) return sendReplay(reply, replay);
+    const decision = await beginIdempotentRequest(store, scope, requestHash(request));
+    if (decision.kind === 'replay') return sendReplay(reply, decision.response);
+    request.idempotentAttempt = decision.attempt;
+  });
+
+  // `mutate` finds the request's attempt through AsyncLocalStorage, so the handler runs inside
+  // the attempt's slot. A callback hook: what `done` starts (the handler) inherits the slot,
+  // which an async hook's resolution would not pass on.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const attempt = request.idempotentAttempt;
+    if (attempt === undefined && request.beginIdempotency === undefined) {
+      done();
+      return;
+    }
+    withIdempotency(() => {
+      if (attempt) enterIdempotentAttempt(attempt);
+      done();
+    });
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const scope = request.idempotencyScope;
-    if (!scope) return payload;
-    request.idempotencyScope = undefined;
+    const attempt = request.idempotentAttempt;
+    if (!attempt) return payload;
+    request.idempotentAttempt = undefined;
     try {
-      if (reply.statusCode >= 500) {
-        await store.release(scope);
-      } else {
-        const headers: Record<string, string> = {};
-        for (const name of REPLAYED_HEADERS) {
-          const value = reply.getHeader(name);
-          if (value !== undefined) headers[name] = String(value);
-        }
-        const body = storableBody(payload);
-        if (body === undefined) await store.release(scope);
-        else await store.complete(scope, { statusCode: reply.statusCode, body, headers });
+      const body = reply.statusCode >= 500 ? undefined : storableBody(payload);
+      if (body === undefined) {
+        await store.release(attempt.key);
+        return payload;
       }
+      const headers: Record<string, string> = {};
+      for (const name of REPLAYED_HEADERS) {
+        const value = reply.getHeader(name);
+        if (value !== undefined) headers[name] = String(value);
+      }
+      const ours = { statusCode: reply.statusCode, body, headers };
+      const stored = await store.complete(attempt.key, ours);
+      if (stored !== ours) {
+        // Another attempt at this request answered first: every attempt gives the same answer.
+        reply.code(stored.statusCode).headers(stored.headers).header('Idempotent-Replayed', 'true');
+        return stored.body;
+      }
+      // A recovering attempt answers for changes the first attempt made.
+      if (attempt.recovering) reply.header('Idempotent-Replayed', 'true');
     } catch (error) {
       // The response itself succeeded; failing it now would make the client retry a done request.
       request.log.error({ err: error }, 'could not store the idempotent response');
