@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
 import { expiryCleaner } from '../../src/jobs/expiry-cleaner.js';
 import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { insertAircraft } from '../support/factories.js';
 
 let t: TestApp;
 let home: { id: string };
@@ -167,6 +168,42 @@ describe('Idempotency-Key on failures', () => {
       });
       expect(await usersNamed(body.email)).toHaveLength(0);
     }
+  });
+});
+
+/** As if the process died after the request's change committed, before its response was stored. */
+const forgetResponse = (key: string) =>
+  keyRow(key).set({ status_code: 0, response_body: null, response_headers: null }).execute();
+
+describe('Idempotency-Key after a crash between the commit and the stored response', () => {
+  it('answers the retry of a task create with the first task, not a second one nor 409 TASK_OVERLAP', async () => {
+    const aircraft = await insertAircraft(t.db.db, { org_id: home.id });
+    const key = newKey();
+    const task = {
+      aircraft_id: aircraft.id,
+      type: 'inspection',
+      start_time: '2031-05-01T08:00:00.000Z',
+      end_time: '2031-05-01T12:00:00.000Z',
+    };
+    const post = () => t.request(admin, 'POST', '/api/v1/maintenance-tasks', task, withKey(key));
+    const first = await post();
+    expect(first.statusCode, first.body).toBe(201);
+    await forgetResponse(key);
+
+    const retry = await post();
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.body).toBe(first.body);
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(replayed(retry)).toBe('true');
+    const tasks = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .select('id')
+      .where('aircraft_id', '=', aircraft.id)
+      .execute();
+    expect(tasks).toHaveLength(1);
+    expect(await auditRows(tasks[0]!.id)).toEqual([{ action: 'create' }]);
+    // The recovered answer is now the stored one.
+    expect((await post()).body).toBe(first.body);
   });
 });
 

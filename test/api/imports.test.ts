@@ -110,6 +110,31 @@ describe('uploading a CSV', () => {
     expect(await incomingFiles()).toEqual([]);
   });
 
+  it('answers a retried upload whose first attempt died after committing with the first import, keeping one file', async () => {
+    const org = await t.createOrg();
+    const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    const key = randomUUID();
+    const csv = await exampleCsv('aircraft.csv');
+    const first = await uploadCsv(t, token, 'aircraft', csv, { idempotencyKey: key });
+    expect(first.statusCode, first.body).toBe(202);
+    // The process died before the response was stored.
+    await t.db.db
+      .updateTable('idempotency_keys')
+      .set({ status_code: 0, response_body: null, response_headers: null })
+      .where('key', '=', key)
+      .execute();
+
+    const retry = await uploadCsv(t, token, 'aircraft', csv, { idempotencyKey: key });
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.body).toBe(first.body);
+    const { id } = first.json<ImportJson>();
+    const imports = await t.db.db.selectFrom('imports').select('id').where('org_id', '=', org.id).execute();
+    expect(imports).toEqual([{ id }]);
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(path.join(t.config.importStorageDir, org.id))).toEqual([`${id}.csv`]);
+    expect(await incomingFiles()).toEqual([]);
+  });
+
   it('answers 409 IDEMPOTENCY_KEY_REUSED for the same key with another file, and keeps nothing of it', async () => {
     const key = randomUUID();
     const csv = await exampleCsv('aircraft.csv');

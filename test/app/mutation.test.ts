@@ -1,8 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UserActor } from '../../src/app/actor.js';
+import {
+  beginIdempotentRequest,
+  enterIdempotentAttempt,
+  IdempotentAttempt,
+  withIdempotency,
+} from '../../src/app/idempotency.js';
 import { mutate, type MutationContext } from '../../src/app/mutation.js';
 import type { Repositories } from '../../src/app/ports.js';
 import { domainEvent } from '../../src/domain/events.js';
+import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -133,5 +142,99 @@ describe('mutate', () => {
       .where('dedupe_key', '=', 'same-key')
       .execute();
     expect(keyed).toHaveLength(1);
+  });
+});
+
+describe('mutate inside a request with an Idempotency-Key', () => {
+  const store = () => new PgIdempotencyStore(db.db);
+  /** Begins an attempt at the key as the idempotency plugin does; the first, or a retry. */
+  const begin = async (key: string) => {
+    const scope = { orgId: ctx.actor.orgId, userId: ctx.actor.userId, key, endpoint: 'POST /test' };
+    const decision = await beginIdempotentRequest(store(), scope, 'the same request');
+    if (decision.kind !== 'proceed') throw new Error(`expected to proceed, got ${decision.kind}`);
+    return decision.attempt;
+  };
+  /** Runs `steps` as the handler of the attempt's request. */
+  const inAttempt = <T>(attempt: IdempotentAttempt, steps: () => Promise<T>) =>
+    withIdempotency(() => {
+      enterIdempotentAttempt(attempt);
+      return steps();
+    });
+  const orgsNamed = (name: string) =>
+    db.db.selectFrom('organizations').selectAll().where('name', '=', name).execute();
+
+  it('answers a retry after a crash between commit and response with the recorded result, changing nothing again', async () => {
+    const key = randomUUID();
+    const name = `Recorded ${key}`;
+    const first = await inAttempt(await begin(key), () => mutate(uow, ctx, createOrg(name)));
+    // The process died here: no response stored.
+    const retry = await begin(key);
+    expect(retry.recovering).toBe(true);
+    const before = await Promise.all([count('audit_logs'), count('outbox_events')]);
+    const recovered = await inAttempt(retry, () => mutate(uow, ctx, createOrg(name)));
+    expect(recovered).toEqual(first);
+    expect(recovered.createdAt).toBeInstanceOf(Date);
+    expect(await orgsNamed(name)).toHaveLength(1);
+    expect(await Promise.all([count('audit_logs'), count('outbox_events')])).toEqual(before);
+  });
+
+  it('recovers a request that died between two changes: the first is answered, the second runs', async () => {
+    const key = randomUUID();
+    const [one, two] = [`First ${key}`, `Second ${key}`];
+    const crashed = inAttempt(await begin(key), async () => {
+      await mutate(uow, ctx, createOrg(one));
+      throw new Error('the process died');
+    });
+    await expect(crashed).rejects.toThrow('the process died');
+
+    const retry = await begin(key);
+    const [first, second] = await inAttempt(retry, async () => [
+      await mutate(uow, ctx, createOrg(one)),
+      await mutate(uow, ctx, createOrg(two)),
+    ]);
+    expect(await orgsNamed(one)).toEqual([expect.objectContaining({ id: first.id })]);
+    expect(await orgsNamed(two)).toEqual([expect.objectContaining({ id: second.id })]);
+  });
+
+  it('makes an attempt racing another at the same change wait for it and answer its result', async () => {
+    const key = randomUUID();
+    const name = `Raced ${key}`;
+    const first = await begin(key);
+    // A retry recovering while the first attempt is still running (it recorded nothing yet).
+    const racer = new IdempotentAttempt(first.key, true, store());
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    const firstDone = inAttempt(first, () =>
+      mutate(uow, ctx, async (repos) => {
+        const change = await createOrg(name)(repos);
+        await finishing;
+        return change;
+      }),
+    );
+    const racerDone = inAttempt(racer, () => mutate(uow, ctx, createOrg(name)));
+    // The racer waits for the first attempt's claim of the change.
+    await vi.waitFor(async () => {
+      const { rows } = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`.execute(db.db);
+      expect(rows[0]!.n).toBeGreaterThan(0);
+    });
+    finish();
+    const [ours, theirs] = await Promise.all([firstDone, racerDone]);
+    expect(theirs).toEqual(ours);
+    expect(await orgsNamed(name)).toHaveLength(1);
+  });
+
+  it('keeps a released key whose change committed, and stores only the first of two responses', async () => {
+    const key = randomUUID();
+    const attempt = await begin(key);
+    await inAttempt(attempt, () => mutate(uow, ctx, createOrg(`Released ${key}`)));
+    // A server error after the commit: the key stays for the retry to recover.
+    await store().release(attempt.key);
+    expect((await begin(key)).recovering).toBe(true);
+
+    const ours = { statusCode: 201, body: 'first', headers: {} };
+    expect(await store().complete(attempt.key, ours)).toBe(ours);
+    expect(await store().complete(attempt.key, { ...ours, body: 'second' })).toEqual(ours);
   });
 });

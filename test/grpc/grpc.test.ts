@@ -253,6 +253,34 @@ describe('gRPC TaskService', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('answers a retried CreateTask whose first call died after committing with the first task', async () => {
+    const client = tasks();
+    const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
+    const request = {
+      aircraftId: aircraft.id,
+      type: TaskType.TASK_TYPE_INSPECTION,
+      requiredParts: [],
+      ...window(50),
+    };
+    const metadata = () => auth(tenant.tokens.scheduler, { 'idempotency-key': 'grpc-crash-1' });
+    const first = await call(client.createTask.bind(client), request, metadata());
+    // The process died before the answer was stored.
+    await t.db.db
+      .updateTable('idempotency_keys')
+      .set({ status_code: 0, response_body: null })
+      .where('key', '=', 'grpc-crash-1')
+      .execute();
+
+    const retry = await call(client.createTask.bind(client), request, metadata());
+    expect(retry).toEqual(first);
+    const rows = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .select('id')
+      .where('aircraft_id', '=', aircraft.id)
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
   it('echoes the caller’s x-request-id in the response metadata and in an error’s trailers', async () => {
     const client = tasks();
     const headers = new Promise<Metadata>((resolve) => {

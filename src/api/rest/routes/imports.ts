@@ -107,6 +107,9 @@ export const importRoutes =
             fileName: upload.fileName,
             filePath: relativePath,
           });
+          // A retry recovering a first upload that crashed after committing gets that upload's
+          // import back (see `mutate`): this copy of the file is not needed.
+          if (imp.id !== upload.id) await rm(upload.tempPath, { force: true });
           const base = request.url.split('?')[0]!.replace(/\/csv\/?$/, '');
           return await reply
             .code(202)
