@@ -131,6 +131,16 @@ export function withIdempotency<T>(work: () => T): T {
   return attempts.run({}, work);
 }
 
+/**
+ * Runs `work` outside the request's idempotent attempt: its mutations are not recorded, and a
+ * recovering retry runs them again. For a use case that is idempotent by its own rules and whose
+ * mutations run concurrently or in an order that depends on the data, which recovery (answering
+ * the n-th mutation with the n-th recorded result) could not replay.
+ */
+export function outsideIdempotentAttempt<T>(work: () => T): T {
+  return attempts.run({}, work);
+}
+
 /** Makes `attempt` the one `mutate` sees for the rest of the request (inside `withIdempotency`). */
 export function enterIdempotentAttempt(attempt: IdempotentAttempt): void {
   const slot = attempts.getStore();

@@ -25,7 +25,9 @@ export interface Change<T> {
  * Inside a request with an Idempotency-Key, the mutation's result is recorded in that same
  * transaction too, numbered in the request's order of mutations: a retry after the process died
  * between this commit and storing the response finds it, and this mutation then answers the
- * recorded result instead of running again (see `beginIdempotentRequest`).
+ * recorded result instead of running again (see `beginIdempotentRequest`). So a request's
+ * mutations run one after another, in an order the request decides (else see
+ * `outsideIdempotentAttempt`).
  */
 export async function mutate<T>(
   uow: UnitOfWork,

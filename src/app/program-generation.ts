@@ -12,6 +12,7 @@ import { authorize, resolveOrgScope } from './access.js';
 import type { Actor, RequestContext } from './actor.js';
 import type { AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
+import { outsideIdempotentAttempt } from './idempotency.js';
 import { mutate } from './mutation.js';
 import type { UnitOfWork } from './ports.js';
 import { taskEffects, taskView } from './tasks.js';
@@ -175,7 +176,16 @@ export class ProgramGenerationService {
     this.concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
-  async generateDue(input: GenerateDueInput): Promise<GenerationResult> {
+  /**
+   * Not recorded for an Idempotency-Key's recovery: batches run concurrently, in an order the
+   * fleet decides, and generating again places nothing twice, so a retry after a crash simply
+   * runs the generator again.
+   */
+  generateDue(input: GenerateDueInput): Promise<GenerationResult> {
+    return outsideIdempotentAttempt(() => this.generateDueNow(input));
+  }
+
+  private async generateDueNow(input: GenerateDueInput): Promise<GenerationResult> {
     const { actor, now } = input;
     authorize(actor, 'maintenance_programs', 'generate');
     const repos = this.deps.uow.repos;

@@ -225,6 +225,22 @@ describe('mutate inside a request with an Idempotency-Key', () => {
     expect(await orgsNamed(name)).toHaveLength(1);
   });
 
+  it('refuses the change of a first attempt that ran so long a retry took its key over', async () => {
+    const key = randomUUID();
+    const stuck = await begin(key);
+    await db.db
+      .updateTable('idempotency_keys')
+      .set({ created_at: new Date(Date.now() - 6 * 60_000) })
+      .where('key', '=', key)
+      .execute();
+    const retry = await begin(key);
+    expect(retry.recovering).toBe(false);
+
+    const late = inAttempt(stuck, () => mutate(uow, ctx, createOrg(`Late ${key}`)));
+    await expect(late).rejects.toMatchObject({ kind: 'conflict', reason: 'IDEMPOTENCY_KEY_TAKEN_OVER' });
+    expect(await orgsNamed(`Late ${key}`)).toEqual([]);
+  });
+
   it('keeps a released key whose change committed, and stores only the first of two responses', async () => {
     const key = randomUUID();
     const attempt = await begin(key);
