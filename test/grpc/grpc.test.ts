@@ -226,44 +226,38 @@ describe('gRPC TaskService', () => {
     expect(refused.code).toBe(status.NOT_FOUND);
   });
 
-  it('replays a retried CreateTask with the same idempotency-key instead of creating a second task', async () => {
+  /** CreateTask on a new aircraft with `idempotency-key: key`, and the tasks that aircraft has. */
+  const keyedCreateTask = async (key: string, minutes: number) => {
     const client = tasks();
     const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
     const request = {
       aircraftId: aircraft.id,
       type: TaskType.TASK_TYPE_INSPECTION,
       requiredParts: [],
-      ...window(30),
+      ...window(minutes),
     };
-    const metadata = () => auth(tenant.tokens.scheduler, { 'idempotency-key': 'grpc-retry-1' });
+    const send = (body = request) =>
+      call(client.createTask.bind(client), body, auth(tenant.tokens.scheduler, { 'idempotency-key': key }));
+    const tasksOfAircraft = () =>
+      t.db.db.selectFrom('maintenance_tasks').select('id').where('aircraft_id', '=', aircraft.id).execute();
+    return { request, send, tasksOfAircraft };
+  };
 
-    const first = await call(client.createTask.bind(client), request, metadata());
-    const retry = await call(client.createTask.bind(client), request, metadata());
-    const reused = await failure(
-      call(client.createTask.bind(client), { ...request, ...window(40) }, metadata()),
-    );
+  it('replays a retried CreateTask with the same idempotency-key instead of creating a second task', async () => {
+    const { request, send, tasksOfAircraft } = await keyedCreateTask('grpc-retry-1', 30);
+
+    const first = await send();
+    const retry = await send();
+    const reused = await failure(send({ ...request, ...window(40) }));
 
     expect(retry.task!.id).toBe(first.task!.id);
     expect(reused.reason).toBe('IDEMPOTENCY_KEY_REUSED');
-    const rows = await t.db.db
-      .selectFrom('maintenance_tasks')
-      .select('id')
-      .where('aircraft_id', '=', aircraft.id)
-      .execute();
-    expect(rows).toHaveLength(1);
+    expect(await tasksOfAircraft()).toHaveLength(1);
   });
 
   it('answers a retried CreateTask whose first call died after committing with the first task', async () => {
-    const client = tasks();
-    const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
-    const request = {
-      aircraftId: aircraft.id,
-      type: TaskType.TASK_TYPE_INSPECTION,
-      requiredParts: [],
-      ...window(50),
-    };
-    const metadata = () => auth(tenant.tokens.scheduler, { 'idempotency-key': 'grpc-crash-1' });
-    const first = await call(client.createTask.bind(client), request, metadata());
+    const { send, tasksOfAircraft } = await keyedCreateTask('grpc-crash-1', 50);
+    const first = await send();
     // The process died before the answer was stored.
     await t.db.db
       .updateTable('idempotency_keys')
@@ -271,14 +265,8 @@ describe('gRPC TaskService', () => {
       .where('key', '=', 'grpc-crash-1')
       .execute();
 
-    const retry = await call(client.createTask.bind(client), request, metadata());
-    expect(retry).toEqual(first);
-    const rows = await t.db.db
-      .selectFrom('maintenance_tasks')
-      .select('id')
-      .where('aircraft_id', '=', aircraft.id)
-      .execute();
-    expect(rows).toHaveLength(1);
+    expect(await send()).toEqual(first);
+    expect(await tasksOfAircraft()).toHaveLength(1);
   });
 
   it('echoes the caller’s x-request-id in the response metadata and in an error’s trailers', async () => {

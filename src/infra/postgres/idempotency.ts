@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type {
   IdempotencyKeyRef,
   IdempotencyRecord,
@@ -107,15 +107,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
               eb.and([
                 eb('k.status_code', '=', 0),
                 eb('k.created_at', '<=', staleBefore),
-                eb.not(
-                  eb.exists(
-                    eb
-                      .selectFrom('idempotency_mutations as m')
-                      .select(sql.lit(1).as('one'))
-                      .whereRef('m.org_id', '=', 'k.org_id')
-                      .whereRef('m.key_id', '=', 'k.id'),
-                  ),
-                ),
+                noRecordedMutations(eb),
               ]),
             ]),
           )
@@ -151,17 +143,7 @@ export class PgIdempotencyStore implements IdempotencyStore {
   async release(key: IdempotencyKeyRef): Promise<void> {
     await byKey(this.db.deleteFrom('idempotency_keys as k'), key)
       .where('k.status_code', '=', 0)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('idempotency_mutations as m')
-              .select(sql.lit(1).as('one'))
-              .whereRef('m.org_id', '=', 'k.org_id')
-              .whereRef('m.key_id', '=', 'k.id'),
-          ),
-        ),
-      )
+      .where(noRecordedMutations)
       .execute();
   }
 
@@ -210,6 +192,18 @@ export class PgIdempotentMutationRepository implements IdempotentMutationReposit
       .execute();
   }
 }
+
+/** The key row `k` has no recorded mutation (none of its request's changes committed). */
+const noRecordedMutations = (eb: ExpressionBuilder<DB & { k: DB['idempotency_keys'] }, 'k'>) =>
+  eb.not(
+    eb.exists(
+      eb
+        .selectFrom('idempotency_mutations as m')
+        .select(sql.lit(1).as('one'))
+        .whereRef('m.org_id', '=', 'k.org_id')
+        .whereRef('m.key_id', '=', 'k.id'),
+    ),
+  );
 
 /** The stored response of a key's row, or undefined while its request is in progress. */
 function storedResponse(row: {
