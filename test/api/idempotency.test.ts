@@ -205,6 +205,38 @@ describe('Idempotency-Key after a crash between the commit and the stored respon
     // The recovered answer is now the stored one.
     expect((await post()).body).toBe(first.body);
   });
+
+  it('gives two retries racing to recover the same answer, and one compliance item', async () => {
+    const [task] = await t.db.db
+      .insertInto('maintenance_tasks')
+      .values({
+        org_id: home.id,
+        aircraft_id: (await insertAircraft(t.db.db, { org_id: home.id })).id,
+        type: 'inspection',
+        start_time: new Date('2031-06-01T08:00:00Z'),
+        end_time: new Date('2031-06-01T10:00:00Z'),
+      })
+      .returning('id')
+      .execute();
+    const key = newKey();
+    const item = { task_id: task!.id, description: `Torque check ${key}` };
+    const post = () => t.request(admin, 'POST', '/api/v1/compliance-items', item, withKey(key));
+    const first = await post();
+    expect(first.statusCode, first.body).toBe(201);
+    await forgetResponse(key);
+
+    const retries = await Promise.all([post(), post()]);
+    expect(retries.map((r) => [r.statusCode, r.body])).toEqual([
+      [201, first.body],
+      [201, first.body],
+    ]);
+    const items = await t.db.db
+      .selectFrom('compliance_items')
+      .select('id')
+      .where('description', '=', item.description)
+      .execute();
+    expect(items).toHaveLength(1);
+  });
 });
 
 describe('Idempotency-Key lifetime', () => {
