@@ -3,6 +3,7 @@ import type { DomainEvent, EventType } from '../domain/events.js';
 import {
   itemStatusChangeRefusal,
   reservationRefusal,
+  useRefusal,
   reservationTransitionRefusal,
   stockLevel,
   taskReservationRefusal,
@@ -657,10 +658,9 @@ export class PartService {
       if (to === 'released') {
         return { result: reservation, ...reservationTransitionEffects(before, reservation, 'part_released') };
       }
-      if (itemBefore?.status !== 'in_stock') {
-        throw AppError.conflict('PART_NOT_AVAILABLE', 'the reserved part item is no longer in stock');
-      }
-      const item = (await tx.parts.updateItem(orgId, itemBefore.id, { status: 'used' })) ?? itemNotFound();
+      const fitted = itemBefore ?? itemNotFound();
+      refuse(useRefusal(fitted, new Date()));
+      const item = (await tx.parts.updateItem(orgId, fitted.id, { status: 'used' })) ?? itemNotFound();
       const effects = reservationTransitionEffects(before, reservation, 'part_used', {
         part_item: partItemView(item),
       });
@@ -668,7 +668,7 @@ export class PartService {
         entity: itemEntity(item),
         action: 'update',
         type: 'part_item_updated',
-        before: itemBefore,
+        before: fitted,
         after: item,
         occurredAt: item.updatedAt,
       }).audit;

@@ -115,6 +115,30 @@ export function reservationRefusal(
   return undefined;
 }
 
+/**
+ * Why a reserved item cannot be marked used now, or undefined when it can. Checked again under the
+ * item's lock when the part is fitted, not only when it was reserved: a part reserved while valid
+ * may have expired since, and an expired part is never fitted.
+ */
+export function useRefusal(
+  item: Pick<PartItem, 'serialNumber' | 'status' | 'expiryDate'>,
+  now: Date,
+): PartRefusal | undefined {
+  if (item.status !== 'in_stock') {
+    return conflict(
+      'PART_NOT_AVAILABLE',
+      `the reserved part item ${item.serialNumber} is no longer in stock`,
+    );
+  }
+  if (isExpired(item, now)) {
+    return conflict(
+      'PART_EXPIRED',
+      `part item ${item.serialNumber} expired at ${item.expiryDate!.toISOString()} and cannot be marked used; release the reservation and reserve a valid item`,
+    );
+  }
+  return undefined;
+}
+
 /** Why parts cannot be reserved for a task in this state, or undefined when they can. */
 export function taskReservationRefusal(task: ReservationTask): PartRefusal | undefined {
   if (OPEN_TASK_STATES.includes(task.state)) return undefined;

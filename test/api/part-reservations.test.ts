@@ -265,6 +265,18 @@ describe('using and releasing reservations', () => {
     }
   });
 
+  it('refuses to mark used a part that expired after it was reserved: 409 PART_EXPIRED, the item stays in stock', async () => {
+    const { itemId, reservation } = await reserveNew();
+    await expireItem(t.db.db, itemId);
+    const response = await transition(reservation.id, 'used');
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ code: 'conflict', reason: 'PART_EXPIRED' });
+    expect(await itemStatus(itemId)).toBe('in_stock');
+    expect((await eventsOf(t.db.db, reservation.id)).map((e) => e.event_type)).toEqual(['part_reserved']);
+    // The expired part is given back rather than fitted.
+    expect((await transition(reservation.id, 'released')).json()).toMatchObject({ state: 'released' });
+  });
+
   it('lets exactly one of two racing transitions win', async () => {
     const { itemId, reservation } = await reserveNew();
     const [a, b] = await Promise.all([

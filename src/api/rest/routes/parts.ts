@@ -378,7 +378,7 @@ export const partRoutes =
         schema: {
           tags,
           summary: 'Mark a reserved part used or release it',
-          description: `${SCOPE_NOTE} From reserved only; used and released are final (409 INVALID_TRANSITION). used: by the task's assigned mechanic (another mechanic gets 403 NOT_ASSIGNED_MECHANIC), a scheduler or an admin; the item becomes used in the same transaction. released: by a scheduler, mechanic or admin; the item stays in stock.`,
+          description: `${SCOPE_NOTE} From reserved only; used and released are final (409 INVALID_TRANSITION). used: by the task's assigned mechanic (another mechanic gets 403 NOT_ASSIGNED_MECHANIC), a scheduler or an admin; the item becomes used in the same transaction, and an item that expired since it was reserved is refused (409 PART_EXPIRED). released: by a scheduler, mechanic or admin; the item stays in stock.`,
           params: IdParams,
           querystring: ScopeQuery,
           body: TransitionBody,
