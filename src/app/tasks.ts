@@ -373,7 +373,7 @@ export class TaskService {
         mutate(this.deps.uow, ctx, async (tx) => {
           if (!(await tx.tasks.lockAircraftOfTask(orgId, id))) notFound();
           const before = (await tx.tasks.findById(orgId, id, { lock: true })) ?? notFound();
-          refuse(before.editRefusal());
+          refuse(before.editRefusal({ startTime: patch.startTime }));
           const startTime = patch.startTime ?? before.startTime;
           const endTime = patch.endTime ?? before.endTime;
           refuse(windowRefusal(startTime, endTime, patch.endTime ? 'body.end_time' : 'body.start_time'));
@@ -407,7 +407,10 @@ export class TaskService {
     );
   }
 
-  /** Soft-deletes a task that is not in progress (409 TASK_IN_PROGRESS) and releases its reservations. */
+  /**
+   * Soft-deletes a task that is neither in progress (409 TASK_IN_PROGRESS) nor completed (409
+   * TASK_COMPLETED) and releases its reservations.
+   */
   async delete(ctx: MutationContext, id: string, scope: OrgScope = {}): Promise<void> {
     authorize(ctx.actor, 'maintenance_tasks', 'delete');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);

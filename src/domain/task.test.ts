@@ -388,10 +388,16 @@ describe('edits, deletions and windows', () => {
     expect(refusal?.reason).toBe(final ? 'TASK_FINAL' : undefined);
   });
 
-  it.each(TASK_STATES)('a %s task may be deleted unless it is in progress', (state) => {
-    expect(task({ state }).deletionRefusal()?.reason).toBe(
-      state === 'in_progress' ? 'TASK_IN_PROGRESS' : undefined,
-    );
+  it.each(TASK_STATES)('a %s task may be deleted unless it is in progress or completed', (state) => {
+    const reasons: Record<string, string> = { in_progress: 'TASK_IN_PROGRESS', completed: 'TASK_COMPLETED' };
+    expect(task({ state }).deletionRefusal()?.reason).toBe(reasons[state]);
+  });
+
+  it.each(TASK_STATES)('a %s task keeps its start once work began', (state) => {
+    const later = new Date(task({ state }).startTime.getTime() + 60_000);
+    const refusal = task({ state }).editRefusal({ startTime: later })?.reason;
+    const expected = { in_progress: 'START_TIME_FROZEN', completed: 'TASK_FINAL', cancelled: 'TASK_FINAL' };
+    expect(refusal).toBe(expected[state as keyof typeof expected]);
   });
 
   it('a window must end after it starts', () => {

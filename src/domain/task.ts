@@ -107,6 +107,8 @@ export type TaskRefusalReason =
   | 'TOO_LATE_TO_CANCEL'
   | 'TASK_FINAL'
   | 'TASK_IN_PROGRESS'
+  | 'TASK_COMPLETED'
+  | 'START_TIME_FROZEN'
   | 'END_BEFORE_START';
 
 /** Why a change is refused: the kind of refusal, its reason, a message for a person and the field at fault. */
@@ -211,24 +213,51 @@ export class MaintenanceTask implements TaskProps {
     return FINAL_STATES.includes(this.state);
   }
 
-  /** Why the task's fields may not be edited (it is completed or cancelled), or undefined. */
-  editRefusal(): TaskRefusal | undefined {
-    if (!this.isFinal) return undefined;
+  /**
+   * Why the task's fields may not be edited as asked, or undefined: a completed or cancelled task
+   * never changes, and a task in progress keeps its `start_time` — the start is when work began
+   * on record, and the 24 h cancel window runs from it, so moving it would reopen a window that
+   * only an admin's override may reopen. Its end may still move (work overruns).
+   */
+  editRefusal(changes: { startTime?: Date | undefined } = {}): TaskRefusal | undefined {
+    if (this.isFinal) {
+      return {
+        kind: 'conflict',
+        reason: 'TASK_FINAL',
+        message: `the task is ${this.state} and can no longer change; schedule a new task for a correction`,
+      };
+    }
+    const moved = changes.startTime !== undefined && changes.startTime.getTime() !== this.startTime.getTime();
+    if (this.state !== 'in_progress' || !moved) return undefined;
     return {
       kind: 'conflict',
-      reason: 'TASK_FINAL',
-      message: `the task is ${this.state} and can no longer change; schedule a new task for a correction`,
+      reason: 'START_TIME_FROZEN',
+      message: `the task is in progress since its start_time ${this.startTime.toISOString()}, which no longer moves; its end_time may`,
+      field: 'body.start_time',
     };
   }
 
-  /** Why the task may not be deleted (work on it is under way), or undefined. */
+  /**
+   * Why the task may not be deleted, or undefined: work on it is under way, or it is completed —
+   * a completed task is the maintenance record (with the parts fitted to the aircraft) and is final.
+   */
   deletionRefusal(): TaskRefusal | undefined {
-    if (this.state !== 'in_progress') return undefined;
-    return {
-      kind: 'conflict',
-      reason: 'TASK_IN_PROGRESS',
-      message: 'the task is in progress and cannot be deleted; complete or cancel it first',
-    };
+    if (this.state === 'in_progress') {
+      return {
+        kind: 'conflict',
+        reason: 'TASK_IN_PROGRESS',
+        message: 'the task is in progress and cannot be deleted; complete or cancel it first',
+      };
+    }
+    if (this.state === 'completed') {
+      return {
+        kind: 'conflict',
+        reason: 'TASK_COMPLETED',
+        message:
+          'the task is completed: it is the record of maintenance performed and the parts fitted, and is never deleted',
+      };
+    }
+    return undefined;
   }
 
   /**

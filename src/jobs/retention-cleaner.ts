@@ -10,7 +10,9 @@ const MAX_TIMER_MS = 2_147_483_647;
  * each organization's retention_interval lets go — soft-deleted aircraft, programs, tasks (with
  * their reservations and unsigned compliance items), part definitions and items, users and
  * webhooks that nothing refers to, processed outbox events, finished webhook deliveries, finished
- * imports with their staged rows — and expired idempotency keys. Never audit logs. The outcome names the count per table.
+ * imports with their staged rows — and expired idempotency keys. Never audit logs, nor a maintenance
+ * record: a completed task, or a task with a signed-off compliance item or a used part reservation.
+ * The outcome names the count per table.
  */
 export function retentionCleanerJob(
   retention: RetentionRepository,

@@ -478,6 +478,44 @@ describe('changing and deleting tasks', () => {
   });
 });
 
+describe('started and completed tasks keep their record', () => {
+  it('freezes the start of a task in progress, so moving it cannot reopen the 24 h cancel window', async () => {
+    const started = new Date(Date.now() - 30 * HOUR);
+    const task = await insertTask(t.db.db, {
+      aircraft_id: (await aircraft()).id,
+      state: 'in_progress',
+      start_time: started,
+      end_time: new Date(Date.now() + HOUR),
+    });
+    const moved = await t.request(scheduler, 'PATCH', `${url}/${task.id}`, {
+      start_time: new Date().toISOString(),
+    });
+    expect(moved.statusCode).toBe(409);
+    expect(moved.json()).toMatchObject({
+      reason: 'START_TIME_FROZEN',
+      details: [{ field: 'body.start_time' }],
+    });
+    const cancel = await t.request(scheduler, 'PATCH', `${url}/${task.id}/state`, { new_state: 'cancelled' });
+    expect(cancel.json()).toMatchObject({ reason: 'TOO_LATE_TO_CANCEL' });
+    // The work may still overrun: its end moves.
+    const extended = await t.request(scheduler, 'PATCH', `${url}/${task.id}`, {
+      end_time: new Date(Date.now() + 3 * HOUR).toISOString(),
+    });
+    expect(extended.statusCode).toBe(200);
+  });
+
+  it('refuses to delete a completed task with 409 TASK_COMPLETED, keeping its used parts on record', async () => {
+    const task = await insertTask(t.db.db, { aircraft_id: (await aircraft()).id, state: 'completed' });
+    const used = await insertReservation(t.db.db, { task_id: task.id, state: 'used' });
+    const response = await t.request(scheduler, 'DELETE', `${url}/${task.id}`);
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ code: 'conflict', reason: 'TASK_COMPLETED' });
+    expect((await t.request(scheduler, 'GET', `${url}/${task.id}`)).json()).toMatchObject({
+      reservations: [{ id: used.id, state: 'used' }],
+    });
+  });
+});
+
 describe('tenant isolation', () => {
   it('answers every endpoint with 404 for another org’s task', async () => {
     const foreign = await insertTask(t.db.db);

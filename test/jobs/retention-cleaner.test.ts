@@ -193,6 +193,23 @@ describe('soft-deleted rows', () => {
     ]);
   });
 
+  it('keep the used part reservations of a deleted task, and a completed task: they record what was fitted', async () => {
+    const orgId = await org();
+    const cancelled = await insertTask(db.db, { org_id: orgId, deleted_at: OLD, state: 'cancelled' });
+    const used = await insertReservation(db.db, { task_id: cancelled.id, state: 'used' });
+    // Deleted before completed tasks were final.
+    const completed = await insertTask(db.db, { org_id: orgId, deleted_at: OLD, state: 'completed' });
+    await purge();
+    expect(
+      await Promise.all([
+        exists('maintenance_tasks', cancelled.id),
+        exists('part_reservations', used.id),
+        exists('part_items', used.part_item_id),
+        exists('maintenance_tasks', completed.id),
+      ]),
+    ).toEqual([true, true, true, true]);
+  });
+
   it('take an aircraft’s recorded flights with it', async () => {
     const orgId = await org();
     const plane = await insertAircraft(db.db, { org_id: orgId, deleted_at: OLD });

@@ -2,9 +2,19 @@ import { sql, type Selectable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
+// The repositories register what their constraints' violations mean.
+import '../../src/infra/postgres/parts.js';
+import '../../src/infra/postgres/tasks.js';
 import type { ComplianceItemsTable, UsersTable } from '../../src/infra/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { insertAuditLog, insertComplianceItem, insertUser, rejectionOf } from '../support/factories.js';
+import {
+  insertAuditLog,
+  insertComplianceItem,
+  insertReservation,
+  insertTask,
+  insertUser,
+  rejectionOf,
+} from '../support/factories.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -120,5 +130,34 @@ describe('compliance sign-off', () => {
     expect(translated).toBeInstanceOf(AppError);
     expect(translated).toMatchObject({ kind: 'conflict', reason: 'ALREADY_SIGNED_OFF' });
     expect((translated as AppError).message).toContain(item.id);
+  });
+});
+
+describe('maintenance records', () => {
+  it('a completed task can be neither soft-deleted nor deleted, whoever asks: 409 TASK_COMPLETED', async () => {
+    const task = await insertTask(t.db, { state: 'completed' });
+    for (const statement of [
+      sql`UPDATE maintenance_tasks SET deleted_at = now() WHERE id = ${task.id}`,
+      sql`DELETE FROM maintenance_tasks WHERE id = ${task.id}`,
+    ]) {
+      const error = translateDatabaseError(await rejectionOf(statement.execute(t.db)));
+      expect(error).toMatchObject({ kind: 'conflict', reason: 'TASK_COMPLETED' });
+    }
+    const kept = await t.db
+      .selectFrom('maintenance_tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirst();
+    expect(kept).toEqual(task);
+  });
+
+  it('a used part reservation is never deleted; a released one may be', async () => {
+    const used = await insertReservation(t.db, { state: 'used' });
+    const error = translateDatabaseError(
+      await rejectionOf(sql`DELETE FROM part_reservations WHERE id = ${used.id}`.execute(t.db)),
+    );
+    expect(error).toMatchObject({ kind: 'conflict', reason: 'RESERVATION_USED' });
+    const released = await insertReservation(t.db, { state: 'released' });
+    await sql`DELETE FROM part_reservations WHERE id = ${released.id}`.execute(t.db);
   });
 });

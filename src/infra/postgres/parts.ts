@@ -30,6 +30,11 @@ import type { PartDefinitionsTable, PartItemsTable, PartReservationsTable } from
 import { escapeLike } from './users.js';
 
 registerConstraints({
+  part_reservations_used_kept: {
+    kind: 'conflict',
+    reason: 'RESERVATION_USED',
+    message: 'a used part reservation records where the part was fitted and is never deleted',
+  },
   part_definitions_org_id_name_live_key: {
     kind: 'conflict',
     reason: 'PART_NAME_TAKEN',

@@ -152,10 +152,16 @@ const STEPS: PurgeStep[] = [
   {
     table: 'maintenance_tasks',
     // A task goes with its reservations, unsigned compliance items and (by cascade) its part
-    // requirements; one with a signed-off compliance item is a maintenance record and stays.
+    // requirements. A maintenance record stays: a completed task (deleted before completed tasks
+    // became final), and one with a signed-off compliance item or a used part — the only record of
+    // which aircraft that part was fitted to (the database refuses to delete a used reservation).
     statement: softDeleted(
       'maintenance_tasks',
-      referencedBy('compliance_items', 'task_id', sql`r.sign_off_time IS NOT NULL`),
+      anyOf(
+        sql`x.state = 'completed'`,
+        referencedBy('compliance_items', 'task_id', sql`r.sign_off_time IS NOT NULL`),
+        referencedBy('part_reservations', 'task_id', sql`r.state = 'used'`),
+      ),
       {
         part_reservations: sql`DELETE FROM part_reservations c USING doomed d WHERE c.org_id = d.org_id AND c.task_id = d.id`,
         compliance_items: sql`DELETE FROM compliance_items c USING doomed d WHERE c.org_id = d.org_id AND c.task_id = d.id`,

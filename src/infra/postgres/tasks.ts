@@ -56,6 +56,11 @@ registerConstraints({
     message: 'a required part definition does not exist in this organization',
     field: 'body.required_parts',
   },
+  maintenance_tasks_completed_kept: {
+    kind: 'conflict',
+    reason: 'TASK_COMPLETED',
+    message: 'a completed task is a maintenance record and is never deleted',
+  },
   task_part_requirements_org_id_task_id_part_definition_id_key: {
     kind: 'validation',
     reason: 'DUPLICATE_REQUIRED_PART',

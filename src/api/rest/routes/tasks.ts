@@ -310,7 +310,7 @@ export const taskRoutes =
         schema: {
           tags,
           summary: 'Change a maintenance task',
-          description: `${SCOPE_NOTE} Changes the fields other than the state; a completed or cancelled task is refused with 409 TASK_FINAL. ${REFERENCE_NOTE} ${OVERLAP_NOTE}`,
+          description: `${SCOPE_NOTE} Changes the fields other than the state; a completed or cancelled task is refused with 409 TASK_FINAL, and the start_time of a task in progress no longer moves (409 START_TIME_FROZEN; its end_time may). ${REFERENCE_NOTE} ${OVERLAP_NOTE}`,
           params: IdParams,
           querystring: ScopeQuery,
           body: UpdateTaskBody,
@@ -344,7 +344,7 @@ export const taskRoutes =
         schema: {
           tags,
           summary: 'Delete a maintenance task',
-          description: `${SCOPE_NOTE} Soft delete: frees the task’s window and releases its reserved parts. A task in progress is refused with 409 TASK_IN_PROGRESS.`,
+          description: `${SCOPE_NOTE} Soft delete: frees the task’s window and releases its reserved parts. A task in progress is refused with 409 TASK_IN_PROGRESS, a completed one (the record of maintenance performed and the parts fitted) with 409 TASK_COMPLETED.`,
           params: IdParams,
           querystring: ScopeQuery,
           response: {
