@@ -451,11 +451,19 @@ export class TaskService {
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       const read = (await tx.tasks.findById(orgId, id)) ?? notFound();
-      const aircraft = (await tx.tasks.lockAircraft(orgId, read.aircraftId)) ?? notFound();
+      let aircraft = (await tx.tasks.lockAircraft(orgId, read.aircraftId)) ?? notFound();
       // Locking the task also waits for reservations and compliance items being added to it, so
       // the facts below are complete.
       if (!(await tx.tasks.lockAtVersion(orgId, id, read.version))) concurrentUpdate();
       const now = this.now();
+      // A start needs a grounded aircraft: bring its status in line first, so a task inside its
+      // start grace does not wait for the aircraft-status job's next minute.
+      const grounding =
+        input.newState === 'in_progress'
+          ? await reconcileAircraftStatus(tx, { orgId, aircraftId: read.aircraftId, now })
+          : { audit: [], events: [] };
+      if (grounding.events.length > 0)
+        aircraft = (await tx.tasks.lockAircraft(orgId, read.aircraftId)) ?? notFound();
       const work = await tx.tasks.workFacts(orgId, read);
       const mechanicActive = await isActiveMechanic(tx, orgId, read.assignedMechanicId);
       const decision = read.transition(input.newState, {
@@ -486,8 +494,8 @@ export class TaskService {
       });
       const followUps = await transitionFollowUps(tx, task, decision, now, changeId);
       return this.withReconciledAircraft(tx, task, {
-        audit: [effects.audit, ...followUps.audit],
-        events: [...effects.events, ...followUps.events],
+        audit: [...grounding.audit, effects.audit, ...followUps.audit],
+        events: [...grounding.events, ...effects.events, ...followUps.events],
       });
     });
   }

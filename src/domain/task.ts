@@ -22,6 +22,12 @@ const NEXT_STATES: Record<TaskState, readonly TaskState[]> = {
 const MINUTE_MS = 60_000;
 /** A task may start this long before its start_time. */
 export const START_GRACE_MS = 5 * MINUTE_MS;
+/**
+ * A confirmed task grounds its aircraft at least this long before its start_time, whatever the
+ * org's grounding lead time: starting needs a grounded aircraft, and a task may start
+ * START_GRACE_MS early, so a shorter lead (0 is allowed) would leave that grace unreachable.
+ */
+export const MIN_GROUNDING_LEAD_MS = START_GRACE_MS;
 /** A task may be cancelled until this long after its start_time (later only with an admin override). */
 export const CANCEL_WINDOW_MS = 24 * 60 * MINUTE_MS;
 

@@ -129,6 +129,23 @@ describe('automatic grounding', () => {
     expect(await statusOf(aircraft.id)).toMatchObject({ status: 'grounded' });
   });
 
+  it('with a grounding lead time of 0, still grounds a confirmed task’s aircraft within the 5-minute start grace', async () => {
+    const org = (await t.createOrg()).id;
+    await t.db.db
+      .updateTable('org_policies')
+      .set({ grounding_lead_time: '0' })
+      .where('org_id', '=', org)
+      .execute();
+    const mechanic = await insertUser(t.db.db, { org_id: org });
+    const soon = await newAircraft('operational', org);
+    const later = await newAircraft('operational', org);
+    await taskIn(soon.id, 3 / 60, { assigned_mechanic_id: mechanic.id });
+    await taskIn(later.id, 6 / 60, { assigned_mechanic_id: mechanic.id });
+    await runJob();
+    expect(await statusOf(soon.id)).toMatchObject({ status: 'grounded' });
+    expect(await statusOf(later.id)).toMatchObject({ status: 'operational' });
+  });
+
   it('changes nothing on a second run, and two parallel runs change an aircraft once', async () => {
     const aircraft = await newAircraft();
     await taskIn(aircraft.id, 2);

@@ -41,7 +41,7 @@ const HOUR = 60 * MINUTE;
 const fromNow = (ms: number) => new Date(Date.now() + ms);
 
 /** An aircraft of the org with some usage on its counters. */
-const plane = (status: 'operational' | 'grounded' = 'grounded') =>
+const plane = (status: 'operational' | 'grounded' | 'maintenance' = 'grounded') =>
   insertAircraft(t.db.db, { org_id: orgId, status, flight_hours_total: '1234.5', cycles_total: 812 });
 
 /** A task on its own aircraft; by default startable now: grounded, assigned, starting in a minute. */
@@ -50,7 +50,7 @@ async function task(
     state?: 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
     start?: Date;
     end?: Date;
-    status?: 'operational' | 'grounded';
+    status?: 'operational' | 'grounded' | 'maintenance';
     mechanic?: string | null;
     notes?: string | null;
     programId?: string;
@@ -98,8 +98,9 @@ const guards: GuardCase[] = [
     reason: 'TOO_EARLY_TO_START',
   },
   {
-    name: 'starting while the aircraft is operational',
-    setup: () => task({ status: 'operational' }),
+    // An operational aircraft is grounded by the start itself; `maintenance` is changed by hand only.
+    name: 'starting while the aircraft is in maintenance',
+    setup: () => task({ status: 'maintenance' }),
     as: 'mechanic',
     body: { new_state: 'in_progress' },
     status: 409,
@@ -506,5 +507,35 @@ describe('racing transitions', () => {
       reason: 'CONCURRENT_UPDATE',
     });
     expect((await row(raced.id)).version).toBe(2);
+  });
+});
+
+describe('starting within the start grace', () => {
+  it('starts a confirmed task 3 minutes early with a grounding lead time of 0, grounding its aircraft at once', async () => {
+    const org = (await t.createOrg()).id;
+    await t.db.db
+      .updateTable('org_policies')
+      .set({ grounding_lead_time: '0' })
+      .where('org_id', '=', org)
+      .execute();
+    const mechanic = await t.createUser(org, 'mechanic');
+    const aircraft = await insertAircraft(t.db.db, { org_id: org, status: 'operational' });
+    const start = fromNow(3 * MINUTE);
+    const early = await insertTask(t.db.db, {
+      aircraft_id: aircraft.id,
+      assigned_mechanic_id: mechanic.id,
+      start_time: start,
+      end_time: new Date(start.getTime() + HOUR),
+    });
+    // No aircraft-status job has run: the start itself brings the status in line first.
+    const response = await move(await t.tokenFor(mechanic), early.id, { new_state: 'in_progress' });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ state: 'in_progress' });
+    const after = await t.db.db
+      .selectFrom('aircraft')
+      .selectAll()
+      .where('id', '=', aircraft.id)
+      .executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'grounded', status_source: 'automatic' });
   });
 });

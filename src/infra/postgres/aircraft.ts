@@ -13,6 +13,7 @@ import type {
 } from '../../app/aircraft.js';
 import type { Page, SortKey } from '../../app/pagination.js';
 import type { Aircraft, AircraftUsage } from '../../domain/aircraft.js';
+import { MIN_GROUNDING_LEAD_MS } from '../../domain/task.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
@@ -86,13 +87,16 @@ const USAGE_SORT_COLUMNS: Record<UsageSortField, string> = {
  * The one definition of "this task keeps its aircraft on the ground at `now`", over tasks aliased
  * `t` joined to their org's policy aliased `p`: live and in progress, or live, scheduled, with an
  * assigned mechanic (confirmed) and starting within the org's grounding lead time (or overdue).
+ * The lead is at least MIN_GROUNDING_LEAD_MS (the start grace), so a task can start as early as
+ * its rules allow.
  */
 const groundsAircraft = (now: Date) => sql<boolean>`
   t.deleted_at IS NULL
   AND (t.state = 'in_progress'
        OR (t.state = 'scheduled'
            AND t.assigned_mechanic_id IS NOT NULL
-           AND t.start_time - p.grounding_lead_time <= ${now}::timestamptz))`;
+           AND t.start_time - greatest(p.grounding_lead_time, make_interval(secs => ${MIN_GROUNDING_LEAD_MS / 1000}))
+               <= ${now}::timestamptz))`;
 
 export class PgAircraftRepository implements AircraftRepository {
   constructor(private readonly db: Executor) {}
