@@ -15,6 +15,7 @@ const program = (overrides: Partial<MaintenanceProgram>): MaintenanceProgram => 
   lastPerformed: null,
   lastPerformedFlightHours: null,
   lastPerformedCycles: null,
+  aircraftNextDue: null,
   aircraftUsage: { flightHours: 1000, cycles: 500 },
   leadValue: null,
   taskType: 'inspection',

@@ -4,10 +4,12 @@ import { nextDue, type MaintenanceProgram } from './program.js';
  * The due rules of the program generator. A live program bound to a live aircraft generates a
  * `scheduled` task when its next due point (see `nextDue`) comes within its lead:
  *
- * - calendar: `last_performed + interval_value days <= now + lead days`;
+ * - calendar: `last_performed + interval_value days <= now + lead days`; never performed, the
+ *   aircraft's own `next_due` takes the place of that due point when it has one;
  * - flight_hours / cycles: `last_performed_<counter> + interval_value <= aircraft counter + lead`;
- * - never performed (calendar without `last_performed`, a counter program without the counters of
- *   its last performance): due at once — the first task establishes the baseline.
+ * - never performed otherwise (calendar without `last_performed` on an aircraft without
+ *   `next_due`, a counter program without the counters of its last performance): due at once —
+ *   the first task establishes the baseline.
  *
  * The repository's SQL selects candidates with the same predicate (`program-generation.ts` in
  * infra/postgres); the plan below decides, and a test keeps the two in step.

@@ -11,6 +11,7 @@ const program = (overrides: Partial<MaintenanceProgram>): MaintenanceProgram => 
   lastPerformed: null,
   lastPerformedFlightHours: null,
   lastPerformedCycles: null,
+  aircraftNextDue: null,
   aircraftUsage: { flightHours: 1200.5, cycles: 800 },
   leadValue: null,
   taskType: 'inspection',

@@ -39,6 +39,11 @@ export interface MaintenanceProgram {
   /** The bound aircraft's current counters, read with the program; null for a template. */
   aircraftUsage: AircraftUsage | null;
   /**
+   * The bound aircraft's own `next_due`, read with the program (null when unset, or for a
+   * template): when a calendar program that was never performed first falls due.
+   */
+  aircraftNextDue: Date | null;
+  /**
    * How early before its due point the program generates a task, in its own units (days, hours or
    * cycles); null means the default, a tenth of the interval (see `leadValueOf`).
    */
@@ -71,14 +76,18 @@ const hundredths = (value: number): number => Math.round(value * 100) / 100;
 /**
  * When the program is next due, or undefined when that cannot be known yet (it was never
  * performed, or the counters of its last performance are unknown). Calendar programs fall due
- * `intervalValue` days after `lastPerformed`; counter programs `intervalValue` hours or cycles
- * after the counters of their last performance.
+ * `intervalValue` days after `lastPerformed` — or, never performed, at the aircraft's own
+ * `next_due` when it has one (the specification: "schedule first task at next_due"); counter
+ * programs `intervalValue` hours or cycles after the counters of their last performance.
  */
 export function nextDue(program: MaintenanceProgram): NextDue | undefined {
   const usage = program.aircraftUsage;
   switch (program.intervalType) {
     case 'calendar':
-      if (program.lastPerformed === null) return undefined;
+      if (program.lastPerformed === null) {
+        if (program.aircraftNextDue === null) return undefined;
+        return { at: program.aircraftNextDue, flightHours: null, cycles: null, remaining: null };
+      }
       return {
         at: new Date(program.lastPerformed.getTime() + program.intervalValue * DAY_MS),
         flightHours: null,

@@ -21,7 +21,10 @@ const NOW = new Date('2026-03-10T06:45:00Z');
 it('selects in SQL exactly the programs the domain rules call due', async () => {
   const org = await insertOrganization(db.db);
   const ids: string[] = [];
-  const add = async (aircraft: { flight_hours_total?: string; cycles_total?: number }, program: object) => {
+  const add = async (
+    aircraft: { flight_hours_total?: string; cycles_total?: number; next_due?: Date },
+    program: object,
+  ) => {
     const plane = await insertAircraft(db.db, { org_id: org.id, ...aircraft });
     ids.push((await insertProgram(db.db, { aircraft_id: plane.id, ...program })).id);
   };
@@ -35,6 +38,13 @@ it('selects in SQL exactly the programs the domain rules call due', async () => 
             lead_value: lead,
             last_performed: new Date(NOW.getTime() - ageDays * DAY),
           },
+        );
+      }
+      // Never performed: due at the aircraft's next_due, when it has one.
+      for (const aheadDays of [-1, 2.5, 3, 3.5, interval]) {
+        await add(
+          { next_due: new Date(NOW.getTime() + aheadDays * DAY) },
+          { interval_value: interval, lead_value: lead },
         );
       }
       for (const [type, counter, last] of [

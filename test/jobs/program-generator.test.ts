@@ -98,6 +98,22 @@ describe('calendar programs', () => {
     ]);
   });
 
+  it('schedule a never-performed program’s first task at the aircraft’s next_due, once within the lead', async () => {
+    const nextDue = new Date(NOW.getTime() + 20 * DAY + 90 * 60_000);
+    const org = await fleet();
+    const aircraft = await insertAircraft(db.db, { org_id: org.orgId, next_due: nextDue });
+    const program = await insertProgram(db.db, { aircraft_id: aircraft.id, interval_value: 365 }); // lead 36 days
+    const far = await insertAircraft(db.db, {
+      org_id: org.orgId,
+      next_due: new Date(NOW.getTime() + 60 * DAY),
+    });
+    const later = await insertProgram(db.db, { aircraft_id: far.id, interval_value: 365 });
+    const { generated } = await generate(org.orgId);
+    expect(generated.map((g) => [g.plan.programId, g.plan.dueAt])).toEqual([[program.id, nextDue]]);
+    expect((await tasksOf(program.id)).map((t) => t.start_time)).toEqual([nextDue]);
+    expect(await tasksOf(later.id)).toEqual([]);
+  });
+
   it('count a due date exactly at the end of the lead as due', async () => {
     const { orgId, aircraftId } = await fleet();
     const program = await insertProgram(db.db, {

@@ -20,8 +20,8 @@ import { toTask, type TaskRowMaybeWithParts } from './tasks.js';
  */
 const isDue = (now: Date) => sql<boolean>`(
   CASE p.interval_type
-    WHEN 'calendar' THEN p.last_performed IS NULL
-      OR p.last_performed + make_interval(hours => 24 * p.interval_value)
+    WHEN 'calendar' THEN coalesce(p.last_performed + make_interval(hours => 24 * p.interval_value), a.next_due) IS NULL
+      OR coalesce(p.last_performed + make_interval(hours => 24 * p.interval_value), a.next_due)
          <= ${now}::timestamptz + make_interval(hours => 24 * coalesce(p.lead_value, greatest(1, p.interval_value / 10)))
     WHEN 'flight_hours' THEN p.last_performed_flight_hours IS NULL
       OR p.last_performed_flight_hours + p.interval_value
@@ -97,7 +97,8 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
           : sql`true`;
     const { rows } = await sql<ProgramRow>`
       SELECT DISTINCT ON (p.org_id, p.aircraft_id)
-             p.*, a.flight_hours_total AS aircraft_flight_hours, a.cycles_total AS aircraft_cycles
+             p.*, a.flight_hours_total AS aircraft_flight_hours, a.cycles_total AS aircraft_cycles,
+             a.next_due AS aircraft_next_due
         FROM maintenance_programs p
         JOIN aircraft a ON a.org_id = p.org_id AND a.id = p.aircraft_id
         JOIN organizations o ON o.id = p.org_id

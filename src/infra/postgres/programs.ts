@@ -46,10 +46,11 @@ registerConstraints({
   },
 });
 
-/** A program row with the bound aircraft's counters (null for a template). */
+/** A program row with the bound aircraft's counters and next_due (null for a template). */
 export type ProgramRow = Selectable<MaintenanceProgramsTable> & {
   aircraft_flight_hours: string | null;
   aircraft_cycles: number | null;
+  aircraft_next_due: Date | null;
 };
 
 /** A program row (with the bound aircraft's counters) as the domain sees it. */
@@ -68,6 +69,7 @@ export const toProgram = (row: ProgramRow): MaintenanceProgram => ({
     row.aircraft_flight_hours === null || row.aircraft_cycles === null
       ? null
       : { flightHours: Number(row.aircraft_flight_hours), cycles: row.aircraft_cycles },
+  aircraftNextDue: row.aircraft_next_due,
   leadValue: row.lead_value,
   taskType: row.task_type,
   taskDurationMinutes: row.task_duration_minutes,
@@ -249,7 +251,7 @@ export class PgProgramRepository implements ProgramRepository {
     return row !== undefined;
   }
 
-  /** Adds the bound aircraft's counters to a query over programs aliased `p`. */
+  /** Adds the bound aircraft's counters and next_due to a query over programs aliased `p`. */
   private withUsage(query: ProgramSource) {
     return query
       .leftJoin('aircraft as a', (join) =>
@@ -259,6 +261,7 @@ export class PgProgramRepository implements ProgramRepository {
       .select([
         sql<string | null>`a.flight_hours_total`.as('aircraft_flight_hours'),
         sql<number | null>`a.cycles_total`.as('aircraft_cycles'),
+        sql<Date | null>`a.next_due`.as('aircraft_next_due'),
       ]);
   }
 }

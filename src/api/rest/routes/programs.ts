@@ -115,7 +115,7 @@ const Program = Type.Object(
     ),
     next_due: Type.Union([NextDue, Type.Null()], {
       description:
-        'When the program is next due, or null while that cannot be computed (never performed, or the counters of its last performance are unknown).',
+        'When the program is next due, or null while that cannot be computed (never performed, or the counters of its last performance are unknown). A calendar program never performed is first due at its aircraft’s next_due, when the aircraft has one.',
     }),
     lead_value: nullable(
       Type.Integer(),
