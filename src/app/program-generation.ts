@@ -14,7 +14,7 @@ import type { AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
 import { outsideIdempotentAttempt } from './idempotency.js';
 import { mutate } from './mutation.js';
-import type { UnitOfWork } from './ports.js';
+import type { Repositories, UnitOfWork } from './ports.js';
 import { taskEffects, taskView } from './tasks.js';
 
 /** One task to insert: the program's plan, and the window found for it. */
@@ -310,26 +310,9 @@ export class ProgramGenerationService {
           const decision = planGeneration(program, now);
           return 'plan' in decision ? [{ program, plan: decision.plan }] : [];
         });
-        const busy = await busyByAircraft(
-          tx.programGeneration,
-          plans.map(({ program }) => keyOf(program)),
-          now,
-        );
-        const requests = plans.map(({ program, plan }): GenerationRequest => {
-          const startTime = firstFreeStart(plan.startTime, program.taskDurationMinutes, busy(program));
-          const endTime = new Date(startTime.getTime() + program.taskDurationMinutes * 60_000);
-          return { plan, taskType: program.taskType, startTime, endTime };
-        });
-        const tasks = requests.length === 0 ? [] : await tx.programGeneration.insertTasks(requests);
-        if (tasks.length === 0) throw new NothingGenerated();
-        const planOf = new Map(requests.map(({ plan }) => [plan.programId, plan]));
-        const result = tasks.map((task) => ({ task, plan: planOf.get(task.programId!)! }));
-        const effects = result.map((item) => generationEffects(item, now));
-        return {
-          result,
-          audit: effects.map((effect) => effect.audit),
-          events: effects.flatMap((effect) => effect.events),
-        };
+        const placed = await placePlannedTasks(tx.programGeneration, plans, now);
+        if (placed.result.length === 0) throw new NothingGenerated();
+        return placed;
       });
     } catch (error) {
       if (!(error instanceof NothingGenerated)) throw error;
@@ -337,6 +320,70 @@ export class ProgramGenerationService {
     const placed = new Set(generated.map(({ plan }) => plan.programId));
     return { generated, lost: candidates.filter((program) => !placed.has(program.id)) };
   }
+}
+
+/** A program and the task its plan asks for. */
+interface PlannedProgram {
+  program: MaintenanceProgram;
+  plan: GenerationPlan;
+}
+
+/**
+ * Inserts the planned tasks, each at its planned start or its aircraft's next free window, with
+ * their audit rows and events. The caller holds the aircraft's locks (the lock every task change
+ * takes first), so the busy windows read here stay true until it commits; a program that got an
+ * active task meanwhile is left out by the insert's guard. One placement for the generator's
+ * batches and a completion's next occurrence alike.
+ */
+async function placePlannedTasks(
+  repo: ProgramGenerationRepository,
+  plans: PlannedProgram[],
+  now: Date,
+): Promise<{ result: GeneratedTask[]; audit: AuditEntry[]; events: DomainEvent[] }> {
+  const busy = await busyByAircraft(
+    repo,
+    plans.map(({ program }) => keyOf(program)),
+    now,
+  );
+  const requests = plans.map(({ program, plan }): GenerationRequest => {
+    const startTime = firstFreeStart(plan.startTime, program.taskDurationMinutes, busy(program));
+    const endTime = new Date(startTime.getTime() + program.taskDurationMinutes * 60_000);
+    return { plan, taskType: program.taskType, startTime, endTime };
+  });
+  const tasks = requests.length === 0 ? [] : await repo.insertTasks(requests);
+  const planOf = new Map(requests.map(({ plan }) => [plan.programId, plan]));
+  const result = tasks.map((task) => ({ task, plan: planOf.get(task.programId!)! }));
+  const effects = result.map((item) => generationEffects(item, now));
+  return {
+    result,
+    audit: effects.map((effect) => effect.audit),
+    events: effects.flatMap((effect) => effect.events),
+  };
+}
+
+/**
+ * Schedules the next occurrence of a program whose task has just completed, inside the
+ * completion's transaction, so the planner sees it at once instead of after the generator's next
+ * run: a calendar program's next task at its next due point however far ahead (the generator's
+ * rules otherwise, `planGeneration` with `regardlessOfLead`), placed as the generator places it.
+ * Nothing for a template, for a usage program not yet within its lead (its due day is not known;
+ * the generator places it once it is), or when the program still has another active task. The
+ * generator, which locks the aircraft and re-reads under the lock, then finds the new task and
+ * makes no second one.
+ */
+export async function scheduleNextOccurrence(
+  tx: Repositories,
+  input: { orgId: string; programId: string; now: Date },
+): Promise<{ audit: AuditEntry[]; events: DomainEvent[] }> {
+  const program = await tx.programs.findById(input.orgId, input.programId);
+  if (!program?.aircraftId) return { audit: [], events: [] };
+  // The completion holds its task's aircraft, which is the program's; locking again is a no-op
+  // then, and keeps the generator's lock order should the two ever differ.
+  await tx.programGeneration.lockAircraft([keyOf(program)]);
+  const decision = planGeneration(program, input.now, { regardlessOfLead: true });
+  if (!('plan' in decision)) return { audit: [], events: [] };
+  const placed = await placePlannedTasks(tx.programGeneration, [{ program, plan: decision.plan }], input.now);
+  return { audit: placed.audit, events: placed.events };
 }
 
 /** The busy windows of each aircraft, read in one query, looked up by program. */

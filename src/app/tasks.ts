@@ -24,6 +24,7 @@ import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import { partReservationView, type PartReservationView } from './parts.js';
 import type { Repositories, UnitOfWork } from './ports.js';
+import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -726,7 +727,8 @@ type Effects = { audit: AuditEntry[]; events: DomainEvent[] };
 
 /**
  * What an accepted transition does beyond the task itself: a cancellation releases the task's
- * reserved parts; a completion records the work on the program and the aircraft.
+ * reserved parts; a completion records the work on the program and the aircraft, and schedules
+ * the program's next occurrence.
  */
 async function transitionFollowUps(
   tx: Repositories,
@@ -739,9 +741,9 @@ async function transitionFollowUps(
   if (plan.releaseReservations) parts.push(await releaseReservations(tx, task, 'task_cancelled'));
   if (plan.recordCompletion) {
     if (task.programId !== null) {
-      parts.push(
-        await recordProgramPerformed(tx, { orgId: task.orgId, programId: task.programId, at: now, changeId }),
-      );
+      const program = { orgId: task.orgId, programId: task.programId };
+      parts.push(await recordProgramPerformed(tx, { ...program, at: now, changeId }));
+      parts.push(await scheduleNextOccurrence(tx, { ...program, now }));
     }
     parts.push(await recordAircraftMaintenance(tx, task, now, changeId));
   }

@@ -35,6 +35,28 @@ describe('planGeneration', () => {
     expect(nextSlot(new Date('2026-06-15T11:00:00Z'))).toEqual(new Date('2026-06-15T12:00:00Z'));
   });
 
+  it('plans a next occurrence regardless of the lead where its due time is known: calendar, not usage', () => {
+    const calendar = program({ lastPerformed: NOW });
+    expect(planGeneration(calendar, NOW)).toEqual({ reason: 'NOT_DUE' });
+    const next = planGeneration(calendar, NOW, { regardlessOfLead: true });
+    expect(next).toMatchObject({ plan: { startTime: new Date(NOW.getTime() + 30 * DAY) } });
+    const hours = program({
+      intervalType: 'flight_hours',
+      intervalValue: 500,
+      lastPerformedFlightHours: 1000,
+    });
+    expect(planGeneration(hours, NOW, { regardlessOfLead: true })).toEqual({ reason: 'NOT_DUE' });
+  });
+
+  it('takes the aircraft’s next_due as the first due point of a never-performed calendar program', () => {
+    const nextDue = new Date(NOW.getTime() + 2 * DAY);
+    expect(planGeneration(program({ aircraftNextDue: nextDue }), NOW)).toMatchObject({
+      plan: { dueAt: nextDue, startTime: nextDue },
+    });
+    const later = new Date(NOW.getTime() + 4 * DAY);
+    expect(planGeneration(program({ aircraftNextDue: later }), NOW)).toEqual({ reason: 'NOT_DUE' });
+  });
+
   it('plans a calendar task at its due time once within the lead, and not a moment earlier', () => {
     const lastPerformed = new Date(NOW.getTime() - 27 * DAY);
     const due = new Date(lastPerformed.getTime() + 30 * DAY);

@@ -50,6 +50,17 @@ export interface GenerationPlan {
   endTime: Date;
 }
 
+/** How to plan: `regardlessOfLead` plans a known due time however far ahead it lies. */
+export interface PlanOptions {
+  /**
+   * Plan a task for a due time however far ahead (the next occurrence right after a completion,
+   * which the planner wants to see at once) instead of only within the lead. It applies where the
+   * due time is known: a calendar program's. A usage program's day depends on flying still to be
+   * done, so it is still planned only once within its lead.
+   */
+  regardlessOfLead?: boolean | undefined;
+}
+
 /**
  * Whether the program is due at `now` and, if so, the task window it asks for; a reason otherwise.
  * Whether a task of the program is already active is the caller's concern (it needs the database).
@@ -57,6 +68,7 @@ export interface GenerationPlan {
 export function planGeneration(
   program: MaintenanceProgram,
   now: Date,
+  options: PlanOptions = {},
 ): { plan: GenerationPlan } | { reason: NotDueReason } {
   if (program.aircraftId === null || program.aircraftUsage === null) return { reason: 'TEMPLATE_PROGRAM' };
   const due = nextDue(program);
@@ -64,7 +76,8 @@ export function planGeneration(
   let dueAt: Date | null = null;
   if (due !== undefined) {
     if (due.at !== null) {
-      if (due.at.getTime() > now.getTime() + lead * 24 * HOUR_MS) return { reason: 'NOT_DUE' };
+      const withinLead = due.at.getTime() <= now.getTime() + lead * 24 * HOUR_MS;
+      if (!withinLead && options.regardlessOfLead !== true) return { reason: 'NOT_DUE' };
       dueAt = due.at;
     } else if (due.remaining === null || due.remaining > lead) {
       return { reason: 'NOT_DUE' };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemActor } from '../../src/app/actor.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import {
   insertAircraft,
@@ -537,5 +538,69 @@ describe('starting within the start grace', () => {
       .where('id', '=', aircraft.id)
       .executeTakeFirstOrThrow();
     expect(after).toMatchObject({ status: 'grounded', status_source: 'automatic' });
+  });
+});
+
+describe('the next occurrence of a program', () => {
+  const DAY = 24 * HOUR;
+  const tasksOf = (programId: string) =>
+    t.db.db
+      .selectFrom('maintenance_tasks')
+      .selectAll()
+      .where('program_id', '=', programId)
+      .orderBy('start_time')
+      .execute();
+  /** A calendar program with a finished task of it, ready to complete. */
+  async function programWithFinishedTask(program: { interval_value: number; lead_value?: number }) {
+    const aircraft = await plane();
+    const { id } = await insertProgram(t.db.db, { aircraft_id: aircraft.id, ...program });
+    const done = await finished({ aircraftId: aircraft.id, programId: id, notes: 'Done' });
+    return { programId: id, taskId: done.id };
+  }
+
+  it('is scheduled in the completion’s transaction, at the program’s next due point, audited under the completer', async () => {
+    const { programId, taskId } = await programWithFinishedTask({ interval_value: 30 });
+    const response = await move(tokens.mechanic, taskId, { new_state: 'completed' });
+    expect(response.statusCode, response.body).toBe(200);
+    const performed = (
+      await t.db.db
+        .selectFrom('maintenance_programs')
+        .selectAll()
+        .where('id', '=', programId)
+        .executeTakeFirstOrThrow()
+    ).last_performed!;
+    const [done, next] = await tasksOf(programId);
+    expect(done).toMatchObject({ id: taskId, state: 'completed' });
+    expect(next).toMatchObject({ state: 'scheduled', start_time: new Date(performed.getTime() + 30 * DAY) });
+    const audit = await t.db.db
+      .selectFrom('audit_logs')
+      .selectAll()
+      .where('entity_id', '=', next!.id)
+      .execute();
+    expect(audit.map((row) => [row.actor, row.action, row.request_id])).toEqual([
+      ['user:mechanic', 'create', response.headers['x-request-id']],
+    ]);
+    const generated = await t.db.db
+      .selectFrom('outbox_events')
+      .select('event_type')
+      .where('aggregate_id', '=', programId)
+      .where('event_type', '=', 'program_task_generated')
+      .execute();
+    expect(generated).toHaveLength(1);
+  });
+
+  it('is created exactly once when a completion races the program generator', async () => {
+    const generator = t.container.services.programGeneration;
+    for (let round = 0; round < 4; round += 1) {
+      // A lead longer than the interval: the generator calls the program due the moment it completes.
+      const { programId, taskId } = await programWithFinishedTask({ interval_value: 1, lead_value: 2 });
+      const [completion] = await Promise.all([
+        move(tokens.mechanic, taskId, { new_state: 'completed' }),
+        generator.generateDue({ orgId, now: new Date(), actor: systemActor('program-generator') }),
+        generator.generateDue({ orgId, programId, now: new Date(), actor: systemActor('program-generator') }),
+      ]);
+      expect(completion.statusCode, completion.body).toBe(200);
+      expect((await tasksOf(programId)).map((task) => task.state)).toEqual(['completed', 'scheduled']);
+    }
   });
 });
