@@ -42,6 +42,12 @@ export interface DeliveryQueue {
   recordOutcomes(workerId: string, outcomes: DeliveryOutcome[]): Promise<string[]>;
   /** Hands back the pending deliveries `workerId` still holds, so another worker takes them at once. */
   release(workerId: string): Promise<number>;
+  /**
+   * Renews the lease of the pending deliveries `workerId` still holds (their claim time becomes
+   * `now`), so a batch that takes longer than one lease — an endpoint that hangs until the timeout,
+   * wave after wave — is not taken over while its worker is alive; returns how many.
+   */
+  renew(workerId: string, now: Date): Promise<number>;
 }
 
 /** One signed delivery attempt as it goes on the wire. */

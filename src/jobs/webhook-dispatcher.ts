@@ -29,6 +29,11 @@ export interface WebhookDispatcherDeps {
   concurrency?: number;
   /** A claim older than this was left by a dead worker and is taken over (default: a minute, at least three attempts). */
   leaseMs?: number;
+  /**
+   * How often a batch in flight renews the lease of the deliveries it still holds (default: a
+   * third of the lease), so a live worker keeps its claims however long the batch takes.
+   */
+  renewEveryMs?: number;
   /** How long to wait between polls when nothing is due. */
   pollMs?: number;
 }
@@ -72,6 +77,27 @@ export function webhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatche
   const batchSize = deps.batchSize ?? 100;
   const concurrency = deps.concurrency ?? 16;
   const leaseMs = deps.leaseMs ?? Math.max(60_000, sender.timeoutMs * 3);
+  const renewEveryMs = deps.renewEveryMs ?? leaseMs / 3;
+
+  /**
+   * Renews the batch's lease every `renewEveryMs` until stopped. A batch of 100 against an
+   * endpoint that hangs until the 10 s timeout, 16 at a time, takes 70 s: without renewal another
+   * worker would take the whole batch over at 60 s, send it again, and the first worker's
+   * recorded attempts would be lost (so `max_webhook_attempts` would never be reached).
+   */
+  function keepLease(): () => void {
+    let renewing: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(() =>
+        queue
+          .renew(workerId, now())
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not renew the lease of webhook deliveries'),
+          ),
+      );
+    }, renewEveryMs);
+    return () => clearInterval(timer);
+  }
 
   /** One attempt, signed when it is made; its outcome decided by the domain's rules. */
   async function attempt(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
@@ -123,11 +149,12 @@ export function webhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatche
     const deliveries = await queue.claim({ workerId, limit: batchSize, leaseMs, now: now() });
     const summary: DispatchSummary = { claimed: deliveries.length, delivered: 0, retried: 0, failed: 0 };
     if (deliveries.length === 0) return summary;
+    const stopRenewing = keepLease();
     try {
       const outcomes = await mapConcurrent(deliveries, concurrency, async (delivery) => ({
         delivery,
         outcome: delivery.webhookDeleted ? cancelled(delivery, now()) : await attempt(delivery),
-      }));
+      })).finally(stopRenewing);
       const owned = new Set(
         await queue.recordOutcomes(
           workerId,

@@ -2,7 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UndiciWebhookSender } from '../../src/infra/http/webhook-sender.js';
 import { PgDeliveryQueue } from '../../src/infra/postgres/webhook-deliveries.js';
 import { RedisEventStream, type StreamNames } from '../../src/infra/streams/event-stream.js';
@@ -67,6 +67,8 @@ const routes: Record<string, (request: IncomingMessage, response: ServerResponse
     setTimeout(() => response.writeHead(200).end('late'), 2_000).unref();
   },
   '/redirect': (_, response) => response.writeHead(302, { location: '/ok' }).end(),
+  // Never answers: every attempt runs into the sender's timeout.
+  '/hang': () => {},
   '/flaky': (request, response) => {
     const id = String(request.headers['x-webhook-delivery-id']);
     const calls = (flakyCalls.get(id) ?? 0) + 1;
@@ -357,6 +359,28 @@ describe('webhook dispatcher', () => {
     await dispatcher({ leaseMs: 60_000 }).dispatchBatch();
     expect(received.map((r) => r.deliveryId)).toEqual([abandoned.id]);
     expect((await deliveryRow(inFlight.id)).status).toBe('pending');
+  });
+
+  it('keeps the claim of a batch that outlasts its lease against a hanging endpoint, recording every attempt once', async () => {
+    const deliveries = [];
+    for (let i = 0; i < 4; i++) deliveries.push(await deliveryTo('/hang'));
+    const options = { batchSize: 4, concurrency: 1, leaseMs: 60_000, renewEveryMs: 20, timeoutMs: 400 };
+    const first = dispatcher({ ...options, workerId: 'worker-a' }).dispatchBatch();
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    clock = later(61_000); // the batch has now run longer than its lease
+    await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 5_000 });
+    expect(await dispatcher({ ...options, workerId: 'worker-b' }).dispatchBatch()).toMatchObject({
+      claimed: 0,
+    });
+    expect(await first).toMatchObject({ claimed: 4, retried: 4 });
+    expect(received.map((r) => r.deliveryId).sort()).toEqual(deliveries.map((d) => d.id).sort());
+    for (const delivery of deliveries) {
+      expect(await deliveryRow(delivery.id)).toMatchObject({
+        status: 'pending',
+        attempt_count: 1,
+        locked_by: null,
+      });
+    }
   });
 
   it('in production refuses to connect to private addresses, literal or resolved at send time', async () => {

@@ -100,6 +100,16 @@ export class PgDeliveryQueue implements DeliveryQueue {
     return rows.map((row) => row.id);
   }
 
+  async renew(workerId: string, now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ locked_at: now })
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async release(workerId: string): Promise<number> {
     const result = await this.db
       .updateTable('webhook_deliveries')
