@@ -3,7 +3,7 @@ import { reconcileAircraftStatus } from '../../src/app/aircraft.js';
 import { mutate } from '../../src/app/mutation.js';
 import type { Actor } from '../../src/app/actor.js';
 import { aircraftStatusJob } from '../../src/jobs/aircraft-status.js';
-import { insertAircraft, insertTask, insertUser } from '../support/factories.js';
+import { insertAircraft, insertTask, insertUser, setGroundingLeadTime } from '../support/factories.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
@@ -131,11 +131,7 @@ describe('automatic grounding', () => {
 
   it('with a grounding lead time of 0, still grounds a confirmed task’s aircraft within the 5-minute start grace', async () => {
     const org = (await t.createOrg()).id;
-    await t.db.db
-      .updateTable('org_policies')
-      .set({ grounding_lead_time: '0' })
-      .where('org_id', '=', org)
-      .execute();
+    await setGroundingLeadTime(t.db.db, org, '0');
     const mechanic = await insertUser(t.db.db, { org_id: org });
     const soon = await newAircraft('operational', org);
     const later = await newAircraft('operational', org);

@@ -11,6 +11,7 @@ import {
   insertReservation,
   insertTask,
   insertTaskPartRequirement,
+  setGroundingLeadTime,
 } from '../support/factories.js';
 
 let t: TestApp;
@@ -514,11 +515,7 @@ describe('racing transitions', () => {
 describe('starting within the start grace', () => {
   it('starts a confirmed task 3 minutes early with a grounding lead time of 0, grounding its aircraft at once', async () => {
     const org = (await t.createOrg()).id;
-    await t.db.db
-      .updateTable('org_policies')
-      .set({ grounding_lead_time: '0' })
-      .where('org_id', '=', org)
-      .execute();
+    await setGroundingLeadTime(t.db.db, org, '0');
     const mechanic = await t.createUser(org, 'mechanic');
     const aircraft = await insertAircraft(t.db.db, { org_id: org, status: 'operational' });
     const start = fromNow(3 * MINUTE);

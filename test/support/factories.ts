@@ -77,6 +77,15 @@ export async function insertOrganization(
 }
 
 /** A mechanic by default. The default password hash matches no password; pass a bcrypt hash to log in. */
+/** Sets an organization's grounding lead time (a PostgreSQL interval, e.g. '0' or '48 hours'). */
+export async function setGroundingLeadTime(db: Executor, orgId: string, interval: string): Promise<void> {
+  await db
+    .updateTable('org_policies')
+    .set({ grounding_lead_time: interval })
+    .where('org_id', '=', orgId)
+    .execute();
+}
+
 export async function insertUser(
   db: Executor,
   overrides: Overrides<UsersTable> = {},
