@@ -4,6 +4,7 @@ import {
   isExpired,
   itemStatusChangeRefusal,
   reservationRefusal,
+  useRefusal,
   reservationTransitionRefusal,
   stockLevel,
   taskReservationRefusal,
@@ -70,6 +71,17 @@ describe('reserving an item', () => {
     for (const state of ['completed', 'cancelled']) {
       expect(taskReservationRefusal(task(state))).toMatchObject({ reason: 'TASK_NOT_OPEN' });
     }
+  });
+});
+
+describe('fitting a reserved item', () => {
+  it('is refused once the item expired, even though it was valid when reserved', () => {
+    expect(useRefusal(item('in_stock', '2030-06-02T00:00:00Z'), NOW)).toBeUndefined();
+    expect(useRefusal(item('in_stock', '2030-06-01T12:00:00Z'), NOW)).toMatchObject({
+      kind: 'conflict',
+      reason: 'PART_EXPIRED',
+    });
+    expect(useRefusal(item('disposed'), NOW)).toMatchObject({ reason: 'PART_NOT_AVAILABLE' });
   });
 });
 
