@@ -121,6 +121,21 @@ describe('compliance sign-off', () => {
     await expect(hardDelete).rejects.toMatchObject({ code: 'AM001' });
   });
 
+  it.each(['TRUNCATE compliance_items', 'TRUNCATE compliance_items CASCADE'])(
+    'a signed-off item survives %s',
+    async (statement) => {
+      const item = await signOff(await insertComplianceItem(t.db, { org_id: mechanic.org_id }));
+      const error = await rejectionOf(sql.raw(statement).execute(t.db));
+      expect(error).toMatchObject({ code: 'AM001', constraint: 'compliance_items_immutable_after_sign_off' });
+      const kept = await t.db
+        .selectFrom('compliance_items')
+        .selectAll()
+        .where('id', '=', item.id)
+        .executeTakeFirst();
+      expect(kept).toEqual(item);
+    },
+  );
+
   it('changing a signed-off item reaches the caller as a conflict ALREADY_SIGNED_OFF', async () => {
     const item = await signOff(await insertComplianceItem(t.db, { org_id: mechanic.org_id }));
     const error = await rejectionOf(
