@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { buildGrpc, buildServer, createContainer } from './container.js';
 import { TokenIssuer } from '../auth/jwt.js';
 import { runMigrate, type MigrateDirection } from './migrate.js';
+import { AppRoleError, grantAppRole } from '../infra/postgres/app-role.js';
 import { createWorker } from './worker.js';
 import { startMetricsServer } from './metrics-server.js';
 import { configOrExit, connectRedis, jwtKeys, loggerFor, openDatabase } from './runtime.js';
@@ -26,9 +27,14 @@ Commands:
   worker                 background jobs
   dev [--in-memory]      server and worker in one process; embedded PostgreSQL when DB_URL is
                          unset, in-process stand-ins when REDIS_ADDR is unset; migrates and seeds
-  migrate up             apply every pending migration
+  migrate up [--app-role NAME]
+                         apply every pending migration (then grant-app-role NAME, if given)
   migrate down [--all]   revert the latest migration (or all of them)
   migrate status         list migrations and whether they are applied
+  migrate grant-app-role --app-role NAME
+                         create (or fix) the database role server and worker connect as: owns
+                         nothing, row privileges only, no TRUNCATE, audit log append-only; its
+                         password is read from AMSS_APP_DB_PASSWORD. Run as the schema owner
   seed                   create the demo organization and its users (refused in production)
   create-admin --email E --org NAME
                          create the first admin (and its organization, if no live one has
@@ -43,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       'in-memory': { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
+      'app-role': { type: 'string' },
       email: { type: 'string' },
       org: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -61,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
     case 'dev':
       return dev(values['in-memory']);
     case 'migrate':
-      return migrate(sub, values.all);
+      return migrate(sub, values.all, values['app-role']);
     case 'seed':
       return seed();
     case 'create-admin':
@@ -230,19 +237,35 @@ function printBanner(config: Config, orgId: string, readyMs: number, realRedis: 
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function migrate(sub: string | undefined, all: boolean): Promise<void> {
+async function migrate(sub: string | undefined, all: boolean, appRole: string | undefined): Promise<void> {
+  const usage =
+    'usage: amss migrate up [--app-role NAME] | down [--all] | status | grant-app-role --app-role NAME';
   const directions: Record<string, MigrateDirection> = {
     up: 'up',
     down: all ? 'down-all' : 'down',
     status: 'status',
   };
   const direction = sub === undefined ? undefined : directions[sub];
-  if (!direction) fail('usage: amss migrate up | down [--all] | status');
+  const grantOnly = sub === 'grant-app-role';
+  if (!direction && !grantOnly) fail(usage);
+  if (grantOnly && appRole === undefined) fail(usage);
+  if (appRole !== undefined && direction !== 'up' && !grantOnly) fail(usage);
   const config = configOrExit({ usesJwtKeys: false });
+  if (appRole !== undefined && config.dbUrl === undefined) {
+    fail('--app-role needs DB_URL (a PostgreSQL server): the embedded database has a single user');
+  }
   const logger = loggerFor(config, 'migrate');
   const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'migrate' });
   try {
-    process.stdout.write(`${await runMigrate(database, direction)}\n`);
+    if (direction) process.stdout.write(`${await runMigrate(database, direction)}\n`);
+    if (appRole !== undefined) {
+      const password = process.env.AMSS_APP_DB_PASSWORD;
+      const done = await grantAppRole(database.db, { role: appRole, ...(password ? { password } : {}) });
+      process.stdout.write(`${done.join('\n')}\n`);
+    }
+  } catch (error) {
+    if (error instanceof AppRoleError) fail(error.message);
+    throw error;
   } finally {
     await database.close();
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -103,6 +104,33 @@ describe('amss CLI', () => {
     const result = await amss(['migrate', 'status'], { DB_URL: db.url });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(/applied .* 00001_extensions_and_enums/);
+  });
+
+  it('migrates and creates the application role with a hashed password, idempotently', async () => {
+    const role = `amss_app_cli_${Math.random().toString(36).slice(2, 8)}`;
+    const env = { DB_URL: db.url, AMSS_APP_DB_PASSWORD: 'app-secret-1' };
+    try {
+      const first = await amss(['migrate', 'up', '--app-role', role], env);
+      expect(first.code, first.output).toBe(0);
+      expect(first.output).toContain(`created role ${role}`);
+      const again = await amss(['migrate', 'grant-app-role', '--app-role', role], env);
+      expect(again.code, again.output).toBe(0);
+      expect(again.output).not.toContain('created role');
+      const stored = await sql<{ rolpassword: string; rolsuper: boolean }>`
+        SELECT rolpassword, rolsuper FROM pg_authid WHERE rolname = ${role}`.execute(db.db);
+      expect(stored.rows[0]!.rolsuper).toBe(false);
+      expect(stored.rows[0]!.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
+      expect(again.output).not.toContain('app-secret-1');
+    } finally {
+      await sql`DROP OWNED BY ${sql.id(role)}`.execute(db.db);
+      await sql`DROP ROLE ${sql.id(role)}`.execute(db.db);
+    }
+  });
+
+  it('refuses to make the migrating owner the application role', async () => {
+    const result = await amss(['migrate', 'grant-app-role', '--app-role', 'postgres'], { DB_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('must not be the owner');
   });
 
   it('serves requests and shuts down cleanly on SIGTERM', async () => {

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildServer, createContainer, type Container } from '../../src/cmd/container.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
+import type { DatabaseHandle } from '../../src/infra/postgres/database.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { TEST_REDIS_ADDR } from './env.js';
 
@@ -27,6 +28,8 @@ export interface TestAppOptions {
   /** The Redis client of the app's adapters (e.g. one that cannot connect); `redis` stays the real one. */
   redis?: Redis;
   logger?: Logger;
+  /** How the app connects to its database, e.g. as the application role (default: as its owner). */
+  connect?: (db: TestDatabase) => Promise<DatabaseHandle>;
 }
 
 export interface TestApp {
@@ -67,10 +70,11 @@ export async function createTestApp(
   const db = await createTestDatabase();
   const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const config = loadConfig({ APP_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...env });
+  const database = options.connect ? await options.connect(db) : db;
   const container = createContainer({
     config,
     logger: options.logger ?? createLogger(config.logLevel),
-    database: db,
+    database,
     redis: options.redis ?? redis,
     keys: await testKeys(),
     redisKeyPrefix: `amss-test:${randomBytes(4).toString('hex')}`,
@@ -131,6 +135,7 @@ export async function createTestApp(
     async close() {
       await app.close();
       redis.disconnect();
+      if (database !== db) await database.close();
       await db.drop();
     },
   };

@@ -40,6 +40,9 @@ export function parseGooseFile(text: string, fileName: string): GooseSections {
   };
 }
 
+/** The migrator's own bookkeeping tables. */
+export const MIGRATION_TABLES = { migrations: 'amss_migrations', lock: 'amss_migrations_lock' } as const;
+
 /** Feeds the goose SQL files to Kysely's Migrator, which applies them under an advisory lock. */
 export class GooseFileProvider implements MigrationProvider {
   constructor(private readonly dir: string = MIGRATIONS_DIR) {}
@@ -66,8 +69,8 @@ export function createMigrator(db: Kysely<DB>, dir?: string): Migrator {
   return new Migrator({
     db,
     provider: new GooseFileProvider(dir),
-    migrationTableName: 'amss_migrations',
-    migrationLockTableName: 'amss_migrations_lock',
+    migrationTableName: MIGRATION_TABLES.migrations,
+    migrationLockTableName: MIGRATION_TABLES.lock,
   });
 }
 
