@@ -186,7 +186,20 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services)).toEqual(
       expect.arrayContaining(['postgres', 'redis', 'jaeger', 'prometheus', 'migrate', 'server', 'worker']),
     );
-    expect(services.migrate!.command).toEqual(['migrate', 'up']);
+    expect(services.migrate!.command).toEqual(['migrate', 'up', '--app-role', 'amss_app']);
+  });
+
+  it('migrates as the database owner and runs server, worker and seed as the application role it grants', () => {
+    const env = (name: string) => services[name]!.environment as Record<string, string>;
+    const urlOf = (name: string) => new URL(interpolate(env(name).DB_URL!));
+    const owner = interpolate(String((services.postgres!.environment as Yaml).POSTGRES_USER));
+    expect(urlOf('migrate').username).toBe(owner);
+    const [, , flag, appRole] = services.migrate!.command as string[];
+    expect(flag).toBe('--app-role');
+    for (const name of ['server', 'worker', 'seed']) {
+      expect(urlOf(name).username, name).toBe(appRole);
+      expect(urlOf(name).password, name).toBe(interpolate(env('migrate').AMSS_APP_DB_PASSWORD!));
+    }
   });
 
   it('names only existing services in depends_on, and waits only on services that have a health check', () => {
@@ -384,14 +397,26 @@ describe('Helm chart', () => {
 
     expect(job).toContain("helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: '0'");
     expect(job).toContain("helm.sh/hook-weight: '-10'");
-    expect(job).toContain("args: ['migrate', 'up']");
-    expect(job).toContain('include "amss.secretData"');
+    expect(job).toContain("args: ['migrate', 'up', '--app-role', {{ .Values.migrations.appRole | quote }}]");
+    expect(job).toContain('include "amss.migrationSecretData"');
+    expect(job).not.toContain('include "amss.secretData"');
   });
 
   it('provides every variable a production process requires', () => {
     const secretKeys = [...templates['_helpers.tpl']!.matchAll(/^(\w+): \{\{ required/gm)].map((m) => m[1]);
 
-    expect(secretKeys).toEqual(['DB_URL', 'REDIS_ADDR', 'JWT_PRIVATE_KEY_PEM', 'JWT_PUBLIC_KEY_PEM']);
+    expect(secretKeys).toEqual([
+      'DB_URL',
+      'REDIS_ADDR',
+      'JWT_PRIVATE_KEY_PEM',
+      'JWT_PUBLIC_KEY_PEM',
+      // The migration Job's own Secret: the owner's DB_URL and the application role's password.
+      'DB_URL',
+      'AMSS_APP_DB_PASSWORD',
+    ]);
+    for (const deployment of ['server-deployment.yaml', 'worker-deployment.yaml']) {
+      expect(templates[deployment]).not.toContain('migrationSecret');
+    }
     expect(lookup('config.APP_ENV')).toBe('production');
   });
 });

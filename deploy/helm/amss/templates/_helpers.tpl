@@ -56,6 +56,17 @@ JWT_PRIVATE_KEY_PEM: {{ required (printf "secrets.JWT_PRIVATE_KEY_PEM %s" $hint)
 JWT_PUBLIC_KEY_PEM: {{ required (printf "secrets.JWT_PUBLIC_KEY_PEM %s" $hint) .Values.secrets.JWT_PUBLIC_KEY_PEM | quote }}
 {{- end -}}
 
+{{/* The Secret of the migration Job: the owner's DB_URL and the application role's password. */}}
+{{- define "amss.migrationSecretName" -}}
+{{- default (printf "%s-migrations" (include "amss.fullname" .)) .Values.secrets.existingMigrationSecret -}}
+{{- end -}}
+
+{{- define "amss.migrationSecretData" -}}
+{{- $hint := "is required (or set secrets.existingMigrationSecret)" -}}
+DB_URL: {{ required (printf "secrets.MIGRATE_DB_URL %s" $hint) .Values.secrets.MIGRATE_DB_URL | quote }}
+AMSS_APP_DB_PASSWORD: {{ required (printf "secrets.AMSS_APP_DB_PASSWORD %s" $hint) .Values.secrets.AMSS_APP_DB_PASSWORD | quote }}
+{{- end -}}
+
 {{- define "amss.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
