@@ -10,7 +10,7 @@ import {
   type ImportType,
   type RowOutcome,
 } from '../domain/import.js';
-import type { Resource } from '../domain/rbac.js';
+import { importAction } from '../domain/rbac.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { NewAircraft } from './aircraft.js';
 import { systemActor, type Actor, type UserActor } from './actor.js';
@@ -260,14 +260,6 @@ export interface ImportBatchRunner {
 // The API side
 // ---------------------------------------------------------------------------------------------
 
-/** The RBAC resource each import type writes; an import may only do what its importer may do. */
-export const IMPORT_TARGETS: Record<ImportType, Resource & ('aircraft' | 'parts' | 'maintenance_programs')> =
-  {
-    aircraft: 'aircraft',
-    parts: 'parts',
-    programs: 'maintenance_programs',
-  };
-
 /** What the import service needs. */
 export interface ImportServiceDeps {
   uow: UnitOfWork;
@@ -283,13 +275,12 @@ export class ImportService {
 
   /**
    * Checks, before the file is stored, that the actor may import this type into the organization
-   * in scope: imports.create and the target's create and update rights. Imports are recorded as
+   * in scope: imports.create and the type's own entry (imports.create_<type>). Imports are recorded as
    * created by a user of the organization, so they are made inside the actor's own one.
    */
   async authorizeUpload(actor: UserActor, type: ImportType, scope: OrgScope = {}): Promise<string> {
     authorize(actor, 'imports', 'create');
-    authorize(actor, IMPORT_TARGETS[type], 'create');
-    authorize(actor, IMPORT_TARGETS[type], 'update');
+    authorize(actor, 'imports', importAction(type));
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
     if (orgId !== actor.orgId) {
       throw AppError.forbidden(

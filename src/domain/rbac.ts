@@ -1,3 +1,4 @@
+import type { ImportType } from './import.js';
 import type { Role } from './roles.js';
 
 /**
@@ -78,9 +79,18 @@ export const POLICY = {
     read: ['admin', 'tenant_admin'],
     delete: ['admin', 'tenant_admin'],
   },
+  /**
+   * An import creates and updates the rows of its type's resource, so whoever may create and
+   * update that resource may import it, and no one else (rbac.test.ts holds the two together).
+   */
   imports: {
-    create: ['admin', 'tenant_admin', 'scheduler'],
-    read: ['admin', 'tenant_admin', 'scheduler', 'auditor'],
+    /** Uploading a CSV at all (`POST /imports/csv`): the union of the per-type entries below. */
+    create: ['admin', 'scheduler', 'mechanic'],
+    create_aircraft: ['admin', 'scheduler', 'mechanic'],
+    create_parts: ['admin', 'scheduler', 'mechanic'],
+    create_programs: ['admin', 'scheduler'],
+    /** Everyone who may import may follow the import; tenant admins and auditors read them too. */
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
@@ -90,6 +100,18 @@ export type Action<R extends Resource> = keyof (typeof POLICY)[R] & string;
 /** The roles allowed to perform `action` on `resource`. */
 export function allowedRoles<R extends Resource>(resource: R, action: Action<R>): readonly Role[] {
   return (POLICY[resource] as Record<string, readonly Role[]>)[action] ?? [];
+}
+
+/** The resource each import type writes: its create and update rights decide who may import it. */
+export const IMPORT_TARGETS: Record<ImportType, 'aircraft' | 'parts' | 'maintenance_programs'> = {
+  aircraft: 'aircraft',
+  parts: 'parts',
+  programs: 'maintenance_programs',
+};
+
+/** The RBAC action that uploading a CSV of `type` needs (on top of `imports.create`). */
+export function importAction(type: ImportType): Action<'imports'> {
+  return `create_${type}`;
 }
 
 export function isAllowed<R extends Resource>(role: Role, resource: R, action: Action<R>): boolean {

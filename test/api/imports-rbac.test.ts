@@ -3,7 +3,7 @@ import type { Role } from '../../src/domain/roles.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertImport } from '../support/factories.js';
 import { csvForm, importStorageDir, uploadCsv } from '../support/imports.js';
-import { itEnforcesRoles, type RouteCase } from '../support/rbac.js';
+import { EVERYONE, itEnforcesRoles, MAINTENANCE_STAFF, SCHEDULERS, type RouteCase } from '../support/rbac.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -17,10 +17,14 @@ afterAll(async () => {
   await t.close();
 });
 
-/** imports.read in the RBAC table. */
-const READERS: readonly Role[] = ['admin', 'tenant_admin', 'scheduler', 'auditor'];
-/** imports.create, narrowed to those who may also create and update what the file holds. */
-const AIRCRAFT_IMPORTERS: readonly Role[] = ['admin', 'scheduler'];
+/** Whoever may create and update a type's records may import them (the specification's CRUD rights). */
+const IMPORTERS: Record<'aircraft' | 'parts' | 'programs', readonly Role[]> = {
+  aircraft: MAINTENANCE_STAFF,
+  parts: MAINTENANCE_STAFF,
+  programs: SCHEDULERS,
+};
+
+const PARTS_CSV = 'name,category\nBrake assembly,landing gear\n';
 
 const anImport = async () => (await insertImport(t.db.db, { org_id: tenant.org.id })).id;
 
@@ -28,18 +32,31 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /imports/csv (aircraft)': {
     method: 'POST',
     build: async () => ({ url: '/imports/csv', body: csvForm('aircraft', 'tail_number,model\nN1RB,A320\n') }),
-    allowed: AIRCRAFT_IMPORTERS,
+    allowed: IMPORTERS.aircraft,
   },
-  'GET /imports': { method: 'GET', build: async () => ({ url: '/imports' }), allowed: READERS },
+  'POST /imports/csv (parts)': {
+    method: 'POST',
+    build: async () => ({ url: '/imports/csv', body: csvForm('parts', PARTS_CSV) }),
+    allowed: IMPORTERS.parts,
+  },
+  'POST /imports/csv (programs)': {
+    method: 'POST',
+    build: async () => ({
+      url: '/imports/csv',
+      body: csvForm('programs', 'name,interval_type,interval_value\nX,calendar,5\n'),
+    }),
+    allowed: IMPORTERS.programs,
+  },
+  'GET /imports': { method: 'GET', build: async () => ({ url: '/imports' }), allowed: EVERYONE },
   'GET /imports/:id': {
     method: 'GET',
     build: async () => ({ url: `/imports/${await anImport()}` }),
-    allowed: READERS,
+    allowed: EVERYONE,
   },
   'GET /imports/:id/rows': {
     method: 'GET',
     build: async () => ({ url: `/imports/${await anImport()}/rows` }),
-    allowed: READERS,
+    allowed: EVERYONE,
   },
 };
 
@@ -57,8 +74,7 @@ describe('imports RBAC', () => {
     const stored = await t.db.db
       .selectFrom('imports')
       .select('id')
-      .where('org_id', '=', tenant.org.id)
-      .where('type', '=', 'programs')
+      .where('created_by', '=', tenant.userIds.tenant_admin)
       .execute();
     expect(stored).toEqual([]);
   });

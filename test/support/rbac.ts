@@ -55,9 +55,37 @@ export function itEnforcesRoles(routes: Record<string, RouteCase>, world: () => 
     }
   });
 
+  // The OpenAPI's x-roles of each operation must name exactly the roles the matrix lets through
+  // (for a route the matrix runs several times, e.g. once per import type, their union).
+  const operations = new Map<string, Set<Role>>();
+  for (const [name, route] of Object.entries(routes)) {
+    const key = operationKey(route.method, name);
+    const roles = operations.get(key) ?? new Set<Role>();
+    route.allowed.forEach((role) => roles.add(role));
+    operations.set(key, roles);
+  }
+  it.each([...operations])('x-roles of %s name exactly the roles let through', (key, allowed) => {
+    const spec = world().t.app.swagger() as { paths: Record<string, Record<string, { 'x-roles'?: Role[] }>> };
+    const [method, path] = key.split(' ') as [string, string];
+    const found = Object.entries(spec.paths).find(([p]) => pathPattern(p) === path);
+    expect(found, `${key} in the OpenAPI`).toBeDefined();
+    expect([...(found![1][method.toLowerCase()]?.['x-roles'] ?? [])].sort()).toEqual([...allowed].sort());
+  });
+
   it.each(Object.entries(routes))('%s without a token answers 401', async (_name, route) => {
     const { url, body } = await route.build();
     const response = await world().t.request(undefined, route.method, `/api/v1${url}`, body);
     expect(response.statusCode).toBe(401);
   });
+}
+
+/** The operation a matrix entry names: `GET /imports/:id (x)` is `GET /api/v1/imports/{*}`. */
+function operationKey(method: string, name: string): string {
+  const path = name.replace(/^\w+\s+/, '').replace(/\s*\(.*\)$/, '');
+  return `${method} ${pathPattern(`/api/v1${path}`)}`;
+}
+
+/** A path with each parameter (`:id` or `{id}`) as `*`, so both spellings compare equal. */
+function pathPattern(path: string): string {
+  return path.replace(/:\w+|\{\w+\}/g, '*');
 }

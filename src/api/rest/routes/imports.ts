@@ -25,6 +25,7 @@ import {
   IMPORT_TYPES,
   type ImportType,
 } from '../../../domain/import.js';
+import { allowedRoles, importAction } from '../../../domain/rbac.js';
 import { mutationContext } from '../context.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
@@ -39,6 +40,11 @@ import {
   ImportUploadSchema,
   importColumns,
 } from '../schemas/imports.js';
+
+/** Who may import each type, from the RBAC table, so the OpenAPI text cannot drift from it. */
+const IMPORT_ROLES_NOTE = `Who may upload each type (\`x-roles\` is their union; any other role gets 403): ${IMPORT_TYPES.map(
+  (type) => `${type}: ${allowedRoles('imports', importAction(type)).join(', ')}`,
+).join('; ')} — the roles that may create and update that type's records.`;
 
 /** Where uploads go and how large they may be. */
 export interface ImportRouteOptions {
@@ -74,7 +80,7 @@ export const importRoutes =
         schema: {
           tags,
           summary: 'Upload a CSV import',
-          description: `Acts in your own organization. A \`multipart/form-data\` body with the field \`type\` (aircraft, parts or programs) and one \`file\`: a UTF-8 CSV whose header row names the columns of its type (see docs/imports.md). The file is stored and checked as it streams in: wrong or missing columns (400 IMPORT_HEADER_INVALID, naming them), an empty file (400 IMPORT_FILE_EMPTY), a file that is not UTF-8 (400 IMPORT_FILE_NOT_UTF8) or holds a NUL character (400 IMPORT_FILE_NUL, naming the line), a body that is not well-formed multipart (400 MALFORMED_MULTIPART: no boundary, no closing boundary) or a file larger than IMPORT_MAX_BYTES (413 IMPORT_FILE_TOO_LARGE) is refused. Answers 202 with the pending import (its id as both \`id\` and \`import_id\`); a worker validates and applies it, and \`GET /imports/{id}\` follows its progress. The importer needs the create and update rights of the type's resource too. With an \`Idempotency-Key\`, the upload (type, file name and the file's bytes) is the request: a retry with the same file replays the first answer, another file under the same key is 409 IDEMPOTENCY_KEY_REUSED.`,
+          description: `Acts in your own organization. A \`multipart/form-data\` body with the field \`type\` (aircraft, parts or programs) and one \`file\`: a UTF-8 CSV whose header row names the columns of its type (see docs/imports.md). The file is stored and checked as it streams in: wrong or missing columns (400 IMPORT_HEADER_INVALID, naming them), an empty file (400 IMPORT_FILE_EMPTY), a file that is not UTF-8 (400 IMPORT_FILE_NOT_UTF8) or holds a NUL character (400 IMPORT_FILE_NUL, naming the line), a body that is not well-formed multipart (400 MALFORMED_MULTIPART: no boundary, no closing boundary) or a file larger than IMPORT_MAX_BYTES (413 IMPORT_FILE_TOO_LARGE) is refused. Answers 202 with the pending import (its id as both \`id\` and \`import_id\`); a worker validates and applies it, and \`GET /imports/{id}\` follows its progress. ${IMPORT_ROLES_NOTE} With an \`Idempotency-Key\`, the upload (type, file name and the file's bytes) is the request: a retry with the same file replays the first answer, another file under the same key is 409 IDEMPOTENCY_KEY_REUSED.`,
           consumes: ['multipart/form-data'],
           querystring: ImportScopeQuery,
           response: { 202: ImportUploadSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
