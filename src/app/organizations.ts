@@ -170,6 +170,48 @@ export class OrganizationService {
     });
   }
 
+  /**
+   * Soft-deletes an organization: its users can no longer sign in, their refresh tokens are
+   * revoked, and the organization and its data answer 404 (its rows stay: the audit log and signed
+   * records are immutable). Admins only; an unknown or already deleted id is 404, and nobody
+   * deletes the organization they are signed in to (409 CANNOT_DELETE_OWN_ORGANIZATION), so the
+   * last admin cannot lock themselves out.
+   */
+  async delete(ctx: MutationContext, id: string): Promise<void> {
+    authorize(ctx.actor, 'organizations', 'delete');
+    if (ctx.actor.kind === 'user' && ctx.actor.orgId === id) {
+      throw AppError.conflict(
+        'CANNOT_DELETE_OWN_ORGANIZATION',
+        'you cannot delete the organization you are signed in to',
+      );
+    }
+    await mutate(this.deps.uow, ctx, async (repos) => {
+      const before = await findOrganization(repos, ctx.actor, id);
+      const org = (await repos.organizations.softDelete(id)) ?? notFound();
+      await repos.refreshTokens.revokeForOrg(id);
+      return {
+        result: undefined,
+        audit: {
+          orgId: id,
+          entityType: 'organization',
+          entityId: id,
+          action: 'delete',
+          before: organizationView(before),
+        },
+        events: [
+          domainEvent({
+            orgId: id,
+            type: 'organization_deleted',
+            aggregateType: 'organization',
+            aggregateId: id,
+            data: organizationView(org),
+            occurredAt: org.updatedAt,
+          }),
+        ],
+      };
+    });
+  }
+
   /** The policy of an organization the actor may see (404 otherwise). */
   async getPolicy(actor: Actor, orgId: string): Promise<OrgPolicy> {
     authorize(actor, 'org_policies', 'read');

@@ -25,6 +25,11 @@ export interface OrganizationRepository {
   /** Fetches `page.limit + 1` rows so the caller knows whether more follow. */
   list(page: Page): Promise<Organization[]>;
   update(id: string, patch: { name?: string }): Promise<Organization | undefined>;
+  /**
+   * Soft-deletes a live organization (sets `deleted_at`, which is what "deleted" means everywhere:
+   * its users' logins, its scope and its name's uniqueness); undefined when none was live.
+   */
+  softDelete(id: string): Promise<Organization | undefined>;
 }
 
 export interface OrgPolicyRepository {
@@ -78,6 +83,8 @@ export interface RefreshTokenRepository {
   markUsed(id: string, replacedBy: string): Promise<boolean>;
   revokeFamily(familyId: string): Promise<void>;
   revokeForUser(orgId: string, userId: string): Promise<void>;
+  /** Revokes every live refresh token of every user of the organization. */
+  revokeForOrg(orgId: string): Promise<void>;
   /** Deletes tokens that expired before `before`; returns how many. */
   deleteExpired(before: Date): Promise<number>;
 }

@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   // the same style for every other effect
   'organization_created',
   'organization_updated',
+  'organization_deleted',
   'org_policy_updated',
   'user_created',
   'user_updated',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 
 let t: TestApp;
 let home: { id: string; name: string };
@@ -133,6 +133,63 @@ describe('organizations', () => {
       .where('deleted_at', 'is', null)
       .execute();
     expect(new Set(ids).size).toBe(total.length);
+  });
+});
+
+describe('deleting an organization', () => {
+  it('stops its users signing in, ends their sessions, and answers 404 from then on; audited with its event', async () => {
+    const org = await t.createOrg();
+    const user = await t.createUser(org.id, 'scheduler');
+    const login = () =>
+      t.request(undefined, 'POST', '/api/v1/auth/login', {
+        org_id: org.id,
+        email: user.email,
+        password: TEST_PASSWORD,
+      });
+    const session = (await login()).json<{ refresh_token: string }>();
+
+    const deleted = await t.request(admin, 'DELETE', `/api/v1/organizations/${org.id}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+
+    expect((await login()).statusCode).toBe(401);
+    const refresh = await t.request(undefined, 'POST', '/api/v1/auth/refresh', {
+      refresh_token: session.refresh_token,
+    });
+    expect(refresh.statusCode).toBe(401);
+    for (const [method, url] of [
+      ['GET', `/api/v1/organizations/${org.id}`],
+      ['DELETE', `/api/v1/organizations/${org.id}`],
+      ['GET', `/api/v1/aircraft?org_id=${org.id}`],
+    ] as const) {
+      expect((await t.request(admin, method, url)).statusCode, `${method} ${url}`).toBe(404);
+    }
+    const listed = (await t.request(admin, 'GET', '/api/v1/organizations?limit=200')).json<
+      { id: string }[]
+    >();
+    expect(listed.map((o) => o.id)).not.toContain(org.id);
+    const row = await t.db.db
+      .selectFrom('organizations')
+      .select('deleted_at')
+      .where('id', '=', org.id)
+      .executeTakeFirst();
+    expect(row?.deleted_at).toBeInstanceOf(Date);
+    expect((await auditRows('organization', org.id)).map((a) => a.action)).toContain('delete');
+    const events = await t.db.db
+      .selectFrom('outbox_events')
+      .select('event_type')
+      .where('aggregate_id', '=', org.id)
+      .execute();
+    expect(events.map((e) => e.event_type)).toContain('organization_deleted');
+  });
+
+  it('refuses an admin deleting their own organization with 409 and an unknown id with 404', async () => {
+    const own = await t.request(admin, 'DELETE', `/api/v1/organizations/${home.id}`);
+    expect(own.statusCode).toBe(409);
+    expect(own.json()).toMatchObject({ reason: 'CANNOT_DELETE_OWN_ORGANIZATION' });
+    expect((await t.request(admin, 'DELETE', `/api/v1/organizations/${randomUUID()}`)).statusCode).toBe(404);
+    expect((await t.request(tenantAdmin, 'DELETE', `/api/v1/organizations/${other.id}`)).statusCode).toBe(
+      403,
+    );
   });
 });
 

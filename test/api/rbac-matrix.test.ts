@@ -37,6 +37,11 @@ const ROUTES: Record<string, RouteCase> = {
     build: async () => ({ url: org(), body: { name: `Home ${unique()}` } }),
     allowed: ORG_ADMINS,
   },
+  'DELETE /organizations/:id': {
+    method: 'DELETE',
+    build: async () => ({ url: `/organizations/${(await t.createOrg()).id}` }),
+    allowed: ['admin'],
+  },
   'GET /organizations/:id/policy': {
     method: 'GET',
     build: async () => ({ url: `${org()}/policy` }),

@@ -77,6 +77,18 @@ export class PgOrganizationRepository implements OrganizationRepository {
       .executeTakeFirst();
     return row && toOrganization(row);
   }
+
+  async softDelete(id: string): Promise<Organization | undefined> {
+    const now = new Date();
+    const row = await this.db
+      .updateTable('organizations')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toOrganization(row);
+  }
 }
 
 const toPolicy = (row: Selectable<OrgPoliciesTable>): OrgPolicy => ({

@@ -75,6 +75,15 @@ export class PgRefreshTokenRepository implements RefreshTokenRepository {
       .execute();
   }
 
+  async revokeForOrg(orgId: string): Promise<void> {
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: new Date() })
+      .where('org_id', '=', orgId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
   async deleteExpired(before: Date): Promise<number> {
     // A surviving predecessor's replaced_by link is cleared by the foreign key (ON DELETE SET NULL).
     const result = await this.db

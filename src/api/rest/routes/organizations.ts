@@ -194,6 +194,28 @@ export const organizationRoutes =
         ),
     );
 
+    app.delete(
+      '/organizations/:id',
+      {
+        config: policy('organizations', 'delete'),
+        schema: {
+          tags,
+          summary: 'Delete an organization',
+          description:
+            'Admins only. Soft delete: its users can no longer sign in and their sessions end; the organization and everything in it answer 404 from then on (the rows are kept, audit log included). An unknown or already deleted id is 404; the organization you are signed in to cannot be deleted (409 CANNOT_DELETE_OWN_ORGANIZATION).',
+          params: IdParams,
+          response: {
+            204: Type.Null({ description: 'Deleted.' }),
+            ...errorResponses(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        await organizations.delete(mutationContext(request), request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
     app.get(
       '/organizations/:id/policy',
       {
