@@ -1,9 +1,14 @@
 import { AppError } from './errors.js';
 
-/** A page request: `limit` rows after skipping `offset`. */
+/** A page request: `limit` rows after skipping `offset`, or (keyset) after the row `after`. */
 export interface Page {
   limit: number;
   offset: number;
+  /**
+   * Keyset paging: the id of the last row of the previous page; the page holds the rows that
+   * follow it in the list's order (offset is then 0), so rows inserted meanwhile shift nothing.
+   */
+  after?: string | undefined;
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -43,11 +48,29 @@ export function decodeCursor(raw: string, patterns: readonly RegExp[]): string[]
     values.length !== patterns.length ||
     !values.every((value, i): value is string => typeof value === 'string' && patterns[i]!.test(value))
   ) {
-    throw new AppError('validation', 'INVALID_CURSOR', 'the cursor is not one this list handed out', [
-      { field: 'querystring.cursor', message: 'must be a cursor from a Link header of this list' },
-    ]);
+    throw invalidCursor();
   }
   return values;
+}
+
+const invalidCursor = (): AppError =>
+  new AppError('validation', 'INVALID_CURSOR', 'the cursor is not one this list handed out', [
+    { field: 'querystring.cursor', message: 'must be a cursor from a Link header of this list' },
+  ]);
+
+const ROW_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The keyset cursor of a list sorted by `sort` (the request's `sort` text, '' for the default):
+ * that and the id of the page's last row. A cursor only fits the sort it was made for.
+ */
+export const rowCursor = (sort: string, id: string): string => encodeCursor([sort, id]);
+
+/** The row id a `rowCursor` names; 400 INVALID_CURSOR when it was made for another sort or list. */
+export function rowOfCursor(cursor: string, sort: string): string {
+  const [madeFor, id] = decodeCursor(cursor, [/^/, ROW_ID]) as [string, string];
+  if (madeFor !== sort) throw invalidCursor();
+  return id;
 }
 
 /** One sort key: a field the list allows, ascending or descending. */

@@ -158,7 +158,11 @@ export class PgAircraftRepository implements AircraftRepository {
     if (filter.tailNumber) {
       query = query.where('tail_number', 'ilike', `%${escapeLike(filter.tailNumber)}%`);
     }
-    const rows = await orderBySortKeys(query, sort, AIRCRAFT_SORT_COLUMNS)
+    const rows = await orderBySortKeys(query, sort, AIRCRAFT_SORT_COLUMNS, 'id', {
+      table: 'aircraft',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();
@@ -301,7 +305,11 @@ export class PgAircraftRepository implements AircraftRepository {
       .where('aircraft_id', '=', aircraftId);
     if (filter.from) query = query.where('recorded_at', '>=', filter.from);
     if (filter.to) query = query.where('recorded_at', '<', filter.to);
-    const rows = await orderBySortKeys(query, sort, USAGE_SORT_COLUMNS)
+    const rows = await orderBySortKeys(query, sort, USAGE_SORT_COLUMNS, 'id', {
+      table: 'aircraft_usage',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

@@ -167,7 +167,11 @@ export class PgComplianceRepository implements ComplianceRepository {
     if (filter.signedBy !== undefined) query = query.where('c.sign_off_user_id', '=', filter.signedBy);
     if (filter.from !== undefined) query = query.where('c.sign_off_time', '>=', filter.from);
     if (filter.to !== undefined) query = query.where('c.sign_off_time', '<', filter.to);
-    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'c.id')
+    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'c.id', {
+      table: 'compliance_items',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

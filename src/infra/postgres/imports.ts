@@ -1,3 +1,4 @@
+import { orderBySortKeys } from './listing.js';
 import { sql, type Selectable } from 'kysely';
 import type {
   ClaimRequest,
@@ -8,7 +9,7 @@ import type {
   StagedRow,
 } from '../../app/imports.js';
 import type { NewAircraft } from '../../app/aircraft.js';
-import type { Page } from '../../app/pagination.js';
+import type { Page, SortKey } from '../../app/pagination.js';
 import type { Aircraft } from '../../domain/aircraft.js';
 import {
   UNFINISHED_IMPORT_STATUSES,
@@ -22,6 +23,10 @@ import { toAircraft } from './aircraft.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import type { AircraftTable, ImportRowsTable, ImportsTable } from './schema.js';
+
+/** Imports list newest first, their rows by row number (id breaks ties). */
+const NEWEST_FIRST: SortKey<'created_at'>[] = [{ field: 'created_at', direction: 'desc' }];
+const BY_ROW_NUMBER: SortKey<'row_number'>[] = [{ field: 'row_number', direction: 'asc' }];
 
 registerConstraints({
   imports_created_by_fkey: {
@@ -77,9 +82,11 @@ export class PgImportRepository implements ImportRepository {
     let query = this.db.selectFrom('imports').selectAll().where('org_id', '=', orgId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.type !== undefined) query = query.where('type', '=', filter.type);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+    const rows = await orderBySortKeys(query, NEWEST_FIRST, { created_at: 'created_at' }, 'id', {
+      table: 'imports',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();
@@ -93,8 +100,11 @@ export class PgImportRepository implements ImportRepository {
       .where('org_id', '=', orgId)
       .where('import_id', '=', importId);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-    const rows = await query
-      .orderBy('row_number', 'asc')
+    const rows = await orderBySortKeys(query, BY_ROW_NUMBER, { row_number: 'row_number' }, 'id', {
+      table: 'import_rows',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

@@ -1,3 +1,4 @@
+import { orderBySortKeys } from './listing.js';
 import type { Organization, OrgPolicy, OrgPolicyPatch } from '../../domain/organization.js';
 import type { Page } from '../../app/pagination.js';
 import type { OrgPolicyRepository, OrganizationRepository } from '../../app/ports.js';
@@ -55,12 +56,12 @@ export class PgOrganizationRepository implements OrganizationRepository {
   }
 
   async list(page: Page): Promise<Organization[]> {
-    const rows = await this.db
-      .selectFrom('organizations')
-      .selectAll()
-      .where('deleted_at', 'is', null)
-      .orderBy('name')
-      .orderBy('id')
+    const query = this.db.selectFrom('organizations').selectAll().where('deleted_at', 'is', null);
+    const rows = await orderBySortKeys(query, [{ field: 'name', direction: 'asc' }], { name: 'name' }, 'id', {
+      table: 'organizations',
+      after: page.after,
+      orgId: undefined,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

@@ -254,7 +254,11 @@ export class PgPartRepository implements PartRepository {
     if (filter.name !== undefined) query = query.where('d.name', 'ilike', `%${escapeLike(filter.name)}%`);
     if (filter.belowMinStock === true) query = query.where(BELOW_MIN_STOCK);
     if (filter.belowMinStock === false) query = query.where(sql<boolean>`NOT ${BELOW_MIN_STOCK}`);
-    const rows = await orderBySortKeys(query, sort, DEFINITION_SORT, 'd.id')
+    const rows = await orderBySortKeys(query, sort, DEFINITION_SORT, 'd.id', {
+      table: 'part_definitions',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();
@@ -372,7 +376,11 @@ export class PgPartRepository implements PartRepository {
     if (filter.serial !== undefined) {
       query = query.where('i.serial_number', 'ilike', `%${escapeLike(filter.serial)}%`);
     }
-    const rows = await orderBySortKeys(query, sort, ITEM_SORT, 'i.id')
+    const rows = await orderBySortKeys(query, sort, ITEM_SORT, 'i.id', {
+      table: 'part_items',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();
@@ -467,7 +475,11 @@ export class PgPartRepository implements PartRepository {
     if (filter.taskId !== undefined) query = query.where('r.task_id', '=', filter.taskId);
     if (filter.partItemId !== undefined) query = query.where('r.part_item_id', '=', filter.partItemId);
     if (filter.state !== undefined) query = query.where('r.state', '=', filter.state);
-    const rows = await orderBySortKeys(query, sort, RESERVATION_SORT, 'r.id')
+    const rows = await orderBySortKeys(query, sort, RESERVATION_SORT, 'r.id', {
+      table: 'part_reservations',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

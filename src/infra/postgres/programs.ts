@@ -139,7 +139,11 @@ export class PgProgramRepository implements ProgramRepository {
     if (filter.template !== undefined) {
       query = query.where('p.aircraft_id', filter.template ? 'is' : 'is not', null);
     }
-    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'p.id')
+    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'p.id', {
+      table: 'maintenance_programs',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

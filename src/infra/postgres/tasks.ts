@@ -245,7 +245,11 @@ export class PgTaskRepository implements TaskRepository {
       query = query.where('t.assigned_mechanic_id', '=', filter.assignedMechanicId);
     }
     if (filter.programId !== undefined) query = query.where('t.program_id', '=', filter.programId);
-    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 't.id')
+    const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 't.id', {
+      table: 'maintenance_tasks',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

@@ -1,3 +1,4 @@
+import { orderBySortKeys } from './listing.js';
 import type { Selectable } from 'kysely';
 import type { Page } from '../../app/pagination.js';
 import type { UserFilter, UserRepository } from '../../app/ports.js';
@@ -74,9 +75,17 @@ export class PgUserRepository implements UserRepository {
       .where('deleted_at', 'is', null);
     if (filter.role) query = query.where('role', '=', filter.role);
     if (filter.email) query = query.where('email', 'ilike', `%${escapeLike(filter.email)}%`);
-    const rows = await query
-      .orderBy('email')
-      .orderBy('id')
+    const rows = await orderBySortKeys(
+      query,
+      [{ field: 'email', direction: 'asc' }],
+      { email: 'email' },
+      'id',
+      {
+        table: 'users',
+        after: page.after,
+        orgId,
+      },
+    )
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

@@ -8,6 +8,9 @@ import { orderBySortKeys } from './listing.js';
 import { softDeleteRow } from './soft-delete.js';
 import type { WebhooksTable } from './schema.js';
 
+/** Deliveries list newest first (id breaks ties). */
+const NEWEST_FIRST: SortKey<'created_at'>[] = [{ field: 'created_at', direction: 'desc' }];
+
 registerConstraints({
   webhooks_url_scheme: {
     kind: 'validation',
@@ -102,7 +105,11 @@ export class PgWebhookRepository implements WebhookRepository {
       .select(WEBHOOK_COLUMNS)
       .where('w.org_id', '=', orgId)
       .where('w.deleted_at', 'is', null);
-    const rows = await orderBySortKeys(query, sort, WEBHOOK_SORT, 'w.id')
+    const rows = await orderBySortKeys(query, sort, WEBHOOK_SORT, 'w.id', {
+      table: 'webhooks',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();
@@ -154,9 +161,11 @@ export class PgWebhookRepository implements WebhookRepository {
       .where('d.org_id', '=', orgId)
       .where('d.webhook_id', '=', webhookId);
     if (filter.status !== undefined) query = query.where('d.status', '=', filter.status);
-    const rows = await query
-      .orderBy('d.created_at', 'desc')
-      .orderBy('d.id', 'desc')
+    const rows = await orderBySortKeys(query, NEWEST_FIRST, { created_at: 'd.created_at' }, 'd.id', {
+      table: 'webhook_deliveries',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

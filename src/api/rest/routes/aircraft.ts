@@ -14,7 +14,7 @@ import { parseSort } from '../../../app/pagination.js';
 import type { Services } from '../../../app/services.js';
 import { AIRCRAFT_STATUSES, AIRCRAFT_STATUS_SOURCES } from '../../../domain/aircraft.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -97,6 +97,7 @@ const TailNumberSearch = (description: string) =>
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     status: Type.Optional(Type.Enum(AIRCRAFT_STATUSES, { description: 'Only aircraft with this status.' })),
     model: Type.Optional(
@@ -225,6 +226,7 @@ const Usage = Type.Object(
 const UsageListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     from: Type.Optional(timestampField('Only flights recorded at or after this time.')),
     to: Type.Optional(timestampField('Only flights recorded before this time; must be after from.')),

@@ -163,7 +163,8 @@ export const auditLogRoutes =
       async (request, reply) => {
         const query = request.query;
         const [sort] = parseSort(query.sort, SORT_FIELDS, [{ field: 'timestamp', direction: 'desc' }]);
-        const page = pageFrom(query);
+        // The audit log's cursor is its own (timestamp and id, see AuditLogService.list).
+        const page = pageFrom({ limit: query.limit, offset: query.offset });
         const result = await auditLogs.list(actorOf(request), filterOf(query), {
           direction: sort?.direction ?? 'desc',
           limit: page.limit,

@@ -5,7 +5,7 @@ import { COMPLIANCE_SORT_FIELDS, complianceItemView } from '../../../app/complia
 import type { Services } from '../../../app/services.js';
 import { COMPLIANCE_RESULTS } from '../../../domain/compliance.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -61,6 +61,7 @@ const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     task_id: Type.Optional(uuidField('Only items of this task.')),
     result: Type.Optional(Type.Enum(COMPLIANCE_RESULTS, { description: 'Only items with this result.' })),

@@ -10,7 +10,7 @@ import {
 import type { Services } from '../../../app/services.js';
 import type { OrgPolicyPatch } from '../../../domain/organization.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import { IdParams, PageQuery, errorResponses, timestampField, uuidField } from '../schemas/common.js';
 
@@ -101,7 +101,7 @@ const UpdateOrgPolicyBody = Type.Object(
   { additionalProperties: false, minProperties: 1, description: 'The settings to change.' },
 );
 
-const ListQuery = Type.Object(PageQuery, { additionalProperties: false });
+const ListQuery = Type.Object({ ...PageQuery, ...CursorQuery }, { additionalProperties: false });
 
 const toPolicyPatch = (body: Static<typeof UpdateOrgPolicyBody>): OrgPolicyPatch => ({
   retentionInterval: body.retention_interval,

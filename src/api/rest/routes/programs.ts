@@ -8,7 +8,7 @@ import type { Services } from '../../../app/services.js';
 import { INTERVAL_TYPES, MAX_INTERVAL_VALUE } from '../../../domain/program.js';
 import { TASK_TYPES } from '../../../domain/task.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -144,6 +144,7 @@ const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     aircraft_id: Type.Optional(uuidField('Only programs bound to this aircraft.')),
     interval_type: Type.Optional(

@@ -6,7 +6,7 @@ import { TASK_SORT_FIELDS, taskDetailView, taskView } from '../../../app/tasks.j
 import { COMPLIANCE_RESULTS } from '../../../domain/compliance.js';
 import { TASK_STATES, TASK_TYPES, type RequiredPart } from '../../../domain/task.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -121,6 +121,7 @@ const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     aircraft_id: Type.Optional(uuidField('Only tasks of this aircraft.')),
     state: Type.Optional(Type.Enum(TASK_STATES, { description: 'Only tasks in this state.' })),

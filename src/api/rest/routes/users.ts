@@ -5,7 +5,7 @@ import type { Services } from '../../../app/services.js';
 import { userView } from '../../../app/users.js';
 import { ROLES } from '../../../domain/roles.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   IdParams,
@@ -55,6 +55,7 @@ const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
 const ListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     role: Type.Optional(Type.Enum(ROLES, { description: 'Only users with this role.' })),
     email: Type.Optional(

@@ -6,7 +6,7 @@ import { WEBHOOK_SORT_FIELDS, webhookDeliveryView, webhookView } from '../../../
 import { ALL_EVENTS, DELIVERY_STATUSES } from '../../../domain/webhook.js';
 import { EVENT_TYPES } from '../../../domain/events.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -79,7 +79,7 @@ const CreateWebhookBody = Type.Object(
 );
 
 const WebhookListQuery = Type.Object(
-  { ...PageQuery, ...OrgScopeQuery, sort: sortQuery(WEBHOOK_SORT_FIELDS) },
+  { ...PageQuery, ...CursorQuery, ...OrgScopeQuery, sort: sortQuery(WEBHOOK_SORT_FIELDS) },
   { additionalProperties: false },
 );
 
@@ -121,6 +121,7 @@ const Delivery = Type.Object(
 const DeliveryListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     status: Type.Optional(DeliveryStatus),
   },

@@ -1,4 +1,5 @@
 import { registerAjvFormats } from '@fastify/type-provider-typebox';
+import { CursorQuery } from '../pagination.js';
 import { Type, type TObject, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { ImportRowChecker } from '../../../app/imports.js';
@@ -218,6 +219,7 @@ export const ImportRowSchema = Type.Object(
 export const ImportListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     status: Type.Optional(ImportStatusField),
     type: Type.Optional(ImportTypeField),
@@ -226,7 +228,7 @@ export const ImportListQuery = Type.Object(
 );
 
 export const ImportRowListQuery = Type.Object(
-  { ...PageQuery, ...OrgScopeQuery, status: Type.Optional(RowStatusField) },
+  { ...PageQuery, ...CursorQuery, ...OrgScopeQuery, status: Type.Optional(RowStatusField) },
   { additionalProperties: false },
 );
 

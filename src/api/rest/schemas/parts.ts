@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { CursorQuery } from '../pagination.js';
 import { DEFINITION_SORT_FIELDS, ITEM_SORT_FIELDS, RESERVATION_SORT_FIELDS } from '../../../app/parts.js';
 import { PART_ITEM_STATUSES, RESERVATION_STATES, RESERVATION_TARGETS } from '../../../domain/part.js';
 import { OrgScopeQuery, PageQuery, sortQuery, timestampField, uuidField } from './common.js';
@@ -81,6 +82,7 @@ export const PartDefinition = Type.Object(
 export const DefinitionListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     category: Type.Optional(
       Type.String({
@@ -156,6 +158,7 @@ export const PartItem = Type.Object(
 export const ItemListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     status: Type.Optional(Type.Enum(PART_ITEM_STATUSES, { description: 'Only items with this status.' })),
     definition_id: Type.Optional(uuidField('Only items of this part definition.')),
@@ -229,6 +232,7 @@ export const PartReservation = Type.Object(
 export const ReservationListQuery = Type.Object(
   {
     ...PageQuery,
+    ...CursorQuery,
     ...OrgScopeQuery,
     task_id: Type.Optional(uuidField('Only reservations for this task.')),
     part_item_id: Type.Optional(uuidField('Only reservations of this part item.')),

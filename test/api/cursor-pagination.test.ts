@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowCursor } from '../../src/app/pagination.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import {
+  insertAircraft,
+  insertAircraftUsage,
+  insertAuditLog,
+  insertComplianceItem,
+  insertImport,
+  insertPartDefinition,
+  insertPartItem,
+  insertProgram,
+  insertReservation,
+  insertTask,
+  insertWebhook,
+  insertWebhookDelivery,
+} from '../support/factories.js';
+import { createTenant, type Tenant } from '../support/tenants.js';
+
+// Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
+// rows added between two pages never make a row appear twice or go missing.
+
+let t: TestApp;
+let tenant: Tenant;
+let parents: { aircraft: string; webhook: string; import: string };
+let rowNumber = 0;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTenant(t);
+  const org_id = tenant.org.id;
+  parents = {
+    aircraft: (await insertAircraft(t.db.db, { org_id })).id,
+    webhook: (await insertWebhook(t.db.db, { org_id })).id,
+    import: (await insertImport(t.db.db, { org_id, created_by: tenant.userIds.admin })).id,
+  };
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** How to add one row to each list (keyed by its OpenAPI path); a new list without one fails below. */
+const ADD_ROW: Record<string, () => Promise<unknown>> = {
+  '/api/v1/organizations': () => t.createOrg(),
+  '/api/v1/users': () => t.createUser(tenant.org.id, 'mechanic'),
+  '/api/v1/aircraft': () => insertAircraft(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/aircraft/{id}/usage': () => insertAircraftUsage(t.db.db, { aircraft_id: parents.aircraft }),
+  '/api/v1/maintenance-programs': () => insertProgram(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/maintenance-tasks': () => insertTask(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/part-definitions': () => insertPartDefinition(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/part-items': () => insertPartItem(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/part-reservations': () => insertReservation(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/compliance-items': () => insertComplianceItem(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/webhooks': () => insertWebhook(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/webhooks/{id}/deliveries': () => insertWebhookDelivery(t.db.db, { webhook_id: parents.webhook }),
+  '/api/v1/imports': () => insertImport(t.db.db, { org_id: tenant.org.id, created_by: tenant.userIds.admin }),
+  '/api/v1/imports/{id}/rows': () =>
+    t.db.db
+      .insertInto('import_rows')
+      .values({
+        org_id: tenant.org.id,
+        import_id: parents.import,
+        row_number: ++rowNumber,
+        raw: JSON.stringify({}),
+      })
+      .execute(),
+  '/api/v1/audit-logs': () => insertAuditLog(t.db.db, { org_id: tenant.org.id }),
+};
+
+/** Reports are computed per request (aggregates, not rows with ids): they page by offset only. */
+const OFFSET_ONLY = ['/api/v1/reports/compliance', '/api/v1/reports/mechanic-workload'];
+
+interface Parameter {
+  name: string;
+  in: string;
+  schema?: { pattern?: string };
+}
+type Spec = { paths: Record<string, { get?: { parameters?: Parameter[] } }> };
+
+/** Every GET with a `limit` parameter, with the sort orders it offers (each field both ways). */
+function listOperations(): { path: string; sorts: string[] }[] {
+  const spec = t.app.swagger() as Spec;
+  return Object.entries(spec.paths).flatMap(([path, item]) => {
+    const params = item.get?.parameters ?? [];
+    if (!params.some((p) => p.name === 'limit') || OFFSET_ONLY.includes(path)) return [];
+    const pattern = params.find((p) => p.name === 'sort')?.schema?.pattern;
+    const fields = pattern ? /^\^-\?\(([^)]*)\)/.exec(pattern)![1]!.split('|') : [];
+    return [{ path, sorts: ['', ...fields.flatMap((f) => [f, `-${f}`])] }];
+  });
+}
+
+describe('cursor pagination', () => {
+  it('is offered by every list operation except the computed reports, and each has a row factory here', () => {
+    const spec = t.app.swagger() as Spec;
+    for (const { path } of listOperations()) {
+      expect(
+        spec.paths[path]!.get!.parameters!.map((p) => p.name),
+        path,
+      ).toContain('cursor');
+      expect(Object.keys(ADD_ROW), path).toContain(path);
+    }
+  });
+
+  it('walks every list in every sort order with rows added between pages: no duplicates, no gaps', async () => {
+    for (const { path, sorts } of listOperations()) {
+      const add = ADD_ROW[path]!;
+      for (let i = 0; i < 4; i++) await add();
+      const url = path.replace(
+        '{id}',
+        path.includes('aircraft')
+          ? parents.aircraft
+          : path.includes('webhooks')
+            ? parents.webhook
+            : parents.import,
+      );
+      for (const sort of sorts) {
+        const query = `limit=3&cursor=${sort ? `&sort=${sort}` : ''}`;
+        const all = await t.request(
+          tenant.tokens.admin,
+          'GET',
+          `${url}?limit=200${sort ? `&sort=${sort}` : ''}`,
+        );
+        const before = all.json<{ id: string }[]>().map((row) => row.id);
+        const seen: string[] = [];
+        let next: string | undefined = `${url}?${query}`;
+        while (next) {
+          const page = await t.request(tenant.tokens.admin, 'GET', next);
+          expect(page.statusCode, `${next}: ${page.body}`).toBe(200);
+          seen.push(...page.json<{ id: string }[]>().map((row) => row.id));
+          // Rows added after the first two pages land before and after the cursor alike.
+          if (seen.length <= 6) await add();
+          next = /<([^>]+)>; rel="next"/.exec(String(page.headers.link ?? ''))?.[1];
+        }
+        expect(new Set(seen).size, `${path} sort=${sort}: duplicates`).toBe(seen.length);
+        expect(
+          before.filter((id) => !seen.includes(id)),
+          `${path} sort=${sort}: gaps`,
+        ).toEqual([]);
+      }
+    }
+  }, 120_000);
+
+  it('refuses a cursor made for another sort order with 400 INVALID_CURSOR', async () => {
+    for (let i = 0; i < 3; i++) await insertAircraft(t.db.db, { org_id: tenant.org.id });
+    const first = await t.request(tenant.tokens.admin, 'GET', '/api/v1/aircraft?limit=1&cursor=&sort=model');
+    const cursor = new URL(/<([^>]+)>/.exec(String(first.headers.link))![1]!, 'http://x').searchParams.get(
+      'cursor',
+    );
+    const other = await t.request(
+      tenant.tokens.admin,
+      'GET',
+      `/api/v1/aircraft?limit=1&cursor=${cursor}&sort=-model`,
+    );
+    expect(other.statusCode).toBe(400);
+    expect(other.json()).toMatchObject({ reason: 'INVALID_CURSOR' });
+  });
+
+  it("gives an empty page for a cursor naming another organization's row, revealing nothing of it", async () => {
+    const foreign = await insertAircraft(t.db.db, { org_id: (await t.createOrg()).id });
+    const page = await t.request(
+      tenant.tokens.admin,
+      'GET',
+      `/api/v1/aircraft?cursor=${rowCursor('', foreign.id)}`,
+    );
+    expect(page.statusCode).toBe(200);
+    expect(page.json()).toEqual([]);
+  });
+});
