@@ -38,6 +38,9 @@ export async function resolveOrgScope(
   if (requested === undefined) {
     throw AppError.validation('org_id is required', [{ field: 'org_id', message: 'is required' }]);
   }
-  if (!(await organizations.findById(requested))) throw AppError.notFound('organization');
+  // A deleted organization's records stay within the system admin's reach (to read, or to put
+  // right); for everyone else they are gone with it.
+  if (!(await organizations.findById(requested, { includeDeleted: true })))
+    throw AppError.notFound('organization');
   return requested;
 }

@@ -172,8 +172,8 @@ export class OrganizationService {
 
   /**
    * Soft-deletes an organization: its users can no longer sign in, their refresh tokens are
-   * revoked, and the organization and its data answer 404 (its rows stay: the audit log and signed
-   * records are immutable). Admins only; an unknown or already deleted id is 404, and nobody
+   * revoked, and the organization answers 404; its rows stay (the audit log and signed records are
+   * immutable) and only the system admin reaches them, by naming it with `?org_id=`. Admins only; an unknown or already deleted id is 404, and nobody
    * deletes the organization they are signed in to (409 CANNOT_DELETE_OWN_ORGANIZATION), so the
    * last admin cannot lock themselves out.
    */

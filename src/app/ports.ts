@@ -18,8 +18,8 @@ import type { Page } from './pagination.js';
 
 export interface OrganizationRepository {
   insert(input: { name: string }): Promise<Organization>;
-  /** A live (not deleted) organization. */
-  findById(id: string): Promise<Organization | undefined>;
+  /** A live (not deleted) organization, or a deleted one too with `includeDeleted`. */
+  findById(id: string, options?: { includeDeleted?: boolean }): Promise<Organization | undefined>;
   /** A live organization by name, compared case-insensitively. */
   findByName(name: string): Promise<Organization | undefined>;
   /** Fetches `page.limit + 1` rows so the caller knows whether more follow. */

@@ -159,10 +159,12 @@ describe('deleting an organization', () => {
     for (const [method, url] of [
       ['GET', `/api/v1/organizations/${org.id}`],
       ['DELETE', `/api/v1/organizations/${org.id}`],
-      ['GET', `/api/v1/aircraft?org_id=${org.id}`],
     ] as const) {
       expect((await t.request(admin, method, url)).statusCode, `${method} ${url}`).toBe(404);
     }
+    // Its records stay within the system admin's reach, and only theirs.
+    expect((await t.request(admin, 'GET', `/api/v1/audit-logs?org_id=${org.id}`)).statusCode).toBe(200);
+    expect((await t.request(tenantAdmin, 'GET', `/api/v1/audit-logs?org_id=${org.id}`)).statusCode).toBe(403);
     const listed = (await t.request(admin, 'GET', '/api/v1/organizations?limit=200')).json<
       { id: string }[]
     >();

@@ -35,13 +35,10 @@ export class PgOrganizationRepository implements OrganizationRepository {
     return toOrganization(row);
   }
 
-  async findById(id: string): Promise<Organization | undefined> {
-    const row = await this.db
-      .selectFrom('organizations')
-      .selectAll()
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+  async findById(id: string, options: { includeDeleted?: boolean } = {}): Promise<Organization | undefined> {
+    let query = this.db.selectFrom('organizations').selectAll().where('id', '=', id);
+    if (options.includeDeleted !== true) query = query.where('deleted_at', 'is', null);
+    const row = await query.executeTakeFirst();
     return row && toOrganization(row);
   }
 

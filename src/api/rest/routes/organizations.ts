@@ -202,7 +202,7 @@ export const organizationRoutes =
           tags,
           summary: 'Delete an organization',
           description:
-            'Admins only. Soft delete: its users can no longer sign in and their sessions end; the organization and everything in it answer 404 from then on (the rows are kept, audit log included). An unknown or already deleted id is 404; the organization you are signed in to cannot be deleted (409 CANNOT_DELETE_OWN_ORGANIZATION).',
+            'Admins only. Soft delete: its users can no longer sign in and their sessions end; the organization answers 404 from then on; its records are kept (audit log included) and only a system admin reaches them, with `?org_id=`. An unknown or already deleted id is 404; the organization you are signed in to cannot be deleted (409 CANNOT_DELETE_OWN_ORGANIZATION).',
           params: IdParams,
           response: {
             204: Type.Null({ description: 'Deleted.' }),
