@@ -58,14 +58,13 @@ afterAll(async () => {
 
 describe('tracing', () => {
   it('exports spans for HTTP, PostgreSQL and Redis over OTLP, and logs the trace id with the request', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
     server = spawn(process.execPath, ['--import', 'tsx', 'src/cmd/main.ts', 'server'], {
       env: {
         ...process.env,
         LOG_LEVEL: 'info',
         DB_URL: db.url,
         REDIS_ADDR: TEST_REDIS_ADDR,
-        HTTP_ADDR: `127.0.0.1:${port}`,
+        HTTP_ADDR: '127.0.0.1:0',
         GRPC_ADDR: '127.0.0.1:0',
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
       },
@@ -73,9 +72,13 @@ describe('tracing', () => {
     let log = '';
     server.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     server.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await vi.waitFor(() => expect(log).toContain('Server listening'), WAIT);
+    const url = await vi.waitFor(() => {
+      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      expect(listening, log).not.toBeNull();
+      return listening![1]!;
+    }, WAIT);
 
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    const response = await fetch(`${url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'nobody@example.com', password: 'not-the-password' }),

@@ -41,11 +41,42 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: TEST_DB_URL });
-  await admin.connect();
+  const admin = await connectCreatingDatabase(TEST_DB_URL);
   try {
     return await work(admin);
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * A client on `url`'s database, created first (from the server's `postgres` database) when it does
+ * not exist: on a fresh machine PostgreSQL has no `test` database, and `npm test` must need nothing
+ * but the running server.
+ */
+export async function connectCreatingDatabase(url: string): Promise<pg.Client> {
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return client;
+  };
+  try {
+    return await connect();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error; // invalid_catalog_name
+  }
+  const server = new URL(url);
+  const name = decodeURIComponent(server.pathname.slice(1));
+  server.pathname = '/postgres';
+  const bootstrap = new pg.Client({ connectionString: server.toString() });
+  await bootstrap.connect();
+  try {
+    await bootstrap.query(`CREATE DATABASE ${bootstrap.escapeIdentifier(name)}`);
+  } catch (error) {
+    // Another run created it in between.
+    if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database
+  } finally {
+    await bootstrap.end();
+  }
+  return connect();
 }
