@@ -161,7 +161,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
     translateError: translateDatabaseError,
     rootRoutes: [
       healthRoutes(container.healthChecks, config.appEnv !== 'production'),
-      ...(config.prometheusEnabled ? [metricsRoutes()] : []),
+      metricsRoutes(config.prometheusEnabled),
     ],
     apiRoutes: [
       authRoutes(services),
