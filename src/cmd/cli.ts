@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { seedDemoData, DEMO_PASSWORD, DEMO_USERS } from '../app/demo-data.js';
@@ -18,7 +19,18 @@ import { runMigrate, type MigrateDirection } from './migrate.js';
 import { AppRoleError, grantAppRole } from '../infra/postgres/app-role.js';
 import { createWorker } from './worker.js';
 import { startMetricsServer } from './metrics-server.js';
-import { configOrExit, connectRedis, jwtKeys, loggerFor, openDatabase } from './runtime.js';
+import {
+  checkPortFree,
+  configOrExit,
+  connectRedis,
+  exitWith,
+  jwtKeys,
+  listenOn,
+  loggerFor,
+  openDatabase,
+  PortInUseError,
+} from './runtime.js';
+import { ConfigError } from '../config/config.js';
 
 const USAGE = `Usage: amss <command>
 
@@ -74,13 +86,8 @@ async function main(argv: string[]): Promise<void> {
     case 'create-admin':
       return createAdmin(values.email, values.org);
     default:
-      fail(`unknown command "${command}"\n\n${USAGE}`);
+      exitWith(`unknown command "${command}"\n\n${USAGE}`);
   }
-}
-
-function fail(message: string): never {
-  process.stderr.write(`amss: ${message}\n`);
-  process.exit(2);
 }
 
 /** Closes everything on SIGTERM/SIGINT: stop accepting, finish what runs, then disconnect. */
@@ -96,7 +103,7 @@ function onShutdown(logger: Logger, close: () => Promise<void>): void {
 }
 
 async function serve(role: 'server'): Promise<void> {
-  const config = configOrExit();
+  const config = configOrExit({ needsDbUrl: true });
   const logger = loggerFor(config, role);
   if (cluster.isPrimary && config.serverProcesses > 1) return superviseServers(config, logger);
   const database = await openDatabase(config, logger, { allowEmbedded: false, role });
@@ -110,8 +117,8 @@ async function serve(role: 'server'): Promise<void> {
     await database.close();
     redis.disconnect();
   });
-  await grpc.listen(config.grpc);
-  await app.listen({ host: config.http.host, port: config.http.port });
+  await listenOn('GRPC_ADDR', config.grpc, () => grpc.listen(config.grpc));
+  await listenOn('HTTP_ADDR', config.http, () => app.listen(config.http));
 }
 
 /**
@@ -164,7 +171,7 @@ async function superviseServers(config: Config, logger: Logger): Promise<void> {
 }
 
 async function work(): Promise<void> {
-  const config = configOrExit({ usesJwtKeys: false });
+  const config = configOrExit({ usesJwtKeys: false, needsDbUrl: true });
   const logger = loggerFor(config, 'worker').child({ worker_id: config.workerId });
   const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'worker' });
   const redis = connectRedis(config, logger);
@@ -182,14 +189,20 @@ async function work(): Promise<void> {
     redis.disconnect();
   });
   worker.start();
-  logger.info('worker started');
+  // The bound address (WORKER_METRICS_ADDR may ask for port 0), for whoever scrapes it.
+  const bound = metrics?.address() as AddressInfo | undefined;
+  logger.info(bound ? { metrics: `http://${bound.address}:${bound.port}/metrics` } : {}, 'worker started');
 }
 
 async function dev(inMemory: boolean): Promise<void> {
   const started = performance.now();
   const config = configOrExit();
   if (config.appEnv === 'production')
-    fail('`amss dev` is for development; run `amss server` and `amss worker`');
+    exitWith('`amss dev` is for development; run `amss server` and `amss worker`');
+  const http = devAddress('HTTP_ADDR', config.http);
+  const grpcAddress = devAddress('GRPC_ADDR', config.grpc);
+  await checkPortFree('HTTP_ADDR', http);
+  await checkPortFree('GRPC_ADDR', grpcAddress);
   const logger = loggerFor(config, 'dev');
   // Opening the database and generating dev keys both take a while; do them side by side.
   const [database, keys] = await Promise.all([
@@ -202,8 +215,9 @@ async function dev(inMemory: boolean): Promise<void> {
   const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
   const app = await buildServer(container);
   const grpc = buildGrpc(container);
-  await grpc.listen(config.grpc);
-  await app.listen({ host: config.http.host, port: config.http.port });
+  const grpcPort = await listenOn('GRPC_ADDR', grpcAddress, () => grpc.listen(grpcAddress));
+  await listenOn('HTTP_ADDR', http, () => app.listen(http));
+  const httpPort = (app.server.address() as AddressInfo).port;
   const worker = createWorker({ config, logger, database, redis, serviceTokens: container.tokens });
   worker.start();
   onShutdown(logger, async () => {
@@ -212,18 +226,68 @@ async function dev(inMemory: boolean): Promise<void> {
     await database.close();
     redis?.disconnect();
   });
+  stopWithParent();
   // Only once SIGTERM is handled: whoever waits for the banner may stop the process right away.
-  printBanner(config, demo.orgId, performance.now() - started, redis !== undefined);
+  printBanner(config, {
+    orgId: demo.orgId,
+    readyMs: performance.now() - started,
+    realRedis: redis !== undefined,
+    http: { host: http.host, port: httpPort },
+    grpc: { host: grpcAddress.host, port: grpcPort },
+  });
 }
 
-function printBanner(config: Config, orgId: string, readyMs: number, realRedis: boolean): void {
-  const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
-  const url = `http://${host}:${config.http.port}`;
+/**
+ * `amss dev` prints and serves the published demo password, so it listens on this machine only
+ * unless HTTP_ADDR / GRPC_ADDR are set (`:8080` listens on every interface).
+ */
+function devAddress(
+  variable: 'HTTP_ADDR' | 'GRPC_ADDR',
+  configured: { host: string; port: number },
+): { host: string; port: number } {
+  return process.env[variable]?.trim() ? configured : { ...configured, host: '127.0.0.1' };
+}
+
+/**
+ * Run by an npm script (`npm start`, or an IDE through it), the process lives as long as npm: if
+ * npm is killed without passing a signal on (SIGKILL, a crash), this process is re-parented and
+ * stops as on SIGTERM, instead of staying behind, listening, with the demo logins.
+ */
+function stopWithParent(): void {
+  if (process.env.npm_lifecycle_event === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, 1_000);
+  timer.unref();
+}
+
+interface BannerFacts {
+  orgId: string;
+  readyMs: number;
+  realRedis: boolean;
+  /** The addresses bound (ports resolved when 0 was asked for). */
+  http: { host: string; port: number };
+  grpc: { host: string; port: number };
+}
+
+const EVERY_INTERFACE = new Set(['0.0.0.0', '::']);
+
+function printBanner(config: Config, { orgId, readyMs, realRedis, http, grpc }: BannerFacts): void {
+  const shown = (host: string) => (EVERY_INTERFACE.has(host) ? 'localhost' : host);
+  const url = `http://${shown(http.host)}:${http.port}`;
+  const grpcAt = `${shown(grpc.host)}:${grpc.port}`;
+  const exposed = [http.host, grpc.host].some((host) => EVERY_INTERFACE.has(host));
   const lines = [
     '',
     `AMSS is ready in ${(readyMs / 1000).toFixed(1)} s`,
     `  API       ${url}/api/v1   (OpenAPI ${url}/openapi.yaml, docs ${url}/docs)`,
-    `  gRPC      ${host}:${config.grpc.port}   (amss.v1, reflection on: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${host}:${config.grpc.port})`,
+    `  gRPC      ${grpcAt}   (amss.v1, reflection on: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${grpcAt})`,
+    exposed
+      ? '  network   every interface (HTTP_ADDR/GRPC_ADDR): other machines can sign in with the demo logins below'
+      : '  network   this machine only (set HTTP_ADDR=:8080 GRPC_ADDR=:9090 to listen on every interface)',
     `  database  ${config.dbUrl !== undefined ? 'PostgreSQL (DB_URL)' : `embedded PGlite`}`,
     `  redis     ${realRedis ? config.redisAddr : 'in-process stand-in (REDIS_ADDR unset)'}`,
     `  demo org  ${orgId}`,
@@ -247,15 +311,13 @@ async function migrate(sub: string | undefined, all: boolean, appRole: string | 
   };
   const direction = sub === undefined ? undefined : directions[sub];
   const grantOnly = sub === 'grant-app-role';
-  if (!direction && !grantOnly) fail(usage);
-  if (grantOnly && appRole === undefined) fail(usage);
-  if (appRole !== undefined && direction !== 'up' && !grantOnly) fail(usage);
-  const config = configOrExit({ usesJwtKeys: false });
-  if (appRole !== undefined && config.dbUrl === undefined) {
-    fail('--app-role needs DB_URL (a PostgreSQL server): the embedded database has a single user');
-  }
+  if (!direction && !grantOnly) exitWith(usage);
+  if (grantOnly && appRole === undefined) exitWith(usage);
+  if (appRole !== undefined && direction !== 'up' && !grantOnly) exitWith(usage);
+  // Also what --app-role needs: the embedded database has a single user.
+  const config = configOrExit({ usesJwtKeys: false, needsDbUrl: true });
   const logger = loggerFor(config, 'migrate');
-  const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'migrate' });
+  const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'migrate' });
   try {
     if (direction) process.stdout.write(`${await runMigrate(database, direction)}\n`);
     if (appRole !== undefined) {
@@ -264,7 +326,7 @@ async function migrate(sub: string | undefined, all: boolean, appRole: string | 
       process.stdout.write(`${done.join('\n')}\n`);
     }
   } catch (error) {
-    if (error instanceof AppRoleError) fail(error.message);
+    if (error instanceof AppRoleError) exitWith(error.message);
     throw error;
   } finally {
     await database.close();
@@ -279,11 +341,11 @@ async function migrate(sub: string | undefined, all: boolean, appRole: string | 
 async function createAdmin(email: string | undefined, orgName: string | undefined): Promise<void> {
   const password = process.env.AMSS_ADMIN_PASSWORD;
   if (!email || !orgName || !password) {
-    fail('usage: AMSS_ADMIN_PASSWORD=… amss create-admin --email admin@example.com --org "Operator"');
+    exitWith('usage: AMSS_ADMIN_PASSWORD=… amss create-admin --email admin@example.com --org "Operator"');
   }
-  const config = configOrExit({ usesJwtKeys: false });
+  const config = configOrExit({ usesJwtKeys: false, needsDbUrl: true });
   const logger = loggerFor(config, 'create-admin');
-  const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'create-admin' });
+  const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'create-admin' });
   try {
     const uow = new PgUnitOfWork(database.db);
     const ctx = { actor: systemActor('cli') };
@@ -300,7 +362,7 @@ async function createAdmin(email: string | undefined, orgName: string | undefine
       `admin ${user.email} (${user.id}) created in organization ${org.name} (${org.id})\n`,
     );
   } catch (error) {
-    if (isAppError(error)) fail(error.message);
+    if (isAppError(error)) exitWith(error.message);
     throw error;
   } finally {
     await database.close();
@@ -308,10 +370,10 @@ async function createAdmin(email: string | undefined, orgName: string | undefine
 }
 
 async function seed(): Promise<void> {
-  const config = configOrExit({ usesJwtKeys: false });
-  if (config.appEnv === 'production') fail('refusing to create demo data with APP_ENV=production');
+  const config = configOrExit({ usesJwtKeys: false, needsDbUrl: true });
+  if (config.appEnv === 'production') exitWith('refusing to create demo data with APP_ENV=production');
   const logger = loggerFor(config, 'seed');
-  const database = await openDatabase(config, logger, { allowEmbedded: true, role: 'seed' });
+  const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'seed' });
   try {
     const result = await seedDemoData(new PgUnitOfWork(database.db), (plain) =>
       hashPassword(plain, config.bcryptCost),
@@ -325,6 +387,8 @@ async function seed(): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  // What the operator must change (a missing setting, a port in use) is said without a stack trace.
+  if (error instanceof ConfigError || error instanceof PortInUseError) exitWith(error.message);
   process.stderr.write(`amss: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

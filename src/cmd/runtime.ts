@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { generateDevKeyPair, loadKeyPair, type JwtKeys } from '../auth/keys.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
@@ -5,20 +7,87 @@ import { openEmbeddedDatabase, IN_MEMORY } from '../infra/embedded/pglite.js';
 import { connectPostgres, type DatabaseHandle } from '../infra/postgres/database.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 
-/** Reads the configuration or exits listing every problem. */
+/** Why every command but `amss dev` refuses to run without DB_URL. */
+export const DB_URL_REQUIRED =
+  'DB_URL is required: set it to your PostgreSQL connection string (only `amss dev` runs on the embedded database)';
+
+/**
+ * Reads the configuration or exits with status 2 listing every problem. `needsDbUrl`: the command
+ * works on a real PostgreSQL only, so a missing DB_URL is one of the problems — an operator who
+ * forgot it must not migrate, seed or create an admin in a throw-away embedded database instead.
+ */
 export function configOrExit(
-  options: { usesJwtKeys?: boolean } = {},
+  options: { usesJwtKeys?: boolean; needsDbUrl?: boolean } = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Config {
+  const missingDbUrl = options.needsDbUrl === true && !env.DB_URL;
   try {
-    return loadConfig(env, options);
+    const config = loadConfig(env, { usesJwtKeys: options.usesJwtKeys });
+    if (missingDbUrl) exitWith(new ConfigError([DB_URL_REQUIRED]).message);
+    return config;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`amss: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // Production already lists DB_URL as missing; say it once.
+    const listed = error.problems.some((problem) => problem.includes('DB_URL'));
+    exitWith(
+      new ConfigError([...error.problems, ...(missingDbUrl && !listed ? [DB_URL_REQUIRED] : [])]).message,
+    );
   }
+}
+
+/** Ends a command that cannot run as configured: the message, no stack trace, status 2. */
+export function exitWith(message: string): never {
+  process.stderr.write(`amss: ${message}\n`);
+  process.exit(2);
+}
+
+/** A listen address whose port another process holds, named by the variable that moves it. */
+export class PortInUseError extends Error {
+  constructor(variable: string, address: { host: string; port: number }) {
+    super(
+      `port ${address.port} is in use (${address.host}:${address.port}) — is AMSS already running? ` +
+        `Stop it, or set ${variable} to another address, e.g. ${variable}=${address.host}:${address.port + 1}`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Runs `listen` and turns "address in use" (Fastify's EADDRINUSE, gRPC's "No address added …
+ * EADDRINUSE") into a PortInUseError naming `variable`, instead of a bind error's stack trace.
+ */
+export async function listenOn<T>(
+  variable: string,
+  address: { host: string; port: number },
+  listen: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const inUse =
+      error instanceof Error &&
+      ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' || error.message.includes('EADDRINUSE'));
+    throw inUse ? new PortInUseError(variable, address) : error;
+  }
+}
+
+/**
+ * Fails fast with a PortInUseError when `address` is taken, before a slow start (the embedded
+ * database, migrations, demo data) that would only end in the same error — and that a second
+ * `amss dev` must not run against the first one's data directory.
+ */
+export async function checkPortFree(
+  variable: string,
+  address: { host: string; port: number },
+): Promise<void> {
+  if (address.port === 0) return;
+  const probe = createServer();
+  await listenOn(variable, address, async () => {
+    probe.listen({ host: address.host, port: address.port, exclusive: true });
+    await once(probe, 'listening');
+  });
+  probe.close();
+  await once(probe, 'close');
 }
 
 export function loggerFor(config: Config, process: string): Logger {
@@ -55,7 +124,7 @@ export async function openDatabase(
     });
   }
   if (!options.allowEmbedded) {
-    throw new ConfigError(['DB_URL is required (only `amss dev` runs on the embedded database)']);
+    throw new ConfigError([DB_URL_REQUIRED]);
   }
   const dataDir = options.inMemory ? IN_MEMORY : config.pgliteDataDir;
   logger.info({ dataDir }, 'using embedded PostgreSQL (PGlite)');

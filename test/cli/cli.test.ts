@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -14,8 +15,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** Runs `amss …` to completion and returns its exit code and output. */
-async function amss(args: string[], env: Record<string, string> = {}) {
+/** Runs `amss …` to completion and returns its exit code and output; `undefined` unsets a variable. */
+async function amss(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(process.execPath, [...CLI, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
   });
@@ -153,4 +154,44 @@ describe('amss CLI', () => {
     expect(code).toBe(0);
     expect(logs).toContain('shutting down');
   });
+
+  it('refuses every command but dev without DB_URL: the problem listed, status 2, no stack trace', async () => {
+    const env = { DB_URL: undefined, AMSS_ADMIN_PASSWORD: 'First-Admin-Pass-2026' };
+    const commands = [
+      ['server'],
+      ['worker'],
+      ['migrate', 'up'],
+      ['seed'],
+      ['create-admin', '--email', 'a@example.com', '--org', 'X'],
+    ];
+    const results = await Promise.all(commands.map((args) => amss(args, env)));
+    for (const [i, result] of results.entries()) {
+      expect(result.code, `${commands[i]![0]}: ${result.output}`).toBe(2);
+      expect(result.output).toContain('DB_URL is required');
+      expect(result.output).not.toMatch(/\n\s+at /);
+    }
+  }, 60_000);
+
+  it('names the variable to set when a port is taken, instead of a bind error stack trace', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const runs = ['GRPC_ADDR', 'HTTP_ADDR'].flatMap((variable) =>
+        ['server', 'dev'].map(async (command) => {
+          const env = { DB_URL: db.url, HTTP_ADDR: '127.0.0.1:0', GRPC_ADDR: '127.0.0.1:0' };
+          const result = await amss([command], { ...env, [variable]: `127.0.0.1:${port}` });
+          return { variable, ...result };
+        }),
+      );
+      for (const { variable, code, output } of await Promise.all(runs)) {
+        expect(code, output).toBe(2);
+        expect(output).toContain(`port ${port} is in use`);
+        expect(output).toContain(`set ${variable}`);
+        expect(output).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });

@@ -25,16 +25,15 @@ afterAll(async () => {
 describe('amss worker', () => {
   it('publishes committed outbox events to amss.events, serves its metrics and stops cleanly on SIGTERM', async () => {
     const event = await insertOutboxEvent(db.db);
-    const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
     const worker = spawn(process.execPath, [...CLI, 'worker'], {
       env: {
         ...process.env,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
         DB_URL: db.url,
         REDIS_ADDR: TEST_REDIS_ADDR,
         WORKER_ID: 'cli-test',
         PROMETHEUS_ENABLED: 'true',
-        WORKER_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+        WORKER_METRICS_ADDR: '127.0.0.1:0',
       },
     });
     let output = '';
@@ -67,7 +66,9 @@ describe('amss worker', () => {
       expect(Number(group?.pending)).toBe(0);
     }, WAIT);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metricsUrl = /"metrics":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(output)?.[1];
+    expect(metricsUrl, output).toBeDefined();
+    const metrics = await (await fetch(metricsUrl!)).text();
     expect(metrics).toMatch(/job_runs_total\{job="outbox-publisher"\} [1-9]/);
     expect(metrics).toMatch(/outbox_events_processed_total [1-9]/);
     expect(metrics).toMatch(/events_consumed_total\{event_type="task_created"\} [1-9]/);
