@@ -1,8 +1,12 @@
 /**
- * Prints the OpenAPI document the server serves (`npm run openapi -- [--yaml]`), without a
- * database or Redis: the routes are registered, nothing is called. `npm run openapi:lint`
- * checks it with Redocly.
+ * Prints the OpenAPI document the server serves (`npm run openapi -- [--yaml] [--out FILE]`),
+ * without a database or Redis: the routes are registered, nothing is called. `--out` writes it to
+ * FILE instead, creating its directory (`npm run openapi:lint` writes dist/openapi.json on a fresh
+ * clone, where dist/ does not exist yet, and checks it with Redocly).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { generateDevKeyPair } from '../src/auth/keys.js';
 import { buildServer, createContainer } from '../src/cmd/container.js';
 import { loadConfig } from '../src/config/config.js';
@@ -22,7 +26,14 @@ const container = createContainer({
 });
 const app = await buildServer(container);
 await app.ready();
-const yaml = process.argv.includes('--yaml');
-process.stdout.write(yaml ? app.swagger({ yaml: true }) : `${JSON.stringify(app.swagger(), null, 2)}\n`);
+const { values } = parseArgs({
+  options: { yaml: { type: 'boolean', default: false }, out: { type: 'string' } },
+});
+const document = values.yaml ? app.swagger({ yaml: true }) : `${JSON.stringify(app.swagger(), null, 2)}\n`;
+if (values.out === undefined) process.stdout.write(document);
+else {
+  await mkdir(path.dirname(values.out), { recursive: true });
+  await writeFile(values.out, document);
+}
 await app.close();
 await database.close();
