@@ -10,11 +10,14 @@ login() {
   curl -sf "$BASE/auth/login" -H 'content-type: application/json' \
     -d "{\"email\":\"$1@demo.local\",\"password\":\"ChangeMe123!\"}" | jq -r .access_token
 }
-call() { # call <token> <method> <path> [json]
-  local token="$1" method="$2" path="$3" body="${4:-}"
-  curl -sS -X "$method" "$BASE$path" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-    -H "Idempotency-Key: journey-$TAIL-$method-$path" ${body:+-d "$body"} \
-    -w '\n' | tee /dev/stderr
+call() { # call <token> <method> <path> [json] — the response to stdout, and a copy to stderr
+  local token="$1" method="$2" path="$3" body="${4:-}" response
+  response=$(curl -sS -X "$method" "$BASE$path" -H "authorization: Bearer $token" \
+    -H 'content-type: application/json' -H "Idempotency-Key: journey-$TAIL-$method-$path" ${body:+-d "$body"})
+  # Not `tee /dev/stderr`: with stderr redirected to a file, each call reopened and truncated it,
+  # so `scripts/journey.sh 2>journey.log` kept only the last response.
+  printf '%s\n' "$response" >&2
+  printf '%s\n' "$response"
 }
 
 SCHEDULER=$(login scheduler)
