@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { runToExit } from '../support/run.js';
 
 const CLI = ['--import', 'tsx', 'src/cmd/cli.ts'];
 
@@ -16,15 +17,8 @@ afterAll(async () => {
 });
 
 /** Runs `amss …` to completion and returns its exit code and output; `undefined` unsets a variable. */
-async function amss(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, output };
+function amss(args: string[], env: Record<string, string | undefined> = {}) {
+  return runToExit(process.execPath, [...CLI, ...args], { LOG_LEVEL: 'warn', BCRYPT_COST: '4', ...env });
 }
 
 describe('amss CLI', () => {

@@ -1,19 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runToExit } from '../support/run.js';
 
-/** Runs a command in the checkout to completion and returns its exit code and output. */
-async function run(command: string, args: string[]) {
-  const child = spawn(command, args, { env: { ...process.env, LOG_LEVEL: 'silent' } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, output };
-}
+const run = (command: string, args: string[]) => runToExit(command, args, { LOG_LEVEL: 'silent' });
 
 describe('a fresh clone', () => {
   it('writes the OpenAPI document for openapi:lint into a directory that does not exist yet', async () => {
