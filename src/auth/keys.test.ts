@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { generateDevKeyPair, InvalidKeyError, loadKeyPair, publicJwk } from './keys.js';
+import { generateDevKeyPair, InvalidKeyError, loadKeyPair, loadPublicKey, publicJwk } from './keys.js';
 
 function rsaPems(modulusLength = 2048) {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
@@ -61,5 +61,15 @@ describe('generateDevKeyPair', () => {
     const jwk = await publicJwk(dev);
     expect(jwk).toMatchObject({ kty: 'RSA', kid: dev.kid, alg: 'RS256', use: 'sig' });
     expect(jwk).not.toHaveProperty('d');
+  });
+});
+
+describe('loadPublicKey', () => {
+  it('loads a retired public key alone with the kid its pair had, and refuses a private key', async () => {
+    const pems = rsaPems();
+    const pair = await loadKeyPair(pems.pkcs8, pems.spki);
+    expect((await loadPublicKey(pems.spki)).kid).toBe(pair.kid);
+    expect((await loadPublicKey(pems.pkcs1Public)).kid).toBe(pair.kid);
+    await expect(loadPublicKey(pems.pkcs8)).rejects.toBeInstanceOf(InvalidKeyError);
   });
 });

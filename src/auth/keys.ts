@@ -65,6 +65,46 @@ export async function loadKeyPair(privatePem: string, publicPem?: string): Promi
   return { privateKey, publicKey, kid };
 }
 
+/** The verifying half of a retired key pair: its tokens stay valid until they expire. */
+export type PublicJwtKey = Pick<JwtKeys, 'publicKey' | 'kid'>;
+
+/**
+ * Loads an RS256 public key alone (a previous key kept for rotation), with the same `kid` a key
+ * pair made from it has. Accepts SPKI and PKCS#1 PEMs, with literal `\n` sequences.
+ *
+ * @throws InvalidKeyError when the key is unreadable, private, not RSA or shorter than 2048 bits.
+ */
+export async function loadPublicKey(publicPem: string): Promise<PublicJwtKey> {
+  const publicObj = parsePublicKey(normalizePem(publicPem));
+  assertStrongRsa(publicObj, 'public key');
+  const publicKey = await importSPKI(exportPem(publicObj, 'spki'), JWT_ALG, { extractable: true });
+  return { publicKey, kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') };
+}
+
+/** Why a PEM public key cannot verify RS256 tokens, or undefined when it can (checked without importing it). */
+export function publicKeyProblem(publicPem: string): string | undefined {
+  try {
+    assertStrongRsa(parsePublicKey(normalizePem(publicPem)), 'public key');
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidKeyError) return error.message;
+    throw error;
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+/**
+ * The PEM blocks of a text holding one or several (as JWT_PREVIOUS_PUBLIC_KEYS_PEM does), in
+ * order; `stray` is true when anything but whitespace lies outside them.
+ */
+export function splitPemBlocks(text: string): { blocks: string[]; stray: boolean } {
+  const normalized = text.replace(/\\n/g, '\n');
+  const blocks = [...normalized.matchAll(PEM_BLOCK)].map((match) => match[0]);
+  const stray = normalized.replace(PEM_BLOCK, '').trim() !== '';
+  return { blocks, stray };
+}
+
 /**
  * Generates an ephemeral 2048-bit RS256 key pair for development (`amss dev`) and tests.
  * Tokens signed with it die with the process; production must load configured keys.

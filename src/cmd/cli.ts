@@ -29,6 +29,7 @@ import {
   loggerFor,
   openDatabase,
   PortInUseError,
+  previousJwtKeys,
 } from './runtime.js';
 import { ConfigError } from '../config/config.js';
 
@@ -108,7 +109,14 @@ async function serve(role: 'server'): Promise<void> {
   if (cluster.isPrimary && config.serverProcesses > 1) return superviseServers(config, logger);
   const database = await openDatabase(config, logger, { allowEmbedded: false, role });
   const redis = connectRedis(config, logger);
-  const container = createContainer({ config, logger, database, redis, keys: await jwtKeys(config, logger) });
+  const container = createContainer({
+    config,
+    logger,
+    database,
+    redis,
+    keys: await jwtKeys(config, logger),
+    previousKeys: await previousJwtKeys(config),
+  });
   const app = await buildServer(container);
   const grpc = buildGrpc(container);
   // Handle SIGTERM before announcing the listening address, so a stop right after it is graceful.
@@ -211,7 +219,14 @@ async function dev(inMemory: boolean): Promise<void> {
   ]);
   await runMigrate(database, 'up');
   const redis = config.redisConfigured ? connectRedis(config, logger) : undefined;
-  const container = createContainer({ config, logger, database, redis, keys });
+  const container = createContainer({
+    config,
+    logger,
+    database,
+    redis,
+    keys,
+    previousKeys: await previousJwtKeys(config),
+  });
   const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
   const app = await buildServer(container);
   const grpc = buildGrpc(container);

@@ -34,7 +34,7 @@ import type { Services } from '../app/services.js';
 import { UserService } from '../app/users.js';
 import { TokenIssuer } from '../auth/jwt.js';
 import { CachingAccessTokenVerifier } from '../auth/verified-token-cache.js';
-import type { JwtKeys } from '../auth/keys.js';
+import type { JwtKeys, PublicJwtKey } from '../auth/keys.js';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../infra/postgres/database.js';
 import { translateDatabaseError } from '../infra/postgres/errors.js';
@@ -66,6 +66,8 @@ export interface ContainerDeps {
   /** Undefined in embedded mode: in-process adapters stand in for Redis. */
   redis: Redis | undefined;
   keys: JwtKeys;
+  /** Retired public keys (JWT_PREVIOUS_PUBLIC_KEYS_PEM) whose tokens are accepted until they expire. */
+  previousKeys?: PublicJwtKey[];
   /** Prefix for Redis keys, so parallel test runs never share counters. */
   redisKeyPrefix?: string;
   /** Test seams of the API rate limits: switched off, or a shorter policy cache (default 5 s). */
@@ -78,6 +80,7 @@ export function createContainer(deps: ContainerDeps): Container {
   const uow = new PgUnitOfWork(database.db);
   const tokens = new TokenIssuer({
     keys: deps.keys,
+    previousKeys: deps.previousKeys,
     accessTtlSeconds: Math.round(config.jwt.accessTokenTtlMs / 1000),
     refreshTtlSeconds: Math.round(config.jwt.refreshTokenTtlMs / 1000),
   });

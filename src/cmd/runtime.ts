@@ -1,7 +1,13 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { generateDevKeyPair, loadKeyPair, type JwtKeys } from '../auth/keys.js';
+import {
+  generateDevKeyPair,
+  loadKeyPair,
+  loadPublicKey,
+  type JwtKeys,
+  type PublicJwtKey,
+} from '../auth/keys.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openEmbeddedDatabase, IN_MEMORY } from '../infra/embedded/pglite.js';
 import { connectPostgres, type DatabaseHandle } from '../infra/postgres/database.js';
@@ -104,6 +110,11 @@ export async function jwtKeys(config: Config, logger: Logger): Promise<JwtKeys> 
   }
   logger.warn('JWT_PRIVATE_KEY_PEM is not set: using an ephemeral key pair (tokens die with the process)');
   return generateDevKeyPair();
+}
+
+/** The previous public keys of JWT_PREVIOUS_PUBLIC_KEYS_PEM, whose tokens stay valid until they expire. */
+export function previousJwtKeys(config: Config): Promise<PublicJwtKey[]> {
+  return Promise.all(config.jwt.previousPublicKeyPems.map((pem) => loadPublicKey(pem)));
 }
 
 /** PostgreSQL when DB_URL is set; otherwise (only for `amss dev`) the embedded PGlite database. */

@@ -1,5 +1,18 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+
+const publicPem = (type: 'rsa' | 'ec' = 'rsa', modulusLength = 2048): string =>
+  (type === 'rsa'
+    ? generateKeyPairSync('rsa', { modulusLength })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  ).publicKey
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+const currentPair = {
+  JWT_PRIVATE_KEY_PEM: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+  JWT_PUBLIC_KEY_PEM: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----',
+};
 
 describe('loadConfig', () => {
   it('applies the documented defaults when nothing is set', () => {
@@ -54,6 +67,47 @@ describe('loadConfig', () => {
       JWT_PUBLIC_KEY_PEM: pem.replaceAll('PRIVATE', 'PUBLIC'),
     });
     expect(config.jwt.privateKeyPem).toContain('\nabc\n');
+  });
+
+  it('reads several previous public keys from JWT_PREVIOUS_PUBLIC_KEYS_PEM, escaped newlines too', () => {
+    const [first, second] = [publicPem(), publicPem()];
+    const config = loadConfig({
+      ...currentPair,
+      JWT_PREVIOUS_PUBLIC_KEYS_PEM: `${first}\n${second.trim().replace(/\n/g, '\\n')}`,
+    });
+    expect(config.jwt.previousPublicKeyPems.map((pem) => pem.trim())).toEqual([first.trim(), second.trim()]);
+    expect(loadConfig({}).jwt.previousPublicKeyPems).toEqual([]);
+  });
+
+  it('lists every unusable previous key by its position, and previous keys without a current pair', () => {
+    const privatePem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const error = captureError(() =>
+      loadConfig({
+        JWT_PREVIOUS_PUBLIC_KEYS_PEM: [publicPem(), publicPem('ec'), publicPem('rsa', 1024), privatePem].join(
+          '',
+        ),
+      }),
+    );
+    expect(error.problems).toEqual([
+      'JWT_PREVIOUS_PUBLIC_KEYS_PEM key 2: public key: RS256 needs an RSA key, got ec',
+      'JWT_PREVIOUS_PUBLIC_KEYS_PEM key 3: public key: RSA modulus is 1024 bits, at least 2048 required',
+      'JWT_PREVIOUS_PUBLIC_KEYS_PEM key 4: public key: a private key was given where the public key belongs',
+      'JWT_PREVIOUS_PUBLIC_KEYS_PEM needs JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM: previous keys only verify, the current pair signs',
+    ]);
+  });
+
+  it('refuses a JWT_PREVIOUS_PUBLIC_KEYS_PEM that holds no PEM block, or text between them', () => {
+    expect(
+      captureError(() => loadConfig({ ...currentPair, JWT_PREVIOUS_PUBLIC_KEYS_PEM: 'abc' })).problems,
+    ).toEqual([
+      'JWT_PREVIOUS_PUBLIC_KEYS_PEM must hold one or more PEM public keys (BEGIN PUBLIC KEY … END PUBLIC KEY)',
+    ]);
+    const stray = `${publicPem()}, ${publicPem()}`;
+    expect(
+      captureError(() => loadConfig({ ...currentPair, JWT_PREVIOUS_PUBLIC_KEYS_PEM: stray })).problems,
+    ).toEqual(['JWT_PREVIOUS_PUBLIC_KEYS_PEM has text outside its PEM blocks']);
   });
 });
 

@@ -1,4 +1,5 @@
 import parseDuration from 'parse-duration';
+import { publicKeyProblem, splitPemBlocks } from '../auth/keys.js';
 
 /** The deployment environment; `production` refuses every development convenience. */
 export type AppEnv = 'development' | 'test' | 'production';
@@ -30,6 +31,11 @@ export interface Config {
   jwt: {
     privateKeyPem: string | undefined;
     publicKeyPem: string | undefined;
+    /**
+     * Public keys accepted besides the current one (JWT_PREVIOUS_PUBLIC_KEYS_PEM): the retired key
+     * after a rotation, so tokens it signed stay valid until they expire. Never used to sign.
+     */
+    previousPublicKeyPems: string[];
     accessTokenTtlMs: number;
     refreshTokenTtlMs: number;
   };
@@ -174,6 +180,12 @@ export function loadConfig(
   if ((privateKeyPem === undefined) !== (publicKeyPem === undefined)) {
     problems.push('JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM must be set together');
   }
+  const previousPublicKeyPems = previousPublicKeys(read('JWT_PREVIOUS_PUBLIC_KEYS_PEM'), problems);
+  if (previousPublicKeyPems.length > 0 && publicKeyPem === undefined) {
+    problems.push(
+      'JWT_PREVIOUS_PUBLIC_KEYS_PEM needs JWT_PRIVATE_KEY_PEM and JWT_PUBLIC_KEY_PEM: previous keys only verify, the current pair signs',
+    );
+  }
   const otel = read('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (otel !== undefined && !/^https?:\/\//.test(otel)) {
     problems.push('OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL');
@@ -193,6 +205,7 @@ export function loadConfig(
     jwt: {
       privateKeyPem,
       publicKeyPem,
+      previousPublicKeyPems,
       accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', '15m'),
       refreshTokenTtlMs: duration('REFRESH_TOKEN_TTL', '168h'),
     },
@@ -245,6 +258,26 @@ export function loadConfig(
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The PEM public keys of JWT_PREVIOUS_PUBLIC_KEYS_PEM (one or several blocks, one after the
+ * other), each checked as a usable RS256 verification key; every problem goes to `problems`.
+ */
+function previousPublicKeys(value: string | undefined, problems: string[]): string[] {
+  if (value === undefined) return [];
+  const name = 'JWT_PREVIOUS_PUBLIC_KEYS_PEM';
+  const { blocks, stray } = splitPemBlocks(value);
+  if (blocks.length === 0) {
+    problems.push(`${name} must hold one or more PEM public keys (BEGIN PUBLIC KEY … END PUBLIC KEY)`);
+    return [];
+  }
+  if (stray) problems.push(`${name} has text outside its PEM blocks`);
+  blocks.forEach((block, index) => {
+    const problem = publicKeyProblem(block);
+    if (problem !== undefined) problems.push(`${name} key ${index + 1}: ${problem}`);
+  });
+  return blocks;
 }
 
 /** Splits a Go-style listen address (`:8080`, `127.0.0.1:8080`, `[::1]:8080`). */

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
-import { generateDevKeyPair, type JwtKeys } from '../../src/auth/keys.js';
+import { generateDevKeyPair, type GeneratedKeyPair } from '../../src/auth/keys.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { buildServer, createContainer, type Container } from '../../src/cmd/container.js';
+import { previousJwtKeys } from '../../src/cmd/runtime.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { DatabaseHandle } from '../../src/infra/postgres/database.js';
@@ -14,9 +15,9 @@ import { TEST_REDIS_ADDR } from './env.js';
 /** The password every factory-made user has. */
 export const TEST_PASSWORD = 'Correct-Horse-42';
 
-let keysPromise: Promise<JwtKeys> | undefined;
+let keysPromise: Promise<GeneratedKeyPair> | undefined;
 /** One key pair per test file: generating RSA keys is the slow part. */
-export const testKeys = (): Promise<JwtKeys> => (keysPromise ??= generateDevKeyPair());
+export const testKeys = (): Promise<GeneratedKeyPair> => (keysPromise ??= generateDevKeyPair());
 
 let passwordHash: Promise<string> | undefined;
 const testPasswordHash = (): Promise<string> => (passwordHash ??= hashPassword(TEST_PASSWORD, 4));
@@ -77,6 +78,7 @@ export async function createTestApp(
     database,
     redis: options.redis ?? redis,
     keys: await testKeys(),
+    previousKeys: await previousJwtKeys(config),
     redisKeyPrefix: `amss-test:${randomBytes(4).toString('hex')}`,
     // Tests make hundreds of requests a minute in one org; only the rate-limit tests want limits.
     apiRateLimits: options.rateLimits

@@ -54,6 +54,9 @@ DB_URL: {{ required (printf "secrets.DB_URL %s" $hint) .Values.secrets.DB_URL | 
 REDIS_ADDR: {{ required (printf "secrets.REDIS_ADDR %s" $hint) .Values.secrets.REDIS_ADDR | quote }}
 JWT_PRIVATE_KEY_PEM: {{ required (printf "secrets.JWT_PRIVATE_KEY_PEM %s" $hint) .Values.secrets.JWT_PRIVATE_KEY_PEM | quote }}
 JWT_PUBLIC_KEY_PEM: {{ required (printf "secrets.JWT_PUBLIC_KEY_PEM %s" $hint) .Values.secrets.JWT_PUBLIC_KEY_PEM | quote }}
+{{- with .Values.secrets.JWT_PREVIOUS_PUBLIC_KEYS_PEM }}
+JWT_PREVIOUS_PUBLIC_KEYS_PEM: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* The Secret of the migration Job: the owner's DB_URL and the application role's password. */}}
