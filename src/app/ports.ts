@@ -14,6 +14,7 @@ import type { ImportRepository } from './imports.js';
 import type { ReportRepository } from './reports.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
+import type { UserPrincipal } from './principals.js';
 import type { Page } from './pagination.js';
 
 export interface OrganizationRepository {
@@ -54,6 +55,8 @@ export interface UserRepository {
     patch: { email?: string; role?: Role; passwordHash?: string },
   ): Promise<User | undefined>;
   softDelete(orgId: string, id: string): Promise<User | undefined>;
+  /** What authentication needs of a live user of a live organization (one indexed lookup). */
+  findPrincipal(orgId: string, id: string): Promise<UserPrincipal | undefined>;
   /** Live users with this email, in one org or in every org. */
   findCredentials(email: string, orgId?: string): Promise<UserCredentials[]>;
   recordLogin(orgId: string, id: string): Promise<void>;

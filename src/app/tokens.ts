@@ -7,9 +7,15 @@ export interface AccessClaims {
   scopes?: string[] | undefined;
 }
 
+/** The claims of an access token whose signature and lifetime were checked. */
+export interface VerifiedAccessClaims extends AccessClaims {
+  /** Issued at, unix seconds: a sign-out everywhere refuses tokens issued before it. */
+  iat: number;
+}
+
 /** Verifies bearer tokens; throws on anything not a valid, unexpired RS256 access token. */
 export interface AccessTokenVerifier {
-  verifyAccessToken(token: string): Promise<AccessClaims>;
+  verifyAccessToken(token: string): Promise<VerifiedAccessClaims>;
 }
 
 /** Verifies the service tokens AMSS processes call each other with; throws on anything else. */

@@ -10,6 +10,7 @@ import { AppError } from './errors.js';
 import { entityEffects, mutate, type Change, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf } from './pagination.js';
 import type { Repositories, UnitOfWork, UserFilter } from './ports.js';
+import type { Revocations } from './principals.js';
 
 /** A user as the API, audit rows and events show it: never the password hash. */
 export type UserView = {
@@ -51,6 +52,8 @@ export interface UpdateUserInput {
 export interface UserServiceDeps {
   uow: UnitOfWork;
   bcryptCost: number;
+  /** Where a committed role change, password change or deletion is announced, so tokens stop working at once. */
+  revocations: Pick<Revocations, 'announce'>;
 }
 
 /**
@@ -96,7 +99,10 @@ export class UserService {
     return pageOf(rows, page);
   }
 
-  /** Changes email, role or password; a new password or role signs the user out everywhere. */
+  /**
+   * Changes email, role or password. A new role applies to the user's next request (tokens carry
+   * none the server trusts); a new password signs the user out everywhere, access tokens included.
+   */
   async update(
     ctx: MutationContext,
     id: string,
@@ -118,7 +124,7 @@ export class UserService {
         ? undefined
         : await this.hashNewPassword(patch.password, email ?? current.email);
     const changeId = randomUUID();
-    return mutate(this.deps.uow, ctx, async (tx) => {
+    const updated = await mutate(this.deps.uow, ctx, async (tx) => {
       // Read again inside the transaction: the audit row must show the state this change replaced.
       const before = await findUser(tx, orgId, id);
       refuseUnmanageable(ctx.actor, before, patch.role);
@@ -138,9 +144,11 @@ export class UserService {
       });
       return { result: user, ...effects };
     });
+    await this.deps.revocations.announce({ orgId, userId: id });
+    return updated;
   }
 
-  /** Soft-deletes the user and revokes their refresh tokens; nobody deletes themselves. */
+  /** Soft-deletes the user and revokes their tokens, refresh and access; nobody deletes themselves. */
   async delete(ctx: MutationContext, id: string, scope: OrgScope = {}): Promise<void> {
     authorize(ctx.actor, 'users', 'delete');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
@@ -162,6 +170,7 @@ export class UserService {
       });
       return { result: undefined, ...effects };
     });
+    await this.deps.revocations.announce({ orgId, userId: id });
   }
 
   private async hashNewPassword(password: string, email: string): Promise<string> {

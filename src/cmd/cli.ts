@@ -122,6 +122,7 @@ async function serve(role: 'server'): Promise<void> {
   // Handle SIGTERM before announcing the listening address, so a stop right after it is graceful.
   onShutdown(logger, async () => {
     await Promise.all([app.close(), grpc.close()]);
+    await container.close();
     await database.close();
     redis.disconnect();
   });
@@ -238,6 +239,7 @@ async function dev(inMemory: boolean): Promise<void> {
   onShutdown(logger, async () => {
     await Promise.all([app.close(), grpc.close()]);
     await worker.stop();
+    await container.close();
     await database.close();
     redis?.disconnect();
   });
@@ -367,7 +369,9 @@ async function createAdmin(email: string | undefined, orgName: string | undefine
     const org =
       (await uow.repos.organizations.findByName(orgName)) ??
       (await new OrganizationService({ uow }).create(ctx, { name: orgName }));
-    const user = await new UserService({ uow, bcryptCost: config.bcryptCost }).create(ctx, {
+    // Creating a user makes no token stale: there is nothing to announce.
+    const revocations = { announce: async () => undefined };
+    const user = await new UserService({ uow, bcryptCost: config.bcryptCost, revocations }).create(ctx, {
       orgId: org.id,
       email,
       role: 'admin',

@@ -34,6 +34,8 @@ import type { Services } from '../app/services.js';
 import { UserService } from '../app/users.js';
 import { TokenIssuer } from '../auth/jwt.js';
 import { CachingAccessTokenVerifier } from '../auth/verified-token-cache.js';
+import { Authenticator } from '../app/authentication.js';
+import { createRevocationChannel, type RevocationChannel } from '../infra/redis/revocations.js';
 import type { JwtKeys, PublicJwtKey } from '../auth/keys.js';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../infra/postgres/database.js';
@@ -53,10 +55,16 @@ export interface Container {
   redis: Redis | undefined;
   uow: UnitOfWork;
   tokens: TokenIssuer;
+  /** Authenticates REST and gRPC requests alike, against the principals' current state. */
+  authenticator: Authenticator;
+  /** Principal changes announced to every server process; closed by `close`. */
+  revocations: RevocationChannel;
   services: Services;
   healthChecks: HealthCheck[];
   /** The per-organization API rate limits; undefined when switched off (tests only). */
   rateLimits?: ApiRateLimitsDeps;
+  /** Releases what the container opened itself (the revocation subscriber); not the database or Redis. */
+  close(): Promise<void>;
 }
 
 export interface ContainerDeps {
@@ -72,6 +80,8 @@ export interface ContainerDeps {
   redisKeyPrefix?: string;
   /** Test seams of the API rate limits: switched off, or a shorter policy cache (default 5 s). */
   apiRateLimits?: { enabled?: boolean; policyCacheTtlMs?: number };
+  /** Test seams of the principal cache: its TTL (default 5 s) and clock. */
+  principalCache?: { ttlMs?: number; now?: () => number };
 }
 
 /** Wires the concrete adapters into the services: the only place that knows them all. */
@@ -90,10 +100,19 @@ export function createContainer(deps: ContainerDeps): Container {
     ...config.login,
     logger: deps.logger,
   });
+  const keyPrefix = deps.redisKeyPrefix ?? 'amss';
+  const revocations = createRevocationChannel({ redis, keyPrefix, logger: deps.logger });
+  const authenticator = new Authenticator({
+    verifier: new CachingAccessTokenVerifier(tokens),
+    principals: { findUser: (orgId, userId) => uow.repos.users.findPrincipal(orgId, userId) },
+    revocations,
+    cacheTtlMs: deps.principalCache?.ttlMs,
+    now: deps.principalCache?.now,
+  });
   const services: Services = {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
     organizations: new OrganizationService({ uow }),
-    users: new UserService({ uow, bcryptCost: config.bcryptCost }),
+    users: new UserService({ uow, bcryptCost: config.bcryptCost, revocations }),
     aircraft: new AircraftService({ uow }),
     programs: new ProgramService({ uow }),
     programGeneration: new ProgramGenerationService({ uow }),
@@ -135,14 +154,27 @@ export function createContainer(deps: ContainerDeps): Container {
           authLimitPerMin: config.authRateLimitPerMin,
           policyCacheTtlMs: deps.apiRateLimits?.policyCacheTtlMs,
         };
-  return { config, logger: deps.logger, database, redis, uow, tokens, services, healthChecks, rateLimits };
+  return {
+    config,
+    logger: deps.logger,
+    database,
+    redis,
+    uow,
+    tokens,
+    authenticator,
+    revocations,
+    services,
+    healthChecks,
+    rateLimits,
+    close: () => revocations.close(),
+  };
 }
 
 /** The gRPC server of a container: the same services behind REST, with the same token verifier. */
 export function buildGrpc(container: Container): GrpcServer {
   return buildGrpcServer({
     services: container.services,
-    verifier: new CachingAccessTokenVerifier(container.tokens),
+    authenticator: container.authenticator,
     serviceVerifier: container.tokens,
     idempotency: new PgIdempotencyStore(container.database.db),
     logger: container.logger,
@@ -155,7 +187,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
   const { config, services } = container;
   return buildRestApp({
     logger: container.logger,
-    verifier: new CachingAccessTokenVerifier(container.tokens),
+    authenticator: container.authenticator,
     idempotency: new PgIdempotencyStore(container.database.db),
     rateLimits: container.rateLimits,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -230,11 +230,12 @@ describe('GET /auth/me', () => {
     });
   });
 
-  it('answers 404 once the user is deleted, even with a still-valid access token', async () => {
+  it('refuses a still-unexpired access token once its user is deleted (401)', async () => {
     const { user, pair } = await signedIn();
     await t.container.uow.repos.users.softDelete(user.orgId, user.id);
     const response = await t.request(pair.access_token, 'GET', '/api/v1/auth/me');
-    expect(response.statusCode).toBe(404);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ reason: 'INVALID_TOKEN' });
   });
 
   it('answers 401 to every token that is not a valid access token of ours, and to none', async () => {

@@ -13,7 +13,7 @@ const up: HealthCheck = { name: 'postgres', check: () => Promise.resolve() };
 async function appWith(checks: HealthCheck[], exposeErrors: boolean) {
   return buildRestApp({
     logger: createLogger('silent'),
-    verifier: { verifyAccessToken: () => Promise.reject(new Error('unused')) },
+    authenticator: { authenticate: () => Promise.reject(new Error('unused')) },
     bodyLimitBytes: 1024,
     corsAllowedOrigins: [],
     trustedProxies: [],

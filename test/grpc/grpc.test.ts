@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { credentials, Metadata, status, type CallOptions, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditAction,
@@ -14,7 +14,7 @@ import {
 } from '../../src/api/grpc/gen/amss.js';
 import type { GrpcServer } from '../../src/api/grpc/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { startTestGrpc } from '../support/grpc.js';
+import { auth, call, failure, startTestGrpc } from '../support/grpc.js';
 import { insertAircraft, insertPartItem, insertProgram, insertTask } from '../support/factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -40,45 +40,6 @@ const tasks = () => new TaskServiceClient(address, credentials.createInsecure())
 const inventory = () => new InventoryServiceClient(address, credentials.createInsecure());
 const audit = () => new AuditServiceClient(address, credentials.createInsecure());
 const programs = () => new ProgramServiceClient(address, credentials.createInsecure());
-
-function auth(token: string | undefined, extra: Record<string, string> = {}): Metadata {
-  const metadata = new Metadata();
-  if (token) metadata.set('authorization', `Bearer ${token}`);
-  for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
-  return metadata;
-}
-
-/**
- * Calls a unary method of a generated client and resolves with its response. (The methods'
- * last overload, with call options, is the one TypeScript infers from.)
- */
-function call<Req, Res>(
-  method: (
-    request: Req,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Res) => void,
-  ) => unknown,
-  request: Req,
-  metadata: Metadata,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method(request, metadata, {}, (error, response) => (error ? reject(error) : resolve(response)));
-  });
-}
-
-/** The error a call fails with, with its trailing `amss-reason`. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: status; reason: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as ServiceError;
-    return { code: e.code, reason: String(e.metadata.get('amss-reason')[0]), message: e.details };
-  }
-  throw new Error('expected the call to fail');
-}
 
 const HOUR = 3_600_000;
 const window = (startInHours: number) => ({

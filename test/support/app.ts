@@ -31,6 +31,10 @@ export interface TestAppOptions {
   logger?: Logger;
   /** How the app connects to its database, e.g. as the application role (default: as its owner). */
   connect?: (db: TestDatabase) => Promise<DatabaseHandle>;
+  /** The principal cache's TTL and clock (default 5 s, real time). */
+  principalCache?: { ttlMs?: number; now?: () => number };
+  /** Another replica of this app: the same database and Redis keys, a server of its own. */
+  replicaOf?: TestApp;
 }
 
 export interface TestApp {
@@ -39,6 +43,8 @@ export interface TestApp {
   db: TestDatabase;
   redis: Redis;
   config: Config;
+  /** The prefix of the app's Redis keys and channels (shared by its replicas). */
+  redisKeyPrefix: string;
   /** Creates an organization (with its policy row) straight through the repositories. */
   createOrg(name?: string): Promise<{ id: string; name: string }>;
   /** Creates a user with TEST_PASSWORD straight through the repositories. */
@@ -68,7 +74,8 @@ export async function createTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = options.replicaOf?.db ?? (await createTestDatabase());
+  const redisKeyPrefix = options.replicaOf?.redisKeyPrefix ?? `amss-test:${randomBytes(4).toString('hex')}`;
   const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const config = loadConfig({ APP_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...env });
   const database = options.connect ? await options.connect(db) : db;
@@ -79,7 +86,8 @@ export async function createTestApp(
     redis: options.redis ?? redis,
     keys: await testKeys(),
     previousKeys: await previousJwtKeys(config),
-    redisKeyPrefix: `amss-test:${randomBytes(4).toString('hex')}`,
+    redisKeyPrefix,
+    principalCache: options.principalCache,
     // Tests make hundreds of requests a minute in one org; only the rate-limit tests want limits.
     apiRateLimits: options.rateLimits
       ? { policyCacheTtlMs: options.rateLimits.policyCacheTtlMs }
@@ -96,6 +104,7 @@ export async function createTestApp(
     db,
     redis,
     config,
+    redisKeyPrefix,
     async createOrg(name) {
       const org = await container.uow.transaction(async (tx) => {
         const created = await tx.organizations.insert({
@@ -136,9 +145,11 @@ export async function createTestApp(
     },
     async close() {
       await app.close();
+      await container.close();
       redis.disconnect();
       if (database !== db) await database.close();
-      await db.drop();
+      // The database belongs to the first replica.
+      if (!options.replicaOf) await db.drop();
     },
   };
   return testApp;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { authenticateBearer, bearerToken } from '../../app/authentication.js';
+import { bearerToken, type RequestAuthenticator } from '../../app/authentication.js';
 import { isAppError } from '../../app/errors.js';
 import {
   beginIdempotentRequest,
@@ -11,7 +11,7 @@ import {
 } from '../../app/idempotency.js';
 import { systemActor } from '../../app/actor.js';
 import { nulCharacterError, nulCharacterProblems } from '../../app/text-input.js';
-import type { AccessTokenVerifier, ServiceTokenVerifier } from '../../app/tokens.js';
+import type { ServiceTokenVerifier } from '../../app/tokens.js';
 import { grpcHandled, grpcHandlingSeconds } from '../../observability/metrics.js';
 import { actorOf, metadataValue, type Interceptor } from './call.js';
 import { GRPC_STATUS } from './errors.js';
@@ -83,13 +83,13 @@ export const observing: Interceptor = async (request, context, next) => {
  * job's system actor (as the worker's program generator calls GenerateTasks for every org).
  */
 export function authenticating(
-  verifier: AccessTokenVerifier,
+  authenticator: RequestAuthenticator,
   services: { verifier: ServiceTokenVerifier; methods: ReadonlySet<string> },
 ): Interceptor {
   return async (request, context, next) => {
     const authorization = metadataValue(context.metadata, 'authorization');
     try {
-      context.actor = await authenticateBearer(verifier, authorization);
+      context.actor = await authenticator.authenticate(authorization);
     } catch (error) {
       const token = services.methods.has(context.method) ? bearerToken(authorization) : undefined;
       if (token === undefined) throw error;

@@ -8,7 +8,8 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { IdempotencyStore } from '../../app/idempotency.js';
 import type { Services } from '../../app/services.js';
-import type { AccessTokenVerifier, ServiceTokenVerifier } from '../../app/tokens.js';
+import type { RequestAuthenticator } from '../../app/authentication.js';
+import type { ServiceTokenVerifier } from '../../app/tokens.js';
 import type { Logger } from '../../observability/logger.js';
 import type { CallOptions } from './call.js';
 import {
@@ -61,7 +62,8 @@ const IDEMPOTENT_METHODS = new Set([
 
 export interface GrpcServerDeps {
   services: Services;
-  verifier: AccessTokenVerifier;
+  /** Who a call's Bearer token speaks for (shared with REST). */
+  authenticator: RequestAuthenticator;
   /** Checks the service tokens of AMSS jobs (the worker's program generator). */
   serviceVerifier: ServiceTokenVerifier;
   idempotency: IdempotencyStore;
@@ -90,7 +92,7 @@ export function buildGrpcServer(deps: GrpcServerDeps): GrpcServer {
     interceptors: [
       tracing,
       observing,
-      authenticating(deps.verifier, {
+      authenticating(deps.authenticator, {
         verifier: deps.serviceVerifier,
         methods: new Set([ProgramServiceService.generateTasks.path]),
       }),

@@ -11,7 +11,7 @@ import Fastify, {
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../app/idempotency.js';
 import type { ApiRateLimitsDeps } from '../../app/rate-limits.js';
-import type { AccessTokenVerifier } from '../../app/tokens.js';
+import type { RequestAuthenticator } from '../../app/authentication.js';
 import { registerAuth } from './plugins/auth.js';
 import { answerClientError, registerErrorHandling, sendError } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
@@ -25,7 +25,8 @@ registerAjvFormats();
 
 export interface RestAppOptions {
   logger: FastifyBaseLogger;
-  verifier: AccessTokenVerifier;
+  /** Who a request's Bearer token speaks for (shared with gRPC). */
+  authenticator: RequestAuthenticator;
   /** Where Idempotency-Key responses are kept; without one the header is ignored. */
   idempotency?: IdempotencyStore;
   /** Per-organization API rate limits (counter, policy lookup); without them nothing is limited. */
@@ -125,7 +126,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerRequestLog(app);
   registerErrorHandling(app, options.translateError);
   registerTextInputGuard(app);
-  registerAuth(app, options.verifier);
+  registerAuth(app, options.authenticator);
   if (options.rateLimits) registerRateLimits(app, options.rateLimits);
   if (options.idempotency) registerIdempotency(app, options.idempotency);
 

@@ -96,6 +96,8 @@ export interface UsersTable {
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;
+  /** Access tokens issued before this are refused (set by a password change). */
+  sessions_revoked_at: Timestamp | null;
 }
 
 /** A rotating refresh token, stored as the hex SHA-256 of the token; one family per login. */

@@ -1,7 +1,8 @@
 import { orderBySortKeys } from './listing.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Page } from '../../app/pagination.js';
 import type { UserFilter, UserRepository } from '../../app/ports.js';
+import type { UserPrincipal } from '../../app/principals.js';
 import type { Role } from '../../domain/roles.js';
 import type { User, UserCredentials } from '../../domain/user.js';
 import { registerConstraints } from './errors.js';
@@ -17,7 +18,7 @@ registerConstraints({
   },
 });
 
-const toUser = (row: Omit<Selectable<UsersTable>, 'password_hash'>): User => ({
+const toUser = (row: Omit<Selectable<UsersTable>, 'password_hash' | 'sessions_revoked_at'>): User => ({
   id: row.id,
   orgId: row.org_id,
   email: row.email,
@@ -103,6 +104,8 @@ export class PgUserRepository implements UserRepository {
         email: patch.email,
         role: patch.role,
         password_hash: patch.passwordHash,
+        // A new password signs the user out everywhere: tokens issued before it stop working.
+        ...(patch.passwordHash === undefined ? {} : { sessions_revoked_at: sql<Date>`now()` }),
         updated_at: new Date(),
       })
       .where('org_id', '=', orgId)
@@ -124,6 +127,19 @@ export class PgUserRepository implements UserRepository {
       .returning(PUBLIC_COLUMNS)
       .executeTakeFirst();
     return row && toUser(row);
+  }
+
+  async findPrincipal(orgId: string, id: string): Promise<UserPrincipal | undefined> {
+    const row = await this.db
+      .selectFrom('users as u')
+      .innerJoin('organizations as o', 'o.id', 'u.org_id')
+      .select(['u.role', 'u.sessions_revoked_at'])
+      .where('u.org_id', '=', orgId)
+      .where('u.id', '=', id)
+      .where('u.deleted_at', 'is', null)
+      .where('o.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && { orgId, userId: id, role: row.role, sessionsRevokedAt: row.sessions_revoked_at };
   }
 
   async findCredentials(email: string, orgId?: string): Promise<UserCredentials[]> {

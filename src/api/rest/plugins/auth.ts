@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UserActor } from '../../../app/actor.js';
-import { authenticateBearer } from '../../../app/authentication.js';
+import type { RequestAuthenticator } from '../../../app/authentication.js';
 import { AppError } from '../../../app/errors.js';
-import type { AccessTokenVerifier } from '../../../app/tokens.js';
 import { allowedRoles, type Action, type Resource } from '../../../domain/rbac.js';
 
 /** A route's entry in the RBAC table. */
@@ -40,7 +39,7 @@ export function actorOf(request: FastifyRequest): UserActor {
  * entry. A route without a policy that is not public is refused, so a forgotten policy fails
  * closed. The roles also go into the route's OpenAPI as `x-roles`.
  */
-export function registerAuth(app: FastifyInstance, verifier: AccessTokenVerifier): void {
+export function registerAuth(app: FastifyInstance, authenticator: RequestAuthenticator): void {
   app.addHook('onRoute', (route) => {
     const config = route.config;
     if (route.url.startsWith('/docs')) return;
@@ -65,7 +64,7 @@ export function registerAuth(app: FastifyInstance, verifier: AccessTokenVerifier
     ) {
       return;
     }
-    const actor = await authenticateBearer(verifier, request.headers.authorization);
+    const actor = await authenticator.authenticate(request.headers.authorization);
     request.actor = actor;
     if (!config.policy) throw AppError.forbidden('this route has no access policy');
     const roles = allowedRoles(config.policy.resource, config.policy.action as never);
