@@ -10,6 +10,11 @@ export interface UserActor {
   orgId: string;
   role: Role;
   scopes: string[];
+  /**
+   * Set when the request came with an API key: the key acts for `userId` (its creator) with the
+   * rights of `role` (its scope), and is audited as `api_key:<name>`.
+   */
+  apiKey?: { id: string; name: string } | undefined;
 }
 
 export interface SystemActor {

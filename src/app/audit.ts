@@ -43,6 +43,9 @@ export function auditRecord(
   request: RequestContext | undefined,
 ): AuditRecord {
   const details: Record<string, unknown> = { ...entry.extra };
+  const apiKey = actor.kind === 'user' ? actor.apiKey : undefined;
+  // A key's name can be reused once it is revoked; its id tells the keys apart for good.
+  if (apiKey) details.api_key_id = apiKey.id;
   if (entry.before !== undefined) details.before = entry.before;
   if (entry.after !== undefined) details.after = entry.after;
   return {
@@ -50,7 +53,7 @@ export function auditRecord(
     orgId: entry.orgId,
     actorOrgId: actor.kind === 'user' ? actor.orgId : null,
     userId: actor.kind === 'user' ? actor.userId : null,
-    actor: actor.kind === 'user' ? `user:${actor.role}` : actor.name,
+    actor: actor.kind === 'system' ? actor.name : apiKey ? `api_key:${apiKey.name}` : `user:${actor.role}`,
     entityType: entry.entityType,
     entityId: entry.entityId,
     action: entry.action,

@@ -1,7 +1,10 @@
+import { hashToken } from '../auth/tokens.js';
+import { apiKeyScopeRefusal, isApiKeySecret, scopeRole } from '../domain/api-key.js';
 import type { UserActor } from './actor.js';
 import { AppError } from './errors.js';
 import {
   PrincipalCache,
+  type ApiKeyPrincipal,
   type PrincipalDirectory,
   type Revocations,
   type UserPrincipal,
@@ -23,7 +26,7 @@ export interface RequestAuthenticator {
 export interface AuthenticatorDeps {
   verifier: AccessTokenVerifier;
   principals: PrincipalDirectory;
-  /** Announcements that drop cached principal state at once (user deleted, role or password changed). */
+  /** Announcements that drop cached principal state at once (user deleted, role or password changed, key revoked). */
   revocations: Pick<Revocations, 'subscribe'>;
   /** How long a principal's state is cached (default 5 s): the most a missed announcement delays a revocation. */
   cacheTtlMs?: number | undefined;
@@ -31,27 +34,38 @@ export interface AuthenticatorDeps {
 }
 
 /**
- * Authenticates a request by its Bearer access token: a valid signature says who signed in, and
- * the principal's current state says whether that still counts. A deleted user (or one of a
- * deleted organization) is refused, a password change refuses the tokens issued before it, and
- * the role is the one the user has now, not the one in the token. That state is cached per
- * process for a few seconds and dropped at once when a change is announced.
+ * Authenticates a request by its Bearer credential, an access token or an API key (`amss_…`), and
+ * the principal's current state says whether it still counts. For a token, a valid signature says
+ * who signed in; a deleted user (or one of a deleted organization) is refused, a password change
+ * refuses the tokens issued before it, and the role is the one the user has now, not the one in
+ * the token. A key counts while it is not revoked and its owner may still hold it. That state is
+ * cached per process for a few seconds and dropped at once when a change is announced.
  */
 export class Authenticator implements RequestAuthenticator {
   private readonly users: PrincipalCache<UserPrincipal>;
+  private readonly apiKeys: PrincipalCache<ApiKeyPrincipal>;
 
   constructor(private readonly deps: AuthenticatorDeps) {
     this.users = new PrincipalCache({ ttlMs: deps.cacheTtlMs, now: deps.now });
-    deps.revocations.subscribe((subject) => this.users.forget(subject));
+    this.apiKeys = new PrincipalCache({ ttlMs: deps.cacheTtlMs, now: deps.now });
+    deps.revocations.subscribe((subject) => {
+      this.users.forget(subject);
+      this.apiKeys.forget(subject);
+    });
   }
 
   /**
-   * 401 without a token, and the same 401 for any token that is not a valid, unexpired access
-   * token of a live user, so nothing tells a forged token from an expired or revoked one.
+   * 401 without a credential, and the same 401 for any that is not a valid, unexpired access
+   * token of a live user or a live API key, so nothing tells a forged one from an expired or
+   * revoked one.
    */
   async authenticate(authorization: string | undefined): Promise<UserActor> {
     const token = bearerToken(authorization);
-    if (token === undefined) throw AppError.unauthenticated('a Bearer access token is required');
+    if (token === undefined) throw AppError.unauthenticated('a Bearer access token or API key is required');
+    return isApiKeySecret(token) ? this.apiKeyActor(token) : this.tokenActor(token);
+  }
+
+  private async tokenActor(token: string): Promise<UserActor> {
     let claims;
     try {
       claims = await this.deps.verifier.verifyAccessToken(token);
@@ -67,6 +81,25 @@ export class Authenticator implements RequestAuthenticator {
     if (!user || issuedBefore(claims.iat, user.sessionsRevokedAt)) throw invalidToken();
     return { kind: 'user', userId, orgId, role: user.role, scopes: claims.scopes ?? [] };
   }
+
+  private async apiKeyActor(secret: string): Promise<UserActor> {
+    const secretHash = hashToken(secret);
+    const key = await this.apiKeys.get(
+      `api_key:${secretHash}`,
+      (found) => found && { orgId: found.orgId, userId: found.ownerId, apiKeyId: found.id },
+      () => this.deps.principals.useApiKey(secretHash),
+    );
+    // A key never has more rights than its owner may grant today (demoted or deleted owner: none).
+    if (!key || apiKeyScopeRefusal(key.ownerRole, key.scope) !== undefined) throw invalidToken();
+    return {
+      kind: 'user',
+      userId: key.ownerId,
+      orgId: key.orgId,
+      role: scopeRole(key.scope),
+      scopes: [],
+      apiKey: { id: key.id, name: key.name },
+    };
+  }
 }
 
 /** Whether a token issued at `iat` (unix seconds) predates the sign-out at `revokedAt`. */
@@ -74,4 +107,4 @@ const issuedBefore = (iat: number, revokedAt: Date | null): boolean =>
   revokedAt !== null && iat < Math.floor(revokedAt.getTime() / 1000);
 
 const invalidToken = () =>
-  AppError.unauthenticated('the access token is invalid, expired or revoked', 'INVALID_TOKEN');
+  AppError.unauthenticated('the access token or API key is invalid, expired or revoked', 'INVALID_TOKEN');

@@ -231,8 +231,15 @@ export class ComplianceService {
   ): Promise<ComplianceItem> {
     authorize(ctx.actor, 'compliance_items', 'sign_off');
     const actor = ctx.actor;
-    // Only a signed-in mechanic passes the RBAC check above; a job has no one to sign.
+    // Only a signed-in mechanic passes the RBAC check above; a job has no one to sign, and a
+    // signature is a person's: a mechanic-scoped API key would sign in its creator's name.
     if (actor.kind !== 'user') throw AppError.forbidden('only a mechanic signs off compliance items');
+    if (actor.apiKey) {
+      throw AppError.forbidden(
+        "a sign-off is a person's signature: sign in as the mechanic",
+        'API_KEY_FORBIDDEN',
+      );
+    }
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);

@@ -14,6 +14,7 @@ import type { ImportRepository } from './imports.js';
 import type { ReportRepository } from './reports.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
+import type { ApiKeyRepository } from './api-keys.js';
 import type { UserPrincipal } from './principals.js';
 import type { Page } from './pagination.js';
 
@@ -115,6 +116,7 @@ export interface Repositories {
   orgPolicies: OrgPolicyRepository;
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
+  apiKeys: ApiKeyRepository;
   changeLog: ChangeLogRepository;
   /** Records an idempotent request's mutations in their own transactions. */
   idempotentMutations: IdempotentMutationRepository;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { ApiKeyScope } from '../domain/api-key.js';
 import type { Role } from '../domain/roles.js';
 
 /**
@@ -19,19 +20,36 @@ export interface UserPrincipal {
   sessionsRevokedAt: Date | null;
 }
 
+/** The state of an API key that authentication needs; only for a live key of a live owner in a live organization. */
+export interface ApiKeyPrincipal {
+  id: string;
+  orgId: string;
+  name: string;
+  scope: ApiKeyScope;
+  /** The user the key acts for, and their role now: a key never outlives its owner's right to hold it. */
+  ownerId: string;
+  ownerRole: Role;
+}
+
 /** Reads principals; one indexed lookup each. */
 export interface PrincipalDirectory {
   /** The user while both it and its organization are live; undefined otherwise. */
   findUser(orgId: string, userId: string): Promise<UserPrincipal | undefined>;
+  /**
+   * The key with this secret hash while it, its owner and its organization are live; stamps its
+   * `last_used_at` in the same statement (so at most once per cache TTL and process).
+   */
+  useApiKey(secretHash: string): Promise<ApiKeyPrincipal | undefined>;
 }
 
 /**
- * Whose cached state a change makes stale: one user (and whatever acts for them), or with only
- * `orgId` every principal of that organization.
+ * Whose cached state a change makes stale: one API key, one user (and the keys acting for them),
+ * or with only `orgId` every principal of that organization.
  */
 export interface RevocationSubject {
   orgId: string;
   userId?: string;
+  apiKeyId?: string;
 }
 
 /**
@@ -49,6 +67,7 @@ export interface Revocations {
 interface Owner {
   orgId: string;
   userId?: string | undefined;
+  apiKeyId?: string | undefined;
 }
 
 interface Entry<T> {
@@ -111,8 +130,14 @@ export class PrincipalCache<T> {
     this.loading.clear();
     for (const [key, entry] of this.entries.entries()) {
       const owner = entry.owner;
-      if (!owner || owner.orgId !== subject.orgId) continue;
-      if (subject.userId === undefined || owner.userId === subject.userId) this.entries.delete(key);
+      if (owner?.orgId === subject.orgId && stales(owner, subject)) this.entries.delete(key);
     }
   }
+}
+
+/** Whether a change to `subject` makes the entry of `owner` (same organization) stale. */
+function stales(owner: Owner, subject: RevocationSubject): boolean {
+  if (subject.apiKeyId !== undefined) return owner.apiKeyId === subject.apiKeyId;
+  if (subject.userId !== undefined) return owner.userId === subject.userId;
+  return true;
 }

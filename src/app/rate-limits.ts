@@ -11,6 +11,9 @@ export type RateLimitCategory = 'read' | 'write' | 'import' | 'auth';
 /** The spec's default of `org_policies.api_rate_limit_per_min`, used when an org has no policy row. */
 export const DEFAULT_API_RATE_LIMIT_PER_MIN = 100;
 
+/** The spec's default of `org_policies.api_key_rate_limit_per_min`, used when an org has no policy row. */
+export const DEFAULT_API_KEY_RATE_LIMIT_PER_MIN = 10;
+
 /** How long an organization's limit is cached in process: a policy change applies within this time. */
 export const DEFAULT_POLICY_CACHE_TTL_MS = 5_000;
 
@@ -65,6 +68,8 @@ export interface ApiRateLimitsDeps {
   limiter: ApiRateLimiter;
   /** An organization's `api_rate_limit_per_min`; undefined when it has no policy. */
   orgLimitPerMin(orgId: string): Promise<number | undefined>;
+  /** An organization's `api_key_rate_limit_per_min`: requests per minute each of its API keys may make. */
+  apiKeyLimitPerMin?(orgId: string): Promise<number | undefined>;
   /** Failed `auth` requests (401s) one client address may make per minute. */
   authLimitPerMin: number;
   /** How long an org's limit is cached; 0 reads the policy on every request. */
@@ -78,9 +83,15 @@ export interface AuthRateLimitSubject {
   clientIp: string;
 }
 
-/** Who a request counts against: its organization, or for `auth` its client address. */
+/** Who a request counts against: its organization (or API key), or for `auth` its client address. */
 export type RateLimitSubject =
-  AuthRateLimitSubject | { category: Exclude<RateLimitCategory, 'auth'>; orgId: string };
+  | AuthRateLimitSubject
+  | {
+      category: Exclude<RateLimitCategory, 'auth'>;
+      orgId: string;
+      /** A request made with an API key counts against the key's own bucket instead. */
+      apiKeyId?: string | undefined;
+    };
 
 /** Applies the limits: picks each request's bucket and limit and counts the request. */
 export class ApiRateLimits {
@@ -100,6 +111,15 @@ export class ApiRateLimits {
   async admit(subject: RateLimitSubject): Promise<RateLimitState> {
     if (subject.category === 'auth')
       return this.deps.limiter.peek(authKey(subject), this.deps.authLimitPerMin);
+    if (subject.apiKeyId !== undefined) {
+      // Each key has one bucket for everything it does, sized by its organization's policy.
+      const keyLimit = await this.cachedLimit(
+        `api_key:${subject.orgId}`,
+        DEFAULT_API_KEY_RATE_LIMIT_PER_MIN,
+        () => this.deps.apiKeyLimitPerMin?.(subject.orgId),
+      );
+      return this.deps.limiter.consume(`api_key:${subject.apiKeyId}`, keyLimit);
+    }
     const orgLimit = await this.orgLimit(subject.orgId);
     const limit = subject.category === 'import' ? importLimitPerMin(orgLimit) : orgLimit;
     return this.deps.limiter.consume(`${subject.orgId}:${subject.category}`, limit);
@@ -110,11 +130,19 @@ export class ApiRateLimits {
     return this.deps.limiter.consume(authKey(subject), this.deps.authLimitPerMin);
   }
 
-  private async orgLimit(orgId: string): Promise<number> {
-    const cached = this.cache.get(orgId);
+  private orgLimit(orgId: string): Promise<number> {
+    return this.cachedLimit(orgId, DEFAULT_API_RATE_LIMIT_PER_MIN, () => this.deps.orgLimitPerMin(orgId));
+  }
+
+  private async cachedLimit(
+    key: string,
+    fallback: number,
+    read: () => Promise<number | undefined> | undefined,
+  ): Promise<number> {
+    const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) return cached.limit;
-    const limit = (await this.deps.orgLimitPerMin(orgId)) ?? DEFAULT_API_RATE_LIMIT_PER_MIN;
-    if (this.ttlMs > 0) this.cache.set(orgId, { limit, expiresAt: this.now() + this.ttlMs });
+    const limit = (await read()) ?? fallback;
+    if (this.ttlMs > 0) this.cache.set(key, { limit, expiresAt: this.now() + this.ttlMs });
     return limit;
   }
 }

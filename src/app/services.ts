@@ -6,6 +6,7 @@ import type { PartService } from './parts.js';
 import type { ComplianceService } from './compliance.js';
 import type { AuditLogService } from './audit-logs.js';
 import type { AuthService } from './auth.js';
+import type { ApiKeyService } from './api-keys.js';
 import type { OrganizationService } from './organizations.js';
 import type { UserService } from './users.js';
 import type { WebhookService } from './webhooks.js';
@@ -17,6 +18,7 @@ export interface Services {
   auth: AuthService;
   organizations: OrganizationService;
   users: UserService;
+  apiKeys: ApiKeyService;
   aircraft: AircraftService;
   programs: ProgramService;
   programGeneration: ProgramGenerationService;

@@ -28,6 +28,8 @@ import { metricsRoutes } from '../api/rest/routes/metrics.js';
 import { organizationRoutes } from '../api/rest/routes/organizations.js';
 import { userRoutes } from '../api/rest/routes/users.js';
 import { AuthService } from '../app/auth.js';
+import { ApiKeyService } from '../app/api-keys.js';
+import { apiKeyRoutes } from '../api/rest/routes/api-keys.js';
 import { OrganizationService } from '../app/organizations.js';
 import type { HealthCheck, UnitOfWork } from '../app/ports.js';
 import type { Services } from '../app/services.js';
@@ -104,7 +106,10 @@ export function createContainer(deps: ContainerDeps): Container {
   const revocations = createRevocationChannel({ redis, keyPrefix, logger: deps.logger });
   const authenticator = new Authenticator({
     verifier: new CachingAccessTokenVerifier(tokens),
-    principals: { findUser: (orgId, userId) => uow.repos.users.findPrincipal(orgId, userId) },
+    principals: {
+      findUser: (orgId, userId) => uow.repos.users.findPrincipal(orgId, userId),
+      useApiKey: (secretHash) => uow.repos.apiKeys.use(secretHash),
+    },
     revocations,
     cacheTtlMs: deps.principalCache?.ttlMs,
     now: deps.principalCache?.now,
@@ -112,6 +117,7 @@ export function createContainer(deps: ContainerDeps): Container {
   const services: Services = {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
     organizations: new OrganizationService({ uow }),
+    apiKeys: new ApiKeyService({ uow, revocations }),
     users: new UserService({ uow, bcryptCost: config.bcryptCost, revocations }),
     aircraft: new AircraftService({ uow }),
     programs: new ProgramService({ uow }),
@@ -151,6 +157,7 @@ export function createContainer(deps: ContainerDeps): Container {
             logger: deps.logger,
           }),
           orgLimitPerMin: async (orgId) => (await uow.repos.orgPolicies.get(orgId))?.apiRateLimitPerMin,
+          apiKeyLimitPerMin: async (orgId) => (await uow.repos.orgPolicies.get(orgId))?.apiKeyRateLimitPerMin,
           authLimitPerMin: config.authRateLimitPerMin,
           policyCacheTtlMs: deps.apiRateLimits?.policyCacheTtlMs,
         };
@@ -202,6 +209,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       authRoutes(services),
       organizationRoutes(services),
       userRoutes(services),
+      apiKeyRoutes(services),
       aircraftRoutes(services),
       programRoutes(services),
       taskRoutes(services),

@@ -39,6 +39,8 @@ export const EVENT_TYPES = [
   'webhook_created',
   'webhook_deleted',
   'webhook_test',
+  'api_key_created',
+  'api_key_revoked',
   'import_created',
   'import_completed',
   'import_failed',

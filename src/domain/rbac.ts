@@ -79,6 +79,12 @@ export const POLICY = {
     read: ['admin', 'tenant_admin'],
     delete: ['admin', 'tenant_admin'],
   },
+  /** Keys for integrations (`/api-keys`); a key never manages keys, whatever its scope. */
+  api_keys: {
+    create: ['admin', 'tenant_admin'],
+    list: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+  },
   /**
    * An import creates and updates the rows of its type's resource, so whoever may create and
    * update that resource may import it, and no one else (rbac.test.ts holds the two together).

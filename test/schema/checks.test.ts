@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   insertAircraft,
   insertAircraftUsage,
+  insertApiKey,
   insertAuditLog,
   insertComplianceItem,
   insertImport,
@@ -135,6 +136,26 @@ const violations: CheckCase[] = [
     label: 'a refresh token is stored as lower-case SHA-256 hex',
     constraint: 'refresh_tokens_token_hash_format',
     attempt: (db) => insertRefreshToken(db, { token_hash: 'A'.repeat(64) }),
+  },
+  {
+    label: 'an API key is stored as lower-case SHA-256 hex',
+    constraint: 'api_keys_secret_hash_format',
+    attempt: (db) => insertApiKey(db, { secret_hash: 'amss_plain-secret' }),
+  },
+  {
+    label: 'an API key has a name of at most 100 characters',
+    constraint: 'api_keys_name_length',
+    attempt: (db) => insertApiKey(db, { name: 'x'.repeat(101) }),
+  },
+  {
+    label: 'an API key scope is read_only or a role',
+    constraint: 'api_keys_scope_check',
+    attempt: (db) => insertApiKey(db, { scope: 'superuser' }),
+  },
+  {
+    label: 'an API key hint shows only the amss_ prefix and a few characters',
+    constraint: 'api_keys_hint_format',
+    attempt: (db) => insertApiKey(db, { hint: 'abcdefgh' }),
   },
   // aircraft
   {

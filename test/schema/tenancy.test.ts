@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   insertAircraft,
   insertAircraftUsage,
+  insertApiKey,
   insertAuditLog,
   insertComplianceItem,
   insertImport,
@@ -45,6 +46,12 @@ interface CrossTenantCase {
 }
 
 const crossTenant: CrossTenantCase[] = [
+  {
+    label: 'an API key cannot act for a user of another organization',
+    constraint: 'api_keys_created_by_fkey',
+    attempt: async (db, own, other) =>
+      insertApiKey(db, { org_id: own, created_by: (await insertUser(db, { org_id: other })).id }),
+  },
   {
     label: 'a refresh token cannot belong to a user of another organization',
     constraint: 'refresh_tokens_user_fkey',

@@ -21,6 +21,7 @@ import type {
   PartReservationsTable,
   TaskPartRequirementsTable,
   RefreshTokensTable,
+  ApiKeysTable,
   UsersTable,
   WebhooksTable,
   WebhookDeliveriesTable,
@@ -173,6 +174,29 @@ export async function insertRefreshToken(
       ...overrides,
       org_id: orgId,
       user_id: userId,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A live read_only API key of a new tenant_admin unless `created_by` is given. */
+export async function insertApiKey(
+  db: Executor,
+  overrides: Overrides<ApiKeysTable> = {},
+): Promise<Selectable<ApiKeysTable>> {
+  const orgId = await resolveOrg(db, overrides.org_id, [['users', overrides.created_by]]);
+  const createdBy =
+    overrides.created_by ?? (await insertUser(db, { org_id: orgId, role: 'tenant_admin' })).id;
+  return db
+    .insertInto('api_keys')
+    .values({
+      name: `key-${unique()}`,
+      scope: 'read_only',
+      secret_hash: randomBytes(32).toString('hex'),
+      hint: 'amss_abcdefgh',
+      ...overrides,
+      org_id: orgId,
+      created_by: createdBy,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -67,6 +67,7 @@ export const observing: Interceptor = async (request, context, next) => {
       request_id: context.requestId,
       org_id: context.actor?.kind === 'user' ? context.actor.orgId : undefined,
       user_id: context.actor?.kind === 'user' ? context.actor.userId : undefined,
+      api_key_id: context.actor?.kind === 'user' ? context.actor.apiKey?.id : undefined,
       actor: context.actor?.kind === 'system' ? context.actor.name : undefined,
       method: context.method,
       status: code,

@@ -153,7 +153,14 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       },
       servers: [{ url: '/', description: 'The server that serves this document' }],
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An access token (RS256 JWT) from `POST /auth/login`, or an API key (`amss_…`) from `POST /api-keys`.',
+          },
+        },
       },
     },
   });

@@ -100,6 +100,22 @@ export interface UsersTable {
   sessions_revoked_at: Timestamp | null;
 }
 
+/** An API key of an org, stored as the hex SHA-256 of its secret; acts for its creator with its scope's rights. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  /** `read_only` or a role. */
+  scope: string;
+  secret_hash: string;
+  /** `amss_` and the secret's first characters. */
+  hint: string;
+  created_by: string;
+  created_at: GeneratedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 /** A rotating refresh token, stored as the hex SHA-256 of the token; one family per login. */
 export interface RefreshTokensTable {
   id: Generated<string>;
@@ -399,6 +415,7 @@ export interface DB {
   org_policies: OrgPoliciesTable;
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
+  api_keys: ApiKeysTable;
   aircraft: AircraftTable;
   aircraft_usage: AircraftUsageTable;
   maintenance_programs: MaintenanceProgramsTable;

@@ -16,6 +16,7 @@ import { translateDatabaseError } from './errors.js';
 import type { Executor } from './executor.js';
 import { PgOrgPolicyRepository, PgOrganizationRepository } from './organizations.js';
 import { PgRefreshTokenRepository } from './refresh-tokens.js';
+import { PgApiKeyRepository } from './api-keys.js';
 import { PgUserRepository } from './users.js';
 
 /** Every repository bound to one executor (the pool or one transaction). */
@@ -25,6 +26,7 @@ export function createRepositories(db: Executor): Repositories {
     orgPolicies: new PgOrgPolicyRepository(db),
     users: new PgUserRepository(db),
     refreshTokens: new PgRefreshTokenRepository(db),
+    apiKeys: new PgApiKeyRepository(db),
     changeLog: new PgChangeLogRepository(db),
     idempotentMutations: new PgIdempotentMutationRepository(db),
     aircraft: new PgAircraftRepository(db),

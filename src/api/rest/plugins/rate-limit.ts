@@ -45,8 +45,9 @@ export function registerRateLimits(app: FastifyInstance, deps: ApiRateLimitsDeps
     if (category === 'auth') {
       subject = { category, clientIp: request.ip };
       authSubjects.set(request, subject);
-    } else if (request.actor) subject = { category, orgId: request.actor.orgId };
-    else return;
+    } else if (request.actor) {
+      subject = { category, orgId: request.actor.orgId, apiKeyId: request.actor.apiKey?.id };
+    } else return;
 
     const state = await limits.admit(subject);
     setLimitHeaders(reply, state);
@@ -57,7 +58,7 @@ export function registerRateLimits(app: FastifyInstance, deps: ApiRateLimitsDeps
       state.retryAfterSeconds,
       category === 'auth'
         ? `too many failed auth requests: this address may fail ${state.limit} times per minute; ${retry}`
-        : `too many ${category} requests: your organization may make ${state.limit} per minute; ${retry}`,
+        : `too many ${category} requests: ${request.actor?.apiKey ? 'this API key' : 'your organization'} may make ${state.limit} per minute; ${retry}`,
     );
   });
   // Checked on arrival, counted once the answer is known: failures in flight together can pass the

@@ -12,6 +12,7 @@ export function registerRequestLog(app: FastifyInstance): void {
     const line = {
       org_id: request.actor?.orgId,
       user_id: request.actor?.userId,
+      api_key_id: request.actor?.apiKey?.id,
       route,
       method: request.method,
       status,

@@ -237,7 +237,7 @@ export const complianceRoutes =
         schema: {
           tags,
           summary: 'Sign off a compliance item',
-          description: `Mechanics only (not even admins). Records you as the signer and now as the sign-off time, once: a second sign-off, also a racing one, is 409 ALREADY_SIGNED_OFF. The final result must be pass or fail (409 RESULT_PENDING), and the task scheduled or in progress (409 TASK_CLOSED). The item never changes again.`,
+          description: `Mechanics only (not even admins), signed in as themselves: a request with an API key is 403 API_KEY_FORBIDDEN. Records you as the signer and now as the sign-off time, once: a second sign-off, also a racing one, is 409 ALREADY_SIGNED_OFF. The final result must be pass or fail (409 RESULT_PENDING), and the task scheduled or in progress (409 TASK_CLOSED). The item never changes again.`,
           params: IdParams,
           querystring: ScopeQuery,
           body: SignOffBody,

@@ -70,7 +70,7 @@ const policySettings = {
   ),
   api_key_rate_limit_per_min: integerSetting(
     'apiKeyRateLimitPerMin',
-    'Requests per minute the organization may make with API keys. Default 10.',
+    'Requests per minute each API key of the organization may make (one bucket per key, all categories together). Default 10.',
   ),
   grounding_lead_time: Type.String({
     minLength: 1,
