@@ -43,16 +43,19 @@ export const apiKeyView = (key: ApiKey): ApiKeyView => ({
   revoked_at: key.revokedAt?.toISOString() ?? null,
 });
 
+/** A key to store: its secret only as a hash. */
+export interface NewApiKey {
+  orgId: string;
+  name: string;
+  scope: ApiKeyScope;
+  secretHash: string;
+  hint: string;
+  createdBy: string;
+}
+
 /** Persistence of API keys; every method but the authentication lookup is scoped to one organization. */
 export interface ApiKeyRepository {
-  insert(input: {
-    orgId: string;
-    name: string;
-    scope: ApiKeyScope;
-    secretHash: string;
-    hint: string;
-    createdBy: string;
-  }): Promise<ApiKey>;
+  insert(input: NewApiKey): Promise<ApiKey>;
   /** A live (not revoked) key of the org. */
   find(orgId: string, id: string): Promise<ApiKey | undefined>;
   /** Live keys, oldest first; fetches `page.limit + 1` rows. */

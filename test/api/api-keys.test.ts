@@ -1,10 +1,10 @@
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskServiceClient, TaskState, TaskType } from '../../src/api/grpc/gen/amss.js';
+import { TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
 import type { GrpcServer } from '../../src/api/grpc/server.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAircraft } from '../support/factories.js';
-import { auth, call, failure, startTestGrpc } from '../support/grpc.js';
+import { createTask, failure, listTasks, startTestGrpc } from '../support/grpc.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -41,17 +41,6 @@ async function createKey(scope: string, token = tenant.tokens.tenant_admin): Pro
   return response.json<CreatedKey>();
 }
 
-const listTasks = (secret: string) =>
-  call(
-    tasks.listTasks.bind(tasks),
-    {
-      state: TaskState.TASK_STATE_UNSPECIFIED,
-      type: TaskType.TASK_TYPE_UNSPECIFIED,
-      pageSize: 0,
-      pageToken: '',
-    },
-    auth(secret),
-  );
 const newAircraft = (secret: string) =>
   t.request(secret, 'POST', '/api/v1/aircraft', { tail_number: `K${++serial}`, model: 'A320' });
 
@@ -63,7 +52,7 @@ describe('API keys', () => {
 
     const aircraft = await newAircraft(key.secret);
     expect(aircraft.statusCode).toBe(201);
-    await listTasks(key.secret);
+    await listTasks(tasks, key.secret);
     const audit = await t.db.db
       .selectFrom('audit_logs')
       .select(['actor', 'user_id'])
@@ -114,7 +103,7 @@ describe('API keys', () => {
     const rest = await t.request(key.secret, 'GET', '/api/v1/aircraft');
     expect(rest.statusCode).toBe(401);
     expect(rest.json()).toMatchObject({ reason: 'INVALID_TOKEN' });
-    expect((await failure(listTasks(key.secret))).code).toBe(status.UNAUTHENTICATED);
+    expect((await failure(listTasks(tasks, key.secret))).code).toBe(status.UNAUTHENTICATED);
     const list = await t.request(tenant.tokens.tenant_admin, 'GET', '/api/v1/api-keys');
     expect(list.json<{ id: string }[]>().map((k) => k.id)).not.toContain(key.id);
   });
@@ -122,21 +111,11 @@ describe('API keys', () => {
   it('lets a read_only key read but not write (403), on REST and gRPC', async () => {
     const key = await createKey('read_only');
     expect((await t.request(key.secret, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
-    await listTasks(key.secret);
+    await listTasks(tasks, key.secret);
     const write = await newAircraft(key.secret);
     expect(write.statusCode).toBe(403);
     const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
-    const grpcWrite = call(
-      tasks.createTask.bind(tasks),
-      {
-        aircraftId: aircraft.id,
-        type: TaskType.TASK_TYPE_INSPECTION,
-        requiredParts: [],
-        startTime: new Date(Date.UTC(2031, 0, 1)),
-        endTime: new Date(Date.UTC(2031, 0, 1, 2)),
-      },
-      auth(key.secret),
-    );
+    const grpcWrite = createTask(tasks, key.secret, aircraft.id);
     expect((await failure(grpcWrite)).code).toBe(status.PERMISSION_DENIED);
   });
 
@@ -204,6 +183,18 @@ describe('API keys', () => {
     );
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ reason: 'API_KEY_FORBIDDEN' });
+  });
+
+  it('replays a retried create with the same Idempotency-Key instead of making a second key', async () => {
+    const headers = { 'idempotency-key': `create-key-${++serial}` };
+    const body = { name: `retried-${serial}`, scope: 'read_only' };
+    const first = await t.request(tenant.tokens.tenant_admin, 'POST', '/api/v1/api-keys', body, headers);
+    const retry = await t.request(tenant.tokens.tenant_admin, 'POST', '/api/v1/api-keys', body, headers);
+    expect(first.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toBe(first.body);
+    const rows = await t.db.db.selectFrom('api_keys').select('id').where('name', '=', body.name).execute();
+    expect(rows).toHaveLength(1);
   });
 
   it('stops a key whose owner is deleted', async () => {

@@ -1,11 +1,11 @@
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TaskServiceClient, TaskState, TaskType } from '../../src/api/grpc/gen/amss.js';
+import { TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
 import type { GrpcServer } from '../../src/api/grpc/server.js';
 import { TokenIssuer } from '../../src/auth/jwt.js';
 import { createTestApp, TEST_PASSWORD, testKeys, type TestApp } from '../support/app.js';
 import { insertAircraft } from '../support/factories.js';
-import { auth, call, failure, startTestGrpc } from '../support/grpc.js';
+import { createTask, failure, listTasks, startTestGrpc } from '../support/grpc.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -34,33 +34,8 @@ async function signedIn(role: 'scheduler' | 'mechanic' = 'scheduler') {
   return { user, token };
 }
 
-const listTasks = (token: string) =>
-  call(
-    tasks.listTasks.bind(tasks),
-    {
-      state: TaskState.TASK_STATE_UNSPECIFIED,
-      type: TaskType.TASK_TYPE_UNSPECIFIED,
-      pageSize: 0,
-      pageToken: '',
-    },
-    auth(token),
-  );
-
-const createTask = async (token: string) => {
-  const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
-  const start = new Date(Date.UTC(2031, 0, 1));
-  return call(
-    tasks.createTask.bind(tasks),
-    {
-      aircraftId: aircraft.id,
-      type: TaskType.TASK_TYPE_INSPECTION,
-      requiredParts: [],
-      startTime: start,
-      endTime: new Date(start.getTime() + 3_600_000),
-    },
-    auth(token),
-  );
-};
+const createTaskFor = async (token: string) =>
+  createTask(tasks, token, (await insertAircraft(t.db.db, { org_id: tenant.org.id })).id);
 
 const newAircraft = (token: string) =>
   t.request(token, 'POST', '/api/v1/aircraft', { tail_number: `N${Date.now() % 1e6}`, model: 'A320' });
@@ -68,14 +43,14 @@ const newAircraft = (token: string) =>
 describe('revocation', () => {
   it("refuses a deleted user's access token at once, on REST and gRPC", async () => {
     const { user, token } = await signedIn();
-    await listTasks(token);
+    await listTasks(tasks, token);
     const deleted = await t.request(tenant.tokens.tenant_admin, 'DELETE', `/api/v1/users/${user.id}`);
     expect(deleted.statusCode).toBe(204);
 
     const rest = await newAircraft(token);
     expect(rest.statusCode).toBe(401);
     expect(rest.json()).toMatchObject({ code: 'auth', reason: 'INVALID_TOKEN' });
-    expect((await failure(listTasks(token))).code).toBe(status.UNAUTHENTICATED);
+    expect((await failure(listTasks(tasks, token))).code).toBe(status.UNAUTHENTICATED);
   });
 
   it('gives a scheduler demoted to auditor the rights of an auditor at once, on REST and gRPC', async () => {
@@ -88,7 +63,7 @@ describe('revocation', () => {
     const rest = await newAircraft(token);
     expect(rest.statusCode).toBe(403);
     expect(rest.json()).toMatchObject({ code: 'forbidden' });
-    expect((await failure(createTask(token))).code).toBe(status.PERMISSION_DENIED);
+    expect((await failure(createTaskFor(token))).code).toBe(status.PERMISSION_DENIED);
     expect((await t.request(token, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
   });
 
@@ -105,7 +80,7 @@ describe('revocation', () => {
     expect(changed.statusCode).toBe(200);
 
     expect((await t.request(token, 'GET', '/api/v1/aircraft')).statusCode).toBe(401);
-    expect((await failure(listTasks(token))).code).toBe(status.UNAUTHENTICATED);
+    expect((await failure(listTasks(tasks, token))).code).toBe(status.UNAUTHENTICATED);
     const login = await t.request(undefined, 'POST', '/api/v1/auth/login', {
       org_id: tenant.org.id,
       email: user.email,

@@ -1,4 +1,5 @@
 import { Metadata, type CallOptions, type ServiceError, type status } from '@grpc/grpc-js';
+import { TaskState, TaskType, type TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
 import { buildGrpcServer, type GrpcServer } from '../../src/api/grpc/server.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
 import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
@@ -58,3 +59,30 @@ export async function failure(
   }
   throw new Error('expected the call to fail');
 }
+
+/** Every task the token's organization can see, through gRPC `ListTasks`. */
+export const listTasks = (client: TaskServiceClient, token: string) =>
+  call(
+    client.listTasks.bind(client),
+    {
+      state: TaskState.TASK_STATE_UNSPECIFIED,
+      type: TaskType.TASK_TYPE_UNSPECIFIED,
+      pageSize: 0,
+      pageToken: '',
+    },
+    auth(token),
+  );
+
+/** A one-hour inspection of the aircraft, through gRPC `CreateTask`. */
+export const createTask = (client: TaskServiceClient, token: string, aircraftId: string) =>
+  call(
+    client.createTask.bind(client),
+    {
+      aircraftId,
+      type: TaskType.TASK_TYPE_INSPECTION,
+      requiredParts: [],
+      startTime: new Date(Date.UTC(2031, 0, 1)),
+      endTime: new Date(Date.UTC(2031, 0, 1, 1)),
+    },
+    auth(token),
+  );

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { ApiKeyRepository } from '../../app/api-keys.js';
+import type { ApiKeyRepository, NewApiKey } from '../../app/api-keys.js';
 import type { Page } from '../../app/pagination.js';
 import type { ApiKeyPrincipal } from '../../app/principals.js';
 import type { ApiKey, ApiKeyScope } from '../../domain/api-key.js';
@@ -50,14 +50,7 @@ const toApiKey = (row: Omit<Selectable<ApiKeysTable>, 'secret_hash'>): ApiKey =>
 export class PgApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly db: Executor) {}
 
-  async insert(input: {
-    orgId: string;
-    name: string;
-    scope: ApiKeyScope;
-    secretHash: string;
-    hint: string;
-    createdBy: string;
-  }): Promise<ApiKey> {
+  async insert(input: NewApiKey): Promise<ApiKey> {
     const row = await this.db
       .insertInto('api_keys')
       .values({
