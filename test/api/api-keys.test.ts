@@ -1,4 +1,5 @@
 import { credentials, status } from '@grpc/grpc-js';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
 import type { GrpcServer } from '../../src/api/grpc/server.js';
@@ -203,5 +204,28 @@ describe('API keys', () => {
     expect((await t.request(key.secret, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
     await t.request(tenant.tokens.admin, 'DELETE', `/api/v1/users/${owner.id}`);
     expect((await t.request(key.secret, 'GET', '/api/v1/aircraft')).statusCode).toBe(401);
+  });
+});
+
+describe('API key secrets and the logs', () => {
+  it('never writes a key secret to the log, from its creation to its last use', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, { write: (line: string) => lines.push(line) });
+    const app = await createTestApp({}, { logger });
+    try {
+      const org = await app.createOrg();
+      const admin = await app.tokenFor(await app.createUser(org.id, 'tenant_admin'));
+      const created = await app.request(admin, 'POST', '/api/v1/api-keys', {
+        name: 'logged',
+        scope: 'read_only',
+      });
+      const secret = created.json<CreatedKey>().secret;
+      expect((await app.request(secret, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
+      expect((await app.request(`${secret}x`, 'GET', '/api/v1/aircraft')).statusCode).toBe(401);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join('\n')).not.toContain(secret.slice(5));
+    } finally {
+      await app.close();
+    }
   });
 });
