@@ -13,6 +13,7 @@ import { AppError, type FieldProblem } from './errors.js';
 import { mutate, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
+import type { Revocations } from './principals.js';
 
 /** An organization as the API, audit rows and events show it (a type alias, so it fits an event's data). */
 export type OrganizationView = {
@@ -83,6 +84,8 @@ export const POLICY_INTERVAL_BOUNDS = {
 /** What the organization service needs. */
 export interface OrganizationServiceDeps {
   uow: UnitOfWork;
+  /** Where a deleted organization is announced, so its users' tokens and keys stop at once. */
+  revocations: Pick<Revocations, 'announce'>;
 }
 
 /**
@@ -210,6 +213,8 @@ export class OrganizationService {
         ],
       };
     });
+    // Its users' tokens and keys stop on every server at once, not when their cached state expires.
+    await this.deps.revocations.announce({ orgId: id });
   }
 
   /** The policy of an organization the actor may see (404 otherwise). */

@@ -366,11 +366,11 @@ async function createAdmin(email: string | undefined, orgName: string | undefine
   try {
     const uow = new PgUnitOfWork(database.db);
     const ctx = { actor: systemActor('cli') };
+    // Creating makes no token stale: there is nothing to announce.
+    const revocations = { announce: async () => undefined };
     const org =
       (await uow.repos.organizations.findByName(orgName)) ??
-      (await new OrganizationService({ uow }).create(ctx, { name: orgName }));
-    // Creating a user makes no token stale: there is nothing to announce.
-    const revocations = { announce: async () => undefined };
+      (await new OrganizationService({ uow, revocations }).create(ctx, { name: orgName }));
     const user = await new UserService({ uow, bcryptCost: config.bcryptCost, revocations }).create(ctx, {
       orgId: org.id,
       email,

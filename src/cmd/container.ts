@@ -116,7 +116,7 @@ export function createContainer(deps: ContainerDeps): Container {
   });
   const services: Services = {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
-    organizations: new OrganizationService({ uow }),
+    organizations: new OrganizationService({ uow, revocations }),
     apiKeys: new ApiKeyService({ uow, revocations }),
     users: new UserService({ uow, bcryptCost: config.bcryptCost, revocations }),
     aircraft: new AircraftService({ uow }),

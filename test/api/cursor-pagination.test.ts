@@ -3,6 +3,7 @@ import { rowCursor } from '../../src/app/pagination.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import {
   insertAircraft,
+  insertApiKey,
   insertAircraftUsage,
   insertAuditLog,
   insertComplianceItem,
@@ -52,6 +53,8 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
   '/api/v1/part-reservations': () => insertReservation(t.db.db, { org_id: tenant.org.id }),
   '/api/v1/compliance-items': () => insertComplianceItem(t.db.db, { org_id: tenant.org.id }),
   '/api/v1/webhooks': () => insertWebhook(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/api-keys': () =>
+    insertApiKey(t.db.db, { org_id: tenant.org.id, created_by: tenant.userIds.tenant_admin }),
   '/api/v1/webhooks/{id}/deliveries': () => insertWebhookDelivery(t.db.db, { webhook_id: parents.webhook }),
   '/api/v1/imports': () => insertImport(t.db.db, { org_id: tenant.org.id, created_by: tenant.userIds.admin }),
   '/api/v1/imports/{id}/rows': () =>

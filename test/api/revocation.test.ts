@@ -89,6 +89,17 @@ describe('revocation', () => {
     const fresh = login.json<{ access_token: string }>().access_token;
     expect((await t.request(fresh, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
   });
+
+  it("refuses the tokens of a deleted organization's users at once, on REST and gRPC", async () => {
+    const doomed = await createTenant(t);
+    const token = doomed.tokens.scheduler;
+    expect((await t.request(token, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
+    const deleted = await t.request(tenant.tokens.admin, 'DELETE', `/api/v1/organizations/${doomed.org.id}`);
+    expect(deleted.statusCode).toBe(204);
+
+    expect((await t.request(token, 'GET', '/api/v1/aircraft')).statusCode).toBe(401);
+    expect((await failure(listTasks(tasks, token))).code).toBe(status.UNAUTHENTICATED);
+  });
 });
 
 describe('revocation on another replica', () => {

@@ -1,10 +1,11 @@
 import { sql, type Selectable } from 'kysely';
 import type { ApiKeyRepository, NewApiKey } from '../../app/api-keys.js';
-import type { Page } from '../../app/pagination.js';
+import type { Page, SortKey } from '../../app/pagination.js';
 import type { ApiKeyPrincipal } from '../../app/principals.js';
 import type { ApiKey, ApiKeyScope } from '../../domain/api-key.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
+import { orderBySortKeys } from './listing.js';
 import type { ApiKeysTable } from './schema.js';
 
 registerConstraints({
@@ -47,6 +48,8 @@ const toApiKey = (row: Omit<Selectable<ApiKeysTable>, 'secret_hash'>): ApiKey =>
   revokedAt: row.revoked_at,
 });
 
+const OLDEST_FIRST: SortKey<'created_at'>[] = [{ field: 'created_at', direction: 'asc' }];
+
 export class PgApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly db: Executor) {}
 
@@ -78,13 +81,16 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   }
 
   async list(orgId: string, page: Page): Promise<ApiKey[]> {
-    const rows = await this.db
+    const query = this.db
       .selectFrom('api_keys')
       .select(COLUMNS)
       .where('org_id', '=', orgId)
-      .where('revoked_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
+      .where('revoked_at', 'is', null);
+    const rows = await orderBySortKeys(query, OLDEST_FIRST, { created_at: 'created_at' }, 'id', {
+      table: 'api_keys',
+      after: page.after,
+      orgId,
+    })
       .limit(page.limit + 1)
       .offset(page.offset)
       .execute();

@@ -5,7 +5,7 @@ import { apiKeyView } from '../../../app/api-keys.js';
 import type { Services } from '../../../app/services.js';
 import { API_KEY_SCOPES, MAX_API_KEY_NAME_LENGTH } from '../../../domain/api-key.js';
 import { createdLocation, mutationContext } from '../context.js';
-import { pageFrom, sendPage } from '../pagination.js';
+import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -77,7 +77,10 @@ const CreateApiKeyBody = Type.Object(
 );
 
 const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
-const ListQuery = Type.Object({ ...PageQuery, ...OrgScopeQuery }, { additionalProperties: false });
+const ListQuery = Type.Object(
+  { ...PageQuery, ...CursorQuery, ...OrgScopeQuery },
+  { additionalProperties: false },
+);
 
 const NOT_BY_KEY =
   'A request made with an API key is refused (403 API_KEY_FORBIDDEN): keys never manage keys.';
