@@ -93,8 +93,10 @@ export class ApiKeyService {
     authorize(actor, 'api_keys', 'create');
     const refusal = apiKeyScopeRefusal(actor.role, input.scope);
     if (refusal !== undefined) throw AppError.forbidden(refusal, 'API_KEY_SCOPE_FORBIDDEN');
-    const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const key = await mutate(this.deps.uow, ctx, async (tx) => {
+    // The secret is made inside the change, so it is part of the recorded result: a retry that
+    // recovers a committed create after a crash answers the secret whose hash was stored.
+    return mutate(this.deps.uow, ctx, async (tx) => {
+      const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
       const created = await tx.apiKeys.insert({
         orgId: actor.orgId,
         name: input.name.trim(),
@@ -103,9 +105,11 @@ export class ApiKeyService {
         hint: secret.slice(0, API_KEY_PREFIX.length + API_KEY_HINT_LENGTH),
         createdBy: actor.userId,
       });
-      return { result: created, ...apiKeyEffects(created, 'create', 'api_key_created', created.createdAt) };
+      return {
+        result: { key: created, secret },
+        ...apiKeyEffects(created, 'create', 'api_key_created', created.createdAt),
+      };
     });
-    return { key, secret };
   }
 
   /** Live keys of the organization in scope, oldest first. */

@@ -198,6 +198,24 @@ describe('API keys', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('answers a retry after a crash between commit and response with the secret that was stored, which works', async () => {
+    const headers = { 'idempotency-key': `crashed-key-${++serial}` };
+    const body = { name: `crashed-${serial}`, scope: 'read_only' };
+    const post = () => t.request(tenant.tokens.tenant_admin, 'POST', '/api/v1/api-keys', body, headers);
+    expect((await post()).statusCode).toBe(201);
+    // As if the process died after the key's insert committed, before its response was stored.
+    await t.db.db
+      .updateTable('idempotency_keys')
+      .set({ status_code: 0, response_body: null, response_headers: null })
+      .where('key', '=', headers['idempotency-key'])
+      .execute();
+
+    const retry = await post();
+    expect(retry.statusCode, retry.body).toBe(201);
+    const { secret } = retry.json<CreatedKey>();
+    expect((await t.request(secret, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
+  });
+
   it('stops a key whose owner is deleted', async () => {
     const owner = await t.createUser(tenant.org.id, 'tenant_admin');
     const key = await createKey('read_only', await t.tokenFor(owner));

@@ -83,9 +83,12 @@ function parseSubject(message: string): RevocationSubject | undefined {
   try {
     const value = JSON.parse(message) as Partial<RevocationSubject>;
     if (typeof value.orgId !== 'string') return undefined;
-    return typeof value.userId === 'string'
-      ? { orgId: value.orgId, userId: value.userId }
-      : { orgId: value.orgId };
+    // Keep the narrowest subject: dropping a key's or user's id would flush the whole organization.
+    return {
+      orgId: value.orgId,
+      ...(typeof value.userId === 'string' ? { userId: value.userId } : {}),
+      ...(typeof value.apiKeyId === 'string' ? { apiKeyId: value.apiKeyId } : {}),
+    };
   } catch {
     return undefined;
   }
