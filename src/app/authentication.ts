@@ -78,7 +78,7 @@ export class Authenticator implements RequestAuthenticator {
       () => ({ orgId, userId }),
       () => this.deps.principals.findUser(orgId, userId),
     );
-    if (!user || issuedBefore(claims.iat, user.sessionsRevokedAt)) throw invalidToken();
+    if (!user || issuedBefore(claims, user.sessionsRevokedAt)) throw invalidToken();
     return { kind: 'user', userId, orgId, role: user.role, scopes: claims.scopes ?? [] };
   }
 
@@ -102,9 +102,16 @@ export class Authenticator implements RequestAuthenticator {
   }
 }
 
-/** Whether a token issued at `iat` (unix seconds) predates the sign-out at `revokedAt`. */
-const issuedBefore = (iat: number, revokedAt: Date | null): boolean =>
-  revokedAt !== null && iat < Math.floor(revokedAt.getTime() / 1000);
+/**
+ * Whether a token predates the sign-out at `revokedAt`: to the millisecond (`iat_ms`), so a token
+ * stolen in the same second as a password change dies with the others; a token signed before
+ * `iat_ms` existed is judged by its whole second.
+ */
+const issuedBefore = (claims: { iat: number; iat_ms?: number }, revokedAt: Date | null): boolean =>
+  revokedAt !== null &&
+  (claims.iat_ms !== undefined
+    ? claims.iat_ms < revokedAt.getTime()
+    : claims.iat < Math.floor(revokedAt.getTime() / 1000));
 
 const invalidToken = () =>
   AppError.unauthenticated('the access token or API key is invalid, expired or revoked', 'INVALID_TOKEN');

@@ -33,6 +33,12 @@ export interface AccessTokenClaims extends AccessTokenInput {
   aud: string;
   /** Issued at, unix seconds. */
   iat: number;
+  /**
+   * Issued at, unix milliseconds (private claim `iat_ms`): `iat` is whole seconds, too coarse to tell
+   * a token signed just before a sign-out-everywhere from one signed just after it. Absent on tokens
+   * signed before it was added.
+   */
+  iat_ms?: number;
   /** Expires at, unix seconds. */
   exp: number;
   /** Unique token id. */
@@ -175,10 +181,15 @@ export class TokenIssuer {
     const scopes = p.scopes;
     if (!isNonEmptyString(p.role)) throw new InvalidTokenError();
     if (scopes !== undefined && !isStringArray(scopes)) throw new InvalidTokenError();
+    const claims = this.registered(p);
+    // Only an iat_ms within the signed iat's second is believed (it is ours, so it always is).
+    const iatMs =
+      typeof p.iat_ms === 'number' && Math.floor(p.iat_ms / 1000) === claims.iat ? p.iat_ms : undefined;
     return {
-      ...this.registered(p),
+      ...claims,
       typ: 'access',
       role: p.role,
+      ...(iatMs !== undefined ? { iat_ms: iatMs } : {}),
       ...(scopes !== undefined ? { scopes } : {}),
     };
   }
@@ -195,8 +206,9 @@ export class TokenIssuer {
   }
 
   private async sign(payload: JWTPayload, sub: string, jti: string, ttlSeconds: number): Promise<string> {
-    const iat = Math.floor(this.now().getTime() / 1000);
-    return new SignJWT(payload)
+    const issuedAt = this.now().getTime();
+    const iat = Math.floor(issuedAt / 1000);
+    return new SignJWT({ ...payload, iat_ms: issuedAt })
       .setProtectedHeader({ alg: JWT_ALG, typ: 'JWT', kid: this.keys.kid })
       .setSubject(sub)
       .setJti(jti)

@@ -90,6 +90,21 @@ describe('revocation', () => {
     expect((await t.request(fresh, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
   });
 
+  it('refuses a token signed a moment before a password change, even within the same second', async () => {
+    const user = await t.createUser(tenant.org.id, 'mechanic');
+    const now = Date.now();
+    // Signed at the start of this second, the change comes later in the same second (or the next one).
+    const sameSecond = new TokenIssuer({ keys: await testKeys(), now: () => new Date(now - (now % 1000)) });
+    const token = await sameSecond.signAccessToken({ sub: user.id, org_id: tenant.org.id, role: 'mechanic' });
+    expect((await t.request(token, 'GET', '/api/v1/aircraft')).statusCode).toBe(200);
+
+    const changed = await t.request(tenant.tokens.tenant_admin, 'PATCH', `/api/v1/users/${user.id}`, {
+      password: `${TEST_PASSWORD}-new`,
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await t.request(token, 'GET', '/api/v1/aircraft')).statusCode).toBe(401);
+  });
+
   it("refuses the tokens of a deleted organization's users at once, on REST and gRPC", async () => {
     const doomed = await createTenant(t);
     const token = doomed.tokens.scheduler;
