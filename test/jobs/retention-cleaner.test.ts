@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   insertAircraft,
   insertAircraftUsage,
+  insertApiKey,
   insertAuditLog,
   insertComplianceItem,
   insertImport,
@@ -395,6 +396,14 @@ describe('imports', () => {
     await small.purgeExpired(NOW);
     expect(await exists('imports', imp.id)).toBe(false);
     expect(await stagedRows(imp.id)).toBe(0);
+  });
+
+  it("keep a deleted user who owned an API key: the key's audit rows name them", async () => {
+    const orgId = await org();
+    const user = await insertUser(db.db, { org_id: orgId, deleted_at: OLD });
+    await insertApiKey(db.db, { org_id: orgId, created_by: user.id, revoked_at: OLD });
+    await purge();
+    expect(await exists('users', user.id)).toBe(true);
   });
 
   it('let the importing user go once the imports that name them are gone', async () => {

@@ -93,6 +93,7 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     compliance_items_sign_off_user_fkey: 'blocks',
     imports_created_by_fkey: 'blocks',
     aircraft_usage_created_by_fkey: 'blocks',
+    api_keys_created_by_fkey: 'blocks',
   },
 };
 
@@ -236,8 +237,8 @@ const STEPS: PurgeStep[] = [
   },
   {
     table: 'users',
-    // Refresh tokens and idempotency keys cascade. A user who appears in the audit log (as actor)
-    // or on any record stays for good: those references are history.
+    // Refresh tokens and idempotency keys cascade. A user who appears in the audit log (as actor),
+    // on any record or as an API key's owner stays for good: those references are history.
     statement: softDeleted(
       'users',
       anyOf(
@@ -245,6 +246,8 @@ const STEPS: PurgeStep[] = [
         referencedBy('maintenance_tasks', 'assigned_mechanic_id'),
         referencedBy('compliance_items', 'sign_off_user_id'),
         referencedBy('imports', 'created_by'),
+        // A key names who it acted for in the audit log's details; its row keeps that answerable.
+        referencedBy('api_keys', 'created_by'),
         sql`EXISTS (SELECT 1 FROM aircraft_usage r WHERE r.created_by_org_id = x.org_id AND r.created_by = x.id)`,
       ),
     ),
