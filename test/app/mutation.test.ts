@@ -213,12 +213,16 @@ describe('mutate inside a request with an Idempotency-Key', () => {
     );
     const racerDone = inAttempt(racer, () => mutate(uow, ctx, createOrg(name)));
     // The racer waits for the first attempt's claim of the change.
-    await vi.waitFor(async () => {
-      const { rows } = await sql<{
-        n: number;
-      }>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`.execute(db.db);
-      expect(rows[0]!.n).toBeGreaterThan(0);
-    });
+    // (Sessions of this test's own database only: other test files share the server.)
+    await vi.waitFor(
+      async () => {
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE NOT l.granted AND a.datname = current_database()`.execute(db.db);
+        expect(rows[0]!.n).toBeGreaterThan(0);
+      },
+      { timeout: 15_000, interval: 20 },
+    );
     finish();
     const [ours, theirs] = await Promise.all([firstDone, racerDone]);
     expect(theirs).toEqual(ours);

@@ -28,7 +28,12 @@ describe('a fresh clone', () => {
     expect((await stat('dist/cmd/main.js')).mode & 0o111, 'executable bits').toBe(0o111);
     expect((await readFile('dist/cmd/main.js', 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
 
-    const help = await run('npx', ['amss', '--help']);
+    // As a user types it: not inside another npx (CI runs the suite under `npx -p node@N`, whose
+    // npm_config_package would make this npx look for `amss` in that package instead).
+    const help = await runToExit('npx', ['amss', '--help'], {
+      LOG_LEVEL: 'silent',
+      npm_config_package: undefined,
+    });
 
     expect(help.code, help.output).toBe(0);
     expect(help.output).toContain('Usage: amss <command>');
