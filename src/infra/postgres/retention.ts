@@ -73,8 +73,12 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
   maintenance_tasks: {
     part_reservations_task_fkey: 'deletes',
     compliance_items_task_fkey: 'deletes',
+    recency_entries_task_fkey: 'blocks',
   },
-  maintenance_programs: { maintenance_tasks_program_fkey: 'blocks' },
+  maintenance_programs: {
+    maintenance_tasks_program_fkey: 'blocks',
+    task_skill_requirements_program_fkey: 'blocks',
+  },
   aircraft: {
     maintenance_tasks_aircraft_fkey: 'blocks',
     maintenance_programs_aircraft_fkey: 'blocks',
@@ -94,6 +98,12 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     imports_created_by_fkey: 'blocks',
     aircraft_usage_created_by_fkey: 'blocks',
     api_keys_created_by_fkey: 'blocks',
+    employee_certifications_user_fkey: 'blocks',
+    employee_certifications_verified_by_fkey: 'blocks',
+    type_ratings_user_fkey: 'blocks',
+    employee_skills_user_fkey: 'blocks',
+    recency_entries_user_fkey: 'blocks',
+    recency_entries_created_by_fkey: 'blocks',
   },
 };
 
@@ -162,6 +172,7 @@ const STEPS: PurgeStep[] = [
         sql`x.state = 'completed'`,
         referencedBy('compliance_items', 'task_id', sql`r.sign_off_time IS NOT NULL`),
         referencedBy('part_reservations', 'task_id', sql`r.state = 'used'`),
+        referencedBy('recency_entries', 'task_id'),
       ),
       {
         part_reservations: sql`DELETE FROM part_reservations c USING doomed d WHERE c.org_id = d.org_id AND c.task_id = d.id`,
@@ -171,7 +182,13 @@ const STEPS: PurgeStep[] = [
   },
   {
     table: 'maintenance_programs',
-    statement: softDeleted('maintenance_programs', referencedBy('maintenance_tasks', 'program_id')),
+    statement: softDeleted(
+      'maintenance_programs',
+      anyOf(
+        referencedBy('maintenance_tasks', 'program_id'),
+        referencedBy('task_skill_requirements', 'program_id'),
+      ),
+    ),
   },
   {
     table: 'aircraft',
@@ -249,6 +266,13 @@ const STEPS: PurgeStep[] = [
         // A key names who it acted for in the audit log's details; its row keeps that answerable.
         referencedBy('api_keys', 'created_by'),
         sql`EXISTS (SELECT 1 FROM aircraft_usage r WHERE r.created_by_org_id = x.org_id AND r.created_by = x.id)`,
+        // Qualification records (licences, ratings, skills, logged hours) are history too.
+        referencedBy('employee_certifications', 'user_id'),
+        referencedBy('employee_certifications', 'verified_by'),
+        referencedBy('type_ratings', 'user_id'),
+        referencedBy('employee_skills', 'user_id'),
+        referencedBy('recency_entries', 'user_id'),
+        referencedBy('recency_entries', 'created_by'),
       ),
     ),
   },

@@ -58,6 +58,7 @@ export type ImportType = 'aircraft' | 'parts' | 'programs';
 export type ImportStatus = 'pending' | 'validating' | 'applying' | 'completed' | 'failed';
 export type ImportRowStatus = 'pending' | 'valid' | 'invalid' | 'applied';
 export type OutboxStatus = 'pending' | 'processed' | 'failed';
+export type CertificationStatus = 'active' | 'suspended' | 'revoked';
 
 // ---------------------------------------------------------------------------------------------
 // Tables
@@ -147,6 +148,8 @@ export interface AircraftTable {
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;
+  /** The aircraft's ICAO type (global reference data); null while unknown. */
+  aircraft_type_id: string | null;
 }
 
 /** One reported flight of an aircraft; (org, aircraft, source_ref) is unique so a re-sent flight counts once. */
@@ -203,6 +206,10 @@ export interface MaintenanceTasksTable {
   deleted_at: Timestamp | null;
   /** Computed by the database (`tstzrange` text, e.g. `["2025-01-01 10:00:00+00","…")`); never written. */
   active_window: GeneratedAlways<string | null>;
+  /** When the task moved to in_progress. */
+  started_at: Timestamp | null;
+  /** When the task moved to completed; with started_at, its worked time. */
+  completed_at: Timestamp | null;
 }
 
 /** A kind of part (catalogue entry) with optional stock thresholds; name unique per org among live rows. */
@@ -263,6 +270,130 @@ export interface ComplianceItemsTable {
   result: Generated<ComplianceResult>;
   sign_off_user_id: string | null;
   sign_off_time: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** An ICAO aircraft type (global reference data, seeded by migration). */
+export interface AircraftTypesTable {
+  id: Generated<string>;
+  designator: string;
+  manufacturer: string;
+  model: string;
+  created_at: GeneratedTimestamp;
+}
+
+/** A kind of licence or certificate: global (org_id null, seeded) or an org's own. */
+export interface CertificationTypesTable {
+  id: Generated<string>;
+  org_id: string | null;
+  authority: string;
+  code: string;
+  name: string;
+  description: string | null;
+  expires: Generated<boolean>;
+  confers_certifying: Generated<boolean>;
+  confers_inspection: Generated<boolean>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A kind of skill (NDT, borescope, …): global (org_id null, seeded) or an org's own. */
+export interface SkillTypesTable {
+  id: Generated<string>;
+  org_id: string | null;
+  code: string;
+  name: string;
+  category: string;
+  description: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A licence or certificate a person holds; "expired" is derived from expiry_date, never stored. */
+export interface EmployeeCertificationsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  certification_type_id: string;
+  certificate_number: string;
+  issue_date: Timestamp;
+  expiry_date: Timestamp | null;
+  status: Generated<CertificationStatus>;
+  document_url: string | null;
+  verified_by: string | null;
+  verified_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** An aircraft type endorsement, carried by one of the same user's certifications. */
+export interface TypeRatingsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  aircraft_type_id: string;
+  certification_id: string;
+  endorsed_date: Timestamp;
+  expiry_date: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** A skill a person holds, with proficiency 1–5. */
+export interface EmployeeSkillsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  skill_type_id: string;
+  proficiency: number;
+  qualified: Generated<boolean>;
+  expiry_date: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** Hours a person worked on an aircraft type: from a completed task (task_id) or entered by hand. */
+export interface RecencyEntriesTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  aircraft_type_id: string;
+  hours: Numeric;
+  performed_at: Timestamp;
+  task_id: string | null;
+  notes: string | null;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/**
+ * What a person needs for a task type (optionally narrowed to an aircraft type and/or program).
+ * Unflagged rows bind the performer; `certifying` rows the signer; `inspection` rows the inspector.
+ */
+export interface TaskSkillRequirementsTable {
+  id: Generated<string>;
+  org_id: string;
+  task_type: TaskType;
+  aircraft_type_id: string | null;
+  program_id: string | null;
+  certification_type_id: string | null;
+  type_rating_required: Generated<boolean>;
+  skill_type_id: string | null;
+  min_proficiency: number | null;
+  min_recency_hours: Numeric | null;
+  recency_window_days: number | null;
+  certifying: Generated<boolean>;
+  inspection: Generated<boolean>;
+  description: string | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;
@@ -433,4 +564,12 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   imports: ImportsTable;
   import_rows: ImportRowsTable;
+  aircraft_types: AircraftTypesTable;
+  certification_types: CertificationTypesTable;
+  skill_types: SkillTypesTable;
+  employee_certifications: EmployeeCertificationsTable;
+  type_ratings: TypeRatingsTable;
+  employee_skills: EmployeeSkillsTable;
+  recency_entries: RecencyEntriesTable;
+  task_skill_requirements: TaskSkillRequirementsTable;
 }

@@ -85,7 +85,11 @@ const TASK_COLUMNS = [
   't.updated_at',
 ] as const;
 
-type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window'> & {
+// TODO(issue 11): started_at and completed_at join the task views.
+type TaskRow = Omit<
+  Selectable<MaintenanceTasksTable>,
+  'deleted_at' | 'active_window' | 'started_at' | 'completed_at'
+> & {
   required_parts: { part_definition_id: string; quantity: number }[];
 };
 
