@@ -29,6 +29,15 @@ import {
   insertWebhook,
   rejectionOf,
 } from '../support/factories.js';
+import {
+  insertCertificationType,
+  insertEmployeeCertification,
+  insertEmployeeSkill,
+  insertRecencyEntry,
+  insertSkillType,
+  insertTaskSkillRequirement,
+  insertTypeRating,
+} from '../support/qualification-factories.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -82,6 +91,12 @@ const importRow = async (
 };
 
 const at = (iso: string) => new Date(iso);
+
+const aircraftType = (db: Executor, values: { designator?: string; manufacturer?: string; model?: string }) =>
+  db
+    .insertInto('aircraft_types')
+    .values({ designator: 'ZZ99', manufacturer: 'Test', model: 'Test', ...values })
+    .execute();
 
 interface CheckCase {
   label: string;
@@ -442,6 +457,124 @@ const violations: CheckCase[] = [
     label: 'an applied row was created, updated or unchanged',
     constraint: 'import_rows_outcome_check',
     attempt: (db) => importRow(db, { outcome: 'deleted' }),
+  },
+  // qualified people: reference data
+  {
+    label: 'an aircraft type designator is 2–4 upper-case letters or digits (ICAO)',
+    constraint: 'aircraft_types_designator_format',
+    attempt: (db) => aircraftType(db, { designator: 'a320' }),
+  },
+  {
+    label: 'an aircraft type needs a manufacturer',
+    constraint: 'aircraft_types_manufacturer_not_blank',
+    attempt: (db) => aircraftType(db, { manufacturer: ' ' }),
+  },
+  {
+    label: 'an aircraft type needs a model',
+    constraint: 'aircraft_types_model_not_blank',
+    attempt: (db) => aircraftType(db, { model: '' }),
+  },
+  {
+    label: 'a certification type needs an authority',
+    constraint: 'certification_types_authority_not_blank',
+    attempt: (db) => insertCertificationType(db, { authority: ' ' }),
+  },
+  {
+    label: 'a certification type needs a code',
+    constraint: 'certification_types_code_not_blank',
+    attempt: (db) => insertCertificationType(db, { code: '' }),
+  },
+  {
+    label: 'a certification type needs a name',
+    constraint: 'certification_types_name_not_blank',
+    attempt: (db) => insertCertificationType(db, { name: ' ' }),
+  },
+  {
+    label: 'a global certification type is never deleted',
+    constraint: 'certification_types_global_not_deleted',
+    attempt: (db) => insertCertificationType(db, { org_id: null, deleted_at: new Date() }),
+  },
+  {
+    label: 'a skill type needs a code',
+    constraint: 'skill_types_code_not_blank',
+    attempt: (db) => insertSkillType(db, { code: ' ' }),
+  },
+  {
+    label: 'a skill type needs a name',
+    constraint: 'skill_types_name_not_blank',
+    attempt: (db) => insertSkillType(db, { name: '' }),
+  },
+  {
+    label: 'a skill type needs a category',
+    constraint: 'skill_types_category_not_blank',
+    attempt: (db) => insertSkillType(db, { category: ' ' }),
+  },
+  {
+    label: 'a global skill type is never deleted',
+    constraint: 'skill_types_global_not_deleted',
+    attempt: (db) => insertSkillType(db, { org_id: null, deleted_at: new Date() }),
+  },
+  // qualified people: people data
+  {
+    label: 'a certification needs its certificate number',
+    constraint: 'employee_certifications_certificate_number_not_blank',
+    attempt: (db) => insertEmployeeCertification(db, { certificate_number: ' ' }),
+  },
+  {
+    label: 'a certification expires after it was issued',
+    constraint: 'employee_certifications_expiry_after_issue',
+    attempt: (db) =>
+      insertEmployeeCertification(db, {
+        issue_date: at('2025-01-02T00:00Z'),
+        expiry_date: at('2025-01-02T00:00Z'),
+      }),
+  },
+  {
+    label: 'a verification names both the verifier and the time',
+    constraint: 'employee_certifications_verified_complete',
+    attempt: (db) => insertEmployeeCertification(db, { verified_at: new Date() }),
+  },
+  {
+    label: 'a type rating expires after its endorsement',
+    constraint: 'type_ratings_expiry_after_endorsement',
+    attempt: (db) =>
+      insertTypeRating(db, { endorsed_date: at('2025-01-02T00:00Z'), expiry_date: at('2025-01-01T00:00Z') }),
+  },
+  {
+    label: 'a skill proficiency is 1 to 5',
+    constraint: 'employee_skills_proficiency_check',
+    attempt: (db) => insertEmployeeSkill(db, { proficiency: 6 }),
+  },
+  {
+    label: 'logged recency hours are positive',
+    constraint: 'recency_entries_hours_check',
+    attempt: (db) => insertRecencyEntry(db, { hours: '0' }),
+  },
+  // qualified people: task skill requirements
+  {
+    label: 'a minimum proficiency comes with a skill and lies in 1–5',
+    constraint: 'task_skill_requirements_min_proficiency_check',
+    attempt: (db) => insertTaskSkillRequirement(db, { min_proficiency: 3 }),
+  },
+  {
+    label: 'a recency requirement names both hours and window',
+    constraint: 'task_skill_requirements_recency_complete',
+    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: '10' }),
+  },
+  {
+    label: 'required recency hours are positive',
+    constraint: 'task_skill_requirements_min_recency_hours_check',
+    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: '0', recency_window_days: 30 }),
+  },
+  {
+    label: 'a recency window is at least a day',
+    constraint: 'task_skill_requirements_recency_window_days_check',
+    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: '10', recency_window_days: 0 }),
+  },
+  {
+    label: 'a requirement requires something',
+    constraint: 'task_skill_requirements_requires_something',
+    attempt: (db) => insertTaskSkillRequirement(db, { certification_type_id: null }),
   },
 ];
 

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
 import type { Executor } from '../../src/infra/postgres/executor.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
+// Registers what the type-visible trigger's refusals mean to a client.
+import '../../src/infra/postgres/reference-data.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   insertAircraft,
@@ -25,6 +27,17 @@ import {
   insertWebhook,
   rejectionOf,
 } from '../support/factories.js';
+import {
+  globalCertificationTypeId,
+  globalSkillTypeId,
+  insertCertificationType,
+  insertEmployeeCertification,
+  insertEmployeeSkill,
+  insertRecencyEntry,
+  insertSkillType,
+  insertTaskSkillRequirement,
+  insertTypeRating,
+} from '../support/qualification-factories.js';
 
 let t: TestDatabase;
 let own: string;
@@ -37,6 +50,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.drop();
 });
+
+/** Global reference data: rows shared by every organization, named by id alone. */
+const GLOBAL_REFERENCE_TABLES = ['aircraft_types', 'certification_types', 'skill_types'];
 
 interface CrossTenantCase {
   label: string;
@@ -253,6 +269,78 @@ const crossTenant: CrossTenantCase[] = [
         })
         .execute(),
   },
+  // qualified people
+  {
+    label: 'a certification cannot belong to a user of another organization',
+    constraint: 'employee_certifications_user_fkey',
+    attempt: async (db, own, other) =>
+      insertEmployeeCertification(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a certification cannot be verified by a user of another organization',
+    constraint: 'employee_certifications_verified_by_fkey',
+    attempt: async (db, own, other) =>
+      insertEmployeeCertification(db, {
+        org_id: own,
+        verified_by: (await insertUser(db, { org_id: other })).id,
+        verified_at: new Date(),
+      }),
+  },
+  {
+    label: 'a type rating cannot belong to a user of another organization',
+    constraint: 'type_ratings_user_fkey',
+    attempt: async (db, own, other) => {
+      const certification = await insertEmployeeCertification(db, { org_id: other });
+      return insertTypeRating(db, {
+        org_id: own,
+        user_id: certification.user_id,
+        certification_id: certification.id,
+      });
+    },
+  },
+  {
+    label: 'a type rating cannot be carried by a certification of another organization',
+    constraint: 'type_ratings_certification_fkey',
+    attempt: async (db, own, other) =>
+      insertTypeRating(db, {
+        org_id: own,
+        user_id: (await insertUser(db, { org_id: own })).id,
+        certification_id: (await insertEmployeeCertification(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a skill cannot belong to a user of another organization',
+    constraint: 'employee_skills_user_fkey',
+    attempt: async (db, own, other) =>
+      insertEmployeeSkill(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'recency cannot be logged for a user of another organization',
+    constraint: 'recency_entries_user_fkey',
+    attempt: async (db, own, other) =>
+      insertRecencyEntry(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'recency cannot be logged by a user of another organization',
+    constraint: 'recency_entries_created_by_fkey',
+    attempt: async (db, own, other) =>
+      insertRecencyEntry(db, { org_id: own, created_by: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'recency cannot come from a task of another organization',
+    constraint: 'recency_entries_task_fkey',
+    attempt: async (db, own, other) =>
+      insertRecencyEntry(db, { org_id: own, task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a skill requirement cannot be narrowed to a program of another organization',
+    constraint: 'task_skill_requirements_program_fkey',
+    attempt: async (db, own, other) =>
+      insertTaskSkillRequirement(db, {
+        org_id: own,
+        program_id: (await insertProgram(db, { org_id: other })).id,
+      }),
+  },
 ];
 
 describe('composite tenant foreign keys', () => {
@@ -273,12 +361,32 @@ describe('composite tenant foreign keys', () => {
   });
 
   it('every tenant table carries org_id in its foreign keys to other tenant tables', async () => {
-    // A single-column FK between tenant tables would let a row point into another tenant.
-    const { rows } = await sql<{ conname: string }>`
-      SELECT c.conname FROM pg_constraint c
+    // A single-column FK between tenant tables would let a row point into another tenant. Only the
+    // global reference tables (no org_id, or org_id null for the seeded rows) may be named by id alone.
+    const { rows } = await sql<{ conname: string; parent: string }>`
+      SELECT c.conname, c.confrelid::regclass::text AS parent FROM pg_constraint c
        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
-         AND cardinality(c.conkey) = 1 AND c.confrelid <> 'organizations'::regclass`.execute(t.db);
-    expect(rows).toEqual([]);
+         AND cardinality(c.conkey) = 1 AND c.confrelid <> 'organizations'::regclass
+       ORDER BY c.conname`.execute(t.db);
+    expect(rows.filter((r) => !GLOBAL_REFERENCE_TABLES.includes(r.parent))).toEqual([]);
+    expect(rows.map((r) => r.conname)).toContain('aircraft_aircraft_type_fkey');
+  });
+
+  it('a reference table that holds organizations’ own rows is guarded by the type-visible trigger', async () => {
+    // certification_types and skill_types mix global rows with an org's own: a plain FK cannot
+    // say "global or mine", so every table naming one must run amss_check_type_visible on it.
+    const { rows } = await sql<{ child: string; column: string; guarded: boolean }>`
+      SELECT c.conrelid::regclass::text AS child, a.attname AS column,
+             EXISTS (SELECT 1 FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
+                      WHERE tg.tgrelid = c.conrelid AND p.proname = 'amss_check_type_visible'
+                        AND encode(tg.tgargs, 'escape') LIKE '%' || a.attname || '%') AS guarded
+        FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+       WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace AND cardinality(c.conkey) = 1
+         AND c.confrelid IN ('certification_types'::regclass, 'skill_types'::regclass)
+       ORDER BY 1, 2`.execute(t.db);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    expect(rows.filter((r) => !r.guarded)).toEqual([]);
   });
 
   it('the same parent works from its own organization', async () => {
@@ -317,4 +425,129 @@ describe('organization references', () => {
       expect(translateDatabaseError(error)).toMatchObject({ kind: 'validation' });
     },
   );
+});
+
+describe("another organization's certification or skill type", () => {
+  const refusals: {
+    label: string;
+    constraint: string;
+    field: string;
+    attempt: (db: Executor, own: string, other: string) => Promise<unknown>;
+  }[] = [
+    {
+      label: 'a certification cannot be of another organization’s certification type',
+      constraint: 'employee_certifications_certification_type_id_visible',
+      field: 'certification_type_id',
+      attempt: async (db, own, other) =>
+        insertEmployeeCertification(db, {
+          org_id: own,
+          certification_type_id: (await insertCertificationType(db, { org_id: other })).id,
+        }),
+    },
+    {
+      label: 'a skill cannot be of another organization’s skill type',
+      constraint: 'employee_skills_skill_type_id_visible',
+      field: 'skill_type_id',
+      attempt: async (db, own, other) =>
+        insertEmployeeSkill(db, {
+          org_id: own,
+          skill_type_id: (await insertSkillType(db, { org_id: other })).id,
+        }),
+    },
+    {
+      label: 'a skill requirement cannot require another organization’s certification type',
+      constraint: 'task_skill_requirements_certification_type_id_visible',
+      field: 'certification_type_id',
+      attempt: async (db, own, other) =>
+        insertTaskSkillRequirement(db, {
+          org_id: own,
+          certification_type_id: (await insertCertificationType(db, { org_id: other })).id,
+        }),
+    },
+    {
+      label: 'a skill requirement cannot require another organization’s skill type',
+      constraint: 'task_skill_requirements_skill_type_id_visible',
+      field: 'skill_type_id',
+      attempt: async (db, own, other) =>
+        insertTaskSkillRequirement(db, {
+          org_id: own,
+          certification_type_id: null,
+          skill_type_id: (await insertSkillType(db, { org_id: other })).id,
+        }),
+    },
+    {
+      label: 'a certification cannot be moved onto another organization’s type later',
+      constraint: 'employee_certifications_certification_type_id_visible',
+      field: 'certification_type_id',
+      attempt: async (db, own, other) => {
+        const certification = await insertEmployeeCertification(db, { org_id: own });
+        const foreign = await insertCertificationType(db, { org_id: other });
+        return db
+          .updateTable('employee_certifications')
+          .set({ certification_type_id: foreign.id })
+          .where('id', '=', certification.id)
+          .execute();
+      },
+    },
+    {
+      label: 'a skill cannot be moved onto another organization’s type later',
+      constraint: 'employee_skills_skill_type_id_visible',
+      field: 'skill_type_id',
+      attempt: async (db, own, other) => {
+        const skill = await insertEmployeeSkill(db, { org_id: own });
+        const foreign = await insertSkillType(db, { org_id: other });
+        return db
+          .updateTable('employee_skills')
+          .set({ skill_type_id: foreign.id })
+          .where('id', '=', skill.id)
+          .execute();
+      },
+    },
+  ];
+
+  it.each(refusals)('$label', async ({ constraint, field, attempt }) => {
+    const error = await rejectionOf(attempt(t.db, own, other));
+    expect(error).toMatchObject({ code: '23503', constraint });
+    const translated = translateDatabaseError(error);
+    expect(translated).toBeInstanceOf(AppError);
+    // A 400 naming the field, never a 500.
+    expect(translated).toMatchObject({
+      kind: 'validation',
+      reason: 'REFERENCE_NOT_FOUND',
+      details: [{ field: `body.${field}` }],
+    });
+  });
+
+  it('global types and the organization’s own types are accepted', async () => {
+    const ownCertificationType = await insertCertificationType(t.db, { org_id: own });
+    const ownSkillType = await insertSkillType(t.db, { org_id: own });
+    const user = await insertUser(t.db, { org_id: own });
+    await insertEmployeeCertification(t.db, {
+      user_id: user.id,
+      certification_type_id: ownCertificationType.id,
+    });
+    await insertEmployeeCertification(t.db, {
+      user_id: user.id,
+      certification_type_id: await globalCertificationTypeId(t.db),
+    });
+    await insertEmployeeSkill(t.db, { user_id: user.id, skill_type_id: ownSkillType.id });
+    await insertEmployeeSkill(t.db, { user_id: user.id, skill_type_id: await globalSkillTypeId(t.db) });
+    const requirement = await insertTaskSkillRequirement(t.db, {
+      org_id: own,
+      certification_type_id: ownCertificationType.id,
+      skill_type_id: ownSkillType.id,
+      min_proficiency: 2,
+    });
+    expect(requirement.org_id).toBe(own);
+  });
+
+  it('a type rating must be carried by the same user’s certification', async () => {
+    const holder = await insertEmployeeCertification(t.db, { org_id: own });
+    const colleague = await insertUser(t.db, { org_id: own });
+    const error = await rejectionOf(
+      insertTypeRating(t.db, { user_id: colleague.id, certification_id: holder.id }),
+    );
+    expect(error).toMatchObject({ code: '23503', constraint: 'type_ratings_certification_fkey' });
+    expect(translateDatabaseError(error)).toMatchObject({ kind: 'validation' });
+  });
 });
