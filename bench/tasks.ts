@@ -23,10 +23,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+import type { DB } from '../src/infra/postgres/schema.js';
 import { adminQuery as admin, BENCH_ADMIN_URL, BENCH_REDIS_ADDR, writeResults } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,6 +38,13 @@ const BASELINE = process.env.BENCH_BASELINE !== '0';
 /** Extra node flags for the server, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AIRCRAFT = 256;
+/**
+ * BENCH_ASSIGN=1 assigns every created task to a mechanic (one per aircraft, so none is double-booked), each holding
+ * the certification, A320 type rating, skill and recent hours an A320 inspection requires: what the qualification
+ * check and the busy check add to a create. Compare runs with BENCH_BASELINE=0 (the pgbench SQL assigns no one).
+ * On a schema from before qualifications existed, the mechanics are seeded without them.
+ */
+const ASSIGN = process.env.BENCH_ASSIGN === '1';
 const DB_NAME = 'amss_bench_tasks';
 const PORT = 18090;
 const PASSWORD = 'Bench-Scheduler-2026';
@@ -60,7 +69,7 @@ const dbUrl = (() => {
 })();
 
 /** A fresh database with one organization, one scheduler and the aircraft the tasks are spread over. */
-async function seed(): Promise<{ orgId: string; aircraftIds: string[] }> {
+async function seed(): Promise<{ orgId: string; aircraftIds: string[]; mechanicIds: string[] }> {
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${DB_NAME}`);
   const handle = connectPostgres(dbUrl, { max: 2 });
@@ -95,10 +104,60 @@ async function seed(): Promise<{ orgId: string; aircraftIds: string[] }> {
       )
       .returning('id')
       .execute();
-    return { orgId: org.id, aircraftIds: aircraft.map((a) => a.id) };
+    const mechanicIds = ASSIGN ? await seedMechanics(handle.db, org.id, aircraft.length) : [];
+    return { orgId: org.id, aircraftIds: aircraft.map((a) => a.id), mechanicIds };
   } finally {
     await handle.close();
   }
+}
+
+/** `count` mechanics, qualified for an A320 inspection when the schema knows qualifications. */
+async function seedMechanics(db: Kysely<DB>, orgId: string, count: number): Promise<string[]> {
+  const passwordHash = await hashPassword(PASSWORD, 4);
+  const { rows } = await sql<{ id: string }>`
+    INSERT INTO users (org_id, email, role, password_hash)
+    SELECT ${orgId}::uuid, 'mechanic' || n || '@bench.local', 'mechanic', ${passwordHash}
+      FROM generate_series(1, ${count}) n
+    RETURNING id`.execute(db);
+  const { rows: schema } = await sql<{ people: string | null }>`
+    SELECT to_regclass('task_skill_requirements')::text AS people`.execute(db);
+  if (schema[0]?.people) {
+    await sql`
+      UPDATE aircraft SET aircraft_type_id = (SELECT id FROM aircraft_types WHERE designator = 'A320')
+       WHERE org_id = ${orgId}`.execute(db);
+    await sql`
+      INSERT INTO employee_certifications (org_id, user_id, certification_type_id, certificate_number, issue_date,
+                                           expiry_date)
+      SELECT u.org_id, u.id, ct.id, 'B1-' || u.email, timestamptz '2024-01-01', timestamptz '2045-01-01'
+        FROM users u, certification_types ct
+       WHERE u.org_id = ${orgId} AND u.role = 'mechanic'
+         AND ct.org_id IS NULL AND ct.authority = 'EASA' AND ct.code = 'PART66-B1'`.execute(db);
+    await sql`
+      INSERT INTO type_ratings (org_id, user_id, aircraft_type_id, certification_id, endorsed_date)
+      SELECT c.org_id, c.user_id, at.id, c.id, timestamptz '2024-02-01'
+        FROM employee_certifications c, aircraft_types at
+       WHERE c.org_id = ${orgId} AND at.designator = 'A320'`.execute(db);
+    await sql`
+      INSERT INTO employee_skills (org_id, user_id, skill_type_id, proficiency)
+      SELECT u.org_id, u.id, st.id, 4 FROM users u, skill_types st
+       WHERE u.org_id = ${orgId} AND u.role = 'mechanic' AND st.org_id IS NULL AND st.code = 'BORESCOPE'`.execute(
+      db,
+    );
+    // The tasks are booked from 2031 on: the hours are logged just before.
+    await sql`
+      INSERT INTO recency_entries (org_id, user_id, aircraft_type_id, hours, performed_at)
+      SELECT u.org_id, u.id, at.id, 40, timestamptz '2030-12-01' FROM users u, aircraft_types at
+       WHERE u.org_id = ${orgId} AND u.role = 'mechanic' AND at.designator = 'A320'`.execute(db);
+    await sql`
+      INSERT INTO task_skill_requirements (org_id, task_type, aircraft_type_id, certification_type_id,
+                                           type_rating_required, skill_type_id, min_proficiency,
+                                           min_recency_hours, recency_window_days)
+      SELECT ${orgId}::uuid, 'inspection'::task_type, at.id, ct.id, true, st.id, 3, 10, 3650
+        FROM aircraft_types at, certification_types ct, skill_types st
+       WHERE at.designator = 'A320' AND ct.org_id IS NULL AND ct.authority = 'EASA' AND ct.code = 'PART66-B1'
+         AND st.org_id IS NULL AND st.code = 'BORESCOPE'`.execute(db);
+  }
+  return rows.map((row) => row.id);
 }
 
 async function startServer(): Promise<ChildProcess> {
@@ -247,6 +306,7 @@ async function measured(serverPid: number | undefined, run: () => Promise<Figure
 async function benchCreate(
   token: string,
   aircraftIds: string[],
+  mechanicIds: string[],
   connections: number,
   slot: { next: number },
   created: string[],
@@ -267,6 +327,7 @@ async function benchCreate(
             ...request,
             body: JSON.stringify({
               aircraft_id: aircraftIds[n % aircraftIds.length],
+              ...(mechanicIds.length > 0 && { assigned_mechanic_id: mechanicIds[n % mechanicIds.length] }),
               type: 'inspection',
               start_time: new Date(start).toISOString(),
               end_time: new Date(start + HOUR).toISOString(),
@@ -415,7 +476,7 @@ function peakMemoryMb(rootPid: number): number {
 }
 
 async function main(): Promise<void> {
-  const { orgId, aircraftIds } = await seed();
+  const { orgId, aircraftIds, mechanicIds } = await seed();
   const server = await startServer();
   const results: Record<string, { amss: Figures; baseline: Figures }> = {};
   try {
@@ -425,7 +486,9 @@ async function main(): Promise<void> {
     for (const connections of CONNECTIONS) {
       console.log(`POST /maintenance-tasks, ${connections} connections, ${SECONDS} s`);
       results[`create c=${connections}`] = {
-        amss: await measured(server.pid, () => benchCreate(token, aircraftIds, connections, slot, created)),
+        amss: await measured(server.pid, () =>
+          benchCreate(token, aircraftIds, mechanicIds, connections, slot, created),
+        ),
         baseline: { rps: NaN, p50: NaN, p99: NaN },
       };
     }
