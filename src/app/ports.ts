@@ -12,6 +12,7 @@ import type { AuditLogRepository } from './audit-logs.js';
 import type { WebhookRepository } from './webhooks.js';
 import type { ImportRepository } from './imports.js';
 import type { ReportRepository } from './reports.js';
+import type { ReferenceDataRepository } from './reference-data.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -130,6 +131,7 @@ export interface Repositories {
   imports: ImportRepository;
   webhooks: WebhookRepository;
   reports: ReportRepository;
+  referenceData: ReferenceDataRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -12,6 +12,7 @@ import type { UserService } from './users.js';
 import type { WebhookService } from './webhooks.js';
 import type { ImportService } from './imports.js';
 import type { ReportService } from './reports.js';
+import type { ReferenceDataService } from './reference-data.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -29,4 +30,5 @@ export interface Services {
   webhooks: WebhookService;
   imports: ImportService;
   reports: ReportService;
+  referenceData: ReferenceDataService;
 }

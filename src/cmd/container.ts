@@ -16,6 +16,8 @@ import { webhookRoutes } from '../api/rest/routes/webhooks.js';
 import { importRoutes } from '../api/rest/routes/imports.js';
 import { reportRoutes } from '../api/rest/routes/reports.js';
 import { ReportService } from '../app/reports.js';
+import { ReferenceDataService } from '../app/reference-data.js';
+import { referenceDataRoutes } from '../api/rest/routes/reference-data.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -137,6 +139,7 @@ export function createContainer(deps: ContainerDeps): Container {
       queue: redis ? new RedisImportQueue(redis, deps.logger) : sweepOnlyImportQueue,
     }),
     reports: new ReportService({ uow }),
+    referenceData: new ReferenceDataService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -219,6 +222,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       webhookRoutes(services),
       importRoutes(services, { storageDir: config.importStorageDir, maxBytes: config.importMaxBytes }),
       reportRoutes(services),
+      referenceDataRoutes(services),
     ],
   });
 }

@@ -44,6 +44,13 @@ export const EVENT_TYPES = [
   'import_created',
   'import_completed',
   'import_failed',
+  // reference data (an organization's own certification and skill types)
+  'certification_type_created',
+  'certification_type_updated',
+  'certification_type_deleted',
+  'skill_type_created',
+  'skill_type_updated',
+  'skill_type_deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

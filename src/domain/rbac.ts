@@ -98,6 +98,18 @@ export const POLICY = {
     /** Everyone who may import may follow the import; tenant admins and auditors read them too. */
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /**
+   * Aircraft, certification and skill types (`/aircraft-types`, `/certification-types`,
+   * `/skill-types`): every role reads them (assignment and records need them); an organization's
+   * own certification and skill types are managed by its tenant_admin, or an admin naming the org.
+   * Global rows are read-only for everyone.
+   */
+  reference_data: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+    create: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;

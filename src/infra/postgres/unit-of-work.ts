@@ -10,6 +10,7 @@ import { PgAuditLogRepository } from './audit-logs.js';
 import { PgWebhookRepository } from './webhooks.js';
 import { PgImportRepository } from './imports.js';
 import { PgReportRepository } from './reports.js';
+import { PgReferenceDataRepository } from './reference-data.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -39,6 +40,7 @@ export function createRepositories(db: Executor): Repositories {
     imports: new PgImportRepository(db),
     webhooks: new PgWebhookRepository(db),
     reports: new PgReportRepository(db),
+    referenceData: new PgReferenceDataRepository(db),
   };
 }
 
