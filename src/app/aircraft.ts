@@ -41,6 +41,8 @@ export interface AircraftFilter {
   model?: string | undefined;
   /** Case-insensitive substring of the tail number. */
   tailNumber?: string | undefined;
+  /** Only aircraft of this ICAO aircraft type. */
+  aircraftTypeId?: string | undefined;
 }
 
 /** A new aircraft row. */
@@ -48,6 +50,7 @@ export interface NewAircraft {
   orgId: string;
   tailNumber: string;
   model: string;
+  aircraftTypeId: string | null;
   status: AircraftStatus;
   statusSource: AircraftStatusSource;
   capacitySlots: number;
@@ -59,6 +62,8 @@ export interface NewAircraft {
 export interface AircraftPatch {
   tailNumber?: string | undefined;
   model?: string | undefined;
+  /** null clears it. */
+  aircraftTypeId?: string | null | undefined;
   status?: AircraftStatus | undefined;
   statusSource?: AircraftStatusSource | undefined;
   capacitySlots?: number | undefined;
@@ -161,6 +166,7 @@ export type AircraftView = {
   org_id: string;
   tail_number: string;
   model: string;
+  aircraft_type_id: string | null;
   status: AircraftStatus;
   status_source: AircraftStatusSource;
   capacity_slots: number;
@@ -178,6 +184,7 @@ export const aircraftView = (aircraft: Aircraft): AircraftView => ({
   org_id: aircraft.orgId,
   tail_number: aircraft.tailNumber,
   model: aircraft.model,
+  aircraft_type_id: aircraft.aircraftTypeId,
   status: aircraft.status,
   status_source: aircraft.statusSource,
   capacity_slots: aircraft.capacitySlots,
@@ -227,6 +234,8 @@ export interface UsageOutcome {
 export interface CreateAircraftInput extends OrgScope {
   tailNumber: string;
   model: string;
+  /** An ICAO aircraft type (404 AIRCRAFT_TYPE_NOT_FOUND naming the field when there is none). */
+  aircraftTypeId?: string | null | undefined;
   status?: AircraftStatus | undefined;
   capacitySlots?: number | undefined;
   lastMaintenance?: Date | null | undefined;
@@ -270,10 +279,12 @@ export class AircraftService {
     const nextDue = input.nextDue ?? null;
     refuseMaintenanceDates(lastMaintenance, nextDue);
     return mutate(this.deps.uow, ctx, async (tx) => {
+      await refuseUnknownAircraftType(tx, input.aircraftTypeId);
       const aircraft = await tx.aircraft.insert({
         orgId,
         tailNumber: fields.tailNumber!,
         model: fields.model!,
+        aircraftTypeId: input.aircraftTypeId ?? null,
         status: input.status ?? 'operational',
         statusSource: 'manual',
         capacitySlots: input.capacitySlots ?? 1,
@@ -307,11 +318,12 @@ export class AircraftService {
     authorize(actor, 'aircraft', 'read');
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, filter);
-    const { status, model, tailNumber } = filter;
+    const { status, model, tailNumber, aircraftTypeId } = filter;
     const rows = await repos.aircraft.list(
       orgId,
       {
         status,
+        aircraftTypeId,
         model: model === undefined ? undefined : normalizeModel(model),
         tailNumber: tailNumber?.trim(),
       },
@@ -339,6 +351,7 @@ export class AircraftService {
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       const before = await findAircraft(tx, orgId, id, true);
+      await refuseUnknownAircraftType(tx, patch.aircraftTypeId);
       refuseMaintenanceDates(
         patch.lastMaintenance === undefined ? before.lastMaintenance : patch.lastMaintenance,
         patch.nextDue === undefined ? before.nextDue : patch.nextDue,
@@ -590,6 +603,18 @@ function normalizeFields(input: { tailNumber?: string | undefined; model?: strin
     ...(tailNumber === undefined ? {} : { tailNumber }),
     ...(model === undefined ? {} : { model }),
   };
+}
+
+/** Refuses (404 AIRCRAFT_TYPE_NOT_FOUND, naming the field) an aircraft type id that names none. */
+async function refuseUnknownAircraftType(
+  tx: Pick<Repositories, 'referenceData'>,
+  aircraftTypeId: string | null | undefined,
+): Promise<void> {
+  if (aircraftTypeId === undefined || aircraftTypeId === null) return;
+  if (await tx.referenceData.findAircraftType(aircraftTypeId)) return;
+  throw new AppError('not_found', 'AIRCRAFT_TYPE_NOT_FOUND', `aircraft type ${aircraftTypeId} not found`, [
+    { field: 'body.aircraft_type_id', message: 'names no aircraft type (see GET /aircraft-types)' },
+  ]);
 }
 
 /** Refuses (400 NEXT_DUE_NOT_AFTER_LAST_MAINTENANCE) a next_due that does not follow last_maintenance. */

@@ -139,6 +139,15 @@ export class ImportProcessing {
       let oneByOne = checked;
       if (imp.type === 'aircraft') {
         const plan = await planAircraftBatch(tx, imp.orgId, checked);
+        for (const { row, error } of plan.refused) {
+          settled.push({
+            id: row.id,
+            rowNumber: row.rowNumber,
+            status: 'invalid',
+            errors: [describeRefusal(error)],
+            outcome: null,
+          });
+        }
         settled.push(...plan.unchanged.map((row) => applied(row, 'unchanged')));
         oneByOne = plan.oneByOne;
         if (plan.inserts.length > 0) {

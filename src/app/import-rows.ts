@@ -5,6 +5,7 @@ import {
   type AircraftStatus,
 } from '../domain/aircraft.js';
 import { domainEvent } from '../domain/events.js';
+import { normalizeDesignator } from '../domain/reference-data.js';
 import { combinedOutcome, type ImportType, type RowOutcome } from '../domain/import.js';
 import type { PartItemStatus } from '../domain/part.js';
 import { normalizeProgramName, type IntervalType } from '../domain/program.js';
@@ -25,10 +26,15 @@ import { ProgramService, type ProgramPatch } from './programs.js';
  * row sets to something else, and left alone (no audit row, no event) when nothing differs.
  */
 
-/** The fields of an aircraft row, as the REST create body names them. */
+/**
+ * The fields of an aircraft row, as the REST create body names them, except that the ICAO type is
+ * named by its designator (`aircraft_type`); `aircraft_type_id` is what that designator resolved to.
+ */
 interface AircraftRow {
   tail_number: string;
   model: string;
+  aircraft_type?: string;
+  aircraft_type_id?: string;
   status?: AircraftStatus;
   capacity_slots?: number;
   last_maintenance?: string;
@@ -94,13 +100,18 @@ export function applyRow(
 type Target = Parameters<typeof applyRow>[2];
 
 /** Aircraft by tail number (normalized as the API stores it). */
-async function applyAircraft(row: AircraftRow, { orgId, ctx, services, repos }: Target): Promise<RowOutcome> {
+async function applyAircraft(
+  input: AircraftRow,
+  { orgId, ctx, services, repos }: Target,
+): Promise<RowOutcome> {
+  const row = input.aircraft_type_id === undefined ? await withAircraftType(repos, input) : input;
   const existing = await repos.aircraft.findByTailNumber(orgId, normalizeTailNumber(row.tail_number));
   if (!existing) {
     await services.aircraft.create(ctx, {
       orgId,
       tailNumber: row.tail_number,
       model: row.model,
+      aircraftTypeId: row.aircraft_type_id,
       status: row.status,
       capacitySlots: row.capacity_slots,
       lastMaintenance: toDate(row.last_maintenance),
@@ -118,6 +129,7 @@ async function applyAircraft(row: AircraftRow, { orgId, ctx, services, repos }: 
 function aircraftPatch(row: AircraftRow, existing: Aircraft): UpdateAircraftInput {
   const patch: UpdateAircraftInput = {};
   if (normalizeModel(row.model) !== existing.model) patch.model = row.model;
+  if (differs(row.aircraft_type_id, existing.aircraftTypeId)) patch.aircraftTypeId = row.aircraft_type_id;
   if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
   if (differs(row.capacity_slots, existing.capacitySlots)) patch.capacitySlots = row.capacity_slots;
   if (differsInTime(row.last_maintenance, existing.lastMaintenance)) {
@@ -134,16 +146,71 @@ export interface CheckedRow {
   value: Record<string, unknown>;
 }
 
+/** The refusal of a row whose `aircraft_type` designator names no aircraft type. */
+const unknownAircraftType = (designator: string): AppError =>
+  new AppError(
+    'validation',
+    'AIRCRAFT_TYPE_NOT_FOUND',
+    `no aircraft type with ICAO designator ${designator}`,
+    [{ field: 'aircraft_type', message: 'names no aircraft type of GET /aircraft-types' }],
+  );
+
+/** The row with its `aircraft_type` designator resolved to `aircraft_type_id` (one lookup). */
+async function withAircraftType(repos: Repositories, row: AircraftRow): Promise<AircraftRow> {
+  if (row.aircraft_type === undefined) return row;
+  const designator = normalizeDesignator(row.aircraft_type);
+  const [type] = await repos.referenceData.findAircraftTypesByDesignators([designator]);
+  if (!type) throw unknownAircraftType(designator);
+  return { ...row, aircraft_type_id: type.id };
+}
+
 /**
- * How a batch of aircraft rows is applied: rows whose aircraft exists and already looks as the
- * row says are unchanged; rows of new tail numbers (each once in the batch) can be inserted
- * together; the rest (changes, a tail number repeated in the batch) go row by row.
+ * Resolves the `aircraft_type` designators of a batch in one query: each row gets its
+ * `aircraft_type_id`, or is refused when its designator names no type.
+ */
+async function resolveAircraftTypes(
+  repos: Repositories,
+  rows: CheckedRow[],
+): Promise<{ resolved: CheckedRow[]; refused: { row: CheckedRow; error: AppError }[] }> {
+  const designatorOf = (row: CheckedRow) => {
+    const cell = (row.value as unknown as AircraftRow).aircraft_type;
+    return cell === undefined ? undefined : normalizeDesignator(cell);
+  };
+  const wanted = [...new Set(rows.map(designatorOf).filter((d): d is string => d !== undefined))];
+  const ids = new Map(
+    (await repos.referenceData.findAircraftTypesByDesignators(wanted)).map((type) => [
+      type.designator,
+      type.id,
+    ]),
+  );
+  const result = { resolved: [] as CheckedRow[], refused: [] as { row: CheckedRow; error: AppError }[] };
+  for (const row of rows) {
+    const designator = designatorOf(row);
+    if (designator === undefined) result.resolved.push(row);
+    else if (!ids.has(designator)) result.refused.push({ row, error: unknownAircraftType(designator) });
+    else result.resolved.push({ ...row, value: { ...row.value, aircraft_type_id: ids.get(designator) } });
+  }
+  return result;
+}
+
+/**
+ * How a batch of aircraft rows is applied: rows whose `aircraft_type` names no aircraft type are
+ * refused; rows whose aircraft exists and already looks as the row says are unchanged; rows of
+ * new tail numbers (each once in the batch) can be inserted together; the rest (changes, a tail
+ * number repeated in the batch) go row by row. Designators and tail numbers are looked up with
+ * one query each.
  */
 export async function planAircraftBatch(
   repos: Repositories,
   orgId: string,
-  rows: CheckedRow[],
-): Promise<{ unchanged: CheckedRow[]; inserts: CheckedRow[]; oneByOne: CheckedRow[] }> {
+  checked: CheckedRow[],
+): Promise<{
+  refused: { row: CheckedRow; error: AppError }[];
+  unchanged: CheckedRow[];
+  inserts: CheckedRow[];
+  oneByOne: CheckedRow[];
+}> {
+  const { resolved: rows, refused } = await resolveAircraftTypes(repos, checked);
   const tailOf = (row: CheckedRow) => normalizeTailNumber((row.value as unknown as AircraftRow).tail_number);
   const existing = new Map(
     (await repos.imports.findAircraftByTailNumbers(orgId, [...new Set(rows.map(tailOf))])).map((a) => [
@@ -153,7 +220,12 @@ export async function planAircraftBatch(
   );
   const seen = new Map<string, number>();
   for (const row of rows) seen.set(tailOf(row), (seen.get(tailOf(row)) ?? 0) + 1);
-  const plan = { unchanged: [] as CheckedRow[], inserts: [] as CheckedRow[], oneByOne: [] as CheckedRow[] };
+  const plan = {
+    refused,
+    unchanged: [] as CheckedRow[],
+    inserts: [] as CheckedRow[],
+    oneByOne: [] as CheckedRow[],
+  };
   for (const row of rows) {
     const tail = tailOf(row);
     const aircraft = existing.get(tail);
@@ -183,6 +255,7 @@ export async function insertAircraftBatch(
       orgId,
       tailNumber: normalizeTailNumber(row.tail_number),
       model: normalizeModel(row.model),
+      aircraftTypeId: row.aircraft_type_id ?? null,
       status: row.status ?? 'operational',
       statusSource: 'manual',
       capacitySlots: row.capacity_slots ?? 1,

@@ -12,6 +12,8 @@ export interface Aircraft {
   orgId: string;
   tailNumber: string;
   model: string;
+  /** The ICAO aircraft type (global reference data), when known. */
+  aircraftTypeId: string | null;
   status: AircraftStatus;
   statusSource: AircraftStatusSource;
   capacitySlots: number;

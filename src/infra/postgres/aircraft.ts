@@ -34,6 +34,13 @@ registerConstraints({
     message: 'next_due must be after last_maintenance',
     field: 'body.next_due',
   },
+  // Reached only in a race or by the bulk import: the service looks the type up first.
+  aircraft_aircraft_type_fkey: {
+    kind: 'not_found',
+    reason: 'AIRCRAFT_TYPE_NOT_FOUND',
+    message: 'aircraft_type_id names no aircraft type',
+    field: 'body.aircraft_type_id',
+  },
   aircraft_usage_aircraft_fkey: {
     kind: 'not_found',
     reason: 'AIRCRAFT_NOT_FOUND',
@@ -47,6 +54,7 @@ export const toAircraft = (row: Selectable<AircraftTable>): Aircraft => ({
   orgId: row.org_id,
   tailNumber: row.tail_number,
   model: row.model,
+  aircraftTypeId: row.aircraft_type_id,
   status: row.status,
   statusSource: row.status_source,
   capacitySlots: row.capacity_slots,
@@ -108,6 +116,7 @@ export class PgAircraftRepository implements AircraftRepository {
         org_id: input.orgId,
         tail_number: input.tailNumber,
         model: input.model,
+        aircraft_type_id: input.aircraftTypeId,
         status: input.status,
         status_source: input.statusSource,
         capacity_slots: input.capacitySlots,
@@ -155,6 +164,8 @@ export class PgAircraftRepository implements AircraftRepository {
       .where('deleted_at', 'is', null);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+    if (filter.aircraftTypeId !== undefined)
+      query = query.where('aircraft_type_id', '=', filter.aircraftTypeId);
     if (filter.tailNumber) {
       query = query.where('tail_number', 'ilike', `%${escapeLike(filter.tailNumber)}%`);
     }
@@ -175,6 +186,7 @@ export class PgAircraftRepository implements AircraftRepository {
       .set({
         tail_number: patch.tailNumber,
         model: patch.model,
+        aircraft_type_id: patch.aircraftTypeId,
         status: patch.status,
         status_source: patch.statusSource,
         capacity_slots: patch.capacitySlots,

@@ -303,6 +303,7 @@ export class PgImportRepository implements ImportRepository {
           org_id: row.orgId,
           tail_number: row.tailNumber,
           model: row.model,
+          aircraft_type_id: row.aircraftTypeId,
           status: row.status,
           status_source: row.statusSource,
           capacity_slots: row.capacitySlots,

@@ -47,6 +47,14 @@ const Model = Type.String({
   description: 'Aircraft type as the operator names it, e.g. A320neo.',
 });
 
+const AircraftTypeId = Type.Union(
+  [uuidField('An ICAO aircraft type from GET /aircraft-types.'), Type.Null()],
+  {
+    description:
+      'The ICAO aircraft type (GET /aircraft-types), e.g. the id of A20N; null when not recorded. An id that names no type is 404 AIRCRAFT_TYPE_NOT_FOUND naming this field.',
+  },
+);
+
 const CapacitySlots = Type.Integer({
   minimum: 1,
   maximum: 1000,
@@ -70,6 +78,12 @@ const Aircraft = Type.Object(
     org_id: uuidField('The organization that operates the aircraft.'),
     tail_number: Type.String({ description: 'Registration mark, upper-case, unique among live aircraft.' }),
     model: Type.String({ description: 'Aircraft type, e.g. A320neo.' }),
+    aircraft_type_id: Type.Union(
+      [uuidField('The ICAO aircraft type (GET /aircraft-types/{id}).'), Type.Null()],
+      {
+        description: 'The ICAO aircraft type (GET /aircraft-types/{id}); null when not recorded.',
+      },
+    ),
     status: Status,
     status_source: Type.Enum(AIRCRAFT_STATUS_SOURCES, {
       description:
@@ -103,6 +117,9 @@ const ListQuery = Type.Object(
     model: Type.Optional(
       Type.String({ minLength: 1, maxLength: 100, description: 'Only aircraft of exactly this model.' }),
     ),
+    aircraft_type_id: Type.Optional(
+      uuidField('Only aircraft of this ICAO aircraft type (GET /aircraft-types).'),
+    ),
     q: TailNumberSearch('Only aircraft whose tail number contains this text, regardless of case.'),
     tail_number: TailNumberSearch('Same as `q`: a case-insensitive substring of the tail number.'),
     sort: sortQuery(AIRCRAFT_SORT_FIELDS),
@@ -115,6 +132,7 @@ export const CreateAircraftBody = Type.Object(
   {
     tail_number: TailNumber,
     model: Model,
+    aircraft_type_id: Type.Optional(AircraftTypeId),
     status: Type.Optional(Status),
     capacity_slots: Type.Optional(CapacitySlots),
     last_maintenance: Type.Optional(LastMaintenance),
@@ -124,6 +142,15 @@ export const CreateAircraftBody = Type.Object(
     additionalProperties: false,
     description:
       'The new aircraft, operational with one slot unless said otherwise. The usage counters start at zero and move only through recorded usage.',
+    examples: [
+      {
+        tail_number: 'D-AINA',
+        model: 'A320neo',
+        aircraft_type_id: '5b0e8f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b',
+        capacity_slots: 2,
+        next_due: '2031-01-15T08:00:00Z',
+      },
+    ],
   },
 );
 
@@ -131,6 +158,7 @@ const UpdateAircraftBody = Type.Object(
   {
     tail_number: Type.Optional(TailNumber),
     model: Type.Optional(Model),
+    aircraft_type_id: Type.Optional(AircraftTypeId),
     status: Type.Optional(Status),
     capacity_slots: Type.Optional(CapacitySlots),
     last_maintenance: Type.Optional(LastMaintenance),
@@ -249,6 +277,7 @@ const usageInput = (record: Static<typeof UsageRecord>): UsageRecordInput => ({
 const aircraftFields = (body: Static<typeof UpdateAircraftBody>) => ({
   tailNumber: body.tail_number,
   model: body.model,
+  aircraftTypeId: body.aircraft_type_id,
   status: body.status,
   capacitySlots: body.capacity_slots,
   lastMaintenance: toDate(body.last_maintenance),
@@ -302,7 +331,15 @@ export const aircraftRoutes =
         },
       },
       async (request, reply) => {
-        const { org_id: orgId, status, model, q, tail_number: tailNumber, sort } = request.query;
+        const {
+          org_id: orgId,
+          status,
+          model,
+          q,
+          tail_number: tailNumber,
+          aircraft_type_id: aircraftTypeId,
+          sort,
+        } = request.query;
         const page = pageFrom(request.query);
         const keys = parseSort(sort, AIRCRAFT_SORT_FIELDS, [{ field: 'tail_number', direction: 'asc' }]);
         if (q !== undefined && tailNumber !== undefined && q !== tailNumber) {
@@ -312,7 +349,7 @@ export const aircraftRoutes =
             'CONFLICTING_FILTERS',
           );
         }
-        const filter = { orgId, status, model, tailNumber: q ?? tailNumber };
+        const filter = { orgId, status, model, aircraftTypeId, tailNumber: q ?? tailNumber };
         const result = await aircraft.list(actorOf(request), filter, keys, page);
         return sendPage(request, reply, page, result, aircraftView);
       },

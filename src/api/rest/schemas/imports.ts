@@ -28,11 +28,24 @@ const optional = (properties: Record<string, TSchema>): Record<string, TSchema> 
 
 /**
  * The fields of one CSV row of each type: the JSON bodies of the REST create endpoints, so a row
- * is checked by exactly the rules a request is. Programs name their aircraft by `tail_number`
+ * is checked by exactly the rules a request is. Aircraft name their ICAO type by designator
+ * (`aircraft_type`) instead of `aircraft_type_id`; programs name their aircraft by `tail_number`
  * instead of `aircraft_id`; a parts row is a definition plus, optionally, one item of it.
  */
 export const IMPORT_ROW_SCHEMAS: Record<ImportType, TObject> = {
-  aircraft: CreateAircraftBody,
+  aircraft: Type.Object(
+    {
+      ...withoutKeys(CreateAircraftBody, ['aircraft_type_id']),
+      aircraft_type: Type.Optional(
+        Type.String({
+          maxLength: 20,
+          description:
+            'ICAO type designator of GET /aircraft-types, e.g. A20N (any case); one that names no type makes the row invalid.',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
   programs: Type.Object(
     {
       ...withoutKeys(CreateProgramBody, ['aircraft_id']),
