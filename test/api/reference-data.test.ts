@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowCursor } from '../../src/app/pagination.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { auditRowsOf, eventsOf } from '../support/parts.js';
 import {
@@ -371,5 +372,27 @@ describe('skill types', () => {
     }
     const all = (await get('/skill-types?limit=200')).json<TypeJson[]>().map((row) => row.id);
     expect(seen).toEqual(all);
+  });
+
+  it('a cursor naming another organization’s type gives an empty page', async () => {
+    const theirs = await insertSkillType(t.db.db, { org_id: other.org.id, code: 'AAA-FIRST' });
+    const response = await get(`/skill-types?cursor=${rowCursor('', theirs.id)}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual([]);
+  });
+});
+
+describe('idempotency', () => {
+  it('replays a create retried with the same Idempotency-Key: one type, one event', async () => {
+    const body = { code: `IDEM-${unique()}`, name: 'Idempotent skill', category: 'Company' };
+    const headers = { 'idempotency-key': `key-${unique()}` };
+    const first = await t.request(home.tokens.tenant_admin, 'POST', '/api/v1/skill-types', body, headers);
+    const again = await t.request(home.tokens.tenant_admin, 'POST', '/api/v1/skill-types', body, headers);
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    const { id } = first.json<TypeJson>();
+    expect(await eventsOf(t.db.db, id)).toHaveLength(1);
   });
 });

@@ -123,9 +123,17 @@ const visibleTo = (orgId: string) =>
   sql<boolean>`(org_id IS NULL OR (org_id = ${orgId}::uuid AND deleted_at IS NULL))`;
 
 /**
- * Reference data. Keyset cursors of the type lists are scoped by the visibility filter itself
- * (a cursor naming a row the caller cannot see gives no row of it), not by org_id, since global
- * rows have none.
+ * A keyset cursor must name a row the organization can see (global or its own): one naming
+ * another organization's row gives an empty page, never a glimpse of where that row sorts.
+ */
+const cursorVisibleTo = (table: 'certification_types' | 'skill_types', orgId: string, after: string) =>
+  sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} AS cursor_row
+                        WHERE cursor_row.id = ${after}::uuid
+                          AND (cursor_row.org_id IS NULL OR cursor_row.org_id = ${orgId}::uuid))`;
+
+/**
+ * Reference data. Keyset cursors of the certification and skill type lists are scoped by
+ * visibility (`cursorVisibleTo`), not by org_id, since global rows have none.
  */
 export class PgReferenceDataRepository implements ReferenceDataRepository {
   constructor(private readonly db: Executor) {}
@@ -179,6 +187,8 @@ export class PgReferenceDataRepository implements ReferenceDataRepository {
     page: Page,
   ): Promise<CertificationType[]> {
     let query = this.db.selectFrom('certification_types').selectAll().where(visibleTo(orgId));
+    if (page.after !== undefined)
+      query = query.where(cursorVisibleTo('certification_types', orgId, page.after));
     if (filter.authority) query = query.where(sql<boolean>`lower(authority) = lower(${filter.authority})`);
     if (filter.confersCertifying !== undefined) {
       query = query.where('confers_certifying', '=', filter.confersCertifying);
@@ -305,6 +315,7 @@ export class PgReferenceDataRepository implements ReferenceDataRepository {
     page: Page,
   ): Promise<SkillType[]> {
     let query = this.db.selectFrom('skill_types').selectAll().where(visibleTo(orgId));
+    if (page.after !== undefined) query = query.where(cursorVisibleTo('skill_types', orgId, page.after));
     if (filter.category) query = query.where(sql<boolean>`lower(category) = lower(${filter.category})`);
     if (filter.q) {
       const pattern = `%${escapeLike(filter.q)}%`;
