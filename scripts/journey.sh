@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The main journey of AMSS through the REST API, against a running `amss dev` (demo data):
-# aircraft → program → part → task → reservation → start → part used → compliance sign-off → completion.
+# aircraft → program → part → task → reservation → start → part used → compliance sign-off (an electronic
+# signature: the signer re-enters their password) → independent inspection → completion.
 # Usage: scripts/journey.sh [base-url]   (default http://localhost:8080). Needs curl and jq.
 set -euo pipefail
 BASE="${1:-http://localhost:8080}/api/v1"
 TAIL="N$((RANDOM % 900 + 100))JR"
 
+PASSWORD='ChangeMe123!'
 login() {
   curl -sf "$BASE/auth/login" -H 'content-type: application/json' \
-    -d "{\"email\":\"$1@demo.local\",\"password\":\"ChangeMe123!\"}" | jq -r .access_token
+    -d "{\"email\":\"$1@demo.local\",\"password\":\"$PASSWORD\"}" | jq -r .access_token
 }
 call() { # call <token> <method> <path> [json] — the response to stdout, and a copy to stderr
   local token="$1" method="$2" path="$3" body="${4:-}" response
@@ -52,9 +54,21 @@ call "$MECHANIC" PATCH "/maintenance-tasks/$TASK/state" '{"new_state":"in_progre
 echo "== 7. the mechanic fits the part"
 call "$MECHANIC" PATCH "/part-reservations/$RESERVATION/state" '{"new_state":"used"}' | jq -e '.state == "used"' >/dev/null
 
-echo "== 8. the mechanic records and signs off a compliance item"
+echo "== 8. the mechanic records and signs off a compliance item (re-entering their password: an electronic signature)"
 ITEM_CHECK=$(call "$MECHANIC" POST /compliance-items "{\"task_id\":\"$TASK\",\"description\":\"Wheel nut torque checked\"}" | jq -r .id)
-call "$MECHANIC" PATCH "/compliance-items/$ITEM_CHECK/sign-off" '{"result":"pass"}' | jq -e '.signed_off' >/dev/null
+call "$MECHANIC" PATCH "/compliance-items/$ITEM_CHECK/sign-off" "{\"result\":\"pass\",\"password\":\"$PASSWORD\"}" \
+  | jq -e '.signed_off and .sign_off_meaning == "performed"' >/dev/null
+
+# The independent inspection needs the demo inspector (inspector@demo.local); older demo data lacks one.
+if INSPECTOR=$(login inspector) && [ -n "$INSPECTOR" ] && [ "$INSPECTOR" != null ]; then
+  echo "== 8b. a check that requires an independent inspection: signed by the mechanic, inspected by the inspector"
+  ITEM_DUP=$(call "$MECHANIC" POST /compliance-items \
+    "{\"task_id\":\"$TASK\",\"description\":\"Duplicate inspection: wheel nut torque\",\"requires_inspection\":true}" | jq -r .id)
+  call "$MECHANIC" PATCH "/compliance-items/$ITEM_DUP/sign-off" "{\"result\":\"pass\",\"password\":\"$PASSWORD\"}" \
+    | jq -e '.inspection_pending' >/dev/null
+  call "$INSPECTOR" POST "/compliance-items/$ITEM_DUP/inspect" "{\"password\":\"$PASSWORD\"}" \
+    | jq -e '.inspection_meaning == "inspected" and (.inspection_pending | not)' >/dev/null
+fi
 
 echo "== 9. the scheduler completes the task ahead of its end time (an override a mechanic may not use)"
 call "$SCHEDULER" PATCH "/maintenance-tasks/$TASK/state" \

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { verifyPassword } from '../auth/passwords.js';
 import {
   complianceChangeRefusal,
   complianceDescriptionProblem,
+  inspectComplianceItem,
+  isInspectionPending,
   isSignedOff,
   normalizeComplianceDescription,
   signOffComplianceItem,
   signedOffRefusal,
   taskClosedRefusal,
+  type ComplianceInspection,
   type ComplianceItem,
   type ComplianceRefusal,
   type ComplianceResult,
@@ -15,9 +19,10 @@ import {
 } from '../domain/compliance.js';
 import type { EventType } from '../domain/events.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
-import type { Actor } from './actor.js';
+import type { Actor, UserActor } from './actor.js';
 import type { AuditAction } from './audit.js';
 import { AppError } from './errors.js';
+import type { LoginLimiter } from './login-limiter.js';
 import { entityEffects, mutate, type Change, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
@@ -32,6 +37,12 @@ export type ComplianceItemView = {
   signed_off: boolean;
   sign_off_user_id: string | null;
   sign_off_time: string | null;
+  sign_off_meaning: 'performed' | null;
+  requires_inspection: boolean;
+  inspection_pending: boolean;
+  inspected_by: string | null;
+  inspected_at: string | null;
+  inspection_meaning: 'inspected' | null;
   created_at: string;
   updated_at: string;
 };
@@ -46,6 +57,12 @@ export const complianceItemView = (item: ComplianceItem): ComplianceItemView => 
   signed_off: isSignedOff(item),
   sign_off_user_id: item.signOffUserId,
   sign_off_time: item.signOffTime?.toISOString() ?? null,
+  sign_off_meaning: item.signOffMeaning,
+  requires_inspection: item.requiresInspection,
+  inspection_pending: isInspectionPending(item),
+  inspected_by: item.inspectedBy,
+  inspected_at: item.inspectedAt?.toISOString() ?? null,
+  inspection_meaning: item.inspectionMeaning,
   created_at: item.createdAt.toISOString(),
   updated_at: item.updatedAt.toISOString(),
 });
@@ -61,6 +78,8 @@ export interface ComplianceFilter {
   /** true: signed off only; false: not yet signed off only. */
   signed?: boolean | undefined;
   signedBy?: string | undefined;
+  /** true: items still awaiting their independent inspection; false: every other item. */
+  inspectionPending?: boolean | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
 }
@@ -75,12 +94,34 @@ export interface CreateComplianceItemInput extends OrgScope {
   taskId: string;
   description: string;
   result?: ComplianceResult | undefined;
+  /** Whether a second person must inspect the work after the sign-off (default false). */
+  requiresInspection?: boolean | undefined;
 }
 
 /** The fields of an unsigned item to change; unset ones stay as they are. */
 export interface UpdateComplianceItemInput {
   description?: string | undefined;
   result?: ComplianceResult | undefined;
+  requiresInspection?: boolean | undefined;
+}
+
+/** A signature's re-authentication: the signer's own password, when the organization's policy asks for it. */
+export interface SignatureInput {
+  password?: string | undefined;
+}
+
+/** Which requirements a signature must meet: a sign-off the task's certifying ones, an inspection its inspection ones. */
+export type SignaturePurpose = 'certify' | 'inspect';
+
+/**
+ * Whether a person may sign for a task (helper C's qualification check, wired in by the container):
+ * throws 409 MECHANIC_NOT_QUALIFIED with what is missing. Runs inside the signature's transaction.
+ */
+export interface SignerQualificationCheck {
+  assertQualified(
+    tx: Repositories,
+    input: { orgId: string; userId: string; taskId: string; purpose: SignaturePurpose; at: Date },
+  ): Promise<void>;
 }
 
 /** Persistence of compliance items; every method is scoped to one organization. */
@@ -95,6 +136,7 @@ export interface ComplianceRepository {
     taskId: string;
     description: string;
     result?: ComplianceResult | undefined;
+    requiresInspection?: boolean | undefined;
   }): Promise<ComplianceItem>;
   /** A live item. */
   findById(orgId: string, id: string): Promise<ComplianceItem | undefined>;
@@ -114,6 +156,11 @@ export interface ComplianceRepository {
   update(orgId: string, id: string, patch: UpdateComplianceItemInput): Promise<ComplianceItem | undefined>;
   /** Signs off a live, unsigned item; undefined when it is already signed off or gone. */
   signOff(orgId: string, id: string, signOff: ComplianceSignOff): Promise<ComplianceItem | undefined>;
+  /**
+   * Records the inspection of a live, signed-off item that requires one and is not inspected yet;
+   * undefined otherwise.
+   */
+  inspect(orgId: string, id: string, inspection: ComplianceInspection): Promise<ComplianceItem | undefined>;
   /** Soft-deletes a live, unsigned item; undefined when it is signed off or gone. */
   softDelete(orgId: string, id: string): Promise<ComplianceItem | undefined>;
 }
@@ -121,6 +168,13 @@ export interface ComplianceRepository {
 /** What the compliance service needs. */
 export interface ComplianceServiceDeps {
   uow: UnitOfWork;
+  /**
+   * The login's failed-attempt limiter: a wrong signature password counts exactly like a wrong
+   * login password (same counters, same lockouts), so signing is no side door for guessing.
+   */
+  loginLimiter: LoginLimiter;
+  /** The qualification check of signers and inspectors; unset until it is wired in. */
+  qualifications?: SignerQualificationCheck | undefined;
 }
 
 /**
@@ -149,6 +203,7 @@ export class ComplianceService {
         taskId: task.id,
         description,
         result: input.result,
+        requiresInspection: input.requiresInspection,
       });
       return {
         result: item,
@@ -183,6 +238,7 @@ export class ComplianceService {
       result: input.result,
       signed: input.signed,
       signedBy: input.signedBy,
+      inspectionPending: input.inspectionPending,
       from: input.from,
       to: input.to,
     };
@@ -204,7 +260,11 @@ export class ComplianceService {
       const { item: before, task } = await findForChange(tx, orgId, id);
       refuse(complianceChangeRefusal(before, task));
       const item =
-        (await tx.compliance.update(orgId, id, { description, result: patch.result })) ??
+        (await tx.compliance.update(orgId, id, {
+          description,
+          result: patch.result,
+          requiresInspection: patch.requiresInspection,
+        })) ??
         (await raceLost(tx, orgId, id));
       return {
         result: item,
@@ -221,34 +281,27 @@ export class ComplianceService {
 
   /**
    * Signs an item off as the acting mechanic, now, optionally recording the final result in the
-   * same step. Exactly once: of two racing sign-offs one wins and the other gets 409 ALREADY_SIGNED_OFF.
+   * same step: an electronic signature meaning `performed`. Unless the organization's policy turns
+   * it off, the signer re-enters their password first (401 SIGNATURE_REAUTHENTICATION_FAILED,
+   * counted like a failed login). Exactly once: of two racing sign-offs one wins and the other gets
+   * 409 ALREADY_SIGNED_OFF.
    */
   async signOff(
     ctx: MutationContext,
     id: string,
-    input: { result?: ComplianceResult | undefined },
+    input: SignatureInput & { result?: ComplianceResult | undefined },
     scope: OrgScope = {},
   ): Promise<ComplianceItem> {
     authorize(ctx.actor, 'compliance_items', 'sign_off');
-    const actor = ctx.actor;
-    // Only a signed-in mechanic passes the RBAC check above; a job has no one to sign, and a
-    // signature is a person's: a mechanic-scoped API key would sign in its creator's name.
-    if (actor.kind !== 'user') throw AppError.forbidden('only a mechanic signs off compliance items');
-    if (actor.apiKey) {
-      throw AppError.forbidden(
-        "a sign-off is a person's signature: sign in as the mechanic",
-        'API_KEY_FORBIDDEN',
-      );
-    }
+    const actor = signer(ctx.actor, 'signs off compliance items');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
+    await this.reauthenticate(ctx, actor, input.password);
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
-      const decision = signOffComplianceItem(before, task, {
-        signerId: actor.userId,
-        at: new Date(),
-        result: input.result,
-      });
+      const at = new Date();
+      const decision = signOffComplianceItem(before, task, { signerId: actor.userId, at, result: input.result });
       if (!decision.ok) throw conflict(decision.refusal);
+      await this.checkQualified(tx, { orgId, userId: actor.userId, taskId: task.id, purpose: 'certify', at });
       const item =
         (await tx.compliance.signOff(orgId, id, decision.value)) ?? (await raceLost(tx, orgId, id));
       return {
@@ -256,6 +309,74 @@ export class ComplianceService {
         ...complianceEffects({ action: 'state_change', type: 'compliance_signed', before, after: item }),
       };
     });
+  }
+
+  /**
+   * Records the independent inspection of a signed-off item that requires one: a second mechanic,
+   * never the one who signed it off, signs `inspected`, re-authenticating like a sign-off. Once
+   * inspected, the item never changes again.
+   */
+  async inspect(
+    ctx: MutationContext,
+    id: string,
+    input: SignatureInput,
+    scope: OrgScope = {},
+  ): Promise<ComplianceItem> {
+    authorize(ctx.actor, 'compliance_items', 'inspect');
+    const actor = signer(ctx.actor, 'inspects compliance items');
+    const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
+    await this.reauthenticate(ctx, actor, input.password);
+    return mutate(this.deps.uow, ctx, async (tx) => {
+      const { item: before, task } = await findForChange(tx, orgId, id);
+      const at = new Date();
+      const decision = inspectComplianceItem(before, task, { inspectorId: actor.userId, at });
+      if (!decision.ok) throw conflict(decision.refusal);
+      await this.checkQualified(tx, { orgId, userId: actor.userId, taskId: task.id, purpose: 'inspect', at });
+      const item = (await tx.compliance.inspect(orgId, id, decision.value)) ?? (await raceLost(tx, orgId, id));
+      return {
+        result: item,
+        ...complianceEffects({ action: 'state_change', type: 'compliance_item_inspected', before, after: item }),
+      };
+    });
+  }
+
+  /**
+   * The signer proves who they are again, as at a login: their password, checked against the
+   * same failed-attempt counters (per address and email) as the login, so a guesser holding a
+   * stolen token learns nothing faster here, and the owner's login is limited exactly as if the
+   * attempts had been logins. Skipped when the organization's `sign_off_reauthentication` is off.
+   * Nothing is written on a failure.
+   */
+  private async reauthenticate(ctx: MutationContext, actor: UserActor, password: string | undefined) {
+    const repos = this.deps.uow.repos;
+    const policy = await repos.orgPolicies.get(actor.orgId);
+    if (policy?.signOffReauthentication === false) return;
+    if (password === undefined || password === '') {
+      throw reauthenticationFailed('your password is required to sign: send it as `password`');
+    }
+    const user = await repos.users.findById(actor.orgId, actor.userId);
+    if (!user) throw reauthenticationFailed('the password is not correct');
+    const { loginLimiter } = this.deps;
+    const ip = ctx.request?.ip ?? 'unknown';
+    await loginLimiter.check(ip, user.email);
+    const [credentials] = (await repos.users.findCredentials(user.email, actor.orgId)).filter(
+      (candidate) => candidate.id === actor.userId,
+    );
+    if (!credentials || !(await verifyPassword(password, credentials.passwordHash))) {
+      await loginLimiter.recordFailure(ip, user.email);
+      throw reauthenticationFailed('the password is not correct');
+    }
+    await loginLimiter.recordSuccess(ip, user.email);
+  }
+
+  /** The single place a signer's or inspector's qualification for the task is checked. */
+  private async checkQualified(
+    tx: Repositories,
+    input: { orgId: string; userId: string; taskId: string; purpose: SignaturePurpose; at: Date },
+  ): Promise<void> {
+    // TODO(issue 11, helper C): the container passes the qualification check (src/domain/qualification.ts)
+    // as `qualifications`; until then signatures are not checked against the task's requirements.
+    await this.deps.qualifications?.assertQualified(tx, input);
   }
 
   /** Soft-deletes an item that is not signed off yet; a signed-off item stays forever. */
@@ -280,6 +401,26 @@ export class ComplianceService {
     });
   }
 }
+
+/**
+ * The acting person of a signature: a signed-in mechanic (the RBAC check lets only them through).
+ * A job has no one to sign, and a signature is a person's: an API key has no password and would
+ * sign in its creator's name, so it is refused (403 API_KEY_FORBIDDEN).
+ */
+function signer(actor: Actor, what: string): UserActor {
+  if (actor.kind !== 'user') throw AppError.forbidden(`only a mechanic ${what}`);
+  if (actor.apiKey) {
+    throw AppError.forbidden(
+      "a signature is a person's and needs their password: sign in as the mechanic instead of using an API key",
+      'API_KEY_FORBIDDEN',
+    );
+  }
+  return actor;
+}
+
+/** The signer's re-authentication failed; nothing was signed. */
+const reauthenticationFailed = (message: string): AppError =>
+  AppError.unauthenticated(`${message}; nothing was signed`, 'SIGNATURE_REAUTHENTICATION_FAILED');
 
 const notFound = (): never => {
   throw AppError.notFound('compliance item', 'COMPLIANCE_ITEM_NOT_FOUND');

@@ -40,6 +40,7 @@ export type OrgPolicyView = {
   api_rate_limit_per_min: number;
   api_key_rate_limit_per_min: number;
   grounding_lead_time: string;
+  sign_off_reauthentication: boolean;
   updated_at: string;
 };
 
@@ -52,6 +53,7 @@ export const orgPolicyView = (policy: OrgPolicy): OrgPolicyView => ({
   api_rate_limit_per_min: policy.apiRateLimitPerMin,
   api_key_rate_limit_per_min: policy.apiKeyRateLimitPerMin,
   grounding_lead_time: policy.groundingLeadTime,
+  sign_off_reauthentication: policy.signOffReauthentication,
   updated_at: policy.updatedAt.toISOString(),
 });
 

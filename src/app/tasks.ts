@@ -190,6 +190,8 @@ export interface TaskWorkFacts {
   requiredParts: RequiredPartCoverage[];
   openReservations: number;
   incompleteCompliance: number;
+  /** Live compliance items of the task still awaiting their independent inspection (ids). */
+  pendingInspections: string[];
 }
 
 /**

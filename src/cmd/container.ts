@@ -131,7 +131,7 @@ export function createContainer(deps: ContainerDeps): Container {
         ? new RedisLockManager({ redis, keyPrefix: deps.redisKeyPrefix ?? 'amss', logger: deps.logger })
         : new InProcessLockManager(),
     }),
-    compliance: new ComplianceService({ uow }),
+    compliance: new ComplianceService({ uow, loginLimiter }),
     auditLogs: new AuditLogService({ uow }),
     webhooks: new WebhookService({ uow, urlRules: { publicHttpsOnly: config.appEnv === 'production' } }),
     imports: new ImportService({

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   complianceChangeRefusal,
   complianceDescriptionProblem,
+  inspectComplianceItem,
+  isInspectionPending,
   isSignedOff,
   normalizeComplianceDescription,
   signOffComplianceItem,
@@ -21,11 +23,16 @@ const item = (overrides: Partial<ComplianceItem> = {}): ComplianceItem => ({
   result: 'pending',
   signOffUserId: null,
   signOffTime: null,
+  requiresInspection: false,
+  signOffMeaning: null,
+  inspectedBy: null,
+  inspectedAt: null,
+  inspectionMeaning: null,
   createdAt: NOW,
   updatedAt: NOW,
   ...overrides,
 });
-const signed = item({ result: 'pass', signOffUserId: 'mech-1', signOffTime: NOW });
+const signed = item({ result: 'pass', signOffUserId: 'mech-1', signOffTime: NOW, signOffMeaning: 'performed' });
 
 describe('task state and compliance work', () => {
   it.each<[TaskState, boolean]>([
@@ -73,7 +80,7 @@ describe('signing off', () => {
     const decision = signOffComplianceItem(item(), openTask, { signerId: 'mech-1', at: NOW, result: 'fail' });
     expect(decision).toEqual({
       ok: true,
-      value: { result: 'fail', signOffUserId: 'mech-1', signOffTime: NOW },
+      value: { result: 'fail', signOffUserId: 'mech-1', signOffTime: NOW, signOffMeaning: 'performed' },
     });
   });
 
@@ -103,6 +110,46 @@ describe('signing off', () => {
     const completed: ComplianceTask = { ...openTask, state: 'completed' };
     const decision = signOffComplianceItem(item({ result: 'pass' }), completed, { signerId: 'm', at: NOW });
     expect(decision).toMatchObject({ ok: false, refusal: { reason: 'TASK_CLOSED' } });
+  });
+});
+
+describe('independent inspection', () => {
+  const awaiting = { ...signed, requiresInspection: true };
+  const LATER = new Date(NOW.getTime() + 60_000);
+
+  it('records a second person as inspector, with what the signature means', () => {
+    expect(isInspectionPending(awaiting)).toBe(true);
+    const decision = inspectComplianceItem(awaiting, openTask, { inspectorId: 'insp-1', at: LATER });
+    expect(decision).toEqual({
+      ok: true,
+      value: { inspectedBy: 'insp-1', inspectedAt: LATER, inspectionMeaning: 'inspected' },
+    });
+  });
+
+  it('refuses the performer inspecting their own work', () => {
+    const decision = inspectComplianceItem(awaiting, openTask, { inspectorId: 'mech-1', at: LATER });
+    expect(decision).toMatchObject({ ok: false, refusal: { reason: 'INSPECTOR_IS_PERFORMER' } });
+  });
+
+  it.each<[string, ComplianceItem, ComplianceTask, string]>([
+    ['not signed off yet', item({ requiresInspection: true }), openTask, 'NOT_SIGNED_OFF'],
+    ['not requiring inspection', signed, openTask, 'INSPECTION_NOT_REQUIRED'],
+    [
+      'already inspected',
+      { ...awaiting, inspectedBy: 'insp-0', inspectedAt: NOW, inspectionMeaning: 'inspected' },
+      openTask,
+      'ALREADY_INSPECTED',
+    ],
+    ['of a cancelled task', awaiting, { ...openTask, state: 'cancelled' }, 'TASK_CLOSED'],
+  ])('refuses an item %s', (_label, subject, task, reason) => {
+    const decision = inspectComplianceItem(subject, task, { inspectorId: 'insp-1', at: LATER });
+    expect(decision).toMatchObject({ ok: false, refusal: { reason } });
+  });
+
+  it('is pending until inspected, whether signed off or not, and never for an item that needs none', () => {
+    expect(isInspectionPending(item({ requiresInspection: true }))).toBe(true);
+    expect(isInspectionPending({ ...awaiting, inspectedAt: LATER })).toBe(false);
+    expect(isInspectionPending(signed)).toBe(false);
   });
 });
 

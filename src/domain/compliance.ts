@@ -5,6 +5,11 @@ export const COMPLIANCE_RESULTS = ['pass', 'fail', 'pending'] as const;
 
 export type ComplianceResult = (typeof COMPLIANCE_RESULTS)[number];
 
+/** What a sign-off signature means: the signer performed the work. */
+export const SIGN_OFF_MEANING = 'performed';
+/** What an inspection signature means: the inspector independently inspected the work. */
+export const INSPECTION_MEANING = 'inspected';
+
 /** The task a compliance item belongs to, as the item's rules see it. */
 export interface ComplianceTask {
   id: string;
@@ -26,13 +31,29 @@ export interface ComplianceItem {
   /** Who signed it off; null until then (set together with `signOffTime`). */
   signOffUserId: string | null;
   signOffTime: Date | null;
+  /** Whether a second person must inspect the work after the sign-off; fixed once signed off. */
+  requiresInspection: boolean;
+  /** What the sign-off signature means (`performed`); null until signed off. */
+  signOffMeaning: typeof SIGN_OFF_MEANING | null;
+  /** The independent inspector (never the signer); null until inspected. */
+  inspectedBy: string | null;
+  inspectedAt: Date | null;
+  /** What the inspection signature means (`inspected`); null until inspected. */
+  inspectionMeaning: typeof INSPECTION_MEANING | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** Why a compliance item cannot be created or changed; each reason is its own 409 at the edge. */
 export interface ComplianceRefusal {
-  reason: 'ALREADY_SIGNED_OFF' | 'RESULT_PENDING' | 'TASK_CLOSED';
+  reason:
+    | 'ALREADY_SIGNED_OFF'
+    | 'RESULT_PENDING'
+    | 'TASK_CLOSED'
+    | 'NOT_SIGNED_OFF'
+    | 'INSPECTION_NOT_REQUIRED'
+    | 'ALREADY_INSPECTED'
+    | 'INSPECTOR_IS_PERFORMER';
   message: string;
 }
 
@@ -44,9 +65,22 @@ export interface ComplianceSignOff {
   result: Exclude<ComplianceResult, 'pending'>;
   signOffUserId: string;
   signOffTime: Date;
+  signOffMeaning: typeof SIGN_OFF_MEANING;
+}
+
+/** The inspection fields, written once on a signed-off item that requires them, and never again. */
+export interface ComplianceInspection {
+  inspectedBy: string;
+  inspectedAt: Date;
+  inspectionMeaning: typeof INSPECTION_MEANING;
 }
 
 export const isSignedOff = (item: Pick<ComplianceItem, 'signOffTime'>): boolean => item.signOffTime !== null;
+
+/** Whether the item still awaits its independent inspection (signed off or not). */
+export const isInspectionPending = (
+  item: Pick<ComplianceItem, 'requiresInspection' | 'inspectedAt'>,
+): boolean => item.requiresInspection && item.inspectedAt === null;
 
 /** Descriptions are stored trimmed. */
 export const normalizeComplianceDescription = (description: string): string => description.trim();
@@ -116,5 +150,52 @@ export function signOffComplianceItem(
       },
     };
   }
-  return { ok: true, value: { result, signOffUserId: input.signerId, signOffTime: input.at } };
+  return {
+    ok: true,
+    value: { result, signOffUserId: input.signerId, signOffTime: input.at, signOffMeaning: SIGN_OFF_MEANING },
+  };
+}
+
+/**
+ * Records the independent inspection of `item` by `inspectorId` at `at`. Only a signed-off item
+ * that requires inspection and is not inspected yet, on a task still open, and never by the
+ * person who signed the work off (the database refuses that too).
+ */
+export function inspectComplianceItem(
+  item: ComplianceItem,
+  task: ComplianceTask,
+  input: { inspectorId: string; at: Date },
+): ComplianceDecision<ComplianceInspection> {
+  const refusal = ((): ComplianceRefusal | undefined => {
+    if (!item.requiresInspection) {
+      return {
+        reason: 'INSPECTION_NOT_REQUIRED',
+        message: `compliance item ${item.id} does not require an independent inspection`,
+      };
+    }
+    if (item.inspectedAt !== null) {
+      return {
+        reason: 'ALREADY_INSPECTED',
+        message: `compliance item ${item.id} was inspected at ${item.inspectedAt.toISOString()} and can no longer change`,
+      };
+    }
+    if (item.signOffTime === null || item.signOffUserId === null) {
+      return {
+        reason: 'NOT_SIGNED_OFF',
+        message: `compliance item ${item.id} is not signed off yet; the work is inspected after the performer signs it off`,
+      };
+    }
+    if (item.signOffUserId === input.inspectorId) {
+      return {
+        reason: 'INSPECTOR_IS_PERFORMER',
+        message: `you signed compliance item ${item.id} off as its performer; the inspection must be made by someone else`,
+      };
+    }
+    return taskClosedRefusal(task);
+  })();
+  if (refusal) return { ok: false, refusal };
+  return {
+    ok: true,
+    value: { inspectedBy: input.inspectorId, inspectedAt: input.at, inspectionMeaning: INSPECTION_MEANING },
+  };
 }

@@ -51,6 +51,8 @@ export const EVENT_TYPES = [
   'skill_type_created',
   'skill_type_updated',
   'skill_type_deleted',
+  // issue 11: electronic signature and independent inspection
+  'compliance_item_inspected',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -17,6 +17,8 @@ export interface OrgPolicy {
   apiKeyRateLimitPerMin: number;
   /** How long before a confirmed task starts its aircraft is grounded, as an ISO 8601 duration. */
   groundingLeadTime: string;
+  /** Whether a compliance sign-off or inspection re-enters the signer's password (electronic signature). */
+  signOffReauthentication: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -62,6 +62,8 @@ export const POLICY = {
     update: ['admin', 'mechanic'],
     delete: ['admin', 'mechanic'],
     sign_off: ['mechanic'],
+    /** The independent inspection: a second mechanic's signature (issue 11). */
+    inspect: ['mechanic'],
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
   audit_logs: {

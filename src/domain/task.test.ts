@@ -49,6 +49,7 @@ const readyFacts: TransitionFacts = {
   requiredParts: [{ partDefinitionId: 'def-1', quantity: 2, reservedOrUsed: 2, used: 2 }],
   openReservations: 0,
   incompleteCompliance: 0,
+  pendingInspections: [],
 };
 
 /** A context in which the move to any state is allowed, with `overrides` applied. */
@@ -217,6 +218,15 @@ const guards: GuardCase[] = [
     kind: 'conflict',
     reason: 'COMPLIANCE_INCOMPLETE',
     message: /3 compliance items are not signed off/,
+  },
+  {
+    name: 'a compliance item awaits its independent inspection',
+    from: 'in_progress',
+    to: 'completed',
+    ctx: { now: END, facts: { pendingInspections: ['item-7'] } },
+    kind: 'conflict',
+    reason: 'INSPECTION_PENDING',
+    message: /1 compliance item awaits an independent inspection: item-7/,
   },
   {
     name: 'no notes in the request nor on the task',

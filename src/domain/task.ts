@@ -80,6 +80,8 @@ export interface TransitionFacts {
   openReservations: number;
   /** Live compliance items of the task not signed off, or signed off with a pending result. */
   incompleteCompliance: number;
+  /** Live compliance items of the task that require an independent inspection not made yet (ids). */
+  pendingInspections: readonly string[];
 }
 
 /** A request to move a task to another state, with the facts to judge it by. */
@@ -108,6 +110,7 @@ export type TaskRefusalReason =
   | 'OVERRIDE_NOT_ALLOWED'
   | 'RESERVATIONS_OPEN'
   | 'COMPLIANCE_INCOMPLETE'
+  | 'INSPECTION_PENDING'
   | 'NOTES_REQUIRED'
   | 'CANCEL_NOT_ALLOWED'
   | 'TOO_LATE_TO_CANCEL'
@@ -378,6 +381,13 @@ export class MaintenanceTask implements TaskProps {
         'conflict',
         'COMPLIANCE_INCOMPLETE',
         `the task cannot complete: ${plural(facts.incompleteCompliance, 'compliance item is', 'compliance items are')} not signed off with a pass or fail result`,
+      );
+    }
+    if (facts.pendingInspections.length > 0) {
+      return refuse(
+        'conflict',
+        'INSPECTION_PENDING',
+        `the task cannot complete: ${plural(facts.pendingInspections.length, 'compliance item awaits', 'compliance items await')} an independent inspection: ${facts.pendingInspections.join(', ')}`,
       );
     }
     if (isBlank(ctx.notes ?? this.notes)) {

@@ -332,6 +332,50 @@ const violations: CheckCase[] = [
         sign_off_time: new Date(),
       }),
   },
+  // electronic signatures and independent inspection (00016)
+  {
+    label: 'a sign-off records what the signature means: performed',
+    constraint: 'compliance_items_sign_off_meaning_check',
+    attempt: async (db) =>
+      insertComplianceItem(db, {
+        result: 'pass',
+        sign_off_user_id: (await insertUser(db)).id,
+        sign_off_time: new Date(),
+        sign_off_meaning: 'approved' as 'performed',
+      }),
+  },
+  {
+    label: 'an inspection names the inspector, the time and what it means together',
+    constraint: 'compliance_items_inspection_complete',
+    attempt: async (db) => insertComplianceItem(db, { inspected_by: (await insertUser(db)).id }),
+  },
+  {
+    label: 'an item is inspected only after it is signed off',
+    constraint: 'compliance_items_inspection_after_sign_off',
+    attempt: async (db) =>
+      insertComplianceItem(db, {
+        requires_inspection: true,
+        inspected_by: (await insertUser(db)).id,
+        inspected_at: new Date(),
+        inspection_meaning: 'inspected',
+      }),
+  },
+  {
+    label: 'only an item that requires inspection is inspected',
+    constraint: 'compliance_items_inspection_required',
+    attempt: async (db) => {
+      const [signer, inspector] = await twoUsers(db);
+      return insertComplianceItem(db, signedAndInspected(signer, inspector, { requires_inspection: false }));
+    },
+  },
+  {
+    label: 'the inspector is never the performer who signed the work off',
+    constraint: 'compliance_items_inspector_not_performer',
+    attempt: async (db) => {
+      const [signer] = await twoUsers(db);
+      return insertComplianceItem(db, signedAndInspected(signer, signer));
+    },
+  },
   // audit, outbox, idempotency
   {
     label: 'an audit user comes with the actor organization',
@@ -577,6 +621,32 @@ const violations: CheckCase[] = [
     attempt: (db) => insertTaskSkillRequirement(db, { certification_type_id: null }),
   },
 ];
+
+/** Two users of one organization. */
+async function twoUsers(db: Executor) {
+  const first = await insertUser(db);
+  return [first, await insertUser(db, { org_id: first.org_id })] as const;
+}
+
+/** The columns of an item signed off by `signer` and inspected by `inspector` a minute later. */
+function signedAndInspected(
+  signer: { id: string; org_id: string },
+  inspector: { id: string },
+  overrides: { requires_inspection?: boolean } = {},
+) {
+  const signedAt = new Date(Date.now() - 60_000);
+  return {
+    org_id: signer.org_id,
+    result: 'pass' as const,
+    requires_inspection: true,
+    sign_off_user_id: signer.id,
+    sign_off_time: signedAt,
+    inspected_by: inspector.id,
+    inspected_at: new Date(),
+    inspection_meaning: 'inspected' as const,
+    ...overrides,
+  };
+}
 
 describe('CHECK constraints', () => {
   it.each(violations)('$label', async ({ constraint, attempt }) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
 // The repositories register what their constraints' violations mean.
+import '../../src/infra/postgres/compliance.js';
 import '../../src/infra/postgres/parts.js';
 import '../../src/infra/postgres/tasks.js';
 import type { ComplianceItemsTable, UsersTable } from '../../src/infra/postgres/schema.js';
@@ -71,7 +72,7 @@ describe('compliance sign-off', () => {
   const signOff = (item: Selectable<ComplianceItemsTable>) =>
     t.db
       .updateTable('compliance_items')
-      .set({ result: 'pass', sign_off_user_id: mechanic.id, sign_off_time: new Date() })
+      .set({ result: 'pass', sign_off_user_id: mechanic.id, sign_off_time: new Date(), sign_off_meaning: 'performed' })
       .where('id', '=', item.id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -145,6 +146,105 @@ describe('compliance sign-off', () => {
     expect(translated).toBeInstanceOf(AppError);
     expect(translated).toMatchObject({ kind: 'conflict', reason: 'ALREADY_SIGNED_OFF' });
     expect((translated as AppError).message).toContain(item.id);
+  });
+});
+
+describe('independent inspection', () => {
+  let signer: Selectable<UsersTable>;
+  let inspector: Selectable<UsersTable>;
+  beforeAll(async () => {
+    signer = await insertUser(t.db);
+    inspector = await insertUser(t.db, { org_id: signer.org_id });
+  });
+
+  /** A signed-off item that requires an inspection (or not). */
+  const signedItem = (requiresInspection = true) =>
+    insertComplianceItem(t.db, {
+      org_id: signer.org_id,
+      result: 'pass',
+      requires_inspection: requiresInspection,
+      sign_off_user_id: signer.id,
+      sign_off_time: new Date(Date.now() - 60_000),
+    });
+  const inspect = (id: string, by = inspector.id, extra: { result?: 'fail'; description?: string } = {}) =>
+    t.db
+      .updateTable('compliance_items')
+      .set({ inspected_by: by, inspected_at: new Date(), inspection_meaning: 'inspected', ...extra })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  const row = (id: string) =>
+    t.db.selectFrom('compliance_items').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('a signed item that requires inspection takes its inspection, once, and nothing else changes', async () => {
+    const item = await signedItem();
+    const inspected = await inspect(item.id);
+    expect(inspected).toMatchObject({
+      ...item,
+      inspected_by: inspector.id,
+      inspection_meaning: 'inspected',
+      inspected_at: expect.any(Date) as Date,
+      updated_at: expect.any(Date) as Date,
+    });
+  });
+
+  it('the inspection cannot carry another change with it', async () => {
+    const item = await signedItem();
+    for (const extra of [{ result: 'fail' as const }, { description: 'Something else' }]) {
+      const error = await rejectionOf(inspect(item.id, inspector.id, extra));
+      expect(error).toMatchObject({ code: 'AM001', constraint: 'compliance_items_immutable_after_sign_off' });
+    }
+    expect(await row(item.id)).toEqual(item);
+  });
+
+  it('an item that does not require inspection is not inspected, and the flag cannot be raised after sign-off', async () => {
+    const item = await signedItem(false);
+    expect(await rejectionOf(inspect(item.id))).toMatchObject({ code: 'AM001' });
+    const raise = t.db
+      .updateTable('compliance_items')
+      .set({ requires_inspection: true })
+      .where('id', '=', item.id)
+      .execute();
+    await expect(raise).rejects.toMatchObject({ code: 'AM001' });
+    expect(await row(item.id)).toEqual(item);
+  });
+
+  it('the database refuses the performer as their own inspector', async () => {
+    const item = await signedItem();
+    const error = await rejectionOf(inspect(item.id, signer.id));
+    expect(error).toMatchObject({ code: '23514', constraint: 'compliance_items_inspector_not_performer' });
+    expect(await row(item.id)).toEqual(item);
+  });
+
+  it('an inspected item is frozen for good: no second inspection, update, soft delete or delete', async () => {
+    const item = await inspect((await signedItem()).id);
+    const other = await insertUser(t.db, { org_id: signer.org_id });
+    for (const attempt of [
+      () => inspect(item.id, other.id),
+      () => t.db.updateTable('compliance_items').set({ result: 'fail' }).where('id', '=', item.id).execute(),
+      () =>
+        t.db.updateTable('compliance_items').set({ deleted_at: new Date() }).where('id', '=', item.id).execute(),
+      () => t.db.deleteFrom('compliance_items').where('id', '=', item.id).execute(),
+    ]) {
+      const error = await rejectionOf(attempt());
+      expect(error).toMatchObject({ code: 'AM001', constraint: 'compliance_items_immutable_after_inspection' });
+    }
+    expect(await row(item.id)).toEqual(item);
+  });
+
+  it('a change to an inspected item reaches the caller as a conflict ALREADY_INSPECTED', async () => {
+    const item = await inspect((await signedItem()).id);
+    const error = await rejectionOf(
+      t.db.updateTable('compliance_items').set({ result: 'fail' }).where('id', '=', item.id).execute(),
+    );
+    expect(translateDatabaseError(error)).toMatchObject({ kind: 'conflict', reason: 'ALREADY_INSPECTED' });
+  });
+
+  it('an inspected item survives TRUNCATE', async () => {
+    const item = await inspect((await signedItem()).id);
+    const error = await rejectionOf(sql`TRUNCATE compliance_items`.execute(t.db));
+    expect(error).toMatchObject({ code: 'AM001' });
+    expect(await row(item.id)).toEqual(item);
   });
 });
 

@@ -162,6 +162,21 @@ const crossTenant: CrossTenantCase[] = [
       }),
   },
   {
+    label: 'a compliance item cannot be inspected by a user of another organization',
+    constraint: 'compliance_items_inspected_by_fkey',
+    attempt: async (db, own, other) =>
+      insertComplianceItem(db, {
+        org_id: own,
+        result: 'pass',
+        requires_inspection: true,
+        sign_off_user_id: (await insertUser(db, { org_id: own })).id,
+        sign_off_time: new Date(Date.now() - 60_000),
+        inspected_by: (await insertUser(db, { org_id: other })).id,
+        inspected_at: new Date(),
+        inspection_meaning: 'inspected',
+      }),
+  },
+  {
     label: 'a task cannot require parts for a task of another organization',
     constraint: 'task_part_requirements_task_fkey',
     attempt: async (db, own, other) =>

@@ -34,6 +34,12 @@ export interface ItemJson {
   signed_off: boolean;
   sign_off_user_id: string | null;
   sign_off_time: string | null;
+  sign_off_meaning: 'performed' | null;
+  requires_inspection: boolean;
+  inspection_pending: boolean;
+  inspected_by: string | null;
+  inspected_at: string | null;
+  inspection_meaning: 'inspected' | null;
   created_at: string;
   updated_at: string;
 }
@@ -68,7 +74,7 @@ export function complianceRows(t: TestApp) {
     signInSql: (id: string, userId: string) =>
       db
         .updateTable('compliance_items')
-        .set({ result: 'pass', sign_off_user_id: userId, sign_off_time: new Date() })
+        .set({ result: 'pass', sign_off_user_id: userId, sign_off_time: new Date(), sign_off_meaning: 'performed' })
         .where('id', '=', id)
         .execute(),
   };

@@ -305,11 +305,14 @@ export async function insertComplianceItem(
   const orgId = await resolveOrg(db, overrides.org_id, [
     ['maintenance_tasks', overrides.task_id],
     ['users', overrides.sign_off_user_id],
+    ['users', overrides.inspected_by],
   ]);
   const taskId = overrides.task_id ?? (await insertTask(db, { org_id: orgId })).id;
+  // A signed item carries what its signature means, as the sign-off writes it.
+  const meaning = overrides.sign_off_time ? { sign_off_meaning: 'performed' as const } : {};
   return db
     .insertInto('compliance_items')
-    .values({ description: 'Torque check', ...overrides, org_id: orgId, task_id: taskId })
+    .values({ description: 'Torque check', ...meaning, ...overrides, org_id: orgId, task_id: taskId })
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -7,6 +7,7 @@ import type {
 } from '../../app/compliance.js';
 import type { Page, SortKey } from '../../app/pagination.js';
 import type {
+  ComplianceInspection,
   ComplianceItem,
   ComplianceResult,
   ComplianceSignOff,
@@ -29,6 +30,26 @@ registerConstraints({
     reason: 'RESULT_PENDING',
     message: 'a compliance item cannot be signed off with a pending result',
   },
+  compliance_items_inspector_not_performer: {
+    kind: 'conflict',
+    reason: 'INSPECTOR_IS_PERFORMER',
+    message: 'the independent inspection must be made by someone other than the person who signed the work off',
+  },
+  compliance_items_inspection_after_sign_off: {
+    kind: 'conflict',
+    reason: 'NOT_SIGNED_OFF',
+    message: 'a compliance item is inspected only after it is signed off',
+  },
+  compliance_items_inspection_required: {
+    kind: 'conflict',
+    reason: 'INSPECTION_NOT_REQUIRED',
+    message: 'the compliance item does not require an independent inspection',
+  },
+  compliance_items_immutable_after_inspection: {
+    kind: 'conflict',
+    reason: 'ALREADY_INSPECTED',
+    message: 'the compliance item is signed off and inspected and can no longer change',
+  },
   compliance_items_description_not_blank: {
     kind: 'validation',
     reason: 'VALIDATION_FAILED',
@@ -46,6 +67,11 @@ export const COMPLIANCE_ITEM_COLUMNS = [
   'c.result',
   'c.sign_off_user_id',
   'c.sign_off_time',
+  'c.requires_inspection',
+  'c.sign_off_meaning',
+  'c.inspected_by',
+  'c.inspected_at',
+  'c.inspection_meaning',
   'c.created_at',
   'c.updated_at',
 ] as const;
@@ -59,6 +85,11 @@ type Row = Pick<
   | 'result'
   | 'sign_off_user_id'
   | 'sign_off_time'
+  | 'requires_inspection'
+  | 'sign_off_meaning'
+  | 'inspected_by'
+  | 'inspected_at'
+  | 'inspection_meaning'
   | 'created_at'
   | 'updated_at'
 >;
@@ -72,6 +103,11 @@ export const toComplianceItem = (row: Row): ComplianceItem => ({
   result: row.result,
   signOffUserId: row.sign_off_user_id,
   signOffTime: row.sign_off_time,
+  requiresInspection: row.requires_inspection,
+  signOffMeaning: row.sign_off_meaning,
+  inspectedBy: row.inspected_by,
+  inspectedAt: row.inspected_at,
+  inspectionMeaning: row.inspection_meaning,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -101,6 +137,7 @@ export class PgComplianceRepository implements ComplianceRepository {
     taskId: string;
     description: string;
     result?: ComplianceResult | undefined;
+    requiresInspection?: boolean | undefined;
   }): Promise<ComplianceItem> {
     const row = await this.db
       .insertInto('compliance_items')
@@ -109,6 +146,7 @@ export class PgComplianceRepository implements ComplianceRepository {
         task_id: input.taskId,
         description: input.description,
         result: input.result,
+        requires_inspection: input.requiresInspection,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -165,6 +203,13 @@ export class PgComplianceRepository implements ComplianceRepository {
       query = query.where('c.sign_off_time', filter.signed ? 'is not' : 'is', null);
     }
     if (filter.signedBy !== undefined) query = query.where('c.sign_off_user_id', '=', filter.signedBy);
+    if (filter.inspectionPending !== undefined) {
+      query = filter.inspectionPending
+        ? query.where('c.requires_inspection', '=', true).where('c.inspected_at', 'is', null)
+        : query.where((eb) =>
+            eb.or([eb('c.requires_inspection', '=', false), eb('c.inspected_at', 'is not', null)]),
+          );
+    }
     if (filter.from !== undefined) query = query.where('c.sign_off_time', '>=', filter.from);
     if (filter.to !== undefined) query = query.where('c.sign_off_time', '<', filter.to);
     const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'c.id', {
@@ -184,7 +229,12 @@ export class PgComplianceRepository implements ComplianceRepository {
     patch: UpdateComplianceItemInput,
   ): Promise<ComplianceItem | undefined> {
     const row = await this.unsigned(orgId, id)
-      .set({ description: patch.description, result: patch.result, updated_at: new Date() })
+      .set({
+        description: patch.description,
+        result: patch.result,
+        requires_inspection: patch.requiresInspection,
+        updated_at: new Date(),
+      })
       .returning(COMPLIANCE_ITEM_COLUMNS)
       .executeTakeFirst();
     return row && toComplianceItem(row);
@@ -196,7 +246,33 @@ export class PgComplianceRepository implements ComplianceRepository {
         result: signOff.result,
         sign_off_user_id: signOff.signOffUserId,
         sign_off_time: signOff.signOffTime,
+        sign_off_meaning: signOff.signOffMeaning,
         updated_at: signOff.signOffTime,
+      })
+      .returning(COMPLIANCE_ITEM_COLUMNS)
+      .executeTakeFirst();
+    return row && toComplianceItem(row);
+  }
+
+  async inspect(
+    orgId: string,
+    id: string,
+    inspection: ComplianceInspection,
+  ): Promise<ComplianceItem | undefined> {
+    // Only the inspection columns change: the database lets nothing else on a signed row move.
+    const row = await this.db
+      .updateTable('compliance_items as c')
+      .where('c.org_id', '=', orgId)
+      .where('c.id', '=', id)
+      .where('c.deleted_at', 'is', null)
+      .where('c.sign_off_time', 'is not', null)
+      .where('c.requires_inspection', '=', true)
+      .where('c.inspected_at', 'is', null)
+      .set({
+        inspected_by: inspection.inspectedBy,
+        inspected_at: inspection.inspectedAt,
+        inspection_meaning: inspection.inspectionMeaning,
+        updated_at: inspection.inspectedAt,
       })
       .returning(COMPLIANCE_ITEM_COLUMNS)
       .executeTakeFirst();

@@ -97,6 +97,7 @@ const toPolicy = (row: Selectable<OrgPoliciesTable>): OrgPolicy => ({
   apiRateLimitPerMin: row.api_rate_limit_per_min,
   apiKeyRateLimitPerMin: row.api_key_rate_limit_per_min,
   groundingLeadTime: row.grounding_lead_time,
+  signOffReauthentication: row.sign_off_reauthentication,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -132,6 +133,7 @@ export class PgOrgPolicyRepository implements OrgPolicyRepository {
         api_rate_limit_per_min: patch.apiRateLimitPerMin,
         api_key_rate_limit_per_min: patch.apiKeyRateLimitPerMin,
         grounding_lead_time: patch.groundingLeadTime,
+        sign_off_reauthentication: patch.signOffReauthentication,
         updated_at: new Date(),
       })
       .where('org_id', '=', orgId)

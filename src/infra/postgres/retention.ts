@@ -95,6 +95,7 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     audit_logs_actor_user_fkey: 'blocks',
     maintenance_tasks_assigned_mechanic_fkey: 'blocks',
     compliance_items_sign_off_user_fkey: 'blocks',
+    compliance_items_inspected_by_fkey: 'blocks',
     imports_created_by_fkey: 'blocks',
     aircraft_usage_created_by_fkey: 'blocks',
     api_keys_created_by_fkey: 'blocks',
@@ -262,6 +263,7 @@ const STEPS: PurgeStep[] = [
         sql`EXISTS (SELECT 1 FROM audit_logs r WHERE r.actor_org_id = x.org_id AND r.user_id = x.id)`,
         referencedBy('maintenance_tasks', 'assigned_mechanic_id'),
         referencedBy('compliance_items', 'sign_off_user_id'),
+        referencedBy('compliance_items', 'inspected_by'),
         referencedBy('imports', 'created_by'),
         // A key names who it acted for in the audit log's details; its row keeps that answerable.
         referencedBy('api_keys', 'created_by'),

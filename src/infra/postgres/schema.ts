@@ -82,6 +82,8 @@ export interface OrgPoliciesTable {
   api_rate_limit_per_min: Generated<number>;
   api_key_rate_limit_per_min: Generated<number>;
   grounding_lead_time: GeneratedInterval;
+  /** Whether a sign-off or an inspection re-enters the signer's password (default true). */
+  sign_off_reauthentication: Generated<boolean>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -270,6 +272,15 @@ export interface ComplianceItemsTable {
   result: Generated<ComplianceResult>;
   sign_off_user_id: string | null;
   sign_off_time: Timestamp | null;
+  /** Whether a second person must inspect the work after the sign-off (fixed once signed). */
+  requires_inspection: Generated<boolean>;
+  /** What the sign-off signature means: 'performed'; set with the sign-off. */
+  sign_off_meaning: 'performed' | null;
+  /** The independent inspector: never the signer (CHECK); set once, with `inspected_at`. */
+  inspected_by: string | null;
+  inspected_at: Timestamp | null;
+  /** What the inspection signature means: 'inspected'. */
+  inspection_meaning: 'inspected' | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
   deleted_at: Timestamp | null;

@@ -204,7 +204,8 @@ export class PgTaskRepository implements TaskRepository {
                  WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.created_at, r.id) AS agg) AS reservations,
              (SELECT coalesce(json_agg(agg), '[]') FROM (
                 SELECT c.id, c.org_id, c.task_id, c.description, c.result, c.sign_off_user_id, c.sign_off_time,
-                       c.created_at, c.updated_at FROM compliance_items c
+                       c.requires_inspection, c.sign_off_meaning, c.inspected_by, c.inspected_at,
+                       c.inspection_meaning, c.created_at, c.updated_at FROM compliance_items c
                  WHERE c.org_id = t.org_id AND c.task_id = t.id AND c.deleted_at IS NULL
                  ORDER BY c.created_at, c.id) AS agg) AS compliance
         FROM maintenance_tasks t
@@ -221,6 +222,7 @@ export class PgTaskRepository implements TaskRepository {
         toComplianceItem({
           ...c,
           sign_off_time: c.sign_off_time === null ? null : new Date(c.sign_off_time),
+          inspected_at: c.inspected_at === null ? null : new Date(c.inspected_at),
           created_at: new Date(c.created_at),
           updated_at: new Date(c.updated_at),
         }),
@@ -358,6 +360,7 @@ export class PgTaskRepository implements TaskRepository {
     const { rows } = await sql<{
       open_reservations: number;
       incomplete_compliance: number;
+      pending_inspections: string[];
       required_parts: {
         part_definition_id: string;
         quantity: number;
@@ -371,6 +374,10 @@ export class PgTaskRepository implements TaskRepository {
         (SELECT count(*) FROM compliance_items
           WHERE org_id = ${orgId} AND task_id = ${task.id} AND deleted_at IS NULL
             AND (sign_off_time IS NULL OR result = 'pending')) AS incomplete_compliance,
+        ARRAY(SELECT id FROM compliance_items
+               WHERE org_id = ${orgId} AND task_id = ${task.id} AND deleted_at IS NULL
+                 AND requires_inspection AND inspected_at IS NULL
+               ORDER BY created_at, id) AS pending_inspections,
         coalesce((
           SELECT json_agg(json_build_object(
                    'part_definition_id', r.part_definition_id, 'quantity', r.quantity,
@@ -391,6 +398,7 @@ export class PgTaskRepository implements TaskRepository {
     return {
       openReservations: Number(row.open_reservations),
       incompleteCompliance: Number(row.incomplete_compliance),
+      pendingInspections: row.pending_inspections,
       requiredParts: row.required_parts.map((part): RequiredPartCoverage => ({
         partDefinitionId: part.part_definition_id,
         quantity: part.quantity,

@@ -19,6 +19,11 @@ declare module 'fastify' {
      * handler runs: the handler reads the body, then calls `request.beginIdempotency` with its digest.
      */
     idempotencyAfterBody?: boolean;
+    /**
+     * Top-level body fields left out of the request fingerprint: secrets such as a signature's
+     * password, which an unsalted hash over an otherwise known body would store as a guessable copy.
+     */
+    idempotencyFingerprintOmits?: readonly string[];
   }
   interface FastifyRequest {
     /**
@@ -46,9 +51,24 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  */
 export function requestHash(request: FastifyRequest, bodyDigest?: string): string {
   return createHash('sha256')
-    .update(`${request.method}\n${request.url}\n${bodyDigest ?? stringify(request.body ?? null)}`)
+    .update(`${request.method}\n${request.url}\n${bodyDigest ?? stringify(fingerprinted(request))}`)
     .digest('hex');
 }
+
+/** The body as the fingerprint sees it: without the fields the route keeps out of it. */
+function fingerprinted(request: FastifyRequest): unknown {
+  const body = request.body ?? null;
+  const omits = request.routeOptions.config.idempotencyFingerprintOmits;
+  if (omits === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([field]) => !omits.includes(field)));
+}
+
+/**
+ * Responses that are not stored, so the same key may be retried: server errors, and a refused
+ * re-authentication or its rate limit (a signature's wrong password wrote nothing; storing the
+ * 401 would pin it to the key, storing the 429 would outlive its Retry-After).
+ */
+const unstored = (status: number): boolean => status >= 500 || status === 401 || status === 429;
 
 /** Sends a stored response again, byte for byte, marked `Idempotent-Replayed: true`. */
 export function sendReplay(reply: FastifyReply, { statusCode, body, headers }: StoredResponse): FastifyReply {
@@ -59,7 +79,8 @@ export function sendReplay(reply: FastifyReply, { statusCode, body, headers }: S
  * `Idempotency-Key` on any authenticated mutation: the first request runs and its response is
  * stored; a repeat with the same request gets that response back byte for byte with
  * `Idempotent-Replayed: true`; the same key with a different request, or while the first is still
- * running, is a 409. Server errors are not stored, so the client can retry them with the same key.
+ * running, is a 409. Server errors (and a refused re-authentication, 401/429) are not stored, so the
+ * client can retry them with the same key.
  *
  * The response is stored after it is built, apart from the changes the request made; so each
  * change (`mutate`) also records its result in its own transaction. A repeat that finds the
@@ -120,7 +141,7 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
     if (!attempt) return payload;
     request.idempotentAttempt = undefined;
     try {
-      const body = reply.statusCode >= 500 ? undefined : storableBody(payload);
+      const body = unstored(reply.statusCode) ? undefined : storableBody(payload);
       if (body === undefined) {
         await store.release(attempt.key);
         return payload;

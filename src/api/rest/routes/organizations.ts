@@ -77,6 +77,11 @@ const policySettings = {
     maxLength: 64,
     description: `How long before a confirmed task starts its aircraft is grounded: ${INTERVAL_SYNTAX}, ${POLICY_INTERVAL_BOUNDS.groundingLeadTime.range}. Default PT24H.`,
   }),
+  sign_off_reauthentication: Type.Boolean({
+    description:
+      "Whether a compliance sign-off or inspection is an electronic signature that re-enters the signer's password (`password` in its body; a wrong one is 401 SIGNATURE_REAUTHENTICATION_FAILED and counts like a failed login). Default true; false lets a signed-in mechanic sign without it.",
+    examples: [true],
+  }),
 };
 
 /** An organization's policy; intervals are returned as ISO 8601 durations. */
@@ -97,8 +102,14 @@ const UpdateOrgPolicyBody = Type.Object(
     api_rate_limit_per_min: Type.Optional(policySettings.api_rate_limit_per_min),
     api_key_rate_limit_per_min: Type.Optional(policySettings.api_key_rate_limit_per_min),
     grounding_lead_time: Type.Optional(policySettings.grounding_lead_time),
+    sign_off_reauthentication: Type.Optional(policySettings.sign_off_reauthentication),
   },
-  { additionalProperties: false, minProperties: 1, description: 'The settings to change.' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The settings to change.',
+    examples: [{ sign_off_reauthentication: false }, { max_webhook_attempts: 5 }],
+  },
 );
 
 const ListQuery = Type.Object({ ...PageQuery, ...CursorQuery }, { additionalProperties: false });
@@ -110,6 +121,7 @@ const toPolicyPatch = (body: Static<typeof UpdateOrgPolicyBody>): OrgPolicyPatch
   apiRateLimitPerMin: body.api_rate_limit_per_min,
   apiKeyRateLimitPerMin: body.api_key_rate_limit_per_min,
   groundingLeadTime: body.grounding_lead_time,
+  signOffReauthentication: body.sign_off_reauthentication,
 });
 
 const tags = ['organizations'];

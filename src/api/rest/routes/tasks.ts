@@ -19,6 +19,7 @@ import {
   toDate,
   uuidField,
 } from '../schemas/common.js';
+import { complianceSignatureFields } from '../schemas/compliance.js';
 import { PartReservation } from '../schemas/parts.js';
 
 const TaskType = Type.Enum(TASK_TYPES, { description: 'The kind of work: inspection, repair or overhaul.' });
@@ -97,6 +98,7 @@ const TaskComplianceItem = Type.Object(
     sign_off_time: Type.Union([timestampField('When the item was signed off.'), Type.Null()], {
       description: 'When the item was signed off (RFC 3339, UTC), or null before sign-off.',
     }),
+    ...complianceSignatureFields,
     created_at: timestampField('When the item was created.'),
     updated_at: timestampField('When the item last changed.'),
   },
