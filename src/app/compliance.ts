@@ -264,8 +264,7 @@ export class ComplianceService {
           description,
           result: patch.result,
           requiresInspection: patch.requiresInspection,
-        })) ??
-        (await raceLost(tx, orgId, id));
+        })) ?? (await raceLost(tx, orgId, id));
       return {
         result: item,
         ...complianceEffects({
@@ -299,7 +298,11 @@ export class ComplianceService {
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
       const at = new Date();
-      const decision = signOffComplianceItem(before, task, { signerId: actor.userId, at, result: input.result });
+      const decision = signOffComplianceItem(before, task, {
+        signerId: actor.userId,
+        at,
+        result: input.result,
+      });
       if (!decision.ok) throw conflict(decision.refusal);
       await this.checkQualified(tx, { orgId, userId: actor.userId, taskId: task.id, purpose: 'certify', at });
       const item =
@@ -332,10 +335,16 @@ export class ComplianceService {
       const decision = inspectComplianceItem(before, task, { inspectorId: actor.userId, at });
       if (!decision.ok) throw conflict(decision.refusal);
       await this.checkQualified(tx, { orgId, userId: actor.userId, taskId: task.id, purpose: 'inspect', at });
-      const item = (await tx.compliance.inspect(orgId, id, decision.value)) ?? (await raceLost(tx, orgId, id));
+      const item =
+        (await tx.compliance.inspect(orgId, id, decision.value)) ?? (await raceLost(tx, orgId, id));
       return {
         result: item,
-        ...complianceEffects({ action: 'state_change', type: 'compliance_item_inspected', before, after: item }),
+        ...complianceEffects({
+          action: 'state_change',
+          type: 'compliance_item_inspected',
+          before,
+          after: item,
+        }),
       };
     });
   }

@@ -32,7 +32,12 @@ const item = (overrides: Partial<ComplianceItem> = {}): ComplianceItem => ({
   updatedAt: NOW,
   ...overrides,
 });
-const signed = item({ result: 'pass', signOffUserId: 'mech-1', signOffTime: NOW, signOffMeaning: 'performed' });
+const signed = item({
+  result: 'pass',
+  signOffUserId: 'mech-1',
+  signOffTime: NOW,
+  signOffMeaning: 'performed',
+});
 
 describe('task state and compliance work', () => {
   it.each<[TaskState, boolean]>([

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantAppRole } from '../../src/infra/postgres/app-role.js';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { connectAsAppRole, type AppRoleConnection } from '../support/app-role.js';
 import { complianceRows } from '../support/compliance.js';
 import { insertAuditLog, rejectionOf } from '../support/factories.js';
@@ -32,9 +32,7 @@ describe('the application role', () => {
       tenant.tokens.mechanic,
       'PATCH',
       `/api/v1/compliance-items/${item.id}/sign-off`,
-      {
-        result: 'pass',
-      },
+      { result: 'pass', password: TEST_PASSWORD },
     );
     expect(signed.statusCode, signed.body).toBe(200);
     const audit = await t.request(tenant.tokens.auditor, 'GET', '/api/v1/audit-logs?entity_type=aircraft');
@@ -56,7 +54,9 @@ describe('the application role', () => {
     const audit = await insertAuditLog(t.db.db, { org_id: tenant.org.id });
     const rows = complianceRows(t);
     const item = await rows.newItem(tenant.org.id, 'pass');
-    await t.request(tenant.tokens.mechanic, 'PATCH', `/api/v1/compliance-items/${item.id}/sign-off`, {});
+    await t.request(tenant.tokens.mechanic, 'PATCH', `/api/v1/compliance-items/${item.id}/sign-off`, {
+      password: TEST_PASSWORD,
+    });
     const signed = await rows.item(item.id);
     const statements = [
       `UPDATE audit_logs SET actor = 'forged' WHERE id = '${audit.id}'`,

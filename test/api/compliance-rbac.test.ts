@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Role } from '../../src/domain/roles.js';
-import type { TestApp } from '../support/app.js';
+import { TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld } from '../support/compliance.js';
+import { insertComplianceItem } from '../support/factories.js';
 import { EVERYONE, itEnforcesRoles, type RouteCase } from '../support/rbac.js';
 
 let t: TestApp;
@@ -23,6 +24,18 @@ afterAll(async () => {
 const INSPECTORS: readonly Role[] = ['admin', 'mechanic'];
 /** A fresh target each time (a passing, unsigned item), so sign-offs and deletes never run out. */
 const item = async () => (await rows.newItem(orgId, 'pass')).id;
+/** A fresh item signed off by someone other than the mechanic, awaiting its independent inspection. */
+const signedAwaitingInspection = async () => {
+  const performer = await t.createUser(orgId, 'mechanic');
+  const signed = await insertComplianceItem(t.db.db, {
+    org_id: orgId,
+    result: 'pass',
+    requires_inspection: true,
+    sign_off_user_id: performer.id,
+    sign_off_time: new Date(Date.now() - 60_000),
+  });
+  return signed.id;
+};
 
 const ROUTES: Record<string, RouteCase> = {
   'POST /compliance-items': {
@@ -50,7 +63,18 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'PATCH /compliance-items/:id/sign-off': {
     method: 'PATCH',
-    build: async () => ({ url: `/compliance-items/${await item()}/sign-off`, body: {} }),
+    build: async () => ({
+      url: `/compliance-items/${await item()}/sign-off`,
+      body: { password: TEST_PASSWORD },
+    }),
+    allowed: ['mechanic'],
+  },
+  'POST /compliance-items/:id/inspect': {
+    method: 'POST',
+    build: async () => ({
+      url: `/compliance-items/${await signedAwaitingInspection()}/inspect`,
+      body: { password: TEST_PASSWORD },
+    }),
     allowed: ['mechanic'],
   },
   'DELETE /compliance-items/:id': {

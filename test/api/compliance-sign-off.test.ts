@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
 import type { Role } from '../../src/domain/roles.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
-import type { TestApp } from '../support/app.js';
+import { TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld, type ItemJson } from '../support/compliance.js';
 import { rejectionOf } from '../support/factories.js';
 
@@ -22,8 +22,13 @@ afterAll(async () => {
 });
 
 const api = '/api/v1/compliance-items';
-const sign = (id: string, body?: unknown, token = tokens.mechanic, headers?: Record<string, string>) =>
-  t.request(token, 'PATCH', `${api}/${id}/sign-off`, body, headers);
+/** A sign-off with the signer's password (the default policy asks for it) and `body`. */
+const sign = (
+  id: string,
+  body?: Record<string, unknown>,
+  token = tokens.mechanic,
+  headers?: Record<string, string>,
+) => t.request(token, 'PATCH', `${api}/${id}/sign-off`, { password: TEST_PASSWORD, ...body }, headers);
 
 describe('signing off', () => {
   it('records the mechanic, now and the final result given, once; the event fires once', async () => {
@@ -32,7 +37,12 @@ describe('signing off', () => {
     const response = await sign(item.id, { result: 'pass' });
     expect(response.statusCode).toBe(200);
     const signed = response.json<ItemJson>();
-    expect(signed).toMatchObject({ result: 'pass', signed_off: true, sign_off_user_id: userIds.mechanic });
+    expect(signed).toMatchObject({
+      result: 'pass',
+      signed_off: true,
+      sign_off_user_id: userIds.mechanic,
+      sign_off_meaning: 'performed',
+    });
     expect(Date.parse(signed.sign_off_time!)).toBeGreaterThanOrEqual(started - 1000);
     expect(signed.updated_at).toBe(signed.sign_off_time);
     const events = await rows.events(item.id);
@@ -47,7 +57,7 @@ describe('signing off', () => {
     expect(audits[0]!.details).toMatchObject({ before: { signed_off: false }, after: { signed_off: true } });
   });
 
-  it('keeps the recorded result when the body is empty or absent', async () => {
+  it('keeps the recorded result when none is given', async () => {
     for (const body of [undefined, {}]) {
       const item = await rows.newItem(home.id, 'fail');
       const response = await sign(item.id, body);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/roles.js';
-import type { TestApp } from '../support/app.js';
+import { TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld, type ItemJson } from '../support/compliance.js';
 
 let t: TestApp;
@@ -31,7 +31,8 @@ const newItemJson = async (body: Record<string, unknown> = {}) => {
   expect(response.statusCode, response.body).toBe(201);
   return response.json<ItemJson>();
 };
-const sign = (id: string, body?: unknown) => t.request(mechanic, 'PATCH', `${api}/${id}/sign-off`, body);
+const sign = (id: string, body?: Record<string, unknown>) =>
+  t.request(mechanic, 'PATCH', `${api}/${id}/sign-off`, { password: TEST_PASSWORD, ...body });
 
 describe('creating compliance items', () => {
   it('adds a pending, unsigned item to a task and answers 201 with its Location', async () => {

@@ -50,6 +50,7 @@ describe('organizations', () => {
       api_rate_limit_per_min: 100,
       api_key_rate_limit_per_min: 10,
       grounding_lead_time: 'PT24H',
+      sign_off_reauthentication: true,
       updated_at: utcTimestamp,
     });
   });

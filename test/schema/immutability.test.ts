@@ -72,7 +72,12 @@ describe('compliance sign-off', () => {
   const signOff = (item: Selectable<ComplianceItemsTable>) =>
     t.db
       .updateTable('compliance_items')
-      .set({ result: 'pass', sign_off_user_id: mechanic.id, sign_off_time: new Date(), sign_off_meaning: 'performed' })
+      .set({
+        result: 'pass',
+        sign_off_user_id: mechanic.id,
+        sign_off_time: new Date(),
+        sign_off_meaning: 'performed',
+      })
       .where('id', '=', item.id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -223,11 +228,18 @@ describe('independent inspection', () => {
       () => inspect(item.id, other.id),
       () => t.db.updateTable('compliance_items').set({ result: 'fail' }).where('id', '=', item.id).execute(),
       () =>
-        t.db.updateTable('compliance_items').set({ deleted_at: new Date() }).where('id', '=', item.id).execute(),
+        t.db
+          .updateTable('compliance_items')
+          .set({ deleted_at: new Date() })
+          .where('id', '=', item.id)
+          .execute(),
       () => t.db.deleteFrom('compliance_items').where('id', '=', item.id).execute(),
     ]) {
       const error = await rejectionOf(attempt());
-      expect(error).toMatchObject({ code: 'AM001', constraint: 'compliance_items_immutable_after_inspection' });
+      expect(error).toMatchObject({
+        code: 'AM001',
+        constraint: 'compliance_items_immutable_after_inspection',
+      });
     }
     expect(await row(item.id)).toEqual(item);
   });

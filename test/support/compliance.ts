@@ -74,7 +74,12 @@ export function complianceRows(t: TestApp) {
     signInSql: (id: string, userId: string) =>
       db
         .updateTable('compliance_items')
-        .set({ result: 'pass', sign_off_user_id: userId, sign_off_time: new Date(), sign_off_meaning: 'performed' })
+        .set({
+          result: 'pass',
+          sign_off_user_id: userId,
+          sign_off_time: new Date(),
+          sign_off_meaning: 'performed',
+        })
         .where('id', '=', id)
         .execute(),
   };

@@ -33,7 +33,8 @@ registerConstraints({
   compliance_items_inspector_not_performer: {
     kind: 'conflict',
     reason: 'INSPECTOR_IS_PERFORMER',
-    message: 'the independent inspection must be made by someone other than the person who signed the work off',
+    message:
+      'the independent inspection must be made by someone other than the person who signed the work off',
   },
   compliance_items_inspection_after_sign_off: {
     kind: 'conflict',

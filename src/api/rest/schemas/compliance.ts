@@ -12,7 +12,8 @@ export const complianceSignatureFields = {
       'Whether a second person must independently inspect the work after the sign-off (`POST /compliance-items/{id}/inspect`); its task cannot complete until then.',
   }),
   inspection_pending: Type.Boolean({
-    description: 'Derived: the item requires an inspection and has not been inspected yet (signed off or not).',
+    description:
+      'Derived: the item requires an inspection and has not been inspected yet (signed off or not).',
   }),
   inspected_by: Type.Union([uuidField('The independent inspector.'), Type.Null()], {
     description: 'The independent inspector (never the signer), or null until inspected.',
