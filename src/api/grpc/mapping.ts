@@ -11,6 +11,7 @@ import {
 } from '../../app/pagination.js';
 import type { TaskDetail } from '../../app/tasks.js';
 import {
+  isInspectionPending,
   isSignedOff,
   type ComplianceItem as ComplianceRow,
   type ComplianceResult,
@@ -151,6 +152,12 @@ export const complianceMessage = (item: ComplianceRow): ComplianceItem => ({
   signOffTime: optional(item.signOffTime),
   createdAt: item.createdAt,
   updatedAt: item.updatedAt,
+  signOffMeaning: optional(item.signOffMeaning),
+  requiresInspection: item.requiresInspection,
+  inspectionPending: isInspectionPending(item),
+  inspectedBy: optional(item.inspectedBy),
+  inspectedAt: optional(item.inspectedAt),
+  inspectionMeaning: optional(item.inspectionMeaning),
 });
 
 export const taskDetailMessage = (detail: TaskDetail): GetTaskResponse => ({

@@ -309,7 +309,24 @@ export interface ComplianceItem {
   signOffUserId?: string | undefined;
   signOffTime?: Date | undefined;
   createdAt?: Date | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** What the sign-off signature means ("performed"); unset before sign-off. */
+  signOffMeaning?:
+    | string
+    | undefined;
+  /** Whether a second person must independently inspect the work after the sign-off. */
+  requiresInspection: boolean;
+  /** Derived: requires an inspection not made yet. */
+  inspectionPending: boolean;
+  /** The independent inspector (never the signer); unset until inspected. */
+  inspectedBy?: string | undefined;
+  inspectedAt?:
+    | Date
+    | undefined;
+  /** What the inspection signature means ("inspected"); unset until inspected. */
+  inspectionMeaning?: string | undefined;
 }
 
 export interface CreateTaskRequest {
@@ -1130,6 +1147,12 @@ function createBaseComplianceItem(): ComplianceItem {
     signOffTime: undefined,
     createdAt: undefined,
     updatedAt: undefined,
+    signOffMeaning: undefined,
+    requiresInspection: false,
+    inspectionPending: false,
+    inspectedBy: undefined,
+    inspectedAt: undefined,
+    inspectionMeaning: undefined,
   };
 }
 
@@ -1164,6 +1187,24 @@ export const ComplianceItem: MessageFns<ComplianceItem> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.signOffMeaning !== undefined) {
+      writer.uint32(90).string(message.signOffMeaning);
+    }
+    if (message.requiresInspection !== false) {
+      writer.uint32(96).bool(message.requiresInspection);
+    }
+    if (message.inspectionPending !== false) {
+      writer.uint32(104).bool(message.inspectionPending);
+    }
+    if (message.inspectedBy !== undefined) {
+      writer.uint32(114).string(message.inspectedBy);
+    }
+    if (message.inspectedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.inspectedAt), writer.uint32(122).fork()).join();
+    }
+    if (message.inspectionMeaning !== undefined) {
+      writer.uint32(130).string(message.inspectionMeaning);
     }
     return writer;
   },
@@ -1261,6 +1302,54 @@ export const ComplianceItem: MessageFns<ComplianceItem> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.signOffMeaning = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.requiresInspection = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.inspectionPending = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.inspectedBy = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.inspectedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.inspectionMeaning = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1313,6 +1402,36 @@ export const ComplianceItem: MessageFns<ComplianceItem> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      signOffMeaning: isSet(object.signOffMeaning)
+        ? globalThis.String(object.signOffMeaning)
+        : isSet(object.sign_off_meaning)
+        ? globalThis.String(object.sign_off_meaning)
+        : undefined,
+      requiresInspection: isSet(object.requiresInspection)
+        ? globalThis.Boolean(object.requiresInspection)
+        : isSet(object.requires_inspection)
+        ? globalThis.Boolean(object.requires_inspection)
+        : false,
+      inspectionPending: isSet(object.inspectionPending)
+        ? globalThis.Boolean(object.inspectionPending)
+        : isSet(object.inspection_pending)
+        ? globalThis.Boolean(object.inspection_pending)
+        : false,
+      inspectedBy: isSet(object.inspectedBy)
+        ? globalThis.String(object.inspectedBy)
+        : isSet(object.inspected_by)
+        ? globalThis.String(object.inspected_by)
+        : undefined,
+      inspectedAt: isSet(object.inspectedAt)
+        ? fromJsonTimestamp(object.inspectedAt)
+        : isSet(object.inspected_at)
+        ? fromJsonTimestamp(object.inspected_at)
+        : undefined,
+      inspectionMeaning: isSet(object.inspectionMeaning)
+        ? globalThis.String(object.inspectionMeaning)
+        : isSet(object.inspection_meaning)
+        ? globalThis.String(object.inspection_meaning)
+        : undefined,
     };
   },
 
@@ -1348,6 +1467,24 @@ export const ComplianceItem: MessageFns<ComplianceItem> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.signOffMeaning !== undefined) {
+      obj.signOffMeaning = message.signOffMeaning;
+    }
+    if (message.requiresInspection !== false) {
+      obj.requiresInspection = message.requiresInspection;
+    }
+    if (message.inspectionPending !== false) {
+      obj.inspectionPending = message.inspectionPending;
+    }
+    if (message.inspectedBy !== undefined) {
+      obj.inspectedBy = message.inspectedBy;
+    }
+    if (message.inspectedAt !== undefined) {
+      obj.inspectedAt = message.inspectedAt.toISOString();
+    }
+    if (message.inspectionMeaning !== undefined) {
+      obj.inspectionMeaning = message.inspectionMeaning;
+    }
     return obj;
   },
 
@@ -1366,6 +1503,12 @@ export const ComplianceItem: MessageFns<ComplianceItem> = {
     message.signOffTime = object.signOffTime ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.signOffMeaning = object.signOffMeaning ?? undefined;
+    message.requiresInspection = object.requiresInspection ?? false;
+    message.inspectionPending = object.inspectionPending ?? false;
+    message.inspectedBy = object.inspectedBy ?? undefined;
+    message.inspectedAt = object.inspectedAt ?? undefined;
+    message.inspectionMeaning = object.inspectionMeaning ?? undefined;
     return message;
   },
 };
