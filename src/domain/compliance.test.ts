@@ -131,6 +131,12 @@ describe('independent inspection', () => {
     });
   });
 
+  it('never dates the inspection before the sign-off, even on a clock running behind', () => {
+    const early = new Date(NOW.getTime() - 500);
+    const decision = inspectComplianceItem(awaiting, openTask, { inspectorId: 'insp-1', at: early });
+    expect(decision).toMatchObject({ ok: true, value: { inspectedAt: NOW } });
+  });
+
   it('refuses the performer inspecting their own work', () => {
     const decision = inspectComplianceItem(awaiting, openTask, { inspectorId: 'mech-1', at: LATER });
     expect(decision).toMatchObject({ ok: false, refusal: { reason: 'INSPECTOR_IS_PERFORMER' } });

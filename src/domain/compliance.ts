@@ -194,8 +194,11 @@ export function inspectComplianceItem(
     return taskClosedRefusal(task);
   })();
   if (refusal) return { ok: false, refusal };
+  // Never before the sign-off (the database insists): another server's clock may run a little ahead.
+  const signedAt = item.signOffTime!;
+  const inspectedAt = input.at < signedAt ? signedAt : input.at;
   return {
     ok: true,
-    value: { inspectedBy: input.inspectorId, inspectedAt: input.at, inspectionMeaning: INSPECTION_MEANING },
+    value: { inspectedBy: input.inspectorId, inspectedAt, inspectionMeaning: INSPECTION_MEANING },
   };
 }
