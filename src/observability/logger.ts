@@ -14,8 +14,13 @@ function traceFields(): Record<string, string> {
  * JSON logs on stdout, with `trace_id`/`span_id` while a span is active. Secrets never reach
  * them: authorization headers, cookies, passwords and tokens are redacted wherever they appear.
  */
-export function createLogger(level: LogLevel, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(
+  level: LogLevel,
+  bindings: Record<string, unknown> = {},
+  /** Where the lines go instead of stdout (a test reading them). */
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'amss', ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -33,5 +38,6 @@ export function createLogger(level: LogLevel, bindings: Record<string, unknown> 
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
