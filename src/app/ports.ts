@@ -13,6 +13,7 @@ import type { WebhookRepository } from './webhooks.js';
 import type { ImportRepository } from './imports.js';
 import type { ReportRepository } from './reports.js';
 import type { ReferenceDataRepository } from './reference-data.js';
+import type { PeopleRepository } from './people.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -132,6 +133,7 @@ export interface Repositories {
   webhooks: WebhookRepository;
   reports: ReportRepository;
   referenceData: ReferenceDataRepository;
+  people: PeopleRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

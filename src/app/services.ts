@@ -13,6 +13,7 @@ import type { WebhookService } from './webhooks.js';
 import type { ImportService } from './imports.js';
 import type { ReportService } from './reports.js';
 import type { ReferenceDataService } from './reference-data.js';
+import type { PeopleService } from './people.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -31,4 +32,5 @@ export interface Services {
   imports: ImportService;
   reports: ReportService;
   referenceData: ReferenceDataService;
+  people: PeopleService;
 }

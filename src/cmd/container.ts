@@ -18,6 +18,8 @@ import { reportRoutes } from '../api/rest/routes/reports.js';
 import { ReportService } from '../app/reports.js';
 import { ReferenceDataService } from '../app/reference-data.js';
 import { referenceDataRoutes } from '../api/rest/routes/reference-data.js';
+import { PeopleService } from '../app/people.js';
+import { peopleRoutes } from '../api/rest/routes/people.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -140,6 +142,7 @@ export function createContainer(deps: ContainerDeps): Container {
     }),
     reports: new ReportService({ uow }),
     referenceData: new ReferenceDataService({ uow }),
+    people: new PeopleService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -223,6 +226,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       importRoutes(services, { storageDir: config.importStorageDir, maxBytes: config.importMaxBytes }),
       reportRoutes(services),
       referenceDataRoutes(services),
+      peopleRoutes(services),
     ],
   });
 }

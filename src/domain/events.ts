@@ -53,6 +53,19 @@ export const EVENT_TYPES = [
   'skill_type_deleted',
   // issue 11: electronic signature and independent inspection
   'compliance_item_inspected',
+  // people records (issue 11)
+  'certification_created',
+  'certification_updated',
+  'certification_deleted',
+  'type_rating_created',
+  'type_rating_updated',
+  'type_rating_deleted',
+  'skill_created',
+  'skill_updated',
+  'skill_deleted',
+  'recency_logged',
+  'recency_updated',
+  'recency_deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

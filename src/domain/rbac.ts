@@ -88,6 +88,17 @@ export const POLICY = {
     delete: ['admin', 'tenant_admin'],
   },
   /**
+   * People records (`/users/{id}/certifications`, `/type-ratings`, `/skills`, `/recency`): the
+   * organization's admins manage them; schedulers (who assign work) and auditors read everyone's;
+   * a mechanic reads their own only (checked by the service: 403 OWN_RECORDS_ONLY).
+   */
+  people: {
+    create: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  /**
    * An import creates and updates the rows of its type's resource, so whoever may create and
    * update that resource may import it, and no one else (rbac.test.ts holds the two together).
    */

@@ -11,6 +11,7 @@ import { PgWebhookRepository } from './webhooks.js';
 import { PgImportRepository } from './imports.js';
 import { PgReportRepository } from './reports.js';
 import { PgReferenceDataRepository } from './reference-data.js';
+import { PgPeopleRepository } from './people.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -41,6 +42,7 @@ export function createRepositories(db: Executor): Repositories {
     webhooks: new PgWebhookRepository(db),
     reports: new PgReportRepository(db),
     referenceData: new PgReferenceDataRepository(db),
+    people: new PgPeopleRepository(db),
   };
 }
 
