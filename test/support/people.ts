@@ -134,7 +134,14 @@ export async function insertSkill(
 /** A live recency row; with `taskId`, one written by a completed task. */
 export async function insertRecency(
   db: Executor,
-  input: { orgId: string; userId: string; aircraftTypeId: string; taskId?: string; hours?: number },
+  input: {
+    orgId: string;
+    userId: string;
+    aircraftTypeId: string;
+    taskId?: string;
+    hours?: number;
+    performedAt?: Date;
+  },
 ): Promise<string> {
   const row = await db
     .insertInto('recency_entries')
@@ -143,7 +150,7 @@ export async function insertRecency(
       user_id: input.userId,
       aircraft_type_id: input.aircraftTypeId,
       hours: input.hours ?? 4,
-      performed_at: new Date(Date.now() - 86_400_000),
+      performed_at: input.performedAt ?? new Date(Date.now() - 86_400_000),
       task_id: input.taskId ?? null,
     })
     .returning('id')
