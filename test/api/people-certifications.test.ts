@@ -145,7 +145,7 @@ describe('recording a certification', () => {
     // The seeded types are known only once beforeAll ran.
     const response = await create(
       userId,
-      overrides === 'lifetime' ? { certification_type_id: faaAp } : overrides,
+      overrides === 'lifetime' ? { certification_type_id: faaAp } : (overrides as Record<string, unknown>),
     );
 
     expect(response.statusCode, response.body).toBe(400);

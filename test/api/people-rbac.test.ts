@@ -240,10 +240,9 @@ describe('tenant isolation', () => {
     'answers 404 USER_NOT_FOUND to a %s for another organization’s user on every route, changing nothing',
     async (role) => {
       const foreign = await person(other);
-      const bodies = Object.fromEntries(
-        await Promise.all(KINDS.map(async (k) => [k, await createBody(k, foreign)])),
-      );
-      for (const call of calls(foreign, (kind) => bodies[kind])) {
+      const bodies = new Map<Kind, unknown>();
+      for (const kind of KINDS) bodies.set(kind, await createBody(kind, foreign));
+      for (const call of calls(foreign, (kind) => bodies.get(kind))) {
         const response = await t.request(tenant.tokens[role], call.method, call.url, call.body);
         // A reading role is refused writes by RBAC before any lookup: 403 says nothing about the id.
         const expected = call.method !== 'GET' && role !== 'tenant_admin' ? 403 : 404;

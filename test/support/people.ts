@@ -178,8 +178,5 @@ export async function effectsOf(
     .where('aggregate_id', '=', entityId)
     .orderBy('created_at')
     .execute();
-  return {
-    audit: audit as never,
-    events: events as never,
-  };
+  return { audit, events };
 }
