@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { effectsOf } from '../support/people.js';
 import {
   aircraftTypeId,
-  certificationTypeId,
-  effectsOf,
-  insertCertification,
-  insertOrgCertificationType,
+  globalCertificationTypeId,
+  insertCertificationType,
+  insertEmployeeCertification,
   insertTypeRating,
-} from '../support/people.js';
+} from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -21,8 +21,8 @@ beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTenant(t);
   other = await createTenant(t);
-  b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
-  faaAp = await certificationTypeId(t.db.db, 'FAA', 'A&P');
+  b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  faaAp = await globalCertificationTypeId(t.db.db, 'FAA', 'A&P');
 });
 afterAll(async () => {
   await t.close();
@@ -107,7 +107,7 @@ describe('recording a certification', () => {
   });
 
   it('accepts the organization’s own certification type', async () => {
-    const own = await insertOrgCertificationType(t.db.db, tenant.org.id);
+    const own = (await insertCertificationType(t.db.db, { org_id: tenant.org.id })).id;
     expect((await create(await newMechanic(), { certification_type_id: own })).statusCode).toBe(201);
   });
 
@@ -156,10 +156,14 @@ describe('recording a certification', () => {
   });
 
   it.each([
-    ['another organization’s type', () => insertOrgCertificationType(t.db.db, other.org.id)],
+    [
+      'another organization’s type',
+      async () => (await insertCertificationType(t.db.db, { org_id: other.org.id })).id,
+    ],
     [
       'a deleted type of its own',
-      () => insertOrgCertificationType(t.db.db, tenant.org.id, { deleted: true }),
+      async () =>
+        (await insertCertificationType(t.db.db, { org_id: tenant.org.id, deleted_at: new Date() })).id,
     ],
     ['an unknown type', async () => randomUUID()],
   ])('answers %s with 404 CERTIFICATION_TYPE_NOT_FOUND naming the field', async (_name, typeId) => {
@@ -214,18 +218,22 @@ describe('recording a certification', () => {
 describe('the derived expired flag', () => {
   it('is true once the expiry date has passed and filters the list both ways', async () => {
     const userId = await newMechanic();
-    const expired = await insertCertification(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      typeId: b1,
-      expiryDate: new Date(Date.now() - DAY),
-    });
-    const valid = await insertCertification(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      typeId: faaAp,
-      expiryDate: null,
-    });
+    const expired = (
+      await insertEmployeeCertification(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        certification_type_id: b1,
+        expiry_date: new Date(Date.now() - DAY),
+      })
+    ).id;
+    const valid = (
+      await insertEmployeeCertification(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        certification_type_id: faaAp,
+        expiry_date: null,
+      })
+    ).id;
 
     const one = await t.request(admin(), 'GET', `${base(userId)}/${expired}`);
     expect(one.json<CertificationJson>().expired).toBe(true);
@@ -240,18 +248,20 @@ describe('listing certifications', () => {
   it('filters by status and type, sorts, and pages with a Link header', async () => {
     const userId = await newMechanic();
     const types = await Promise.all(
-      ['PART66-B1', 'PART66-B2', 'PART66-C'].map((code) => certificationTypeId(t.db.db, 'EASA', code)),
+      ['PART66-B1', 'PART66-B2', 'PART66-C'].map((code) => globalCertificationTypeId(t.db.db, 'EASA', code)),
     );
     const ids = [];
     for (const [i, typeId] of types.entries()) {
       ids.push(
-        await insertCertification(t.db.db, {
-          orgId: tenant.org.id,
-          userId,
-          typeId,
-          expiryDate: new Date(Date.now() + (i + 1) * 100 * DAY),
-          status: i === 1 ? 'suspended' : 'active',
-        }),
+        (
+          await insertEmployeeCertification(t.db.db, {
+            org_id: tenant.org.id,
+            user_id: userId,
+            certification_type_id: typeId,
+            expiry_date: new Date(Date.now() + (i + 1) * 100 * DAY),
+            status: i === 1 ? 'suspended' : 'active',
+          })
+        ).id,
       );
     }
 
@@ -373,12 +383,14 @@ describe('deleting a certification', () => {
   it('is refused with 409 CERTIFICATION_HAS_TYPE_RATINGS while it carries a live type rating', async () => {
     const userId = await newMechanic();
     const cert = (await create(userId)).json<CertificationJson>();
-    const rating = await insertTypeRating(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      certificationId: cert.id,
-      aircraftTypeId: await aircraftTypeId(t.db.db, 'A320'),
-    });
+    const rating = (
+      await insertTypeRating(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        certification_id: cert.id,
+        aircraft_type_id: await aircraftTypeId(t.db.db, 'A320'),
+      })
+    ).id;
 
     const response = await t.request(admin(), 'DELETE', `${base(userId)}/${cert.id}`);
 

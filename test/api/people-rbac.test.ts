@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import {
   aircraftTypeId,
-  certificationTypeId,
-  insertCertification,
-  insertRecency,
-  insertSkill,
+  globalCertificationTypeId,
+  globalSkillTypeId,
+  insertEmployeeCertification,
+  insertEmployeeSkill,
+  insertRecencyEntry,
   insertTypeRating,
-  skillTypeId,
-} from '../support/people.js';
+} from '../support/qualification-factories.js';
 import { EVERYONE, itEnforcesRoles, ORG_ADMINS, type RouteCase } from '../support/rbac.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -23,8 +23,8 @@ beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTenant(t);
   other = await createTenant(t);
-  b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
-  eddy = await skillTypeId(t.db.db, 'NDT-ET');
+  b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  eddy = await globalSkillTypeId(t.db.db, 'NDT-ET');
   a320 = await aircraftTypeId(t.db.db, 'A320');
 });
 afterAll(async () => {
@@ -42,13 +42,23 @@ async function person(org: Tenant = tenant) {
 }
 
 async function records(orgId: string, userId: string) {
-  const certificationId = await insertCertification(t.db.db, { orgId, userId, typeId: b1 });
+  const certificationId = (
+    await insertEmployeeCertification(t.db.db, { org_id: orgId, user_id: userId, certification_type_id: b1 })
+  ).id;
   return {
     userId,
     certificationId,
-    typeRatingId: await insertTypeRating(t.db.db, { orgId, userId, certificationId, aircraftTypeId: a320 }),
-    skillId: await insertSkill(t.db.db, { orgId, userId, skillTypeId: eddy }),
-    recencyId: await insertRecency(t.db.db, { orgId, userId, aircraftTypeId: a320 }),
+    typeRatingId: (
+      await insertTypeRating(t.db.db, {
+        org_id: orgId,
+        user_id: userId,
+        certification_id: certificationId,
+        aircraft_type_id: a320,
+      })
+    ).id,
+    skillId: (await insertEmployeeSkill(t.db.db, { org_id: orgId, user_id: userId, skill_type_id: eddy })).id,
+    recencyId: (await insertRecencyEntry(t.db.db, { org_id: orgId, user_id: userId, aircraft_type_id: a320 }))
+      .id,
   };
 }
 
@@ -77,7 +87,7 @@ const createBody = async (kind: Kind, r: Awaited<ReturnType<typeof records>>): P
   switch (kind) {
     case 'certifications':
       return {
-        certification_type_id: await certificationTypeId(t.db.db, 'EASA', 'PART66-B2'),
+        certification_type_id: await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B2'),
         certificate_number: 'B2-1',
         issue_date: ago(10),
         expiry_date: ago(-1000),
@@ -89,7 +99,7 @@ const createBody = async (kind: Kind, r: Awaited<ReturnType<typeof records>>): P
         endorsed_date: ago(5),
       };
     case 'skills':
-      return { skill_type_id: await skillTypeId(t.db.db, 'BORESCOPE'), proficiency: 2 };
+      return { skill_type_id: await globalSkillTypeId(t.db.db, 'BORESCOPE'), proficiency: 2 };
     case 'recency':
       return { aircraft_type_id: a320, hours: 2, performed_at: ago(1) };
   }
@@ -176,7 +186,7 @@ describe('RBAC matrix for people records', () => {
     });
     await t.request(tenant.tokens.mechanic, 'DELETE', `/api/v1/users/${r.userId}/recency/${r.recencyId}`);
     await t.request(tenant.tokens.auditor, 'POST', `/api/v1/users/${r.userId}/skills`, {
-      skill_type_id: await skillTypeId(t.db.db, 'WELDING'),
+      skill_type_id: await globalSkillTypeId(t.db.db, 'WELDING'),
       proficiency: 1,
     });
     const rows = await t.db.db

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertTask } from '../support/factories.js';
+import { effectsOf } from '../support/people.js';
 import {
   aircraftTypeId,
-  effectsOf,
-  insertOrgSkillType,
-  insertRecency,
-  skillTypeId,
-} from '../support/people.js';
+  globalSkillTypeId,
+  insertRecencyEntry,
+  insertSkillType,
+} from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -23,8 +23,8 @@ beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTenant(t);
   other = await createTenant(t);
-  eddy = await skillTypeId(t.db.db, 'NDT-ET');
-  borescope = await skillTypeId(t.db.db, 'BORESCOPE');
+  eddy = await globalSkillTypeId(t.db.db, 'NDT-ET');
+  borescope = await globalSkillTypeId(t.db.db, 'BORESCOPE');
   a320 = await aircraftTypeId(t.db.db, 'A320');
   b738 = await aircraftTypeId(t.db.db, 'B738');
 });
@@ -99,7 +99,7 @@ describe('skills', () => {
 
   it('refuses another organization’s skill type and an unknown one with 404 SKILL_TYPE_NOT_FOUND', async () => {
     const userId = await newMechanic();
-    for (const typeId of [await insertOrgSkillType(t.db.db, other.org.id), randomUUID()]) {
+    for (const typeId of [(await insertSkillType(t.db.db, { org_id: other.org.id })).id, randomUUID()]) {
       const response = await create(userId, { skill_type_id: typeId });
       expect(response.statusCode).toBe(404);
       expect(response.json()).toMatchObject({
@@ -108,7 +108,11 @@ describe('skills', () => {
       });
     }
     expect(
-      (await create(userId, { skill_type_id: await insertOrgSkillType(t.db.db, tenant.org.id) })).statusCode,
+      (
+        await create(userId, {
+          skill_type_id: (await insertSkillType(t.db.db, { org_id: tenant.org.id })).id,
+        })
+      ).statusCode,
     ).toBe(201);
   });
 
@@ -204,13 +208,15 @@ describe('recency', () => {
       await log(userId, { aircraft_type_id: b738, performed_at: daysFromNow(-1) })
     ).json<RecencyJson>();
     const task = await insertTask(t.db.db, { org_id: tenant.org.id });
-    const fromTask = await insertRecency(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      aircraftTypeId: a320,
-      taskId: task.id,
-      performedAt: new Date(Date.now() - 1.5 * DAY),
-    });
+    const fromTask = (
+      await insertRecencyEntry(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        aircraft_type_id: a320,
+        task_id: task.id,
+        performed_at: new Date(Date.now() - 1.5 * DAY),
+      })
+    ).id;
 
     const all = await t.request(admin(), 'GET', base(userId));
     expect(all.json<RecencyJson[]>().map((e) => e.id)).toEqual([onB738.id, fromTask, recent.id, old.id]);
@@ -246,12 +252,14 @@ describe('recency', () => {
   it('keeps an entry written by a completed task: PATCH and DELETE answer 409 RECENCY_FROM_TASK', async () => {
     const userId = await newMechanic();
     const task = await insertTask(t.db.db, { org_id: tenant.org.id });
-    const entry = await insertRecency(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      aircraftTypeId: a320,
-      taskId: task.id,
-    });
+    const entry = (
+      await insertRecencyEntry(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        aircraft_type_id: a320,
+        task_id: task.id,
+      })
+    ).id;
     const url = `${base(userId)}/${entry}`;
 
     const patch = await t.request(admin(), 'PATCH', url, { hours: 1 });
@@ -262,7 +270,7 @@ describe('recency', () => {
     expect(remove.statusCode).toBe(409);
     expect(remove.json()).toMatchObject({ reason: 'RECENCY_FROM_TASK' });
     const read = (await t.request(admin(), 'GET', url)).json<RecencyJson>();
-    expect(read).toMatchObject({ hours: 4, source: 'task', task_id: task.id });
+    expect(read).toMatchObject({ hours: 2, source: 'task', task_id: task.id });
     expect((await effectsOf(t.db.db, entry)).audit).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { effectsOf } from '../support/people.js';
 import {
   aircraftTypeId,
-  certificationTypeId,
-  effectsOf,
-  insertCertification,
+  globalCertificationTypeId,
+  insertEmployeeCertification,
   insertTypeRating,
-} from '../support/people.js';
+} from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTenant(t);
   other = await createTenant(t);
-  b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
   a320 = await aircraftTypeId(t.db.db, 'A320');
   b738 = await aircraftTypeId(t.db.db, 'B738');
 });
@@ -48,7 +48,14 @@ const base = (userId: string) => `/api/v1/users/${userId}/type-ratings`;
 /** A fresh mechanic of the tenant holding a live B1. */
 async function holder(status: 'active' | 'revoked' = 'active'): Promise<{ userId: string; certId: string }> {
   const userId = (await t.createUser(tenant.org.id, 'mechanic')).id;
-  const certId = await insertCertification(t.db.db, { orgId: tenant.org.id, userId, typeId: b1, status });
+  const certId = (
+    await insertEmployeeCertification(t.db.db, {
+      org_id: tenant.org.id,
+      user_id: userId,
+      certification_type_id: b1,
+      status: status,
+    })
+  ).id;
   return { userId, certId };
 }
 const create = (userId: string, body: Record<string, unknown>) =>
@@ -104,11 +111,13 @@ describe('recording a type rating', () => {
 
   it('refuses another organization’s certification the same way', async () => {
     const { userId } = await holder();
-    const foreign = await insertCertification(t.db.db, {
-      orgId: other.org.id,
-      userId: other.userIds.mechanic,
-      typeId: b1,
-    });
+    const foreign = (
+      await insertEmployeeCertification(t.db.db, {
+        org_id: other.org.id,
+        user_id: other.userIds.mechanic,
+        certification_type_id: b1,
+      })
+    ).id;
 
     const response = await create(userId, { certification_id: foreign });
     expect(response.statusCode).toBe(404);
@@ -186,11 +195,13 @@ describe('reading, changing and deleting type ratings', () => {
 
   it('moves a rating to another of the user’s certifications, and refuses another user’s (404, unchanged)', async () => {
     const { userId, certId } = await holder();
-    const second = await insertCertification(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      typeId: await certificationTypeId(t.db.db, 'EASA', 'PART66-B2'),
-    });
+    const second = (
+      await insertEmployeeCertification(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        certification_type_id: await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B2'),
+      })
+    ).id;
     const { certId: foreign } = await holder();
     const rating = (await create(userId, { certification_id: certId })).json<RatingJson>();
     const url = `${base(userId)}/${rating.id}`;
@@ -210,12 +221,14 @@ describe('reading, changing and deleting type ratings', () => {
 
   it('soft-deletes a rating (type_rating_deleted), after which its certification may be deleted', async () => {
     const { userId, certId } = await holder();
-    const rating = await insertTypeRating(t.db.db, {
-      orgId: tenant.org.id,
-      userId,
-      certificationId: certId,
-      aircraftTypeId: a320,
-    });
+    const rating = (
+      await insertTypeRating(t.db.db, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        certification_id: certId,
+        aircraft_type_id: a320,
+      })
+    ).id;
 
     expect((await t.request(admin(), 'DELETE', `${base(userId)}/${rating}`)).statusCode).toBe(204);
     expect((await t.request(admin(), 'GET', `${base(userId)}/${rating}`)).statusCode).toBe(404);

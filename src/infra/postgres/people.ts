@@ -31,17 +31,13 @@ import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
 
+// The type-visible triggers' constraints are registered with the reference data (reference-data.ts);
+// the service looks the type up first, so they are reached only in a race.
 registerConstraints({
   employee_certifications_org_id_user_id_type_live_key: {
     kind: 'conflict',
     reason: 'CERTIFICATION_DUPLICATE',
     message: 'the user already holds a live certification of this type; change or delete that one',
-    field: 'body.certification_type_id',
-  },
-  employee_certifications_certification_type_id_visible: {
-    kind: 'not_found',
-    reason: 'CERTIFICATION_TYPE_NOT_FOUND',
-    message: 'certification type not found',
     field: 'body.certification_type_id',
   },
   employee_certifications_expiry_after_issue: {
@@ -72,12 +68,6 @@ registerConstraints({
     kind: 'conflict',
     reason: 'SKILL_DUPLICATE',
     message: 'the user already holds a live skill of this type; change or delete that one',
-    field: 'body.skill_type_id',
-  },
-  employee_skills_skill_type_id_visible: {
-    kind: 'not_found',
-    reason: 'SKILL_TYPE_NOT_FOUND',
-    message: 'skill type not found',
     field: 'body.skill_type_id',
   },
   recency_entries_hours_check: {
