@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { effectsOf } from '../support/people.js';
 import {
@@ -237,5 +238,59 @@ describe('reading, changing and deleting type ratings', () => {
     ]);
     const certDelete = await t.request(admin(), 'DELETE', `/api/v1/users/${userId}/certifications/${certId}`);
     expect(certDelete.statusCode).toBe(204);
+  });
+});
+
+describe('a rating and a certification delete racing', () => {
+  /** Waits until `n` sessions of this test's database wait for a row lock. */
+  const lockWaiters = (n: number) =>
+    vi.waitFor(
+      async () => {
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*) AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(t.db.db);
+        expect(Number(rows[0]!.n)).toBe(n);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+
+  it('never leaves a live rating on a deleted certification: a delete that waited for a rating answers 409', async () => {
+    const { userId, certId } = await holder();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A rating being added, as the service does it: the certification held FOR SHARE, the row inserted.
+    const adding = t.db.db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM employee_certifications WHERE id = ${certId} FOR SHARE`.execute(trx);
+      await insertTypeRating(trx, { org_id: tenant.org.id, user_id: userId, certification_id: certId });
+      await held;
+    });
+    const deleting = t.request(admin(), 'DELETE', `/api/v1/users/${userId}/certifications/${certId}`);
+    await lockWaiters(1);
+    release();
+    await adding;
+
+    const response = await deleting;
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ reason: 'CERTIFICATION_HAS_TYPE_RATINGS' });
+  });
+
+  it('a rating that waited for the certification’s delete finds it gone: 404 CERTIFICATION_NOT_FOUND', async () => {
+    const { userId, certId } = await holder();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const deleting = t.db.db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM employee_certifications WHERE id = ${certId} FOR NO KEY UPDATE`.execute(trx);
+      await sql`UPDATE employee_certifications SET deleted_at = now() WHERE id = ${certId}`.execute(trx);
+      await held;
+    });
+    const adding = create(userId, { certification_id: certId });
+    await lockWaiters(1);
+    release();
+    await deleting;
+
+    const response = await adding;
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ reason: 'CERTIFICATION_NOT_FOUND' });
+    expect(await liveCount(userId)).toBe(0);
   });
 });
