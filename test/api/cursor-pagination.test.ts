@@ -16,6 +16,14 @@ import {
   insertWebhook,
   insertWebhookDelivery,
 } from '../support/factories.js';
+import {
+  insertCertificationType,
+  insertEmployeeCertification,
+  insertEmployeeSkill,
+  insertRecencyEntry,
+  insertSkillType,
+  insertTypeRating,
+} from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
@@ -23,7 +31,7 @@ import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
 let tenant: Tenant;
-let parents: { aircraft: string; webhook: string; import: string };
+let parents: { aircraft: string; webhook: string; import: string; user: string; certification: string };
 let rowNumber = 0;
 
 beforeAll(async () => {
@@ -34,6 +42,9 @@ beforeAll(async () => {
     aircraft: (await insertAircraft(t.db.db, { org_id })).id,
     webhook: (await insertWebhook(t.db.db, { org_id })).id,
     import: (await insertImport(t.db.db, { org_id, created_by: tenant.userIds.admin })).id,
+    user: tenant.userIds.mechanic,
+    certification: (await insertEmployeeCertification(t.db.db, { org_id, user_id: tenant.userIds.mechanic }))
+      .id,
   };
 });
 afterAll(async () => {
@@ -68,7 +79,34 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
       })
       .execute(),
   '/api/v1/audit-logs': () => insertAuditLog(t.db.db, { org_id: tenant.org.id }),
+  // People records: one live row per (user, type), so each new row gets a type of its own.
+  '/api/v1/users/{id}/certifications': async () =>
+    insertEmployeeCertification(t.db.db, {
+      org_id: tenant.org.id,
+      user_id: parents.user,
+      certification_type_id: (await insertCertificationType(t.db.db, { org_id: tenant.org.id })).id,
+    }),
+  '/api/v1/users/{id}/type-ratings': async () =>
+    insertTypeRating(t.db.db, {
+      org_id: tenant.org.id,
+      user_id: parents.user,
+      certification_id: parents.certification,
+      aircraft_type_id: (await unratedAircraftTypes()).shift()!,
+    }),
+  '/api/v1/users/{id}/skills': async () =>
+    insertEmployeeSkill(t.db.db, {
+      org_id: tenant.org.id,
+      user_id: parents.user,
+      skill_type_id: (await insertSkillType(t.db.db, { org_id: tenant.org.id })).id,
+    }),
+  '/api/v1/users/{id}/recency': () =>
+    insertRecencyEntry(t.db.db, { org_id: tenant.org.id, user_id: parents.user }),
 };
+
+let aircraftTypes: string[] | undefined;
+/** The aircraft types the user holds no rating on yet (one live rating per type). */
+const unratedAircraftTypes = async () =>
+  (aircraftTypes ??= (await t.db.db.selectFrom('aircraft_types').select('id').execute()).map((r) => r.id));
 
 /** Reports are computed per request (aggregates, not rows with ids): they page by offset only. */
 const OFFSET_ONLY = ['/api/v1/reports/compliance', '/api/v1/reports/mechanic-workload'];
@@ -114,7 +152,9 @@ describe('cursor pagination', () => {
           ? parents.aircraft
           : path.includes('webhooks')
             ? parents.webhook
-            : parents.import,
+            : path.startsWith('/api/v1/users/')
+              ? parents.user
+              : parents.import,
       );
       for (const sort of sorts) {
         const query = `limit=3&cursor=${sort ? `&sort=${sort}` : ''}`;
