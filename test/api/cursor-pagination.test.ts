@@ -101,6 +101,19 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
     }),
   '/api/v1/users/{id}/recency': () =>
     insertRecencyEntry(t.db.db, { org_id: tenant.org.id, user_id: parents.user }),
+  // Reference data: aircraft types are global (a designator of its own each); certification and
+  // skill types list the global ones and the organization's own.
+  '/api/v1/aircraft-types': () =>
+    t.db.db
+      .insertInto('aircraft_types')
+      .values({
+        designator: `Z${(++rowNumber).toString(36).toUpperCase().padStart(3, '0')}`,
+        manufacturer: 'Test',
+        model: 'Test',
+      })
+      .execute(),
+  '/api/v1/certification-types': () => insertCertificationType(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/skill-types': () => insertSkillType(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;
