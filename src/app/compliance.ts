@@ -20,9 +20,9 @@ import {
 import type { EventType } from '../domain/events.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor, UserActor } from './actor.js';
-import type { AuditAction } from './audit.js';
+import { auditRecord, type AuditAction, type AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { LoginLimiter, LoginLockout } from './login-limiter.js';
 import { entityEffects, mutate, type Change, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
@@ -108,6 +108,13 @@ export interface UpdateComplianceItemInput {
 /** A signature's re-authentication: the signer's own password, when the organization's policy asks for it. */
 export interface SignatureInput {
   password?: string | undefined;
+}
+
+/** What a signature was about, for the audit row of a refused one. */
+interface SignatureAttempt {
+  /** The compliance item the request named. */
+  itemId: string;
+  meaning: 'performed' | 'inspected';
 }
 
 /** Which requirements a signature must meet: a sign-off the task's certifying ones, an inspection its inspection ones. */
@@ -294,7 +301,7 @@ export class ComplianceService {
     authorize(ctx.actor, 'compliance_items', 'sign_off');
     const actor = signer(ctx.actor, 'signs off compliance items');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
-    await this.reauthenticate(ctx, actor, input.password);
+    await this.reauthenticate(ctx, actor, input.password, { itemId: id, meaning: 'performed' });
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
       const at = new Date();
@@ -328,7 +335,7 @@ export class ComplianceService {
     authorize(ctx.actor, 'compliance_items', 'inspect');
     const actor = signer(ctx.actor, 'inspects compliance items');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
-    await this.reauthenticate(ctx, actor, input.password);
+    await this.reauthenticate(ctx, actor, input.password, { itemId: id, meaning: 'inspected' });
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
       const at = new Date();
@@ -354,13 +361,19 @@ export class ComplianceService {
    * same failed-attempt counters (per address and email) as the login, so a guesser holding a
    * stolen token learns nothing faster here, and the owner's login is limited exactly as if the
    * attempts had been logins. Skipped when the organization's `sign_off_reauthentication` is off.
-   * Nothing is written on a failure.
+   * A failure writes nothing but its security audit row (see {@link auditFailedSignature}).
    */
-  private async reauthenticate(ctx: MutationContext, actor: UserActor, password: string | undefined) {
+  private async reauthenticate(
+    ctx: MutationContext,
+    actor: UserActor,
+    password: string | undefined,
+    attempt: SignatureAttempt,
+  ) {
     const repos = this.deps.uow.repos;
     const policy = await repos.orgPolicies.get(actor.orgId);
     if (policy?.signOffReauthentication === false) return;
     if (password === undefined || password === '') {
+      await this.auditFailedSignature(ctx, actor, attempt, 'password_missing', []);
       throw reauthenticationFailed('your password is required to sign: send it as `password`');
     }
     const user = await repos.users.findById(actor.orgId, actor.userId);
@@ -372,10 +385,53 @@ export class ComplianceService {
       (candidate) => candidate.id === actor.userId,
     );
     if (!credentials || !(await verifyPassword(password, credentials.passwordHash))) {
-      await loginLimiter.recordFailure(ip, user.email);
+      const lockouts = await loginLimiter.recordFailure(ip, user.email);
+      await this.auditFailedSignature(ctx, actor, attempt, 'password_wrong', lockouts);
       throw reauthenticationFailed('the password is not correct');
     }
     await loginLimiter.recordSuccess(ip, user.email);
+  }
+
+  /**
+   * Records a refused signature the way a failed login is recorded: a `state_change` of the signer's
+   * user with `details.event = signature_failed` (and `sign_in_locked` when the failure filled a
+   * failed-login limit of their email), in a transaction of its own so the row survives the refused
+   * request; audit rows only, no outbox event, like every sign-in record. The actor is the signed-in
+   * user whose token made the attempt.
+   */
+  private async auditFailedSignature(
+    ctx: MutationContext,
+    actor: UserActor,
+    attempt: SignatureAttempt,
+    cause: 'password_missing' | 'password_wrong',
+    lockouts: LoginLockout[],
+  ): Promise<void> {
+    const entry = (extra: Record<string, unknown>): AuditEntry => ({
+      orgId: actor.orgId,
+      entityType: 'user',
+      entityId: actor.userId,
+      action: 'state_change',
+      extra,
+    });
+    const entries = [
+      entry({
+        event: 'signature_failed',
+        compliance_item_id: attempt.itemId,
+        signature_meaning: attempt.meaning,
+        cause,
+      }),
+      ...lockouts
+        .filter((lockout) => lockout.scope !== 'address')
+        .map((lockout) =>
+          entry({
+            event: 'sign_in_locked',
+            scope: lockout.scope,
+            retry_after_seconds: lockout.retryAfterSeconds,
+          }),
+        ),
+    ];
+    const records = entries.map((e) => auditRecord(e, ctx.actor, ctx.request));
+    await this.deps.uow.transaction((repos) => repos.changeLog.record(records, []));
   }
 
   /** The single place a signer's or inspector's qualification for the task is checked. */

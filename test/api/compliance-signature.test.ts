@@ -56,6 +56,17 @@ async function signedAwaitingInspection(taskId?: string): Promise<ItemJson> {
   return response.json<ItemJson>();
 }
 
+/** The audit rows of a user's account other than their sign-ins (the test's token came from one). */
+const securityTrail = (userId: string) =>
+  t.db.db
+    .selectFrom('audit_logs')
+    .selectAll()
+    .where('entity_type', '=', 'user')
+    .where('entity_id', '=', userId)
+    .where((eb) => eb.not(eb(eb.ref('details', '->>').key('event'), '=', 'signed_in')))
+    .orderBy('timestamp')
+    .execute();
+
 /** Nothing about the item changed and nothing was recorded about it. */
 async function expectUntouched(id: string, before: unknown) {
   expect(await rows.item(id)).toEqual(before);
@@ -114,6 +125,60 @@ describe('sign-off as an electronic signature', () => {
     await expectUntouched(item.id, item);
     // Other signers are not affected.
     expect((await sign(item.id, { password: TEST_PASSWORD })).statusCode).toBe(200);
+  });
+
+  it('records each refused signature in the audit log like a failed login: on the signer, no event, the item untouched', async () => {
+    const user = await t.createUser(home.id, 'mechanic');
+    const token = await t.tokenFor(user);
+    const item = await newItem();
+    const signed = await signedAwaitingInspection();
+    expect((await sign(item.id, { password: 'not-my-password' }, token)).statusCode).toBe(401);
+    expect((await inspect(signed.id, {}, token)).statusCode).toBe(401);
+    const trail = await securityTrail(user.id);
+    expect(trail.map((row) => [row.action, row.actor, row.user_id, row.details])).toEqual([
+      [
+        'state_change',
+        'user:mechanic',
+        user.id,
+        {
+          event: 'signature_failed',
+          compliance_item_id: item.id,
+          signature_meaning: 'performed',
+          cause: 'password_wrong',
+        },
+      ],
+      [
+        'state_change',
+        'user:mechanic',
+        user.id,
+        {
+          event: 'signature_failed',
+          compliance_item_id: signed.id,
+          signature_meaning: 'inspected',
+          cause: 'password_missing',
+        },
+      ],
+    ]);
+    expect(trail.every((row) => row.org_id === home.id && row.ip_address !== null)).toBe(true);
+    expect(JSON.stringify(trail)).not.toContain('not-my-password');
+    expect(await rows.events(user.id)).toEqual([]);
+    await expectUntouched(item.id, item);
+    expect((await rows.events(signed.id)).map((e) => e.event_type)).toEqual(['compliance_signed']);
+  });
+
+  it('records the lockout that a run of wrong signature passwords starts, as a failed login would', async () => {
+    const user = await t.createUser(home.id, 'mechanic');
+    const token = await t.tokenFor(user);
+    const item = await newItem();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      expect((await sign(item.id, { password: `guess-${attempt}` }, token)).statusCode).toBe(401);
+    }
+    expect((await sign(item.id, { password: 'guess-5' }, token)).statusCode).toBe(429);
+    const trail = await securityTrail(user.id);
+    expect(trail.map((row) => (row.details as { event: string }).event)).toEqual([
+      ...Array<string>(5).fill('signature_failed'),
+      'sign_in_locked',
+    ]);
   });
 
   it('needs no password while the organization policy turns re-authentication off', async () => {

@@ -59,7 +59,7 @@ const AuditLogEntry = Type.Object(
     timestamp: timestampField('When the change was committed.'),
     details: Type.Record(Type.String(), Type.Unknown(), {
       description:
-        'The record `before` and `after` the change as the API shows it, and any extra facts. A sign-in row (a `state_change` of a `user`) names its `event`: `signed_in`, `sign_in_failed`, `sign_in_locked`, `signed_out` or `refresh_token_reused`.',
+        'The record `before` and `after` the change as the API shows it, and any extra facts. A sign-in row (a `state_change` of a `user`) names its `event`: `signed_in`, `sign_in_failed`, `sign_in_locked`, `signed_out`, `refresh_token_reused` or `signature_failed` (a compliance sign-off or inspection refused for a missing or wrong password).',
     }),
   },
   { additionalProperties: false, description: 'One immutable audit log row.' },
