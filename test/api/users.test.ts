@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 
@@ -172,6 +173,65 @@ describe('changing and deleting users', () => {
     expect(rows.map((r) => r.action)).toEqual(['create', 'update', 'delete']);
     expect(rows[1]!.details).toMatchObject({ before: { role: 'mechanic' }, after: { role: 'scheduler' } });
     expect(rows[2]!.request_id).toEqual(expect.any(String));
+  });
+});
+
+describe('Idempotency-Key on routes that carry a password', () => {
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const storedRecord = (key: string) =>
+    t.db.db.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+  /** The stored fingerprint of a request with this body, as the server computes it. */
+  const fingerprint = (method: string, url: string, body: unknown) =>
+    sha256(`${method}\n${url}\n${stringify(body)}`);
+
+  it('creates a user once: the stored record holds no password nor any hash of it, and a retry replays', async () => {
+    const key = { 'idempotency-key': `create-${randomUUID()}` };
+    const body = { email: newEmail(), role: 'mechanic', password: 'Create-Secret-4711' };
+    const first = await t.request(tenantAdmin, 'POST', '/api/v1/users', body, key);
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await t.request(tenantAdmin, 'POST', '/api/v1/users', body, key);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    const stored = await storedRecord(key['idempotency-key']);
+    expect(JSON.stringify(stored)).not.toContain(body.password);
+    expect(JSON.stringify(stored)).not.toContain(sha256(body.password));
+    expect(stored.request_hash).toBe(
+      fingerprint('POST', '/api/v1/users', { email: body.email, role: body.role }),
+    );
+    expect(stored.request_hash).not.toBe(fingerprint('POST', '/api/v1/users', body));
+    const created = await t.db.db.selectFrom('users').select('id').where('email', '=', body.email).execute();
+    expect(created).toHaveLength(1);
+  });
+
+  it('changes a password once: a retry replays, and one differing only in its password replays the first answer', async () => {
+    const user = await t.createUser(home.id, 'mechanic');
+    const url = `/api/v1/users/${user.id}`;
+    const key = { 'idempotency-key': `password-${randomUUID()}` };
+    const first = await t.request(tenantAdmin, 'PATCH', url, { password: 'First-Secret-4711' }, key);
+    expect(first.statusCode, first.body).toBe(200);
+    const other = await t.request(tenantAdmin, 'PATCH', url, { password: 'Second-Secret-4711' }, key);
+    expect(other.statusCode).toBe(200);
+    expect(other.headers['idempotent-replayed']).toBe('true');
+    expect(other.body).toBe(first.body);
+    const login = (password: string) =>
+      t.request(undefined, 'POST', '/api/v1/auth/login', { org_id: home.id, email: user.email, password });
+    expect((await login('First-Secret-4711')).statusCode).toBe(200);
+    expect((await login('Second-Secret-4711')).statusCode).toBe(401);
+    const stored = await storedRecord(key['idempotency-key']);
+    expect(JSON.stringify(stored)).not.toContain('First-Secret-4711');
+    expect(JSON.stringify(stored)).not.toContain(sha256('First-Secret-4711'));
+    expect(stored.request_hash).toBe(fingerprint('PATCH', url, {}));
+    // Any other field is still part of the request: the same key with another role is refused.
+    const reused = await t.request(
+      tenantAdmin,
+      'PATCH',
+      url,
+      { password: 'First-Secret-4711', role: 'auditor' },
+      key,
+    );
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json()).toMatchObject({ reason: 'IDEMPOTENCY_KEY_REUSED' });
   });
 });
 

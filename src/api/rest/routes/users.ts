@@ -90,6 +90,15 @@ const UpdateUserBody = Type.Object(
   },
 );
 
+/**
+ * The password stays out of the Idempotency-Key fingerprint of the routes that carry one: a fast
+ * hash of a body that is otherwise known would be an offline-guessable copy of the password. So a
+ * retry with the same key and a different password answers the first response.
+ */
+const PASSWORD_CONFIG = { idempotencyFingerprintOmits: ['password'] };
+const PASSWORD_FINGERPRINT_NOTE =
+  'With an `Idempotency-Key`, `password` is not part of the request fingerprint: a repeat that differs only in its password replays the first answer.';
+
 const tags = ['users'];
 const USER_SCOPE_NOTE = `${SCOPE_NOTE} A tenant_admin never creates, changes or deletes an admin, nor grants the admin role.`;
 
@@ -102,11 +111,11 @@ export const userRoutes =
     app.post(
       '/users',
       {
-        config: policy('users', 'create'),
+        config: { ...policy('users', 'create'), ...PASSWORD_CONFIG },
         schema: {
           tags,
           summary: 'Create a user',
-          description: USER_SCOPE_NOTE,
+          description: `${USER_SCOPE_NOTE} ${PASSWORD_FINGERPRINT_NOTE}`,
           querystring: ScopeQuery,
           body: CreateUserBody,
           response: { 201: User, ...errorResponses(400, 401, 403, 404, 409) },
@@ -161,11 +170,11 @@ export const userRoutes =
     app.patch(
       '/users/:id',
       {
-        config: policy('users', 'update'),
+        config: { ...policy('users', 'update'), ...PASSWORD_CONFIG },
         schema: {
           tags,
           summary: 'Change a user',
-          description: `${USER_SCOPE_NOTE} Nobody changes their own role.`,
+          description: `${USER_SCOPE_NOTE} Nobody changes their own role. ${PASSWORD_FINGERPRINT_NOTE}`,
           params: IdParams,
           querystring: ScopeQuery,
           body: UpdateUserBody,
