@@ -97,6 +97,8 @@ export type ComplianceReportSortField = (typeof COMPLIANCE_REPORT_SORT_FIELDS)[n
 /** One compliance item with the facts of its task and aircraft an auditor needs. */
 export interface ComplianceReportRow extends ComplianceItem {
   signOffUserEmail: string | null;
+  /** The independent inspector's email, or null until inspected. */
+  inspectedByEmail: string | null;
   taskType: TaskType;
   taskState: TaskState;
   taskStartTime: Date;
@@ -357,6 +359,7 @@ export const summaryReportView = (report: SummaryReport) => {
 /** A compliance report row as the API and the CSV export show it: the item as everywhere, with its task's facts. */
 export type ComplianceReportRowView = ComplianceItemView & {
   sign_off_user_email: string | null;
+  inspected_by_email: string | null;
   task_type: TaskType;
   task_state: TaskState;
   task_start_time: string;
@@ -370,6 +373,7 @@ export type ComplianceReportRowView = ComplianceItemView & {
 export const complianceReportRowView = (row: ComplianceReportRow): ComplianceReportRowView => ({
   ...complianceItemView(row),
   sign_off_user_email: row.signOffUserEmail,
+  inspected_by_email: row.inspectedByEmail,
   task_type: row.taskType,
   task_state: row.taskState,
   task_start_time: row.taskStartTime.toISOString(),

@@ -39,8 +39,8 @@ afterAll(async () => {
 
 /**
  * Five live items (I1…I5, created in that order) on three tasks of two aircraft, one task from a
- * program; their compliance times: I1 Jan 10 (signed), I2 Feb 10 (signed), I3 Jan 20 (created),
- * I4 Mar 1 (created), I5 Mar 15 (signed).
+ * program; their compliance times: I1 Jan 10 (signed), I2 Feb 10 (signed by mechanic2, inspected by
+ * the home mechanic), I3 Jan 20 (created), I4 Mar 1 (created), I5 Mar 15 (signed, awaiting its inspection).
  */
 async function seed() {
   const db = t.db.db;
@@ -83,12 +83,17 @@ async function seed() {
     result: 'fail',
     created_at: new Date('2030-01-06T00:00:00Z'),
     ...signed(mechanic2.id, '2030-02-10T00:00:00Z'),
+    requires_inspection: true,
+    inspected_by: home.userIds.mechanic,
+    inspected_at: new Date('2030-02-10T01:30:00Z'),
+    inspection_meaning: 'inspected',
   });
   await item('I3', { task_id: ta2.id, result: 'pending', created_at: new Date('2030-01-20T00:00:00Z') });
   await item('I4', { task_id: tb1.id, result: 'pass', created_at: new Date('2030-03-01T00:00:00Z') });
   await item('I5', {
     task_id: tb1.id,
     result: 'pass',
+    requires_inspection: true,
     created_at: new Date('2030-03-02T00:00:00Z'),
     ...signed(home.userIds.mechanic, '2030-03-15T00:00:00Z'),
   });
@@ -125,6 +130,13 @@ describe('GET /reports/compliance', () => {
       sign_off_user_id: home.userIds.mechanic,
       sign_off_user_email: expect.stringMatching(/^mechanic-.*@test\.local$/) as unknown,
       sign_off_time: '2030-01-10T09:30:00.000Z',
+      sign_off_meaning: 'performed',
+      requires_inspection: false,
+      inspection_pending: false,
+      inspected_by: null,
+      inspected_by_email: null,
+      inspected_at: null,
+      inspection_meaning: null,
       created_at: '2030-01-05T00:00:00.000Z',
       updated_at: '2030-01-10T09:30:00.000Z',
       task_type: 'overhaul',
@@ -134,6 +146,52 @@ describe('GET /reports/compliance', () => {
       aircraft_id: id.a,
       tail_number: 'N-RPT-A',
       program_id: id.program,
+    });
+  });
+
+  it('shows what each signature means and the independent inspection: made, awaiting, or none needed', async () => {
+    const rows = (await report()).json<Record<string, unknown>[]>();
+    const signatures = (key: string) => {
+      const row = rows.find((r) => r.id === id[key])!;
+      return {
+        signed_by: row.sign_off_user_email,
+        sign_off_meaning: row.sign_off_meaning,
+        requires_inspection: row.requires_inspection,
+        inspection_pending: row.inspection_pending,
+        inspected_by: row.inspected_by,
+        inspected_by_email: row.inspected_by_email,
+        inspected_at: row.inspected_at,
+        inspection_meaning: row.inspection_meaning,
+      };
+    };
+    const none = {
+      inspected_by: null,
+      inspected_by_email: null,
+      inspected_at: null,
+      inspection_meaning: null,
+    };
+    expect(signatures('I2')).toEqual({
+      signed_by: 'second.mechanic@test.local',
+      sign_off_meaning: 'performed',
+      requires_inspection: true,
+      inspection_pending: false,
+      inspected_by: home.userIds.mechanic,
+      inspected_by_email: expect.stringMatching(/^mechanic-.*@test\.local$/) as unknown,
+      inspected_at: '2030-02-10T01:30:00.000Z',
+      inspection_meaning: 'inspected',
+    });
+    expect(signatures('I5')).toMatchObject({
+      sign_off_meaning: 'performed',
+      requires_inspection: true,
+      inspection_pending: true,
+      ...none,
+    });
+    expect(signatures('I3')).toEqual({
+      signed_by: null,
+      sign_off_meaning: null,
+      requires_inspection: false,
+      inspection_pending: false,
+      ...none,
     });
   });
 
@@ -215,7 +273,8 @@ describe('GET /reports/compliance/export', () => {
       `attachment; filename="compliance-report-${home.org.id}-${date}.csv"`,
     );
     expect(response.body.split('\n', 1)[0]).toBe(
-      'id,org_id,task_id,description,result,signed_off,sign_off_user_id,sign_off_user_email,sign_off_time,created_at,updated_at,task_type,task_state,task_start_time,task_end_time,aircraft_id,tail_number,program_id',
+      'id,org_id,task_id,description,result,signed_off,sign_off_user_id,sign_off_user_email,sign_off_time,created_at,updated_at,task_type,task_state,task_start_time,task_end_time,aircraft_id,tail_number,program_id,' +
+        'sign_off_meaning,requires_inspection,inspection_pending,inspected_by,inspected_by_email,inspected_at,inspection_meaning',
     );
     const rows = rowsOf(response.body);
     expect(rows.map((row) => row.id)).toEqual(named('I1', 'I2', 'I3', 'I4', 'I5'));

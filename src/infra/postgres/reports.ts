@@ -104,9 +104,13 @@ export class PgReportRepository implements ReportRepository {
       .leftJoin('users as u', (join) =>
         join.onRef('u.org_id', '=', 'c.org_id').onRef('u.id', '=', 'c.sign_off_user_id'),
       )
+      .leftJoin('users as i', (join) =>
+        join.onRef('i.org_id', '=', 'c.org_id').onRef('i.id', '=', 'c.inspected_by'),
+      )
       .select([
         ...COMPLIANCE_ITEM_COLUMNS,
         'u.email as sign_off_user_email',
+        'i.email as inspected_by_email',
         't.type as task_type',
         't.state as task_state',
         't.start_time as task_start_time',
@@ -146,6 +150,7 @@ export class PgReportRepository implements ReportRepository {
     return rows.map((row) => ({
       ...toComplianceItem(row),
       signOffUserEmail: row.sign_off_user_email,
+      inspectedByEmail: row.inspected_by_email,
       taskType: row.task_type,
       taskState: row.task_state,
       taskStartTime: row.task_start_time,

@@ -20,6 +20,7 @@ import { TASK_STATES, TASK_TYPES } from '../../../domain/task.js';
 import { exportDate, sendCsv, type CsvCell } from '../csv.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
+import { complianceSignatureFields } from '../schemas/compliance.js';
 import {
   errorResponses,
   OrgScopeQuery,
@@ -142,6 +143,10 @@ const ComplianceReportRowSchema = Type.Object(
     sign_off_time: Type.Union([timestampField('When the item was signed off.'), Type.Null()], {
       description: 'When the item was signed off (RFC 3339, UTC), or null before sign-off.',
     }),
+    ...complianceSignatureFields,
+    inspected_by_email: Type.Union([Type.String(), Type.Null()], {
+      description: 'The independent inspector’s email, or null until inspected.',
+    }),
     created_at: timestampField('When the item was created.'),
     updated_at: timestampField('When the item last changed.'),
     task_type: Type.Enum(TASK_TYPES, { description: 'The task’s type.' }),
@@ -154,7 +159,40 @@ const ComplianceReportRowSchema = Type.Object(
       description: 'The maintenance program that generated the task, or null for a one-off task.',
     }),
   },
-  { additionalProperties: false, description: 'A compliance item with its task and aircraft.' },
+  {
+    additionalProperties: false,
+    description:
+      'A compliance item with its task and aircraft: who signed it off and what that signature means, and its independent inspection when it requires one.',
+    examples: [
+      {
+        id: '6f1c2b9e-4d0a-4c8e-9a57-3b2f1e0d9c84',
+        org_id: '0b6f3c1e-2a4d-4e8f-9b1a-5c7d9e0f1a2b',
+        task_id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
+        description: 'Duplicate inspection of elevator control rigging',
+        result: 'pass',
+        signed_off: true,
+        sign_off_user_id: '3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
+        sign_off_user_email: 'mechanic@demo.local',
+        sign_off_time: '2030-03-01T10:15:00.000Z',
+        sign_off_meaning: 'performed',
+        requires_inspection: true,
+        inspection_pending: false,
+        inspected_by: '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d',
+        inspected_by_email: 'inspector@demo.local',
+        inspected_at: '2030-03-01T10:40:00.000Z',
+        inspection_meaning: 'inspected',
+        created_at: '2030-03-01T08:00:00.000Z',
+        updated_at: '2030-03-01T10:40:00.000Z',
+        task_type: 'inspection',
+        task_state: 'completed',
+        task_start_time: '2030-03-01T08:00:00.000Z',
+        task_end_time: '2030-03-01T12:00:00.000Z',
+        aircraft_id: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
+        tail_number: 'N320AM',
+        program_id: null,
+      },
+    ],
+  },
 );
 
 const MechanicWorkload = Type.Object(
@@ -241,6 +279,14 @@ const CSV_COLUMNS = [
   'aircraft_id',
   'tail_number',
   'program_id',
+  // Added with electronic signatures: after the original columns, so readers by position keep working.
+  'sign_off_meaning',
+  'requires_inspection',
+  'inspection_pending',
+  'inspected_by',
+  'inspected_by_email',
+  'inspected_at',
+  'inspection_meaning',
 ] as const satisfies readonly (keyof ComplianceReportRowView)[];
 
 const tags = ['reports'];
