@@ -13,6 +13,11 @@ export type ErrorKind =
 export interface FieldProblem {
   field: string;
   message: string;
+  /** MECHANIC_NOT_QUALIFIED: what is missing — its kind, type id, name and reason. */
+  kind?: string;
+  type_id?: string | null;
+  name?: string;
+  reason?: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AircraftRepository } from './aircraft.js';
 import type { ProgramRepository } from './programs.js';
 import type { ProgramGenerationRepository } from './program-generation.js';
 import type { TaskRepository } from './tasks.js';
+import type { QualificationRepository } from './qualifications.js';
 import type { PartRepository } from './parts.js';
 import type { ComplianceRepository } from './compliance.js';
 import type { AuditLogRepository } from './audit-logs.js';
@@ -134,6 +135,8 @@ export interface Repositories {
   reports: ReportRepository;
   referenceData: ReferenceDataRepository;
   people: PeopleRepository;
+  /** Task skill requirements and the qualification check's facts. */
+  qualifications: QualificationRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -14,6 +14,7 @@ import type { ImportService } from './imports.js';
 import type { ReportService } from './reports.js';
 import type { ReferenceDataService } from './reference-data.js';
 import type { PeopleService } from './people.js';
+import type { QualificationService } from './qualifications.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -33,4 +34,5 @@ export interface Services {
   reports: ReportService;
   referenceData: ReferenceDataService;
   people: PeopleService;
+  qualifications: QualificationService;
 }

@@ -26,6 +26,7 @@ import { partReservationView, type PartReservationView } from './parts.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
+import { assertQualified } from './qualifications.js';
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -45,6 +46,8 @@ export type TaskView = {
   notes: string | null;
   version: number;
   required_parts: { part_definition_id: string; quantity: number }[];
+  started_at: string | null;
+  completed_at: string | null;
   created_at: string;
   updated_at: string;
 };
@@ -66,6 +69,8 @@ export const taskView = (task: MaintenanceTask): TaskView => ({
     part_definition_id: part.partDefinitionId,
     quantity: part.quantity,
   })),
+  started_at: task.startedAt?.toISOString() ?? null,
+  completed_at: task.completedAt?.toISOString() ?? null,
   created_at: task.createdAt.toISOString(),
   updated_at: task.updatedAt.toISOString(),
 });
@@ -174,6 +179,8 @@ export interface TaskChanges {
   assignedMechanicId?: string | null | undefined;
   notes?: string | null | undefined;
   state?: TaskState | undefined;
+  startedAt?: Date | undefined;
+  completedAt?: Date | undefined;
   /** Replaces every requirement of the task. */
   requiredParts?: RequiredPart[] | undefined;
 }
@@ -300,6 +307,22 @@ export class TaskService {
           assignedMechanicId: input.assignedMechanicId,
           requiredParts,
         });
+        if (input.assignedMechanicId !== undefined) {
+          await assertQualified(tx, {
+            task: {
+              id: null,
+              orgId,
+              aircraftId: input.aircraftId,
+              programId: input.programId ?? null,
+              type: input.type,
+            },
+            userId: input.assignedMechanicId,
+            purpose: 'perform',
+            window: { start: input.startTime, end: input.endTime },
+            field: 'body.assigned_mechanic_id',
+            busy: true,
+          });
+        }
         const task = await tx.tasks.insert({
           orgId,
           aircraftId: input.aircraftId,
@@ -385,6 +408,32 @@ export class TaskService {
             assignedMechanicId: patch.assignedMechanicId ?? undefined,
             requiredParts,
           });
+          // A new mechanic, a moved window or a change of what the task is (its type or program,
+          // which decide the requirements that match) needs the mechanic to qualify again.
+          const mechanicId =
+            patch.assignedMechanicId === undefined ? before.assignedMechanicId : patch.assignedMechanicId;
+          const reassessed =
+            (patch.assignedMechanicId ?? null) !== null ||
+            patch.startTime !== undefined ||
+            patch.endTime !== undefined ||
+            patch.type !== undefined ||
+            patch.programId !== undefined;
+          if (mechanicId !== null && reassessed) {
+            await assertQualified(tx, {
+              task: {
+                id,
+                orgId,
+                aircraftId: before.aircraftId,
+                programId: patch.programId === undefined ? before.programId : patch.programId,
+                type: patch.type ?? before.type,
+              },
+              userId: mechanicId,
+              purpose: 'perform',
+              window: { start: startTime, end: endTime },
+              field: 'body.assigned_mechanic_id',
+              busy: true,
+            });
+          }
           attempted = {
             aircraftId: before.aircraftId,
             startTime,
@@ -482,10 +531,28 @@ export class TaskService {
         },
       });
       if (!decision.ok) throw refusalError(decision.refusal);
+      // Starting and completing check the mechanic again, at this moment: a licence may have been
+      // revoked, or may expire before the work ends (the window runs to now when work overruns).
+      let aircraftTypeId: string | null = null;
+      if ((decision.to === 'in_progress' || decision.to === 'completed') && read.assignedMechanicId !== null) {
+        const end = read.endTime.getTime() < now.getTime() ? now : read.endTime;
+        const work = await assertQualified(tx, {
+          task: read,
+          userId: read.assignedMechanicId,
+          purpose: 'perform',
+          window: { start: read.startTime, end },
+          field: 'assigned_mechanic_id',
+        });
+        aircraftTypeId = work.aircraftTypeId;
+      }
 
       const task =
-        (await tx.tasks.update(orgId, id, read.version, { state: decision.to, notes: decision.notes })) ??
-        concurrentUpdate();
+        (await tx.tasks.update(orgId, id, read.version, {
+          state: decision.to,
+          notes: decision.notes,
+          startedAt: decision.to === 'in_progress' ? now : undefined,
+          completedAt: decision.to === 'completed' ? now : undefined,
+        })) ?? concurrentUpdate();
       const effects = taskEffects({
         action: 'state_change',
         type: 'task_state_changed',
@@ -495,7 +562,7 @@ export class TaskService {
         discriminator: [task.state, task.version],
         extra: { from: decision.from, to: decision.to, overrides: decision.overridesUsed },
       });
-      const followUps = await transitionFollowUps(tx, task, decision, now, changeId);
+      const followUps = await transitionFollowUps(tx, task, decision, now, changeId, aircraftTypeId);
       return this.withReconciledAircraft(tx, task, {
         audit: [...grounding.audit, effects.audit, ...followUps.audit],
         events: [...grounding.events, ...effects.events, ...followUps.events],
@@ -738,10 +805,12 @@ async function transitionFollowUps(
   plan: TransitionPlan,
   now: Date,
   changeId: string,
+  aircraftTypeId: string | null,
 ): Promise<Effects> {
   const parts: Effects[] = [];
   if (plan.releaseReservations) parts.push(await releaseReservations(tx, task, 'task_cancelled'));
   if (plan.recordCompletion) {
+    parts.push(await logRecency(tx, task, aircraftTypeId));
     if (task.programId !== null) {
       const program = { orgId: task.orgId, programId: task.programId };
       parts.push(await recordProgramPerformed(tx, { ...program, at: now, changeId }));
@@ -750,6 +819,45 @@ async function transitionFollowUps(
     parts.push(await recordAircraftMaintenance(tx, task, now, changeId));
   }
   return { audit: parts.flatMap((p) => p.audit), events: parts.flatMap((p) => p.events) };
+}
+
+/** The most hours one recency entry holds (numeric(8, 2)). */
+const MAX_RECENCY_HOURS = 999_999.99;
+
+/**
+ * Logs the assigned mechanic's hours on the aircraft's type for a completed task: the worked time
+ * (completed_at − started_at, at least 0.01 h), or the task's window when it never recorded a
+ * start. Nothing when no mechanic is assigned or the aircraft has no type.
+ */
+async function logRecency(tx: Repositories, task: MaintenanceTask, aircraftTypeId: string | null): Promise<Effects> {
+  const performedAt = task.completedAt;
+  if (task.assignedMechanicId === null || aircraftTypeId === null || performedAt === null)
+    return { audit: [], events: [] };
+  const worked =
+    task.startedAt === null
+      ? task.endTime.getTime() - task.startTime.getTime()
+      : performedAt.getTime() - task.startedAt.getTime();
+  const hours = Math.min(MAX_RECENCY_HOURS, Math.max(0.01, Math.round(worked / 36_000) / 100));
+  const entry = await tx.qualifications.insertRecencyEntry({
+    orgId: task.orgId,
+    userId: task.assignedMechanicId,
+    aircraftTypeId,
+    hours,
+    performedAt,
+    taskId: task.id,
+    notes: null,
+  });
+  if (!entry) return { audit: [], events: [] };
+  const effects = entityEffects({
+    orgId: task.orgId,
+    entityType: 'recency_entry',
+    entityId: entry.id,
+    action: 'create',
+    after: entry,
+    extra: { reason: 'task_completed', task_id: task.id },
+    event: { type: 'recency_logged', data: entry, occurredAt: performedAt },
+  });
+  return { audit: [effects.audit], events: effects.events };
 }
 
 /**

@@ -20,6 +20,8 @@ import { ReferenceDataService } from '../app/reference-data.js';
 import { referenceDataRoutes } from '../api/rest/routes/reference-data.js';
 import { PeopleService } from '../app/people.js';
 import { peopleRoutes } from '../api/rest/routes/people.js';
+import { QualificationService } from '../app/qualifications.js';
+import { qualificationRoutes } from '../api/rest/routes/qualifications.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -143,6 +145,7 @@ export function createContainer(deps: ContainerDeps): Container {
     reports: new ReportService({ uow }),
     referenceData: new ReferenceDataService({ uow }),
     people: new PeopleService({ uow }),
+    qualifications: new QualificationService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -227,6 +230,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       reportRoutes(services),
       referenceDataRoutes(services),
       peopleRoutes(services),
+      qualificationRoutes(services),
     ],
   });
 }

@@ -66,6 +66,10 @@ export const EVENT_TYPES = [
   'recency_logged',
   'recency_updated',
   'recency_deleted',
+  // issue 11: task skill requirements (a completed task's hours are recency_logged above)
+  'skill_requirement_created',
+  'skill_requirement_updated',
+  'skill_requirement_deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -123,6 +123,21 @@ export const POLICY = {
     update: ['admin', 'tenant_admin'],
     delete: ['admin', 'tenant_admin'],
   },
+  /** Task skill requirements (`/task-skill-requirements`): tenant admins manage them, everyone reads them. */
+  skill_requirements: {
+    create: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  /**
+   * The qualification check: one person (`/users/{id}/qualification-check`, a mechanic only
+   * themselves), or every mechanic of the org (`/qualified-mechanics`, the assignment dialog).
+   */
+  qualification_checks: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+    list: ['admin', 'tenant_admin', 'scheduler', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;

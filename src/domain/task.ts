@@ -52,6 +52,10 @@ export interface TaskProps {
   /** Bumped on every change; transitions are conditional on it. */
   version: number;
   requiredParts: RequiredPart[];
+  /** When the task moved to in_progress (null before, and for tasks started before it was recorded). */
+  startedAt?: Date | null;
+  /** When the task moved to completed. */
+  completedAt?: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -198,6 +202,8 @@ export class MaintenanceTask implements TaskProps {
   readonly notes: string | null;
   readonly version: number;
   readonly requiredParts: RequiredPart[];
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 
@@ -214,6 +220,8 @@ export class MaintenanceTask implements TaskProps {
     this.notes = props.notes;
     this.version = props.version;
     this.requiredParts = props.requiredParts;
+    this.startedAt = props.startedAt ?? null;
+    this.completedAt = props.completedAt ?? null;
     this.createdAt = props.createdAt;
     this.updatedAt = props.updatedAt;
   }

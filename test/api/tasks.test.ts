@@ -396,10 +396,12 @@ describe('changing and deleting tasks', () => {
   it('changes non-state fields, bumps the version, and records one audit row and one task_updated event', async () => {
     const task = await newTask();
     const definition = await insertPartDefinition(t.db.db, { org_id: orgId });
+    // A mechanic of their own: the file's mechanic is booked on other tasks at this time.
+    const freeMechanic = (await t.createUser(orgId, 'mechanic')).id;
     const response = await t.request(scheduler, 'PATCH', `${url}/${task.id}`, {
       type: 'overhaul',
       notes: 'Moved to hangar 2',
-      assigned_mechanic_id: mechanicId,
+      assigned_mechanic_id: freeMechanic,
       required_parts: [{ part_definition_id: definition.id, quantity: 3 }],
     });
     expect(response.statusCode, response.body).toBe(200);

@@ -26,6 +26,12 @@ registerConstraints({
     reason: 'TASK_OVERLAP',
     message: 'the window overlaps another scheduled or in-progress task of the same aircraft',
   },
+  maintenance_tasks_mechanic_no_overlap: {
+    kind: 'conflict',
+    reason: 'MECHANIC_BUSY',
+    message: 'the mechanic is already assigned to another scheduled or in-progress task whose window overlaps',
+    field: 'body.assigned_mechanic_id',
+  },
   maintenance_tasks_end_after_start: {
     kind: 'validation',
     reason: 'END_BEFORE_START',
@@ -81,15 +87,13 @@ const TASK_COLUMNS = [
   't.assigned_mechanic_id',
   't.notes',
   't.version',
+  't.started_at',
+  't.completed_at',
   't.created_at',
   't.updated_at',
 ] as const;
 
-// TODO(issue 11): started_at and completed_at join the task views.
-type TaskRow = Omit<
-  Selectable<MaintenanceTasksTable>,
-  'deleted_at' | 'active_window' | 'started_at' | 'completed_at'
-> & {
+type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window'> & {
   required_parts: { part_definition_id: string; quantity: number }[];
 };
 
@@ -146,6 +150,8 @@ export const toTask = (row: TaskRowMaybeWithParts): MaintenanceTask =>
       partDefinitionId: part.part_definition_id,
       quantity: part.quantity,
     })),
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
@@ -195,7 +201,7 @@ export class PgTaskRepository implements TaskRepository {
     // building its nested selects cost the server more CPU than PostgreSQL spends running it.
     const { rows } = await sql<DetailRow>`
       SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_time, t.end_time,
-             t.assigned_mechanic_id, t.notes, t.version, t.created_at, t.updated_at,
+             t.assigned_mechanic_id, t.notes, t.version, t.started_at, t.completed_at, t.created_at, t.updated_at,
              (SELECT coalesce(json_agg(agg), '[]') FROM (
                 SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
                  WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.part_definition_id) AS agg) AS required_parts,
@@ -320,6 +326,8 @@ export class PgTaskRepository implements TaskRepository {
         assigned_mechanic_id: changes.assignedMechanicId,
         notes: changes.notes,
         state: changes.state,
+        started_at: changes.startedAt,
+        completed_at: changes.completedAt,
         version: sql<number>`t.version + 1`,
         updated_at: new Date(),
       })

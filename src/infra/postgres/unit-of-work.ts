@@ -4,6 +4,7 @@ import { PgAircraftRepository } from './aircraft.js';
 import { PgProgramRepository } from './programs.js';
 import { PgProgramGenerationRepository } from './program-generation.js';
 import { PgTaskRepository } from './tasks.js';
+import { PgQualificationRepository } from './qualifications.js';
 import { PgPartRepository } from './parts.js';
 import { PgComplianceRepository } from './compliance.js';
 import { PgAuditLogRepository } from './audit-logs.js';
@@ -43,6 +44,7 @@ export function createRepositories(db: Executor): Repositories {
     reports: new PgReportRepository(db),
     referenceData: new PgReferenceDataRepository(db),
     people: new PgPeopleRepository(db),
+    qualifications: new PgQualificationRepository(db),
   };
 }
 

@@ -73,6 +73,13 @@ const Task = Type.Object(
       description: 'Bumped by every change; a state change applies only to the version it read.',
     }),
     required_parts: Type.Array(RequiredPartSchema, { description: 'The parts the task needs.' }),
+    started_at: Type.Union([timestampField('When the task moved to in_progress.'), Type.Null()], {
+      description: 'When the task moved to in_progress (RFC 3339, UTC), or null before.',
+    }),
+    completed_at: Type.Union([timestampField('When the task moved to completed.'), Type.Null()], {
+      description:
+        'When the task moved to completed (RFC 3339, UTC), or null before; with started_at, the worked time logged as the mechanic’s recency.',
+    }),
     created_at: timestampField('When the task was created.'),
     updated_at: timestampField('When the task last changed.'),
   },

@@ -48,9 +48,35 @@ export const ErrorResponse = Type.Object(
     reason: Type.String({ description: 'Specific machine-readable reason, e.g. TASK_OVERLAP.' }),
     request_id: Type.String({ description: 'The X-Request-Id of the request.' }),
     details: Type.Optional(
-      Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), {
-        description: 'One entry per invalid field.',
-      }),
+      Type.Array(
+        Type.Object({
+          field: Type.String(),
+          message: Type.String(),
+          kind: Type.Optional(
+            Type.String({
+              description:
+                'MECHANIC_NOT_QUALIFIED only: what is missing — certification, type_rating, skill or recency.',
+            }),
+          ),
+          type_id: Type.Optional(
+            Type.Union([Type.String(), Type.Null()], {
+              description:
+                'MECHANIC_NOT_QUALIFIED only: the certification, skill or aircraft type at stake (null: any inspection authority).',
+            }),
+          ),
+          name: Type.Optional(Type.String({ description: 'MECHANIC_NOT_QUALIFIED only: its name.' })),
+          reason: Type.Optional(
+            Type.String({
+              description:
+                'MECHANIC_NOT_QUALIFIED only: CERT_MISSING, CERT_EXPIRED, CERT_SUSPENDED, CERT_REVOKED, TYPE_RATING_MISSING, SKILL_MISSING, SKILL_BELOW_MINIMUM, SKILL_EXPIRED or RECENCY_INSUFFICIENT.',
+            }),
+          ),
+        }),
+        {
+          description:
+            'One entry per invalid field; for MECHANIC_NOT_QUALIFIED one entry per missing qualification.',
+        },
+      ),
     ),
   },
   {
