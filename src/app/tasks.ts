@@ -412,12 +412,11 @@ export class TaskService {
           // which decide the requirements that match) needs the mechanic to qualify again.
           const mechanicId =
             patch.assignedMechanicId === undefined ? before.assignedMechanicId : patch.assignedMechanicId;
-          const reassessed =
+          const rebooked =
             (patch.assignedMechanicId ?? null) !== null ||
             patch.startTime !== undefined ||
-            patch.endTime !== undefined ||
-            patch.type !== undefined ||
-            patch.programId !== undefined;
+            patch.endTime !== undefined;
+          const reassessed = rebooked || patch.type !== undefined || patch.programId !== undefined;
           if (mechanicId !== null && reassessed) {
             await assertQualified(tx, {
               task: {
@@ -431,7 +430,8 @@ export class TaskService {
               purpose: 'perform',
               window: { start: startTime, end: endTime },
               field: 'body.assigned_mechanic_id',
-              busy: true,
+              // Only a new mechanic or a moved window can book the mechanic twice.
+              busy: rebooked,
             });
           }
           attempted = {
