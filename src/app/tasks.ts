@@ -26,7 +26,7 @@ import { partReservationView, type PartReservationView } from './parts.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
-import { assertQualified } from './qualifications.js';
+import { assertQualified, mechanicBusy } from './qualifications.js';
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -243,6 +243,14 @@ export interface TaskRepository {
   ): Promise<{ before: PartReservation; after: PartReservation }[]>;
   /** The ids among `ids` that are not live part definitions of the organization. */
   missingPartDefinitions(orgId: string, ids: string[]): Promise<string[]>;
+  /** A live active task of the mechanic whose window overlaps [start, end), other than `excludeId`. */
+  findMechanicOverlap(
+    orgId: string,
+    mechanicId: string,
+    start: Date,
+    end: Date,
+    excludeId?: string,
+  ): Promise<MaintenanceTask | undefined>;
   /** A live active task of the aircraft whose window overlaps [start, end), other than `excludeId`. */
   findOverlapping(
     orgId: string,
@@ -269,6 +277,8 @@ interface AttemptedWindow {
   startTime: Date;
   endTime: Date;
   excludeId?: string;
+  /** The mechanic the change books, to name their other task after a MECHANIC_BUSY from the database. */
+  mechanicId?: string | null;
   /** The request fields that set the window, named in the 409's details. */
   fields: string[];
 }
@@ -296,6 +306,7 @@ export class TaskService {
       aircraftId: input.aircraftId,
       startTime: input.startTime,
       endTime: input.endTime,
+      mechanicId: input.assignedMechanicId ?? null,
       fields: ['body.start_time', 'body.end_time'],
     };
     return this.explainingOverlap(orgId, attempted, () =>
@@ -439,6 +450,7 @@ export class TaskService {
             startTime,
             endTime,
             excludeId: id,
+            mechanicId,
             fields: [
               ...(patch.startTime ? ['body.start_time'] : []),
               ...(patch.endTime ? ['body.end_time'] : []),
@@ -601,6 +613,19 @@ export class TaskService {
       return await work();
     } catch (error) {
       const window = typeof attempted === 'function' ? attempted() : attempted;
+      if (isAppError(error) && error.reason === 'MECHANIC_BUSY' && window?.mechanicId) {
+        // A concurrent assignment won the race past the check in the transaction; the database's
+        // exclusion constraint refused this one. Name the task it lost to.
+        const other = await this.deps.uow.repos.tasks.findMechanicOverlap(
+          orgId,
+          window.mechanicId,
+          window.startTime,
+          window.endTime,
+          window.excludeId,
+        );
+        if (!other) throw error;
+        throw mechanicBusy(window.mechanicId, other.id, { start: window.startTime, end: window.endTime });
+      }
       if (!isAppError(error) || error.reason !== 'TASK_OVERLAP' || !window) throw error;
       const other = await this.deps.uow.repos.tasks.findOverlapping(
         orgId,

@@ -30,11 +30,14 @@ const runJob = () => aircraftStatusJob(t.container.services.aircraft, () => now)
 
 const newAircraft = (status: 'operational' | 'grounded' | 'maintenance' = 'operational', org = orgId) =>
   insertAircraft(t.db.db, { org_id: org, status });
-/** A two-hour task starting `startsIn` hours from now; confirmed (assigned) unless said otherwise. */
-const taskIn = (aircraftId: string, startsIn: number, extra: Parameters<typeof insertTask>[1] = {}) =>
+/**
+ * A two-hour task starting `startsIn` hours from now; confirmed (assigned, to a mechanic of its
+ * own: a mechanic is never booked on two overlapping tasks) unless said otherwise.
+ */
+const taskIn = async (aircraftId: string, startsIn: number, extra: Parameters<typeof insertTask>[1] = {}) =>
   insertTask(t.db.db, {
     aircraft_id: aircraftId,
-    assigned_mechanic_id: mechanicId,
+    assigned_mechanic_id: (await insertUser(t.db.db, { org_id: orgId, role: 'mechanic' })).id,
     start_time: hoursFromNow(startsIn),
     end_time: hoursFromNow(startsIn + 2),
     ...extra,
@@ -133,10 +136,11 @@ describe('automatic grounding', () => {
     const org = (await t.createOrg()).id;
     await setGroundingLeadTime(t.db.db, org, '0');
     const mechanic = await insertUser(t.db.db, { org_id: org });
+    const colleague = await insertUser(t.db.db, { org_id: org });
     const soon = await newAircraft('operational', org);
     const later = await newAircraft('operational', org);
     await taskIn(soon.id, 3 / 60, { assigned_mechanic_id: mechanic.id });
-    await taskIn(later.id, 6 / 60, { assigned_mechanic_id: mechanic.id });
+    await taskIn(later.id, 6 / 60, { assigned_mechanic_id: colleague.id });
     await runJob();
     expect(await statusOf(soon.id)).toMatchObject({ status: 'grounded' });
     expect(await statusOf(later.id)).toMatchObject({ status: 'operational' });

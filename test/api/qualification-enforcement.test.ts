@@ -364,4 +364,39 @@ describe('MECHANIC_BUSY', () => {
     });
     expect(moved.json()).toMatchObject({ reason: 'MECHANIC_BUSY' });
   });
+
+  it('the database guards it too: overlapping active tasks of one mechanic are refused, unassigned and finished ones never conflict', async () => {
+    const s = await shop();
+    const window = { start_time: new Date('2031-08-01T08:00:00Z'), end_time: new Date('2031-08-01T12:00:00Z') };
+    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, ...window });
+    const clash = insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, ...window });
+    await expect(clash).rejects.toMatchObject({ code: '23P01', constraint: 'maintenance_tasks_mechanic_no_overlap' });
+    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: null, ...window });
+    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: null, ...window });
+    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, state: 'cancelled', ...window });
+    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, state: 'completed', ...window });
+  });
+
+  it('of two racing assignments of one mechanic to overlapping tasks exactly one wins; the other is 409 MECHANIC_BUSY naming it', async () => {
+    const s = await shop();
+    const planes = [await insertAircraft(t.db.db, { org_id: s.orgId }), await insertAircraft(t.db.db, { org_id: s.orgId })];
+    const responses = await Promise.all(
+      planes.map((plane) =>
+        t.request(s.scheduler, 'POST', '/api/v1/maintenance-tasks', {
+          aircraft_id: plane.id,
+          type: 'repair',
+          start_time: '2031-09-01T08:00:00Z',
+          end_time: '2031-09-01T12:00:00Z',
+          assigned_mechanic_id: s.mechanicId,
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    const winner = responses.find((r) => r.statusCode === 201)!.json<{ id: string }>();
+    const loser = responses.find((r) => r.statusCode === 409)!.json<{ reason: string; error: string }>();
+    expect(loser.reason).toBe('MECHANIC_BUSY');
+    expect(loser.error).toContain(winner.id);
+    const booked = await t.db.db.selectFrom('maintenance_tasks').select('id').where('assigned_mechanic_id', '=', s.mechanicId).execute();
+    expect(booked).toEqual([{ id: winner.id }]);
+  });
 });

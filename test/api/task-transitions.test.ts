@@ -13,6 +13,7 @@ import {
   insertTaskPartRequirement,
   setGroundingLeadTime,
 } from '../support/factories.js';
+import { releaseMechanic } from '../support/qualifications.js';
 
 let t: TestApp;
 let orgId: string;
@@ -61,12 +62,15 @@ async function task(
 ) {
   const aircraftId = options.aircraftId ?? (await plane(options.status ?? 'grounded')).id;
   const start = options.start ?? fromNow(MINUTE);
+  const mechanic = options.mechanic === undefined ? mechanicId : options.mechanic;
+  // Every test books the same mechanic around now: free them from the tasks of the tests before.
+  if (mechanic !== null) await releaseMechanic(t.db.db, mechanic);
   return insertTask(t.db.db, {
     aircraft_id: aircraftId,
     state: options.state ?? 'scheduled',
     start_time: start,
     end_time: options.end ?? new Date(start.getTime() + HOUR),
-    assigned_mechanic_id: options.mechanic === undefined ? mechanicId : options.mechanic,
+    assigned_mechanic_id: mechanic,
     notes: options.notes ?? null,
     program_id: options.programId ?? null,
   });

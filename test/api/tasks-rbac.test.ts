@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAircraft, insertTask } from '../support/factories.js';
 import { EVERYONE, itEnforcesRoles, MAINTENANCE_STAFF, SCHEDULERS, type RouteCase } from '../support/rbac.js';
+import { releaseMechanic } from '../support/qualifications.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -20,11 +21,12 @@ const HOUR = 3_600_000;
 /**
  * A scheduled task on a grounded aircraft of its own, assigned to the matrix's mechanic and
  * starting in a minute: every role allowed to transition may start it. A fresh aircraft and task
- * each time, so nothing runs out or overlaps.
+ * each time (the mechanic released from the ones before), so nothing runs out or overlaps.
  */
 const target = async () => {
   const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id, status: 'grounded' });
   const start = new Date(Date.now() + 60_000);
+  await releaseMechanic(t.db.db, tenant.userIds.mechanic);
   const task = await insertTask(t.db.db, {
     aircraft_id: aircraft.id,
     start_time: start,

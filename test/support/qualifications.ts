@@ -119,3 +119,19 @@ export async function insertRequirement(
     .returning('id')
     .executeTakeFirstOrThrow();
 }
+
+/**
+ * Unassigns a mechanic from their live scheduled and in-progress tasks, so a test may book them
+ * again at any time: a mechanic is never on two overlapping active tasks
+ * (maintenance_tasks_mechanic_no_overlap), and tests that reuse one mechanic for many tasks
+ * "starting in a minute" would otherwise collide with the ones before.
+ */
+export async function releaseMechanic(db: Executor, mechanicId: string): Promise<void> {
+  await db
+    .updateTable('maintenance_tasks')
+    .set({ assigned_mechanic_id: null })
+    .where('assigned_mechanic_id', '=', mechanicId)
+    .where('state', 'in', ['scheduled', 'in_progress'])
+    .where('deleted_at', 'is', null)
+    .execute();
+}

@@ -482,6 +482,28 @@ export class PgTaskRepository implements TaskRepository {
     return row && toTask(row);
   }
 
+  async findMechanicOverlap(
+    orgId: string,
+    mechanicId: string,
+    start: Date,
+    end: Date,
+    excludeId?: string,
+  ): Promise<MaintenanceTask | undefined> {
+    let query = this.db
+      .selectFrom('maintenance_tasks as t')
+      .select(TASK_COLUMNS)
+      .select(requiredPartsOf)
+      .where('t.org_id', '=', orgId)
+      .where('t.assigned_mechanic_id', '=', mechanicId)
+      .where('t.deleted_at', 'is', null)
+      .where('t.state', 'in', ['scheduled', 'in_progress'])
+      .where('t.start_time', '<', end)
+      .where('t.end_time', '>', start);
+    if (excludeId !== undefined) query = query.where('t.id', '<>', excludeId);
+    const row = await query.orderBy('t.start_time').orderBy('t.id').limit(1).executeTakeFirst();
+    return row && toTask(row);
+  }
+
   private async insertRequirements(orgId: string, taskId: string, parts: RequiredPart[]): Promise<void> {
     if (parts.length === 0) return;
     await this.db
