@@ -105,6 +105,8 @@ export const taskMessage = (task: MaintenanceTask): Task => ({
   })),
   createdAt: task.createdAt,
   updatedAt: task.updatedAt,
+  startedAt: optional(task.startedAt),
+  completedAt: optional(task.completedAt),
 });
 
 /** A task as a gRPC client receives it, back in the domain (the inverse of `taskMessage`). */
@@ -125,6 +127,8 @@ export function taskFromMessage(message: Task): MaintenanceTask {
       partDefinitionId: part.partDefinitionId,
       quantity: part.quantity,
     })),
+    startedAt: message.startedAt ?? null,
+    completedAt: message.completedAt ?? null,
     createdAt: requiredTime(message.createdAt, 'task.created_at'),
     updatedAt: requiredTime(message.updatedAt, 'task.updated_at'),
   });

@@ -285,7 +285,15 @@ export interface Task {
   version: number;
   requiredParts: RequiredPart[];
   createdAt?: Date | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** When the task moved to in_progress; unset before. */
+  startedAt?:
+    | Date
+    | undefined;
+  /** When the task moved to completed; unset before. */
+  completedAt?: Date | undefined;
 }
 
 export interface PartReservation {
@@ -613,6 +621,8 @@ function createBaseTask(): Task {
     requiredParts: [],
     createdAt: undefined,
     updatedAt: undefined,
+    startedAt: undefined,
+    completedAt: undefined,
   };
 }
 
@@ -659,6 +669,12 @@ export const Task: MessageFns<Task> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(114).fork()).join();
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(122).fork()).join();
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -788,6 +804,22 @@ export const Task: MessageFns<Task> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -852,6 +884,16 @@ export const Task: MessageFns<Task> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      completedAt: isSet(object.completedAt)
+        ? fromJsonTimestamp(object.completedAt)
+        : isSet(object.completed_at)
+        ? fromJsonTimestamp(object.completed_at)
+        : undefined,
     };
   },
 
@@ -899,6 +941,12 @@ export const Task: MessageFns<Task> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.completedAt !== undefined) {
+      obj.completedAt = message.completedAt.toISOString();
+    }
     return obj;
   },
 
@@ -921,6 +969,8 @@ export const Task: MessageFns<Task> = {
     message.requiredParts = object.requiredParts?.map((e) => RequiredPart.fromPartial(e)) || [];
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.startedAt = object.startedAt ?? undefined;
+    message.completedAt = object.completedAt ?? undefined;
     return message;
   },
 };
