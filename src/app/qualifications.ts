@@ -97,7 +97,9 @@ export interface CreateSkillRequirementInput extends OrgScope, Partial<SkillRequ
 }
 
 /** Unset fields stay; null clears an optional one. */
-export type SkillRequirementPatch = { [K in keyof SkillRequirementFields]?: SkillRequirementFields[K] | undefined };
+export type SkillRequirementPatch = {
+  [K in keyof SkillRequirementFields]?: SkillRequirementFields[K] | undefined;
+};
 
 /** The work to check people against: a task, or a task type on an aircraft type and program. */
 export interface WorkQuery extends OrgScope {
@@ -169,14 +171,22 @@ export interface PeopleQuery {
 /** Task skill requirements and the facts of the qualification check, in PostgreSQL. */
 export interface QualificationRepository {
   insertRequirement(orgId: string, fields: SkillRequirementFields): Promise<SkillRequirement>;
-  findRequirement(orgId: string, id: string, options?: { lock?: boolean }): Promise<SkillRequirement | undefined>;
+  findRequirement(
+    orgId: string,
+    id: string,
+    options?: { lock?: boolean },
+  ): Promise<SkillRequirement | undefined>;
   listRequirements(
     orgId: string,
     filter: SkillRequirementFilter,
     sort: SortKey<SkillRequirementSortField>[],
     page: Page,
   ): Promise<SkillRequirement[]>;
-  updateRequirement(orgId: string, id: string, fields: SkillRequirementFields): Promise<SkillRequirement | undefined>;
+  updateRequirement(
+    orgId: string,
+    id: string,
+    fields: SkillRequirementFields,
+  ): Promise<SkillRequirement | undefined>;
   softDeleteRequirement(orgId: string, id: string): Promise<SkillRequirement | undefined>;
   /** Which of the named types exist and are visible to the org (global, or the org's own and live). */
   visibleTypes(
@@ -189,7 +199,12 @@ export interface QualificationRepository {
    */
   requirementsFor(
     orgId: string,
-    work: { taskType: TaskType; aircraftId?: string | undefined; aircraftTypeId?: string | null | undefined; programId: string | null },
+    work: {
+      taskType: TaskType;
+      aircraftId?: string | undefined;
+      aircraftTypeId?: string | null | undefined;
+      programId: string | null;
+    },
   ): Promise<WorkRequirements>;
   /** Everything the check needs about a set of people — one query, whatever their number. */
   peopleFacts(orgId: string, query: PeopleQuery): Promise<PersonFactsRow[]>;
@@ -269,7 +284,13 @@ export async function assertQualified(
     excludeTaskId: task.id ?? undefined,
     lock: true,
   });
-  const facts: PersonFacts = person ?? { userId, certifications: [], typeRatings: [], skills: [], recency: [] };
+  const facts: PersonFacts = person ?? {
+    userId,
+    certifications: [],
+    typeRatings: [],
+    skills: [],
+    recency: [],
+  };
   const result = checkQualification({
     requirements: binding,
     person: facts,
@@ -285,11 +306,21 @@ export async function assertQualified(
 }
 
 /** The 409 of a mechanic booked on another active task in the window. */
-export function mechanicBusy(userId: string, otherTaskId: string, window: WorkWindow, field?: string): AppError {
+export function mechanicBusy(
+  userId: string,
+  otherTaskId: string,
+  window: WorkWindow,
+  field?: string,
+): AppError {
   return AppError.conflict(
     'MECHANIC_BUSY',
     `mechanic ${userId} is already assigned to task ${otherTaskId}, whose window overlaps ${window.start.toISOString()} to ${window.end.toISOString()}`,
-    [{ field: field ?? 'body.assigned_mechanic_id', message: `is assigned to overlapping task ${otherTaskId}` }],
+    [
+      {
+        field: field ?? 'body.assigned_mechanic_id',
+        message: `is assigned to overlapping task ${otherTaskId}`,
+      },
+    ],
   );
 }
 
@@ -322,7 +353,11 @@ export function notQualified(
 }
 
 const appliesTo = (r: SkillRequirement, purpose: QualificationPurpose): boolean =>
-  purpose === 'perform' ? !r.certifying && !r.inspection : purpose === 'certify' ? r.certifying : r.inspection;
+  purpose === 'perform'
+    ? !r.certifying && !r.inspection
+    : purpose === 'certify'
+      ? r.certifying
+      : r.inspection;
 
 const recencyDaysOf = (requirements: SkillRequirement[]): number[] => [
   ...new Set(requirements.flatMap((r) => (r.recencyWindowDays === null ? [] : [r.recencyWindowDays]))),
@@ -344,7 +379,10 @@ export interface QualificationServiceDeps {
 export class QualificationService {
   constructor(private readonly deps: QualificationServiceDeps) {}
 
-  async createRequirement(ctx: MutationContext, input: CreateSkillRequirementInput): Promise<SkillRequirement> {
+  async createRequirement(
+    ctx: MutationContext,
+    input: CreateSkillRequirementInput,
+  ): Promise<SkillRequirement> {
     authorize(ctx.actor, 'skill_requirements', 'create');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
     const fields: SkillRequirementFields = {
@@ -410,7 +448,8 @@ export class QualificationService {
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
-      const before = (await tx.qualifications.findRequirement(orgId, id, { lock: true })) ?? requirementNotFound();
+      const before =
+        (await tx.qualifications.findRequirement(orgId, id, { lock: true })) ?? requirementNotFound();
       const fields: SkillRequirementFields = { ...fieldsOf(before) };
       for (const [key, value] of Object.entries(patch) as [keyof SkillRequirementFields, never][]) {
         if (value !== undefined) fields[key] = value;
@@ -439,7 +478,8 @@ export class QualificationService {
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
     const changeId = randomUUID();
     await mutate(this.deps.uow, ctx, async (tx) => {
-      const before = (await tx.qualifications.findRequirement(orgId, id, { lock: true })) ?? requirementNotFound();
+      const before =
+        (await tx.qualifications.findRequirement(orgId, id, { lock: true })) ?? requirementNotFound();
       const gone = (await tx.qualifications.softDeleteRequirement(orgId, id)) ?? requirementNotFound();
       return {
         result: undefined,
@@ -458,7 +498,11 @@ export class QualificationService {
    * `GET /users/{id}/qualification-check`: one person against some work. A mechanic may check
    * only themselves; the user must be a live user of the org (404 otherwise).
    */
-  async checkPerson(actor: Actor, userId: string, query: WorkQuery): Promise<{ work: ResolvedWork; check: PersonCheck }> {
+  async checkPerson(
+    actor: Actor,
+    userId: string,
+    query: WorkQuery,
+  ): Promise<{ work: ResolvedWork; check: PersonCheck }> {
     authorize(actor, 'qualification_checks', 'read');
     if (actor.kind === 'user' && actor.role === 'mechanic' && actor.userId !== userId) {
       throw AppError.forbidden('a mechanic may check only their own qualifications', 'NOT_OWN_RECORD');
@@ -479,7 +523,10 @@ export class QualificationService {
    * `GET /qualified-mechanics`: every live mechanic of the org against some work, with whether
    * they are free in its window; qualified and free first. Two or three queries in all.
    */
-  async qualifiedMechanics(actor: Actor, query: WorkQuery): Promise<{ work: ResolvedWork; mechanics: PersonCheck[] }> {
+  async qualifiedMechanics(
+    actor: Actor,
+    query: WorkQuery,
+  ): Promise<{ work: ResolvedWork; mechanics: PersonCheck[] }> {
     authorize(actor, 'qualification_checks', 'list');
     const { orgId, work, requirements } = await this.resolveWork(actor, query);
     const people = await this.deps.uow.repos.qualifications.peopleFacts(orgId, {
@@ -511,7 +558,10 @@ export class QualificationService {
       if (named.length > 0) {
         throw AppError.validation(
           'give either task_id or the task fields, not both',
-          named.map((field) => ({ field: `querystring.${field}`, message: 'must not be given with task_id' })),
+          named.map((field) => ({
+            field: `querystring.${field}`,
+            message: 'must not be given with task_id',
+          })),
           'TASK_ID_WITH_FIELDS',
         );
       }
@@ -655,13 +705,23 @@ async function checkRequirementReferences(
 ): Promise<void> {
   const missing: FieldProblem[] = [];
   if (fields.programId !== null && !(await tx.programs.findById(orgId, fields.programId, { lock: true })))
-    missing.push({ field: 'body.program_id', message: 'no live maintenance program with this id in the organization' });
+    missing.push({
+      field: 'body.program_id',
+      message: 'no live maintenance program with this id in the organization',
+    });
   const visible = await tx.qualifications.visibleTypes(orgId, fields);
-  if (!visible.aircraftType) missing.push({ field: 'body.aircraft_type_id', message: 'no aircraft type with this id' });
+  if (!visible.aircraftType)
+    missing.push({ field: 'body.aircraft_type_id', message: 'no aircraft type with this id' });
   if (!visible.certificationType)
-    missing.push({ field: 'body.certification_type_id', message: 'no certification type with this id visible to the organization' });
+    missing.push({
+      field: 'body.certification_type_id',
+      message: 'no certification type with this id visible to the organization',
+    });
   if (!visible.skillType)
-    missing.push({ field: 'body.skill_type_id', message: 'no skill type with this id visible to the organization' });
+    missing.push({
+      field: 'body.skill_type_id',
+      message: 'no skill type with this id visible to the organization',
+    });
   if (missing.length === 0) return;
   throw new AppError(
     'not_found',

@@ -546,7 +546,10 @@ export class TaskService {
       // Starting and completing check the mechanic again, at this moment: a licence may have been
       // revoked, or may expire before the work ends (the window runs to now when work overruns).
       let aircraftTypeId: string | null = null;
-      if ((decision.to === 'in_progress' || decision.to === 'completed') && read.assignedMechanicId !== null) {
+      if (
+        (decision.to === 'in_progress' || decision.to === 'completed') &&
+        read.assignedMechanicId !== null
+      ) {
         const end = read.endTime.getTime() < now.getTime() ? now : read.endTime;
         const work = await assertQualified(tx, {
           task: read,
@@ -854,7 +857,11 @@ const MAX_RECENCY_HOURS = 999_999.99;
  * (completed_at − started_at, at least 0.01 h), or the task's window when it never recorded a
  * start. Nothing when no mechanic is assigned or the aircraft has no type.
  */
-async function logRecency(tx: Repositories, task: MaintenanceTask, aircraftTypeId: string | null): Promise<Effects> {
+async function logRecency(
+  tx: Repositories,
+  task: MaintenanceTask,
+  aircraftTypeId: string | null,
+): Promise<Effects> {
   const performedAt = task.completedAt;
   if (task.assignedMechanicId === null || aircraftTypeId === null || performedAt === null)
     return { audit: [], events: [] };

@@ -79,12 +79,19 @@ describe('checkQualification: certifications', () => {
     const result = check({ requirements: [needB1] });
     expect(result.qualified).toBe(false);
     expect(result.missing).toEqual([
-      expect.objectContaining({ kind: 'certification', type_id: B1, name: 'Part-66 B1', reason: 'CERT_MISSING' }),
+      expect.objectContaining({
+        kind: 'certification',
+        type_id: B1,
+        name: 'Part-66 B1',
+        reason: 'CERT_MISSING',
+      }),
     ]);
   });
 
   it('passes with an active certification without expiry', () => {
-    expect(check({ requirements: [needB1], person: person({ certifications: [cert()] }) }).qualified).toBe(true);
+    expect(check({ requirements: [needB1], person: person({ certifications: [cert()] }) }).qualified).toBe(
+      true,
+    );
   });
 
   it('refuses a suspended one (CERT_SUSPENDED) and a revoked one (CERT_REVOKED)', () => {
@@ -120,9 +127,17 @@ describe('checkQualification: type ratings', () => {
   });
 
   it('refuses without a rating on the type: TYPE_RATING_MISSING naming the type', () => {
-    const holder = person({ certifications: [cert()], typeRatings: [{ ...rating, aircraftTypeId: 'other' }] });
+    const holder = person({
+      certifications: [cert()],
+      typeRatings: [{ ...rating, aircraftTypeId: 'other' }],
+    });
     expect(check({ requirements: [needRating], person: holder }).missing).toEqual([
-      expect.objectContaining({ kind: 'type_rating', type_id: A320, name: 'A320', reason: 'TYPE_RATING_MISSING' }),
+      expect.objectContaining({
+        kind: 'type_rating',
+        type_id: A320,
+        name: 'A320',
+        reason: 'TYPE_RATING_MISSING',
+      }),
     ]);
   });
 
@@ -151,7 +166,13 @@ describe('checkQualification: type ratings', () => {
 
 describe('checkQualification: skills', () => {
   const needNdt = requirement({ skillTypeId: NDT, skillTypeName: 'Ultrasonic testing', minProficiency: 3 });
-  const skill = { skillTypeId: NDT, name: 'Ultrasonic testing', proficiency: 3, qualified: true, expiryDate: null };
+  const skill = {
+    skillTypeId: NDT,
+    name: 'Ultrasonic testing',
+    proficiency: 3,
+    qualified: true,
+    expiryDate: null,
+  };
 
   it('passes at exactly the minimum proficiency', () => {
     expect(check({ requirements: [needNdt], person: person({ skills: [skill] }) }).qualified).toBe(true);
@@ -200,7 +221,9 @@ describe('checkQualification: recency', () => {
       start: new Date('2026-03-03T08:00:00Z'),
       end: window.start,
     });
-    expect(recencyWindow(new Date('2026-03-01T00:00:00Z'), 1).start).toEqual(new Date('2026-02-28T00:00:00Z'));
+    expect(recencyWindow(new Date('2026-03-01T00:00:00Z'), 1).start).toEqual(
+      new Date('2026-02-28T00:00:00Z'),
+    );
   });
 });
 
@@ -235,6 +258,8 @@ describe('requirementMatches', () => {
     expect(requirementMatches(requirement({ taskType: 'repair' }), task)).toBe(false);
     expect(requirementMatches(requirement({ aircraftTypeId: 'b738' }), task)).toBe(false);
     expect(requirementMatches(requirement({ programId: 'other' }), task)).toBe(false);
-    expect(requirementMatches(requirement({ aircraftTypeId: A320 }), { ...task, aircraftTypeId: null })).toBe(false);
+    expect(requirementMatches(requirement({ aircraftTypeId: A320 }), { ...task, aircraftTypeId: null })).toBe(
+      false,
+    );
   });
 });

@@ -247,7 +247,8 @@ export function checkQualification(input: QualificationInput): QualificationResu
       const min = requirement.minProficiency;
       let problem: { reason: MissingReason; message: string } | undefined;
       if (!skill) problem = { reason: 'SKILL_MISSING', message: `holds no ${name} skill` };
-      else if (!skill.qualified) problem = { reason: 'SKILL_MISSING', message: `is not qualified in ${name}` };
+      else if (!skill.qualified)
+        problem = { reason: 'SKILL_MISSING', message: `is not qualified in ${name}` };
       else if (expiredFor(skill.expiryDate, window.end)) {
         problem = {
           reason: 'SKILL_EXPIRED',

@@ -36,7 +36,11 @@ const fromNow = (ms: number) => new Date(Date.now() + ms);
 async function shop() {
   const orgId = (await t.createOrg()).id;
   const mechanic = await t.createUser(orgId, 'mechanic');
-  const aircraft = await insertAircraft(t.db.db, { org_id: orgId, status: 'grounded', aircraft_type_id: a320 });
+  const aircraft = await insertAircraft(t.db.db, {
+    org_id: orgId,
+    status: 'grounded',
+    aircraft_type_id: a320,
+  });
   return {
     orgId,
     mechanicId: mechanic.id,
@@ -58,18 +62,37 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
   CERT_EXPIRED: async (s, window) => {
     await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
     const expiry = new Date(window.start.getTime() + 30 * MINUTE);
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1, expiry_date: expiry });
+    await insertCertification(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+      expiry_date: expiry,
+    });
   },
   CERT_SUSPENDED: async (s) => {
     await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1, status: 'suspended' });
+    await insertCertification(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+      status: 'suspended',
+    });
   },
   CERT_REVOKED: async (s) => {
     await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1, status: 'revoked' });
+    await insertCertification(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+      status: 'revoked',
+    });
   },
   TYPE_RATING_MISSING: async (s) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1, type_rating_required: true });
+    await insertRequirement(t.db.db, {
+      org_id: s.orgId,
+      certification_type_id: b1,
+      type_rating_required: true,
+    });
     await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1 });
   },
   SKILL_MISSING: async (s) => {
@@ -77,12 +100,23 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
   },
   SKILL_BELOW_MINIMUM: async (s) => {
     await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope, min_proficiency: 4 });
-    await insertSkill(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, skill_type_id: borescope, proficiency: 3 });
+    await insertSkill(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      skill_type_id: borescope,
+      proficiency: 3,
+    });
   },
   SKILL_EXPIRED: async (s, window) => {
     await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope });
     const expiry = new Date(window.start.getTime() + 30 * MINUTE);
-    await insertSkill(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, skill_type_id: borescope, proficiency: 3, expiry_date: expiry });
+    await insertSkill(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      skill_type_id: borescope,
+      proficiency: 3,
+      expiry_date: expiry,
+    });
   },
   RECENCY_INSUFFICIENT: async (s, window) => {
     await insertRequirement(t.db.db, {
@@ -92,11 +126,20 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
       recency_window_days: 90,
     });
     const tenDaysBefore = new Date(window.start.getTime() - 10 * 24 * HOUR);
-    await insertRecency(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, aircraft_type_id: a320, hours: 7.5, performed_at: tenDaysBefore });
+    await insertRecency(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      aircraft_type_id: a320,
+      hours: 7.5,
+      performed_at: tenDaysBefore,
+    });
   },
 };
 
-const expectNotQualified = (response: { statusCode: number; body: string; json: <T>() => T }, reason: string) => {
+const expectNotQualified = (
+  response: { statusCode: number; body: string; json: <T>() => T },
+  reason: string,
+) => {
   expect(response.statusCode, response.body).toBe(409);
   const body = response.json<{ reason: string; details: { reason: string; field: string }[] }>();
   expect(body.reason).toBe('MECHANIC_NOT_QUALIFIED');
@@ -117,17 +160,28 @@ describe('assigning a mechanic', () => {
       assigned_mechanic_id: s.mechanicId,
     });
 
-  it.each(Object.keys(REASONS))('task create refuses an unqualified mechanic: %s, and writes nothing', async (reason) => {
-    const s = await shop();
-    await REASONS[reason]!(s, window);
-    expectNotQualified(await create(s), reason);
-    const tasks = await t.db.db.selectFrom('maintenance_tasks').select('id').where('org_id', '=', s.orgId).execute();
-    expect(tasks).toEqual([]);
-  });
+  it.each(Object.keys(REASONS))(
+    'task create refuses an unqualified mechanic: %s, and writes nothing',
+    async (reason) => {
+      const s = await shop();
+      await REASONS[reason]!(s, window);
+      expectNotQualified(await create(s), reason);
+      const tasks = await t.db.db
+        .selectFrom('maintenance_tasks')
+        .select('id')
+        .where('org_id', '=', s.orgId)
+        .execute();
+      expect(tasks).toEqual([]);
+    },
+  );
 
   it('accepts a licence that expires exactly at the end of the window, and the whole set of requirements met', async () => {
     const s = await shop();
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1, type_rating_required: true });
+    await insertRequirement(t.db.db, {
+      org_id: s.orgId,
+      certification_type_id: b1,
+      type_rating_required: true,
+    });
     await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope, min_proficiency: 3 });
     const cert = await insertCertification(t.db.db, {
       org_id: s.orgId,
@@ -135,8 +189,18 @@ describe('assigning a mechanic', () => {
       certification_type_id: b1,
       expiry_date: window.end,
     });
-    await insertTypeRating(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, aircraft_type_id: a320, certification_id: cert.id });
-    await insertSkill(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, skill_type_id: borescope, proficiency: 3 });
+    await insertTypeRating(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      aircraft_type_id: a320,
+      certification_id: cert.id,
+    });
+    await insertSkill(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      skill_type_id: borescope,
+      proficiency: 3,
+    });
     const response = await create(s);
     expect(response.statusCode, response.body).toBe(201);
   });
@@ -167,13 +231,18 @@ describe('assigning a mechanic', () => {
     });
     const url = `/api/v1/maintenance-tasks/${created.json<{ id: string }>().id}`;
     // An inspection has no requirement; a repair needs a B1, which this mechanic holds until 20:00.
-    expect((await t.request(s.scheduler, 'PATCH', url, { assigned_mechanic_id: s.mechanicId })).statusCode).toBe(200);
+    expect(
+      (await t.request(s.scheduler, 'PATCH', url, { assigned_mechanic_id: s.mechanicId })).statusCode,
+    ).toBe(200);
     expect((await t.request(s.scheduler, 'PATCH', url, { type: 'repair' })).statusCode).toBe(200);
     const late = await t.request(s.scheduler, 'PATCH', url, { end_time: '2031-06-01T22:00:00Z' });
     expectNotQualified(late, 'CERT_EXPIRED');
     expect(late.json<{ details: { field: string }[] }>().details[0]!.field).toBe('body.assigned_mechanic_id');
     const other = await t.createUser(s.orgId, 'mechanic');
-    expectNotQualified(await t.request(s.scheduler, 'PATCH', url, { assigned_mechanic_id: other.id }), 'CERT_MISSING');
+    expectNotQualified(
+      await t.request(s.scheduler, 'PATCH', url, { assigned_mechanic_id: other.id }),
+      'CERT_MISSING',
+    );
   });
 });
 
@@ -189,7 +258,11 @@ describe('starting and completing re-check the assigned mechanic at that moment'
       end_time: new Date(start.getTime() + HOUR),
     });
     expectNotQualified(await move(s.mechanic, task.id, { new_state: 'in_progress' }), reason);
-    const row = await t.db.db.selectFrom('maintenance_tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
+    const row = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ state: 'scheduled', version: 1, started_at: null });
   });
 
@@ -205,16 +278,28 @@ describe('starting and completing re-check the assigned mechanic at that moment'
       end_time: fromNow(-HOUR),
     });
     expectNotQualified(await move(s.mechanic, task.id, { new_state: 'completed', notes: 'Done' }), reason);
-    const row = await t.db.db.selectFrom('maintenance_tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
+    const row = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ state: 'in_progress', completed_at: null });
-    const recency = await t.db.db.selectFrom('recency_entries').select('id').where('task_id', '=', task.id).execute();
+    const recency = await t.db.db
+      .selectFrom('recency_entries')
+      .select('id')
+      .where('task_id', '=', task.id)
+      .execute();
     expect(recency).toEqual([]);
   });
 
   it('a licence revoked after assignment stops the start', async () => {
     const s = await shop();
     await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    const cert = await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1 });
+    const cert = await insertCertification(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+    });
     const start = fromNow(MINUTE);
     const created = await t.request(s.scheduler, 'POST', '/api/v1/maintenance-tasks', {
       aircraft_id: s.aircraftId,
@@ -224,14 +309,25 @@ describe('starting and completing re-check the assigned mechanic at that moment'
       assigned_mechanic_id: s.mechanicId,
     });
     expect(created.statusCode, created.body).toBe(201);
-    await t.db.db.updateTable('employee_certifications').set({ status: 'revoked' }).where('id', '=', cert.id).execute();
-    expectNotQualified(await move(s.mechanic, created.json<{ id: string }>().id, { new_state: 'in_progress' }), 'CERT_REVOKED');
+    await t.db.db
+      .updateTable('employee_certifications')
+      .set({ status: 'revoked' })
+      .where('id', '=', cert.id)
+      .execute();
+    expectNotQualified(
+      await move(s.mechanic, created.json<{ id: string }>().id, { new_state: 'in_progress' }),
+      'CERT_REVOKED',
+    );
   });
 
   it('a licence revoked while a start is in flight never lets the start through', async () => {
     const s = await shop();
     await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    const cert = await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1 });
+    const cert = await insertCertification(t.db.db, {
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+    });
     const start = fromNow(MINUTE);
     const task = await insertTask(t.db.db, {
       aircraft_id: s.aircraftId,
@@ -246,7 +342,11 @@ describe('starting and completing re-check the assigned mechanic at that moment'
     let written!: () => void;
     const revoked = new Promise<void>((resolve) => (written = resolve));
     const revocation = t.db.db.transaction().execute(async (trx) => {
-      await trx.updateTable('employee_certifications').set({ status: 'revoked' }).where('id', '=', cert.id).execute();
+      await trx
+        .updateTable('employee_certifications')
+        .set({ status: 'revoked' })
+        .where('id', '=', cert.id)
+        .execute();
       written();
       await held;
     });
@@ -264,7 +364,11 @@ describe('starting and completing re-check the assigned mechanic at that moment'
     release();
     await revocation;
     expectNotQualified(await starting, 'CERT_REVOKED');
-    const row = await t.db.db.selectFrom('maintenance_tasks').select('state').where('id', '=', task.id).executeTakeFirstOrThrow();
+    const row = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .select('state')
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
     expect(row.state).toBe('scheduled');
   });
 });
@@ -289,7 +393,11 @@ describe('worked time and recency', () => {
     });
     expect(done.statusCode, done.body).toBe(200);
     const view = done.json<{ started_at: string; completed_at: string }>();
-    const entries = await t.db.db.selectFrom('recency_entries').selectAll().where('task_id', '=', task.id).execute();
+    const entries = await t.db.db
+      .selectFrom('recency_entries')
+      .selectAll()
+      .where('task_id', '=', task.id)
+      .execute();
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ user_id: s.mechanicId, aircraft_type_id: a320, hours: '0.01' });
     expect(entries[0]!.performed_at.toISOString()).toBe(view.completed_at);
@@ -306,7 +414,9 @@ describe('worked time and recency', () => {
       .execute();
     expect(audit).toEqual([{ entity_type: 'recency_entry', action: 'create' }]);
     const detail = await t.request(s.scheduler, 'GET', `/api/v1/maintenance-tasks/${task.id}`);
-    expect(detail.json()).toMatchObject({ task: { started_at: view.started_at, completed_at: view.completed_at } });
+    expect(detail.json()).toMatchObject({
+      task: { started_at: view.started_at, completed_at: view.completed_at },
+    });
   });
 
   it('a task with no recorded start logs its window length; an aircraft without a type logs nothing', async () => {
@@ -319,8 +429,8 @@ describe('worked time and recency', () => {
           aircraft_id: aircraftId,
           assigned_mechanic_id: s.mechanicId,
           state: 'in_progress',
-          start_time: fromNow(-3 * HOUR - (tasks.length * 4 * HOUR)),
-          end_time: fromNow(-HOUR - (tasks.length * 4 * HOUR)),
+          start_time: fromNow(-3 * HOUR - tasks.length * 4 * HOUR),
+          end_time: fromNow(-HOUR - tasks.length * 4 * HOUR),
         }),
       );
     }
@@ -354,32 +464,59 @@ describe('MECHANIC_BUSY', () => {
     const firstId = first.json<{ id: string }>().id;
     const clash = await book(other.id, '2031-07-01T11:00:00Z', '2031-07-01T15:00:00Z');
     expect(clash.statusCode).toBe(409);
-    expect(clash.json()).toMatchObject({ reason: 'MECHANIC_BUSY', details: [{ field: 'body.assigned_mechanic_id' }] });
+    expect(clash.json()).toMatchObject({
+      reason: 'MECHANIC_BUSY',
+      details: [{ field: 'body.assigned_mechanic_id' }],
+    });
     expect(clash.json<{ error: string }>().error).toContain(firstId);
     const after = await book(other.id, '2031-07-01T12:00:00Z', '2031-07-01T15:00:00Z');
     expect(after.statusCode, after.body).toBe(201);
     // Moving the later task onto the first is refused the same way.
-    const moved = await t.request(s.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${after.json<{ id: string }>().id}`, {
-      start_time: '2031-07-01T10:00:00Z',
-    });
+    const moved = await t.request(
+      s.scheduler,
+      'PATCH',
+      `/api/v1/maintenance-tasks/${after.json<{ id: string }>().id}`,
+      {
+        start_time: '2031-07-01T10:00:00Z',
+      },
+    );
     expect(moved.json()).toMatchObject({ reason: 'MECHANIC_BUSY' });
   });
 
   it('the database guards it too: overlapping active tasks of one mechanic are refused, unassigned and finished ones never conflict', async () => {
     const s = await shop();
-    const window = { start_time: new Date('2031-08-01T08:00:00Z'), end_time: new Date('2031-08-01T12:00:00Z') };
+    const window = {
+      start_time: new Date('2031-08-01T08:00:00Z'),
+      end_time: new Date('2031-08-01T12:00:00Z'),
+    };
     await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, ...window });
     const clash = insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, ...window });
-    await expect(clash).rejects.toMatchObject({ code: '23P01', constraint: 'maintenance_tasks_mechanic_no_overlap' });
+    await expect(clash).rejects.toMatchObject({
+      code: '23P01',
+      constraint: 'maintenance_tasks_mechanic_no_overlap',
+    });
     await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: null, ...window });
     await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: null, ...window });
-    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, state: 'cancelled', ...window });
-    await insertTask(t.db.db, { org_id: s.orgId, assigned_mechanic_id: s.mechanicId, state: 'completed', ...window });
+    await insertTask(t.db.db, {
+      org_id: s.orgId,
+      assigned_mechanic_id: s.mechanicId,
+      state: 'cancelled',
+      ...window,
+    });
+    await insertTask(t.db.db, {
+      org_id: s.orgId,
+      assigned_mechanic_id: s.mechanicId,
+      state: 'completed',
+      ...window,
+    });
   });
 
   it('of two racing assignments of one mechanic to overlapping tasks exactly one wins; the other is 409 MECHANIC_BUSY naming it', async () => {
     const s = await shop();
-    const planes = [await insertAircraft(t.db.db, { org_id: s.orgId }), await insertAircraft(t.db.db, { org_id: s.orgId })];
+    const planes = [
+      await insertAircraft(t.db.db, { org_id: s.orgId }),
+      await insertAircraft(t.db.db, { org_id: s.orgId }),
+    ];
     const responses = await Promise.all(
       planes.map((plane) =>
         t.request(s.scheduler, 'POST', '/api/v1/maintenance-tasks', {
@@ -396,7 +533,11 @@ describe('MECHANIC_BUSY', () => {
     const loser = responses.find((r) => r.statusCode === 409)!.json<{ reason: string; error: string }>();
     expect(loser.reason).toBe('MECHANIC_BUSY');
     expect(loser.error).toContain(winner.id);
-    const booked = await t.db.db.selectFrom('maintenance_tasks').select('id').where('assigned_mechanic_id', '=', s.mechanicId).execute();
+    const booked = await t.db.db
+      .selectFrom('maintenance_tasks')
+      .select('id')
+      .where('assigned_mechanic_id', '=', s.mechanicId)
+      .execute();
     expect(booked).toEqual([{ id: winner.id }]);
   });
 });

@@ -62,15 +62,26 @@ describe('task skill requirements', () => {
       inspection: false,
     });
     expect(response.headers.location).toBe(`${url}/${body.id}`);
-    const events = await t.db.db.selectFrom('outbox_events').select('event_type').where('aggregate_id', '=', body.id).execute();
+    const events = await t.db.db
+      .selectFrom('outbox_events')
+      .select('event_type')
+      .where('aggregate_id', '=', body.id)
+      .execute();
     expect(events).toEqual([{ event_type: 'skill_requirement_created' }]);
-    const audits = await t.db.db.selectFrom('audit_logs').select('action').where('entity_id', '=', body.id).execute();
+    const audits = await t.db.db
+      .selectFrom('audit_logs')
+      .select('action')
+      .where('entity_id', '=', body.id)
+      .execute();
     expect(audits).toEqual([{ action: 'create' }]);
   });
 
   it('changes and deletes one, each audited with its event; a deleted one answers 404', async () => {
     const { id } = await insertRequirement(t.db.db, { org_id: tenant.org.id, skill_type_id: borescope });
-    const patched = await t.request(admin(), 'PATCH', `${url}/${id}`, { min_proficiency: 4, inspection: true });
+    const patched = await t.request(admin(), 'PATCH', `${url}/${id}`, {
+      min_proficiency: 4,
+      inspection: true,
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json()).toMatchObject({ skill_type_id: borescope, min_proficiency: 4, inspection: true });
     expect((await t.request(admin(), 'DELETE', `${url}/${id}`)).statusCode).toBe(204);
@@ -80,16 +91,31 @@ describe('task skill requirements', () => {
       .select('event_type')
       .where('aggregate_id', '=', id)
       .execute();
-    expect(events.map((e) => e.event_type).sort()).toEqual(['skill_requirement_deleted', 'skill_requirement_updated']);
+    expect(events.map((e) => e.event_type).sort()).toEqual([
+      'skill_requirement_deleted',
+      'skill_requirement_updated',
+    ]);
   });
 
   it('lists with filters by task type, aircraft type and program', async () => {
     const org = await t.createOrg();
     const token = await t.tokenFor(await t.createUser(org.id, 'tenant_admin'));
     const program = await insertProgram(t.db.db, { org_id: org.id });
-    const a = await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
-    const b = await insertRequirement(t.db.db, { org_id: org.id, aircraft_type_id: a320, certification_type_id: b1 });
-    const c = await insertRequirement(t.db.db, { org_id: org.id, program_id: program.id, skill_type_id: borescope });
+    const a = await insertRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      certification_type_id: b1,
+    });
+    const b = await insertRequirement(t.db.db, {
+      org_id: org.id,
+      aircraft_type_id: a320,
+      certification_type_id: b1,
+    });
+    const c = await insertRequirement(t.db.db, {
+      org_id: org.id,
+      program_id: program.id,
+      skill_type_id: borescope,
+    });
     const ids = async (query: string) =>
       (await t.request(token, 'GET', `${url}${query}`)).json<{ id: string }[]>().map((r) => r.id);
     expect(await ids('')).toEqual([a.id, b.id, c.id]);
@@ -100,7 +126,10 @@ describe('task skill requirements', () => {
 
   it.each([
     [{ task_type: 'inspection' }, 'body'],
-    [{ task_type: 'inspection', skill_type_id: null, min_proficiency: 3, certification_type_id: null }, 'body.skill_type_id'],
+    [
+      { task_type: 'inspection', skill_type_id: null, min_proficiency: 3, certification_type_id: null },
+      'body.skill_type_id',
+    ],
     [{ task_type: 'inspection', min_proficiency: 3, certification_type_id: 'b1' }, 'body.min_proficiency'],
     [{ task_type: 'inspection', min_recency_hours: 8 }, 'body.recency_window_days'],
     [{ task_type: 'inspection', type_rating_required: true, surprise: 1 }, 'body.surprise'],
@@ -125,7 +154,10 @@ describe('task skill requirements', () => {
     });
     expect(program.statusCode).toBe(404);
     expect(program.json()).toMatchObject({ details: [{ field: 'body.program_id' }] });
-    const cert = await t.request(admin(), 'POST', url, { task_type: 'inspection', certification_type_id: theirs.id });
+    const cert = await t.request(admin(), 'POST', url, {
+      task_type: 'inspection',
+      certification_type_id: theirs.id,
+    });
     expect(cert.statusCode).toBe(404);
     expect(cert.json()).toMatchObject({ details: [{ field: 'body.certification_type_id' }] });
     const foreign = await insertRequirement(t.db.db, { org_id: other.org.id, certification_type_id: b1 });
@@ -147,17 +179,28 @@ describe('the qualification check', () => {
     const mechanic = await t.createUser(org.id, 'mechanic');
     const colleague = await t.createUser(org.id, 'mechanic');
     await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
-    const response = await t.request(scheduler, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?${work}`);
+    const response = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${mechanic.id}/qualification-check?${work}`,
+    );
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toMatchObject({
       user_id: mechanic.id,
-      work: { task_id: null, task_type: 'repair', purpose: 'perform', start_time: '2031-03-01T08:00:00.000Z' },
+      work: {
+        task_id: null,
+        task_type: 'repair',
+        purpose: 'perform',
+        start_time: '2031-03-01T08:00:00.000Z',
+      },
       qualified: false,
       missing: [{ kind: 'certification', type_id: b1, name: 'Part-66 Category B1', reason: 'CERT_MISSING' }],
       free: true,
     });
     const own = await t.tokenFor(mechanic);
-    expect((await t.request(own, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?${work}`)).statusCode).toBe(200);
+    expect(
+      (await t.request(own, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?${work}`)).statusCode,
+    ).toBe(200);
     const nosy = await t.request(own, 'GET', `/api/v1/users/${colleague.id}/qualification-check?${work}`);
     expect(nosy.statusCode).toBe(403);
   });
@@ -166,23 +209,53 @@ describe('the qualification check', () => {
     const org = await t.createOrg();
     const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
     const mechanic = await t.createUser(org.id, 'mechanic');
-    await insertRequirement(t.db.db, { org_id: org.id, aircraft_type_id: a320, skill_type_id: borescope, min_proficiency: 2 });
-    await insertSkill(t.db.db, { org_id: org.id, user_id: mechanic.id, skill_type_id: borescope, proficiency: 1 });
+    await insertRequirement(t.db.db, {
+      org_id: org.id,
+      aircraft_type_id: a320,
+      skill_type_id: borescope,
+      min_proficiency: 2,
+    });
+    await insertSkill(t.db.db, {
+      org_id: org.id,
+      user_id: mechanic.id,
+      skill_type_id: borescope,
+      proficiency: 1,
+    });
     const aircraft = await insertAircraft(t.db.db, { org_id: org.id, aircraft_type_id: a320 });
     const task = await insertTask(t.db.db, { aircraft_id: aircraft.id });
-    const check = await t.request(scheduler, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?task_id=${task.id}`);
+    const check = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${mechanic.id}/qualification-check?task_id=${task.id}`,
+    );
     expect(check.json()).toMatchObject({
       work: { task_id: task.id, aircraft_type_id: a320, task_type: 'inspection' },
       missing: [{ reason: 'SKILL_BELOW_MINIMUM', type_id: borescope }],
     });
     const foreignTask = await insertTask(t.db.db, { org_id: other.org.id });
-    const byForeignTask = await t.request(scheduler, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?task_id=${foreignTask.id}`);
+    const byForeignTask = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${mechanic.id}/qualification-check?task_id=${foreignTask.id}`,
+    );
     expect(byForeignTask.statusCode).toBe(404);
-    const foreignUser = await t.request(scheduler, 'GET', `/api/v1/users/${other.userIds.mechanic}/qualification-check?${work}`);
+    const foreignUser = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${other.userIds.mechanic}/qualification-check?${work}`,
+    );
     expect(foreignUser.statusCode).toBe(404);
-    const both = await t.request(scheduler, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?task_id=${task.id}&task_type=repair`);
+    const both = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${mechanic.id}/qualification-check?task_id=${task.id}&task_type=repair`,
+    );
     expect(both.statusCode).toBe(400);
-    const neither = await t.request(scheduler, 'GET', `/api/v1/users/${mechanic.id}/qualification-check?task_type=repair`);
+    const neither = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${mechanic.id}/qualification-check?task_type=repair`,
+    );
     expect(neither.statusCode).toBe(400);
   });
 
@@ -205,12 +278,28 @@ describe('the qualification check', () => {
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json<{ mechanics: { user_id: string; qualified: boolean; free: boolean }[] }>();
     expect(body.mechanics).toEqual([
-      { user_id: ready.id, email: 'a-ready@qm.test', qualified: true, missing: [], free: true, overlapping_task_ids: [] },
-      { user_id: busy.id, email: 'b-busy@qm.test', qualified: true, missing: [], free: false, overlapping_task_ids: [booked.id] },
+      {
+        user_id: ready.id,
+        email: 'a-ready@qm.test',
+        qualified: true,
+        missing: [],
+        free: true,
+        overlapping_task_ids: [],
+      },
+      {
+        user_id: busy.id,
+        email: 'b-busy@qm.test',
+        qualified: true,
+        missing: [],
+        free: false,
+        overlapping_task_ids: [booked.id],
+      },
       expect.objectContaining({ user_id: unlicensed.id, qualified: false, free: true }),
     ]);
     const mechanicToken = await t.tokenFor(ready);
-    expect((await t.request(mechanicToken, 'GET', `/api/v1/qualified-mechanics?${work}`)).statusCode).toBe(403);
+    expect((await t.request(mechanicToken, 'GET', `/api/v1/qualified-mechanics?${work}`)).statusCode).toBe(
+      403,
+    );
   });
 
   it('qualified-mechanics costs the same few queries for 1 or 40 mechanics', async () => {
@@ -238,7 +327,8 @@ describe('the qualification check', () => {
       const user = await t.createUser(large.id, 'mechanic');
       await insertCertification(t.db.db, { org_id: large.id, user_id: user.id, certification_type_id: b1 });
     }
-    for (const org of [small, large]) await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
+    for (const org of [small, large])
+      await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
     const task = await insertTask(t.db.db, { org_id: large.id, type: 'repair' });
     const smallToken = await t.tokenFor(await t.createUser(small.id, 'scheduler'));
     const largeToken = await t.tokenFor(await t.createUser(large.id, 'scheduler'));
@@ -253,15 +343,23 @@ describe('the qualification check', () => {
 });
 
 describe('RBAC matrix for requirements and checks', () => {
-  const requirement = async () => (await insertRequirement(t.db.db, { org_id: tenant.org.id, certification_type_id: b1 })).id;
+  const requirement = async () =>
+    (await insertRequirement(t.db.db, { org_id: tenant.org.id, certification_type_id: b1 })).id;
   const work = 'task_type=repair&start_time=2031-03-01T08:00:00Z&end_time=2031-03-01T16:00:00Z';
   const ROUTES: Record<string, RouteCase> = {
     'POST /task-skill-requirements': {
       method: 'POST',
-      build: async () => ({ url: '/task-skill-requirements', body: { task_type: 'overhaul', skill_type_id: borescope } }),
+      build: async () => ({
+        url: '/task-skill-requirements',
+        body: { task_type: 'overhaul', skill_type_id: borescope },
+      }),
       allowed: ORG_ADMINS,
     },
-    'GET /task-skill-requirements': { method: 'GET', build: async () => ({ url: '/task-skill-requirements' }), allowed: EVERYONE },
+    'GET /task-skill-requirements': {
+      method: 'GET',
+      build: async () => ({ url: '/task-skill-requirements' }),
+      allowed: EVERYONE,
+    },
     'GET /task-skill-requirements/:id': {
       method: 'GET',
       build: async () => ({ url: `/task-skill-requirements/${await requirement()}` }),
@@ -269,7 +367,10 @@ describe('RBAC matrix for requirements and checks', () => {
     },
     'PATCH /task-skill-requirements/:id': {
       method: 'PATCH',
-      build: async () => ({ url: `/task-skill-requirements/${await requirement()}`, body: { certifying: true } }),
+      build: async () => ({
+        url: `/task-skill-requirements/${await requirement()}`,
+        body: { certifying: true },
+      }),
       allowed: ORG_ADMINS,
     },
     'DELETE /task-skill-requirements/:id': {

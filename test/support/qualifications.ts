@@ -57,7 +57,13 @@ export async function insertCertification(
 
 export async function insertTypeRating(
   db: Executor,
-  values: { org_id: string; user_id: string; aircraft_type_id: string; certification_id: string; expiry_date?: Date | null },
+  values: {
+    org_id: string;
+    user_id: string;
+    aircraft_type_id: string;
+    certification_id: string;
+    expiry_date?: Date | null;
+  },
 ): Promise<{ id: string }> {
   return db
     .insertInto('type_ratings')
@@ -114,7 +120,8 @@ export async function insertRequirement(
     .values({
       task_type: 'inspection',
       ...rest,
-      min_recency_hours: min_recency_hours === undefined || min_recency_hours === null ? null : String(min_recency_hours),
+      min_recency_hours:
+        min_recency_hours === undefined || min_recency_hours === null ? null : String(min_recency_hours),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

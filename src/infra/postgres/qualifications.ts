@@ -157,7 +157,13 @@ interface PeopleRow {
     confers_inspection: boolean;
   }[];
   type_ratings: { aircraft_type_id: string; certification_id: string; expiry_date: string | null }[];
-  skills: { skill_type_id: string; name: string; proficiency: number; qualified: boolean; expiry_date: string | null }[];
+  skills: {
+    skill_type_id: string;
+    name: string;
+    proficiency: number;
+    qualified: boolean;
+    expiry_date: string | null;
+  }[];
   recency: { window_days: number; hours: string | number }[];
   overlapping_task_ids: string[];
 }
@@ -225,7 +231,8 @@ export class PgQualificationRepository implements QualificationRepository {
   ): Promise<SkillRequirement[]> {
     let query = this.selectRequirements().where('r.org_id', '=', orgId).where('r.deleted_at', 'is', null);
     if (filter.taskType !== undefined) query = query.where('r.task_type', '=', filter.taskType);
-    if (filter.aircraftTypeId !== undefined) query = query.where('r.aircraft_type_id', '=', filter.aircraftTypeId);
+    if (filter.aircraftTypeId !== undefined)
+      query = query.where('r.aircraft_type_id', '=', filter.aircraftTypeId);
     if (filter.programId !== undefined) query = query.where('r.program_id', '=', filter.programId);
     const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 'r.id', {
       table: 'task_skill_requirements',
@@ -343,9 +350,7 @@ export class PgQualificationRepository implements QualificationRepository {
     const lockRatings = query.lock ? sql`FOR SHARE OF tr` : sql``;
     const lockSkills = query.lock ? sql`FOR SHARE OF es` : sql``;
     const people =
-      query.userIds === undefined
-        ? sql`u.role = 'mechanic'`
-        : sql`u.id = ANY(${query.userIds}::uuid[])`;
+      query.userIds === undefined ? sql`u.role = 'mechanic'` : sql`u.id = ANY(${query.userIds}::uuid[])`;
     // One statement for any number of people: each kind of fact is read once for the whole set
     // and grouped per person. The certification, rating and skill rows are read without a filter
     // on their status, so a row locked FOR SHARE that a concurrent change revoked is re-read with

@@ -29,7 +29,8 @@ registerConstraints({
   maintenance_tasks_mechanic_no_overlap: {
     kind: 'conflict',
     reason: 'MECHANIC_BUSY',
-    message: 'the mechanic is already assigned to another scheduled or in-progress task whose window overlaps',
+    message:
+      'the mechanic is already assigned to another scheduled or in-progress task whose window overlaps',
     field: 'body.assigned_mechanic_id',
   },
   maintenance_tasks_end_after_start: {

@@ -40,7 +40,8 @@ const TaskTypeField = Type.Enum(TASK_TYPES, {
 const Proficiency = Type.Integer({
   minimum: 1,
   maximum: 5,
-  description: 'The lowest proficiency (1 trainee – 5 expert) the skill must be held at; needs skill_type_id.',
+  description:
+    'The lowest proficiency (1 trainee – 5 expert) the skill must be held at; needs skill_type_id.',
 });
 
 const RecencyHours = Type.Number({
@@ -55,7 +56,11 @@ const RecencyDays = Type.Integer({
   description: 'The window of min_recency_hours in days (of 24 hours) before the work starts.',
 });
 
-const Description = Type.String({ minLength: 1, maxLength: 2000, description: 'Why the requirement exists.' });
+const Description = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'Why the requirement exists.',
+});
 
 /** A task skill requirement. */
 const SkillRequirement = Type.Object(
@@ -143,12 +148,18 @@ const CreateBody = Type.Object(
     type_rating_required: Type.Optional(
       Type.Boolean({ description: 'Require a type rating on the task aircraft’s type (default false).' }),
     ),
-    skill_type_id: Type.Optional(uuidField('A skill the person must hold: a global one or the organization’s own.')),
+    skill_type_id: Type.Optional(
+      uuidField('A skill the person must hold: a global one or the organization’s own.'),
+    ),
     min_proficiency: Type.Optional(Proficiency),
     min_recency_hours: Type.Optional(RecencyHours),
     recency_window_days: Type.Optional(RecencyDays),
-    certifying: Type.Optional(Type.Boolean({ description: 'Binds the signer of a sign-off (default false).' })),
-    inspection: Type.Optional(Type.Boolean({ description: 'Binds the independent inspector (default false).' })),
+    certifying: Type.Optional(
+      Type.Boolean({ description: 'Binds the signer of a sign-off (default false).' }),
+    ),
+    inspection: Type.Optional(
+      Type.Boolean({ description: 'Binds the independent inspector (default false).' }),
+    ),
     description: Type.Optional(Description),
   },
   {
@@ -175,7 +186,9 @@ const UpdateBody = Type.Object(
     program_id: Type.Optional(nullable(uuidField('Program.'), 'Program; null: any.')),
     certification_type_id: Type.Optional(nullable(uuidField('Certification type.'), 'null: none.')),
     type_rating_required: Type.Optional(Type.Boolean({ description: 'Require a type rating on the type.' })),
-    skill_type_id: Type.Optional(nullable(uuidField('Skill type.'), 'null: none (clears min_proficiency too).')),
+    skill_type_id: Type.Optional(
+      nullable(uuidField('Skill type.'), 'null: none (clears min_proficiency too).'),
+    ),
     min_proficiency: Type.Optional(nullable(Proficiency, 'null: any proficiency.')),
     min_recency_hours: Type.Optional(nullable(RecencyHours, 'null: no recency (with recency_window_days).')),
     recency_window_days: Type.Optional(nullable(RecencyDays, 'null with min_recency_hours.')),
@@ -194,7 +207,9 @@ const UpdateBody = Type.Object(
 /** The query naming the work to check against. */
 const WorkQueryFields = {
   task_id: Type.Optional(
-    uuidField('A live task of the organization: its type, aircraft type, program and window. Excludes the fields below.'),
+    uuidField(
+      'A live task of the organization: its type, aircraft type, program and window. Excludes the fields below.',
+    ),
   ),
   task_type: Type.Optional(Type.Enum(TASK_TYPES, { description: 'Without task_id: the task type.' })),
   aircraft_type_id: Type.Optional(uuidField('Without task_id: the aircraft type (leave out for none).')),
@@ -244,7 +259,9 @@ const CheckResult = Type.Object(
     work: Work,
     qualified: Type.Boolean({ description: 'true when nothing is missing.' }),
     missing: Type.Array(Missing, { description: 'What the person lacks, each thing once.' }),
-    free: Type.Boolean({ description: 'No other scheduled or in-progress task of theirs overlaps the window.' }),
+    free: Type.Boolean({
+      description: 'No other scheduled or in-progress task of theirs overlaps the window.',
+    }),
     overlapping_task_ids: Type.Array(uuidField('A task of theirs overlapping the window.'), {
       description: 'Their other live scheduled or in-progress tasks overlapping the window.',
     }),
@@ -288,7 +305,9 @@ const MechanicResult = Type.Object(
     email: Type.String({ description: 'The mechanic’s email.' }),
     qualified: Type.Boolean({ description: 'true when nothing is missing.' }),
     missing: Type.Array(Missing, { description: 'What the mechanic lacks.' }),
-    free: Type.Boolean({ description: 'No other scheduled or in-progress task of theirs overlaps the window.' }),
+    free: Type.Boolean({
+      description: 'No other scheduled or in-progress task of theirs overlaps the window.',
+    }),
     overlapping_task_ids: Type.Array(uuidField('A task of theirs overlapping the window.'), {
       description: 'Their other live scheduled or in-progress tasks overlapping the window.',
     }),
@@ -428,7 +447,9 @@ export const qualificationRoutes =
       },
       async (request, reply) => {
         const query = request.query;
-        const sort = parseSort(query.sort, SKILL_REQUIREMENT_SORT_FIELDS, [{ field: 'created_at', direction: 'asc' }]);
+        const sort = parseSort(query.sort, SKILL_REQUIREMENT_SORT_FIELDS, [
+          { field: 'created_at', direction: 'asc' },
+        ]);
         const page = pageFrom(query);
         const result = await qualifications.listRequirements(
           actorOf(request),
@@ -460,7 +481,9 @@ export const qualificationRoutes =
       },
       async (request) =>
         skillRequirementView(
-          await qualifications.getRequirement(actorOf(request), request.params.id, { orgId: request.query.org_id }),
+          await qualifications.getRequirement(actorOf(request), request.params.id, {
+            orgId: request.query.org_id,
+          }),
         ),
     );
 
@@ -566,7 +589,11 @@ export const qualificationRoutes =
         );
         return {
           work: workView(work),
-          mechanics: mechanics.map((check) => ({ user_id: check.userId, email: check.email, ...checkView(check) })),
+          mechanics: mechanics.map((check) => ({
+            user_id: check.userId,
+            email: check.email,
+            ...checkView(check),
+          })),
         };
       },
     );
