@@ -439,8 +439,7 @@ export class ComplianceService {
     tx: Repositories,
     input: { orgId: string; userId: string; taskId: string; purpose: SignaturePurpose; at: Date },
   ): Promise<void> {
-    // TODO(issue 11, helper C): the container passes the qualification check (src/domain/qualification.ts)
-    // as `qualifications`; until then signatures are not checked against the task's requirements.
+    // The container passes the qualification check (src/app/qualifications.ts, signerQualifications).
     await this.deps.qualifications?.assertQualified(tx, input);
   }
 

@@ -17,6 +17,7 @@ import type { AuditAction, AuditEntry } from './audit.js';
 import { AppError, type FieldProblem } from './errors.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf, type SortKey } from './pagination.js';
+import type { SignerQualificationCheck } from './compliance.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -304,6 +305,27 @@ export async function assertQualified(
   if (input.busy && other !== undefined) throw mechanicBusy(userId, other, window, input.field);
   return work;
 }
+
+/**
+ * The check of a compliance sign-off's signer (purpose `certify`: the task's certifying
+ * requirements) and of an independent inspector (purpose `inspect`: its inspection requirements
+ * plus any inspection authority), for the compliance service. The window runs from the task's
+ * start to the later of its end and the signature: the licence must hold while the work is signed.
+ */
+export const signerQualifications: SignerQualificationCheck = {
+  async assertQualified(tx, input) {
+    const task = await tx.tasks.findById(input.orgId, input.taskId);
+    if (!task) return;
+    const end = task.endTime.getTime() < input.at.getTime() ? input.at : task.endTime;
+    await assertQualified(tx, {
+      task,
+      userId: input.userId,
+      purpose: input.purpose,
+      window: { start: task.startTime, end },
+      field: input.purpose === 'inspect' ? 'inspector' : 'signer',
+    });
+  },
+};
 
 /** The 409 of a mechanic booked on another active task in the window. */
 export function mechanicBusy(

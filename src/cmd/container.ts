@@ -20,7 +20,7 @@ import { ReferenceDataService } from '../app/reference-data.js';
 import { referenceDataRoutes } from '../api/rest/routes/reference-data.js';
 import { PeopleService } from '../app/people.js';
 import { peopleRoutes } from '../api/rest/routes/people.js';
-import { QualificationService } from '../app/qualifications.js';
+import { QualificationService, signerQualifications } from '../app/qualifications.js';
 import { qualificationRoutes } from '../api/rest/routes/qualifications.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
@@ -135,7 +135,7 @@ export function createContainer(deps: ContainerDeps): Container {
         ? new RedisLockManager({ redis, keyPrefix: deps.redisKeyPrefix ?? 'amss', logger: deps.logger })
         : new InProcessLockManager(),
     }),
-    compliance: new ComplianceService({ uow, loginLimiter }),
+    compliance: new ComplianceService({ uow, loginLimiter, qualifications: signerQualifications }),
     auditLogs: new AuditLogService({ uow }),
     webhooks: new WebhookService({ uow, urlRules: { publicHttpsOnly: config.appEnv === 'production' } }),
     imports: new ImportService({

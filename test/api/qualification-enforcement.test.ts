@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestApp, type TestApp } from '../support/app.js';
-import { insertAircraft, insertTask } from '../support/factories.js';
+import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
+import { insertAircraft, insertComplianceItem, insertTask } from '../support/factories.js';
 import {
   aircraftTypeId,
   certificationTypeId,
@@ -539,5 +539,58 @@ describe('MECHANIC_BUSY', () => {
       .where('assigned_mechanic_id', '=', s.mechanicId)
       .execute();
     expect(booked).toEqual([{ id: winner.id }]);
+  });
+});
+
+describe('signers and inspectors', () => {
+  const signOff = (token: string, id: string) =>
+    t.request(token, 'PATCH', `/api/v1/compliance-items/${id}/sign-off`, { password: TEST_PASSWORD });
+  const inspect = (token: string, id: string) =>
+    t.request(token, 'POST', `/api/v1/compliance-items/${id}/inspect`, { password: TEST_PASSWORD });
+
+  it('a sign-off needs the task’s certifying requirements: 409 MECHANIC_NOT_QUALIFIED until the signer holds them', async () => {
+    const s = await shop();
+    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1, certifying: true });
+    const task = await insertTask(t.db.db, { aircraft_id: s.aircraftId, assigned_mechanic_id: s.mechanicId });
+    const item = await insertComplianceItem(t.db.db, { org_id: s.orgId, task_id: task.id, result: 'pass' });
+    const refused = await signOff(s.mechanic, item.id);
+    expectNotQualified(refused, 'CERT_MISSING');
+    expect(refused.json()).toMatchObject({ details: [{ field: 'signer', type_id: b1 }] });
+    const row = await t.db.db.selectFrom('compliance_items').select('sign_off_user_id').where('id', '=', item.id).executeTakeFirstOrThrow();
+    expect(row.sign_off_user_id).toBeNull();
+    await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1 });
+    expect((await signOff(s.mechanic, item.id)).statusCode).toBe(200);
+  });
+
+  it('an inspector needs inspection authority and the task’s inspection requirements', async () => {
+    const s = await shop();
+    const b3 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B3');
+    await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope, inspection: true });
+    const task = await insertTask(t.db.db, { aircraft_id: s.aircraftId, assigned_mechanic_id: s.mechanicId });
+    const item = await insertComplianceItem(t.db.db, {
+      org_id: s.orgId,
+      task_id: task.id,
+      result: 'pass',
+      requires_inspection: true,
+    });
+    expect((await signOff(s.mechanic, item.id)).statusCode).toBe(200);
+    const user = await t.createUser(s.orgId, 'mechanic');
+    const inspector = await t.tokenFor(user);
+    // A B3 confers no inspection authority.
+    await insertCertification(t.db.db, { org_id: s.orgId, user_id: user.id, certification_type_id: b3 });
+    const noAuthority = await inspect(inspector, item.id);
+    expect(noAuthority.statusCode).toBe(409);
+    expect(noAuthority.json()).toMatchObject({
+      reason: 'MECHANIC_NOT_QUALIFIED',
+      details: expect.arrayContaining([
+        expect.objectContaining({ field: 'inspector', kind: 'certification', type_id: null, reason: 'CERT_MISSING' }),
+        expect.objectContaining({ kind: 'skill', type_id: borescope, reason: 'SKILL_MISSING' }),
+      ]),
+    });
+    await insertCertification(t.db.db, { org_id: s.orgId, user_id: user.id, certification_type_id: b1 });
+    expectNotQualified(await inspect(inspector, item.id), 'SKILL_MISSING');
+    await insertSkill(t.db.db, { org_id: s.orgId, user_id: user.id, skill_type_id: borescope, proficiency: 2 });
+    const inspected = await inspect(inspector, item.id);
+    expect(inspected.statusCode, inspected.body).toBe(200);
   });
 });
