@@ -276,8 +276,7 @@ describe('the qualification check', () => {
     });
     const response = await t.request(scheduler, 'GET', `/api/v1/qualified-mechanics?${work}`);
     expect(response.statusCode, response.body).toBe(200);
-    const body = response.json<{ mechanics: { user_id: string; qualified: boolean; free: boolean }[] }>();
-    expect(body.mechanics).toEqual([
+    expect(response.json()).toEqual([
       {
         user_id: ready.id,
         email: 'a-ready@qm.test',
@@ -315,7 +314,7 @@ describe('the qualification check', () => {
       try {
         const response = await t.request(token, 'GET', path);
         expect(response.statusCode).toBe(200);
-        return { count, mechanics: response.json<{ mechanics: unknown[] }>().mechanics.length };
+        return { count, mechanics: response.json<unknown[]>().length };
       } finally {
         pg.Client.prototype.query = original;
       }

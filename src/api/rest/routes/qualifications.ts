@@ -315,41 +315,39 @@ const MechanicResult = Type.Object(
   { additionalProperties: false, description: 'One mechanic in the assignment dialog.' },
 );
 
-const QualifiedMechanics = Type.Object(
-  {
-    work: Work,
-    mechanics: Type.Array(MechanicResult, {
-      description: 'Every live mechanic of the organization: qualified and free first, then by email.',
-    }),
-  },
-  {
-    additionalProperties: false,
-    description: 'Who can take the work, in one call.',
-    examples: [
+const QualifiedMechanics = Type.Array(MechanicResult, {
+  description:
+    'Every live mechanic of the organization, qualified and free first, then by email (not paginated: the dialog needs them all).',
+  examples: [
+    [
       {
-        work: {
-          task_id: '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f',
-          task_type: 'inspection',
-          aircraft_type_id: EXAMPLE_A320,
-          program_id: null,
-          start_time: '2026-06-01T08:00:00.000Z',
-          end_time: '2026-06-01T16:00:00.000Z',
-          purpose: 'perform',
-        },
-        mechanics: [
+        user_id: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a',
+        email: 'mechanic@demo.local',
+        qualified: true,
+        missing: [],
+        free: true,
+        overlapping_task_ids: [],
+      },
+      {
+        user_id: '4f5a6b7c-8d9e-4f0a-8b1c-2d3e4f5a6b7c',
+        email: 'mechanic2@demo.local',
+        qualified: false,
+        missing: [
           {
-            user_id: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a',
-            email: 'mechanic@demo.local',
-            qualified: true,
-            missing: [],
-            free: true,
-            overlapping_task_ids: [],
+            kind: 'recency',
+            type_id: EXAMPLE_A320,
+            name: 'A320',
+            reason: 'RECENCY_INSUFFICIENT',
+            message:
+              '2 hours on A320 between 2026-03-03T08:00:00.000Z and 2026-06-01T08:00:00.000Z; 8 required within 90 days',
           },
         ],
+        free: false,
+        overlapping_task_ids: ['7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f'],
       },
     ],
-  },
-);
+  ],
+});
 
 const workView = (work: ResolvedWork) => ({
   task_id: work.taskId,
@@ -583,18 +581,8 @@ export const qualificationRoutes =
         },
       },
       async (request) => {
-        const { work, mechanics } = await qualifications.qualifiedMechanics(
-          actorOf(request),
-          workQueryOf(request.query),
-        );
-        return {
-          work: workView(work),
-          mechanics: mechanics.map((check) => ({
-            user_id: check.userId,
-            email: check.email,
-            ...checkView(check),
-          })),
-        };
+        const { mechanics } = await qualifications.qualifiedMechanics(actorOf(request), workQueryOf(request.query));
+        return mechanics.map((check) => ({ user_id: check.userId, email: check.email, ...checkView(check) }));
       },
     );
   };
