@@ -581,7 +581,10 @@ export const qualificationRoutes =
         },
       },
       async (request) => {
-        const { mechanics } = await qualifications.qualifiedMechanics(actorOf(request), workQueryOf(request.query));
+        const { mechanics } = await qualifications.qualifiedMechanics(
+          actorOf(request),
+          workQueryOf(request.query),
+        );
         return mechanics.map((check) => ({ user_id: check.userId, email: check.email, ...checkView(check) }));
       },
     );
