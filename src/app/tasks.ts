@@ -23,6 +23,7 @@ import { AppError, isAppError, type FieldProblem } from './errors.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import { partReservationView, type PartReservationView } from './parts.js';
+import { recencyView } from './people.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
@@ -880,14 +881,17 @@ async function logRecency(
     notes: null,
   });
   if (!entry) return { audit: [], events: [] };
+  // Shown as the people context shows a recency entry (GET /users/{id}/recency), source "task".
+  const logged = await tx.people.findRecency(task.orgId, task.assignedMechanicId, entry.id);
+  const data = logged ? recencyView(logged) : entry;
   const effects = entityEffects({
     orgId: task.orgId,
     entityType: 'recency_entry',
     entityId: entry.id,
     action: 'create',
-    after: entry,
+    after: data,
     extra: { reason: 'task_completed', task_id: task.id },
-    event: { type: 'recency_logged', data: entry, occurredAt: performedAt },
+    event: { type: 'recency_logged', data, occurredAt: performedAt },
   });
   return { audit: [effects.audit], events: effects.events };
 }

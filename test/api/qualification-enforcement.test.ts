@@ -407,6 +407,15 @@ describe('worked time and recency', () => {
       .where('aggregate_id', '=', entries[0]!.id)
       .executeTakeFirstOrThrow();
     expect(event.event_type).toBe('recency_logged');
+    expect(event.payload).toMatchObject({
+      data: {
+        id: entries[0]!.id,
+        task_id: task.id,
+        source: 'task',
+        hours: 0.01,
+        aircraft_type: { designator: 'A320' },
+      },
+    });
     const audit = await t.db.db
       .selectFrom('audit_logs')
       .select(['entity_type', 'action'])
