@@ -6,6 +6,7 @@ import {
   aircraftTypeId,
   certificationTypeId,
   insertCertification,
+  insertRecency,
   insertRequirement,
   insertSkill,
   skillTypeId,
@@ -257,6 +258,39 @@ describe('the qualification check', () => {
       `/api/v1/users/${mechanic.id}/qualification-check?task_type=repair`,
     );
     expect(neither.statusCode).toBe(400);
+  });
+
+  it('recency counts the hours in [start − N days, start): the first instant counts, the work’s start does not', async () => {
+    const org = await t.createOrg();
+    const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    const mechanic = await t.createUser(org.id, 'mechanic');
+    await insertRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      aircraft_type_id: a320,
+      min_recency_hours: 8,
+      recency_window_days: 90,
+    });
+    const start = new Date('2031-03-01T08:00:00Z');
+    const log = (hours: number, at: Date, type = a320) =>
+      insertRecency(t.db.db, {
+        org_id: org.id,
+        user_id: mechanic.id,
+        aircraft_type_id: type,
+        hours,
+        performed_at: at,
+      });
+    const windowStart = new Date(start.getTime() - 90 * 24 * 3_600_000);
+    await log(4, windowStart);
+    await log(4, new Date(windowStart.getTime() - 1));
+    await log(4, start);
+    await log(4, new Date(start.getTime() - 1), await aircraftTypeId(t.db.db, 'B738'));
+    const path = `/api/v1/users/${mechanic.id}/qualification-check?${work}&aircraft_type_id=${a320}`;
+    const short = await t.request(scheduler, 'GET', path);
+    expect(short.json()).toMatchObject({ qualified: false, missing: [{ reason: 'RECENCY_INSUFFICIENT' }] });
+    expect(short.json<{ missing: { message: string }[] }>().missing[0]!.message).toMatch(/^4 hours on A320/);
+    await log(4, new Date(start.getTime() - 1));
+    expect((await t.request(scheduler, 'GET', path)).json()).toMatchObject({ qualified: true, missing: [] });
   });
 
   it('qualified-mechanics lists every live mechanic of the org, qualified and free first, naming overlapping tasks', async () => {
