@@ -260,6 +260,40 @@ describe('the qualification check', () => {
     expect(neither.statusCode).toBe(400);
   });
 
+  it('purpose=inspect asks for inspection authority and the inspection rows; purpose=certify the certifying rows', async () => {
+    const org = await t.createOrg();
+    const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    const mechanic = await t.createUser(org.id, 'mechanic');
+    await insertRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      skill_type_id: borescope,
+      inspection: true,
+    });
+    await insertRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      certification_type_id: b1,
+      certifying: true,
+    });
+    const check = async (purpose: string) =>
+      (
+        await t.request(
+          scheduler,
+          'GET',
+          `/api/v1/users/${mechanic.id}/qualification-check?${work}&purpose=${purpose}`,
+        )
+      ).json<{
+        missing: { reason: string; type_id: string | null }[];
+      }>().missing;
+    expect(await check('perform')).toEqual([]);
+    expect((await check('certify')).map((m) => [m.reason, m.type_id])).toEqual([['CERT_MISSING', b1]]);
+    expect((await check('inspect')).map((m) => [m.reason, m.type_id])).toEqual([
+      ['SKILL_MISSING', borescope],
+      ['CERT_MISSING', null],
+    ]);
+  });
+
   it('recency counts the hours in [start − N days, start): the first instant counts, the work’s start does not', async () => {
     const org = await t.createOrg();
     const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
