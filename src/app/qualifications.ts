@@ -10,7 +10,7 @@ import {
   type WorkWindow,
 } from '../domain/qualification.js';
 import type { Role } from '../domain/roles.js';
-import type { TaskState, TaskType } from '../domain/task.js';
+import type { TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction, AuditEntry } from './audit.js';
@@ -775,6 +775,3 @@ function requirementEffects(change: RequirementChange): { audit: AuditEntry; eve
     event: { type: change.type, discriminator: change.changeId, data, occurredAt: change.occurredAt },
   });
 }
-
-/** Whether a task state is one that books its mechanic (scheduled or in progress). */
-export const isActiveState = (state: TaskState): boolean => state === 'scheduled' || state === 'in_progress';
