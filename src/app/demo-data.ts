@@ -4,12 +4,16 @@ import type { TaskType } from '../domain/task.js';
 import { systemActor } from './actor.js';
 import { AircraftService } from './aircraft.js';
 import type { AuditEntry } from './audit.js';
+import { ComplianceService } from './compliance.js';
+import type { LoginLimiter } from './login-limiter.js';
 import type { LockManager } from './locks.js';
 import { mutate } from './mutation.js';
 import { MAX_PAGE_SIZE } from './pagination.js';
 import { ProgramService } from './programs.js';
 import { organizationView } from './organizations.js';
 import { PartService } from './parts.js';
+import { PeopleService } from './people.js';
+import { QualificationService } from './qualifications.js';
 import { TaskService } from './tasks.js';
 import { userView } from './users.js';
 import type { UnitOfWork } from './ports.js';
@@ -18,12 +22,17 @@ export const DEMO_ORG_NAME = 'Demo Airline';
 /** The documented demo password; `amss seed` refuses to run in production. */
 export const DEMO_PASSWORD = 'ChangeMe123!';
 
-/** One demo login per role. */
-export const DEMO_USERS: readonly { email: string; role: Role }[] = [
+/**
+ * One demo login per role, and two more mechanics for the qualification features: one whose licence
+ * runs out soon and an independent inspector. `note` says what is special about a login.
+ */
+export const DEMO_USERS: readonly { email: string; role: Role; note?: string }[] = [
   { email: 'admin@demo.local', role: 'admin' },
   { email: 'tenant-admin@demo.local', role: 'tenant_admin' },
   { email: 'scheduler@demo.local', role: 'scheduler' },
-  { email: 'mechanic@demo.local', role: 'mechanic' },
+  { email: 'mechanic@demo.local', role: 'mechanic', note: 'Part-66 B1, A320neo and 737-800 rated' },
+  { email: 'mechanic2@demo.local', role: 'mechanic', note: 'Part-66 B1, licence expires in 20 days' },
+  { email: 'inspector@demo.local', role: 'mechanic', note: 'Part-66 B2, independent inspector' },
   { email: 'auditor@demo.local', role: 'auditor' },
 ];
 
@@ -77,34 +86,67 @@ export async function seedDemoData(
   return { ...seeded, created: seeded.created + (await seedDemoFleet(uow, seeded.orgId)) };
 }
 
-/** The demo fleet of Demo Airline. */
-export const DEMO_AIRCRAFT: readonly { tailNumber: string; model: string }[] = [
-  { tailNumber: 'N101DA', model: 'A320neo' },
-  { tailNumber: 'N102DA', model: 'A320neo' },
-  { tailNumber: 'N201DA', model: 'B737-800' },
+/**
+ * The demo fleet of Demo Airline with its ICAO aircraft types: the A320neo is the A320 family's
+ * `A20N`, which the demo mechanics' type ratings, recent hours and the demo inspection
+ * requirements name.
+ */
+export const DEMO_AIRCRAFT: readonly { tailNumber: string; model: string; aircraftType: string }[] = [
+  { tailNumber: 'N101DA', model: 'A320neo', aircraftType: 'A20N' },
+  { tailNumber: 'N102DA', model: 'A320neo', aircraftType: 'A20N' },
+  { tailNumber: 'N201DA', model: 'B737-800', aircraftType: 'B738' },
 ];
 
-/** The demo aircraft, then their programs (which need the aircraft); returns how many records it created. */
+/**
+ * The demo aircraft, their programs, parts, the people records and inspection requirements, then
+ * the tasks (whose assignments are checked against those) and the compliance item of one task;
+ * returns how many records it created or completed.
+ */
 async function seedDemoFleet(uow: UnitOfWork, orgId: string): Promise<number> {
   const aircraft = await seedDemoAircraft(uow, orgId);
   const programs = await seedDemoPrograms(uow, orgId);
   const parts = await seedDemoParts(uow, orgId);
-  return aircraft + programs + parts + (await seedDemoTasks(uow, orgId));
+  const people = await seedDemoPeople(uow, orgId);
+  const requirements = await seedDemoRequirements(uow, orgId);
+  const tasks = await seedDemoTasks(uow, orgId);
+  return aircraft + programs + parts + people + requirements + tasks + (await seedDemoCompliance(uow, orgId));
 }
 
 /**
- * Creates the demo aircraft whose tail numbers the org does not have yet, through the aircraft
- * service so they are audited as `system:seed`. Returns how many it created.
+ * Creates the demo aircraft whose tail numbers the org does not have yet, with their aircraft
+ * type, and gives a demo aircraft without a type (seeded before aircraft types existed) its type,
+ * through the aircraft service so both are audited as `system:seed`. Returns how many aircraft it
+ * created or typed.
  */
 export async function seedDemoAircraft(uow: UnitOfWork, orgId: string): Promise<number> {
   const service = new AircraftService({ uow });
-  let created = 0;
-  for (const { tailNumber, model } of DEMO_AIRCRAFT) {
-    if (await uow.repos.aircraft.findByTailNumber(orgId, tailNumber)) continue;
-    await service.create({ actor: systemActor('seed') }, { orgId, tailNumber, model });
-    created += 1;
+  const ctx = { actor: systemActor('seed') };
+  const types = await aircraftTypeIds(
+    uow,
+    DEMO_AIRCRAFT.map((demo) => demo.aircraftType),
+  );
+  let changed = 0;
+  for (const { tailNumber, model, aircraftType } of DEMO_AIRCRAFT) {
+    const aircraftTypeId = types.get(aircraftType) ?? null;
+    const found = await uow.repos.aircraft.findByTailNumber(orgId, tailNumber);
+    if (!found) {
+      await service.create(ctx, { orgId, tailNumber, model, aircraftTypeId });
+      changed += 1;
+    } else if (found.aircraftTypeId === null && aircraftTypeId !== null) {
+      await service.update(ctx, found.id, { aircraftTypeId }, { orgId });
+      changed += 1;
+    }
   }
-  return created;
+  return changed;
+}
+
+/** The ids of the aircraft types with these designators (absent ones are left out). */
+async function aircraftTypeIds(
+  uow: UnitOfWork,
+  designators: readonly string[],
+): Promise<Map<string, string>> {
+  const types = await uow.repos.referenceData.findAircraftTypesByDesignators([...new Set(designators)]);
+  return new Map(types.map((type) => [type.designator, type.id]));
 }
 
 async function missingUsers(uow: UnitOfWork, orgId: string): Promise<string[]> {
@@ -328,4 +370,384 @@ export async function seedDemoTasks(uow: UnitOfWork, orgId: string): Promise<num
     created += 1;
   }
   return created;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Qualified people: licences, type ratings, skills, recent hours, inspection requirements
+// ---------------------------------------------------------------------------------------------
+
+/** A demo person's licence, with the type ratings it carries. Dates are whole UTC days from the seed. */
+export interface DemoCertification {
+  authority: string;
+  code: string;
+  certificateNumber: string;
+  issuedDaysAgo: number;
+  expiresInDays: number;
+  /** Type ratings endorsed on this licence, by ICAO designator. */
+  ratings: readonly { aircraftType: string; endorsedDaysAgo: number }[];
+}
+
+/** The people records of one demo mechanic. */
+export interface DemoPerson {
+  email: string;
+  certifications: readonly DemoCertification[];
+  skills: readonly { code: string; proficiency: number; expiresInDays?: number }[];
+  /** Hours worked elsewhere on an aircraft type; `notes` identify an entry, so a second run adds none. */
+  recency: readonly { aircraftType: string; hours: number; daysAgo: number; notes: string }[];
+}
+
+/**
+ * The demo mechanic is a Part-66 B1 rated on the A320neo (A20N, the type of the demo A-check) and
+ * the 737-800 (the landing gear overhaul), with the skills and recent hours the A320neo inspection
+ * requirements ask for; the second mechanic holds the same on the A320neo, but their licence
+ * expires 20 days after seeding; the inspector holds a B2 (inspection authority) rated on the
+ * A320neo.
+ */
+export const DEMO_PEOPLE: readonly DemoPerson[] = [
+  {
+    email: 'mechanic@demo.local',
+    certifications: [
+      {
+        authority: 'EASA',
+        code: 'PART66-B1',
+        certificateNumber: 'DE.66.10421',
+        issuedDaysAgo: 3 * 365,
+        expiresInDays: 2 * 365,
+        ratings: [
+          { aircraftType: 'A20N', endorsedDaysAgo: 2 * 365 },
+          { aircraftType: 'B738', endorsedDaysAgo: 400 },
+        ],
+      },
+    ],
+    skills: [
+      { code: 'BORESCOPE', proficiency: 4 },
+      { code: 'NDT-ET', proficiency: 3, expiresInDays: 300 },
+      { code: 'ENGINE-RUN', proficiency: 3 },
+    ],
+    recency: [
+      { aircraftType: 'A20N', hours: 6.5, daysAgo: 12, notes: 'Demo: line checks on N101DA' },
+      { aircraftType: 'A20N', hours: 9, daysAgo: 41, notes: 'Demo: wheel and brake change on N102DA' },
+      { aircraftType: 'B738', hours: 7, daysAgo: 25, notes: 'Demo: hydraulic leak check on N201DA' },
+    ],
+  },
+  {
+    email: 'mechanic2@demo.local',
+    certifications: [
+      {
+        authority: 'EASA',
+        code: 'PART66-B1',
+        certificateNumber: 'DE.66.08813',
+        issuedDaysAgo: 5 * 365 - 20,
+        expiresInDays: 20,
+        ratings: [{ aircraftType: 'A20N', endorsedDaysAgo: 3 * 365 }],
+      },
+    ],
+    skills: [{ code: 'BORESCOPE', proficiency: 3 }],
+    recency: [{ aircraftType: 'A20N', hours: 12, daysAgo: 9, notes: 'Demo: engine borescope on N102DA' }],
+  },
+  {
+    email: 'inspector@demo.local',
+    certifications: [
+      {
+        authority: 'EASA',
+        code: 'PART66-B2',
+        certificateNumber: 'DE.66.05120',
+        issuedDaysAgo: 4 * 365,
+        expiresInDays: 365,
+        ratings: [{ aircraftType: 'A20N', endorsedDaysAgo: 3 * 365 }],
+      },
+    ],
+    skills: [
+      { code: 'AVIONICS', proficiency: 5 },
+      { code: 'EWIS', proficiency: 4 },
+    ],
+    recency: [
+      { aircraftType: 'A20N', hours: 20, daysAgo: 15, notes: 'Demo: avionics bay inspection on N101DA' },
+    ],
+  },
+];
+
+/** Midnight UTC of the day `days` days from today (negative: ago). */
+function dayFromToday(days: number): Date {
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  return new Date(today.getTime() + days * DAY_MS);
+}
+
+/**
+ * Records the demo people's certifications (one per type), type ratings (one per aircraft type),
+ * skills (one per skill type) and recent hours (by notes) that are missing, through the people
+ * service so they are audited as `system:seed`. A person who is not a user of the org, or a type
+ * that does not exist, is skipped. Returns how many records it created.
+ */
+export async function seedDemoPeople(uow: UnitOfWork, orgId: string): Promise<number> {
+  const people = new PeopleService({ uow });
+  const ctx = { actor: systemActor('seed') };
+  const scope = { orgId };
+  const now = new Date();
+  const page = { limit: MAX_PAGE_SIZE, offset: 0 };
+  const aircraftTypes = await aircraftTypeIds(
+    uow,
+    DEMO_PEOPLE.flatMap((person) => [
+      ...person.certifications.flatMap((c) => c.ratings.map((r) => r.aircraftType)),
+      ...person.recency.map((r) => r.aircraftType),
+    ]),
+  );
+  let created = 0;
+  for (const person of DEMO_PEOPLE) {
+    const [user] = await uow.repos.users.findCredentials(person.email, orgId);
+    if (!user) continue;
+    const userId = user.id;
+
+    for (const demo of person.certifications) {
+      const type = await uow.repos.referenceData.findCertificationTypeByCode(
+        orgId,
+        demo.authority,
+        demo.code,
+      );
+      if (!type) continue;
+      let [certification] = await uow.repos.people.listCertifications(
+        orgId,
+        userId,
+        { certificationTypeId: type.id },
+        [{ field: 'created_at', direction: 'asc' }],
+        page,
+        now,
+      );
+      if (!certification) {
+        certification = await people.createCertification(
+          ctx,
+          userId,
+          {
+            certificationTypeId: type.id,
+            certificateNumber: demo.certificateNumber,
+            issueDate: dayFromToday(-demo.issuedDaysAgo),
+            expiryDate: type.expires ? dayFromToday(demo.expiresInDays) : null,
+          },
+          scope,
+        );
+        created += 1;
+      }
+      const ratings = await uow.repos.people.listTypeRatings(
+        orgId,
+        userId,
+        {},
+        [{ field: 'created_at', direction: 'asc' }],
+        page,
+        now,
+      );
+      for (const rating of demo.ratings) {
+        const aircraftTypeId = aircraftTypes.get(rating.aircraftType);
+        if (!aircraftTypeId || ratings.some((held) => held.aircraftTypeId === aircraftTypeId)) continue;
+        // A revoked licence carries no new rating: leave the person as someone made them.
+        if (certification.status === 'revoked') continue;
+        await people.createTypeRating(
+          ctx,
+          userId,
+          {
+            aircraftTypeId,
+            certificationId: certification.id,
+            endorsedDate: dayFromToday(-rating.endorsedDaysAgo),
+          },
+          scope,
+        );
+        created += 1;
+      }
+    }
+
+    const skills = await uow.repos.people.listSkills(
+      orgId,
+      userId,
+      {},
+      [{ field: 'created_at', direction: 'asc' }],
+      page,
+      now,
+    );
+    for (const demo of person.skills) {
+      const type = await uow.repos.referenceData.findSkillTypeByCode(orgId, demo.code);
+      if (!type || skills.some((held) => held.skillTypeId === type.id)) continue;
+      await people.createSkill(
+        ctx,
+        userId,
+        {
+          skillTypeId: type.id,
+          proficiency: demo.proficiency,
+          expiryDate: demo.expiresInDays === undefined ? null : dayFromToday(demo.expiresInDays),
+        },
+        scope,
+      );
+      created += 1;
+    }
+
+    const logged = await uow.repos.people.listRecency(
+      orgId,
+      userId,
+      { source: 'manual' },
+      [{ field: 'performed_at', direction: 'asc' }],
+      page,
+    );
+    for (const demo of person.recency) {
+      const aircraftTypeId = aircraftTypes.get(demo.aircraftType);
+      if (!aircraftTypeId || logged.some((entry) => entry.notes === demo.notes)) continue;
+      const performedAt = new Date(dayFromToday(-demo.daysAgo).getTime() + 14 * 3_600_000);
+      await people.logRecency(
+        ctx,
+        userId,
+        { aircraftTypeId, hours: demo.hours, performedAt, notes: demo.notes },
+        scope,
+      );
+      created += 1;
+    }
+  }
+  return created;
+}
+
+/** One demo task skill requirement: `description` identifies it, so a second run adds none. */
+export interface DemoRequirement {
+  description: string;
+  taskType: TaskType;
+  /** ICAO designator of the aircraft type it is narrowed to. */
+  aircraftType: string;
+  certification?: { authority: string; code: string };
+  typeRatingRequired?: boolean;
+  skill?: { code: string; minProficiency: number };
+  recency?: { minHours: number; windowDays: number };
+  certifying?: boolean;
+  inspection?: boolean;
+}
+
+/**
+ * What inspections of an A320neo ask of people: the performer is a Part-66 B1 rated on the type
+ * with borescope skill and recent hours on it; whoever signs the work off holds a B1 rated on the
+ * type; the independent inspector holds a B2 rated on the type. The demo mechanic meets the first
+ * two, the demo inspector the third.
+ */
+export const DEMO_REQUIREMENTS: readonly DemoRequirement[] = [
+  {
+    description: 'Demo: A320neo inspections are performed by a Part-66 B1 holder rated on the type',
+    taskType: 'inspection',
+    aircraftType: 'A20N',
+    certification: { authority: 'EASA', code: 'PART66-B1' },
+    typeRatingRequired: true,
+  },
+  {
+    description:
+      'Demo: A320neo inspections need borescope proficiency 3 and 8 hours on the type within 90 days',
+    taskType: 'inspection',
+    aircraftType: 'A20N',
+    skill: { code: 'BORESCOPE', minProficiency: 3 },
+    recency: { minHours: 8, windowDays: 90 },
+  },
+  {
+    description:
+      'Demo: A320neo inspections are certified (signed off) by a Part-66 B1 holder rated on the type',
+    taskType: 'inspection',
+    aircraftType: 'A20N',
+    certification: { authority: 'EASA', code: 'PART66-B1' },
+    typeRatingRequired: true,
+    certifying: true,
+  },
+  {
+    description:
+      'Demo: A320neo inspections are independently inspected by a Part-66 B2 holder rated on the type',
+    taskType: 'inspection',
+    aircraftType: 'A20N',
+    certification: { authority: 'EASA', code: 'PART66-B2' },
+    typeRatingRequired: true,
+    inspection: true,
+  },
+];
+
+/**
+ * Creates the demo task skill requirements that are missing (by description), through the
+ * qualification service so they are audited as `system:seed`. Returns how many it created.
+ */
+export async function seedDemoRequirements(uow: UnitOfWork, orgId: string): Promise<number> {
+  const qualifications = new QualificationService({ uow });
+  const ctx = { actor: systemActor('seed') };
+  const aircraftTypes = await aircraftTypeIds(
+    uow,
+    DEMO_REQUIREMENTS.map((demo) => demo.aircraftType),
+  );
+  let created = 0;
+  for (const demo of DEMO_REQUIREMENTS) {
+    const aircraftTypeId = aircraftTypes.get(demo.aircraftType);
+    if (!aircraftTypeId) continue;
+    const existing = await uow.repos.qualifications.listRequirements(
+      orgId,
+      { taskType: demo.taskType, aircraftTypeId },
+      [{ field: 'created_at', direction: 'asc' }],
+      { limit: MAX_PAGE_SIZE, offset: 0 },
+    );
+    if (existing.some((requirement) => requirement.description === demo.description)) continue;
+    const certification =
+      demo.certification &&
+      (await uow.repos.referenceData.findCertificationTypeByCode(
+        orgId,
+        demo.certification.authority,
+        demo.certification.code,
+      ));
+    const skill = demo.skill && (await uow.repos.referenceData.findSkillTypeByCode(orgId, demo.skill.code));
+    if ((demo.certification && !certification) || (demo.skill && !skill)) continue;
+    await qualifications.createRequirement(ctx, {
+      orgId,
+      taskType: demo.taskType,
+      aircraftTypeId,
+      certificationTypeId: certification?.id ?? null,
+      typeRatingRequired: demo.typeRatingRequired ?? false,
+      skillTypeId: skill?.id ?? null,
+      minProficiency: demo.skill?.minProficiency ?? null,
+      minRecencyHours: demo.recency?.minHours ?? null,
+      recencyWindowDays: demo.recency?.windowDays ?? null,
+      certifying: demo.certifying ?? false,
+      inspection: demo.inspection ?? false,
+      description: demo.description,
+    });
+    created += 1;
+  }
+  return created;
+}
+
+/** The demo compliance item that needs an independent inspection, on the demo A-check. */
+export const DEMO_COMPLIANCE_ITEM = {
+  taskNotes: 'Demo: A-check with brake inspection',
+  description: 'Demo: brake wear pins measured and within limits (independent inspection required)',
+} as const;
+
+/** Seeding signs nothing, so no password is checked and no login counter is touched. */
+const NO_LOGIN_LIMITS: LoginLimiter = {
+  check: async () => {},
+  recordFailure: async () => [],
+  recordSuccess: async () => {},
+};
+
+/**
+ * Adds the demo compliance item that requires an independent inspection to the demo A-check when
+ * the task has no item of that description yet, through the compliance service so it is audited as
+ * `system:seed`. Nothing when the task is missing or closed. Returns how many items it created.
+ */
+export async function seedDemoCompliance(uow: UnitOfWork, orgId: string): Promise<number> {
+  const aircraft = await uow.repos.aircraft.findByTailNumber(orgId, DEMO_PROGRAM_AIRCRAFT);
+  if (!aircraft) return 0;
+  const page = { limit: MAX_PAGE_SIZE, offset: 0 };
+  const tasks = await uow.repos.tasks.list(
+    orgId,
+    { aircraftId: aircraft.id },
+    [{ field: 'start_time', direction: 'asc' }],
+    page,
+  );
+  const task = tasks.find((t) => t.notes === DEMO_COMPLIANCE_ITEM.taskNotes);
+  if (!task || (task.state !== 'scheduled' && task.state !== 'in_progress')) return 0;
+  const items = await uow.repos.compliance.list(
+    orgId,
+    { taskId: task.id },
+    [{ field: 'created_at', direction: 'asc' }],
+    page,
+  );
+  if (items.some((item) => item.description === DEMO_COMPLIANCE_ITEM.description)) return 0;
+  await new ComplianceService({ uow, loginLimiter: NO_LOGIN_LIMITS }).create(
+    { actor: systemActor('seed') },
+    { orgId, taskId: task.id, description: DEMO_COMPLIANCE_ITEM.description, requiresInspection: true },
+  );
+  return 1;
 }

@@ -309,7 +309,9 @@ function printBanner(config: Config, { orgId, readyMs, realRedis, http, grpc }: 
     `  redis     ${realRedis ? config.redisAddr : 'in-process stand-in (REDIS_ADDR unset)'}`,
     `  demo org  ${orgId}`,
     `  logins    password ${DEMO_PASSWORD}`,
-    ...DEMO_USERS.map((u) => `            ${u.email.padEnd(26)} ${u.role}`),
+    ...DEMO_USERS.map(
+      (u) => `            ${u.email.padEnd(26)} ${u.note ? `${u.role.padEnd(13)} ${u.note}` : u.role}`,
+    ),
     '',
     `  curl -s ${url}/api/v1/auth/login -H 'content-type: application/json' \\`,
     `    -d '{"email":"scheduler@demo.local","password":"${DEMO_PASSWORD}"}'`,

@@ -37,6 +37,8 @@ describe('amss CLI', () => {
     expect(users.map((u) => u.email).sort()).toEqual([
       'admin@demo.local',
       'auditor@demo.local',
+      'inspector@demo.local',
+      'mechanic2@demo.local',
       'mechanic@demo.local',
       'scheduler@demo.local',
       'tenant-admin@demo.local',
