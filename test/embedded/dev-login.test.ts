@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../../src/app/demo-data.js';
+import { DEMO_COMPLIANCE_ITEM, DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../../src/app/demo-data.js';
 import { generateDevKeyPair } from '../../src/auth/keys.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { buildServer, createContainer, type Container } from '../../src/cmd/container.js';
@@ -69,6 +69,39 @@ describe('amss dev on embedded PostgreSQL without Redis', () => {
     });
     expect(refreshed.statusCode).toBe(200);
     expect((await as(refreshed.json<Pair>().access_token, 'GET', '/api/v1/auth/me')).statusCode).toBe(200);
+  });
+
+  it('shows the qualification features on the demo data: a qualified, free mechanic and an inspection by the inspector', async () => {
+    const scheduler = (await login('scheduler@demo.local')).json<Pair>().access_token;
+    const tasks = (await as(scheduler, 'GET', '/api/v1/maintenance-tasks')).json<
+      { id: string; notes: string }[]
+    >();
+    const aCheck = tasks.find((task) => task.notes === DEMO_COMPLIANCE_ITEM.taskNotes)!;
+    const dialog = await as(scheduler, 'GET', `/api/v1/qualified-mechanics?task_id=${aCheck.id}`);
+    expect(dialog.statusCode, dialog.body).toBe(200);
+    expect(dialog.json<unknown[]>()).toContainEqual(
+      expect.objectContaining({ email: 'mechanic@demo.local', qualified: true, free: true }),
+    );
+
+    const items = await as(scheduler, 'GET', `/api/v1/compliance-items?task_id=${aCheck.id}`);
+    const item = items
+      .json<{ id: string; description: string; requires_inspection: boolean }[]>()
+      .find((candidate) => candidate.description === DEMO_COMPLIANCE_ITEM.description)!;
+    expect(item.requires_inspection).toBe(true);
+    const mechanic = (await login('mechanic@demo.local')).json<Pair>().access_token;
+    const signed = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/compliance-items/${item.id}/sign-off`,
+      headers: { authorization: `Bearer ${mechanic}` },
+      payload: { result: 'pass', password: DEMO_PASSWORD },
+    });
+    expect(signed.json()).toMatchObject({ signed_off: true, inspection_pending: true });
+    const inspector = (await login('inspector@demo.local')).json<Pair>().access_token;
+    const inspected = await as(inspector, 'POST', `/api/v1/compliance-items/${item.id}/inspect`, {
+      password: DEMO_PASSWORD,
+    });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json()).toMatchObject({ inspection_pending: false, inspection_meaning: 'inspected' });
   });
 
   it('locks an email out after 5 wrong passwords, even for the right one', async () => {
