@@ -13,9 +13,11 @@ login() {
     -d "{\"email\":\"$1@demo.local\",\"password\":\"$PASSWORD\"}" | jq -r .access_token
 }
 call() { # call <token> <method> <path> [json] — the response to stdout, and a copy to stderr
-  local token="$1" method="$2" path="$3" body="${4:-}" response
+  local token="$1" method="$2" path="$3" body="${4:-}" response key
+  # One key per distinct request: a rerun of the same call replays, two different items on one path do not clash.
+  key="journey-$TAIL-$method-$path-$(printf '%s' "$body" | sha256sum | cut -c1-12)"
   response=$(curl -sS -X "$method" "$BASE$path" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' -H "Idempotency-Key: journey-$TAIL-$method-$path" ${body:+-d "$body"})
+    -H 'content-type: application/json' -H "Idempotency-Key: $key" ${body:+-d "$body"})
   # Not `tee /dev/stderr`: with stderr redirected to a file, each call reopened and truncated it,
   # so `scripts/journey.sh 2>journey.log` kept only the last response.
   printf '%s\n' "$response" >&2
@@ -26,8 +28,11 @@ SCHEDULER=$(login scheduler)
 MECHANIC=$(login mechanic)
 MECHANIC_ID=$(curl -sf "$BASE/auth/me" -H "authorization: Bearer $MECHANIC" | jq -r .id)
 
-echo "== 1. a new aircraft"
-AIRCRAFT=$(call "$SCHEDULER" POST /aircraft "{\"tail_number\":\"$TAIL\",\"model\":\"A321neo\"}" | jq -r .id)
+echo "== 1. a new aircraft, an A320neo (ICAO type A20N, on which the demo mechanic is rated)"
+A20N=$(curl -sf "$BASE/aircraft-types?q=A20N" -H "authorization: Bearer $SCHEDULER" \
+  | jq -r 'map(select(.designator == "A20N"))[0].id // empty' || true)
+AIRCRAFT=$(call "$SCHEDULER" POST /aircraft \
+  "{\"tail_number\":\"$TAIL\",\"model\":\"A320neo\"${A20N:+,\"aircraft_type_id\":\"$A20N\"}}" | jq -r .id)
 
 echo "== 2. a weekly calendar program for it"
 PROGRAM=$(call "$SCHEDULER" POST /maintenance-programs \
@@ -40,9 +45,14 @@ ITEM=$(call "$SCHEDULER" POST /part-items "{\"part_definition_id\":\"$DEFINITION
 echo "== 4. a task starting in two minutes, assigned to the mechanic, needing one wheel assembly"
 START=$(date -u -d '+2 minutes' +%Y-%m-%dT%H:%M:%SZ)
 END=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+if [ -n "$A20N" ]; then
+  # The assignment dialog: who is qualified for an A320neo inspection in this window, and free.
+  call "$SCHEDULER" GET "/qualified-mechanics?task_type=inspection&aircraft_type_id=$A20N&start_time=$START&end_time=$END" \
+    | jq -r '.[] | "  \(.email)  qualified: \(.qualified)  free: \(.free)  \([.missing[].reason] | join(" "))"'
+fi
 TASK=$(call "$SCHEDULER" POST /maintenance-tasks "{\"aircraft_id\":\"$AIRCRAFT\",\"program_id\":\"$PROGRAM\",\"type\":\"inspection\",
   \"start_time\":\"$START\",\"end_time\":\"$END\",\"assigned_mechanic_id\":\"$MECHANIC_ID\",
-  \"required_parts\":[{\"part_definition_id\":\"$DEFINITION\",\"quantity\":1}]}" | jq -r .id)
+  \"required_parts\":[{\"part_definition_id\":\"$DEFINITION\",\"quantity\":1}]}" | jq -er .id)
 echo "aircraft status: $(call "$SCHEDULER" GET "/aircraft/$AIRCRAFT" | jq -r .status) (grounded: the confirmed task is inside the lead time)"
 
 echo "== 5. reserve the wheel assembly for the task"
@@ -75,6 +85,12 @@ call "$SCHEDULER" PATCH "/maintenance-tasks/$TASK/state" \
   '{"new_state":"completed","notes":"Wheel assembly replaced, torque checked","allow_early_completion":true}' \
   | jq -e '.state == "completed"' >/dev/null
 
-echo "== 10. the audit trail of the task"
+if [ -n "$A20N" ]; then
+  echo "== 10. completing the task logged the mechanic's hours on the A320neo (recency for the next assignment)"
+  call "$MECHANIC" GET "/users/$MECHANIC_ID/recency?source=task" \
+    | jq -e --arg task "$TASK" 'map(select(.task_id == $task)) | length == 1' >/dev/null
+fi
+
+echo "== 11. the audit trail of the task"
 call "$SCHEDULER" GET "/audit-logs?entity_id=$TASK" | jq -r '.[] | "\(.timestamp)  \(.action)  \(.actor)"'
 echo "journey complete: task $TASK"
