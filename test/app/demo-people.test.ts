@@ -80,12 +80,26 @@ describe('demo data: qualified people', () => {
     expect(DEMO_AIRCRAFT.map((a) => a.aircraftType)).toEqual(['A20N', 'A20N', 'B738']);
   });
 
-  it('assigns every demo task to a mechanic qualified for it and free in its window', async () => {
+  it('assigns every demo task to a mechanic rated on its aircraft type, qualified for it and free in its window', async () => {
     const assigned = DEMO_TASKS.filter((demo) => demo.assigned);
     expect(assigned.length).toBeGreaterThan(0);
+    const mechanic = await userId('mechanic@demo.local');
+    const ratings = await t.container.uow.repos.people.listTypeRatings(
+      orgId,
+      mechanic,
+      {},
+      [{ field: 'created_at', direction: 'asc' }],
+      page,
+      new Date(),
+    );
     for (const demo of assigned) {
       const task = await demoTask(demo.notes);
-      expect(task.assignedMechanicId, demo.notes).toBe(await userId('mechanic@demo.local'));
+      expect(task.assignedMechanicId, demo.notes).toBe(mechanic);
+      const aircraft = await t.container.uow.repos.aircraft.findById(orgId, task.aircraftId);
+      expect(
+        ratings.map((r) => r.aircraftTypeId),
+        demo.notes,
+      ).toContain(aircraft!.aircraftTypeId);
       const result = await check('mechanic@demo.local', { taskId: task.id });
       expect(result.result, demo.notes).toEqual({ qualified: true, missing: [] });
       expect(result.overlappingTaskIds, demo.notes).toEqual([]);
