@@ -155,13 +155,12 @@ const unknownAircraftType = (designator: string): AppError =>
     [{ field: 'aircraft_type', message: 'names no aircraft type of GET /aircraft-types' }],
   );
 
-/** The row with its `aircraft_type` designator resolved to `aircraft_type_id` (one lookup). */
+/** The row with its `aircraft_type` designator resolved to `aircraft_type_id`, as a batch of one. */
 async function withAircraftType(repos: Repositories, row: AircraftRow): Promise<AircraftRow> {
-  if (row.aircraft_type === undefined) return row;
-  const designator = normalizeDesignator(row.aircraft_type);
-  const [type] = await repos.referenceData.findAircraftTypesByDesignators([designator]);
-  if (!type) throw unknownAircraftType(designator);
-  return { ...row, aircraft_type_id: type.id };
+  const value = row as unknown as Record<string, unknown>;
+  const { resolved, refused } = await resolveAircraftTypes(repos, [{ id: '', rowNumber: 0, value }]);
+  if (refused[0]) throw refused[0].error;
+  return resolved[0]!.value as unknown as AircraftRow;
 }
 
 /**
