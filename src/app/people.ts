@@ -8,7 +8,6 @@ import {
   recencyProblems,
   recordAccessRefusal,
   startAndExpiryProblems,
-  type AircraftTypeSummary,
   type CertificationStatus,
   type EmployeeCertification,
   type EmployeeSkill,
@@ -23,18 +22,13 @@ import { AppError } from './errors.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { Repositories, UnitOfWork } from './ports.js';
+import { aircraftTypeView, type AircraftTypeView } from './reference-data.js';
 
 // ---------------------------------------------------------------------------------------------
 // Views: what the API, audit rows and events show
 // ---------------------------------------------------------------------------------------------
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
-
-const aircraftTypeView = (type: AircraftTypeSummary) => ({
-  designator: type.designator,
-  manufacturer: type.manufacturer,
-  model: type.model,
-});
 
 /** A certification as the API shows it; `expired` is derived from expiry_date at `now`. */
 export type CertificationView = {
@@ -86,7 +80,7 @@ export type TypeRatingView = {
   org_id: string;
   user_id: string;
   aircraft_type_id: string;
-  aircraft_type: AircraftTypeSummary;
+  aircraft_type: AircraftTypeView;
   certification_id: string;
   endorsed_date: string;
   expiry_date: string | null;
@@ -144,7 +138,7 @@ export type RecencyView = {
   org_id: string;
   user_id: string;
   aircraft_type_id: string;
-  aircraft_type: AircraftTypeSummary;
+  aircraft_type: AircraftTypeView;
   hours: number;
   performed_at: string;
   task_id: string | null;
@@ -333,12 +327,6 @@ export type RowLock = 'update' | 'share';
  * only. Lists fetch `page.limit + 1` rows so the caller knows whether more follow.
  */
 export interface PeopleRepository {
-  /** A live certification type the org may use (global or its own). */
-  findCertificationType(orgId: string, id: string): Promise<{ id: string; expires: boolean } | undefined>;
-  /** Whether a live skill type the org may use (global or its own) has this id. */
-  skillTypeExists(orgId: string, id: string): Promise<boolean>;
-  aircraftTypeExists(id: string): Promise<boolean>;
-
   insertCertification(input: NewCertification): Promise<EmployeeCertification>;
   findCertification(
     orgId: string,
@@ -467,7 +455,10 @@ export class PeopleService {
     const verifier = input.verified === true ? verifierOf(ctx.actor, orgId) : null;
     return mutate(this.deps.uow, ctx, async (tx) => {
       await liveUser(tx, orgId, userId);
-      const type = await tx.people.findCertificationType(orgId, input.certificationTypeId);
+      // Held against the type's delete or change of rule until this commits (an org's own type).
+      const type = await tx.referenceData.findCertificationType(orgId, input.certificationTypeId, {
+        lock: 'use',
+      });
       if (!type) {
         throw missingReference(
           'body.certification_type_id',
@@ -551,7 +542,7 @@ export class PeopleService {
       await liveUser(tx, orgId, userId);
       const before =
         (await tx.people.findCertification(orgId, userId, id, 'update')) ?? notFound(CERTIFICATION);
-      const type = await tx.people.findCertificationType(orgId, before.certificationTypeId);
+      const type = await tx.referenceData.findCertificationType(orgId, before.certificationTypeId);
       if (patch.status !== undefined) {
         const refusal = certificationStatusRefusal(before.status, patch.status);
         if (refusal) {
@@ -785,7 +776,8 @@ export class PeopleService {
     const now = this.now();
     return mutate(this.deps.uow, ctx, async (tx) => {
       await liveUser(tx, orgId, userId);
-      if (!(await tx.people.skillTypeExists(orgId, input.skillTypeId))) {
+      // Held against the type's delete until this commits (an org's own type).
+      if (!(await tx.referenceData.findSkillType(orgId, input.skillTypeId, { lock: 'use' }))) {
         throw missingReference('body.skill_type_id', 'SKILL_TYPE_NOT_FOUND', 'skill type');
       }
       const created = await tx.people.insertSkill({
@@ -974,9 +966,11 @@ export class PeopleService {
   // --- shared ---------------------------------------------------------------------------------
 
   /**
-   * The organization a request about `userId`'s records acts in, after the RBAC check: the user
-   * must be a live user of it (404 USER_NOT_FOUND, as for another org's user), and a mechanic may
-   * only read their own (403 OWN_RECORDS_ONLY).
+   * The organization a request about `userId`'s records acts in, after the RBAC check. A mechanic
+   * may only read their own (403 OWN_RECORDS_ONLY), checked before the user is looked up so that
+   * every other id (a colleague, another org's user, none at all) answers the same 403 and tells
+   * them nothing about who exists. Anyone else needs `userId` to be a live user of the
+   * organization (404 USER_NOT_FOUND, as for another org's user).
    */
   private async scope(
     actor: Actor,
@@ -987,11 +981,11 @@ export class PeopleService {
     authorize(actor, 'people', action);
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, scope);
-    await liveUser(repos, orgId, userId);
     if (actor.kind === 'user') {
       const refusal = recordAccessRefusal(actor, userId);
       if (refusal) throw AppError.forbidden(refusal.message, refusal.reason);
     }
+    await liveUser(repos, orgId, userId);
     return orgId;
   }
 }
@@ -1026,7 +1020,7 @@ async function carryingCertification(
 }
 
 async function aircraftType(tx: Repositories, id: string): Promise<void> {
-  if (!(await tx.people.aircraftTypeExists(id))) {
+  if (!(await tx.referenceData.findAircraftType(id))) {
     throw missingReference('body.aircraft_type_id', 'AIRCRAFT_TYPE_NOT_FOUND', 'aircraft type');
   }
 }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType } from '../domain/events.js';
 import {
+  authorityChanges,
+  expiresChangeRefusal,
   normalizeCode,
   normalizeLabel,
   typeChangeRefusal,
   type AircraftType,
+  type AircraftTypeSummary,
   type CertificationType,
   type SkillType,
 } from '../domain/reference-data.js';
@@ -78,6 +81,23 @@ export interface NewSkillType {
 export type SkillTypePatch = Partial<Omit<NewSkillType, 'orgId'>>;
 
 /**
+ * How a type is read inside a writing transaction. `update`: held for its own change or delete
+ * (FOR UPDATE). `use`: an organization's own type held while a record naming it is written (FOR
+ * KEY SHARE), so a concurrent change or delete of the type either waits for that record and then
+ * sees it, or runs first and the writer finds the type gone (404) or changed. Global rows are
+ * never changed or deleted, so `use` leaves them unlocked.
+ */
+export type TypeLock = 'update' | 'use';
+
+/** How many live records of the organization name a type. */
+export interface TypeUses {
+  /** Live employee certifications (or skills) naming the type. */
+  records: number;
+  /** Live task skill requirements naming the type. */
+  requirements: number;
+}
+
+/**
  * Reference data in PostgreSQL. "Visible to an organization" means global (org_id null) or that
  * organization's own, and live; the lists return both.
  */
@@ -98,11 +118,15 @@ export interface ReferenceDataRepository {
     sort: SortKey<CertificationTypeSortField>[],
     page: Page,
   ): Promise<CertificationType[]>;
-  /** A live certification type visible to the organization; `lock` holds it until the transaction ends. */
+  /**
+   * A live certification type visible to the organization (global or its own); `lock` holds it
+   * until the transaction ends (see TypeLock). Every write of a record naming a certification type
+   * (certifications, requirements) looks it up here with `lock: 'use'`.
+   */
   findCertificationType(
     orgId: string,
     id: string,
-    options?: { lock?: boolean },
+    options?: { lock?: TypeLock },
   ): Promise<CertificationType | undefined>;
   /** A live certification type visible to the organization with this authority and code, other than `exceptId`. */
   findCertificationTypeByCode(
@@ -119,8 +143,8 @@ export interface ReferenceDataRepository {
   ): Promise<CertificationType | undefined>;
   /** Soft-deletes an organization's own live type; returns when, or undefined when there is none. */
   softDeleteCertificationType(orgId: string, id: string): Promise<Date | undefined>;
-  /** Live certifications and task skill requirements of the organization that name the type. */
-  countCertificationTypeUses(orgId: string, id: string): Promise<number>;
+  /** Live certifications (`records`) and task skill requirements of the organization that name the type. */
+  countCertificationTypeUses(orgId: string, id: string): Promise<TypeUses>;
 
   listSkillTypes(
     orgId: string,
@@ -128,13 +152,14 @@ export interface ReferenceDataRepository {
     sort: SortKey<SkillTypeSortField>[],
     page: Page,
   ): Promise<SkillType[]>;
-  findSkillType(orgId: string, id: string, options?: { lock?: boolean }): Promise<SkillType | undefined>;
+  /** A live skill type visible to the organization; `lock` as for certification types. */
+  findSkillType(orgId: string, id: string, options?: { lock?: TypeLock }): Promise<SkillType | undefined>;
   findSkillTypeByCode(orgId: string, code: string, exceptId?: string): Promise<SkillType | undefined>;
   insertSkillType(input: NewSkillType): Promise<SkillType>;
   updateSkillType(orgId: string, id: string, patch: SkillTypePatch): Promise<SkillType | undefined>;
   softDeleteSkillType(orgId: string, id: string): Promise<Date | undefined>;
-  /** Live skills and task skill requirements of the organization that name the type. */
-  countSkillTypeUses(orgId: string, id: string): Promise<number>;
+  /** Live skills (`records`) and task skill requirements of the organization that name the type. */
+  countSkillTypeUses(orgId: string, id: string): Promise<TypeUses>;
 }
 
 /** An aircraft type as the API shows it. */
@@ -145,7 +170,8 @@ export type AircraftTypeView = {
   model: string;
 };
 
-export const aircraftTypeView = (type: AircraftType): AircraftTypeView => ({
+/** The one view of an aircraft type: its own endpoints and every record that names one show it so. */
+export const aircraftTypeView = (type: AircraftTypeSummary): AircraftTypeView => ({
   id: type.id,
   designator: type.designator,
   manufacturer: type.manufacturer,
@@ -350,7 +376,7 @@ export class ReferenceDataService {
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       const before =
-        (await tx.referenceData.findCertificationType(orgId, id, { lock: true })) ??
+        (await tx.referenceData.findCertificationType(orgId, id, { lock: 'update' })) ??
         certificationTypeNotFound();
       refuseGlobal('certification type', before);
       const authority = fields.authority ?? before.authority;
@@ -358,6 +384,23 @@ export class ReferenceDataService {
       if (authority !== before.authority || code !== before.code) {
         const taken = await tx.referenceData.findCertificationTypeByCode(orgId, authority, code, id);
         if (taken) throw certificationCodeTaken(taken);
+      }
+      const changedAuthority = authorityChanges(before, patch);
+      const expiresChanged = patch.expires !== undefined && patch.expires !== before.expires;
+      // Held FOR UPDATE above: a certification being recorded on the type meanwhile (which holds it
+      // FOR KEY SHARE) either committed first and is counted, or waits and then reads the new rule.
+      const uses =
+        expiresChanged || changedAuthority.length > 0
+          ? await tx.referenceData.countCertificationTypeUses(orgId, id)
+          : undefined;
+      const refusal = expiresChangeRefusal(before, patch.expires, uses?.records ?? 0);
+      if (refusal !== undefined) {
+        throw AppError.conflict('CERTIFICATION_TYPE_IN_USE', refusal, [
+          {
+            field: 'body.expires',
+            message: `${uses!.records} live certification(s) follow the current rule`,
+          },
+        ]);
       }
       const type =
         (await tx.referenceData.updateCertificationType(orgId, id, {
@@ -373,6 +416,11 @@ export class ReferenceDataService {
           after: certificationTypeView(type),
           changeId,
           occurredAt: type.updatedAt,
+          // Who may certify or inspect changes with it: say so, and for how many holders.
+          extra:
+            changedAuthority.length > 0
+              ? { authority_changed: changedAuthority, live_certifications: uses!.records }
+              : undefined,
         }),
       };
     });
@@ -385,14 +433,14 @@ export class ReferenceDataService {
     const changeId = randomUUID();
     await mutate(this.deps.uow, ctx, async (tx) => {
       const before =
-        (await tx.referenceData.findCertificationType(orgId, id, { lock: true })) ??
+        (await tx.referenceData.findCertificationType(orgId, id, { lock: 'update' })) ??
         certificationTypeNotFound();
       refuseGlobal('certification type', before);
       const uses = await tx.referenceData.countCertificationTypeUses(orgId, id);
-      if (uses > 0) {
+      if (uses.records + uses.requirements > 0) {
         throw AppError.conflict(
           'CERTIFICATION_TYPE_IN_USE',
-          `certification type ${before.authority} ${before.code} is named by ${uses} live certification(s) or skill requirement(s); delete or change them first`,
+          `certification type ${before.authority} ${before.code} is named by ${uses.records} live certification(s) and ${uses.requirements} skill requirement(s); delete or change them first`,
         );
       }
       const deletedAt =
@@ -478,7 +526,8 @@ export class ReferenceDataService {
     const fields = skillFields(patch);
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
-      const before = (await tx.referenceData.findSkillType(orgId, id, { lock: true })) ?? skillTypeNotFound();
+      const before =
+        (await tx.referenceData.findSkillType(orgId, id, { lock: 'update' })) ?? skillTypeNotFound();
       refuseGlobal('skill type', before);
       if (fields.code !== undefined && fields.code !== before.code) {
         const taken = await tx.referenceData.findSkillTypeByCode(orgId, fields.code, id);
@@ -506,13 +555,14 @@ export class ReferenceDataService {
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
     const changeId = randomUUID();
     await mutate(this.deps.uow, ctx, async (tx) => {
-      const before = (await tx.referenceData.findSkillType(orgId, id, { lock: true })) ?? skillTypeNotFound();
+      const before =
+        (await tx.referenceData.findSkillType(orgId, id, { lock: 'update' })) ?? skillTypeNotFound();
       refuseGlobal('skill type', before);
       const uses = await tx.referenceData.countSkillTypeUses(orgId, id);
-      if (uses > 0) {
+      if (uses.records + uses.requirements > 0) {
         throw AppError.conflict(
           'SKILL_TYPE_IN_USE',
-          `skill type ${before.code} is named by ${uses} live skill(s) or skill requirement(s); delete or change them first`,
+          `skill type ${before.code} is named by ${uses.records} live skill(s) and ${uses.requirements} skill requirement(s); delete or change them first`,
         );
       }
       const deletedAt = (await tx.referenceData.softDeleteSkillType(orgId, id)) ?? skillTypeNotFound();
@@ -621,8 +671,11 @@ function typeEffects(
     after?: unknown;
     changeId?: string;
     occurredAt: Date;
+    /** Kept in the audit row and added to the event's data. */
+    extra?: Record<string, unknown> | undefined;
   },
 ) {
+  const data = (change.after ?? change.before) as Record<string, unknown>;
   return entityEffects({
     orgId: change.orgId,
     entityType,
@@ -630,10 +683,11 @@ function typeEffects(
     action,
     before: change.before,
     after: change.after,
+    extra: change.extra,
     event: {
       type,
       discriminator: change.changeId,
-      data: (change.after ?? change.before) as Record<string, unknown>,
+      data: change.extra ? { ...data, ...change.extra } : data,
       occurredAt: change.occurredAt,
     },
   });

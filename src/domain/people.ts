@@ -3,6 +3,7 @@
  * (recency) of the people of an organization. Pure rules only; the qualification check that reads
  * them lives in qualification.ts.
  */
+import type { AircraftTypeSummary } from './reference-data.js';
 import type { Role } from './roles.js';
 
 /** A certification's standing as its authority set it. "Expired" is not a status: it is derived from the date. */
@@ -35,13 +36,6 @@ export interface EmployeeCertification {
   verifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-}
-
-/** An aircraft type as the views of ratings and recency show it. */
-export interface AircraftTypeSummary {
-  designator: string;
-  manufacturer: string;
-  model: string;
 }
 
 /** An endorsement on an aircraft type, carried by one of the same person's certifications. */

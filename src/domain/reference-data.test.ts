@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  authorityChanges,
   DESIGNATOR_PATTERN,
+  expiresChangeRefusal,
   isTypeVisibleTo,
   normalizeCode,
   normalizeDesignator,
@@ -28,5 +30,25 @@ describe('reference data', () => {
       /skill type NDT-UT is global reference data.*add your organization's own skill type/,
     );
     expect(typeChangeRefusal('certification type', { orgId: 'org-a', code: 'AUTH-1' })).toBeUndefined();
+  });
+
+  it('refuses flipping expires while live certifications hold the type, naming how many', () => {
+    const type = { authority: 'ACME', code: 'RUN-UP', expires: true };
+    expect(expiresChangeRefusal(type, false, 3)).toMatch(/ACME RUN-UP is held by 3 live certifications/);
+    expect(expiresChangeRefusal(type, false, 1)).toMatch(/held by 1 live certification,/);
+    expect(expiresChangeRefusal(type, false, 0)).toBeUndefined();
+    expect(expiresChangeRefusal(type, true, 3)).toBeUndefined();
+    expect(expiresChangeRefusal(type, undefined, 3)).toBeUndefined();
+  });
+
+  it('names only the conferred authorities a change actually flips', () => {
+    const before = { confersCertifying: false, confersInspection: true };
+    expect(authorityChanges(before, { confersCertifying: true, confersInspection: true })).toEqual([
+      { field: 'confers_certifying', from: false, to: true },
+    ]);
+    expect(authorityChanges(before, { confersInspection: false })).toEqual([
+      { field: 'confers_inspection', from: true, to: false },
+    ]);
+    expect(authorityChanges(before, {})).toEqual([]);
   });
 });

@@ -14,6 +14,9 @@ export interface AircraftType {
   createdAt: Date;
 }
 
+/** An aircraft type as records that name one (type ratings, recency entries) carry it. */
+export type AircraftTypeSummary = Pick<AircraftType, 'id' | 'designator' | 'manufacturer' | 'model'>;
+
 /** A kind of licence or certificate, e.g. EASA Part-66 B1. */
 export interface CertificationType {
   id: string;
@@ -75,4 +78,53 @@ export function typeChangeRefusal(
 ): string | undefined {
   if (!isGlobalType(type)) return undefined;
   return `${kind} ${type.code} is global reference data shared by every organization and cannot be changed or deleted; add your organization's own ${kind} instead`;
+}
+
+/** An authority a certification type confers on whoever holds it. */
+export type ConferredAuthority = 'confers_certifying' | 'confers_inspection';
+
+/** One conferred authority a change to a certification type turns on or off. */
+export interface AuthorityChange {
+  field: ConferredAuthority;
+  from: boolean;
+  to: boolean;
+}
+
+/** The conferred authorities a patch actually changes (a field set to its current value is none). */
+export function authorityChanges(
+  before: { confersCertifying: boolean; confersInspection: boolean },
+  patch: { confersCertifying?: boolean | undefined; confersInspection?: boolean | undefined },
+): AuthorityChange[] {
+  const changes: AuthorityChange[] = [];
+  if (patch.confersCertifying !== undefined && patch.confersCertifying !== before.confersCertifying) {
+    changes.push({
+      field: 'confers_certifying',
+      from: before.confersCertifying,
+      to: patch.confersCertifying,
+    });
+  }
+  if (patch.confersInspection !== undefined && patch.confersInspection !== before.confersInspection) {
+    changes.push({
+      field: 'confers_inspection',
+      from: before.confersInspection,
+      to: patch.confersInspection,
+    });
+  }
+  return changes;
+}
+
+/**
+ * Why turning `expires` of a certification type on or off is refused, or undefined. While live
+ * certifications name the type their expiry dates were checked against its rule (required when it
+ * expires, absent when not); flipping it would leave them breaking it (a licence that "expires" with
+ * no date, or one that "never expires" with one), so it is refused until they are changed or deleted.
+ */
+export function expiresChangeRefusal(
+  before: { authority: string; code: string; expires: boolean },
+  expires: boolean | undefined,
+  liveCertifications: number,
+): string | undefined {
+  if (expires === undefined || expires === before.expires || liveCertifications === 0) return undefined;
+  const n = liveCertifications === 1 ? '1 live certification' : `${liveCertifications} live certifications`;
+  return `certification type ${before.authority} ${before.code} is held by ${n}, whose expiry dates follow its current rule (${before.expires ? 'expires' : 'never expires'}); delete or change them before changing expires`;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { effectsOf } from '../support/people.js';
+import { effectsOf, heldTransaction, lockWaiters } from '../support/people.js';
 import {
   aircraftTypeId,
   globalCertificationTypeId,
@@ -400,5 +401,69 @@ describe('deleting a certification', () => {
     });
     expect(response.json<{ error: string }>().error).toContain(rating);
     expect(await liveCount(userId)).toBe(1);
+  });
+});
+
+describe('a certification and a change to its type racing', () => {
+  const ownType = async (overrides: { expires?: boolean } = {}) =>
+    (await insertCertificationType(t.db.db, { org_id: tenant.org.id, ...overrides })).id;
+
+  it('a certification that waited for its type’s delete finds the type gone: 404, no live certification on a deleted type', async () => {
+    const typeId = await ownType();
+    const userId = await newMechanic();
+    // The type being deleted, as the service does it: held FOR UPDATE, no use counted, soft-deleted.
+    const deleting = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM certification_types WHERE id = ${typeId} FOR UPDATE`.execute(trx);
+      await sql`UPDATE certification_types SET deleted_at = now() WHERE id = ${typeId}`.execute(trx);
+    });
+    const creating = create(userId, { certification_type_id: typeId });
+    await lockWaiters(t.db.db, 1);
+    deleting.release();
+    await deleting.done;
+
+    const response = await creating;
+    expect(response.statusCode, response.body).toBe(404);
+    expect(response.json()).toMatchObject({ reason: 'CERTIFICATION_TYPE_NOT_FOUND' });
+    expect(await liveCount(userId)).toBe(0);
+  });
+
+  it('a type delete that waited for a certification being recorded on it answers 409 CERTIFICATION_TYPE_IN_USE', async () => {
+    const typeId = await ownType();
+    const userId = await newMechanic();
+    // A certification being recorded, as the service does it: the type held FOR KEY SHARE, the row inserted.
+    const adding = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM certification_types WHERE id = ${typeId} FOR KEY SHARE`.execute(trx);
+      await insertEmployeeCertification(trx, {
+        org_id: tenant.org.id,
+        user_id: userId,
+        certification_type_id: typeId,
+      });
+    });
+    const deleting = t.request(admin(), 'DELETE', `/api/v1/certification-types/${typeId}`);
+    await lockWaiters(t.db.db, 1);
+    adding.release();
+    await adding.done;
+
+    const response = await deleting;
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ reason: 'CERTIFICATION_TYPE_IN_USE' });
+  });
+
+  it('a certification that waited for its type to stop expiring is checked against the new rule: no expiry date left on a lifetime type', async () => {
+    const typeId = await ownType({ expires: true });
+    const userId = await newMechanic();
+    const changing = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM certification_types WHERE id = ${typeId} FOR UPDATE`.execute(trx);
+      await sql`UPDATE certification_types SET expires = false WHERE id = ${typeId}`.execute(trx);
+    });
+    const creating = create(userId, { certification_type_id: typeId, expiry_date: daysFromNow(365) });
+    await lockWaiters(t.db.db, 1);
+    changing.release();
+    await changing.done;
+
+    const response = await creating;
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({ reason: 'EXPIRY_DATE_NOT_ALLOWED' });
+    expect(await liveCount(userId)).toBe(0);
   });
 });

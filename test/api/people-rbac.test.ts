@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import {
@@ -229,6 +230,34 @@ describe('a mechanic and other people’s records', () => {
       expect(response.statusCode, url).toBe(403);
       expect(response.json()).toMatchObject({ code: 'forbidden', reason: 'OWN_RECORDS_ONLY' });
     }
+  });
+
+  it.each(KINDS)(
+    'gets the same 403 for a colleague, another organization’s user and an id that names no one (%s): nothing tells which ids are colleagues',
+    async (kind) => {
+      const colleague = await person();
+      const foreign = await person(other);
+      for (const userId of [colleague.userId, foreign.userId, randomUUID()]) {
+        for (const url of [
+          `/api/v1/users/${userId}/${kind}`,
+          `/api/v1/users/${userId}/${kind}/${randomUUID()}`,
+        ]) {
+          const response = await t.request(tenant.tokens.mechanic, 'GET', url);
+          expect(response.statusCode, url).toBe(403);
+          expect(response.json()).toMatchObject({ reason: 'OWN_RECORDS_ONLY' });
+        }
+      }
+    },
+  );
+
+  it('still answers a tenant_admin 404 USER_NOT_FOUND for an id that names no one', async () => {
+    const response = await t.request(
+      tenant.tokens.tenant_admin,
+      'GET',
+      `/api/v1/users/${randomUUID()}/skills`,
+    );
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ reason: 'USER_NOT_FOUND' });
   });
 });
 

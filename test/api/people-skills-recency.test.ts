@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertTask } from '../support/factories.js';
-import { effectsOf } from '../support/people.js';
+import { effectsOf, heldTransaction, lockWaiters } from '../support/people.js';
 import {
   aircraftTypeId,
   globalSkillTypeId,
@@ -150,6 +151,30 @@ describe('skills', () => {
   });
 });
 
+describe('a skill and its type’s delete racing', () => {
+  it('a skill that waited for its type’s delete finds the type gone: 404, no live skill on a deleted type', async () => {
+    const typeId = (await insertSkillType(t.db.db, { org_id: tenant.org.id })).id;
+    const userId = await newMechanic();
+    // The type being deleted, as the service does it: held FOR UPDATE, no use counted, soft-deleted.
+    const deleting = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM skill_types WHERE id = ${typeId} FOR UPDATE`.execute(trx);
+      await sql`UPDATE skill_types SET deleted_at = now() WHERE id = ${typeId}`.execute(trx);
+    });
+    const creating = t.request(admin(), 'POST', `/api/v1/users/${userId}/skills`, {
+      skill_type_id: typeId,
+      proficiency: 3,
+    });
+    await lockWaiters(t.db.db, 1);
+    deleting.release();
+    await deleting.done;
+
+    const response = await creating;
+    expect(response.statusCode, response.body).toBe(404);
+    expect(response.json()).toMatchObject({ reason: 'SKILL_TYPE_NOT_FOUND' });
+    expect(await count('employee_skills', userId)).toBe(0);
+  });
+});
+
 describe('recency', () => {
   const base = (userId: string) => `/api/v1/users/${userId}/recency`;
   const log = (userId: string, body: Record<string, unknown> = {}) =>
@@ -167,7 +192,8 @@ describe('recency', () => {
     expect(response.statusCode, response.body).toBe(201);
     const entry = response.json<RecencyJson>();
     expect(entry).toMatchObject({
-      aircraft_type: { designator: 'A320' },
+      // The one aircraft type view, as GET /aircraft-types/{id} shows it.
+      aircraft_type: (await t.request(admin(), 'GET', `/api/v1/aircraft-types/${a320}`)).json<unknown>(),
       hours: 6.5,
       task_id: null,
       source: 'manual',

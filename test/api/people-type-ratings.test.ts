@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { effectsOf } from '../support/people.js';
+import { effectsOf, heldTransaction, lockWaiters as waitForLockWaiters } from '../support/people.js';
 import {
   aircraftTypeId,
   globalCertificationTypeId,
@@ -87,7 +87,8 @@ describe('recording a type rating', () => {
     expect(rating).toMatchObject({
       user_id: userId,
       aircraft_type_id: a320,
-      aircraft_type: { designator: 'A320' },
+      // The one aircraft type view, as GET /aircraft-types/{id} shows it.
+      aircraft_type: (await t.request(admin(), 'GET', `/api/v1/aircraft-types/${a320}`)).json<unknown>(),
       certification_id: certId,
       expired: false,
     });
@@ -242,32 +243,19 @@ describe('reading, changing and deleting type ratings', () => {
 });
 
 describe('a rating and a certification delete racing', () => {
-  /** Waits until `n` sessions of this test's database wait for a row lock. */
-  const lockWaiters = (n: number) =>
-    vi.waitFor(
-      async () => {
-        const { rows } = await sql<{ n: number }>`
-          SELECT count(*) AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(t.db.db);
-        expect(Number(rows[0]!.n)).toBe(n);
-      },
-      { timeout: 10_000, interval: 20 },
-    );
+  const lockWaiters = (n: number) => waitForLockWaiters(t.db.db, n);
 
   it('never leaves a live rating on a deleted certification: a delete that waited for a rating answers 409', async () => {
     const { userId, certId } = await holder();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
     // A rating being added, as the service does it: the certification held FOR SHARE, the row inserted.
-    const adding = t.db.db.transaction().execute(async (trx) => {
+    const adding = await heldTransaction(t.db.db, async (trx) => {
       await sql`SELECT id FROM employee_certifications WHERE id = ${certId} FOR SHARE`.execute(trx);
       await insertTypeRating(trx, { org_id: tenant.org.id, user_id: userId, certification_id: certId });
-      await held;
     });
     const deleting = t.request(admin(), 'DELETE', `/api/v1/users/${userId}/certifications/${certId}`);
     await lockWaiters(1);
-    release();
-    await adding;
+    adding.release();
+    await adding.done;
 
     const response = await deleting;
     expect(response.statusCode).toBe(409);
@@ -276,17 +264,14 @@ describe('a rating and a certification delete racing', () => {
 
   it('a rating that waited for the certification’s delete finds it gone: 404 CERTIFICATION_NOT_FOUND', async () => {
     const { userId, certId } = await holder();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const deleting = t.db.db.transaction().execute(async (trx) => {
+    const deleting = await heldTransaction(t.db.db, async (trx) => {
       await sql`SELECT id FROM employee_certifications WHERE id = ${certId} FOR NO KEY UPDATE`.execute(trx);
       await sql`UPDATE employee_certifications SET deleted_at = now() WHERE id = ${certId}`.execute(trx);
-      await held;
     });
     const adding = create(userId, { certification_id: certId });
     await lockWaiters(1);
-    release();
-    await deleting;
+    deleting.release();
+    await deleting.done;
 
     const response = await adding;
     expect(response.statusCode).toBe(404);

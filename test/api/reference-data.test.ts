@@ -11,6 +11,7 @@ import {
   insertEmployeeCertification,
   insertEmployeeSkill,
   insertSkillType,
+  insertTaskSkillRequirement,
 } from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -263,6 +264,69 @@ describe('certification types', () => {
     );
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ reason: 'CERTIFICATION_TYPE_IN_USE' });
+  });
+
+  describe('changing the rules of a type people hold', () => {
+    const patch = (id: string, body: Record<string, unknown>) =>
+      t.request(home.tokens.tenant_admin, 'PATCH', `/api/v1/certification-types/${id}`, body);
+    const held = async (holders: number, overrides: { expires?: boolean } = {}) => {
+      const type = await insertCertificationType(t.db.db, { org_id: home.org.id, ...overrides });
+      for (let i = 0; i < holders; i += 1) {
+        await insertEmployeeCertification(t.db.db, {
+          org_id: home.org.id,
+          certification_type_id: type.id,
+          ...(type.expires ? {} : { expiry_date: null }),
+        });
+      }
+      return type.id;
+    };
+
+    it.each([
+      ['stop expiring', true, false],
+      ['start expiring', false, true],
+    ])(
+      'refuses to make a held type %s: 409 CERTIFICATION_TYPE_IN_USE naming how many, nothing changed',
+      async (_, expires, to) => {
+        const id = await held(2, { expires });
+        const response = await patch(id, { expires: to, name: 'Renamed' });
+
+        expect(response.statusCode, response.body).toBe(409);
+        expect(response.json()).toMatchObject({
+          reason: 'CERTIFICATION_TYPE_IN_USE',
+          error: expect.stringContaining('held by 2 live certifications') as unknown,
+          details: [{ field: 'body.expires' }],
+        });
+        expect((await get(`/certification-types/${id}`)).json()).toMatchObject({
+          expires,
+          name: 'Company authorization',
+        });
+        expect(await auditRowsOf(t.db.db, id)).toEqual([]);
+      },
+    );
+
+    it('changes expires of a type no one holds (a skill requirement naming it is no obstacle)', async () => {
+      const id = await held(0);
+      await insertTaskSkillRequirement(t.db.db, { org_id: home.org.id, certification_type_id: id });
+      const response = await patch(id, { expires: false });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({ expires: false });
+    });
+
+    it('lets a held type start or stop conferring authority, saying in the audit row and event for how many holders', async () => {
+      const id = await held(3);
+      const response = await patch(id, { confers_inspection: true, confers_certifying: false });
+
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({ confers_inspection: true, confers_certifying: false });
+      const authority = {
+        authority_changed: [{ field: 'confers_inspection', from: false, to: true }],
+        live_certifications: 3,
+      };
+      const [audit] = await auditRowsOf(t.db.db, id);
+      expect(audit).toMatchObject({ action: 'update', details: authority });
+      const [event] = await eventsOf(t.db.db, id);
+      expect(event).toMatchObject({ event_type: 'certification_type_updated', payload: { data: authority } });
+    });
   });
 });
 

@@ -1,5 +1,44 @@
 /** Helpers for people-records API tests (the rows themselves come from qualification-factories.ts). */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { expect, vi } from 'vitest';
 import type { Executor } from '../../src/infra/postgres/executor.js';
+import type { DB } from '../../src/infra/postgres/schema.js';
+
+/**
+ * Waits until `n` sessions of this test's database wait for a row lock: how a race test knows the
+ * request it sent has reached the lock another transaction holds.
+ */
+export const lockWaiters = (db: Executor, n: number): Promise<void> =>
+  vi.waitFor(
+    async () => {
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*) AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
+      expect(Number(rows[0]!.n)).toBe(n);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+
+/**
+ * A transaction that does `work` and then stays open until `release` is called. It resolves
+ * once `work` is done (its locks taken), so a request sent after that meets them.
+ */
+export async function heldTransaction(
+  db: Kysely<DB>,
+  work: (trx: Transaction<DB>) => Promise<unknown>,
+): Promise<{ release: () => void; done: Promise<void> }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let ready!: () => void;
+  const worked = new Promise<void>((resolve) => (ready = resolve));
+  const done = db.transaction().execute(async (trx) => {
+    await work(trx);
+    ready();
+    await held;
+  });
+  await Promise.race([worked, done]);
+  return { release, done };
+}
 
 /** The audit rows and outbox events of one entity, oldest first. */
 export async function effectsOf(

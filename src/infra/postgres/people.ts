@@ -27,6 +27,7 @@ import type {
   RecencyEntry,
   TypeRating,
 } from '../../domain/people.js';
+import type { AircraftTypeSummary } from '../../domain/reference-data.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
@@ -149,12 +150,14 @@ const toCertification = (row: CertificationRow): EmployeeCertification => ({
 });
 
 interface AircraftTypeColumns {
+  aircraft_type_id: string;
   at_designator: string;
   at_manufacturer: string;
   at_model: string;
 }
 
-const aircraftTypeOf = (row: AircraftTypeColumns) => ({
+const aircraftTypeOf = (row: AircraftTypeColumns): AircraftTypeSummary => ({
+  id: row.aircraft_type_id,
   designator: row.at_designator,
   manufacturer: row.at_manufacturer,
   model: row.at_model,
@@ -164,7 +167,6 @@ interface TypeRatingRow extends AircraftTypeColumns {
   id: string;
   org_id: string;
   user_id: string;
-  aircraft_type_id: string;
   certification_id: string;
   endorsed_date: Date;
   expiry_date: Date | null;
@@ -217,7 +219,6 @@ interface RecencyRow extends AircraftTypeColumns {
   id: string;
   org_id: string;
   user_id: string;
-  aircraft_type_id: string;
   hours: string;
   performed_at: Date;
   task_id: string | null;
@@ -270,39 +271,6 @@ function paged<DB, TB extends keyof DB, O, F extends string>(
 
 export class PgPeopleRepository implements PeopleRepository {
   constructor(private readonly db: Executor) {}
-
-  async findCertificationType(
-    orgId: string,
-    id: string,
-  ): Promise<{ id: string; expires: boolean } | undefined> {
-    return this.db
-      .selectFrom('certification_types')
-      .select(['id', 'expires'])
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .where((eb) => eb.or([eb('org_id', 'is', null), eb('org_id', '=', orgId)]))
-      .executeTakeFirst();
-  }
-
-  async skillTypeExists(orgId: string, id: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('skill_types')
-      .select('id')
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .where((eb) => eb.or([eb('org_id', 'is', null), eb('org_id', '=', orgId)]))
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
-  async aircraftTypeExists(id: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('aircraft_types')
-      .select('id')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
 
   // --- certifications ---------------------------------------------------------------------------
 

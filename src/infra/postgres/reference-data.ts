@@ -12,6 +12,8 @@ import type {
   SkillTypeFilter,
   SkillTypePatch,
   SkillTypeSortField,
+  TypeLock,
+  TypeUses,
 } from '../../app/reference-data.js';
 import type { AircraftType, CertificationType, SkillType } from '../../domain/reference-data.js';
 import { registerConstraints } from './errors.js';
@@ -123,6 +125,47 @@ const visibleTo = (orgId: string) =>
   sql<boolean>`(org_id IS NULL OR (org_id = ${orgId}::uuid AND deleted_at IS NULL))`;
 
 /**
+ * The type `id` visible to the organization, read for a record that names it (TypeLock `use`): an
+ * own row is held FOR KEY SHARE, and a delete or change that got there first makes it vanish
+ * (read committed re-checks `deleted_at` once the lock is granted); a global row is read unlocked.
+ */
+async function visibleTypeForUse<Row>(
+  db: Executor,
+  table: 'certification_types' | 'skill_types',
+  orgId: string,
+  id: string,
+): Promise<Row | undefined> {
+  const { rows } = await sql<Row>`
+    WITH own AS (
+      SELECT * FROM ${sql.table(table)}
+       WHERE id = ${id}::uuid AND org_id = ${orgId}::uuid AND deleted_at IS NULL
+         FOR KEY SHARE
+    )
+    SELECT * FROM own
+    UNION ALL
+    SELECT * FROM ${sql.table(table)} WHERE id = ${id}::uuid AND org_id IS NULL`.execute(db);
+  return rows[0];
+}
+
+/** Live records and requirements of the organization naming a type, in one round trip. */
+async function typeUses(
+  db: Executor,
+  records: 'employee_certifications' | 'employee_skills',
+  column: 'certification_type_id' | 'skill_type_id',
+  orgId: string,
+  id: string,
+): Promise<TypeUses> {
+  const { rows } = await sql<{ records: string; requirements: string }>`
+    SELECT (SELECT count(*) FROM ${sql.table(records)}
+              WHERE org_id = ${orgId} AND ${sql.ref(column)} = ${id} AND deleted_at IS NULL) AS records,
+           (SELECT count(*) FROM task_skill_requirements
+              WHERE org_id = ${orgId} AND ${sql.ref(column)} = ${id} AND deleted_at IS NULL) AS requirements`.execute(
+    db,
+  );
+  return { records: Number(rows[0]?.records ?? 0), requirements: Number(rows[0]?.requirements ?? 0) };
+}
+
+/**
  * A keyset cursor must name a row the organization can see (global or its own): one naming
  * another organization's row gives an empty page, never a glimpse of where that row sorts.
  */
@@ -214,14 +257,23 @@ export class PgReferenceDataRepository implements ReferenceDataRepository {
   async findCertificationType(
     orgId: string,
     id: string,
-    options: { lock?: boolean } = {},
+    options: { lock?: TypeLock } = {},
   ): Promise<CertificationType | undefined> {
+    if (options.lock === 'use') {
+      const row = await visibleTypeForUse<Selectable<CertificationTypesTable>>(
+        this.db,
+        'certification_types',
+        orgId,
+        id,
+      );
+      return row && toCertificationType(row);
+    }
     let query = this.db
       .selectFrom('certification_types')
       .selectAll()
       .where('id', '=', id)
       .where(visibleTo(orgId));
-    if (options.lock) query = query.forUpdate();
+    if (options.lock === 'update') query = query.forUpdate();
     const row = await query.executeTakeFirst();
     return row && toCertificationType(row);
   }
@@ -297,15 +349,8 @@ export class PgReferenceDataRepository implements ReferenceDataRepository {
     return row?.deleted_at ?? undefined;
   }
 
-  async countCertificationTypeUses(orgId: string, id: string): Promise<number> {
-    const { rows } = await sql<{ n: string }>`
-      SELECT (SELECT count(*) FROM employee_certifications
-                WHERE org_id = ${orgId} AND certification_type_id = ${id} AND deleted_at IS NULL)
-           + (SELECT count(*) FROM task_skill_requirements
-                WHERE org_id = ${orgId} AND certification_type_id = ${id} AND deleted_at IS NULL) AS n`.execute(
-      this.db,
-    );
-    return Number(rows[0]?.n ?? 0);
+  countCertificationTypeUses(orgId: string, id: string): Promise<TypeUses> {
+    return typeUses(this.db, 'employee_certifications', 'certification_type_id', orgId, id);
   }
 
   async listSkillTypes(
@@ -335,10 +380,14 @@ export class PgReferenceDataRepository implements ReferenceDataRepository {
   async findSkillType(
     orgId: string,
     id: string,
-    options: { lock?: boolean } = {},
+    options: { lock?: TypeLock } = {},
   ): Promise<SkillType | undefined> {
+    if (options.lock === 'use') {
+      const row = await visibleTypeForUse<Selectable<SkillTypesTable>>(this.db, 'skill_types', orgId, id);
+      return row && toSkillType(row);
+    }
     let query = this.db.selectFrom('skill_types').selectAll().where('id', '=', id).where(visibleTo(orgId));
-    if (options.lock) query = query.forUpdate();
+    if (options.lock === 'update') query = query.forUpdate();
     const row = await query.executeTakeFirst();
     return row && toSkillType(row);
   }
@@ -393,14 +442,7 @@ export class PgReferenceDataRepository implements ReferenceDataRepository {
     return row?.deleted_at ?? undefined;
   }
 
-  async countSkillTypeUses(orgId: string, id: string): Promise<number> {
-    const { rows } = await sql<{ n: string }>`
-      SELECT (SELECT count(*) FROM employee_skills
-                WHERE org_id = ${orgId} AND skill_type_id = ${id} AND deleted_at IS NULL)
-           + (SELECT count(*) FROM task_skill_requirements
-                WHERE org_id = ${orgId} AND skill_type_id = ${id} AND deleted_at IS NULL) AS n`.execute(
-      this.db,
-    );
-    return Number(rows[0]?.n ?? 0);
+  countSkillTypeUses(orgId: string, id: string): Promise<TypeUses> {
+    return typeUses(this.db, 'employee_skills', 'skill_type_id', orgId, id);
   }
 }

@@ -23,6 +23,7 @@ import {
 import { actorOf, policy } from '../plugins/auth.js';
 import { createdLocation, mutationContext } from '../context.js';
 import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
+import { AircraftType } from '../schemas/reference-data.js';
 import {
   errorResponses,
   OrgScopeQuery,
@@ -60,15 +61,6 @@ const ExpiredField = Type.Boolean({
   description:
     'Derived at the time of the request, never stored: true when expiry_date lies before now. Expiring exactly now is still valid.',
 });
-
-const AircraftTypeSummary = Type.Object(
-  {
-    designator: Type.String({ description: 'ICAO type designator, e.g. A320.' }),
-    manufacturer: Type.String({ description: 'e.g. Airbus.' }),
-    model: Type.String({ description: 'e.g. A320.' }),
-  },
-  { additionalProperties: false, description: 'The aircraft type, for display.' },
-);
 
 const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
 const UserParams = Type.Object(
@@ -242,7 +234,7 @@ const TYPE_RATING_EXAMPLE = {
   org_id: EXAMPLE_ORG,
   user_id: EXAMPLE_USER,
   aircraft_type_id: EXAMPLE_AIRCRAFT_TYPE,
-  aircraft_type: { designator: 'A320', manufacturer: 'Airbus', model: 'A320' },
+  aircraft_type: { id: EXAMPLE_AIRCRAFT_TYPE, designator: 'A320', manufacturer: 'Airbus', model: 'A320' },
   certification_id: EXAMPLE_CERT,
   endorsed_date: '2029-06-01T00:00:00Z',
   expiry_date: null,
@@ -257,7 +249,7 @@ const TypeRating = Type.Object(
     org_id: uuidField('The organization.'),
     user_id: uuidField('The holder.'),
     aircraft_type_id: uuidField('The aircraft type endorsed.'),
-    aircraft_type: AircraftTypeSummary,
+    aircraft_type: AircraftType,
     certification_id: uuidField('The holder’s own certification that carries the endorsement.'),
     endorsed_date: timestampField('When it was endorsed.'),
     expiry_date: ExpiryDate('rating'),
@@ -456,7 +448,7 @@ const Recency = Type.Object(
     org_id: uuidField('The organization.'),
     user_id: uuidField('Who did the work.'),
     aircraft_type_id: uuidField('The aircraft type worked on.'),
-    aircraft_type: AircraftTypeSummary,
+    aircraft_type: AircraftType,
     hours: Type.Number({ description: 'Hours worked.' }),
     performed_at: timestampField('When the work was done.'),
     task_id: nullable(
@@ -484,7 +476,12 @@ const Recency = Type.Object(
         org_id: EXAMPLE_ORG,
         user_id: EXAMPLE_USER,
         aircraft_type_id: EXAMPLE_AIRCRAFT_TYPE,
-        aircraft_type: { designator: 'A320', manufacturer: 'Airbus', model: 'A320' },
+        aircraft_type: {
+          id: EXAMPLE_AIRCRAFT_TYPE,
+          designator: 'A320',
+          manufacturer: 'Airbus',
+          model: 'A320',
+        },
         hours: 6.5,
         performed_at: '2031-01-10T14:00:00Z',
         task_id: null,

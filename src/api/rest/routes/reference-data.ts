@@ -12,6 +12,7 @@ import {
 } from '../../../app/reference-data.js';
 import type { Services } from '../../../app/services.js';
 import { createdLocation, mutationContext } from '../context.js';
+import { AircraftType } from '../schemas/reference-data.js';
 import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
@@ -39,27 +40,6 @@ const Description = Type.Union([Type.String({ maxLength: 2000, description: 'Fre
 });
 
 // -- aircraft types ------------------------------------------------------------------------
-
-const AircraftType = Type.Object(
-  {
-    id: uuidField('Aircraft type id.'),
-    designator: Type.String({ description: 'ICAO Doc 8643 type designator, e.g. A320 or B38M.' }),
-    manufacturer: Type.String({ description: 'Manufacturer, e.g. Airbus.' }),
-    model: Type.String({ description: 'Model, e.g. A320neo.' }),
-  },
-  {
-    additionalProperties: false,
-    description: 'An ICAO aircraft type: global reference data, seeded with AMSS.',
-    examples: [
-      {
-        id: '5b0e8f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b',
-        designator: 'A20N',
-        manufacturer: 'Airbus',
-        model: 'A320neo',
-      },
-    ],
-  },
-);
 
 const AircraftTypeListQuery = Type.Object(
   {
@@ -455,7 +435,7 @@ export const referenceDataRoutes =
         schema: {
           tags,
           summary: 'Change a certification type of the organization',
-          description: `${SCOPE_NOTE} ${GLOBAL_NOTE} A new authority and code the organization already sees is 409 CERTIFICATION_TYPE_CODE_TAKEN. Emits certification_type_updated.`,
+          description: `${SCOPE_NOTE} ${GLOBAL_NOTE} A new authority and code the organization already sees is 409 CERTIFICATION_TYPE_CODE_TAKEN. Changing \`expires\` while live certifications hold the type is 409 CERTIFICATION_TYPE_IN_USE naming how many (their expiry dates follow the current rule; change or delete them first). Changing \`confers_certifying\` or \`confers_inspection\` is allowed while it is held and takes effect at once for every holder's next check; the audit row and the event name each authority turned on or off (\`authority_changed\`) and how many live certifications hold the type (\`live_certifications\`). Emits certification_type_updated.`,
           params: IdParams,
           querystring: ScopeQuery,
           body: UpdateCertificationTypeBody,
