@@ -1,9 +1,10 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
 import type { Executor } from '../../src/infra/postgres/executor.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
 import type {
+  DB,
   IdempotencyKeysTable,
   OrgPoliciesTable,
   WebhookDeliveriesTable,
@@ -363,9 +364,23 @@ const violations: CheckCase[] = [
   {
     label: 'only an item that requires inspection is inspected',
     constraint: 'compliance_items_inspection_required',
+    // The triggers refuse such a row first (a row is created unsigned, 00020; a signed item takes
+    // an inspection only when it requires one, 00016): the CHECK is the line behind them.
     attempt: async (db) => {
       const [signer, inspector] = await twoUsers(db);
-      return insertComplianceItem(db, signedAndInspected(signer, inspector, { requires_inspection: false }));
+      const task = await insertTask(db, { org_id: signer.org_id });
+      return (db as Kysely<DB>).transaction().execute(async (tx) => {
+        await sql`ALTER TABLE compliance_items DISABLE TRIGGER compliance_items_created_unsigned`.execute(tx);
+        return tx
+          .insertInto('compliance_items')
+          .values({
+            ...signedAndInspected(signer, inspector, { requires_inspection: false }),
+            task_id: task.id,
+            description: 'Torque check',
+            sign_off_meaning: 'performed',
+          })
+          .execute();
+      });
     },
   },
   {

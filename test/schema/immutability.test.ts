@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
@@ -251,6 +252,83 @@ describe('independent inspection', () => {
     );
     expect(translateDatabaseError(error)).toMatchObject({ kind: 'conflict', reason: 'ALREADY_INSPECTED' });
   });
+
+  it('an unsigned item cannot be signed off, flagged and inspected in one statement: 409 NOT_SIGNED_OFF', async () => {
+    const item = await insertComplianceItem(t.db, { org_id: signer.org_id, result: 'pass' });
+    const error = await rejectionOf(
+      t.db
+        .updateTable('compliance_items')
+        .set({
+          sign_off_user_id: signer.id,
+          sign_off_time: new Date(Date.now() - 60_000),
+          sign_off_meaning: 'performed',
+          requires_inspection: true,
+          inspected_by: inspector.id,
+          inspected_at: new Date(),
+          inspection_meaning: 'inspected',
+        })
+        .where('id', '=', item.id)
+        .execute(),
+    );
+    expect(error).toMatchObject({ code: '23514', constraint: 'compliance_items_inspection_after_sign_off' });
+    expect(translateDatabaseError(error)).toMatchObject({ kind: 'conflict', reason: 'NOT_SIGNED_OFF' });
+    expect(await row(item.id)).toEqual(item);
+  });
+
+  it('the sign-off and the inspection in two statements pass, in that order', async () => {
+    const item = await insertComplianceItem(t.db, {
+      org_id: signer.org_id,
+      result: 'pass',
+      requires_inspection: true,
+    });
+    await t.db
+      .updateTable('compliance_items')
+      .set({
+        sign_off_user_id: signer.id,
+        sign_off_time: new Date(Date.now() - 60_000),
+        sign_off_meaning: 'performed',
+      })
+      .where('id', '=', item.id)
+      .execute();
+    expect(await inspect(item.id)).toMatchObject({ inspected_by: inspector.id, sign_off_user_id: signer.id });
+  });
+
+  const created = {
+    'signed off': () => ({ requires_inspection: false }),
+    'signed off and inspected': () => ({
+      requires_inspection: true,
+      inspected_by: inspector.id,
+      inspected_at: new Date(),
+      inspection_meaning: 'inspected' as const,
+    }),
+  };
+  it.each(Object.keys(created) as (keyof typeof created)[])(
+    'an item cannot be created already %s: 400 SIGNED_ON_CREATE',
+    async (what) => {
+      const task = await insertTask(t.db, { org_id: signer.org_id });
+      const id = randomUUID();
+      const error = await rejectionOf(
+        t.db
+          .insertInto('compliance_items')
+          .values({
+            id,
+            org_id: signer.org_id,
+            task_id: task.id,
+            description: 'Torque check',
+            result: 'pass',
+            sign_off_user_id: signer.id,
+            sign_off_time: new Date(Date.now() - 60_000),
+            sign_off_meaning: 'performed',
+            ...created[what](),
+          })
+          .execute(),
+      );
+      expect(error).toMatchObject({ code: '23514', constraint: 'compliance_items_created_unsigned' });
+      expect(translateDatabaseError(error)).toMatchObject({ kind: 'validation', reason: 'SIGNED_ON_CREATE' });
+      const stored = await t.db.selectFrom('compliance_items').select('id').where('id', '=', id).execute();
+      expect(stored).toEqual([]);
+    },
+  );
 
   it('an inspected item survives TRUNCATE', async () => {
     const item = await inspect((await signedItem()).id);

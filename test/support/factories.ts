@@ -308,13 +308,48 @@ export async function insertComplianceItem(
     ['users', overrides.inspected_by],
   ]);
   const taskId = overrides.task_id ?? (await insertTask(db, { org_id: orgId })).id;
-  // A signed item carries what its signature means, as the sign-off writes it.
-  const meaning = overrides.sign_off_time ? { sign_off_meaning: 'performed' as const } : {};
-  return db
+  // The database takes an item's signatures one statement at a time, in order (00020): the row is
+  // inserted unsigned, then signed off, then inspected. updated_at, when given, is written last.
+  const {
+    sign_off_user_id,
+    sign_off_time,
+    sign_off_meaning,
+    inspected_by,
+    inspected_at,
+    inspection_meaning,
+    updated_at,
+    ...columns
+  } = overrides;
+  const signOff = { sign_off_user_id, sign_off_time, sign_off_meaning };
+  const inspection = { inspected_by, inspected_at, inspection_meaning };
+  const steps = [signOff, inspection].filter((step) => Object.values(step).some((v) => v != null));
+  const row = await db
     .insertInto('compliance_items')
-    .values({ description: 'Torque check', ...meaning, ...overrides, org_id: orgId, task_id: taskId })
+    .values({
+      description: 'Torque check',
+      ...columns,
+      ...(steps.length === 0 && updated_at !== undefined ? { updated_at } : {}),
+      org_id: orgId,
+      task_id: taskId,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
+  let last = row;
+  for (const [index, step] of steps.entries()) {
+    const set =
+      step === signOff && sign_off_time != null && sign_off_meaning === undefined
+        ? // A signed item carries what its signature means, as the sign-off writes it.
+          { ...step, sign_off_meaning: 'performed' as const }
+        : step;
+    last = await db
+      .updateTable('compliance_items')
+      .set({ ...set, ...(index === steps.length - 1 && updated_at !== undefined ? { updated_at } : {}) })
+      .where('org_id', '=', orgId)
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  return last;
 }
 
 /** An audit row written by a named system actor (no user) unless `user_id` is given. */

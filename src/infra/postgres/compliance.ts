@@ -46,6 +46,12 @@ registerConstraints({
     reason: 'INSPECTION_NOT_REQUIRED',
     message: 'the compliance item does not require an independent inspection',
   },
+  // A row is created unsigned and signed afterwards (00020); the API never inserts a signed one.
+  compliance_items_created_unsigned: {
+    kind: 'validation',
+    reason: 'SIGNED_ON_CREATE',
+    message: 'a compliance item is created unsigned; it is signed off, and inspected, afterwards',
+  },
   compliance_items_immutable_after_inspection: {
     kind: 'conflict',
     reason: 'ALREADY_INSPECTED',
