@@ -6,6 +6,7 @@ import type { PartReservation } from '../domain/part.js';
 import {
   windowRefusal,
   type MaintenanceTask,
+  type PendingInspection,
   type RequiredPart,
   type RequiredPartCoverage,
   type TaskActor,
@@ -198,8 +199,8 @@ export interface TaskWorkFacts {
   requiredParts: RequiredPartCoverage[];
   openReservations: number;
   incompleteCompliance: number;
-  /** Live compliance items of the task still awaiting their independent inspection (ids). */
-  pendingInspections: string[];
+  /** Live compliance items of the task still awaiting their independent inspection. */
+  pendingInspections: PendingInspection[];
 }
 
 /**
@@ -677,7 +678,8 @@ const refusalError = (refusal: TaskRefusal): AppError =>
     refusal.kind,
     refusal.reason,
     refusal.message,
-    refusal.field === undefined ? undefined : [{ field: refusal.field, message: refusal.message }],
+    refusal.details ??
+      (refusal.field === undefined ? undefined : [{ field: refusal.field, message: refusal.message }]),
   );
 
 function refuse(refusal: TaskRefusal | undefined): void {

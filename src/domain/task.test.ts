@@ -223,7 +223,7 @@ const guards: GuardCase[] = [
     name: 'a compliance item awaits its independent inspection',
     from: 'in_progress',
     to: 'completed',
-    ctx: { now: END, facts: { pendingInspections: ['item-7'] } },
+    ctx: { now: END, facts: { pendingInspections: [{ id: 'item-7', description: 'Rigging check' }] } },
     kind: 'conflict',
     reason: 'INSPECTION_PENDING',
     message: /1 compliance item awaits an independent inspection: item-7/,
@@ -317,6 +317,24 @@ describe('every guard refuses with its own reason', () => {
     );
     expect(!notes.ok && notes.refusal.field).toBe('body.notes');
     expect(!override.ok && override.refusal.field).toBe('body.allow_early_completion');
+  });
+
+  it('names each compliance item awaiting inspection in details, with its description', () => {
+    const pendingInspections = [
+      { id: 'item-7', description: 'Aileron cable tension' },
+      { id: 'item-8', description: 'Elevator rigging' },
+    ];
+    const decision = task({ state: 'in_progress' }).transition(
+      'completed',
+      context({ now: END, facts: { pendingInspections } }),
+    );
+    expect(!decision.ok && decision.refusal.details).toEqual([
+      {
+        field: 'compliance_items[item-7]',
+        message: expect.stringContaining('"Aileron cable tension"') as string,
+      },
+      { field: 'compliance_items[item-8]', message: expect.stringContaining('"Elevator rigging"') as string },
+    ]);
   });
 });
 

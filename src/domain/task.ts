@@ -84,8 +84,14 @@ export interface TransitionFacts {
   openReservations: number;
   /** Live compliance items of the task not signed off, or signed off with a pending result. */
   incompleteCompliance: number;
-  /** Live compliance items of the task that require an independent inspection not made yet (ids). */
-  pendingInspections: readonly string[];
+  /** Live compliance items of the task that require an independent inspection not made yet. */
+  pendingInspections: readonly PendingInspection[];
+}
+
+/** A compliance item of the task still awaiting its independent inspection. */
+export interface PendingInspection {
+  id: string;
+  description: string;
 }
 
 /** A request to move a task to another state, with the facts to judge it by. */
@@ -124,12 +130,16 @@ export type TaskRefusalReason =
   | 'START_TIME_FROZEN'
   | 'END_BEFORE_START';
 
-/** Why a change is refused: the kind of refusal, its reason, a message for a person and the field at fault. */
+/**
+ * Why a change is refused: the kind of refusal, its reason, a message for a person and the field at
+ * fault — or, when several things block it, `details` naming each.
+ */
 export interface TaskRefusal {
   kind: 'conflict' | 'forbidden' | 'validation';
   reason: TaskRefusalReason;
   message: string;
   field?: string;
+  details?: { field: string; message: string }[];
 }
 
 /** An accepted transition: what changes on the task and what else the change must do. */
@@ -392,11 +402,19 @@ export class MaintenanceTask implements TaskProps {
       );
     }
     if (facts.pendingInspections.length > 0) {
-      return refuse(
-        'conflict',
-        'INSPECTION_PENDING',
-        `the task cannot complete: ${plural(facts.pendingInspections.length, 'compliance item awaits', 'compliance items await')} an independent inspection: ${facts.pendingInspections.join(', ')}`,
-      );
+      const pending = facts.pendingInspections;
+      return {
+        ok: false,
+        refusal: {
+          kind: 'conflict',
+          reason: 'INSPECTION_PENDING',
+          message: `the task cannot complete: ${plural(pending.length, 'compliance item awaits', 'compliance items await')} an independent inspection: ${pending.map((item) => item.id).join(', ')}`,
+          details: pending.map((item) => ({
+            field: `compliance_items[${item.id}]`,
+            message: `"${item.description}" awaits its independent inspection by someone other than its performer`,
+          })),
+        },
+      };
     }
     if (isBlank(ctx.notes ?? this.notes)) {
       return refuse(

@@ -12,7 +12,12 @@ import type {
   TaskWorkFacts,
 } from '../../app/tasks.js';
 import type { PartReservation } from '../../domain/part.js';
-import { MaintenanceTask, type RequiredPart, type RequiredPartCoverage } from '../../domain/task.js';
+import {
+  MaintenanceTask,
+  type PendingInspection,
+  type RequiredPart,
+  type RequiredPartCoverage,
+} from '../../domain/task.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
@@ -369,7 +374,7 @@ export class PgTaskRepository implements TaskRepository {
     const { rows } = await sql<{
       open_reservations: number;
       incomplete_compliance: number;
-      pending_inspections: string[];
+      pending_inspections: PendingInspection[];
       required_parts: {
         part_definition_id: string;
         quantity: number;
@@ -383,10 +388,11 @@ export class PgTaskRepository implements TaskRepository {
         (SELECT count(*) FROM compliance_items
           WHERE org_id = ${orgId} AND task_id = ${task.id} AND deleted_at IS NULL
             AND (sign_off_time IS NULL OR result = 'pending')) AS incomplete_compliance,
-        ARRAY(SELECT id FROM compliance_items
-               WHERE org_id = ${orgId} AND task_id = ${task.id} AND deleted_at IS NULL
-                 AND requires_inspection AND inspected_at IS NULL
-               ORDER BY created_at, id) AS pending_inspections,
+        coalesce((
+          SELECT json_agg(json_build_object('id', id, 'description', description) ORDER BY created_at, id)
+            FROM compliance_items
+           WHERE org_id = ${orgId} AND task_id = ${task.id} AND deleted_at IS NULL
+             AND requires_inspection AND inspected_at IS NULL), '[]'::json) AS pending_inspections,
         coalesce((
           SELECT json_agg(json_build_object(
                    'part_definition_id', r.part_definition_id, 'quantity', r.quantity,
