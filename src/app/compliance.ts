@@ -4,6 +4,8 @@ import {
   complianceChangeRefusal,
   complianceDescriptionProblem,
   inspectComplianceItem,
+  inspectedRefusal,
+  inspectionRequirementRefusal,
   isInspectionPending,
   isSignedOff,
   normalizeComplianceDescription,
@@ -18,6 +20,7 @@ import {
   type ComplianceTask,
 } from '../domain/compliance.js';
 import type { EventType } from '../domain/events.js';
+import { isAllowed } from '../domain/rbac.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor, UserActor } from './actor.js';
 import { auditRecord, type AuditAction, type AuditEntry } from './audit.js';
@@ -195,6 +198,7 @@ export class ComplianceService {
   /** Adds an item to a scheduled or in-progress task of the organization (404 naming task_id otherwise). */
   async create(ctx: MutationContext, input: CreateComplianceItemInput): Promise<ComplianceItem> {
     authorize(ctx.actor, 'compliance_items', 'create');
+    if (input.requiresInspection === true) authorize(ctx.actor, 'compliance_items', 'require_inspection');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
     const description = checkedDescription(input.description);
     return mutate(this.deps.uow, ctx, async (tx) => {
@@ -260,12 +264,20 @@ export class ComplianceService {
     scope: OrgScope = {},
   ): Promise<ComplianceItem> {
     authorize(ctx.actor, 'compliance_items', 'update');
+    // The record of the check is the mechanics' (and admins'); planners change only whether it needs an inspection.
+    if (patch.description !== undefined || patch.result !== undefined) {
+      authorize(ctx.actor, 'compliance_items', 'record');
+    }
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
     const description = patch.description === undefined ? undefined : checkedDescription(patch.description);
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
       refuse(complianceChangeRefusal(before, task));
+      refuse(inspectionRequirementRefusal(before, patch, mayWaiveInspection(ctx.actor)));
+      if (patch.requiresInspection === true && !before.requiresInspection) {
+        authorize(ctx.actor, 'compliance_items', 'require_inspection');
+      }
       const item =
         (await tx.compliance.update(orgId, id, {
           description,
@@ -343,7 +355,8 @@ export class ComplianceService {
       if (!decision.ok) throw conflict(decision.refusal);
       await this.checkQualified(tx, { orgId, userId: actor.userId, taskId: task.id, purpose: 'inspect', at });
       const item =
-        (await tx.compliance.inspect(orgId, id, decision.value)) ?? (await raceLost(tx, orgId, id));
+        (await tx.compliance.inspect(orgId, id, decision.value)) ??
+        (await raceLost(tx, orgId, id, 'inspect'));
       return {
         result: item,
         ...complianceEffects({
@@ -451,6 +464,7 @@ export class ComplianceService {
     await mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
       refuse(complianceChangeRefusal(before, task));
+      refuse(inspectionRequirementRefusal(before, 'delete', mayWaiveInspection(ctx.actor)));
       const item = (await tx.compliance.softDelete(orgId, id)) ?? (await raceLost(tx, orgId, id));
       return {
         result: undefined,
@@ -490,8 +504,13 @@ const notFound = (): never => {
   throw AppError.notFound('compliance item', 'COMPLIANCE_ITEM_NOT_FOUND');
 };
 
-/** A domain refusal as the 409 it is. */
-const conflict = (refusal: ComplianceRefusal): AppError => AppError.conflict(refusal.reason, refusal.message);
+/** A domain refusal as the error it is: a 409 unless it says otherwise, with its details. */
+const conflict = (refusal: ComplianceRefusal): AppError =>
+  new AppError(refusal.kind ?? 'conflict', refusal.reason, refusal.message, refusal.details);
+
+/** Whether the actor may waive an independent inspection (clear the flag, delete a flagged item). */
+const mayWaiveInspection = (actor: Actor): boolean =>
+  actor.kind === 'system' || isAllowed(actor.role, 'compliance_items', 'waive_inspection');
 
 /** Throws the refusal, if there is one. */
 function refuse(refusal: ComplianceRefusal | undefined): void {
@@ -507,12 +526,18 @@ async function findForChange(
 }
 
 /**
- * The conditional write matched no unsigned live row. The locked read makes this unreachable
- * today, but the write's condition is the guarantee, so answer as the guards would have.
+ * The conditional write matched no row: no unsigned live row for a change or sign-off, no live row
+ * awaiting its inspection for an inspection. The locked read makes this unreachable today, but the
+ * write's condition is the guarantee, so answer as the guards would have.
  */
-async function raceLost(tx: Pick<Repositories, 'compliance'>, orgId: string, id: string): Promise<never> {
+async function raceLost(
+  tx: Pick<Repositories, 'compliance'>,
+  orgId: string,
+  id: string,
+  write: 'change' | 'inspect' = 'change',
+): Promise<never> {
   const current = await tx.compliance.findById(orgId, id);
-  if (current) refuse(signedOffRefusal(current));
+  if (current) refuse(write === 'inspect' ? inspectedRefusal(current) : signedOffRefusal(current));
   return notFound();
 }
 

@@ -3,6 +3,7 @@ import {
   complianceChangeRefusal,
   complianceDescriptionProblem,
   inspectComplianceItem,
+  inspectionRequirementRefusal,
   isInspectionPending,
   isSignedOff,
   normalizeComplianceDescription,
@@ -14,7 +15,12 @@ import {
 import type { TaskState } from './task.js';
 
 const NOW = new Date('2030-01-01T10:00:00Z');
-const openTask: ComplianceTask = { id: 'task-1', state: 'in_progress', deleted: false };
+const openTask: ComplianceTask = {
+  id: 'task-1',
+  state: 'in_progress',
+  deleted: false,
+  assignedMechanicId: 'mech-2',
+};
 const item = (overrides: Partial<ComplianceItem> = {}): ComplianceItem => ({
   id: 'item-1',
   orgId: 'org-1',
@@ -46,7 +52,7 @@ describe('task state and compliance work', () => {
     ['completed', false],
     ['cancelled', false],
   ])('a %s task takes compliance changes: %s', (state, open) => {
-    const refusal = taskClosedRefusal({ id: 'task-1', state, deleted: false });
+    const refusal = taskClosedRefusal({ ...openTask, state });
     expect(refusal === undefined).toBe(open);
     if (!open) {
       expect(refusal?.reason).toBe('TASK_CLOSED');
@@ -137,9 +143,42 @@ describe('independent inspection', () => {
     expect(decision).toMatchObject({ ok: true, value: { inspectedAt: NOW } });
   });
 
-  it('refuses the performer inspecting their own work', () => {
+  it('refuses the performer inspecting their own work, saying they signed it off', () => {
     const decision = inspectComplianceItem(awaiting, openTask, { inspectorId: 'mech-1', at: LATER });
-    expect(decision).toMatchObject({ ok: false, refusal: { reason: 'INSPECTOR_IS_PERFORMER' } });
+    expect(decision).toMatchObject({
+      ok: false,
+      refusal: {
+        reason: 'INSPECTOR_IS_PERFORMER',
+        details: [
+          {
+            field: 'sign_off_user_id',
+            message: expect.stringContaining('you signed this item off') as string,
+          },
+        ],
+      },
+    });
+  });
+
+  it("refuses the task's assigned mechanic inspecting work someone else signed off on their task", () => {
+    const decision = inspectComplianceItem(awaiting, openTask, { inspectorId: 'mech-2', at: LATER });
+    expect(decision).toMatchObject({
+      ok: false,
+      refusal: {
+        reason: 'INSPECTOR_IS_PERFORMER',
+        message: expect.stringContaining('assigned to task task-1') as string,
+        details: [
+          {
+            field: 'task.assigned_mechanic_id',
+            message: expect.stringContaining('you are assigned to task task-1') as string,
+          },
+        ],
+      },
+    });
+  });
+
+  it('accepts any other mechanic when the task has no one assigned', () => {
+    const unassigned = { ...openTask, assignedMechanicId: null };
+    expect(inspectComplianceItem(awaiting, unassigned, { inspectorId: 'mech-2', at: LATER }).ok).toBe(true);
   });
 
   it.each<[string, ComplianceItem, ComplianceTask, string]>([
@@ -161,6 +200,39 @@ describe('independent inspection', () => {
     expect(isInspectionPending(item({ requiresInspection: true }))).toBe(true);
     expect(isInspectionPending({ ...awaiting, inspectedAt: LATER })).toBe(false);
     expect(isInspectionPending(signed)).toBe(false);
+  });
+});
+
+describe('the inspection requirement', () => {
+  const required = item({ requiresInspection: true });
+  const notRequired = item();
+
+  it('is not the mechanics’ to clear: 403 INSPECTION_REQUIREMENT_LOCKED naming the field', () => {
+    expect(inspectionRequirementRefusal(required, { requiresInspection: false }, false)).toMatchObject({
+      kind: 'forbidden',
+      reason: 'INSPECTION_REQUIREMENT_LOCKED',
+      details: [{ field: 'body.requires_inspection' }],
+    });
+  });
+
+  it('keeps an item that requires inspection from being deleted by the mechanics', () => {
+    expect(inspectionRequirementRefusal(required, 'delete', false)).toMatchObject({
+      kind: 'forbidden',
+      reason: 'INSPECTION_REQUIREMENT_LOCKED',
+    });
+  });
+
+  it('may be raised, restated or left alone by anyone who may change the item', () => {
+    expect(inspectionRequirementRefusal(notRequired, { requiresInspection: true }, false)).toBeUndefined();
+    expect(inspectionRequirementRefusal(required, { requiresInspection: true }, false)).toBeUndefined();
+    expect(inspectionRequirementRefusal(required, {}, false)).toBeUndefined();
+    expect(inspectionRequirementRefusal(notRequired, { requiresInspection: false }, false)).toBeUndefined();
+    expect(inspectionRequirementRefusal(notRequired, 'delete', false)).toBeUndefined();
+  });
+
+  it('may be waived, or its item deleted, by those who may waive it', () => {
+    expect(inspectionRequirementRefusal(required, { requiresInspection: false }, true)).toBeUndefined();
+    expect(inspectionRequirementRefusal(required, 'delete', true)).toBeUndefined();
   });
 });
 

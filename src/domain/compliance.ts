@@ -16,6 +16,8 @@ export interface ComplianceTask {
   state: TaskState;
   /** Soft-deleted tasks take no more compliance work. */
   deleted: boolean;
+  /** The mechanic assigned to do the task's work: never its independent inspector. */
+  assignedMechanicId: string | null;
 }
 
 /**
@@ -44,8 +46,12 @@ export interface ComplianceItem {
   updatedAt: Date;
 }
 
-/** Why a compliance item cannot be created or changed; each reason is its own 409 at the edge. */
+/**
+ * Why a compliance item cannot be created or changed; each reason is its own 409 at the edge (403
+ * when `kind` says the refusal is about who asks), with `details` naming what is at fault.
+ */
 export interface ComplianceRefusal {
+  kind?: 'conflict' | 'forbidden';
   reason:
     | 'ALREADY_SIGNED_OFF'
     | 'RESULT_PENDING'
@@ -53,8 +59,10 @@ export interface ComplianceRefusal {
     | 'NOT_SIGNED_OFF'
     | 'INSPECTION_NOT_REQUIRED'
     | 'ALREADY_INSPECTED'
-    | 'INSPECTOR_IS_PERFORMER';
+    | 'INSPECTOR_IS_PERFORMER'
+    | 'INSPECTION_REQUIREMENT_LOCKED';
   message: string;
+  details?: { field: string; message: string }[];
 }
 
 /** A rule's verdict: the value to apply, or why not. */
@@ -156,10 +164,51 @@ export function signOffComplianceItem(
   };
 }
 
+/** Why an inspected item takes no other inspection (nor any change); undefined while not inspected. */
+export function inspectedRefusal(
+  item: Pick<ComplianceItem, 'id' | 'inspectedAt'>,
+): ComplianceRefusal | undefined {
+  if (item.inspectedAt === null) return undefined;
+  return {
+    reason: 'ALREADY_INSPECTED',
+    message: `compliance item ${item.id} was inspected at ${item.inspectedAt.toISOString()} and can no longer change`,
+  };
+}
+
+/**
+ * Why a change may not remove `item`'s independent inspection: clearing `requires_inspection`, or
+ * deleting an item that requires one, is for whoever `mayWaive` (planners and admins), never for
+ * the mechanics whose work it checks — else the performer could drop their own inspection before
+ * signing. Raising the flag is open to everyone who may change the item. Undefined when allowed.
+ */
+export function inspectionRequirementRefusal(
+  item: Pick<ComplianceItem, 'id' | 'requiresInspection'>,
+  change: { requiresInspection?: boolean | undefined } | 'delete',
+  mayWaive: boolean,
+): ComplianceRefusal | undefined {
+  if (!item.requiresInspection || mayWaive) return undefined;
+  if (change === 'delete') {
+    return {
+      kind: 'forbidden',
+      reason: 'INSPECTION_REQUIREMENT_LOCKED',
+      message: `compliance item ${item.id} requires an independent inspection; only a scheduler or an admin may waive it, so ask one to clear requires_inspection (or delete the item) first`,
+    };
+  }
+  if (change.requiresInspection !== false) return undefined;
+  const message = 'only a scheduler or an admin may waive an independent inspection once it is required';
+  return {
+    kind: 'forbidden',
+    reason: 'INSPECTION_REQUIREMENT_LOCKED',
+    message: `compliance item ${item.id} requires an independent inspection; ${message}`,
+    details: [{ field: 'body.requires_inspection', message }],
+  };
+}
+
 /**
  * Records the independent inspection of `item` by `inspectorId` at `at`. Only a signed-off item
- * that requires inspection and is not inspected yet, on a task still open, and never by the
- * person who signed the work off (the database refuses that too).
+ * that requires inspection and is not inspected yet, on a task still open, and never by a
+ * performer of the work: the person who signed it off (the database refuses that too) or the
+ * mechanic assigned to the task.
  */
 export function inspectComplianceItem(
   item: ComplianceItem,
@@ -173,12 +222,8 @@ export function inspectComplianceItem(
         message: `compliance item ${item.id} does not require an independent inspection`,
       };
     }
-    if (item.inspectedAt !== null) {
-      return {
-        reason: 'ALREADY_INSPECTED',
-        message: `compliance item ${item.id} was inspected at ${item.inspectedAt.toISOString()} and can no longer change`,
-      };
-    }
+    const inspected = inspectedRefusal(item);
+    if (inspected) return inspected;
     if (item.signOffTime === null || item.signOffUserId === null) {
       return {
         reason: 'NOT_SIGNED_OFF',
@@ -189,6 +234,25 @@ export function inspectComplianceItem(
       return {
         reason: 'INSPECTOR_IS_PERFORMER',
         message: `you signed compliance item ${item.id} off as its performer; the inspection must be made by someone else`,
+        details: [
+          {
+            field: 'sign_off_user_id',
+            message:
+              'you signed this item off: an independent inspection is made by someone other than the performer',
+          },
+        ],
+      };
+    }
+    if (task.assignedMechanicId === input.inspectorId) {
+      return {
+        reason: 'INSPECTOR_IS_PERFORMER',
+        message: `you are the mechanic assigned to task ${task.id}, so you perform its work; the inspection of compliance item ${item.id} must be made by someone else`,
+        details: [
+          {
+            field: 'task.assigned_mechanic_id',
+            message: `you are assigned to task ${task.id}: an independent inspection is made by someone other than the task's mechanic`,
+          },
+        ],
       };
     }
     return taskClosedRefusal(task);

@@ -23,3 +23,27 @@ describe('import rights', () => {
       expect(allowedRoles('imports', 'read')).toContain(role);
   });
 });
+
+describe('compliance item rights', () => {
+  const roles = (action: Parameters<typeof allowedRoles<'compliance_items'>>[1]) =>
+    [...allowedRoles('compliance_items', action)].sort();
+
+  it('the PATCH is open to exactly who may edit the record or raise the inspection requirement', () => {
+    const union = new Set([...roles('record'), ...roles('require_inspection')]);
+    expect(roles('update')).toEqual([...union].sort());
+  });
+
+  it('everyone who may create or change an item may raise its inspection requirement', () => {
+    for (const role of [...roles('create'), ...roles('update')])
+      expect(roles('require_inspection')).toContain(role);
+  });
+
+  it('no one who signs off work may waive its independent inspection', () => {
+    for (const role of roles('sign_off')) expect(roles('waive_inspection')).not.toContain(role);
+    for (const role of roles('inspect')) expect(roles('waive_inspection')).not.toContain(role);
+  });
+
+  it('whoever may waive an inspection may also raise one', () => {
+    for (const role of roles('waive_inspection')) expect(roles('require_inspection')).toContain(role);
+  });
+});

@@ -57,9 +57,25 @@ export const POLICY = {
     delete: ['admin', 'scheduler', 'mechanic'],
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /**
+   * Compliance items. Mechanics record the checks (create, edit, delete until sign-off). Whether an
+   * item needs an independent inspection is also a planning decision: a scheduler or tenant_admin
+   * may change that flag alone (so `update`, the PATCH, is open to them, while `record` — the
+   * description and result — is not). Anyone who may change an item may raise the flag
+   * (`require_inspection`); clearing it, or deleting an item that requires an inspection, is a
+   * waiver (`waive_inspection`) the mechanics whose work it checks may not make (403
+   * INSPECTION_REQUIREMENT_LOCKED).
+   */
   compliance_items: {
     create: ['admin', 'mechanic'],
-    update: ['admin', 'mechanic'],
+    /** PATCH of an unsigned item; what it may change is narrowed by `record` and the inspection entries. */
+    update: ['admin', 'tenant_admin', 'scheduler', 'mechanic'],
+    /** The record of the check on an unsigned item: its description and result. */
+    record: ['admin', 'mechanic'],
+    /** Raising `requires_inspection` (on create or PATCH). */
+    require_inspection: ['admin', 'tenant_admin', 'scheduler', 'mechanic'],
+    /** Clearing `requires_inspection`, or deleting an item that requires an inspection. */
+    waive_inspection: ['admin', 'tenant_admin', 'scheduler'],
     delete: ['admin', 'mechanic'],
     sign_off: ['mechanic'],
     /** The independent inspection: a second mechanic's signature (issue 11). */

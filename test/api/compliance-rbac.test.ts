@@ -27,8 +27,13 @@ afterAll(async () => {
 
 /** The roles that record compliance checks. */
 const INSPECTORS: readonly Role[] = ['admin', 'mechanic'];
+/** The roles that decide whether an item needs an independent inspection and may waive one. */
+const PLANNERS: readonly Role[] = ['admin', 'tenant_admin', 'scheduler'];
 /** A fresh target each time (a passing, unsigned item), so sign-offs and deletes never run out. */
 const item = async () => (await rows.newItem(orgId, 'pass')).id;
+/** A fresh unsigned item that requires an independent inspection. */
+const flagged = async () =>
+  (await insertComplianceItem(t.db.db, { org_id: orgId, result: 'pass', requires_inspection: true })).id;
 /** A fresh item signed off by someone other than the mechanic, awaiting its independent inspection. */
 const signedAwaitingInspection = async () => {
   const performer = await t.createUser(orgId, 'mechanic');
@@ -66,6 +71,19 @@ const ROUTES: Record<string, RouteCase> = {
     build: async () => ({ url: `/compliance-items/${await item()}`, body: { result: 'fail' } }),
     allowed: INSPECTORS,
   },
+  'PATCH /compliance-items/:id (raise requires_inspection)': {
+    method: 'PATCH',
+    build: async () => ({ url: `/compliance-items/${await item()}`, body: { requires_inspection: true } }),
+    allowed: [...PLANNERS, 'mechanic'],
+  },
+  'PATCH /compliance-items/:id (waive requires_inspection)': {
+    method: 'PATCH',
+    build: async () => ({
+      url: `/compliance-items/${await flagged()}`,
+      body: { requires_inspection: false },
+    }),
+    allowed: PLANNERS,
+  },
   'PATCH /compliance-items/:id/sign-off': {
     method: 'PATCH',
     build: async () => ({
@@ -86,6 +104,11 @@ const ROUTES: Record<string, RouteCase> = {
     method: 'DELETE',
     build: async () => ({ url: `/compliance-items/${await item()}` }),
     allowed: INSPECTORS,
+  },
+  'DELETE /compliance-items/:id (requires inspection)': {
+    method: 'DELETE',
+    build: async () => ({ url: `/compliance-items/${await flagged()}` }),
+    allowed: ['admin'],
   },
 };
 

@@ -271,7 +271,7 @@ describe('sign-off as an electronic signature', () => {
 });
 
 describe('requires_inspection', () => {
-  it('is set on create and changed before sign-off, never after', async () => {
+  it('is set on create and changed before sign-off (waived by a scheduler, not the mechanic), never after', async () => {
     const task = await rows.newTask(home.id);
     const created = await t.request(tokens.mechanic, 'POST', api, {
       task_id: task.id,
@@ -281,7 +281,12 @@ describe('requires_inspection', () => {
     expect(created.statusCode, created.body).toBe(201);
     const item = created.json<ItemJson>();
     expect(item).toMatchObject({ requires_inspection: true, inspection_pending: true, inspected_by: null });
-    const lowered = await t.request(tokens.mechanic, 'PATCH', `${api}/${item.id}`, {
+    const kept = await t.request(tokens.mechanic, 'PATCH', `${api}/${item.id}`, {
+      requires_inspection: false,
+    });
+    expect(kept.statusCode).toBe(403);
+    expect(kept.json()).toMatchObject({ reason: 'INSPECTION_REQUIREMENT_LOCKED' });
+    const lowered = await t.request(tokens.scheduler, 'PATCH', `${api}/${item.id}`, {
       requires_inspection: false,
     });
     expect(lowered.json()).toMatchObject({ requires_inspection: false, inspection_pending: false });

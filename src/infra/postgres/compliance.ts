@@ -130,13 +130,15 @@ export class PgComplianceRepository implements ComplianceRepository {
   async findTaskForNewItem(orgId: string, taskId: string): Promise<ComplianceTask | undefined> {
     const row = await this.db
       .selectFrom('maintenance_tasks')
-      .select(['id', 'state'])
+      .select(['id', 'state', 'assigned_mechanic_id'])
       .where('org_id', '=', orgId)
       .where('id', '=', taskId)
       .where('deleted_at', 'is', null)
       .forShare()
       .executeTakeFirst();
-    return row && { id: row.id, state: row.state, deleted: false };
+    return (
+      row && { id: row.id, state: row.state, deleted: false, assignedMechanicId: row.assigned_mechanic_id }
+    );
   }
 
   async insert(input: {
@@ -180,7 +182,12 @@ export class PgComplianceRepository implements ComplianceRepository {
       .innerJoin('maintenance_tasks as t', (join) =>
         join.onRef('t.org_id', '=', 'c.org_id').onRef('t.id', '=', 'c.task_id'),
       )
-      .select([...COMPLIANCE_ITEM_COLUMNS, 't.state as task_state', 't.deleted_at as task_deleted_at'])
+      .select([
+        ...COMPLIANCE_ITEM_COLUMNS,
+        't.state as task_state',
+        't.deleted_at as task_deleted_at',
+        't.assigned_mechanic_id as task_assigned_mechanic_id',
+      ])
       .where('c.org_id', '=', orgId)
       .where('c.id', '=', id)
       .where('c.deleted_at', 'is', null)
@@ -189,7 +196,12 @@ export class PgComplianceRepository implements ComplianceRepository {
     if (!row) return undefined;
     return {
       item: toComplianceItem(row),
-      task: { id: row.task_id, state: row.task_state, deleted: row.task_deleted_at !== null },
+      task: {
+        id: row.task_id,
+        state: row.task_state,
+        deleted: row.task_deleted_at !== null,
+        assignedMechanicId: row.task_assigned_mechanic_id,
+      },
     };
   }
 

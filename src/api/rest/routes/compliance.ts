@@ -87,7 +87,7 @@ const Password = Type.String({
 
 const RequiresInspection = Type.Boolean({
   description:
-    'Whether a second person must independently inspect the work after the sign-off; only before sign-off.',
+    'Whether a second person must independently inspect the work after the sign-off; only before sign-off. Anyone who may change the item may raise it (false → true); clearing it is for a scheduler, tenant_admin or admin (a mechanic gets 403 INSPECTION_REQUIREMENT_LOCKED).',
 });
 
 const ScopeQuery = Type.Object(OrgScopeQuery, { additionalProperties: false });
@@ -282,7 +282,7 @@ export const complianceRoutes =
         schema: {
           tags,
           summary: 'Change a compliance item',
-          description: `${SCOPE_NOTE} ${FROZEN_NOTE}`,
+          description: `${SCOPE_NOTE} ${FROZEN_NOTE} The description and result are the mechanics' (and admins') record: a scheduler or tenant_admin may change \`requires_inspection\` only (403 otherwise). A mechanic may raise \`requires_inspection\` but not clear it: waiving an independent inspection is for a scheduler, tenant_admin or admin (403 INSPECTION_REQUIREMENT_LOCKED naming the field).`,
           params: IdParams,
           querystring: ScopeQuery,
           body: UpdateBody,
@@ -341,7 +341,7 @@ export const complianceRoutes =
         schema: {
           tags,
           summary: 'Inspect a signed-off compliance item',
-          description: `The independent inspection: an electronic signature meaning \`inspected\`, by a mechanic other than the one who signed the item off, signed in as themselves (API key: 403 API_KEY_FORBIDDEN). Re-authenticates like a sign-off (401 SIGNATURE_REAUTHENTICATION_FAILED, 429 after too many failures). 409 NOT_SIGNED_OFF before the sign-off, INSPECTION_NOT_REQUIRED for an item without \`requires_inspection\`, ALREADY_INSPECTED the second time, INSPECTOR_IS_PERFORMER when you signed it off yourself (the database refuses that too), TASK_CLOSED on a cancelled or deleted task. Once inspected the item never changes again. Emits \`compliance_item_inspected\`.`,
+          description: `The independent inspection: an electronic signature meaning \`inspected\`, by a mechanic other than the one who signed the item off, signed in as themselves (API key: 403 API_KEY_FORBIDDEN). Re-authenticates like a sign-off (401 SIGNATURE_REAUTHENTICATION_FAILED, 429 after too many failures). 409 NOT_SIGNED_OFF before the sign-off, INSPECTION_NOT_REQUIRED for an item without \`requires_inspection\`, ALREADY_INSPECTED the second time, INSPECTOR_IS_PERFORMER when you signed it off yourself (the database refuses that too) or are the mechanic assigned to its task (\`details\` say which), TASK_CLOSED on a cancelled or deleted task. Once inspected the item never changes again. Emits \`compliance_item_inspected\`.`,
           params: IdParams,
           querystring: ScopeQuery,
           body: InspectBody,
@@ -363,7 +363,7 @@ export const complianceRoutes =
         schema: {
           tags,
           summary: 'Delete a compliance item',
-          description: `${SCOPE_NOTE} Soft delete. ${FROZEN_NOTE} A signed-off item stays forever.`,
+          description: `${SCOPE_NOTE} Soft delete. ${FROZEN_NOTE} A signed-off item stays forever. An item that requires an independent inspection is deleted only by an admin; a mechanic gets 403 INSPECTION_REQUIREMENT_LOCKED (a scheduler or tenant_admin waives the inspection first, with PATCH \`requires_inspection: false\`).`,
           params: IdParams,
           querystring: ScopeQuery,
           response: {
