@@ -39,15 +39,18 @@ const sign = (id: string, token = tokens.mechanic) =>
 const inspect = (id: string, token = colleague.token) =>
   t.request(token, 'POST', `${api}/${id}/inspect`, { password: TEST_PASSWORD });
 
+/** How many worked tasks this file made: each gets a window of its own (a mechanic is never double-booked). */
+let worked = 0;
 /** An in-progress task of `home` past its end, assigned to `mechanicId`, ready to complete. */
 async function workedTask(mechanicId = userIds.mechanic) {
   const aircraft = await insertAircraft(t.db.db, { org_id: home.id, status: 'grounded' });
+  const hoursAgo = 10 * ++worked;
   return insertTask(t.db.db, {
     org_id: home.id,
     aircraft_id: aircraft.id,
     state: 'in_progress',
-    start_time: new Date(Date.now() - 3 * 3_600_000),
-    end_time: new Date(Date.now() - 3_600_000),
+    start_time: new Date(Date.now() - (hoursAgo + 3) * 3_600_000),
+    end_time: new Date(Date.now() - (hoursAgo + 1) * 3_600_000),
     assigned_mechanic_id: mechanicId,
   });
 }
