@@ -398,10 +398,16 @@ async function main(): Promise<void> {
   try {
     await adminQuery(`ALTER DATABASE ${DB_NAME} SET log_statement = 'all'`);
     let server = await startServer();
-    let token = await login();
-    const answer = await askOnce(token, taskId);
-    const statements = await captureStatements(token, taskId);
-    await stopServer(server);
+    let token: string;
+    let answer: unknown[];
+    let statements: string[] | undefined;
+    try {
+      token = await login();
+      answer = await askOnce(token, taskId);
+      statements = await captureStatements(token, taskId);
+    } finally {
+      await stopServer(server);
+    }
     await adminQuery(`ALTER DATABASE ${DB_NAME} RESET log_statement`);
     console.log(`the answer lists ${answer.length} mechanics`);
     if (statements) {
