@@ -22,6 +22,7 @@ import {
   insertEmployeeSkill,
   insertRecencyEntry,
   insertSkillType,
+  insertTaskSkillRequirement,
   insertTypeRating,
 } from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
@@ -114,6 +115,7 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
       .execute(),
   '/api/v1/certification-types': () => insertCertificationType(t.db.db, { org_id: tenant.org.id }),
   '/api/v1/skill-types': () => insertSkillType(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/task-skill-requirements': () => insertTaskSkillRequirement(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;
