@@ -6,6 +6,9 @@ import type { DB } from './schema.js';
 // interval text PostgreSQL prints (with IntervalStyle iso_8601, e.g. "PT24H") and counts as numbers.
 pg.types.setTypeParser(pg.types.builtins.INTERVAL, (value) => value);
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+// A `date` is a calendar day, not an instant: keep PostgreSQL's 'YYYY-MM-DD' rather than a Date at
+// the server's local midnight, which would shift the day in any time zone west of UTC.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type Database = Kysely<DB>;
 

@@ -22,6 +22,9 @@ export type Numeric = ColumnType<string, string | number, string | number>;
 /** A `numeric` column with a database default. */
 export type GeneratedNumeric = ColumnType<string, string | number | undefined, string | number>;
 
+/** A `date` column: a calendar day as 'YYYY-MM-DD' (a type parser keeps PostgreSQL's text). */
+export type CalendarDate = ColumnType<string, string, string>;
+
 /** An `interval` column in its Postgres text form, e.g. `'24:00:00'`, `'365 days'`. */
 export type Interval = ColumnType<string, string, string>;
 /** An `interval` column with a database default. */
@@ -59,6 +62,12 @@ export type ImportStatus = 'pending' | 'validating' | 'applying' | 'completed' |
 export type ImportRowStatus = 'pending' | 'valid' | 'invalid' | 'applied';
 export type OutboxStatus = 'pending' | 'processed' | 'failed';
 export type CertificationStatus = 'active' | 'suspended' | 'revoked';
+export type DirectiveType = 'ad' | 'emergency_ad' | 'sb' | 'alert_sb' | 'eo';
+export type DirectiveApplicability = 'mandatory' | 'recommended' | 'optional';
+export type DirectiveStatus = 'active' | 'superseded' | 'cancelled';
+export type CalendarUnit = 'days' | 'months' | 'years';
+export type DirectiveTrackingStatus =
+  'pending' | 'in_progress' | 'complied' | 'not_applicable' | 'deferred' | 'overdue';
 
 // ---------------------------------------------------------------------------------------------
 // Tables
@@ -84,6 +93,8 @@ export interface OrgPoliciesTable {
   grounding_lead_time: GeneratedInterval;
   /** Whether a sign-off or an inspection re-enters the signer's password (default true). */
   sign_off_reauthentication: Generated<boolean>;
+  /** Days before a directive's due date from which it counts as due soon (default 30). */
+  directive_warning_days: Generated<number>;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -152,6 +163,8 @@ export interface AircraftTable {
   deleted_at: Timestamp | null;
   /** The aircraft's ICAO type (global reference data); null while unknown. */
   aircraft_type_id: string | null;
+  /** The manufacturer serial number (MSN); directives name serial ranges. */
+  serial_number: string | null;
 }
 
 /** One reported flight of an aircraft; (org, aircraft, source_ref) is unique so a re-sent flight counts once. */
@@ -212,6 +225,8 @@ export interface MaintenanceTasksTable {
   started_at: Timestamp | null;
   /** When the task moved to completed; with started_at, its worked time. */
   completed_at: Timestamp | null;
+  /** The directive this task complies with, when it was booked for one. */
+  directive_id: string | null;
 }
 
 /** A kind of part (catalogue entry) with optional stock thresholds; name unique per org among live rows. */
@@ -552,6 +567,138 @@ export interface ImportRowsTable {
 }
 
 /** The whole AMSS database, for `Kysely<DB>`. */
+/** A regulatory authority (global reference data, seeded by migration). */
+export interface RegulatoryAuthoritiesTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  country: string | null;
+  record_retention_years: number;
+  website: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+/** A named checklist of compliance items under one authority (global reference data). */
+export interface ComplianceTemplatesTable {
+  id: Generated<string>;
+  authority_id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+/** One item of a compliance template, in checklist order. */
+export interface ComplianceTemplateItemsTable {
+  id: Generated<string>;
+  template_id: string;
+  position: number;
+  description: string;
+  requires_inspection: Generated<boolean>;
+}
+
+/** An organization's approval (AOC, Part-145, …) under an authority. */
+export interface OrganizationRegistrationsTable {
+  id: Generated<string>;
+  org_id: string;
+  authority_id: string;
+  approval_type: string;
+  certificate_number: string;
+  valid_from: CalendarDate | null;
+  valid_until: CalendarDate | null;
+  scope: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** An airworthiness directive, service bulletin or engineering order of one org. */
+export interface DirectivesTable {
+  id: Generated<string>;
+  org_id: string;
+  authority_id: string;
+  type: DirectiveType;
+  reference_number: string;
+  title: string;
+  description: string | null;
+  applicability: Generated<DirectiveApplicability>;
+  applicable_tail_numbers: string[] | null;
+  serial_from: string | null;
+  serial_to: string | null;
+  effective_date: CalendarDate;
+  limit_date: CalendarDate | null;
+  limit_days: number | null;
+  limit_flight_hours: Numeric | null;
+  limit_cycles: number | null;
+  recurrence_calendar_value: number | null;
+  recurrence_calendar_unit: CalendarUnit | null;
+  recurrence_flight_hours: Numeric | null;
+  recurrence_cycles: number | null;
+  status: Generated<DirectiveStatus>;
+  superseded_by: string | null;
+  source_url: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+  deleted_at: Timestamp | null;
+  /** Full-text search vector over reference number, title and description (generated). */
+  search: GeneratedAlways<string | null>;
+}
+
+/** An aircraft type a directive applies to. */
+export interface DirectiveAircraftTypesTable {
+  org_id: string;
+  directive_id: string;
+  aircraft_type_id: string;
+}
+
+/** A directive's tracking row on one aircraft: status and next due (whichever first). */
+export interface AircraftDirectivesTable {
+  id: Generated<string>;
+  org_id: string;
+  aircraft_id: string;
+  directive_id: string;
+  status: Generated<DirectiveTrackingStatus>;
+  baseline_date: CalendarDate;
+  baseline_flight_hours: Numeric;
+  baseline_cycles: number;
+  next_due_date: CalendarDate | null;
+  next_due_flight_hours: Numeric | null;
+  next_due_cycles: number | null;
+  last_compliance_id: string | null;
+  last_complied_at: Timestamp | null;
+  status_reason: string | null;
+  deferred_until_date: CalendarDate | null;
+  deferred_until_flight_hours: Numeric | null;
+  deferred_until_cycles: number | null;
+  status_changed_by: string | null;
+  status_changed_by_org_id: string | null;
+  task_id: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+/** One signed act of compliance with a directive on an aircraft; immutable. */
+export interface DirectiveComplianceRecordsTable {
+  id: Generated<string>;
+  org_id: string;
+  aircraft_directive_id: string;
+  aircraft_id: string;
+  directive_id: string;
+  performed_at: Timestamp;
+  flight_hours: Numeric;
+  cycles: number;
+  method: string;
+  notes: string | null;
+  task_id: string | null;
+  signed_by: string;
+  signature_meaning: Generated<string>;
+  signed_at: GeneratedTimestamp;
+  next_due_date: CalendarDate | null;
+  next_due_flight_hours: Numeric | null;
+  next_due_cycles: number | null;
+  created_at: GeneratedTimestamp;
+}
+
 export interface DB {
   organizations: OrganizationsTable;
   org_policies: OrgPoliciesTable;
@@ -583,4 +730,12 @@ export interface DB {
   employee_skills: EmployeeSkillsTable;
   recency_entries: RecencyEntriesTable;
   task_skill_requirements: TaskSkillRequirementsTable;
+  regulatory_authorities: RegulatoryAuthoritiesTable;
+  compliance_templates: ComplianceTemplatesTable;
+  compliance_template_items: ComplianceTemplateItemsTable;
+  organization_registrations: OrganizationRegistrationsTable;
+  directives: DirectivesTable;
+  directive_aircraft_types: DirectiveAircraftTypesTable;
+  aircraft_directives: AircraftDirectivesTable;
+  directive_compliance_records: DirectiveComplianceRecordsTable;
 }

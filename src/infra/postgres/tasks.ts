@@ -99,7 +99,7 @@ const TASK_COLUMNS = [
   't.updated_at',
 ] as const;
 
-type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window'> & {
+type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window' | 'directive_id'> & {
   required_parts: { part_definition_id: string; quantity: number }[];
 };
 
