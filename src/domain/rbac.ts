@@ -154,6 +154,46 @@ export const POLICY = {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
     list: ['admin', 'tenant_admin', 'scheduler', 'auditor'],
   },
+  /**
+   * Regulatory authorities and compliance templates (global reference data, issue 12): every role
+   * reads them. Creating a template's compliance items on a task is `compliance_items.create`.
+   */
+  regulatory_reference: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  /** The organization's approvals (`/organizations/{id}/registrations`): its tenant_admin manages them. */
+  registrations: {
+    create: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  /**
+   * Airworthiness directives (`/directives`): the tenant_admin manages them; schedulers scan the
+   * fleet for them; everyone reads them.
+   */
+  directives: {
+    create: ['admin', 'tenant_admin'],
+    update: ['admin', 'tenant_admin'],
+    delete: ['admin', 'tenant_admin'],
+    scan: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  /**
+   * A directive on an aircraft: mechanics record compliance (signed, and only when qualified, which
+   * the service checks); the tenant_admin marks it not applicable or approves a deferral;
+   * schedulers book the task that complies with it; everyone reads the status and history.
+   */
+  directive_compliance: {
+    record: ['admin', 'mechanic'],
+    set_status: ['admin', 'tenant_admin'],
+    book_task: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
+  /** The due list (`/due-list`): what falls due across the fleet, for everyone who plans or does the work. */
+  due_list: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;
