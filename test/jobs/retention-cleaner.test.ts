@@ -24,6 +24,12 @@ import {
   insertWebhook,
   insertWebhookDelivery,
 } from '../support/factories.js';
+import {
+  insertAircraftDirective,
+  insertComplianceRecord,
+  insertDirective,
+  insertRegistration,
+} from '../support/directive-factories.js';
 
 let db: TestDatabase;
 let retention: PgRetentionRepository;
@@ -412,6 +418,152 @@ describe('imports', () => {
     await insertImport(db.db, { org_id: orgId, created_by: user.id, status: 'completed', finished_at: OLD });
     await purge();
     expect(await exists('users', user.id)).toBe(false);
+  });
+});
+
+describe('directives', () => {
+  const typesOf = async (directiveId: string) =>
+    (
+      await db.db
+        .selectFrom('directive_aircraft_types')
+        .select('aircraft_type_id')
+        .where('directive_id', '=', directiveId)
+        .execute()
+    ).length;
+
+  it('remove a deleted directive never tracked on an aircraft, with its aircraft types, once past retention', async () => {
+    const orgId = await org();
+    const old = await insertDirective(db.db, { org_id: orgId, deleted_at: OLD });
+    const recent = await insertDirective(db.db, { org_id: orgId, deleted_at: RECENT });
+    const live = await insertDirective(db.db, { org_id: orgId });
+    const removed = await purge();
+    expect(
+      await Promise.all([
+        exists('directives', old.id),
+        exists('directives', recent.id),
+        exists('directives', live.id),
+      ]),
+    ).toEqual([false, true, true]);
+    expect([await typesOf(old.id), await typesOf(recent.id)]).toEqual([0, 1]);
+    expect(removed.directives).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keep a deleted directive tracked on an aircraft, its tracking row and its compliance records', async () => {
+    const orgId = await org();
+    const directive = await insertDirective(db.db, { org_id: orgId, deleted_at: OLD });
+    const tracked = await insertAircraftDirective(db.db, { org_id: orgId, directive_id: directive.id });
+    const record = await insertComplianceRecord(db.db, { aircraft_directive_id: tracked.id });
+    await purge();
+    expect(
+      await Promise.all([
+        exists('directives', directive.id),
+        exists('aircraft_directives', tracked.id),
+        exists('directive_compliance_records', record.id),
+      ]),
+    ).toEqual([true, true, true]);
+    expect(await typesOf(directive.id)).toBe(1);
+  });
+
+  it('keep a deleted directive a task complies with, or that another directive is superseded by', async () => {
+    const orgId = await org();
+    const named = await insertDirective(db.db, { org_id: orgId, deleted_at: OLD });
+    await insertTask(db.db, { org_id: orgId, directive_id: named.id });
+    const successor = await insertDirective(db.db, { org_id: orgId, deleted_at: OLD });
+    await insertDirective(db.db, { org_id: orgId, status: 'superseded', superseded_by: successor.id });
+    await purge();
+    expect([await exists('directives', named.id), await exists('directives', successor.id)]).toEqual([
+      true,
+      true,
+    ]);
+  });
+
+  it('let a deleted directive go once the deleted task that named it is gone', async () => {
+    const orgId = await org();
+    const directive = await insertDirective(db.db, { org_id: orgId, deleted_at: OLD });
+    const task = await insertTask(db.db, {
+      org_id: orgId,
+      directive_id: directive.id,
+      state: 'cancelled',
+      deleted_at: OLD,
+    });
+    await purge();
+    expect([await exists('maintenance_tasks', task.id), await exists('directives', directive.id)]).toEqual([
+      false,
+      false,
+    ]);
+  });
+
+  it('keep a deleted aircraft and deleted tasks that directive tracking or compliance refers to', async () => {
+    const orgId = await org();
+    const plane = await insertAircraft(db.db, { org_id: orgId });
+    const booked = await insertTask(db.db, { aircraft_id: plane.id, state: 'cancelled' });
+    const worked = await insertTask(db.db, { aircraft_id: plane.id, state: 'cancelled' });
+    const tracked = await insertAircraftDirective(db.db, {
+      org_id: orgId,
+      aircraft_id: plane.id,
+      task_id: booked.id,
+    });
+    await insertComplianceRecord(db.db, { aircraft_directive_id: tracked.id, task_id: worked.id });
+    for (const [table, id] of [
+      ['maintenance_tasks', booked.id],
+      ['maintenance_tasks', worked.id],
+      ['aircraft', plane.id],
+    ] as const) {
+      await db.db.updateTable(table).set({ deleted_at: OLD }).where('id', '=', id).execute();
+    }
+    await purge();
+    expect(
+      await Promise.all([
+        exists('aircraft', plane.id),
+        exists('maintenance_tasks', booked.id),
+        exists('maintenance_tasks', worked.id),
+      ]),
+    ).toEqual([true, true, true]);
+  });
+
+  it('keep a deleted aircraft named only by a compliance record', async () => {
+    const orgId = await org();
+    const tracked = await insertAircraftDirective(db.db, { org_id: orgId });
+    const elsewhere = await insertAircraft(db.db, { org_id: orgId, deleted_at: OLD });
+    await insertComplianceRecord(db.db, { aircraft_directive_id: tracked.id, aircraft_id: elsewhere.id });
+    await purge();
+    expect(await exists('aircraft', elsewhere.id)).toBe(true);
+  });
+
+  it('keep deleted users who signed a compliance record or changed a directive’s status on an aircraft', async () => {
+    const orgId = await org();
+    const signer = await insertUser(db.db, { org_id: orgId });
+    const changer = await insertUser(db.db, { org_id: orgId });
+    const tracked = await insertAircraftDirective(db.db, {
+      org_id: orgId,
+      status: 'not_applicable',
+      status_reason: 'Modification already embodied',
+      status_changed_by: changer.id,
+      status_changed_by_org_id: orgId,
+    });
+    await insertComplianceRecord(db.db, { aircraft_directive_id: tracked.id, signed_by: signer.id });
+    await db.db
+      .updateTable('users')
+      .set({ deleted_at: OLD })
+      .where('id', 'in', [signer.id, changer.id])
+      .execute();
+    await purge();
+    expect([await exists('users', signer.id), await exists('users', changer.id)]).toEqual([true, true]);
+  });
+
+  it('remove a deleted registration once past retention; a recent one stays', async () => {
+    const orgId = await org();
+    const old = await insertRegistration(db.db, { org_id: orgId, deleted_at: OLD });
+    const recent = await insertRegistration(db.db, { org_id: orgId, deleted_at: RECENT });
+    const live = await insertRegistration(db.db, { org_id: orgId });
+    await purge();
+    expect(
+      await Promise.all([
+        exists('organization_registrations', old.id),
+        exists('organization_registrations', recent.id),
+        exists('organization_registrations', live.id),
+      ]),
+    ).toEqual([false, true, true]);
   });
 });
 

@@ -74,6 +74,8 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     part_reservations_task_fkey: 'deletes',
     compliance_items_task_fkey: 'deletes',
     recency_entries_task_fkey: 'blocks',
+    aircraft_directives_task_fkey: 'blocks',
+    directive_compliance_records_task_fkey: 'blocks',
   },
   maintenance_programs: {
     maintenance_tasks_program_fkey: 'blocks',
@@ -83,6 +85,8 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     maintenance_tasks_aircraft_fkey: 'blocks',
     maintenance_programs_aircraft_fkey: 'blocks',
     aircraft_usage_aircraft_fkey: 'deletes',
+    aircraft_directives_aircraft_fkey: 'blocks',
+    directive_compliance_records_aircraft_fkey: 'blocks',
   },
   part_items: { part_reservations_part_item_fkey: 'blocks' },
   // import_rows_import_fkey cascades; the import_rows step empties an import before it goes.
@@ -105,12 +109,22 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     employee_skills_user_fkey: 'blocks',
     recency_entries_user_fkey: 'blocks',
     recency_entries_created_by_fkey: 'blocks',
+    aircraft_directives_status_changed_by_fkey: 'blocks',
+    directive_compliance_records_signed_by_fkey: 'blocks',
   },
+  // directive_aircraft_types_directive_fkey cascades: a directive goes with its aircraft types.
+  directives: {
+    directives_superseded_by_fkey: 'blocks',
+    maintenance_tasks_directive_fkey: 'blocks',
+    aircraft_directives_directive_fkey: 'blocks',
+    directive_compliance_records_directive_fkey: 'blocks',
+  },
+  organization_registrations: {},
 };
 
 /**
  * In dependency order: deliveries before the events and webhooks they reference, tasks before
- * programs and aircraft, items before definitions, an import's rows before the import, users last.
+ * directives, programs and aircraft, items before definitions, an import's rows before the import, users last.
  */
 const STEPS: PurgeStep[] = [
   {
@@ -174,11 +188,29 @@ const STEPS: PurgeStep[] = [
         referencedBy('compliance_items', 'task_id', sql`r.sign_off_time IS NOT NULL`),
         referencedBy('part_reservations', 'task_id', sql`r.state = 'used'`),
         referencedBy('recency_entries', 'task_id'),
+        // The task booked for, or that did, a directive's compliance is part of that history.
+        referencedBy('aircraft_directives', 'task_id'),
+        referencedBy('directive_compliance_records', 'task_id'),
       ),
       {
         part_reservations: sql`DELETE FROM part_reservations c USING doomed d WHERE c.org_id = d.org_id AND c.task_id = d.id`,
         compliance_items: sql`DELETE FROM compliance_items c USING doomed d WHERE c.org_id = d.org_id AND c.task_id = d.id`,
       },
+    ),
+  },
+  {
+    table: 'directives',
+    // After the tasks that named it. A directive ever tracked on an aircraft stays: its tracking
+    // rows and compliance records are airworthiness history. Its aircraft types cascade. A
+    // directive named as another's successor waits until that one is gone (a later run).
+    statement: softDeleted(
+      'directives',
+      anyOf(
+        referencedBy('aircraft_directives', 'directive_id'),
+        referencedBy('directive_compliance_records', 'directive_id'),
+        referencedBy('maintenance_tasks', 'directive_id'),
+        referencedBy('directives', 'superseded_by'),
+      ),
     ),
   },
   {
@@ -199,6 +231,9 @@ const STEPS: PurgeStep[] = [
       anyOf(
         referencedBy('maintenance_tasks', 'aircraft_id'),
         referencedBy('maintenance_programs', 'aircraft_id'),
+        // Directive tracking and compliance records are airworthiness history of the aircraft.
+        referencedBy('aircraft_directives', 'aircraft_id'),
+        referencedBy('directive_compliance_records', 'aircraft_id'),
       ),
       {
         aircraft_usage: sql`DELETE FROM aircraft_usage c USING doomed d WHERE c.org_id = d.org_id AND c.aircraft_id = d.id`,
@@ -218,6 +253,11 @@ const STEPS: PurgeStep[] = [
         referencedBy('task_part_requirements', 'part_definition_id'),
       ),
     ),
+  },
+  {
+    table: 'organization_registrations',
+    // Nothing refers to a registration.
+    statement: softDeleted('organization_registrations', sql`false`),
   },
   {
     table: 'import_rows',
@@ -275,6 +315,9 @@ const STEPS: PurgeStep[] = [
         referencedBy('employee_skills', 'user_id'),
         referencedBy('recency_entries', 'user_id'),
         referencedBy('recency_entries', 'created_by'),
+        // Who signed a directive's compliance, or changed its status on an aircraft, is history too.
+        referencedBy('directive_compliance_records', 'signed_by'),
+        sql`EXISTS (SELECT 1 FROM aircraft_directives r WHERE r.status_changed_by_org_id = x.org_id AND r.status_changed_by = x.id)`,
       ),
     ),
   },
