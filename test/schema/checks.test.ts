@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/app/errors.js';
@@ -39,6 +40,14 @@ import {
   insertTaskSkillRequirement,
   insertTypeRating,
 } from '../support/qualification-factories.js';
+import {
+  authorityId,
+  complianceTemplateId,
+  insertAircraftDirective,
+  insertComplianceRecord,
+  insertDirective,
+  insertRegistration,
+} from '../support/directive-factories.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -97,6 +106,38 @@ const aircraftType = (db: Executor, values: { designator?: string; manufacturer?
   db
     .insertInto('aircraft_types')
     .values({ designator: 'ZZ99', manufacturer: 'Test', model: 'Test', ...values })
+    .execute();
+
+let authorityCount = 0;
+const authority = (
+  db: Executor,
+  values: { code?: string; name?: string; country?: string | null; record_retention_years?: number },
+) =>
+  db
+    .insertInto('regulatory_authorities')
+    .values({
+      code: `XCAA${++authorityCount}`,
+      name: 'Test Aviation Authority',
+      record_retention_years: 2,
+      ...values,
+    })
+    .execute();
+
+const template = async (db: Executor, values: { code?: string; name?: string }) =>
+  db
+    .insertInto('compliance_templates')
+    .values({ authority_id: await authorityId(db), code: 'TEST-1', name: 'Test template', ...values })
+    .execute();
+
+const templateItem = async (db: Executor, values: { position?: number; description?: string }) =>
+  db
+    .insertInto('compliance_template_items')
+    .values({
+      template_id: await complianceTemplateId(db),
+      position: 99,
+      description: 'Test item',
+      ...values,
+    })
     .execute();
 
 interface CheckCase {
@@ -635,6 +676,209 @@ const violations: CheckCase[] = [
     constraint: 'task_skill_requirements_requires_something',
     attempt: (db) => insertTaskSkillRequirement(db, { certification_type_id: null }),
   },
+  // airworthiness directives: reference data
+  {
+    label: 'an authority needs a code',
+    constraint: 'regulatory_authorities_code_not_blank',
+    attempt: (db) => authority(db, { code: ' ' }),
+  },
+  {
+    label: 'an authority needs a name',
+    constraint: 'regulatory_authorities_name_not_blank',
+    attempt: (db) => authority(db, { name: '' }),
+  },
+  {
+    label: 'an authority’s country is an ISO 3166-1 alpha-2 code',
+    constraint: 'regulatory_authorities_country_format',
+    attempt: (db) => authority(db, { country: 'USA' }),
+  },
+  {
+    label: 'an authority keeps records for at least a year',
+    constraint: 'regulatory_authorities_record_retention_years_check',
+    attempt: (db) => authority(db, { record_retention_years: 0 }),
+  },
+  {
+    label: 'a compliance template needs a code',
+    constraint: 'compliance_templates_code_not_blank',
+    attempt: (db) => template(db, { code: ' ' }),
+  },
+  {
+    label: 'a compliance template needs a name',
+    constraint: 'compliance_templates_name_not_blank',
+    attempt: (db) => template(db, { name: '' }),
+  },
+  {
+    label: 'a template item’s position counts from 1',
+    constraint: 'compliance_template_items_position_check',
+    attempt: (db) => templateItem(db, { position: 0 }),
+  },
+  {
+    label: 'a template item needs a description',
+    constraint: 'compliance_template_items_description_not_blank',
+    attempt: (db) => templateItem(db, { description: ' ' }),
+  },
+  // airworthiness directives: registrations and aircraft
+  {
+    label: 'a registration needs its approval type',
+    constraint: 'organization_registrations_approval_type_not_blank',
+    attempt: (db) => insertRegistration(db, { approval_type: ' ' }),
+  },
+  {
+    label: 'a registration needs its certificate number',
+    constraint: 'organization_registrations_certificate_number_not_blank',
+    attempt: (db) => insertRegistration(db, { certificate_number: '' }),
+  },
+  {
+    label: 'a registration is valid until after it is valid from',
+    constraint: 'organization_registrations_valid_until_after_valid_from',
+    attempt: (db) => insertRegistration(db, { valid_from: '2025-01-01', valid_until: '2025-01-01' }),
+  },
+  {
+    label: 'an aircraft serial number is not blank',
+    constraint: 'aircraft_serial_number_not_blank',
+    attempt: (db) => insertAircraft(db, { serial_number: ' ' }),
+  },
+  // airworthiness directives: directives
+  {
+    label: 'a directive needs its reference number',
+    constraint: 'directives_reference_number_not_blank',
+    attempt: (db) => insertDirective(db, { reference_number: ' ' }),
+  },
+  {
+    label: 'a directive needs a title',
+    constraint: 'directives_title_not_blank',
+    attempt: (db) => insertDirective(db, { title: '' }),
+  },
+  {
+    label: 'a list of applicable tails is not empty',
+    constraint: 'directives_applicable_tail_numbers_not_empty',
+    attempt: (db) => insertDirective(db, { applicable_tail_numbers: [] }),
+  },
+  {
+    label: 'a serial range’s start is not blank',
+    constraint: 'directives_serial_from_not_blank',
+    attempt: (db) => insertDirective(db, { serial_from: ' ' }),
+  },
+  {
+    label: 'a serial range’s end is not blank',
+    constraint: 'directives_serial_to_not_blank',
+    attempt: (db) => insertDirective(db, { serial_to: '' }),
+  },
+  {
+    label: 'a serial range runs forwards in natural order (1000 comes after 999)',
+    constraint: 'directives_serial_range_ordered',
+    attempt: (db) => insertDirective(db, { serial_from: '1000', serial_to: '999' }),
+  },
+  {
+    label: 'a limit in days is positive',
+    constraint: 'directives_limit_days_check',
+    attempt: (db) => insertDirective(db, { limit_days: 0 }),
+  },
+  {
+    label: 'a limit in flight hours is positive',
+    constraint: 'directives_limit_flight_hours_check',
+    attempt: (db) => insertDirective(db, { limit_flight_hours: '0' }),
+  },
+  {
+    label: 'a limit in cycles is positive',
+    constraint: 'directives_limit_cycles_check',
+    attempt: (db) => insertDirective(db, { limit_cycles: -1 }),
+  },
+  {
+    label: 'a limit date is not before the effective date',
+    constraint: 'directives_limit_date_not_before_effective',
+    attempt: (db) => insertDirective(db, { effective_date: '2025-03-01', limit_date: '2025-02-28' }),
+  },
+  {
+    label: 'a calendar recurrence names both its value and its unit',
+    constraint: 'directives_recurrence_calendar_complete',
+    attempt: (db) => insertDirective(db, { recurrence_calendar_value: 12 }),
+  },
+  {
+    label: 'a calendar recurrence is positive',
+    constraint: 'directives_recurrence_calendar_value_check',
+    attempt: (db) =>
+      insertDirective(db, { recurrence_calendar_value: 0, recurrence_calendar_unit: 'months' }),
+  },
+  {
+    label: 'a flight-hour recurrence is positive',
+    constraint: 'directives_recurrence_flight_hours_check',
+    attempt: (db) => insertDirective(db, { recurrence_flight_hours: '-5' }),
+  },
+  {
+    label: 'a cycle recurrence is positive',
+    constraint: 'directives_recurrence_cycles_check',
+    attempt: (db) => insertDirective(db, { recurrence_cycles: 0 }),
+  },
+  {
+    label: 'a superseded directive names its successor, and only a superseded one does',
+    constraint: 'directives_superseded_has_successor',
+    attempt: (db) => insertDirective(db, { status: 'superseded' }),
+  },
+  {
+    label: 'a directive is not superseded by itself',
+    constraint: 'directives_not_superseded_by_itself',
+    attempt: (db) => {
+      const id = randomUUID();
+      return insertDirective(db, { id, status: 'superseded', superseded_by: id });
+    },
+  },
+  // airworthiness directives: tracking and compliance
+  {
+    label: 'a status change names both the user and their organization',
+    constraint: 'aircraft_directives_status_changed_by_pairing',
+    attempt: async (db) => insertAircraftDirective(db, { status_changed_by: (await insertUser(db)).id }),
+  },
+  {
+    label: 'baseline flight hours are not negative',
+    constraint: 'aircraft_directives_baseline_flight_hours_check',
+    attempt: (db) => insertAircraftDirective(db, { baseline_flight_hours: '-0.01' }),
+  },
+  {
+    label: 'baseline cycles are not negative',
+    constraint: 'aircraft_directives_baseline_cycles_check',
+    attempt: (db) => insertAircraftDirective(db, { baseline_cycles: -1 }),
+  },
+  {
+    label: 'a directive marked not applicable says why',
+    constraint: 'aircraft_directives_reason_required',
+    attempt: (db) => insertAircraftDirective(db, { status: 'not_applicable', status_reason: ' ' }),
+  },
+  {
+    label: 'a deferral carries its approved new limit, and only a deferral does',
+    constraint: 'aircraft_directives_deferral_has_limit',
+    attempt: (db) => insertAircraftDirective(db, { status: 'deferred', status_reason: 'Parts on order' }),
+  },
+  {
+    label: 'a complied directive points at its compliance record',
+    constraint: 'aircraft_directives_complied_has_compliance',
+    attempt: (db) => insertAircraftDirective(db, { status: 'complied' }),
+  },
+  {
+    label: 'a compliance record says how it was complied with',
+    constraint: 'directive_compliance_records_method_not_blank',
+    attempt: (db) => insertComplianceRecord(db, { method: ' ' }),
+  },
+  {
+    label: 'a compliance record’s flight hours are not negative',
+    constraint: 'directive_compliance_records_flight_hours_check',
+    attempt: (db) => insertComplianceRecord(db, { flight_hours: '-1' }),
+  },
+  {
+    label: 'a compliance record’s cycles are not negative',
+    constraint: 'directive_compliance_records_cycles_check',
+    attempt: (db) => insertComplianceRecord(db, { cycles: -1 }),
+  },
+  {
+    label: 'a compliance record is signed as complied',
+    constraint: 'directive_compliance_records_signature_meaning_check',
+    attempt: (db) => insertComplianceRecord(db, { signature_meaning: 'performed' }),
+  },
+  {
+    label: 'the directive warning window is at least a day',
+    constraint: 'org_policies_directive_warning_days_check',
+    attempt: (db) => policy(db, { directive_warning_days: 0 }),
+  },
 ];
 
 /** Two users of one organization. */
@@ -710,6 +954,26 @@ describe('values at the limits are accepted', () => {
     {
       label: 'a 4096-character response body',
       attempt: (db) => delivery(db, { last_response_body: 'x'.repeat(4096) }),
+    },
+    {
+      label: 'a serial range of one serial number',
+      attempt: (db) => insertDirective(db, { serial_from: 'MSN 1234', serial_to: 'MSN 1234' }),
+    },
+    {
+      label: 'a serial range from 999 to 1000 (natural order)',
+      attempt: (db) => insertDirective(db, { serial_from: '999', serial_to: '1000' }),
+    },
+    {
+      label: 'a directive due on its effective date',
+      attempt: (db) => insertDirective(db, { effective_date: '2025-01-01', limit_date: '2025-01-01' }),
+    },
+    {
+      label: 'a registration valid until revoked',
+      attempt: (db) => insertRegistration(db, { valid_from: '2025-01-01', valid_until: null }),
+    },
+    {
+      label: 'a compliance record at zero hours and cycles',
+      attempt: (db) => insertComplianceRecord(db, { flight_hours: 0, cycles: 0 }),
     },
   ];
 

@@ -38,6 +38,13 @@ import {
   insertTaskSkillRequirement,
   insertTypeRating,
 } from '../support/qualification-factories.js';
+import {
+  insertAircraftDirective,
+  insertComplianceRecord,
+  insertDirective,
+  insertRegistration,
+  typeIdOf,
+} from '../support/directive-factories.js';
 
 let t: TestDatabase;
 let own: string;
@@ -52,13 +59,29 @@ afterAll(async () => {
 });
 
 /** Global reference data: rows shared by every organization, named by id alone. */
-const GLOBAL_REFERENCE_TABLES = ['aircraft_types', 'certification_types', 'skill_types'];
+const GLOBAL_REFERENCE_TABLES = [
+  'aircraft_types',
+  'certification_types',
+  'skill_types',
+  'regulatory_authorities',
+  'compliance_templates',
+];
 
 interface CrossTenantCase {
   label: string;
   constraint: string;
   /** Creates a parent in `other` and writes a row of `own` that points at it. */
   attempt(db: Executor, own: string, other: string): Promise<unknown>;
+}
+
+/** A compliance record of `own` on a tracking row of its own, signed by one of its users, with `overrides`. */
+async function ownComplianceRecord(
+  db: Executor,
+  own: string,
+  overrides: { aircraft_id?: string; directive_id?: string; task_id?: string; signed_by?: string },
+) {
+  const tracking = await insertAircraftDirective(db, { org_id: own });
+  return insertComplianceRecord(db, { aircraft_directive_id: tracking.id, ...overrides });
 }
 
 const crossTenant: CrossTenantCase[] = [
@@ -356,6 +379,125 @@ const crossTenant: CrossTenantCase[] = [
         program_id: (await insertProgram(db, { org_id: other })).id,
       }),
   },
+  // airworthiness directives
+  {
+    label: 'a directive cannot be superseded by a directive of another organization',
+    constraint: 'directives_superseded_by_fkey',
+    attempt: async (db, own, other) =>
+      insertDirective(db, {
+        org_id: own,
+        status: 'superseded',
+        superseded_by: (await insertDirective(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'aircraft types cannot be added to a directive of another organization',
+    constraint: 'directive_aircraft_types_directive_fkey',
+    attempt: async (db, own, other) =>
+      db
+        .insertInto('directive_aircraft_types')
+        .values({
+          org_id: own,
+          directive_id: (await insertDirective(db, { org_id: other }, [])).id,
+          aircraft_type_id: await typeIdOf(db),
+        })
+        .execute(),
+  },
+  {
+    label: 'a task cannot comply with a directive of another organization',
+    constraint: 'maintenance_tasks_directive_fkey',
+    attempt: async (db, own, other) =>
+      insertTask(db, { org_id: own, directive_id: (await insertDirective(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a directive cannot be tracked on an aircraft of another organization',
+    constraint: 'aircraft_directives_aircraft_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftDirective(db, {
+        org_id: own,
+        aircraft_id: (await insertAircraft(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a directive of another organization cannot be tracked on an aircraft',
+    constraint: 'aircraft_directives_directive_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftDirective(db, {
+        org_id: own,
+        directive_id: (await insertDirective(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a tracked directive cannot be booked to a task of another organization',
+    constraint: 'aircraft_directives_task_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftDirective(db, { org_id: own, task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a tracked directive’s status cannot be changed by a user of another organization',
+    constraint: 'aircraft_directives_status_changed_by_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftDirective(db, {
+        org_id: own,
+        status_changed_by_org_id: own,
+        status_changed_by: (await insertUser(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a tracked directive cannot point at a compliance record of another organization',
+    constraint: 'aircraft_directives_last_compliance_fkey',
+    attempt: async (db, own, other) =>
+      insertAircraftDirective(db, {
+        org_id: own,
+        last_compliance_id: (await insertComplianceRecord(db, { org_id: other })).id,
+      }),
+  },
+  {
+    label: 'a compliance record cannot belong to a tracked directive of another organization',
+    constraint: 'directive_compliance_records_tracking_fkey',
+    attempt: async (db, own, other) => {
+      const mine = await insertAircraftDirective(db, { org_id: own });
+      const theirs = await insertAircraftDirective(db, { org_id: other });
+      return db
+        .insertInto('directive_compliance_records')
+        .values({
+          org_id: own,
+          aircraft_directive_id: theirs.id,
+          aircraft_id: mine.aircraft_id,
+          directive_id: mine.directive_id,
+          performed_at: new Date(),
+          flight_hours: 1,
+          cycles: 1,
+          method: 'Inspection',
+          signed_by: (await insertUser(db, { org_id: own })).id,
+        })
+        .execute();
+    },
+  },
+  {
+    label: 'a compliance record cannot name an aircraft of another organization',
+    constraint: 'directive_compliance_records_aircraft_fkey',
+    attempt: async (db, own, other) =>
+      ownComplianceRecord(db, own, { aircraft_id: (await insertAircraft(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a compliance record cannot name a directive of another organization',
+    constraint: 'directive_compliance_records_directive_fkey',
+    attempt: async (db, own, other) =>
+      ownComplianceRecord(db, own, { directive_id: (await insertDirective(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a compliance record cannot name a task of another organization',
+    constraint: 'directive_compliance_records_task_fkey',
+    attempt: async (db, own, other) =>
+      ownComplianceRecord(db, own, { task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a compliance record cannot be signed by a user of another organization',
+    constraint: 'directive_compliance_records_signed_by_fkey',
+    attempt: async (db, own, other) =>
+      ownComplianceRecord(db, own, { signed_by: (await insertUser(db, { org_id: other })).id }),
+  },
 ];
 
 describe('composite tenant foreign keys', () => {
@@ -415,6 +557,25 @@ describe('composite tenant foreign keys', () => {
     });
     expect(task.org_id).toBe(own);
   });
+
+  it('a directive’s tracking, task and compliance record work from its own organization', async () => {
+    const tracking = await insertAircraftDirective(t.db, { org_id: own });
+    const task = await insertTask(t.db, {
+      aircraft_id: tracking.aircraft_id,
+      directive_id: tracking.directive_id,
+    });
+    const record = await insertComplianceRecord(t.db, {
+      aircraft_directive_id: tracking.id,
+      task_id: task.id,
+    });
+    const linked = await t.db
+      .updateTable('aircraft_directives')
+      .set({ status: 'complied', last_compliance_id: record.id, task_id: task.id })
+      .where('id', '=', tracking.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(linked).toMatchObject({ org_id: own, last_compliance_id: record.id, task_id: task.id });
+  });
 });
 
 describe('organization references', () => {
@@ -430,6 +591,8 @@ describe('organization references', () => {
     { table: 'audit_logs', attempt: (db, org) => insertAuditLog(db, { org_id: org }) },
     { table: 'outbox_events', attempt: (db, org) => insertOutboxEvent(db, { org_id: org }) },
     { table: 'webhooks', attempt: (db, org) => insertWebhook(db, { org_id: org }) },
+    { table: 'organization_registrations', attempt: (db, org) => insertRegistration(db, { org_id: org }) },
+    { table: 'directives', attempt: (db, org) => insertDirective(db, { org_id: org }) },
   ];
 
   it.each(orphans)(

@@ -12,9 +12,17 @@ import {
   insertRefreshToken,
   insertReservation,
   insertUser,
+  insertTask,
   insertWebhook,
   rejectionOf,
 } from '../support/factories.js';
+import {
+  authorityId,
+  insertAircraftDirective,
+  insertComplianceRecord,
+  insertDirective,
+  insertRegistration,
+} from '../support/directive-factories.js';
 
 let t: TestDatabase;
 let org: string;
@@ -218,6 +226,88 @@ describe('events, deliveries and keys', () => {
     await expectDuplicate(
       t.db.insertInto('import_rows').values(row).execute(),
       'import_rows_org_id_import_id_row_number_key',
+    );
+  });
+});
+
+describe('airworthiness directives', () => {
+  it('a directive reference number is unique per organization and authority among live directives', async () => {
+    await insertDirective(t.db, { org_id: org, reference_number: '2025-02-51' });
+    await expectDuplicate(
+      insertDirective(t.db, { org_id: org, reference_number: '2025-02-51' }),
+      'directives_org_id_authority_reference_live_key',
+    );
+  });
+
+  it('the same reference number may come from another authority or belong to another organization', async () => {
+    await insertDirective(t.db, { org_id: org, reference_number: '2025-0123' });
+    const easa = await insertDirective(t.db, {
+      org_id: org,
+      reference_number: '2025-0123',
+      authority_id: await authorityId(t.db, 'EASA'),
+    });
+    const elsewhere = await insertDirective(t.db, { reference_number: '2025-0123' });
+    expect([easa.reference_number, elsewhere.reference_number]).toEqual(['2025-0123', '2025-0123']);
+  });
+
+  it('a soft-deleted directive frees its reference number', async () => {
+    const withdrawn = await insertDirective(t.db, { org_id: org, reference_number: '2025-07-01' });
+    await t.db
+      .updateTable('directives')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', withdrawn.id)
+      .execute();
+    const again = await insertDirective(t.db, { org_id: org, reference_number: '2025-07-01' });
+    expect(again.id).not.toBe(withdrawn.id);
+  });
+
+  it('a registration is recorded once per authority, approval type and certificate number until soft-deleted', async () => {
+    const certificate = { org_id: org, approval_type: 'Part-145', certificate_number: 'US.145.0001' };
+    const first = await insertRegistration(t.db, certificate);
+    await expectDuplicate(
+      insertRegistration(t.db, certificate),
+      'organization_registrations_certificate_live_key',
+    );
+    await expect(insertRegistration(t.db, { ...certificate, approval_type: 'AOC' })).resolves.toBeDefined();
+    await t.db
+      .updateTable('organization_registrations')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', first.id)
+      .execute();
+    await expect(insertRegistration(t.db, certificate)).resolves.toBeDefined();
+  });
+
+  it('a directive is tracked once per aircraft', async () => {
+    const first = await insertAircraftDirective(t.db, { org_id: org });
+    await expectDuplicate(
+      insertAircraftDirective(t.db, {
+        org_id: org,
+        aircraft_id: first.aircraft_id,
+        directive_id: first.directive_id,
+      }),
+      'aircraft_directives_org_id_directive_id_aircraft_id_key',
+    );
+  });
+
+  it('a task complies with a directive on its aircraft once; compliance without a task may repeat', async () => {
+    const tracking = await insertAircraftDirective(t.db, { org_id: org });
+    const task = await insertTask(t.db, { aircraft_id: tracking.aircraft_id });
+    await insertComplianceRecord(t.db, { aircraft_directive_id: tracking.id, task_id: task.id });
+    await expectDuplicate(
+      insertComplianceRecord(t.db, { aircraft_directive_id: tracking.id, task_id: task.id }),
+      'directive_compliance_records_org_id_task_id_key',
+    );
+    await insertComplianceRecord(t.db, { aircraft_directive_id: tracking.id });
+    await expect(insertComplianceRecord(t.db, { aircraft_directive_id: tracking.id })).resolves.toBeDefined();
+  });
+
+  it('an authority code is unique', async () => {
+    await expectDuplicate(
+      t.db
+        .insertInto('regulatory_authorities')
+        .values({ code: 'FAA', name: 'Another FAA', record_retention_years: 2 })
+        .execute(),
+      'regulatory_authorities_code_key',
     );
   });
 });
