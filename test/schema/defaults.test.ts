@@ -14,6 +14,11 @@ import {
   insertUser,
   insertWebhook,
 } from '../support/factories.js';
+import {
+  insertAircraftDirective,
+  insertComplianceRecord,
+  insertDirective,
+} from '../support/directive-factories.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -40,6 +45,7 @@ describe('defaults', () => {
       api_rate_limit_per_min: 100,
       api_key_rate_limit_per_min: 10,
       grounding_lead_time: 'PT24H',
+      directive_warning_days: 30,
     });
   });
 
@@ -147,5 +153,36 @@ describe('defaults', () => {
       .returningAll()
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'pending', errors: [], raw: { tail_number: 'N1' } });
+  });
+
+  it('a new directive is an active mandatory directive, searchable by its reference and title', async () => {
+    const directive = await insertDirective(t.db, {
+      reference_number: '2025-02-51',
+      title: 'Wing rear spar inspection',
+    });
+    expect(directive).toMatchObject({ applicability: 'mandatory', status: 'active', superseded_by: null });
+    const { rows } = await sql<{ query: string; found: boolean }>`
+      SELECT q.query, d.search @@ plainto_tsquery('simple', q.query) AS found
+        FROM directives d, unnest(ARRAY['2025-02-51', 'rear spar', 'SPAR', 'fuselage']) AS q(query)
+       WHERE d.id = ${directive.id}`.execute(t.db);
+    expect(rows.map((r) => [r.query, r.found])).toEqual([
+      ['2025-02-51', true],
+      ['rear spar', true],
+      ['SPAR', true],
+      ['fuselage', false],
+    ]);
+  });
+
+  it('a new tracking row is pending, and a new compliance record is signed as complied now', async () => {
+    const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(t.db);
+    const tracking = await insertAircraftDirective(t.db);
+    const record = await insertComplianceRecord(t.db, { aircraft_directive_id: tracking.id });
+    expect(tracking).toMatchObject({ status: 'pending', last_compliance_id: null, task_id: null });
+    expect(record.signature_meaning).toBe('complied');
+    expect(record.signed_at.getTime()).toBeGreaterThanOrEqual(rows[0]!.now.getTime());
+  });
+
+  it('a new aircraft has no serial number', async () => {
+    expect((await insertAircraft(t.db)).serial_number).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import {
   insertUser,
   rejectionOf,
 } from '../support/factories.js';
+import { insertAircraftDirective, insertDirective } from '../support/directive-factories.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -89,5 +90,28 @@ describe('hard deletes', () => {
     });
     const error = await rejectionOf(t.db.deleteFrom('users').where('id', '=', user.id).execute());
     expect(error).toMatchObject({ code: '23503', constraint: 'audit_logs_actor_user_fkey' });
+  });
+
+  it('deleting a directive removes the aircraft types it applies to', async () => {
+    const directive = await insertDirective(t.db, {}, ['A20N', 'B38M']);
+    await t.db.deleteFrom('directives').where('id', '=', directive.id).execute();
+    const types = await t.db
+      .selectFrom('directive_aircraft_types')
+      .select('aircraft_type_id')
+      .where('directive_id', '=', directive.id)
+      .execute();
+    expect(types).toEqual([]);
+  });
+
+  it('a directive tracked on an aircraft, and that aircraft, cannot be hard-deleted', async () => {
+    const tracking = await insertAircraftDirective(t.db);
+    for (const statement of [
+      t.db.deleteFrom('directives').where('id', '=', tracking.directive_id),
+      t.db.deleteFrom('aircraft').where('id', '=', tracking.aircraft_id),
+    ]) {
+      const error = await rejectionOf(statement.execute());
+      expect(error).toMatchObject({ code: '23503' });
+      expect(translateDatabaseError(error)).toMatchObject({ kind: 'conflict', reason: 'STILL_REFERENCED' });
+    }
   });
 });

@@ -9,6 +9,7 @@ import '../../src/infra/postgres/parts.js';
 import '../../src/infra/postgres/tasks.js';
 import type { ComplianceItemsTable, UsersTable } from '../../src/infra/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { insertComplianceRecord } from '../support/directive-factories.js';
 import {
   insertAuditLog,
   insertComplianceItem,
@@ -364,5 +365,55 @@ describe('maintenance records', () => {
     expect(error).toMatchObject({ kind: 'conflict', reason: 'RESERVATION_USED' });
     const released = await insertReservation(t.db, { state: 'released' });
     await sql`DELETE FROM part_reservations WHERE id = ${released.id}`.execute(t.db);
+  });
+});
+
+describe('directive compliance records', () => {
+  const mutations = [
+    [
+      'updated',
+      (id: string) => sql`UPDATE directive_compliance_records SET method = 'Replacement' WHERE id = ${id}`,
+    ],
+    ['deleted', (id: string) => sql`DELETE FROM directive_compliance_records WHERE id = ${id}`],
+    ['truncated', () => sql`TRUNCATE directive_compliance_records CASCADE`],
+  ] as const;
+
+  it.each(mutations)('a signed compliance record can never be %s', async (_how, statement) => {
+    const record = await insertComplianceRecord(t.db, { notes: 'Spar inspected, no findings' });
+    const error = await rejectionOf(statement(record.id).execute(t.db));
+    expect(error).toMatchObject({ code: 'AM003', constraint: 'directive_compliance_records_immutable' });
+    const kept = await t.db
+      .selectFrom('directive_compliance_records')
+      .selectAll()
+      .where('id', '=', record.id)
+      .executeTakeFirst();
+    expect(kept).toEqual(record);
+  });
+
+  it('a rejected change to a compliance record reaches the caller as 409 COMPLIANCE_RECORD_IMMUTABLE', async () => {
+    const record = await insertComplianceRecord(t.db);
+    const error = await rejectionOf(
+      t.db
+        .updateTable('directive_compliance_records')
+        .set({ cycles: 0 })
+        .where('id', '=', record.id)
+        .execute(),
+    );
+    const translated = translateDatabaseError(error);
+    expect(translated).toBeInstanceOf(AppError);
+    expect(translated).toMatchObject({ kind: 'conflict', reason: 'COMPLIANCE_RECORD_IMMUTABLE' });
+    // The database's own words, which say what was refused.
+    expect((translated as AppError).message).toContain('UPDATE is not allowed');
+  });
+
+  it('the tracking row that points at a compliance record can still move on', async () => {
+    const record = await insertComplianceRecord(t.db);
+    const tracking = await t.db
+      .updateTable('aircraft_directives')
+      .set({ status: 'complied', last_compliance_id: record.id, next_due_date: null })
+      .where('id', '=', record.aircraft_directive_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(tracking).toMatchObject({ status: 'complied', last_compliance_id: record.id });
   });
 });

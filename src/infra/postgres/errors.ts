@@ -71,6 +71,11 @@ const SQLSTATES: Record<string, Omit<ConstraintRule, 'field'>> = {
     message: 'the compliance item is signed off and can no longer change',
   },
   AM002: { kind: 'conflict', reason: 'AUDIT_LOG_IMMUTABLE', message: 'audit log entries can never change' },
+  AM003: {
+    kind: 'conflict',
+    reason: 'COMPLIANCE_RECORD_IMMUTABLE',
+    message: 'directive compliance records are signed and can never change',
+  },
   '40001': {
     kind: 'conflict',
     reason: 'CONCURRENT_UPDATE',
