@@ -151,7 +151,7 @@ CREATE TABLE organization_registrations (
   CONSTRAINT organization_registrations_valid_until_after_valid_from
     CHECK (valid_until IS NULL OR valid_from IS NULL OR valid_until > valid_from)
 );
-CREATE UNIQUE INDEX organization_registrations_org_id_authority_certificate_live_key
+CREATE UNIQUE INDEX organization_registrations_certificate_live_key
   ON organization_registrations (org_id, authority_id, approval_type, certificate_number) WHERE deleted_at IS NULL;
 CREATE TRIGGER organization_registrations_touch_updated_at BEFORE UPDATE ON organization_registrations
   FOR EACH ROW EXECUTE FUNCTION amss_touch_updated_at();
