@@ -1,5 +1,16 @@
 import type { AircraftStatus } from '../domain/aircraft.js';
 import type { ComplianceItem, ComplianceResult } from '../domain/compliance.js';
+import {
+  calendarDayOf,
+  isOverdue,
+  OPEN_TRACKING_STATUSES,
+  type CalendarDay,
+  type DirectiveApplicability,
+  type DirectiveStatus,
+  type DirectiveType,
+  type Due,
+  type TrackingStatus,
+} from '../domain/directive.js';
 import type { TaskState, TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
@@ -154,6 +165,30 @@ export interface ReportRepository {
       | { kind: 'page'; sort: SortKey<ComplianceReportSortField>[]; limit: number; offset: number }
       | { kind: 'batch'; limit: number; after?: ComplianceReportPosition | undefined },
   ): Promise<ComplianceReportRow[]>;
+  /**
+   * The facts of a directive compliance report's header: the org's name, the authority (undefined
+   * when no such authority exists) and the org's live registrations with it.
+   */
+  directiveReportHeader(
+    orgId: string,
+    authorityId: string,
+  ): Promise<{
+    orgName: string;
+    authority: DirectiveReportAuthority | undefined;
+    registrations: DirectiveReportRegistration[];
+  }>;
+  /** Whether the org has this live aircraft. */
+  hasLiveAircraft(orgId: string, aircraftId: string): Promise<boolean>;
+  /**
+   * Up to `limit` rows of the directive compliance report in (tail number, aircraft id, reference
+   * number, directive id) order after `after`: one per tracked directive of the authority, or one
+   * with `directive: null` for an aircraft that has none.
+   */
+  directiveComplianceRows(
+    orgId: string,
+    filter: { authorityId: string; aircraftId?: string | undefined },
+    batch: { limit: number; after?: DirectiveComplianceRowPosition | undefined },
+  ): Promise<DirectiveComplianceRow[]>;
   /** Every live mechanic of the org with their open tasks in the window; `page.limit + 1` rows. */
   mechanicWorkload(
     orgId: string,
@@ -167,6 +202,92 @@ export interface ReportRepository {
 export interface ComplianceReportExport {
   orgId: string;
   rows: AsyncIterable<ComplianceReportRow>;
+}
+
+/** The regulatory authority a directive compliance report covers. */
+export interface DirectiveReportAuthority {
+  id: string;
+  code: string;
+  name: string;
+}
+
+/** One of the org's live approvals with the report's authority (its AOC, Part-145 certificate, …). */
+export interface DirectiveReportRegistration {
+  id: string;
+  approvalType: string;
+  certificateNumber: string;
+  validFrom: CalendarDay | null;
+  validUntil: CalendarDay | null;
+}
+
+/** The last act of compliance with a directive on an aircraft, with its signer. */
+export interface DirectiveReportCompliance {
+  id: string;
+  performedAt: Date;
+  method: string;
+  flightHours: number;
+  cycles: number;
+  signedBy: string;
+  /** Users carry no name in AMSS: the email is how a signer is named. */
+  signerEmail: string;
+  taskId: string | null;
+}
+
+/** A directive of the authority tracked on an aircraft, as the report shows it. */
+export interface DirectiveReportEntry {
+  trackingId: string;
+  directiveId: string;
+  referenceNumber: string;
+  title: string;
+  type: DirectiveType;
+  applicability: DirectiveApplicability;
+  directiveStatus: DirectiveStatus;
+  effectiveDate: CalendarDay;
+  status: TrackingStatus;
+  statusReason: string | null;
+  nextDue: Due;
+  /** The approved new limit of a deferral; null unless deferred. */
+  deferredUntil: Due | null;
+  lastCompliance: DirectiveReportCompliance | null;
+}
+
+/** One row of the report: an aircraft and one of its directives, or `directive: null` when it has none. */
+export interface DirectiveComplianceRow {
+  aircraftId: string;
+  tailNumber: string;
+  /** The ICAO designator of its type, null while unknown. */
+  aircraftType: string | null;
+  /** Manufacturer and model of its type (e.g. "Airbus A320neo"), else the aircraft's own model text. */
+  aircraftModel: string;
+  serialNumber: string | null;
+  flightHoursTotal: number;
+  cyclesTotal: number;
+  directive: DirectiveReportEntry | null;
+}
+
+/** Where a report batch starts: after this row. */
+export interface DirectiveComplianceRowPosition {
+  tailNumber: string;
+  aircraftId: string;
+  referenceNumber: string | null;
+  directiveId: string | null;
+}
+
+/** The header of a directive compliance report: whose, which authority, when. */
+export interface DirectiveComplianceHeader {
+  orgId: string;
+  orgName: string;
+  authority: DirectiveReportAuthority;
+  registrations: DirectiveReportRegistration[];
+  /** The one aircraft the report covers, or null for the whole fleet. */
+  aircraftId: string | null;
+  generatedAt: Date;
+}
+
+/** A directive compliance report: its header, and its rows read lazily in batches. */
+export interface DirectiveComplianceReport {
+  header: DirectiveComplianceHeader;
+  rows: AsyncIterable<DirectiveComplianceRow>;
 }
 
 /** What the report service needs; `now` is the clock the reports compare with. */
@@ -254,6 +375,51 @@ export class ReportService {
       }
     }
     return { orgId, rows: rows() };
+  }
+
+  /**
+   * The compliance of the fleet (or one aircraft) with the directives of one regulatory authority
+   * (admins, tenant admins, auditors). The authority (404 when unknown) and the aircraft (404 when
+   * not a live aircraft of the org) are checked now; the rows are read lazily in keyset batches, so
+   * a report of any fleet holds one batch of rows in memory.
+   */
+  async directiveCompliance(
+    actor: Actor,
+    input: OrgScope & { authorityId: string; aircraftId?: string | undefined },
+  ): Promise<DirectiveComplianceReport> {
+    authorize(actor, 'reports', 'directive_compliance');
+    const repos = this.deps.uow.repos;
+    const orgId = await resolveOrgScope(repos.organizations, actor, input);
+    const { orgName, authority, registrations } = await repos.reports.directiveReportHeader(
+      orgId,
+      input.authorityId,
+    );
+    if (!authority) throw AppError.notFound('regulatory authority');
+    if (input.aircraftId !== undefined && !(await repos.reports.hasLiveAircraft(orgId, input.aircraftId))) {
+      throw AppError.notFound('aircraft');
+    }
+    const generatedAt = this.now();
+    const filter = { authorityId: authority.id, aircraftId: input.aircraftId };
+    const batchSize = this.deps.exportBatchSize ?? 1000;
+    async function* rows(): AsyncGenerator<DirectiveComplianceRow> {
+      let after: DirectiveComplianceRowPosition | undefined;
+      for (;;) {
+        const batch = await repos.reports.directiveComplianceRows(orgId, filter, { limit: batchSize, after });
+        yield* batch;
+        const last = batch.at(-1);
+        if (!last || batch.length < batchSize) return;
+        after = {
+          tailNumber: last.tailNumber,
+          aircraftId: last.aircraftId,
+          referenceNumber: last.directive?.referenceNumber ?? null,
+          directiveId: last.directive?.directiveId ?? null,
+        };
+      }
+    }
+    return {
+      header: { orgId, orgName, authority, registrations, aircraftId: input.aircraftId ?? null, generatedAt },
+      rows: rows(),
+    };
   }
 
   /** Open tasks and planned hours per live mechanic of the organization (every role). */
@@ -404,3 +570,109 @@ export const mechanicWorkloadView = (workload: MechanicWorkload): MechanicWorklo
   planned_hours: workload.plannedHours,
   next_start: workload.nextStart?.toISOString() ?? null,
 });
+
+/** The limit a tracked directive is held to now: the approved deferral's when deferred, else its next due. */
+export const limitNow = (entry: DirectiveReportEntry): Due =>
+  entry.status === 'deferred' && entry.deferredUntil ? entry.deferredUntil : entry.nextDue;
+
+/**
+ * Whether a directive still owed is past its limit at `now` on the aircraft's current counters: the
+ * report says so even before the due tracker has turned the row `overdue`.
+ */
+export function isPastLimit(row: DirectiveComplianceRow, now: Date): boolean {
+  const entry = row.directive;
+  if (!entry || !OPEN_TRACKING_STATUSES.includes(entry.status)) return false;
+  return isOverdue(limitNow(entry), {
+    date: calendarDayOf(now),
+    flightHours: row.flightHoursTotal,
+    cycles: row.cyclesTotal,
+  });
+}
+
+/** A due as the API shows it. */
+export const dueView = (due: Due) => ({
+  date: due.date,
+  flight_hours: due.flightHours,
+  cycles: due.cycles,
+});
+
+/** The header of a directive compliance report as the API shows it. */
+export const directiveComplianceHeaderView = (header: DirectiveComplianceHeader) => ({
+  org_id: header.orgId,
+  org_name: header.orgName,
+  authority: { id: header.authority.id, code: header.authority.code, name: header.authority.name },
+  registrations: header.registrations.map((registration) => ({
+    id: registration.id,
+    approval_type: registration.approvalType,
+    certificate_number: registration.certificateNumber,
+    valid_from: registration.validFrom,
+    valid_until: registration.validUntil,
+  })),
+  aircraft_id: header.aircraftId,
+  generated_at: header.generatedAt.toISOString(),
+});
+
+/** A directive on an aircraft as the report shows it; `now` decides `past_limit`. */
+export const directiveReportEntryView = (
+  row: DirectiveComplianceRow,
+  entry: DirectiveReportEntry,
+  now: Date,
+) => ({
+  tracking_id: entry.trackingId,
+  directive_id: entry.directiveId,
+  reference_number: entry.referenceNumber,
+  title: entry.title,
+  type: entry.type,
+  applicability: entry.applicability,
+  directive_status: entry.directiveStatus,
+  effective_date: entry.effectiveDate,
+  status: entry.status,
+  status_reason: entry.statusReason,
+  past_limit: isPastLimit(row, now),
+  next_due: dueView(entry.nextDue),
+  deferred_until: entry.deferredUntil ? dueView(entry.deferredUntil) : null,
+  last_compliance: entry.lastCompliance
+    ? {
+        id: entry.lastCompliance.id,
+        performed_at: entry.lastCompliance.performedAt.toISOString(),
+        method: entry.lastCompliance.method,
+        flight_hours: entry.lastCompliance.flightHours,
+        cycles: entry.lastCompliance.cycles,
+        signed_by: entry.lastCompliance.signedBy,
+        signer_email: entry.lastCompliance.signerEmail,
+        task_id: entry.lastCompliance.taskId,
+      }
+    : null,
+});
+
+export type DirectiveReportEntryView = ReturnType<typeof directiveReportEntryView>;
+
+/** An aircraft of the report as the API shows it, before its directives are added. */
+export const directiveReportAircraftView = (row: DirectiveComplianceRow) => ({
+  aircraft_id: row.aircraftId,
+  tail_number: row.tailNumber,
+  aircraft_type: row.aircraftType,
+  aircraft_model: row.aircraftModel,
+  serial_number: row.serialNumber,
+  flight_hours_total: row.flightHoursTotal,
+  cycles_total: row.cyclesTotal,
+});
+
+/** The rows of a report grouped per aircraft (they come sorted by aircraft), each with its directives. */
+export async function* directiveReportAircraft(
+  rows: AsyncIterable<DirectiveComplianceRow>,
+  now: Date,
+): AsyncGenerator<
+  ReturnType<typeof directiveReportAircraftView> & { directives: DirectiveReportEntryView[] }
+> {
+  let current:
+    (ReturnType<typeof directiveReportAircraftView> & { directives: DirectiveReportEntryView[] }) | undefined;
+  for await (const row of rows) {
+    if (current?.aircraft_id !== row.aircraftId) {
+      if (current) yield current;
+      current = { ...directiveReportAircraftView(row), directives: [] };
+    }
+    if (row.directive) current.directives.push(directiveReportEntryView(row, row.directive, now));
+  }
+  if (current) yield current;
+}

@@ -91,6 +91,13 @@ export const POLICY = {
   reports: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
     advanced: ['admin', 'auditor'],
+    /**
+     * The directive compliance report of one authority (`/reports/directive-compliance`, issue 12):
+     * the document an operator shows its regulator. Auditors run it, and the tenant_admin who holds
+     * the organization's approvals; schedulers and mechanics read the same statuses through the
+     * compliance status and the due list.
+     */
+    directive_compliance: ['admin', 'tenant_admin', 'auditor'],
   },
   webhooks: {
     create: ['admin', 'tenant_admin'],

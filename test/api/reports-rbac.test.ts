@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { authorityId } from '../support/directive-factories.js';
 import { EVERYONE, itEnforcesRoles, type RouteCase } from '../support/rbac.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -16,6 +17,9 @@ afterAll(async () => {
 
 /** "Reports all can generate basic. Auditor has advanced compliance filters." */
 const AUDITORS = ['admin', 'auditor'] as const;
+
+/** The directive compliance report: auditors, and the tenant admin who holds the approvals. */
+const REGULATORY_REPORTERS = ['admin', 'tenant_admin', 'auditor'] as const;
 
 const ROUTES: Record<string, RouteCase> = {
   'GET /reports/summary': {
@@ -37,6 +41,18 @@ const ROUTES: Record<string, RouteCase> = {
     method: 'GET',
     build: async () => ({ url: '/reports/compliance/export' }),
     allowed: AUDITORS,
+  },
+  'GET /reports/directive-compliance': {
+    method: 'GET',
+    build: async () => ({ url: `/reports/directive-compliance?authority_id=${await authorityId(t.db.db)}` }),
+    allowed: REGULATORY_REPORTERS,
+  },
+  'GET /reports/directive-compliance (pdf)': {
+    method: 'GET',
+    build: async () => ({
+      url: `/reports/directive-compliance?authority_id=${await authorityId(t.db.db)}&format=pdf`,
+    }),
+    allowed: REGULATORY_REPORTERS,
   },
 };
 

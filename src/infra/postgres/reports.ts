@@ -7,6 +7,10 @@ import {
   type ComplianceReportPosition,
   type ComplianceReportRow,
   type ComplianceReportSortField,
+  type DirectiveComplianceRow,
+  type DirectiveComplianceRowPosition,
+  type DirectiveReportAuthority,
+  type DirectiveReportRegistration,
   type MechanicWorkload,
   type ReportRepository,
   type SummaryClock,
@@ -16,6 +20,13 @@ import {
 } from '../../app/reports.js';
 import { AIRCRAFT_STATUSES } from '../../domain/aircraft.js';
 import { COMPLIANCE_RESULTS } from '../../domain/compliance.js';
+import type {
+  CalendarDay,
+  DirectiveApplicability,
+  DirectiveStatus,
+  DirectiveType,
+  TrackingStatus,
+} from '../../domain/directive.js';
 import { TASK_STATES } from '../../domain/task.js';
 import { COMPLIANCE_ITEM_COLUMNS, toComplianceItem } from './compliance.js';
 import type { Executor } from './executor.js';
@@ -160,6 +171,123 @@ export class PgReportRepository implements ReportRepository {
       programId: row.program_id,
       exactCreatedAt: row.exact_created_at,
     }));
+  }
+
+  async directiveReportHeader(
+    orgId: string,
+    authorityId: string,
+  ): Promise<{
+    orgName: string;
+    authority: DirectiveReportAuthority | undefined;
+    registrations: DirectiveReportRegistration[];
+  }> {
+    const [org, authority, registrations] = await Promise.all([
+      this.db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('regulatory_authorities')
+        .select(['id', 'code', 'name'])
+        .where('id', '=', authorityId)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('organization_registrations')
+        .select(['id', 'approval_type', 'certificate_number', 'valid_from', 'valid_until'])
+        .where('org_id', '=', orgId)
+        .where('authority_id', '=', authorityId)
+        .where('deleted_at', 'is', null)
+        .orderBy('approval_type')
+        .orderBy('certificate_number')
+        .orderBy('id')
+        .execute(),
+    ]);
+    return {
+      orgName: org.name,
+      authority,
+      registrations: registrations.map((row) => ({
+        id: row.id,
+        approvalType: row.approval_type,
+        certificateNumber: row.certificate_number,
+        validFrom: row.valid_from,
+        validUntil: row.valid_until,
+      })),
+    };
+  }
+
+  async hasLiveAircraft(orgId: string, aircraftId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('aircraft')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', '=', aircraftId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * One statement per batch: the position's aircraft and the next `limit` live aircraft after it
+   * (each gives at least one row, so no more can be needed), their tracked directives of the authority with the latest
+   * compliance act of each (a LATERAL probe of the history index), then the rows after the
+   * position. Live directives only; a superseded or cancelled one only when it has been complied
+   * with, so the record of that compliance stays in the report.
+   */
+  async directiveComplianceRows(
+    orgId: string,
+    filter: { authorityId: string; aircraftId?: string | undefined },
+    batch: { limit: number; after?: DirectiveComplianceRowPosition | undefined },
+  ): Promise<DirectiveComplianceRow[]> {
+    const after = batch.after;
+    const aircraftAfter = after
+      ? sql`AND (a.tail_number, a.id) >= (${after.tailNumber}, ${after.aircraftId}::uuid)`
+      : sql``;
+    const onlyAircraft = filter.aircraftId === undefined ? sql`` : sql`AND a.id = ${filter.aircraftId}::uuid`;
+    // Past the position's aircraft, or on it past the position's directive (an aircraft without
+    // directives has a single row, so its position has no directive).
+    const rowAfter = after
+      ? sql`WHERE (a.tail_number, a.id) > (${after.tailNumber}, ${after.aircraftId}::uuid)
+           OR ((a.tail_number, a.id) = (${after.tailNumber}, ${after.aircraftId}::uuid)
+               AND (x.reference_number, x.directive_id) > (${after.referenceNumber}, ${after.directiveId}::uuid))`
+      : sql``;
+    const result = await sql<DirectiveReportSqlRow>`
+      WITH a AS (
+        SELECT a.id, a.tail_number, a.model, a.serial_number, a.aircraft_type_id,
+               a.flight_hours_total::float8 AS flight_hours_total, a.cycles_total
+          FROM aircraft a
+         WHERE a.org_id = ${orgId} AND a.deleted_at IS NULL ${onlyAircraft} ${aircraftAfter}
+         ORDER BY a.tail_number, a.id
+         LIMIT ${batch.limit + (after ? 1 : 0)}
+      )
+      SELECT a.id AS aircraft_id, a.tail_number, t.designator AS aircraft_type,
+             coalesce(t.manufacturer || ' ' || t.model, a.model) AS aircraft_model, a.serial_number,
+             a.flight_hours_total, a.cycles_total, x.*
+        FROM a
+        LEFT JOIN aircraft_types t ON t.id = a.aircraft_type_id
+        LEFT JOIN LATERAL (
+          SELECT ad.id AS tracking_id, d.id AS directive_id, d.reference_number, d.title, d.type,
+                 d.applicability, d.status AS directive_status, d.effective_date, ad.status,
+                 ad.status_reason, ad.next_due_date, ad.next_due_flight_hours::float8 AS next_due_flight_hours,
+                 ad.next_due_cycles, ad.deferred_until_date,
+                 ad.deferred_until_flight_hours::float8 AS deferred_until_flight_hours, ad.deferred_until_cycles,
+                 c.id AS compliance_id, c.performed_at, c.method, c.flight_hours::float8 AS compliance_flight_hours,
+                 c.cycles AS compliance_cycles, c.signed_by, c.signer_email, c.task_id AS compliance_task_id
+            FROM aircraft_directives ad
+            JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
+            LEFT JOIN LATERAL (
+              SELECT r.id, r.performed_at, r.method, r.flight_hours, r.cycles, r.signed_by,
+                     u.email AS signer_email, r.task_id
+                FROM directive_compliance_records r
+                JOIN users u ON u.org_id = r.org_id AND u.id = r.signed_by
+               WHERE r.org_id = ad.org_id AND r.aircraft_directive_id = ad.id
+               ORDER BY r.performed_at DESC, r.created_at DESC, r.id DESC
+               LIMIT 1
+            ) c ON true
+           WHERE ad.org_id = ${orgId} AND ad.aircraft_id = a.id
+             AND d.authority_id = ${filter.authorityId}::uuid AND d.deleted_at IS NULL
+             AND (d.status = 'active' OR c.id IS NOT NULL)
+        ) x ON true
+      ${rowAfter}
+       ORDER BY a.tail_number, a.id, x.reference_number, x.directive_id
+       LIMIT ${batch.limit}`.execute(this.db);
+    return result.rows.map(toDirectiveComplianceRow);
   }
 
   async mechanicWorkload(
@@ -314,4 +442,95 @@ export class PgReportRepository implements ReportRepository {
 /** The sum of one numeric column over grouped rows. */
 function sum<K extends string>(rows: readonly Record<K, number>[], column: K): number {
   return rows.reduce((total, row) => total + row[column], 0);
+}
+
+/** A row of the directive compliance query; the directive's columns are null for an aircraft without any. */
+interface DirectiveReportSqlRow {
+  aircraft_id: string;
+  tail_number: string;
+  aircraft_type: string | null;
+  aircraft_model: string;
+  serial_number: string | null;
+  flight_hours_total: number;
+  cycles_total: number;
+  tracking_id: string | null;
+  directive_id: string | null;
+  reference_number: string | null;
+  title: string | null;
+  type: DirectiveType | null;
+  applicability: DirectiveApplicability | null;
+  directive_status: DirectiveStatus | null;
+  effective_date: CalendarDay | null;
+  status: TrackingStatus | null;
+  status_reason: string | null;
+  next_due_date: CalendarDay | null;
+  next_due_flight_hours: number | null;
+  next_due_cycles: number | null;
+  deferred_until_date: CalendarDay | null;
+  deferred_until_flight_hours: number | null;
+  deferred_until_cycles: number | null;
+  compliance_id: string | null;
+  performed_at: Date | null;
+  method: string | null;
+  compliance_flight_hours: number | null;
+  compliance_cycles: number | null;
+  signed_by: string | null;
+  signer_email: string | null;
+  compliance_task_id: string | null;
+}
+
+function toDirectiveComplianceRow(row: DirectiveReportSqlRow): DirectiveComplianceRow {
+  const deferred =
+    row.deferred_until_date !== null ||
+    row.deferred_until_flight_hours !== null ||
+    row.deferred_until_cycles !== null;
+  return {
+    aircraftId: row.aircraft_id,
+    tailNumber: row.tail_number,
+    aircraftType: row.aircraft_type,
+    aircraftModel: row.aircraft_model,
+    serialNumber: row.serial_number,
+    flightHoursTotal: row.flight_hours_total,
+    cyclesTotal: row.cycles_total,
+    directive:
+      row.tracking_id === null
+        ? null
+        : {
+            trackingId: row.tracking_id,
+            directiveId: row.directive_id!,
+            referenceNumber: row.reference_number!,
+            title: row.title!,
+            type: row.type!,
+            applicability: row.applicability!,
+            directiveStatus: row.directive_status!,
+            effectiveDate: row.effective_date!,
+            status: row.status!,
+            statusReason: row.status_reason,
+            nextDue: {
+              date: row.next_due_date,
+              flightHours: row.next_due_flight_hours,
+              cycles: row.next_due_cycles,
+            },
+            deferredUntil: deferred
+              ? {
+                  date: row.deferred_until_date,
+                  flightHours: row.deferred_until_flight_hours,
+                  cycles: row.deferred_until_cycles,
+                }
+              : null,
+            lastCompliance:
+              row.compliance_id === null
+                ? null
+                : {
+                    id: row.compliance_id,
+                    performedAt: row.performed_at!,
+                    method: row.method!,
+                    flightHours: row.compliance_flight_hours!,
+                    cycles: row.compliance_cycles!,
+                    signedBy: row.signed_by!,
+                    signerEmail: row.signer_email!,
+                    taskId: row.compliance_task_id,
+                  },
+          },
+  };
 }

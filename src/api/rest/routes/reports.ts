@@ -6,6 +6,10 @@ import {
   BELOW_MIN_STOCK_LIST_LIMIT,
   COMPLIANCE_REPORT_SORT_FIELDS,
   complianceReportRowView,
+  directiveComplianceHeaderView,
+  directiveReportAircraft,
+  type DirectiveComplianceReport,
+  type DirectiveReportEntryView,
   mechanicWorkloadView,
   summaryReportView,
   WORKLOAD_SORT_FIELDS,
@@ -16,7 +20,14 @@ import {
 import type { Services } from '../../../app/services.js';
 import { AIRCRAFT_STATUSES } from '../../../domain/aircraft.js';
 import { COMPLIANCE_RESULTS } from '../../../domain/compliance.js';
+import {
+  DIRECTIVE_APPLICABILITIES,
+  DIRECTIVE_STATUSES,
+  DIRECTIVE_TYPES,
+  TRACKING_STATUSES,
+} from '../../../domain/directive.js';
 import { TASK_STATES, TASK_TYPES } from '../../../domain/task.js';
+import { directiveComplianceReportPdf } from '../pdf/directive-compliance-report.js';
 import { exportDate, sendCsv, type CsvCell } from '../csv.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
@@ -312,6 +323,222 @@ async function* csvRecords(rows: AsyncIterable<ComplianceReportRow>): AsyncGener
   }
 }
 
+/** A calendar day field ('YYYY-MM-DD'). */
+const dayField = (description: string) =>
+  Type.String({ format: 'date', description, examples: ['2030-03-31'] });
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description: string) =>
+  Type.Union([schema, Type.Null()], { description });
+
+const DueSchema = (what: string) =>
+  Type.Object(
+    {
+      date: nullable(dayField('The day.'), `The day ${what}, or null when no date limits it.`),
+      flight_hours: nullable(
+        Type.Number({ description: 'Flight hours.' }),
+        `The aircraft's flight hours ${what}, or null when hours do not limit it.`,
+      ),
+      cycles: nullable(
+        Type.Integer({ description: 'Cycles.' }),
+        `The aircraft's cycles ${what}, or null when cycles do not limit it.`,
+      ),
+    },
+    { additionalProperties: false, description: `Whichever comes first; all null: nothing is due.` },
+  );
+
+const DirectiveReportEntrySchema = Type.Object(
+  {
+    tracking_id: uuidField('The tracking row of the directive on this aircraft.'),
+    directive_id: uuidField('The directive.'),
+    reference_number: Type.String({ description: 'The authority’s reference number, e.g. 2025-02-51.' }),
+    title: Type.String({ description: 'The directive’s title.' }),
+    type: Type.Enum(DIRECTIVE_TYPES, { description: 'ad, emergency_ad, sb, alert_sb or eo.' }),
+    applicability: Type.Enum(DIRECTIVE_APPLICABILITIES, {
+      description: 'mandatory, recommended or optional.',
+    }),
+    directive_status: Type.Enum(DIRECTIVE_STATUSES, {
+      description:
+        'The directive’s own status. Superseded and cancelled directives appear only when complied with on this aircraft.',
+    }),
+    effective_date: dayField('When the directive took effect.'),
+    status: Type.Enum(TRACKING_STATUSES, { description: 'The directive’s status on this aircraft.' }),
+    status_reason: nullable(Type.String(), 'Why it is not applicable or deferred; null otherwise.'),
+    past_limit: Type.Boolean({
+      description:
+        'Still owed (pending, in progress, deferred or overdue) and past its limit at generated_at on the aircraft’s current counters — its deferral’s limit when deferred — even if the due tracker has not marked it overdue yet.',
+    }),
+    next_due: DueSchema('it next falls due at'),
+    deferred_until: nullable(
+      DueSchema('the approved deferral runs to'),
+      'The approved new limit when deferred; null otherwise.',
+    ),
+    last_compliance: nullable(
+      Type.Object(
+        {
+          id: uuidField('The compliance record.'),
+          performed_at: timestampField('When the work was done.'),
+          method: Type.String({ description: 'How it was complied with.' }),
+          flight_hours: Type.Number({ description: 'The aircraft’s flight hours then.' }),
+          cycles: Type.Integer({ description: 'The aircraft’s cycles then.' }),
+          signed_by: uuidField('The certifying signer.'),
+          signer_email: Type.String({ description: 'The signer’s email (users carry no other name).' }),
+          task_id: nullable(uuidField('The task.'), 'The task that did the work, or null.'),
+        },
+        { additionalProperties: false, description: 'The latest act of compliance (by performed_at).' },
+      ),
+      'The latest act of compliance, or null when never complied with.',
+    ),
+  },
+  { additionalProperties: false, description: 'One directive of the authority tracked on the aircraft.' },
+);
+
+const DirectiveComplianceReportSchema = Type.Object(
+  {
+    org_id: uuidField('The organization.'),
+    org_name: Type.String({ description: 'Its name.' }),
+    authority: Type.Object(
+      {
+        id: uuidField('The regulatory authority.'),
+        code: Type.String({ description: 'Its short name, e.g. FAA.' }),
+        name: Type.String({ description: 'Its full name.' }),
+      },
+      { additionalProperties: false, description: 'The authority whose directives the report covers.' },
+    ),
+    registrations: Type.Array(
+      Type.Object(
+        {
+          id: uuidField('The registration.'),
+          approval_type: Type.String({ description: 'AOC, Part-145, …' }),
+          certificate_number: Type.String({ description: 'The certificate number.' }),
+          valid_from: nullable(dayField('From.'), 'Valid from this day, or null.'),
+          valid_until: nullable(dayField('Until.'), 'Valid until this day, or null (until revoked).'),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        description: 'The organization’s live registrations (approvals) with the authority; empty when none.',
+      },
+    ),
+    aircraft_id: nullable(
+      uuidField('The aircraft.'),
+      'The one aircraft the report covers, or null for the fleet.',
+    ),
+    generated_at: timestampField('When the report was generated.'),
+    aircraft: Type.Array(
+      Type.Object(
+        {
+          aircraft_id: uuidField('The aircraft.'),
+          tail_number: Type.String({ description: 'Its tail number.' }),
+          aircraft_type: nullable(Type.String(), 'The ICAO designator of its type, or null while unknown.'),
+          aircraft_model: Type.String({
+            description: 'Manufacturer and model of its type, else its model text.',
+          }),
+          serial_number: nullable(Type.String(), 'The manufacturer serial number (MSN), or null.'),
+          flight_hours_total: Type.Number({ description: 'Its flight hours now.' }),
+          cycles_total: Type.Integer({ description: 'Its cycles now.' }),
+          directives: Type.Array(DirectiveReportEntrySchema, {
+            description: 'Its directives of the authority, by reference number; empty when none is tracked.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Every live aircraft of the organization (or the one asked for), by tail number.' },
+    ),
+  },
+  { additionalProperties: false, description: 'An authority-specific directive compliance report.' },
+);
+
+const DirectiveComplianceQuery = Type.Object(
+  {
+    ...OrgScopeQuery,
+    authority_id: uuidField('Required: the regulatory authority whose directives the report covers.'),
+    aircraft_id: Type.Optional(
+      uuidField(
+        'Only this aircraft (a live aircraft of the organization; another organization’s answers 404).',
+      ),
+    ),
+    format: Type.Optional(
+      Type.Enum(['json', 'csv', 'pdf'] as const, { description: 'json (the default), csv or pdf.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The CSV columns of the directive compliance report: one line per aircraft and directive. */
+const DIRECTIVE_CSV_COLUMNS = [
+  'tail_number',
+  'aircraft_type',
+  'serial_number',
+  'aircraft_id',
+  'reference_number',
+  'title',
+  'directive_type',
+  'applicability',
+  'directive_status',
+  'effective_date',
+  'status',
+  'status_reason',
+  'past_limit',
+  'next_due_date',
+  'next_due_flight_hours',
+  'next_due_cycles',
+  'deferred_until_date',
+  'deferred_until_flight_hours',
+  'deferred_until_cycles',
+  'last_compliance_at',
+  'last_compliance_method',
+  'last_compliance_flight_hours',
+  'last_compliance_cycles',
+  'signer_email',
+  'signed_by',
+  'compliance_task_id',
+  'directive_id',
+] as const;
+
+/** The CSV lines of the report: one per aircraft and directive, one with empty directive cells for an aircraft without any. */
+async function* directiveCsvRecords(report: DirectiveComplianceReport): AsyncGenerator<CsvCell[]> {
+  for await (const aircraft of directiveReportAircraft(report.rows, report.header.generatedAt)) {
+    const entries: (DirectiveReportEntryView | undefined)[] =
+      aircraft.directives.length === 0 ? [undefined] : aircraft.directives;
+    for (const entry of entries) {
+      const last = entry?.last_compliance;
+      const line: Record<(typeof DIRECTIVE_CSV_COLUMNS)[number], CsvCell> = {
+        tail_number: aircraft.tail_number,
+        aircraft_type: aircraft.aircraft_type,
+        serial_number: aircraft.serial_number,
+        aircraft_id: aircraft.aircraft_id,
+        reference_number: entry?.reference_number,
+        title: entry?.title,
+        directive_type: entry?.type,
+        applicability: entry?.applicability,
+        directive_status: entry?.directive_status,
+        effective_date: entry?.effective_date,
+        status: entry?.status,
+        status_reason: entry?.status_reason,
+        past_limit: entry?.past_limit,
+        next_due_date: entry?.next_due.date,
+        next_due_flight_hours: entry?.next_due.flight_hours,
+        next_due_cycles: entry?.next_due.cycles,
+        deferred_until_date: entry?.deferred_until?.date,
+        deferred_until_flight_hours: entry?.deferred_until?.flight_hours,
+        deferred_until_cycles: entry?.deferred_until?.cycles,
+        last_compliance_at: last?.performed_at,
+        last_compliance_method: last?.method,
+        last_compliance_flight_hours: last?.flight_hours,
+        last_compliance_cycles: last?.cycles,
+        signer_email: last?.signer_email,
+        signed_by: last?.signed_by,
+        compliance_task_id: last?.task_id,
+        directive_id: entry?.directive_id,
+      };
+      yield DIRECTIVE_CSV_COLUMNS.map((column) => line[column]);
+    }
+  }
+}
+
+/** `directive-compliance-<authority code>-<org_id>-<date>`, the authority code made file-name safe. */
+const directiveReportFilename = (report: DirectiveComplianceReport, extension: string) =>
+  `directive-compliance-${report.header.authority.code.replace(/[^A-Za-z0-9]+/g, '-')}-${report.header.orgId}-${exportDate(report.header.generatedAt)}.${extension}`;
+
 /** `/reports`: read-only figures over one organization; the compliance report is for auditors and admins. */
 export const reportRoutes =
   ({ reports }: Services) =>
@@ -395,6 +622,70 @@ export const reportRoutes =
           filename: `compliance-report-${orgId}-${exportDate()}.csv`,
           what: 'compliance report export',
         });
+      },
+    );
+
+    app.get(
+      '/reports/directive-compliance',
+      {
+        config: policy('reports', 'directive_compliance'),
+        schema: {
+          tags,
+          summary: 'Directive compliance report of one authority',
+          description: `${SCOPE_NOTE} Per live aircraft of the organization (or the one \`aircraft_id\` names), by tail number: each directive of the authority tracked on it (live directives; a superseded or cancelled one only when it has compliance history on that aircraft), by reference number, with its status, its latest act of compliance (date, method, hours/cycles, signer, task) and its next due; the organization’s registrations with the authority in the header. \`format=json\` (default) answers the structure below; \`format=csv\` streams one line per aircraft and directive (columns ${DIRECTIVE_CSV_COLUMNS.join(', ')}; an aircraft with no directive has one line with empty directive cells); \`format=pdf\` streams a PDF (a table per aircraft, a page header with the organization, authority, registration and generation time, "Page N of M"). CSV and PDF come as attachments named \`directive-compliance-<authority>-<org_id>-<date>.csv|pdf\`. An unknown authority_id answers 404.`,
+          querystring: DirectiveComplianceQuery,
+          response: {
+            200: {
+              description: 'The report, as JSON, CSV or PDF as `format` asks.',
+              content: {
+                'application/json': { schema: DirectiveComplianceReportSchema },
+                'text/csv': {
+                  schema: Type.String({
+                    description: 'CSV, UTF-8, one header line, one line per aircraft and directive.',
+                  }),
+                },
+                'application/pdf': {
+                  schema: Type.String({ format: 'binary', description: 'The report as a PDF.' }),
+                },
+              },
+            },
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request, reply) => {
+        const query = request.query;
+        const report = await reports.directiveCompliance(actorOf(request), {
+          orgId: query.org_id,
+          authorityId: query.authority_id,
+          aircraftId: query.aircraft_id,
+        });
+        // The schema documents each format; Fastify sends the streams as they are produced.
+        const untyped: FastifyReply = reply;
+        const format = query.format ?? 'json';
+        if (format === 'csv') {
+          return sendCsv(request, untyped, {
+            columns: DIRECTIVE_CSV_COLUMNS,
+            records: directiveCsvRecords(report),
+            filename: directiveReportFilename(report, 'csv'),
+            what: 'directive compliance report',
+          });
+        }
+        const header = directiveComplianceHeaderView(report.header);
+        const aircraft = directiveReportAircraft(report.rows, report.header.generatedAt);
+        if (format === 'pdf') {
+          const pdf = directiveComplianceReportPdf(header, aircraft);
+          pdf.on('error', (error) =>
+            request.log.error({ err: error }, 'directive compliance report PDF failed'),
+          );
+          return untyped
+            .type('application/pdf')
+            .header('Content-Disposition', `attachment; filename="${directiveReportFilename(report, 'pdf')}"`)
+            .send(pdf);
+        }
+        const list = [];
+        for await (const one of aircraft) list.push(one);
+        return untyped.type('application/json; charset=utf-8').send({ ...header, aircraft: list });
       },
     );
 
