@@ -189,11 +189,6 @@ export interface QualificationRepository {
     fields: SkillRequirementFields,
   ): Promise<SkillRequirement | undefined>;
   softDeleteRequirement(orgId: string, id: string): Promise<SkillRequirement | undefined>;
-  /** Which of the named types exist and are visible to the org (global, or the org's own and live). */
-  visibleTypes(
-    orgId: string,
-    ids: { aircraftTypeId: string | null; certificationTypeId: string | null; skillTypeId: string | null },
-  ): Promise<{ aircraftType: boolean; certificationType: boolean; skillType: boolean }>;
   /**
    * The live requirements matching a task type with an aircraft type (given, or the type of
    * `aircraftId`) and a program — one query.
@@ -624,6 +619,7 @@ export class QualificationService {
         problems,
       );
     }
+    await checkWorkReferences(repos, orgId, query);
     const requirements = await repos.qualifications.requirementsFor(orgId, {
       taskType: query.taskType!,
       aircraftTypeId: query.aircraftTypeId ?? null,
@@ -642,6 +638,31 @@ export class QualificationService {
       },
     };
   }
+}
+
+/**
+ * The aircraft type and program a check names must exist (the program as a live one of the org):
+ * 404 REFERENCE_NOT_FOUND naming each field, never a check against requirements nothing matches.
+ */
+async function checkWorkReferences(repos: Repositories, orgId: string, query: WorkQuery): Promise<void> {
+  const missing: FieldProblem[] = [];
+  if (
+    query.aircraftTypeId !== undefined &&
+    !(await repos.referenceData.findAircraftType(query.aircraftTypeId))
+  )
+    missing.push({ field: 'querystring.aircraft_type_id', message: 'no aircraft type with this id' });
+  if (query.programId !== undefined && !(await repos.programs.findById(orgId, query.programId)))
+    missing.push({
+      field: 'querystring.program_id',
+      message: 'no live maintenance program with this id in the organization',
+    });
+  if (missing.length === 0) return;
+  throw new AppError(
+    'not_found',
+    'REFERENCE_NOT_FOUND',
+    `not found in this organization: ${missing.map((p) => p.field.replace('querystring.', '')).join(', ')}`,
+    missing,
+  );
 }
 
 const camel = (field: string): keyof WorkQuery =>
@@ -719,7 +740,13 @@ function refuseShape(fields: SkillRequirementFields): void {
   );
 }
 
-/** The program must be a live one of the org; the types must exist and be global or the org's own (404 naming the field). */
+/**
+ * The program must be a live one of the org; the types must exist and be global or the org's own
+ * (404 naming the field). The program and an own certification or skill type are read locked
+ * (the type FOR KEY SHARE, see TypeLock `use`), so a concurrent delete of either waits for this
+ * change and then finds the requirement naming it (409 …_IN_USE), or gets there first and this
+ * change finds it gone.
+ */
 async function checkRequirementReferences(
   tx: Repositories,
   orgId: string,
@@ -731,15 +758,20 @@ async function checkRequirementReferences(
       field: 'body.program_id',
       message: 'no live maintenance program with this id in the organization',
     });
-  const visible = await tx.qualifications.visibleTypes(orgId, fields);
-  if (!visible.aircraftType)
+  if (fields.aircraftTypeId !== null && !(await tx.referenceData.findAircraftType(fields.aircraftTypeId)))
     missing.push({ field: 'body.aircraft_type_id', message: 'no aircraft type with this id' });
-  if (!visible.certificationType)
+  if (
+    fields.certificationTypeId !== null &&
+    !(await tx.referenceData.findCertificationType(orgId, fields.certificationTypeId, { lock: 'use' }))
+  )
     missing.push({
       field: 'body.certification_type_id',
       message: 'no certification type with this id visible to the organization',
     });
-  if (!visible.skillType)
+  if (
+    fields.skillTypeId !== null &&
+    !(await tx.referenceData.findSkillType(orgId, fields.skillTypeId, { lock: 'use' }))
+  )
     missing.push({
       field: 'body.skill_type_id',
       message: 'no skill type with this id visible to the organization',

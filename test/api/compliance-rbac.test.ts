@@ -3,7 +3,10 @@ import type { Role } from '../../src/domain/roles.js';
 import { TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld } from '../support/compliance.js';
 import { insertComplianceItem } from '../support/factories.js';
-import { certificationTypeId, insertCertification } from '../support/qualifications.js';
+import {
+  globalCertificationTypeId,
+  insertEmployeeCertification,
+} from '../support/qualification-factories.js';
 import { EVERYONE, itEnforcesRoles, type RouteCase } from '../support/rbac.js';
 
 let t: TestApp;
@@ -18,8 +21,13 @@ beforeAll(async () => {
   orgId = home.id;
   rows = complianceRows(t);
   // The mechanic inspects in the matrix: an inspector needs inspection authority (a Part-66 B1).
-  const b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
-  await insertCertification(t.db.db, { org_id: orgId, user_id: userIds.mechanic, certification_type_id: b1 });
+  const b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  await insertEmployeeCertification(t.db.db, {
+    expiry_date: null,
+    org_id: orgId,
+    user_id: userIds.mechanic,
+    certification_type_id: b1,
+  });
 });
 afterAll(async () => {
   await t.close();

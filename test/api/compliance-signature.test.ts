@@ -5,7 +5,10 @@ import type { Role } from '../../src/domain/roles.js';
 import { TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld, type ItemJson } from '../support/compliance.js';
 import { insertAircraft, insertComplianceItem, insertTask } from '../support/factories.js';
-import { certificationTypeId, insertCertification } from '../support/qualifications.js';
+import {
+  globalCertificationTypeId,
+  insertEmployeeCertification,
+} from '../support/qualification-factories.js';
 
 let t: TestApp;
 let home: { id: string };
@@ -22,8 +25,13 @@ beforeAll(async () => {
   const user = await t.createUser(home.id, 'mechanic');
   inspector = { id: user.id, token: await t.tokenFor(user) };
   // An inspector needs inspection authority: a Part-66 B1.
-  const b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
-  await insertCertification(t.db.db, { org_id: home.id, user_id: user.id, certification_type_id: b1 });
+  const b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  await insertEmployeeCertification(t.db.db, {
+    expiry_date: null,
+    org_id: home.id,
+    user_id: user.id,
+    certification_type_id: b1,
+  });
 });
 afterAll(async () => {
   await t.close();

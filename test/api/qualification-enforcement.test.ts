@@ -4,14 +4,14 @@ import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { insertAircraft, insertComplianceItem, insertTask } from '../support/factories.js';
 import {
   aircraftTypeId,
-  certificationTypeId,
-  insertCertification,
-  insertRecency,
-  insertRequirement,
-  insertSkill,
+  globalCertificationTypeId,
+  globalSkillTypeId,
+  insertEmployeeCertification,
+  insertEmployeeSkill,
+  insertRecencyEntry,
+  insertTaskSkillRequirement,
   insertTypeRating,
-  skillTypeId,
-} from '../support/qualifications.js';
+} from '../support/qualification-factories.js';
 
 let t: TestApp;
 let a320: string;
@@ -21,8 +21,8 @@ let borescope: string;
 beforeAll(async () => {
   t = await createTestApp();
   a320 = await aircraftTypeId(t.db.db, 'A320');
-  b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
-  borescope = await skillTypeId(t.db.db, 'BORESCOPE');
+  b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  borescope = await globalSkillTypeId(t.db.db, 'BORESCOPE');
 });
 afterAll(async () => {
   await t.close();
@@ -57,12 +57,12 @@ type Shop = Awaited<ReturnType<typeof shop>>;
  */
 const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => Promise<void>> = {
   CERT_MISSING: async (s) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
   },
   CERT_EXPIRED: async (s, window) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
     const expiry = new Date(window.start.getTime() + 30 * MINUTE);
-    await insertCertification(t.db.db, {
+    await insertEmployeeCertification(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -70,8 +70,9 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
     });
   },
   CERT_SUSPENDED: async (s) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    await insertCertification(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
+    await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -79,8 +80,9 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
     });
   },
   CERT_REVOKED: async (s) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    await insertCertification(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
+    await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -88,19 +90,28 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
     });
   },
   TYPE_RATING_MISSING: async (s) => {
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: s.orgId,
       certification_type_id: b1,
       type_rating_required: true,
     });
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1 });
+    await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+    });
   },
   SKILL_MISSING: async (s) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope });
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope });
   },
   SKILL_BELOW_MINIMUM: async (s) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope, min_proficiency: 4 });
-    await insertSkill(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      skill_type_id: borescope,
+      min_proficiency: 4,
+    });
+    await insertEmployeeSkill(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       skill_type_id: borescope,
@@ -108,9 +119,9 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
     });
   },
   SKILL_EXPIRED: async (s, window) => {
-    await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope });
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope });
     const expiry = new Date(window.start.getTime() + 30 * MINUTE);
-    await insertSkill(t.db.db, {
+    await insertEmployeeSkill(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       skill_type_id: borescope,
@@ -119,14 +130,14 @@ const REASONS: Record<string, (s: Shop, window: { start: Date; end: Date }) => P
     });
   },
   RECENCY_INSUFFICIENT: async (s, window) => {
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: s.orgId,
       aircraft_type_id: a320,
       min_recency_hours: 8,
       recency_window_days: 90,
     });
     const tenDaysBefore = new Date(window.start.getTime() - 10 * 24 * HOUR);
-    await insertRecency(t.db.db, {
+    await insertRecencyEntry(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       aircraft_type_id: a320,
@@ -177,13 +188,17 @@ describe('assigning a mechanic', () => {
 
   it('accepts a licence that expires exactly at the end of the window, and the whole set of requirements met', async () => {
     const s = await shop();
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: s.orgId,
       certification_type_id: b1,
       type_rating_required: true,
     });
-    await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope, min_proficiency: 3 });
-    const cert = await insertCertification(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      skill_type_id: borescope,
+      min_proficiency: 3,
+    });
+    const cert = await insertEmployeeCertification(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -195,7 +210,7 @@ describe('assigning a mechanic', () => {
       aircraft_type_id: a320,
       certification_id: cert.id,
     });
-    await insertSkill(t.db.db, {
+    await insertEmployeeSkill(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       skill_type_id: borescope,
@@ -208,16 +223,32 @@ describe('assigning a mechanic', () => {
   it('requirements of another task type, aircraft type or program do not apply', async () => {
     const s = await shop();
     const b738 = await aircraftTypeId(t.db.db, 'B738');
-    await insertRequirement(t.db.db, { org_id: s.orgId, task_type: 'repair', certification_type_id: b1 });
-    await insertRequirement(t.db.db, { org_id: s.orgId, aircraft_type_id: b738, certification_type_id: b1 });
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1, certifying: true });
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      task_type: 'repair',
+      certification_type_id: b1,
+    });
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      aircraft_type_id: b738,
+      certification_type_id: b1,
+    });
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      certification_type_id: b1,
+      certifying: true,
+    });
     expect((await create(s)).statusCode).toBe(201);
   });
 
   it('PATCH of the mechanic, of the window or of the type re-checks: 409 with what is missing', async () => {
     const s = await shop();
-    await insertRequirement(t.db.db, { org_id: s.orgId, task_type: 'repair', certification_type_id: b1 });
-    await insertCertification(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      task_type: 'repair',
+      certification_type_id: b1,
+    });
+    await insertEmployeeCertification(t.db.db, {
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -294,8 +325,9 @@ describe('starting and completing re-check the assigned mechanic at that moment'
 
   it('a licence revoked after assignment stops the start', async () => {
     const s = await shop();
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    const cert = await insertCertification(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
+    const cert = await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -322,8 +354,9 @@ describe('starting and completing re-check the assigned mechanic at that moment'
 
   it('a licence revoked while a start is in flight never lets the start through', async () => {
     const s = await shop();
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
-    const cert = await insertCertification(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1 });
+    const cert = await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
       org_id: s.orgId,
       user_id: s.mechanicId,
       certification_type_id: b1,
@@ -559,7 +592,11 @@ describe('signers and inspectors', () => {
 
   it('a sign-off needs the task’s certifying requirements: 409 MECHANIC_NOT_QUALIFIED until the signer holds them', async () => {
     const s = await shop();
-    await insertRequirement(t.db.db, { org_id: s.orgId, certification_type_id: b1, certifying: true });
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      certification_type_id: b1,
+      certifying: true,
+    });
     const task = await insertTask(t.db.db, { aircraft_id: s.aircraftId, assigned_mechanic_id: s.mechanicId });
     const item = await insertComplianceItem(t.db.db, { org_id: s.orgId, task_id: task.id, result: 'pass' });
     const refused = await signOff(s.mechanic, item.id);
@@ -571,14 +608,23 @@ describe('signers and inspectors', () => {
       .where('id', '=', item.id)
       .executeTakeFirstOrThrow();
     expect(row.sign_off_user_id).toBeNull();
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: s.mechanicId, certification_type_id: b1 });
+    await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
+      org_id: s.orgId,
+      user_id: s.mechanicId,
+      certification_type_id: b1,
+    });
     expect((await signOff(s.mechanic, item.id)).statusCode).toBe(200);
   });
 
   it('an inspector needs inspection authority and the task’s inspection requirements', async () => {
     const s = await shop();
-    const b3 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B3');
-    await insertRequirement(t.db.db, { org_id: s.orgId, skill_type_id: borescope, inspection: true });
+    const b3 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B3');
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: s.orgId,
+      skill_type_id: borescope,
+      inspection: true,
+    });
     const task = await insertTask(t.db.db, { aircraft_id: s.aircraftId, assigned_mechanic_id: s.mechanicId });
     const item = await insertComplianceItem(t.db.db, {
       org_id: s.orgId,
@@ -590,7 +636,12 @@ describe('signers and inspectors', () => {
     const user = await t.createUser(s.orgId, 'mechanic');
     const inspector = await t.tokenFor(user);
     // A B3 confers no inspection authority.
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: user.id, certification_type_id: b3 });
+    await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
+      org_id: s.orgId,
+      user_id: user.id,
+      certification_type_id: b3,
+    });
     const noAuthority = await inspect(inspector, item.id);
     expect(noAuthority.statusCode).toBe(409);
     const refusal = noAuthority.json<{ reason: string; details: Record<string, unknown>[] }>();
@@ -609,9 +660,14 @@ describe('signers and inspectors', () => {
         reason: 'CERT_MISSING',
       }),
     ]);
-    await insertCertification(t.db.db, { org_id: s.orgId, user_id: user.id, certification_type_id: b1 });
+    await insertEmployeeCertification(t.db.db, {
+      expiry_date: null,
+      org_id: s.orgId,
+      user_id: user.id,
+      certification_type_id: b1,
+    });
     expectNotQualified(await inspect(inspector, item.id), 'SKILL_MISSING');
-    await insertSkill(t.db.db, {
+    await insertEmployeeSkill(t.db.db, {
       org_id: s.orgId,
       user_id: user.id,
       skill_type_id: borescope,

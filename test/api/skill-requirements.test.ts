@@ -1,16 +1,20 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAircraft, insertProgram, insertTask } from '../support/factories.js';
 import {
   aircraftTypeId,
-  certificationTypeId,
-  insertCertification,
-  insertRecency,
-  insertRequirement,
-  insertSkill,
-  skillTypeId,
-} from '../support/qualifications.js';
+  globalCertificationTypeId,
+  globalSkillTypeId,
+  insertCertificationType,
+  insertEmployeeCertification,
+  insertEmployeeSkill,
+  insertRecencyEntry,
+  insertSkillType,
+  insertTaskSkillRequirement,
+} from '../support/qualification-factories.js';
+import { heldTransaction, lockWaiters } from '../support/people.js';
 import { EVERYONE, itEnforcesRoles, ORG_ADMINS, type RouteCase } from '../support/rbac.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -26,8 +30,8 @@ beforeAll(async () => {
   tenant = await createTenant(t);
   other = await createTenant(t);
   a320 = await aircraftTypeId(t.db.db, 'A320');
-  b1 = await certificationTypeId(t.db.db, 'EASA', 'PART66-B1');
-  borescope = await skillTypeId(t.db.db, 'BORESCOPE');
+  b1 = await globalCertificationTypeId(t.db.db, 'EASA', 'PART66-B1');
+  borescope = await globalSkillTypeId(t.db.db, 'BORESCOPE');
 });
 afterAll(async () => {
   await t.close();
@@ -78,7 +82,10 @@ describe('task skill requirements', () => {
   });
 
   it('changes and deletes one, each audited with its event; a deleted one answers 404', async () => {
-    const { id } = await insertRequirement(t.db.db, { org_id: tenant.org.id, skill_type_id: borescope });
+    const { id } = await insertTaskSkillRequirement(t.db.db, {
+      org_id: tenant.org.id,
+      skill_type_id: borescope,
+    });
     const patched = await t.request(admin(), 'PATCH', `${url}/${id}`, {
       min_proficiency: 4,
       inspection: true,
@@ -102,17 +109,17 @@ describe('task skill requirements', () => {
     const org = await t.createOrg();
     const token = await t.tokenFor(await t.createUser(org.id, 'tenant_admin'));
     const program = await insertProgram(t.db.db, { org_id: org.id });
-    const a = await insertRequirement(t.db.db, {
+    const a = await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       task_type: 'repair',
       certification_type_id: b1,
     });
-    const b = await insertRequirement(t.db.db, {
+    const b = await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       aircraft_type_id: a320,
       certification_type_id: b1,
     });
-    const c = await insertRequirement(t.db.db, {
+    const c = await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       program_id: program.id,
       skill_type_id: borescope,
@@ -161,13 +168,75 @@ describe('task skill requirements', () => {
     });
     expect(cert.statusCode).toBe(404);
     expect(cert.json()).toMatchObject({ details: [{ field: 'body.certification_type_id' }] });
-    const foreign = await insertRequirement(t.db.db, { org_id: other.org.id, certification_type_id: b1 });
+    const foreign = await insertTaskSkillRequirement(t.db.db, {
+      org_id: other.org.id,
+      certification_type_id: b1,
+    });
     for (const method of ['GET', 'DELETE'] as const)
       expect((await t.request(admin(), method, `${url}/${foreign.id}`)).statusCode).toBe(404);
     const patch = await t.request(admin(), 'PATCH', `${url}/${foreign.id}`, { certifying: true });
     expect(patch.statusCode).toBe(404);
     const list = await t.request(admin(), 'GET', url);
     expect(list.json<{ id: string }[]>().map((r) => r.id)).not.toContain(foreign.id);
+  });
+});
+
+describe('a requirement and the delete of the type it names racing', () => {
+  /** The organization's own certification type, as the tenant admin's delete holds it: locked and deleted, not committed. */
+  async function deletingOwnType(kind: 'certification_types' | 'skill_types') {
+    const type =
+      kind === 'certification_types'
+        ? await insertCertificationType(t.db.db, { org_id: tenant.org.id })
+        : await insertSkillType(t.db.db, { org_id: tenant.org.id });
+    const deleting = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM ${sql.table(kind)} WHERE id = ${type.id} FOR UPDATE`.execute(trx);
+      await sql`UPDATE ${sql.table(kind)} SET deleted_at = now() WHERE id = ${type.id}`.execute(trx);
+    });
+    return { id: type.id, deleting };
+  }
+
+  it.each([
+    ['certification_types', 'certification_type_id'],
+    ['skill_types', 'skill_type_id'],
+  ] as const)(
+    'a requirement that waited for the delete of the org’s own type (%s) finds it gone: 404 naming the field, nothing written',
+    async (kind, field) => {
+      const { id, deleting } = await deletingOwnType(kind);
+      const creating = t.request(admin(), 'POST', url, { task_type: 'overhaul', [field]: id });
+      await lockWaiters(t.db.db, 1);
+      deleting.release();
+      await deleting.done;
+
+      const response = await creating;
+      expect(response.statusCode, response.body).toBe(404);
+      expect(response.json()).toMatchObject({
+        reason: 'REFERENCE_NOT_FOUND',
+        details: [{ field: `body.${field}` }],
+      });
+      const naming = await t.db.db
+        .selectFrom('task_skill_requirements')
+        .select('id')
+        .where(field, '=', id)
+        .execute();
+      expect(naming).toEqual([]);
+    },
+  );
+
+  it('a type delete that waited for a requirement being added answers 409 CERTIFICATION_TYPE_IN_USE', async () => {
+    const type = await insertCertificationType(t.db.db, { org_id: tenant.org.id });
+    // A requirement being added, as the service does it: the type held FOR KEY SHARE, the row inserted.
+    const adding = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM certification_types WHERE id = ${type.id} FOR KEY SHARE`.execute(trx);
+      await insertTaskSkillRequirement(trx, { org_id: tenant.org.id, certification_type_id: type.id });
+    });
+    const deleting = t.request(admin(), 'DELETE', `/api/v1/certification-types/${type.id}`);
+    await lockWaiters(t.db.db, 1);
+    adding.release();
+    await adding.done;
+
+    const response = await deleting;
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ reason: 'CERTIFICATION_TYPE_IN_USE' });
   });
 });
 
@@ -179,7 +248,11 @@ describe('the qualification check', () => {
     const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
     const mechanic = await t.createUser(org.id, 'mechanic');
     const colleague = await t.createUser(org.id, 'mechanic');
-    await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      certification_type_id: b1,
+    });
     const response = await t.request(
       scheduler,
       'GET',
@@ -210,13 +283,13 @@ describe('the qualification check', () => {
     const org = await t.createOrg();
     const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
     const mechanic = await t.createUser(org.id, 'mechanic');
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       aircraft_type_id: a320,
       skill_type_id: borescope,
       min_proficiency: 2,
     });
-    await insertSkill(t.db.db, {
+    await insertEmployeeSkill(t.db.db, {
       org_id: org.id,
       user_id: mechanic.id,
       skill_type_id: borescope,
@@ -260,17 +333,60 @@ describe('the qualification check', () => {
     expect(neither.statusCode).toBe(400);
   });
 
+  it('an unknown aircraft type, or another org’s or a deleted program, is 404 naming the field, on both checks', async () => {
+    const org = await t.createOrg();
+    const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    const mechanic = await t.createUser(org.id, 'mechanic');
+    // A requirement on no aircraft type and no program: a check that matched nothing would answer "qualified: false".
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      certification_type_id: b1,
+    });
+    const theirProgram = await insertProgram(t.db.db, { org_id: other.org.id });
+    const deletedProgram = await insertProgram(t.db.db, { org_id: org.id, deleted_at: new Date() });
+    const unknownType = '00000000-0000-4000-8000-000000000000';
+    const cases = [
+      [`aircraft_type_id=${unknownType}`, ['querystring.aircraft_type_id']],
+      [`program_id=${theirProgram.id}`, ['querystring.program_id']],
+      [`program_id=${deletedProgram.id}`, ['querystring.program_id']],
+      [
+        `aircraft_type_id=${unknownType}&program_id=${theirProgram.id}`,
+        ['querystring.aircraft_type_id', 'querystring.program_id'],
+      ],
+    ] as const;
+    for (const [refs, fields] of cases) {
+      for (const path of [
+        `/api/v1/users/${mechanic.id}/qualification-check`,
+        '/api/v1/qualified-mechanics',
+      ]) {
+        const response = await t.request(scheduler, 'GET', `${path}?${work}&${refs}`);
+        expect(response.statusCode, `${path} ${refs}: ${response.body}`).toBe(404);
+        expect(response.json()).toMatchObject({ reason: 'REFERENCE_NOT_FOUND' });
+        expect(response.json<{ details: { field: string }[] }>().details.map((d) => d.field)).toEqual(fields);
+      }
+    }
+    const ownProgram = await insertProgram(t.db.db, { org_id: org.id });
+    const known = await t.request(
+      scheduler,
+      'GET',
+      `/api/v1/users/${mechanic.id}/qualification-check?${work}&aircraft_type_id=${a320}&program_id=${ownProgram.id}`,
+    );
+    expect(known.statusCode, known.body).toBe(200);
+    expect(known.json()).toMatchObject({ work: { aircraft_type_id: a320, program_id: ownProgram.id } });
+  });
+
   it('purpose=inspect asks for inspection authority and the inspection rows; purpose=certify the certifying rows', async () => {
     const org = await t.createOrg();
     const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
     const mechanic = await t.createUser(org.id, 'mechanic');
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       task_type: 'repair',
       skill_type_id: borescope,
       inspection: true,
     });
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       task_type: 'repair',
       certification_type_id: b1,
@@ -298,7 +414,7 @@ describe('the qualification check', () => {
     const org = await t.createOrg();
     const scheduler = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
     const mechanic = await t.createUser(org.id, 'mechanic');
-    await insertRequirement(t.db.db, {
+    await insertTaskSkillRequirement(t.db.db, {
       org_id: org.id,
       task_type: 'repair',
       aircraft_type_id: a320,
@@ -307,7 +423,7 @@ describe('the qualification check', () => {
     });
     const start = new Date('2031-03-01T08:00:00Z');
     const log = (hours: number, at: Date, type = a320) =>
-      insertRecency(t.db.db, {
+      insertRecencyEntry(t.db.db, {
         org_id: org.id,
         user_id: mechanic.id,
         aircraft_type_id: type,
@@ -333,9 +449,18 @@ describe('the qualification check', () => {
     const mk = (name: string) => t.createUser(org.id, 'mechanic', `${name}@qm.test`);
     const [ready, busy, unlicensed] = [await mk('a-ready'), await mk('b-busy'), await mk('c-unlicensed')];
     await t.createUser(org.id, 'scheduler');
-    await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
+    await insertTaskSkillRequirement(t.db.db, {
+      org_id: org.id,
+      task_type: 'repair',
+      certification_type_id: b1,
+    });
     for (const person of [ready, busy])
-      await insertCertification(t.db.db, { org_id: org.id, user_id: person.id, certification_type_id: b1 });
+      await insertEmployeeCertification(t.db.db, {
+        expiry_date: null,
+        org_id: org.id,
+        user_id: person.id,
+        certification_type_id: b1,
+      });
     const booked = await insertTask(t.db.db, {
       org_id: org.id,
       assigned_mechanic_id: busy.id,
@@ -392,10 +517,19 @@ describe('the qualification check', () => {
     await t.createUser(small.id, 'mechanic');
     for (let i = 0; i < 40; i += 1) {
       const user = await t.createUser(large.id, 'mechanic');
-      await insertCertification(t.db.db, { org_id: large.id, user_id: user.id, certification_type_id: b1 });
+      await insertEmployeeCertification(t.db.db, {
+        expiry_date: null,
+        org_id: large.id,
+        user_id: user.id,
+        certification_type_id: b1,
+      });
     }
     for (const org of [small, large])
-      await insertRequirement(t.db.db, { org_id: org.id, task_type: 'repair', certification_type_id: b1 });
+      await insertTaskSkillRequirement(t.db.db, {
+        org_id: org.id,
+        task_type: 'repair',
+        certification_type_id: b1,
+      });
     const task = await insertTask(t.db.db, { org_id: large.id, type: 'repair' });
     const smallToken = await t.tokenFor(await t.createUser(small.id, 'scheduler'));
     const largeToken = await t.tokenFor(await t.createUser(large.id, 'scheduler'));
@@ -411,7 +545,7 @@ describe('the qualification check', () => {
 
 describe('RBAC matrix for requirements and checks', () => {
   const requirement = async () =>
-    (await insertRequirement(t.db.db, { org_id: tenant.org.id, certification_type_id: b1 })).id;
+    (await insertTaskSkillRequirement(t.db.db, { org_id: tenant.org.id, certification_type_id: b1 })).id;
   const work = 'task_type=repair&start_time=2031-03-01T08:00:00Z&end_time=2031-03-01T16:00:00Z';
   const ROUTES: Record<string, RouteCase> = {
     'POST /task-skill-requirements': {

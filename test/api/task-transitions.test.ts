@@ -13,7 +13,7 @@ import {
   insertTaskPartRequirement,
   setGroundingLeadTime,
 } from '../support/factories.js';
-import { releaseMechanic } from '../support/qualifications.js';
+import { releaseMechanic } from '../support/qualification-factories.js';
 
 let t: TestApp;
 let orgId: string;

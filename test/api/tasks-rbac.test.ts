@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAircraft, insertTask } from '../support/factories.js';
 import { EVERYONE, itEnforcesRoles, MAINTENANCE_STAFF, SCHEDULERS, type RouteCase } from '../support/rbac.js';
-import { releaseMechanic } from '../support/qualifications.js';
+import { releaseMechanic } from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;

@@ -648,7 +648,7 @@ const violations: CheckCase[] = [
   {
     label: 'logged recency hours are positive',
     constraint: 'recency_entries_hours_check',
-    attempt: (db) => insertRecencyEntry(db, { hours: '0' }),
+    attempt: (db) => insertRecencyEntry(db, { hours: 0 }),
   },
   // qualified people: task skill requirements
   {
@@ -659,17 +659,17 @@ const violations: CheckCase[] = [
   {
     label: 'a recency requirement names both hours and window',
     constraint: 'task_skill_requirements_recency_complete',
-    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: '10' }),
+    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: 10 }),
   },
   {
     label: 'required recency hours are positive',
     constraint: 'task_skill_requirements_min_recency_hours_check',
-    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: '0', recency_window_days: 30 }),
+    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: 0, recency_window_days: 30 }),
   },
   {
     label: 'a recency window is at least a day',
     constraint: 'task_skill_requirements_recency_window_days_check',
-    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: '10', recency_window_days: 0 }),
+    attempt: (db) => insertTaskSkillRequirement(db, { min_recency_hours: 10, recency_window_days: 0 }),
   },
   {
     label: 'a requirement requires something',

@@ -1,7 +1,8 @@
 /**
  * Factories for the qualified-people tables (migration 00015), in the style of factories.ts: each
  * inserts one row with sensible defaults, creates the parents it needs when the overrides name
- * none, and returns the row. Global reference rows are looked up, never created.
+ * none, and returns the row. Global reference rows are looked up, never created. Numeric columns
+ * (hours) take numbers. The one module for qualification test data.
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Selectable } from 'kysely';
@@ -18,6 +19,13 @@ import type {
 import { insertOrganization, insertUser } from './factories.js';
 
 type Overrides<T> = Partial<Insertable<T>>;
+/** Overrides with the numeric (decimal) columns given as numbers. */
+type NumericOverrides<T, K extends keyof Insertable<T>> = Omit<Overrides<T>, K> & {
+  [P in K]?: number | null;
+};
+
+const decimal = (value: number | null | undefined): string | null | undefined =>
+  value === null || value === undefined ? value : String(value);
 
 const unique = (): string => randomUUID().slice(0, 8).toUpperCase();
 const DAY = 86_400_000;
@@ -182,16 +190,17 @@ export async function insertEmployeeSkill(
 /** Two hours on the A320 yesterday, entered by hand, of a new mechanic unless `user_id` is given. */
 export async function insertRecencyEntry(
   db: Executor,
-  overrides: Overrides<RecencyEntriesTable> = {},
+  overrides: NumericOverrides<RecencyEntriesTable, 'hours'> = {},
 ): Promise<Selectable<RecencyEntriesTable>> {
   const { orgId, userId } = await userAndOrg(db, overrides.org_id, overrides.user_id);
+  const { hours, ...rest } = overrides;
   return db
     .insertInto('recency_entries')
     .values({
       aircraft_type_id: overrides.aircraft_type_id ?? (await aircraftTypeId(db)),
-      hours: '2',
       performed_at: new Date(Date.now() - DAY),
-      ...overrides,
+      ...rest,
+      hours: decimal(hours) ?? '2',
       org_id: orgId,
       user_id: userId,
     })
@@ -199,21 +208,46 @@ export async function insertRecencyEntry(
     .executeTakeFirstOrThrow();
 }
 
-/** An inspection task needs an EASA B1, in a new organization unless `org_id` is given. */
+/**
+ * An inspection task needs an EASA B1 (when the overrides ask for nothing else: no certification,
+ * skill, type rating or recency), in a new organization unless `org_id` is given.
+ */
 export async function insertTaskSkillRequirement(
   db: Executor,
-  overrides: Overrides<TaskSkillRequirementsTable> = {},
+  overrides: NumericOverrides<TaskSkillRequirementsTable, 'min_recency_hours'> = {},
 ): Promise<Selectable<TaskSkillRequirementsTable>> {
   const orgId = overrides.org_id ?? (await insertOrganization(db)).id;
-  const names = 'certification_type_id' in overrides || 'skill_type_id' in overrides;
+  const asksSomething =
+    'certification_type_id' in overrides ||
+    'skill_type_id' in overrides ||
+    overrides.type_rating_required === true ||
+    overrides.min_recency_hours != null;
+  const { min_recency_hours, ...rest } = overrides;
   return db
     .insertInto('task_skill_requirements')
     .values({
       task_type: 'inspection',
-      ...(names ? {} : { certification_type_id: await globalCertificationTypeId(db) }),
-      ...overrides,
+      ...(asksSomething ? {} : { certification_type_id: await globalCertificationTypeId(db) }),
+      ...rest,
+      min_recency_hours: decimal(min_recency_hours),
       org_id: orgId,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Unassigns a mechanic from their live scheduled and in-progress tasks, so a test may book them
+ * again at any time: a mechanic is never on two overlapping active tasks
+ * (maintenance_tasks_mechanic_no_overlap), and tests that reuse one mechanic for many tasks
+ * "starting in a minute" would otherwise collide with the ones before.
+ */
+export async function releaseMechanic(db: Executor, mechanicId: string): Promise<void> {
+  await db
+    .updateTable('maintenance_tasks')
+    .set({ assigned_mechanic_id: null })
+    .where('assigned_mechanic_id', '=', mechanicId)
+    .where('state', 'in', ['scheduled', 'in_progress'])
+    .where('deleted_at', 'is', null)
+    .execute();
 }

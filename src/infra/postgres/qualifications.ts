@@ -21,6 +21,8 @@ import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
 
+// The type-visible trigger's refusals (task_skill_requirements_*_visible) are registered with the
+// reference data (reference-data.ts), like those of the people tables.
 registerConstraints({
   task_skill_requirements_program_fkey: {
     kind: 'not_found',
@@ -40,22 +42,10 @@ registerConstraints({
     message: 'the certification type does not exist',
     field: 'body.certification_type_id',
   },
-  task_skill_requirements_certification_type_id_visible: {
-    kind: 'not_found',
-    reason: 'REFERENCE_NOT_FOUND',
-    message: 'the certification type does not exist in this organization',
-    field: 'body.certification_type_id',
-  },
   task_skill_requirements_skill_type_fkey: {
     kind: 'not_found',
     reason: 'REFERENCE_NOT_FOUND',
     message: 'the skill type does not exist',
-    field: 'body.skill_type_id',
-  },
-  task_skill_requirements_skill_type_id_visible: {
-    kind: 'not_found',
-    reason: 'REFERENCE_NOT_FOUND',
-    message: 'the skill type does not exist in this organization',
     field: 'body.skill_type_id',
   },
   task_skill_requirements_min_proficiency_check: {
@@ -272,30 +262,6 @@ export class PgQualificationRepository implements QualificationRepository {
       .returningAll()
       .executeTakeFirst();
     return row && toRequirement({ ...row, certification_type_name: null, skill_type_name: null });
-  }
-
-  async visibleTypes(
-    orgId: string,
-    ids: { aircraftTypeId: string | null; certificationTypeId: string | null; skillTypeId: string | null },
-  ): Promise<{ aircraftType: boolean; certificationType: boolean; skillType: boolean }> {
-    const { rows } = await sql<{ aircraft_type: boolean; certification_type: boolean; skill_type: boolean }>`
-      SELECT
-        (${ids.aircraftTypeId}::uuid IS NULL
-          OR EXISTS (SELECT 1 FROM aircraft_types WHERE id = ${ids.aircraftTypeId}::uuid)) AS aircraft_type,
-        (${ids.certificationTypeId}::uuid IS NULL
-          OR EXISTS (SELECT 1 FROM certification_types WHERE id = ${ids.certificationTypeId}::uuid
-                       AND (org_id IS NULL OR (org_id = ${orgId} AND deleted_at IS NULL)))) AS certification_type,
-        (${ids.skillTypeId}::uuid IS NULL
-          OR EXISTS (SELECT 1 FROM skill_types WHERE id = ${ids.skillTypeId}::uuid
-                       AND (org_id IS NULL OR (org_id = ${orgId} AND deleted_at IS NULL)))) AS skill_type`.execute(
-      this.db,
-    );
-    const row = rows[0]!;
-    return {
-      aircraftType: row.aircraft_type,
-      certificationType: row.certification_type,
-      skillType: row.skill_type,
-    };
   }
 
   async requirementsFor(

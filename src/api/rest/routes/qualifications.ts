@@ -552,7 +552,7 @@ export const qualificationRoutes =
         schema: {
           tags,
           summary: 'Check whether a person meets the requirements of some work',
-          description: `${SCOPE_NOTE} Give \`task_id\`, or \`task_type\`, \`start_time\` and \`end_time\` (with \`aircraft_type_id\` and \`program_id\` when they apply). A mechanic may check only themselves (403 NOT_OWN_RECORD). The answer lists what is missing with the same reasons that refuse an assignment (409 MECHANIC_NOT_QUALIFIED), and whether the person is free in the window.`,
+          description: `${SCOPE_NOTE} Give \`task_id\`, or \`task_type\`, \`start_time\` and \`end_time\` (with \`aircraft_type_id\` and \`program_id\` when they apply: an unknown aircraft type, or a program that is not a live one of the organization, is 404 REFERENCE_NOT_FOUND naming the field). A mechanic may check only themselves (403 NOT_OWN_RECORD). The answer lists what is missing with the same reasons that refuse an assignment (409 MECHANIC_NOT_QUALIFIED), and whether the person is free in the window.`,
           params: IdParams,
           querystring: CheckQuery,
           response: { 200: CheckResult, ...errorResponses(400, 401, 403, 404) },
@@ -575,7 +575,7 @@ export const qualificationRoutes =
         schema: {
           tags,
           summary: 'Every mechanic of the organization, checked against some work',
-          description: `${SCOPE_NOTE} What an assignment dialog needs in one call: every live mechanic with the qualification check's result and whether they are free (no other scheduled or in-progress task of theirs overlaps the window, \`overlapping_task_ids\` otherwise), qualified and free first. Give \`task_id\`, or \`task_type\`, \`start_time\` and \`end_time\`. At most three queries, whatever the number of mechanics. Not for mechanics (they check themselves with /users/{id}/qualification-check).`,
+          description: `${SCOPE_NOTE} What an assignment dialog needs in one call: every live mechanic with the qualification check's result and whether they are free (no other scheduled or in-progress task of theirs overlaps the window, \`overlapping_task_ids\` otherwise), qualified and free first. Give \`task_id\`, or \`task_type\`, \`start_time\` and \`end_time\` (an unknown \`aircraft_type_id\` or \`program_id\` is 404 REFERENCE_NOT_FOUND naming the field). At most three queries, whatever the number of mechanics. Not for mechanics (they check themselves with /users/{id}/qualification-check).`,
           querystring: CheckQuery,
           response: { 200: QualifiedMechanics, ...errorResponses(400, 401, 403, 404) },
         },
