@@ -6,6 +6,7 @@ import {
   inspectComplianceItem,
   inspectedRefusal,
   inspectionRequirementRefusal,
+  inspectorAssignmentRefusal,
   isInspectionPending,
   isSignedOff,
   normalizeComplianceDescription,
@@ -150,6 +151,14 @@ export interface ComplianceRepository {
   }): Promise<ComplianceItem>;
   /** A live item. */
   findById(orgId: string, id: string): Promise<ComplianceItem | undefined>;
+  /**
+   * Holds the task of an item FOR SHARE (deleted or not) until the transaction ends, so a change
+   * of its mechanic (which holds it FOR UPDATE) waits for this transaction or is seen by it;
+   * false when the item does not exist in the org.
+   */
+  lockTaskOfItem(orgId: string, itemId: string): Promise<boolean>;
+  /** A live item of the task that `userId` independently inspected, if any. */
+  findInspectedBy(orgId: string, taskId: string, userId: string): Promise<ComplianceItem | undefined>;
   /** A live item locked for change (FOR UPDATE) with its task (deleted or not). */
   findForChange(
     orgId: string,
@@ -349,6 +358,9 @@ export class ComplianceService {
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, actor, scope);
     await this.reauthenticate(ctx, actor, input.password, { itemId: id, meaning: 'inspected' });
     return mutate(this.deps.uow, ctx, async (tx) => {
+      // The task first, FOR SHARE: a reassignment of its mechanic racing this inspection either
+      // waits for it (and is refused, see refuseInspectorAsMechanic) or is read by it below.
+      await tx.compliance.lockTaskOfItem(orgId, id);
       const { item: before, task } = await findForChange(tx, orgId, id);
       const at = new Date();
       const decision = inspectComplianceItem(before, task, { inspectorId: actor.userId, at });
@@ -505,6 +517,19 @@ const notFound = (): never => {
 };
 
 /** A domain refusal as the error it is: a 409 unless it says otherwise, with its details. */
+/**
+ * Refuses (409 INSPECTOR_IS_PERFORMER) making `mechanicId` the mechanic of a task one of whose
+ * items they independently inspected: for the task service, inside its change, which holds the
+ * task FOR UPDATE — an inspection holds it FOR SHARE (see `inspect`), so the two serialize.
+ */
+export async function refuseInspectorAsMechanic(
+  tx: Pick<Repositories, 'compliance'>,
+  input: { orgId: string; taskId: string; mechanicId: string },
+): Promise<void> {
+  const inspected = await tx.compliance.findInspectedBy(input.orgId, input.taskId, input.mechanicId);
+  if (inspected) refuse(inspectorAssignmentRefusal(inspected, input.mechanicId));
+}
+
 const conflict = (refusal: ComplianceRefusal): AppError =>
   new AppError(refusal.kind ?? 'conflict', refusal.reason, refusal.message, refusal.details);
 

@@ -19,7 +19,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { aircraftView, reconcileAircraftStatus } from './aircraft.js';
 import type { AuditAction, AuditEntry } from './audit.js';
-import { complianceItemView, type ComplianceItemView } from './compliance.js';
+import { complianceItemView, refuseInspectorAsMechanic, type ComplianceItemView } from './compliance.js';
 import { AppError, isAppError, type FieldProblem } from './errors.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
@@ -421,6 +421,11 @@ export class TaskService {
             assignedMechanicId: patch.assignedMechanicId ?? undefined,
             requiredParts,
           });
+          // The independent inspector of any of its items never becomes the task's mechanic (the
+          // task is held FOR UPDATE, so an inspection racing this change has committed or waits).
+          if ((patch.assignedMechanicId ?? null) !== null) {
+            await refuseInspectorAsMechanic(tx, { orgId, taskId: id, mechanicId: patch.assignedMechanicId! });
+          }
           // A new mechanic, a moved window or a change of what the task is (its type or program,
           // which decide the requirements that match) needs the mechanic to qualify again.
           const mechanicId =

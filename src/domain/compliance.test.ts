@@ -4,6 +4,7 @@ import {
   complianceDescriptionProblem,
   inspectComplianceItem,
   inspectionRequirementRefusal,
+  inspectorAssignmentRefusal,
   isInspectionPending,
   isSignedOff,
   normalizeComplianceDescription,
@@ -241,5 +242,22 @@ describe('descriptions', () => {
     expect(normalizeComplianceDescription('  Leak test \n')).toBe('Leak test');
     expect(complianceDescriptionProblem(normalizeComplianceDescription('   '))).toBe('must not be blank');
     expect(complianceDescriptionProblem('Leak test')).toBeUndefined();
+  });
+});
+
+describe('making the inspector the task’s mechanic', () => {
+  const inspected = item({ inspectedBy: 'insp-1', inspectedAt: NOW });
+
+  it('is refused for the inspector, naming the item inspected', () => {
+    expect(inspectorAssignmentRefusal(inspected, 'insp-1')).toMatchObject({
+      reason: 'INSPECTOR_IS_PERFORMER',
+      message: expect.stringContaining('inspected compliance item item-1 of task task-1') as string,
+      details: [{ field: 'body.assigned_mechanic_id' }],
+    });
+  });
+
+  it('is allowed for anyone else, and for anyone while nobody has inspected', () => {
+    expect(inspectorAssignmentRefusal(inspected, 'mech-3')).toBeUndefined();
+    expect(inspectorAssignmentRefusal(item(), 'insp-1')).toBeUndefined();
   });
 });

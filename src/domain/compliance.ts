@@ -205,6 +205,29 @@ export function inspectionRequirementRefusal(
 }
 
 /**
+ * Why `mechanicId` may not become the mechanic of `item`'s task: they independently inspected the
+ * item, and the task's mechanic performs its work — the inspector would have inspected their own
+ * work (the same rule as an inspection by the assigned mechanic, in the other order). Undefined
+ * when someone else inspected it, or nobody yet.
+ */
+export function inspectorAssignmentRefusal(
+  item: Pick<ComplianceItem, 'id' | 'taskId' | 'inspectedBy'>,
+  mechanicId: string,
+): ComplianceRefusal | undefined {
+  if (item.inspectedBy !== mechanicId) return undefined;
+  return {
+    reason: 'INSPECTOR_IS_PERFORMER',
+    message: `user ${mechanicId} independently inspected compliance item ${item.id} of task ${item.taskId}, so they cannot become its mechanic: the task's mechanic performs the work the inspection checks`,
+    details: [
+      {
+        field: 'body.assigned_mechanic_id',
+        message: `inspected compliance item ${item.id} of this task: the task's mechanic is never the independent inspector of its work`,
+      },
+    ],
+  };
+}
+
+/**
  * Records the independent inspection of `item` by `inspectorId` at `at`. Only a signed-off item
  * that requires inspection and is not inspected yet, on a task still open, and never by a
  * performer of the work: the person who signed it off (the database refuses that too) or the

@@ -3,6 +3,7 @@
  * inspection requirement is raised by anyone who edits the checklist but waived only by a scheduler
  * or an admin, and the task's own mechanic never inspects its work.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserActor } from '../../src/app/actor.js';
 import type { UnitOfWork } from '../../src/app/ports.js';
@@ -12,6 +13,8 @@ import type { Role } from '../../src/domain/roles.js';
 import { TEST_PASSWORD, type TestApp } from '../support/app.js';
 import { complianceRows, createComplianceWorld } from '../support/compliance.js';
 import { insertAircraft, insertComplianceItem, insertTask, rejectionOf } from '../support/factories.js';
+import { heldTransaction, lockWaiters } from '../support/people.js';
+import { insertEmployeeCertification } from '../support/qualification-factories.js';
 
 let t: TestApp;
 let home: { id: string };
@@ -183,6 +186,92 @@ describe('independence of the inspector', () => {
       reason: 'INSPECTOR_IS_PERFORMER',
       details: [{ field: 'sign_off_user_id' }],
     });
+  });
+});
+
+describe('the inspector made the task’s mechanic afterwards', () => {
+  // An inspector needs inspection authority: a Part-66 B1 (the factory's default).
+  beforeAll(async () => {
+    await insertEmployeeCertification(t.db.db, { org_id: home.id, user_id: colleague.id });
+  });
+  const reassign = (taskId: string, mechanicId: string) =>
+    t.request(tokens.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${taskId}`, {
+      assigned_mechanic_id: mechanicId,
+    });
+  /** An in-progress task of `mechanic` with a signed-off item awaiting its inspection. */
+  async function signedItem() {
+    const task = await workedTask();
+    const item = await newItem(true, task.id);
+    expect((await sign(item.id)).statusCode).toBe(200);
+    return { task, item };
+  }
+  const assignedMechanic = async (taskId: string) =>
+    (
+      await t.db.db
+        .selectFrom('maintenance_tasks')
+        .select('assigned_mechanic_id')
+        .where('id', '=', taskId)
+        .executeTakeFirstOrThrow()
+    ).assigned_mechanic_id;
+
+  it('is refused: 409 INSPECTOR_IS_PERFORMER naming the inspected item; anyone else may take the task over', async () => {
+    const { task, item } = await signedItem();
+    const inspection = await inspect(item.id, colleague.token);
+    expect(inspection.statusCode, inspection.body).toBe(200);
+    const refused = await reassign(task.id, colleague.id);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: 'conflict',
+      reason: 'INSPECTOR_IS_PERFORMER',
+      details: [
+        {
+          field: 'body.assigned_mechanic_id',
+          message: expect.stringContaining(`inspected compliance item ${item.id}`) as string,
+        },
+      ],
+    });
+    expect(await assignedMechanic(task.id)).toBe(userIds.mechanic);
+    const third = await t.createUser(home.id, 'mechanic');
+    const handedOver = await reassign(task.id, third.id);
+    expect(handedOver.statusCode, handedOver.body).toBe(200);
+  });
+
+  it('an inspection that waited for the reassignment of the task to the inspector is refused (409 INSPECTOR_IS_PERFORMER)', async () => {
+    const { task, item } = await signedItem();
+    // The reassignment as the task service makes it: the task held FOR UPDATE, the mechanic changed.
+    const reassigning = await heldTransaction(t.db.db, async (trx) => {
+      await sql`SELECT id FROM maintenance_tasks WHERE id = ${task.id} FOR UPDATE`.execute(trx);
+      await sql`UPDATE maintenance_tasks SET assigned_mechanic_id = ${colleague.id} WHERE id = ${task.id}`.execute(
+        trx,
+      );
+    });
+    const inspecting = inspect(item.id, colleague.token);
+    await lockWaiters(t.db.db, 1);
+    reassigning.release();
+    await reassigning.done;
+
+    const response = await inspecting;
+    expect(response.statusCode, response.body).toBe(409);
+    expect(response.json()).toMatchObject({
+      reason: 'INSPECTOR_IS_PERFORMER',
+      details: [{ field: 'task.assigned_mechanic_id' }],
+    });
+    expect((await rows.item(item.id))?.inspected_by).toBeNull();
+  });
+
+  it('racing its inspection: never both, so the inspector never ends up the task’s mechanic', async () => {
+    const { task, item } = await signedItem();
+    const [inspection, reassignment] = await Promise.all([
+      inspect(item.id, colleague.token),
+      reassign(task.id, colleague.id),
+    ]);
+    const succeeded = [inspection, reassignment].filter((r) => r.statusCode === 200);
+    expect(succeeded, `${inspection.body} / ${reassignment.body}`).toHaveLength(1);
+    const loser = inspection.statusCode === 200 ? reassignment : inspection;
+    expect(loser.statusCode).toBe(409);
+    expect(loser.json()).toMatchObject({ reason: 'INSPECTOR_IS_PERFORMER' });
+    const inspectedBy = (await rows.item(item.id))?.inspected_by ?? null;
+    expect(inspectedBy === colleague.id && (await assignedMechanic(task.id)) === colleague.id).toBe(false);
   });
 });
 

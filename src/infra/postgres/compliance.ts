@@ -173,6 +173,34 @@ export class PgComplianceRepository implements ComplianceRepository {
     return row && toComplianceItem(row);
   }
 
+  async lockTaskOfItem(orgId: string, itemId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('maintenance_tasks as t')
+      .innerJoin('compliance_items as c', (join) =>
+        join.onRef('c.org_id', '=', 't.org_id').onRef('c.task_id', '=', 't.id'),
+      )
+      .select('t.id')
+      .where('c.org_id', '=', orgId)
+      .where('c.id', '=', itemId)
+      .forShare('t')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async findInspectedBy(orgId: string, taskId: string, userId: string): Promise<ComplianceItem | undefined> {
+    const row = await this.db
+      .selectFrom('compliance_items as c')
+      .select(COMPLIANCE_ITEM_COLUMNS)
+      .where('c.org_id', '=', orgId)
+      .where('c.task_id', '=', taskId)
+      .where('c.inspected_by', '=', userId)
+      .where('c.deleted_at', 'is', null)
+      .orderBy('c.inspected_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toComplianceItem(row);
+  }
+
   async findForChange(
     orgId: string,
     id: string,

@@ -320,7 +320,7 @@ export const taskRoutes =
         schema: {
           tags,
           summary: 'Change a maintenance task',
-          description: `${SCOPE_NOTE} Changes the fields other than the state; a completed or cancelled task is refused with 409 TASK_FINAL, and the start_time of a task in progress no longer moves (409 START_TIME_FROZEN; its end_time may). ${REFERENCE_NOTE} ${OVERLAP_NOTE}`,
+          description: `${SCOPE_NOTE} Changes the fields other than the state; a completed or cancelled task is refused with 409 TASK_FINAL, and the start_time of a task in progress no longer moves (409 START_TIME_FROZEN; its end_time may). The independent inspector of one of the task’s compliance items never becomes its mechanic (409 INSPECTOR_IS_PERFORMER naming body.assigned_mechanic_id). ${REFERENCE_NOTE} ${OVERLAP_NOTE}`,
           params: IdParams,
           querystring: ScopeQuery,
           body: UpdateTaskBody,
