@@ -102,6 +102,20 @@ export interface CreateComplianceItemInput extends OrgScope {
   requiresInspection?: boolean | undefined;
 }
 
+/** New compliance items for one task of the organization in scope, made together in this order. */
+export interface CreateComplianceItemsInput extends OrgScope {
+  taskId: string;
+  items: {
+    description: string;
+    result?: ComplianceResult | undefined;
+    requiresInspection?: boolean | undefined;
+  }[];
+  /** The request field that names the task, for its 404 (default `body.task_id`). */
+  taskField?: string | undefined;
+  /** Kept in each item's audit row, e.g. the template the items came from. */
+  auditExtra?: Record<string, unknown> | undefined;
+}
+
 /** The fields of an unsigned item to change; unset ones stay as they are. */
 export interface UpdateComplianceItemInput {
   description?: string | undefined;
@@ -142,13 +156,19 @@ export interface ComplianceRepository {
    * cannot complete without seeing an item added in this transaction.
    */
   findTaskForNewItem(orgId: string, taskId: string): Promise<ComplianceTask | undefined>;
-  insert(input: {
-    orgId: string;
-    taskId: string;
-    description: string;
-    result?: ComplianceResult | undefined;
-    requiresInspection?: boolean | undefined;
-  }): Promise<ComplianceItem>;
+  /**
+   * Inserts items of one task in one statement and returns them in the order given; their
+   * created_at follow that order, so the task's checklist lists them so.
+   */
+  insertMany(
+    orgId: string,
+    taskId: string,
+    items: {
+      description: string;
+      result?: ComplianceResult | undefined;
+      requiresInspection?: boolean | undefined;
+    }[],
+  ): Promise<ComplianceItem[]>;
   /** A live item. */
   findById(orgId: string, id: string): Promise<ComplianceItem | undefined>;
   /**
@@ -206,28 +226,59 @@ export class ComplianceService {
 
   /** Adds an item to a scheduled or in-progress task of the organization (404 naming task_id otherwise). */
   async create(ctx: MutationContext, input: CreateComplianceItemInput): Promise<ComplianceItem> {
+    const [item] = await this.createMany(ctx, {
+      orgId: input.orgId,
+      taskId: input.taskId,
+      items: [
+        {
+          description: input.description,
+          result: input.result,
+          requiresInspection: input.requiresInspection,
+        },
+      ],
+    });
+    return item!;
+  }
+
+  /**
+   * Adds several items to a scheduled or in-progress task in one transaction, in the order given
+   * (a template's checklist): the same rules as one item each (RBAC, raising requires_inspection,
+   * a closed task is 409 TASK_CLOSED, an unknown task 404 naming `taskField`), one audit row and
+   * one compliance_item_created event per item.
+   */
+  async createMany(ctx: MutationContext, input: CreateComplianceItemsInput): Promise<ComplianceItem[]> {
     authorize(ctx.actor, 'compliance_items', 'create');
-    if (input.requiresInspection === true) authorize(ctx.actor, 'compliance_items', 'require_inspection');
+    if (input.items.some((item) => item.requiresInspection === true)) {
+      authorize(ctx.actor, 'compliance_items', 'require_inspection');
+    }
+    if (input.items.length === 0) throw new Error('createMany needs at least one compliance item');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
-    const description = checkedDescription(input.description);
+    const items = input.items.map((item) => ({
+      description: checkedDescription(item.description),
+      result: item.result,
+      requiresInspection: item.requiresInspection,
+    }));
     return mutate(this.deps.uow, ctx, async (tx) => {
       const task = await tx.compliance.findTaskForNewItem(orgId, input.taskId);
       if (!task) {
         throw new AppError('not_found', 'TASK_NOT_FOUND', `task ${input.taskId} not found`, [
-          { field: 'body.task_id', message: 'no such task in this organization' },
+          { field: input.taskField ?? 'body.task_id', message: 'no such task in this organization' },
         ]);
       }
       refuse(taskClosedRefusal(task));
-      const item = await tx.compliance.insert({
-        orgId,
-        taskId: task.id,
-        description,
-        result: input.result,
-        requiresInspection: input.requiresInspection,
-      });
+      const created = await tx.compliance.insertMany(orgId, task.id, items);
+      const effects = created.map((item) =>
+        complianceEffects({
+          action: 'create',
+          type: 'compliance_item_created',
+          after: item,
+          extra: input.auditExtra,
+        }),
+      );
       return {
-        result: item,
-        ...complianceEffects({ action: 'create', type: 'compliance_item_created', after: item }),
+        result: created,
+        audit: effects.map((effect) => effect.audit).flat(),
+        events: effects.flatMap((effect) => effect.events ?? []),
       };
     });
   }
@@ -586,6 +637,8 @@ interface ComplianceChange {
   /** Distinguishes this change's event from every other change to the same item (unset when it happens once). */
   changeId?: string;
   occurredAt?: Date;
+  /** Kept in the audit row only. */
+  extra?: Record<string, unknown> | undefined;
 }
 
 /** The audit row and the event of one change to a compliance item. */
@@ -599,6 +652,7 @@ function complianceEffects(change: ComplianceChange): Omit<Change<unknown>, 'res
     action: change.action,
     before: change.before && complianceItemView(change.before),
     after: change.after && data,
+    extra: change.extra,
     event: {
       type: change.type,
       discriminator: change.changeId,

@@ -14,6 +14,7 @@ import type { WebhookRepository } from './webhooks.js';
 import type { ImportRepository } from './imports.js';
 import type { ReportRepository } from './reports.js';
 import type { ReferenceDataRepository } from './reference-data.js';
+import type { RegulatoryRepository } from './regulatory.js';
 import type { PeopleRepository } from './people.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
@@ -134,6 +135,8 @@ export interface Repositories {
   webhooks: WebhookRepository;
   reports: ReportRepository;
   referenceData: ReferenceDataRepository;
+  /** Regulatory authorities, compliance templates and organization registrations. */
+  regulatory: RegulatoryRepository;
   people: PeopleRepository;
   /** Task skill requirements and the qualification check's facts. */
   qualifications: QualificationRepository;

@@ -13,6 +13,7 @@ import type { WebhookService } from './webhooks.js';
 import type { ImportService } from './imports.js';
 import type { ReportService } from './reports.js';
 import type { ReferenceDataService } from './reference-data.js';
+import type { RegulatoryService } from './regulatory.js';
 import type { PeopleService } from './people.js';
 import type { QualificationService } from './qualifications.js';
 
@@ -33,6 +34,7 @@ export interface Services {
   imports: ImportService;
   reports: ReportService;
   referenceData: ReferenceDataService;
+  regulatory: RegulatoryService;
   people: PeopleService;
   qualifications: QualificationService;
 }

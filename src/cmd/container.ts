@@ -18,6 +18,8 @@ import { reportRoutes } from '../api/rest/routes/reports.js';
 import { ReportService } from '../app/reports.js';
 import { ReferenceDataService } from '../app/reference-data.js';
 import { referenceDataRoutes } from '../api/rest/routes/reference-data.js';
+import { RegulatoryService } from '../app/regulatory.js';
+import { regulatoryRoutes } from '../api/rest/routes/regulatory.js';
 import { PeopleService } from '../app/people.js';
 import { peopleRoutes } from '../api/rest/routes/people.js';
 import { QualificationService, signerQualifications } from '../app/qualifications.js';
@@ -120,6 +122,7 @@ export function createContainer(deps: ContainerDeps): Container {
     cacheTtlMs: deps.principalCache?.ttlMs,
     now: deps.principalCache?.now,
   });
+  const compliance = new ComplianceService({ uow, loginLimiter, qualifications: signerQualifications });
   const services: Services = {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
     organizations: new OrganizationService({ uow, revocations }),
@@ -135,7 +138,7 @@ export function createContainer(deps: ContainerDeps): Container {
         ? new RedisLockManager({ redis, keyPrefix: deps.redisKeyPrefix ?? 'amss', logger: deps.logger })
         : new InProcessLockManager(),
     }),
-    compliance: new ComplianceService({ uow, loginLimiter, qualifications: signerQualifications }),
+    compliance,
     auditLogs: new AuditLogService({ uow }),
     webhooks: new WebhookService({ uow, urlRules: { publicHttpsOnly: config.appEnv === 'production' } }),
     imports: new ImportService({
@@ -144,6 +147,7 @@ export function createContainer(deps: ContainerDeps): Container {
     }),
     reports: new ReportService({ uow }),
     referenceData: new ReferenceDataService({ uow }),
+    regulatory: new RegulatoryService({ uow, compliance }),
     people: new PeopleService({ uow }),
     qualifications: new QualificationService({ uow }),
   };
@@ -229,6 +233,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       importRoutes(services, { storageDir: config.importStorageDir, maxBytes: config.importMaxBytes }),
       reportRoutes(services),
       referenceDataRoutes(services),
+      regulatoryRoutes(services),
       peopleRoutes(services),
       qualificationRoutes(services),
     ],

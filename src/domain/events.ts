@@ -70,6 +70,10 @@ export const EVENT_TYPES = [
   'skill_requirement_created',
   'skill_requirement_updated',
   'skill_requirement_deleted',
+  // issue 12: an organization's registrations (approvals) under a regulatory authority
+  'registration_created',
+  'registration_updated',
+  'registration_deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -25,6 +25,7 @@ import {
   insertTaskSkillRequirement,
   insertTypeRating,
 } from '../support/qualification-factories.js';
+import { authorityId, insertRegistration } from '../support/directive-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
@@ -116,6 +117,22 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
   '/api/v1/certification-types': () => insertCertificationType(t.db.db, { org_id: tenant.org.id }),
   '/api/v1/skill-types': () => insertSkillType(t.db.db, { org_id: tenant.org.id }),
   '/api/v1/task-skill-requirements': () => insertTaskSkillRequirement(t.db.db, { org_id: tenant.org.id }),
+  // Regulatory reference data is global (a code of its own each); registrations are the org's.
+  '/api/v1/regulatory-authorities': () =>
+    t.db.db
+      .insertInto('regulatory_authorities')
+      .values({
+        code: `Z${(++rowNumber).toString(36).toUpperCase()}`,
+        name: 'Test authority',
+        record_retention_years: 2,
+      })
+      .execute(),
+  '/api/v1/compliance-templates': async () =>
+    t.db.db
+      .insertInto('compliance_templates')
+      .values({ authority_id: await authorityId(t.db.db), code: `T-${++rowNumber}`, name: 'Test template' })
+      .execute(),
+  '/api/v1/organizations/{id}/registrations': () => insertRegistration(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;
@@ -169,7 +186,9 @@ describe('cursor pagination', () => {
             ? parents.webhook
             : path.startsWith('/api/v1/users/')
               ? parents.user
-              : parents.import,
+              : path.startsWith('/api/v1/organizations/')
+                ? tenant.org.id
+                : parents.import,
       );
       for (const sort of sorts) {
         const query = `limit=3&cursor=${sort ? `&sort=${sort}` : ''}`;

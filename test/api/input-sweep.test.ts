@@ -101,6 +101,7 @@ function validValue(raw: Schema): unknown {
       const formats: Record<string, string> = {
         uuid: randomUUID(),
         'date-time': '2031-01-01T00:00:00Z',
+        date: '2031-01-01',
         email: 'sweep@example.com',
       };
       const text = formats[schema.format ?? ''] ?? 'a'.repeat(Math.max(1, schema.minLength ?? 1));

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type {
   ComplianceFilter,
   ComplianceRepository,
@@ -141,25 +141,32 @@ export class PgComplianceRepository implements ComplianceRepository {
     );
   }
 
-  async insert(input: {
-    orgId: string;
-    taskId: string;
-    description: string;
-    result?: ComplianceResult | undefined;
-    requiresInspection?: boolean | undefined;
-  }): Promise<ComplianceItem> {
-    const row = await this.db
-      .insertInto('compliance_items')
-      .values({
-        org_id: input.orgId,
-        task_id: input.taskId,
-        description: input.description,
-        result: input.result,
-        requires_inspection: input.requiresInspection,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toComplianceItem(row);
+  async insertMany(
+    orgId: string,
+    taskId: string,
+    items: {
+      description: string;
+      result?: ComplianceResult | undefined;
+      requiresInspection?: boolean | undefined;
+    }[],
+  ): Promise<ComplianceItem[]> {
+    // One statement; each item's created_at is the transaction's time plus its place in the list
+    // (in microseconds), so lists ordered by created_at keep the order the items were given in.
+    const { rows } = await sql<Row>`
+      WITH inserted AS (
+      INSERT INTO compliance_items (org_id, task_id, description, result, requires_inspection, created_at, updated_at)
+      SELECT ${orgId}::uuid, ${taskId}::uuid, i.description,
+             coalesce(i.result, 'pending'::compliance_result), coalesce(i.requires_inspection, false),
+             now() + (i.ord - 1) * interval '1 microsecond', now() + (i.ord - 1) * interval '1 microsecond'
+        FROM unnest(${items.map((item) => item.description)}::text[],
+                    ${items.map((item) => item.result ?? null)}::compliance_result[],
+                    ${items.map((item) => item.requiresInspection ?? null)}::boolean[])
+             WITH ORDINALITY AS i(description, result, requires_inspection, ord)
+      RETURNING *)
+      SELECT ${sql.join(COMPLIANCE_ITEM_COLUMNS.map((column) => sql.ref(column)))}
+        FROM inserted AS c
+       ORDER BY c.created_at`.execute(this.db);
+    return rows.map(toComplianceItem);
   }
 
   async findById(orgId: string, id: string): Promise<ComplianceItem | undefined> {

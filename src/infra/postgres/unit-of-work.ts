@@ -12,6 +12,7 @@ import { PgWebhookRepository } from './webhooks.js';
 import { PgImportRepository } from './imports.js';
 import { PgReportRepository } from './reports.js';
 import { PgReferenceDataRepository } from './reference-data.js';
+import { PgRegulatoryRepository } from './regulatory.js';
 import { PgPeopleRepository } from './people.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
@@ -43,6 +44,7 @@ export function createRepositories(db: Executor): Repositories {
     webhooks: new PgWebhookRepository(db),
     reports: new PgReportRepository(db),
     referenceData: new PgReferenceDataRepository(db),
+    regulatory: new PgRegulatoryRepository(db),
     people: new PgPeopleRepository(db),
     qualifications: new PgQualificationRepository(db),
   };

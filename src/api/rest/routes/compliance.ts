@@ -31,7 +31,7 @@ const Description = Type.String({
 });
 
 /** A compliance item of a maintenance task. */
-const ComplianceItem = Type.Object(
+export const ComplianceItem = Type.Object(
   {
     id: uuidField('Compliance item id.'),
     org_id: uuidField('The organization the item belongs to.'),
