@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { authorityId, insertRegistration } from '../support/directive-factories.js';
+import { rejectionOf } from '../support/factories.js';
 import { auditRowsOf, eventsOf } from '../support/parts.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -222,5 +223,36 @@ describe('listing registrations', () => {
       expect(response.statusCode).toBe(200);
     }
     expect((await list(`authority_id=${created.authority_id}`)).map((row) => row.id)).toContain(created.id);
+  });
+});
+
+describe('the database behind the registration rules', () => {
+  it('answers a duplicate or an inverted period that gets past the service (a race) as the same 4xx', async () => {
+    const existing = await insertRegistration(t.db.db, { org_id: home.org.id });
+    const write = (overrides: Partial<{ certificateNumber: string; validUntil: string }>) =>
+      rejectionOf(
+        t.container.uow.transaction((tx) =>
+          tx.regulatory.insertRegistration({
+            orgId: home.org.id,
+            authorityId: existing.authority_id,
+            approvalType: existing.approval_type,
+            certificateNumber: existing.certificate_number,
+            validFrom: '2030-01-01',
+            validUntil: null,
+            scope: null,
+            ...overrides,
+          }),
+        ),
+      );
+    expect(await write({})).toMatchObject({
+      kind: 'conflict',
+      reason: 'REGISTRATION_DUPLICATE',
+      details: [{ field: 'body.certificate_number' }],
+    });
+    expect(await write({ certificateNumber: `N-${unique()}`, validUntil: '2029-01-01' })).toMatchObject({
+      kind: 'validation',
+      reason: 'INVALID_VALIDITY_PERIOD',
+      details: [{ field: 'body.valid_until' }],
+    });
   });
 });

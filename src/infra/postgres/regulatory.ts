@@ -25,7 +25,7 @@ import { escapeLike } from './users.js';
 
 registerConstraints({
   // Reached only in a race (the service looks for a duplicate first) or by a direct write.
-  organization_registrations_org_id_authority_certificate_live_key: {
+  organization_registrations_certificate_live_key: {
     kind: 'conflict',
     reason: 'REGISTRATION_DUPLICATE',
     message:
