@@ -269,6 +269,15 @@ export type UpdateRecencyInput = Partial<CreateRecencyInput>;
 // Repository (port)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Who did something to a record: a user named with their own organization, which is the record's
+ * unless a system admin acted in another one with `?org_id=` (like the audit log's actor).
+ */
+export interface RecordedBy {
+  orgId: string;
+  userId: string;
+}
+
 /** Rows as the repository writes them. */
 export interface NewCertification {
   orgId: string;
@@ -279,7 +288,7 @@ export interface NewCertification {
   expiryDate: Date | null;
   status: CertificationStatus;
   documentUrl: string | null;
-  verifiedBy: string | null;
+  verifiedBy: RecordedBy | null;
   verifiedAt: Date | null;
 }
 export type CertificationPatch = Partial<
@@ -315,7 +324,7 @@ export interface NewRecency {
   hours: number;
   performedAt: Date;
   notes: string | null;
-  createdBy: string | null;
+  createdBy: RecordedBy | null;
 }
 export type RecencyPatch = Partial<Pick<NewRecency, 'aircraftTypeId' | 'hours' | 'performedAt' | 'notes'>>;
 
@@ -452,7 +461,7 @@ export class PeopleService {
     const orgId = await this.scope(ctx.actor, 'create', userId, scope);
     const now = this.now();
     const documentUrl = checkedDocumentUrl(input.documentUrl);
-    const verifier = input.verified === true ? verifierOf(ctx.actor, orgId) : null;
+    const verifier = input.verified === true ? verifierOf(ctx.actor) : null;
     return mutate(this.deps.uow, ctx, async (tx) => {
       await liveUser(tx, orgId, userId);
       // Held against the type's delete or change of rule until this commits (an org's own type).
@@ -536,7 +545,7 @@ export class PeopleService {
     const orgId = await this.scope(ctx.actor, 'update', userId, scope);
     const now = this.now();
     const documentUrl = checkedDocumentUrl(patch.documentUrl);
-    const verifier = patch.verified === true ? verifierOf(ctx.actor, orgId) : null;
+    const verifier = patch.verified === true ? verifierOf(ctx.actor) : null;
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       await liveUser(tx, orgId, userId);
@@ -855,8 +864,8 @@ export class PeopleService {
 
   /**
    * Logs hours on an aircraft type by hand (work done elsewhere, or not through a task). The
-   * actor is recorded as `created_by` when they belong to the organization; a system admin acting
-   * in another organization is named by the audit row instead.
+   * acting person is recorded as `created_by`, with their own organization (a system admin acting
+   * in another one is named all the same); a job is named by the audit row only.
    */
   async logRecency(
     ctx: MutationContext,
@@ -870,7 +879,8 @@ export class PeopleService {
       recencyProblems({ hours: input.hours, performedAt: input.performedAt, now }),
       'recency entry',
     );
-    const createdBy = ctx.actor.kind === 'user' && ctx.actor.orgId === orgId ? ctx.actor.userId : null;
+    const createdBy: RecordedBy | null =
+      ctx.actor.kind === 'user' ? { orgId: ctx.actor.orgId, userId: ctx.actor.userId } : null;
     return mutate(this.deps.uow, ctx, async (tx) => {
       await liveUser(tx, orgId, userId);
       await aircraftType(tx, input.aircraftTypeId);
@@ -1057,15 +1067,13 @@ function checkedDocumentUrl(url: string | null | undefined): string | null | und
 }
 
 /**
- * Who verifies: the acting person, who must belong to the organization (verified_by names a user
- * of it); a system admin acting in another organization cannot sign for it (403 VERIFIER_OUTSIDE_ORG).
+ * Who verifies: the acting person, named with their own organization, so a system admin acting in
+ * another organization with `?org_id=` is recorded as its verifier like anyone else. A job is no
+ * person and verifies nothing (403 VERIFIER_NOT_A_PERSON).
  */
-function verifierOf(actor: Actor, orgId: string): string {
-  if (actor.kind === 'user' && actor.orgId === orgId) return actor.userId;
-  throw AppError.forbidden(
-    'a certification is verified by a person of its own organization',
-    'VERIFIER_OUTSIDE_ORG',
-  );
+function verifierOf(actor: Actor): RecordedBy {
+  if (actor.kind === 'user') return { orgId: actor.orgId, userId: actor.userId };
+  throw AppError.forbidden('a certification is verified by a person', 'VERIFIER_NOT_A_PERSON');
 }
 
 const normalizeNotes = (notes: string | null | undefined): string | null => {

@@ -100,6 +100,38 @@ describe('recording a certification', () => {
     expect(cert.verified_at).not.toBeNull();
   });
 
+  it('records a system admin of another organization, acting there with ?org_id=, as the verifier', async () => {
+    const userId = await newMechanic();
+    const scoped = `${base(userId)}?org_id=${tenant.org.id}`;
+    const created = await t.request(other.tokens.admin, 'POST', scoped, body({ verified: true }));
+    expect(created.statusCode, created.body).toBe(201);
+    const cert = created.json<CertificationJson>();
+    expect(cert).toMatchObject({ verified: true, verified_by: other.userIds.admin });
+
+    const url = `${base(userId)}/${cert.id}?org_id=${tenant.org.id}`;
+    await t.request(admin(), 'PATCH', url, { verified: false });
+    const again = await t.request(other.tokens.admin, 'PATCH', url, { verified: true });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json<CertificationJson>()).toMatchObject({
+      verified: true,
+      verified_by: other.userIds.admin,
+    });
+    // The tenant's own reads show the same verifier; the row names them with their organization.
+    expect((await t.request(admin(), 'GET', url)).json<CertificationJson>().verified_by).toBe(
+      other.userIds.admin,
+    );
+    const row = await t.db.db
+      .selectFrom('employee_certifications')
+      .select(['org_id', 'verified_by_org_id', 'verified_by'])
+      .where('id', '=', cert.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      org_id: tenant.org.id,
+      verified_by_org_id: other.org.id,
+      verified_by: other.userIds.admin,
+    });
+  });
+
   it('takes a lifetime licence (a type that does not expire) without an expiry date', async () => {
     const response = await create(await newMechanic(), { certification_type_id: faaAp, expiry_date: null });
 

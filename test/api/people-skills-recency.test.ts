@@ -205,6 +205,27 @@ describe('recency', () => {
     expect(events.map((e) => e.event_type)).toEqual(['recency_logged']);
   });
 
+  it('records a system admin of another organization, logging hours there with ?org_id=, as created_by', async () => {
+    const userId = await newMechanic();
+    const response = await t.request(other.tokens.admin, 'POST', `${base(userId)}?org_id=${tenant.org.id}`, {
+      aircraft_type_id: a320,
+      hours: 3,
+      performed_at: daysFromNow(-1),
+    });
+
+    expect(response.statusCode, response.body).toBe(201);
+    const entry = response.json<RecencyJson>();
+    expect(entry).toMatchObject({ source: 'manual', created_by: other.userIds.admin });
+    const listed = await t.request(admin(), 'GET', base(userId));
+    expect(listed.json<RecencyJson[]>().map((e) => e.created_by)).toEqual([other.userIds.admin]);
+    const row = await t.db.db
+      .selectFrom('recency_entries')
+      .select(['created_by_org_id', 'created_by'])
+      .where('id', '=', entry.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ created_by_org_id: other.org.id, created_by: other.userIds.admin });
+  });
+
   it.each([
     ['zero hours', { hours: 0 }, 'body.hours'],
     ['negative hours', { hours: -1 }, 'body.hours'],

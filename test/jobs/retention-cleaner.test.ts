@@ -30,6 +30,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertEmployeeCertification, insertRecencyEntry } from '../support/qualification-factories.js';
 
 let db: TestDatabase;
 let retention: PgRetentionRepository;
@@ -410,6 +411,27 @@ describe('imports', () => {
     await insertApiKey(db.db, { org_id: orgId, created_by: user.id, revoked_at: OLD });
     await purge();
     expect(await exists('users', user.id)).toBe(true);
+  });
+
+  it('keep a deleted admin who verified a certification or logged hours in another organization', async () => {
+    const adminOrg = await org();
+    const tenantOrg = await org();
+    const verifier = await insertUser(db.db, { org_id: adminOrg, role: 'admin', deleted_at: OLD });
+    const author = await insertUser(db.db, { org_id: adminOrg, role: 'admin', deleted_at: OLD });
+    await insertEmployeeCertification(db.db, {
+      org_id: tenantOrg,
+      verified_by_org_id: adminOrg,
+      verified_by: verifier.id,
+      verified_at: OLD,
+    });
+    await insertRecencyEntry(db.db, {
+      org_id: tenantOrg,
+      created_by_org_id: adminOrg,
+      created_by: author.id,
+    });
+    await purge();
+    expect(await exists('users', verifier.id)).toBe(true);
+    expect(await exists('users', author.id)).toBe(true);
   });
 
   it('let the importing user go once the imports that name them are gone', async () => {

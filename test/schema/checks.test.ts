@@ -635,6 +635,18 @@ const violations: CheckCase[] = [
     attempt: (db) => insertEmployeeCertification(db, { verified_at: new Date() }),
   },
   {
+    label: 'a verifier is named with their organization, or not at all',
+    constraint: 'employee_certifications_verified_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertEmployeeCertification(db, {
+        org_id: user.org_id,
+        verified_by: user.id,
+        verified_at: new Date(),
+      });
+    },
+  },
+  {
     label: 'a type rating expires after its endorsement',
     constraint: 'type_ratings_expiry_after_endorsement',
     attempt: (db) =>
@@ -649,6 +661,14 @@ const violations: CheckCase[] = [
     label: 'logged recency hours are positive',
     constraint: 'recency_entries_hours_check',
     attempt: (db) => insertRecencyEntry(db, { hours: 0 }),
+  },
+  {
+    label: 'the author of a manual recency entry is named with their organization, or not at all',
+    constraint: 'recency_entries_created_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertRecencyEntry(db, { org_id: user.org_id, created_by: user.id });
+    },
   },
   // qualified people: task skill requirements
   {

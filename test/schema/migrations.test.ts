@@ -13,6 +13,8 @@ import {
   parseGooseFile,
 } from '../../src/infra/postgres/migrator.js';
 import { TEST_DB_URL, databaseUrl, testDatabaseName } from '../support/env.js';
+import { insertUser } from '../support/factories.js';
+import { insertEmployeeCertification, insertRecencyEntry } from '../support/qualification-factories.js';
 
 interface MigrationFile {
   name: string;
@@ -158,6 +160,51 @@ describe('the migrator on PostgreSQL', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('00021 names existing verifiers and recency authors with the row’s organization, and its Down keeps them', async () => {
+    const db = await emptyDatabase();
+    assertMigrationsSucceeded(await createMigrator(db).migrateTo('00020_signatures_in_order'));
+    const user = await insertUser(db);
+    const verifiedAt = new Date('2026-01-02T03:04:05Z');
+    const cert = await insertEmployeeCertification(db, {
+      org_id: user.org_id,
+      verified_by: user.id,
+      verified_at: verifiedAt,
+    });
+    const entry = await insertRecencyEntry(db, { org_id: user.org_id, created_by: user.id });
+
+    await migrateToLatest(db);
+    const certAfter = await db
+      .selectFrom('employee_certifications')
+      .selectAll()
+      .where('id', '=', cert.id)
+      .executeTakeFirstOrThrow();
+    expect(certAfter).toMatchObject({ verified_by_org_id: user.org_id, verified_by: user.id });
+    expect(certAfter.updated_at).toEqual(cert.updated_at);
+    const entryAfter = await db
+      .selectFrom('recency_entries')
+      .selectAll()
+      .where('id', '=', entry.id)
+      .executeTakeFirstOrThrow();
+    expect(entryAfter).toMatchObject({ created_by_org_id: user.org_id, created_by: user.id });
+    expect(entryAfter.updated_at).toEqual(entry.updated_at);
+
+    // Down: an actor of the row's own organization stays; one of another organization cannot.
+    const admin = await insertUser(db, { role: 'admin' });
+    const foreign = await insertEmployeeCertification(db, {
+      org_id: user.org_id,
+      verified_by_org_id: admin.org_id,
+      verified_by: admin.id,
+      verified_at: verifiedAt,
+    });
+    assertMigrationsSucceeded(await createMigrator(db).migrateTo('00020_signatures_in_order'));
+    const { rows } = await sql<{ id: string; verified_by: string | null }>`
+      SELECT id, verified_by FROM employee_certifications ORDER BY id = ${cert.id} DESC`.execute(db);
+    expect(rows).toEqual([
+      { id: cert.id, verified_by: user.id },
+      { id: foreign.id, verified_by: null },
+    ]);
   });
 
   it('goose can apply every file statement by statement, up and down', async () => {

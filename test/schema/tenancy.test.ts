@@ -315,11 +315,12 @@ const crossTenant: CrossTenantCase[] = [
       insertEmployeeCertification(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
   },
   {
-    label: 'a certification cannot be verified by a user of another organization',
+    label: 'a certification names its verifier inside that verifier’s organization',
     constraint: 'employee_certifications_verified_by_fkey',
     attempt: async (db, own, other) =>
       insertEmployeeCertification(db, {
         org_id: own,
+        verified_by_org_id: own,
         verified_by: (await insertUser(db, { org_id: other })).id,
         verified_at: new Date(),
       }),
@@ -359,10 +360,14 @@ const crossTenant: CrossTenantCase[] = [
       insertRecencyEntry(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
   },
   {
-    label: 'recency cannot be logged by a user of another organization',
+    label: 'a manual recency entry names its author inside that author’s organization',
     constraint: 'recency_entries_created_by_fkey',
     attempt: async (db, own, other) =>
-      insertRecencyEntry(db, { org_id: own, created_by: (await insertUser(db, { org_id: other })).id }),
+      insertRecencyEntry(db, {
+        org_id: own,
+        created_by_org_id: own,
+        created_by: (await insertUser(db, { org_id: other })).id,
+      }),
   },
   {
     label: 'recency cannot come from a task of another organization',

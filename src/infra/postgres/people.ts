@@ -302,7 +302,8 @@ export class PgPeopleRepository implements PeopleRepository {
         expiry_date: input.expiryDate,
         status: input.status,
         document_url: input.documentUrl,
-        verified_by: input.verifiedBy,
+        verified_by_org_id: input.verifiedBy?.orgId ?? null,
+        verified_by: input.verifiedBy?.userId ?? null,
         verified_at: input.verifiedAt,
       })
       .returning('id')
@@ -364,7 +365,9 @@ export class PgPeopleRepository implements PeopleRepository {
         expiry_date: patch.expiryDate,
         status: patch.status,
         document_url: patch.documentUrl,
-        verified_by: patch.verifiedBy,
+        // Both columns, or neither (undefined leaves the verification as it is).
+        verified_by_org_id: patch.verifiedBy === undefined ? undefined : (patch.verifiedBy?.orgId ?? null),
+        verified_by: patch.verifiedBy === undefined ? undefined : (patch.verifiedBy?.userId ?? null),
         verified_at: patch.verifiedAt,
         updated_at: new Date(),
       })
@@ -616,7 +619,8 @@ export class PgPeopleRepository implements PeopleRepository {
         hours: input.hours,
         performed_at: input.performedAt,
         notes: input.notes,
-        created_by: input.createdBy,
+        created_by_org_id: input.createdBy?.orgId ?? null,
+        created_by: input.createdBy?.userId ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -310,11 +310,12 @@ const STEPS: PurgeStep[] = [
         sql`EXISTS (SELECT 1 FROM aircraft_usage r WHERE r.created_by_org_id = x.org_id AND r.created_by = x.id)`,
         // Qualification records (licences, ratings, skills, logged hours) are history too.
         referencedBy('employee_certifications', 'user_id'),
-        referencedBy('employee_certifications', 'verified_by'),
+        // The verifier and the author of a manual entry may be an admin of another organization.
+        sql`EXISTS (SELECT 1 FROM employee_certifications r WHERE r.verified_by_org_id = x.org_id AND r.verified_by = x.id)`,
         referencedBy('type_ratings', 'user_id'),
         referencedBy('employee_skills', 'user_id'),
         referencedBy('recency_entries', 'user_id'),
-        referencedBy('recency_entries', 'created_by'),
+        sql`EXISTS (SELECT 1 FROM recency_entries r WHERE r.created_by_org_id = x.org_id AND r.created_by = x.id)`,
         // Who signed a directive's compliance, or changed its status on an aircraft, is history too.
         referencedBy('directive_compliance_records', 'signed_by'),
         sql`EXISTS (SELECT 1 FROM aircraft_directives r WHERE r.status_changed_by_org_id = x.org_id AND r.status_changed_by = x.id)`,

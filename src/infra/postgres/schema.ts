@@ -350,6 +350,8 @@ export interface EmployeeCertificationsTable {
   expiry_date: Timestamp | null;
   status: Generated<CertificationStatus>;
   document_url: string | null;
+  /** who verified it: (verified_by_org_id, verified_by) like the audit log's actor, both or neither */
+  verified_by_org_id: string | null;
   verified_by: string | null;
   verified_at: Timestamp | null;
   created_at: GeneratedTimestamp;
@@ -395,6 +397,8 @@ export interface RecencyEntriesTable {
   performed_at: Timestamp;
   task_id: string | null;
   notes: string | null;
+  /** who entered it by hand: (created_by_org_id, created_by) like the audit log's actor, both or neither */
+  created_by_org_id: string | null;
   created_by: string | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;

@@ -102,7 +102,7 @@ const DocumentUrl = nullable(
 
 const Verified = Type.Boolean({
   description:
-    'true: you verified the certificate against the original; you are recorded as verified_by, now as verified_at (a system admin acting in another organization cannot: 403 VERIFIER_OUTSIDE_ORG). false: withdraws the verification.',
+    'true: you verified the certificate against the original; you are recorded as verified_by, now as verified_at (a system admin acting in another organization with ?org_id= too: verified_by is then a user of their own organization). false: withdraws the verification.',
 });
 
 const CERTIFICATION_EXAMPLE = {
@@ -461,7 +461,7 @@ const Recency = Type.Object(
     notes: nullable(Type.String(), 'Free text, or null.'),
     created_by: nullable(
       uuidField('Who entered it.'),
-      'Who entered it; null for a system admin of another organization (the audit log names them) or a job.',
+      'Who entered it (a system admin acting with ?org_id= is a user of their own organization); null for an entry a completed task or a job wrote.',
     ),
     created_at: timestampField('When it was recorded.'),
     updated_at: timestampField('When it last changed.'),
