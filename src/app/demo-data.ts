@@ -478,7 +478,18 @@ function dayFromToday(days: number): Date {
  * Records the demo people's certifications (one per type), type ratings (one per aircraft type),
  * skills (one per skill type) and recent hours (by notes) that are missing, through the people
  * service so they are audited as `system:seed`. A person who is not a user of the org, or a type
- * that does not exist, is skipped. Returns how many records it created.
+ * that does not exist, is skipped.
+ *
+ * The demo's dates are relative to today, and `npm start` seeds on every start into a database that
+ * may live for months (the embedded PGlite data directory). So that the demo keeps meaning what
+ * DEMO_USERS says (recent hours are recent, the second mechanic's licence expires in 20 days), a run
+ * also moves forward a demo record that time has left behind: a licence, skill expiry or recency
+ * entry whose dates lie earlier than the demo's, counted from today, gets the demo's dates again
+ * (audited as `system:seed`, like any change). Only records still as the seed wrote them are moved:
+ * a licence with its demo number, unverified, not revoked and with its issue-to-expiry span intact;
+ * a skill with its demo proficiency; an entry with its demo notes, type and hours. Whatever someone
+ * changed by hand is theirs and stays. A second run the same day changes nothing. Returns how many
+ * records it created or moved.
  */
 export async function seedDemoPeople(uow: UnitOfWork, orgId: string): Promise<number> {
   const people = new PeopleService({ uow });
@@ -514,16 +525,22 @@ export async function seedDemoPeople(uow: UnitOfWork, orgId: string): Promise<nu
         page,
         now,
       );
+      const issueDate = dayFromToday(-demo.issuedDaysAgo);
+      const expiryDate = type.expires ? dayFromToday(demo.expiresInDays) : null;
       if (!certification) {
         certification = await people.createCertification(
           ctx,
           userId,
-          {
-            certificationTypeId: type.id,
-            certificateNumber: demo.certificateNumber,
-            issueDate: dayFromToday(-demo.issuedDaysAgo),
-            expiryDate: type.expires ? dayFromToday(demo.expiresInDays) : null,
-          },
+          { certificationTypeId: type.id, certificateNumber: demo.certificateNumber, issueDate, expiryDate },
+          scope,
+        );
+        created += 1;
+      } else if (expiryDate !== null && leftBehindLicence(certification, demo, expiryDate)) {
+        certification = await people.updateCertification(
+          ctx,
+          userId,
+          certification.id,
+          { issueDate, expiryDate },
           scope,
         );
         created += 1;
@@ -565,7 +582,21 @@ export async function seedDemoPeople(uow: UnitOfWork, orgId: string): Promise<nu
     );
     for (const demo of person.skills) {
       const type = await uow.repos.referenceData.findSkillTypeByCode(orgId, demo.code);
-      if (!type || skills.some((held) => held.skillTypeId === type.id)) continue;
+      if (!type) continue;
+      const held = skills.find((skill) => skill.skillTypeId === type.id);
+      if (held) {
+        const expiryDate = demo.expiresInDays === undefined ? null : dayFromToday(demo.expiresInDays);
+        if (
+          expiryDate !== null &&
+          held.expiryDate !== null &&
+          held.proficiency === demo.proficiency &&
+          held.expiryDate.getTime() < expiryDate.getTime()
+        ) {
+          await people.updateSkill(ctx, userId, held.id, { expiryDate }, scope);
+          created += 1;
+        }
+        continue;
+      }
       await people.createSkill(
         ctx,
         userId,
@@ -588,8 +619,20 @@ export async function seedDemoPeople(uow: UnitOfWork, orgId: string): Promise<nu
     );
     for (const demo of person.recency) {
       const aircraftTypeId = aircraftTypes.get(demo.aircraftType);
-      if (!aircraftTypeId || logged.some((entry) => entry.notes === demo.notes)) continue;
+      if (!aircraftTypeId) continue;
       const performedAt = new Date(dayFromToday(-demo.daysAgo).getTime() + 14 * 3_600_000);
+      const entry = logged.find((candidate) => candidate.notes === demo.notes);
+      if (entry) {
+        if (
+          entry.aircraftTypeId === aircraftTypeId &&
+          entry.hours === demo.hours &&
+          entry.performedAt.getTime() < performedAt.getTime()
+        ) {
+          await people.updateRecency(ctx, userId, entry.id, { performedAt }, scope);
+          created += 1;
+        }
+        continue;
+      }
       await people.logRecency(
         ctx,
         userId,
@@ -600,6 +643,32 @@ export async function seedDemoPeople(uow: UnitOfWork, orgId: string): Promise<nu
     }
   }
   return created;
+}
+
+/**
+ * Whether a demo licence is still as the seed wrote it (its number, unverified, not revoked, issued
+ * and expiring the demo's span apart) but expires before the demo's date counted from today.
+ */
+function leftBehindLicence(
+  held: {
+    certificateNumber: string;
+    verifiedAt: Date | null;
+    status: string;
+    issueDate: Date;
+    expiryDate: Date | null;
+  },
+  demo: DemoCertification,
+  expiryDate: Date,
+): boolean {
+  return (
+    held.certificateNumber === demo.certificateNumber &&
+    held.verifiedAt === null &&
+    held.status !== 'revoked' &&
+    held.expiryDate !== null &&
+    held.expiryDate.getTime() - held.issueDate.getTime() ===
+      (demo.issuedDaysAgo + demo.expiresInDays) * DAY_MS &&
+    held.expiryDate.getTime() < expiryDate.getTime()
+  );
 }
 
 /** One demo task skill requirement: `description` identifies it, so a second run adds none. */

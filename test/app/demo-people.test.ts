@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/app/actor.js';
 import {
   DEMO_AIRCRAFT,
   DEMO_COMPLIANCE_ITEM,
   DEMO_PASSWORD,
+  DEMO_PEOPLE,
   DEMO_REQUIREMENTS,
   DEMO_TASKS,
   DEMO_USERS,
@@ -255,5 +257,99 @@ describe('demo data: qualified people', () => {
       .execute();
     expect((await seed()).created).toBe(DEMO_AIRCRAFT.length);
     expect((await seed()).created).toBe(0);
+  });
+});
+
+/** What months of a persistent database do to the demo: its people's dates slide `days` into the past. */
+async function age(days: number, where: { email?: string } = {}) {
+  const users = sql`(SELECT id FROM users WHERE org_id = ${orgId} ${where.email ? sql`AND email = ${where.email}` : sql``})`;
+  const shift = sql`${days} * interval '1 day'`;
+  await sql`UPDATE recency_entries SET performed_at = performed_at - ${shift}
+             WHERE org_id = ${orgId} AND task_id IS NULL AND user_id IN ${users}`.execute(t.db.db);
+  await sql`UPDATE employee_certifications SET issue_date = issue_date - ${shift}, expiry_date = expiry_date - ${shift}
+             WHERE org_id = ${orgId} AND user_id IN ${users}`.execute(t.db.db);
+  await sql`UPDATE employee_skills SET expiry_date = expiry_date - ${shift}
+             WHERE org_id = ${orgId} AND user_id IN ${users}`.execute(t.db.db);
+}
+
+const manualRecency = async (email: string) =>
+  t.container.uow.repos.people.listRecency(
+    orgId,
+    await userId(email),
+    { source: 'manual' },
+    [{ field: 'performed_at', direction: 'desc' }],
+    page,
+  );
+
+describe('demo data in a database kept for months', () => {
+  it('moves the demo hours, licences and skill expiry back to their days counted from today on the next start, once', async () => {
+    await age(120);
+    const aCheck = await demoTask(DEMO_COMPLIANCE_ITEM.taskNotes);
+    const stale = await check('mechanic@demo.local', { taskId: aCheck.id });
+    expect(stale.result.missing.map((m) => m.reason)).toContain('RECENCY_INSUFFICIENT');
+
+    const moved = DEMO_PEOPLE.reduce(
+      (n, p) =>
+        n + p.recency.length + p.certifications.length + p.skills.filter((k) => k.expiresInDays).length,
+      0,
+    );
+    expect((await seed()).created).toBe(moved);
+    expect((await seed()).created).toBe(0);
+
+    expect((await check('mechanic@demo.local', { taskId: aCheck.id })).result).toEqual({
+      qualified: true,
+      missing: [],
+    });
+    const today = new Date();
+    today.setUTCHours(0, 0, 0, 0);
+    const [licence] = await t.container.uow.repos.people.listCertifications(
+      orgId,
+      await userId('mechanic2@demo.local'),
+      {},
+      [{ field: 'created_at', direction: 'asc' }],
+      page,
+      new Date(),
+    );
+    expect(licence!.expiryDate).toEqual(new Date(today.getTime() + 20 * DAY_MS));
+    const demo = DEMO_PEOPLE.find((p) => p.email === 'mechanic@demo.local')!;
+    expect((await manualRecency('mechanic@demo.local')).map((e) => [e.notes, e.performedAt])).toEqual(
+      [...demo.recency]
+        .sort((a, b) => a.daysAgo - b.daysAgo)
+        .map((r) => [r.notes, new Date(today.getTime() - r.daysAgo * DAY_MS + 14 * 3_600_000)]),
+    );
+  });
+
+  it('leaves a demo record someone changed by hand where they put it', async () => {
+    const email = 'mechanic2@demo.local';
+    const user = await userId(email);
+    const [entry] = await manualRecency(email);
+    await t.container.services.people.updateRecency(
+      { actor: seeder },
+      user,
+      entry!.id,
+      { hours: 3 },
+      { orgId },
+    );
+    const [licence] = await t.container.uow.repos.people.listCertifications(
+      orgId,
+      user,
+      {},
+      [{ field: 'created_at', direction: 'asc' }],
+      page,
+      new Date(),
+    );
+    const extended = new Date(licence!.expiryDate!.getTime() + 30 * DAY_MS);
+    await t.container.services.people.updateCertification(
+      { actor: seeder },
+      user,
+      licence!.id,
+      { expiryDate: extended },
+      { orgId },
+    );
+    await age(200, { email });
+
+    expect((await seed()).created).toBe(0);
+    const [after] = await manualRecency(email);
+    expect(after!.performedAt).toEqual(new Date(entry!.performedAt.getTime() - 200 * DAY_MS));
   });
 });
