@@ -4,6 +4,7 @@ import {
   hasAtMostTwoDecimals,
   maintenanceDatesProblem,
   normalizeModel,
+  normalizeSerialNumber,
   normalizeTailNumber,
   statusFollowsTasks,
   type Aircraft,
@@ -43,6 +44,8 @@ export interface AircraftFilter {
   tailNumber?: string | undefined;
   /** Only aircraft of this ICAO aircraft type. */
   aircraftTypeId?: string | undefined;
+  /** Exact manufacturer serial number (MSN). */
+  serialNumber?: string | undefined;
 }
 
 /** A new aircraft row. */
@@ -51,6 +54,7 @@ export interface NewAircraft {
   tailNumber: string;
   model: string;
   aircraftTypeId: string | null;
+  serialNumber: string | null;
   status: AircraftStatus;
   statusSource: AircraftStatusSource;
   capacitySlots: number;
@@ -64,6 +68,8 @@ export interface AircraftPatch {
   model?: string | undefined;
   /** null clears it. */
   aircraftTypeId?: string | null | undefined;
+  /** null clears it. */
+  serialNumber?: string | null | undefined;
   status?: AircraftStatus | undefined;
   statusSource?: AircraftStatusSource | undefined;
   capacitySlots?: number | undefined;
@@ -167,6 +173,7 @@ export type AircraftView = {
   tail_number: string;
   model: string;
   aircraft_type_id: string | null;
+  serial_number: string | null;
   status: AircraftStatus;
   status_source: AircraftStatusSource;
   capacity_slots: number;
@@ -185,6 +192,7 @@ export const aircraftView = (aircraft: Aircraft): AircraftView => ({
   tail_number: aircraft.tailNumber,
   model: aircraft.model,
   aircraft_type_id: aircraft.aircraftTypeId,
+  serial_number: aircraft.serialNumber,
   status: aircraft.status,
   status_source: aircraft.statusSource,
   capacity_slots: aircraft.capacitySlots,
@@ -236,6 +244,8 @@ export interface CreateAircraftInput extends OrgScope {
   model: string;
   /** An ICAO aircraft type (404 AIRCRAFT_TYPE_NOT_FOUND naming the field when there is none). */
   aircraftTypeId?: string | null | undefined;
+  /** The manufacturer serial number (MSN); null or unset when unknown. */
+  serialNumber?: string | null | undefined;
   status?: AircraftStatus | undefined;
   capacitySlots?: number | undefined;
   lastMaintenance?: Date | null | undefined;
@@ -285,12 +295,16 @@ export class AircraftService {
         tailNumber: fields.tailNumber!,
         model: fields.model!,
         aircraftTypeId: input.aircraftTypeId ?? null,
+        serialNumber: fields.serialNumber ?? null,
         status: input.status ?? 'operational',
         statusSource: 'manual',
         capacitySlots: input.capacitySlots ?? 1,
         lastMaintenance,
         nextDue,
       });
+      // Every live active directive that applies to it tracks it, in this same transaction (the
+      // tracking rows say so; the audit row stays the one a CSV import's batch insert writes too).
+      await tx.directives.trackApplicable(orgId, { aircraftIds: [aircraft.id] });
       const effects = aircraftEffects({
         action: 'create',
         type: 'aircraft_created',
@@ -318,12 +332,13 @@ export class AircraftService {
     authorize(actor, 'aircraft', 'read');
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, filter);
-    const { status, model, tailNumber, aircraftTypeId } = filter;
+    const { status, model, tailNumber, aircraftTypeId, serialNumber } = filter;
     const rows = await repos.aircraft.list(
       orgId,
       {
         status,
         aircraftTypeId,
+        serialNumber: serialNumber?.trim(),
         model: model === undefined ? undefined : normalizeModel(model),
         tailNumber: tailNumber?.trim(),
       },
@@ -365,6 +380,14 @@ export class AircraftService {
           ...fields,
           statusSource: patch.status === undefined ? undefined : 'manual',
         })) ?? notFound();
+      // A new type, tail or serial number may bring the aircraft under directives: tracked now.
+      const applicabilityChanged =
+        aircraft.aircraftTypeId !== before.aircraftTypeId ||
+        aircraft.tailNumber !== before.tailNumber ||
+        aircraft.serialNumber !== before.serialNumber;
+      const tracked = applicabilityChanged
+        ? await tx.directives.trackApplicable(orgId, { aircraftIds: [aircraft.id] })
+        : { newlyTracked: 0 };
       const effects = aircraftEffects({
         action: 'update',
         type: 'aircraft_updated',
@@ -372,6 +395,7 @@ export class AircraftService {
         after: aircraft,
         changeId,
         occurredAt: aircraft.updatedAt,
+        extra: trackedExtra(tracked.newlyTracked),
       });
       if (aircraft.status !== before.status) {
         effects.events.push(statusUpdatedEvent(before, aircraft, changeId));
@@ -574,6 +598,10 @@ const notFound = (): never => {
   throw AppError.notFound('aircraft', 'AIRCRAFT_NOT_FOUND');
 };
 
+/** What the audit row of a change says about the directives it brought the aircraft under. */
+const trackedExtra = (newlyTracked: number): Record<string, unknown> | undefined =>
+  newlyTracked > 0 ? { directives_tracked: newlyTracked } : undefined;
+
 async function findAircraft(
   repos: Pick<Repositories, 'aircraft'>,
   orgId: string,
@@ -583,16 +611,26 @@ async function findAircraft(
   return (await repos.aircraft.findById(orgId, id, { lock })) ?? notFound();
 }
 
-/** Trims the tail number (upper-case) and model, refusing blank ones (400 naming the field). */
-function normalizeFields(input: { tailNumber?: string | undefined; model?: string | undefined }): {
+/** Trims the tail number (upper-case), model and serial number, refusing blank ones (400 naming the field). */
+function normalizeFields(input: {
+  tailNumber?: string | undefined;
+  model?: string | undefined;
+  serialNumber?: string | null | undefined;
+}): {
   tailNumber?: string;
   model?: string;
+  serialNumber?: string | null;
 } {
   const problems: FieldProblem[] = [];
   const tailNumber = input.tailNumber === undefined ? undefined : normalizeTailNumber(input.tailNumber);
   const model = input.model === undefined ? undefined : normalizeModel(input.model);
+  const serialNumber =
+    input.serialNumber === undefined || input.serialNumber === null
+      ? input.serialNumber
+      : normalizeSerialNumber(input.serialNumber);
   if (tailNumber === '') problems.push({ field: 'body.tail_number', message: 'must not be blank' });
   if (model === '') problems.push({ field: 'body.model', message: 'must not be blank' });
+  if (serialNumber === '') problems.push({ field: 'body.serial_number', message: 'must not be blank' });
   if (problems.length > 0) {
     throw AppError.validation(
       `invalid aircraft: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
@@ -602,6 +640,7 @@ function normalizeFields(input: { tailNumber?: string | undefined; model?: strin
   return {
     ...(tailNumber === undefined ? {} : { tailNumber }),
     ...(model === undefined ? {} : { model }),
+    ...(serialNumber === undefined ? {} : { serialNumber }),
   };
 }
 

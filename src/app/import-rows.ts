@@ -1,5 +1,6 @@
 import {
   normalizeModel,
+  normalizeSerialNumber,
   normalizeTailNumber,
   type Aircraft,
   type AircraftStatus,
@@ -35,6 +36,7 @@ interface AircraftRow {
   model: string;
   aircraft_type?: string;
   aircraft_type_id?: string;
+  serial_number?: string;
   status?: AircraftStatus;
   capacity_slots?: number;
   last_maintenance?: string;
@@ -112,6 +114,7 @@ async function applyAircraft(
       tailNumber: row.tail_number,
       model: row.model,
       aircraftTypeId: row.aircraft_type_id,
+      serialNumber: row.serial_number,
       status: row.status,
       capacitySlots: row.capacity_slots,
       lastMaintenance: toDate(row.last_maintenance),
@@ -130,6 +133,7 @@ function aircraftPatch(row: AircraftRow, existing: Aircraft): UpdateAircraftInpu
   const patch: UpdateAircraftInput = {};
   if (normalizeModel(row.model) !== existing.model) patch.model = row.model;
   if (differs(row.aircraft_type_id, existing.aircraftTypeId)) patch.aircraftTypeId = row.aircraft_type_id;
+  if (differs(row.serial_number?.trim(), existing.serialNumber)) patch.serialNumber = row.serial_number;
   if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
   if (differs(row.capacity_slots, existing.capacitySlots)) patch.capacitySlots = row.capacity_slots;
   if (differsInTime(row.last_maintenance, existing.lastMaintenance)) {
@@ -240,7 +244,8 @@ export async function planAircraftBatch(
 /**
  * Creates the aircraft of new tail numbers in one statement, with the audit row and the
  * `aircraft_created` event each would get from `AircraftService.create` (same defaults, same
- * normalization, the same constraints in the database), written in the caller's transaction.
+ * normalization, the same constraints in the database), written in the caller's transaction; the
+ * live active directives that apply to them track them in one more statement.
  */
 export async function insertAircraftBatch(
   repos: Repositories,
@@ -255,6 +260,7 @@ export async function insertAircraftBatch(
       tailNumber: normalizeTailNumber(row.tail_number),
       model: normalizeModel(row.model),
       aircraftTypeId: row.aircraft_type_id ?? null,
+      serialNumber: row.serial_number === undefined ? null : normalizeSerialNumber(row.serial_number),
       status: row.status ?? 'operational',
       statusSource: 'manual',
       capacitySlots: row.capacity_slots ?? 1,
@@ -262,6 +268,8 @@ export async function insertAircraftBatch(
       nextDue: toDate(row.next_due) ?? null,
     })),
   );
+  // The directives that apply to the new aircraft track them, in one statement for the batch.
+  await repos.directives.trackApplicable(orgId, { aircraftIds: created.map((aircraft) => aircraft.id) });
   const byTail = new Map(created.map((aircraft) => [aircraft.tailNumber, aircraft]));
   const records = [];
   const events = [];

@@ -16,6 +16,7 @@ import type { ReportRepository } from './reports.js';
 import type { ReferenceDataRepository } from './reference-data.js';
 import type { RegulatoryRepository } from './regulatory.js';
 import type { PeopleRepository } from './people.js';
+import type { DirectiveRepository } from './directives.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -138,6 +139,7 @@ export interface Repositories {
   /** Regulatory authorities, compliance templates and organization registrations. */
   regulatory: RegulatoryRepository;
   people: PeopleRepository;
+  directives: DirectiveRepository;
   /** Task skill requirements and the qualification check's facts. */
   qualifications: QualificationRepository;
 }

@@ -16,6 +16,7 @@ import type { ReferenceDataService } from './reference-data.js';
 import type { RegulatoryService } from './regulatory.js';
 import type { PeopleService } from './people.js';
 import type { QualificationService } from './qualifications.js';
+import type { DirectiveService } from './directives.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -37,4 +38,5 @@ export interface Services {
   regulatory: RegulatoryService;
   people: PeopleService;
   qualifications: QualificationService;
+  directives: DirectiveService;
 }

@@ -22,6 +22,8 @@ import { RegulatoryService } from '../app/regulatory.js';
 import { regulatoryRoutes } from '../api/rest/routes/regulatory.js';
 import { PeopleService } from '../app/people.js';
 import { peopleRoutes } from '../api/rest/routes/people.js';
+import { DirectiveService } from '../app/directives.js';
+import { directiveRoutes } from '../api/rest/routes/directives.js';
 import { QualificationService, signerQualifications } from '../app/qualifications.js';
 import { qualificationRoutes } from '../api/rest/routes/qualifications.js';
 import { ImportService } from '../app/imports.js';
@@ -150,6 +152,7 @@ export function createContainer(deps: ContainerDeps): Container {
     regulatory: new RegulatoryService({ uow, compliance }),
     people: new PeopleService({ uow }),
     qualifications: new QualificationService({ uow }),
+    directives: new DirectiveService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -236,6 +239,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       regulatoryRoutes(services),
       peopleRoutes(services),
       qualificationRoutes(services),
+      directiveRoutes(services),
     ],
   });
 }

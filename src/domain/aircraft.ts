@@ -14,6 +14,8 @@ export interface Aircraft {
   model: string;
   /** The ICAO aircraft type (global reference data), when known. */
   aircraftTypeId: string | null;
+  /** The manufacturer serial number (MSN), when known; directives name serial ranges. */
+  serialNumber: string | null;
   status: AircraftStatus;
   statusSource: AircraftStatusSource;
   capacitySlots: number;
@@ -41,6 +43,9 @@ export interface AircraftUsage {
 
 /** Tail numbers (registration marks) are stored trimmed and upper-case, so `n101da` and `N101DA` are one aircraft. */
 export const normalizeTailNumber = (tailNumber: string): string => tailNumber.trim().toUpperCase();
+
+/** Serial numbers (MSN) are stored trimmed; a blank one is no serial number. */
+export const normalizeSerialNumber = (serial: string): string => serial.trim();
 
 /** Models are stored trimmed with single spaces. */
 export const normalizeModel = (model: string): string => model.trim().replace(/\s+/g, ' ');

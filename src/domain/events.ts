@@ -74,6 +74,11 @@ export const EVENT_TYPES = [
   'registration_created',
   'registration_updated',
   'registration_deleted',
+  // issue 12: airworthiness directives
+  'directive_created',
+  'directive_updated',
+  'directive_deleted',
+  'directive_fleet_scanned',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -35,6 +35,12 @@ registerConstraints({
     field: 'body.next_due',
   },
   // Reached only in a race or by the bulk import: the service looks the type up first.
+  aircraft_serial_number_not_blank: {
+    kind: 'validation',
+    reason: 'VALIDATION_FAILED',
+    message: 'serial_number must not be blank',
+    field: 'body.serial_number',
+  },
   aircraft_aircraft_type_fkey: {
     kind: 'not_found',
     reason: 'AIRCRAFT_TYPE_NOT_FOUND',
@@ -55,6 +61,7 @@ export const toAircraft = (row: Selectable<AircraftTable>): Aircraft => ({
   tailNumber: row.tail_number,
   model: row.model,
   aircraftTypeId: row.aircraft_type_id,
+  serialNumber: row.serial_number,
   status: row.status,
   statusSource: row.status_source,
   capacitySlots: row.capacity_slots,
@@ -117,6 +124,7 @@ export class PgAircraftRepository implements AircraftRepository {
         tail_number: input.tailNumber,
         model: input.model,
         aircraft_type_id: input.aircraftTypeId,
+        serial_number: input.serialNumber,
         status: input.status,
         status_source: input.statusSource,
         capacity_slots: input.capacitySlots,
@@ -166,6 +174,7 @@ export class PgAircraftRepository implements AircraftRepository {
     if (filter.model !== undefined) query = query.where('model', '=', filter.model);
     if (filter.aircraftTypeId !== undefined)
       query = query.where('aircraft_type_id', '=', filter.aircraftTypeId);
+    if (filter.serialNumber !== undefined) query = query.where('serial_number', '=', filter.serialNumber);
     if (filter.tailNumber) {
       query = query.where('tail_number', 'ilike', `%${escapeLike(filter.tailNumber)}%`);
     }
@@ -187,6 +196,7 @@ export class PgAircraftRepository implements AircraftRepository {
         tail_number: patch.tailNumber,
         model: patch.model,
         aircraft_type_id: patch.aircraftTypeId,
+        serial_number: patch.serialNumber,
         status: patch.status,
         status_source: patch.statusSource,
         capacity_slots: patch.capacitySlots,

@@ -304,6 +304,7 @@ export class PgImportRepository implements ImportRepository {
           tail_number: row.tailNumber,
           model: row.model,
           aircraft_type_id: row.aircraftTypeId,
+          serial_number: row.serialNumber,
           status: row.status,
           status_source: row.statusSource,
           capacity_slots: row.capacitySlots,

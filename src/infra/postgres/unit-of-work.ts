@@ -14,6 +14,7 @@ import { PgReportRepository } from './reports.js';
 import { PgReferenceDataRepository } from './reference-data.js';
 import { PgRegulatoryRepository } from './regulatory.js';
 import { PgPeopleRepository } from './people.js';
+import { PgDirectiveRepository } from './directives.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -46,6 +47,7 @@ export function createRepositories(db: Executor): Repositories {
     referenceData: new PgReferenceDataRepository(db),
     regulatory: new PgRegulatoryRepository(db),
     people: new PgPeopleRepository(db),
+    directives: new PgDirectiveRepository(db),
     qualifications: new PgQualificationRepository(db),
   };
 }

@@ -55,6 +55,22 @@ const AircraftTypeId = Type.Union(
   },
 );
 
+const SerialNumber = Type.Union(
+  [
+    Type.String({
+      minLength: 1,
+      maxLength: 50,
+      pattern: '\\S',
+      description: 'The manufacturer serial number (MSN), e.g. 10234; stored trimmed.',
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'The manufacturer serial number (MSN), e.g. 10234; null when not recorded. Directives that name a serial range apply only to aircraft whose MSN lies in it (a shorter MSN sorts first, so 999 comes before 1000).',
+  },
+);
+
 const CapacitySlots = Type.Integer({
   minimum: 1,
   maximum: 1000,
@@ -84,6 +100,9 @@ const Aircraft = Type.Object(
         description: 'The ICAO aircraft type (GET /aircraft-types/{id}); null when not recorded.',
       },
     ),
+    serial_number: Type.Union([Type.String(), Type.Null()], {
+      description: 'The manufacturer serial number (MSN); null when not recorded.',
+    }),
     status: Status,
     status_source: Type.Enum(AIRCRAFT_STATUS_SOURCES, {
       description:
@@ -120,6 +139,13 @@ const ListQuery = Type.Object(
     aircraft_type_id: Type.Optional(
       uuidField('Only aircraft of this ICAO aircraft type (GET /aircraft-types).'),
     ),
+    serial_number: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 50,
+        description: 'Only the aircraft with exactly this manufacturer serial number (MSN).',
+      }),
+    ),
     q: TailNumberSearch('Only aircraft whose tail number contains this text, regardless of case.'),
     tail_number: TailNumberSearch('Same as `q`: a case-insensitive substring of the tail number.'),
     sort: sortQuery(AIRCRAFT_SORT_FIELDS),
@@ -133,6 +159,7 @@ export const CreateAircraftBody = Type.Object(
     tail_number: TailNumber,
     model: Model,
     aircraft_type_id: Type.Optional(AircraftTypeId),
+    serial_number: Type.Optional(SerialNumber),
     status: Type.Optional(Status),
     capacity_slots: Type.Optional(CapacitySlots),
     last_maintenance: Type.Optional(LastMaintenance),
@@ -147,6 +174,7 @@ export const CreateAircraftBody = Type.Object(
         tail_number: 'D-AINA',
         model: 'A320neo',
         aircraft_type_id: '5b0e8f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b',
+        serial_number: '10234',
         capacity_slots: 2,
         next_due: '2031-01-15T08:00:00Z',
       },
@@ -159,6 +187,7 @@ const UpdateAircraftBody = Type.Object(
     tail_number: Type.Optional(TailNumber),
     model: Type.Optional(Model),
     aircraft_type_id: Type.Optional(AircraftTypeId),
+    serial_number: Type.Optional(SerialNumber),
     status: Type.Optional(Status),
     capacity_slots: Type.Optional(CapacitySlots),
     last_maintenance: Type.Optional(LastMaintenance),
@@ -278,6 +307,7 @@ const aircraftFields = (body: Static<typeof UpdateAircraftBody>) => ({
   tailNumber: body.tail_number,
   model: body.model,
   aircraftTypeId: body.aircraft_type_id,
+  serialNumber: body.serial_number,
   status: body.status,
   capacitySlots: body.capacity_slots,
   lastMaintenance: toDate(body.last_maintenance),
@@ -338,6 +368,7 @@ export const aircraftRoutes =
           q,
           tail_number: tailNumber,
           aircraft_type_id: aircraftTypeId,
+          serial_number: serialNumber,
           sort,
         } = request.query;
         const page = pageFrom(request.query);
@@ -349,7 +380,7 @@ export const aircraftRoutes =
             'CONFLICTING_FILTERS',
           );
         }
-        const filter = { orgId, status, model, aircraftTypeId, tailNumber: q ?? tailNumber };
+        const filter = { orgId, status, model, aircraftTypeId, serialNumber, tailNumber: q ?? tailNumber };
         const result = await aircraft.list(actorOf(request), filter, keys, page);
         return sendPage(request, reply, page, result, aircraftView);
       },
