@@ -25,7 +25,7 @@ import {
   insertTaskSkillRequirement,
   insertTypeRating,
 } from '../support/qualification-factories.js';
-import { authorityId, insertRegistration } from '../support/directive-factories.js';
+import { authorityId, insertDirective, insertRegistration } from '../support/directive-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
@@ -133,6 +133,7 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
       .values({ authority_id: await authorityId(t.db.db), code: `T-${++rowNumber}`, name: 'Test template' })
       .execute(),
   '/api/v1/organizations/{id}/registrations': () => insertRegistration(t.db.db, { org_id: tenant.org.id }),
+  '/api/v1/directives': () => insertDirective(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;

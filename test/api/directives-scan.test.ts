@@ -403,3 +403,27 @@ describe('changing a tracked directive', () => {
     expect([...(await tracked(directive.id)).keys()]).toEqual([plane.id]);
   });
 });
+
+describe('an aircraft’s serial number (MSN)', () => {
+  it('is stored trimmed, shown on every view, filtered by exactly, and cleared with null', async () => {
+    const { scheduler } = await fleet();
+    const created = await t.request(scheduler, 'POST', '/api/v1/aircraft', {
+      tail_number: `N${unique()}`,
+      model: 'A320neo',
+      serial_number: ' 10234 ',
+    });
+    const { id } = created.json<{ id: string }>();
+    await t.request(scheduler, 'POST', '/api/v1/aircraft', { tail_number: `N${unique()}`, model: 'A320neo' });
+
+    const filtered = await t.request(scheduler, 'GET', '/api/v1/aircraft?serial_number=10234');
+    const blank = await t.request(scheduler, 'PATCH', `/api/v1/aircraft/${id}`, { serial_number: '   ' });
+    const cleared = await t.request(scheduler, 'PATCH', `/api/v1/aircraft/${id}`, { serial_number: null });
+
+    expect(created.json()).toMatchObject({ serial_number: '10234' });
+    expect(filtered.json<{ id: string; serial_number: string }[]>()).toEqual([
+      expect.objectContaining({ id, serial_number: '10234' }),
+    ]);
+    expect(blank.statusCode).toBe(400);
+    expect(cleared.json()).toMatchObject({ serial_number: null });
+  });
+});

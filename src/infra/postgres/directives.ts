@@ -313,7 +313,7 @@ export class PgDirectiveRepository implements DirectiveRepository {
     if (lock === 'update') query = query.forNoKeyUpdate('d');
     if (lock === 'share') query = query.forShare('d');
     const row = await query.executeTakeFirst();
-    return row && toDirective(row as DirectiveRow);
+    return row && toDirective(row);
   }
 
   async list(
