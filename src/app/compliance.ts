@@ -129,10 +129,17 @@ export interface SignatureInput {
 }
 
 /** What a signature was about, for the audit row of a refused one. */
-interface SignatureAttempt {
-  /** The compliance item the request named. */
-  itemId: string;
-  meaning: 'performed' | 'inspected';
+export interface SignatureAttempt {
+  /** What the request named, as audit fields, e.g. `{compliance_item_id}` or `{aircraft_id, directive_id}`. */
+  subject: Record<string, string>;
+  /** What the signature would have meant. */
+  meaning: 'performed' | 'inspected' | 'complied';
+}
+
+/** What re-authenticating a signer needs: the repositories and the login's failed-attempt limiter. */
+export interface SignatureDeps {
+  uow: UnitOfWork;
+  loginLimiter: LoginLimiter;
 }
 
 /** Which requirements a signature must meet: a sign-off the task's certifying ones, an inspection its inspection ones. */
@@ -432,82 +439,17 @@ export class ComplianceService {
     });
   }
 
-  /**
-   * The signer proves who they are again, as at a login: their password, checked against the
-   * same failed-attempt counters (per address and email) as the login, so a guesser holding a
-   * stolen token learns nothing faster here, and the owner's login is limited exactly as if the
-   * attempts had been logins. Skipped when the organization's `sign_off_reauthentication` is off.
-   * A failure writes nothing but its security audit row (see {@link auditFailedSignature}).
-   */
+  /** The signer's re-authentication (see {@link reauthenticateSigner}). */
   private async reauthenticate(
     ctx: MutationContext,
     actor: UserActor,
     password: string | undefined,
-    attempt: SignatureAttempt,
+    attempt: { itemId: string; meaning: 'performed' | 'inspected' },
   ) {
-    const repos = this.deps.uow.repos;
-    const policy = await repos.orgPolicies.get(actor.orgId);
-    if (policy?.signOffReauthentication === false) return;
-    if (password === undefined || password === '') {
-      await this.auditFailedSignature(ctx, actor, attempt, 'password_missing', []);
-      throw reauthenticationFailed('your password is required to sign: send it as `password`');
-    }
-    const user = await repos.users.findById(actor.orgId, actor.userId);
-    if (!user) throw reauthenticationFailed('the password is not correct');
-    const { loginLimiter } = this.deps;
-    const ip = ctx.request?.ip ?? 'unknown';
-    await loginLimiter.check(ip, user.email);
-    const [credentials] = (await repos.users.findCredentials(user.email, actor.orgId)).filter(
-      (candidate) => candidate.id === actor.userId,
-    );
-    if (!credentials || !(await verifyPassword(password, credentials.passwordHash))) {
-      const lockouts = await loginLimiter.recordFailure(ip, user.email);
-      await this.auditFailedSignature(ctx, actor, attempt, 'password_wrong', lockouts);
-      throw reauthenticationFailed('the password is not correct');
-    }
-    await loginLimiter.recordSuccess(ip, user.email);
-  }
-
-  /**
-   * Records a refused signature the way a failed login is recorded: a `state_change` of the signer's
-   * user with `details.event = signature_failed` (and `sign_in_locked` when the failure filled a
-   * failed-login limit of their email), in a transaction of its own so the row survives the refused
-   * request; audit rows only, no outbox event, like every sign-in record. The actor is the signed-in
-   * user whose token made the attempt.
-   */
-  private async auditFailedSignature(
-    ctx: MutationContext,
-    actor: UserActor,
-    attempt: SignatureAttempt,
-    cause: 'password_missing' | 'password_wrong',
-    lockouts: LoginLockout[],
-  ): Promise<void> {
-    const entry = (extra: Record<string, unknown>): AuditEntry => ({
-      orgId: actor.orgId,
-      entityType: 'user',
-      entityId: actor.userId,
-      action: 'state_change',
-      extra,
+    await reauthenticateSigner(this.deps, ctx, actor, password, {
+      subject: { compliance_item_id: attempt.itemId },
+      meaning: attempt.meaning,
     });
-    const entries = [
-      entry({
-        event: 'signature_failed',
-        compliance_item_id: attempt.itemId,
-        signature_meaning: attempt.meaning,
-        cause,
-      }),
-      ...lockouts
-        .filter((lockout) => lockout.scope !== 'address')
-        .map((lockout) =>
-          entry({
-            event: 'sign_in_locked',
-            scope: lockout.scope,
-            retry_after_seconds: lockout.retryAfterSeconds,
-          }),
-        ),
-    ];
-    const records = entries.map((e) => auditRecord(e, ctx.actor, ctx.request));
-    await this.deps.uow.transaction((repos) => repos.changeLog.record(records, []));
   }
 
   /** The single place a signer's or inspector's qualification for the task is checked. */
@@ -548,7 +490,7 @@ export class ComplianceService {
  * A job has no one to sign, and a signature is a person's: an API key has no password and would
  * sign in its creator's name, so it is refused (403 API_KEY_FORBIDDEN).
  */
-function signer(actor: Actor, what: string): UserActor {
+export function signer(actor: Actor, what: string): UserActor {
   if (actor.kind !== 'user') throw AppError.forbidden(`only a mechanic ${what}`);
   if (actor.apiKey) {
     throw AppError.forbidden(
@@ -660,4 +602,84 @@ function complianceEffects(change: ComplianceChange): Omit<Change<unknown>, 'res
       occurredAt: change.occurredAt ?? subject.updatedAt,
     },
   });
+}
+
+/**
+ * A signer proves who they are again, as at a login: their password, checked against the
+ * same failed-attempt counters (per address and email) as the login, so a guesser holding a
+ * stolen token learns nothing faster here, and the owner's login is limited exactly as if the
+ * attempts had been logins. Skipped when the organization's `sign_off_reauthentication` is off.
+ * A failure writes nothing but its security audit row (see {@link auditFailedSignature}).
+ */
+export async function reauthenticateSigner(
+  deps: SignatureDeps,
+  ctx: MutationContext,
+  actor: UserActor,
+  password: string | undefined,
+  attempt: SignatureAttempt,
+): Promise<void> {
+  const repos = deps.uow.repos;
+  const policy = await repos.orgPolicies.get(actor.orgId);
+  if (policy?.signOffReauthentication === false) return;
+  if (password === undefined || password === '') {
+    await auditFailedSignature(deps, ctx, actor, attempt, 'password_missing', []);
+    throw reauthenticationFailed('your password is required to sign: send it as `password`');
+  }
+  const user = await repos.users.findById(actor.orgId, actor.userId);
+  if (!user) throw reauthenticationFailed('the password is not correct');
+  const { loginLimiter } = deps;
+  const ip = ctx.request?.ip ?? 'unknown';
+  await loginLimiter.check(ip, user.email);
+  const [credentials] = (await repos.users.findCredentials(user.email, actor.orgId)).filter(
+    (candidate) => candidate.id === actor.userId,
+  );
+  if (!credentials || !(await verifyPassword(password, credentials.passwordHash))) {
+    const lockouts = await loginLimiter.recordFailure(ip, user.email);
+    await auditFailedSignature(deps, ctx, actor, attempt, 'password_wrong', lockouts);
+    throw reauthenticationFailed('the password is not correct');
+  }
+  await loginLimiter.recordSuccess(ip, user.email);
+}
+
+/**
+ * Records a refused signature the way a failed login is recorded: a `state_change` of the signer's
+ * user with `details.event = signature_failed` (and `sign_in_locked` when the failure filled a
+ * failed-login limit of their email), in a transaction of its own so the row survives the refused
+ * request; audit rows only, no outbox event, like every sign-in record. The actor is the signed-in
+ * user whose token made the attempt.
+ */
+async function auditFailedSignature(
+  deps: SignatureDeps,
+  ctx: MutationContext,
+  actor: UserActor,
+  attempt: SignatureAttempt,
+  cause: 'password_missing' | 'password_wrong',
+  lockouts: LoginLockout[],
+): Promise<void> {
+  const entry = (extra: Record<string, unknown>): AuditEntry => ({
+    orgId: actor.orgId,
+    entityType: 'user',
+    entityId: actor.userId,
+    action: 'state_change',
+    extra,
+  });
+  const entries = [
+    entry({
+      event: 'signature_failed',
+      ...attempt.subject,
+      signature_meaning: attempt.meaning,
+      cause,
+    }),
+    ...lockouts
+      .filter((lockout) => lockout.scope !== 'address')
+      .map((lockout) =>
+        entry({
+          event: 'sign_in_locked',
+          scope: lockout.scope,
+          retry_after_seconds: lockout.retryAfterSeconds,
+        }),
+      ),
+  ];
+  const records = entries.map((e) => auditRecord(e, ctx.actor, ctx.request));
+  await deps.uow.transaction((repos) => repos.changeLog.record(records, []));
 }

@@ -17,6 +17,7 @@ import type { ReferenceDataRepository } from './reference-data.js';
 import type { RegulatoryRepository } from './regulatory.js';
 import type { PeopleRepository } from './people.js';
 import type { DirectiveRepository } from './directives.js';
+import type { DirectiveComplianceRepository } from './directive-compliance.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -142,6 +143,8 @@ export interface Repositories {
   directives: DirectiveRepository;
   /** Task skill requirements and the qualification check's facts. */
   qualifications: QualificationRepository;
+  /** Directives tracked on aircraft and their compliance records (issue 12). */
+  directiveCompliance: DirectiveComplianceRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -17,6 +17,7 @@ import type { RegulatoryService } from './regulatory.js';
 import type { PeopleService } from './people.js';
 import type { QualificationService } from './qualifications.js';
 import type { DirectiveService } from './directives.js';
+import type { DirectiveComplianceService } from './directive-compliance.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -39,4 +40,5 @@ export interface Services {
   people: PeopleService;
   qualifications: QualificationService;
   directives: DirectiveService;
+  directiveCompliance: DirectiveComplianceService;
 }

@@ -29,6 +29,7 @@ import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
 import { assertQualified, mechanicBusy } from './qualifications.js';
+import { directiveTaskCompleted, directiveTaskStarted } from './directive-compliance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -585,9 +586,16 @@ export class TaskService {
         extra: { from: decision.from, to: decision.to, overrides: decision.overridesUsed },
       });
       const followUps = await transitionFollowUps(tx, task, decision, now, changeId, aircraftTypeId);
+      // A task that remembers a directive moves the directive's row on its aircraft (issue 12).
+      const directive =
+        decision.to === 'in_progress'
+          ? await directiveTaskStarted(tx, task)
+          : decision.to === 'completed'
+            ? await directiveTaskCompleted(tx, ctx.actor, task, now)
+            : { audit: [], events: [] };
       return this.withReconciledAircraft(tx, task, {
-        audit: [...grounding.audit, effects.audit, ...followUps.audit],
-        events: [...grounding.events, ...effects.events, ...followUps.events],
+        audit: [...grounding.audit, effects.audit, ...followUps.audit, ...directive.audit],
+        events: [...grounding.events, ...effects.events, ...followUps.events, ...directive.events],
       });
     });
   }

@@ -11,6 +11,8 @@ import { programRoutes } from '../api/rest/routes/programs.js';
 import { taskRoutes } from '../api/rest/routes/tasks.js';
 import { partRoutes } from '../api/rest/routes/parts.js';
 import { complianceRoutes } from '../api/rest/routes/compliance.js';
+import { directiveComplianceRoutes } from '../api/rest/routes/directive-compliance.js';
+import { DirectiveComplianceService } from '../app/directive-compliance.js';
 import { auditLogRoutes } from '../api/rest/routes/audit-logs.js';
 import { webhookRoutes } from '../api/rest/routes/webhooks.js';
 import { importRoutes } from '../api/rest/routes/imports.js';
@@ -153,6 +155,7 @@ export function createContainer(deps: ContainerDeps): Container {
     people: new PeopleService({ uow }),
     qualifications: new QualificationService({ uow }),
     directives: new DirectiveService({ uow }),
+    directiveCompliance: new DirectiveComplianceService({ uow, loginLimiter }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -240,6 +243,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       peopleRoutes(services),
       qualificationRoutes(services),
       directiveRoutes(services),
+      directiveComplianceRoutes(services),
     ],
   });
 }

@@ -278,3 +278,21 @@ function daysInMonth(year: number, month: number): number {
 function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
+
+/** What of a tracking row decides when it is due: its status, its next due and a deferral's approved limit. */
+export interface TrackedDue {
+  status: TrackingStatus;
+  /** The limit the directive sets (initial, or after the last compliance); kept through a deferral. */
+  nextDue: Due;
+  /** The approved new limit of a deferral (all null unless deferred). */
+  deferredUntil: Due;
+}
+
+/**
+ * The limit that counts now: while a row is deferred, the deferral's approved limit replaces the
+ * directive's own (which the row keeps, so ending the deferral restores it); otherwise its next due.
+ * The overdue check, the due list and the views all judge a row by this.
+ */
+export function effectiveDue(row: TrackedDue): Due {
+  return row.status === 'deferred' ? row.deferredUntil : row.nextDue;
+}

@@ -79,6 +79,9 @@ export const EVENT_TYPES = [
   'directive_updated',
   'directive_deleted',
   'directive_fleet_scanned',
+  // issue 12: compliance with a directive on an aircraft, and its status set by hand or by a task
+  'directive_compliance_recorded',
+  'directive_status_changed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

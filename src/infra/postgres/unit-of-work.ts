@@ -15,6 +15,7 @@ import { PgReferenceDataRepository } from './reference-data.js';
 import { PgRegulatoryRepository } from './regulatory.js';
 import { PgPeopleRepository } from './people.js';
 import { PgDirectiveRepository } from './directives.js';
+import { PgDirectiveComplianceRepository } from './directive-compliance.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -49,6 +50,7 @@ export function createRepositories(db: Executor): Repositories {
     people: new PgPeopleRepository(db),
     directives: new PgDirectiveRepository(db),
     qualifications: new PgQualificationRepository(db),
+    directiveCompliance: new PgDirectiveComplianceRepository(db),
   };
 }
 
