@@ -2,6 +2,7 @@ import {
   calendarDayOf,
   dueAfterCompliance,
   effectiveDue,
+  isCalendarDay,
   isRecurring,
   type CalendarDay,
   type DirectiveStatus,
@@ -728,6 +729,11 @@ function deferralOf(input: SetStatusInput): Due {
     flightHours: given?.flightHours ?? null,
     cycles: given?.cycles ?? null,
   };
+  if (due.date !== null && !isCalendarDay(due.date)) {
+    throw AppError.validation('deferred_until.date is not a calendar day', [
+      { field: 'body.deferred_until.date', message: 'must be a real day, YYYY-MM-DD' },
+    ]);
+  }
   if (input.status === 'deferred' && isEmpty(due)) {
     throw AppError.validation(
       'a deferral needs its approved new limit: deferred_until with a date, flight_hours or cycles',

@@ -27,13 +27,26 @@ import {
 } from '../support/qualification-factories.js';
 import { authorityId, insertDirective, insertRegistration } from '../support/directive-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
+import {
+  insertAircraftDirective,
+  insertComplianceRecord,
+  insertDirective,
+} from '../support/directive-factories.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
 // rows added between two pages never make a row appear twice or go missing.
 
 let t: TestApp;
 let tenant: Tenant;
-let parents: { aircraft: string; webhook: string; import: string; user: string; certification: string };
+let parents: {
+  aircraft: string;
+  webhook: string;
+  import: string;
+  user: string;
+  certification: string;
+  directive: string;
+  tracking: string;
+};
 let rowNumber = 0;
 
 beforeAll(async () => {
@@ -47,7 +60,17 @@ beforeAll(async () => {
     user: tenant.userIds.mechanic,
     certification: (await insertEmployeeCertification(t.db.db, { org_id, user_id: tenant.userIds.mechanic }))
       .id,
+    directive: '',
+    tracking: '',
   };
+  parents.directive = (await insertDirective(t.db.db, { org_id })).id;
+  parents.tracking = (
+    await insertAircraftDirective(t.db.db, {
+      org_id,
+      aircraft_id: parents.aircraft,
+      directive_id: parents.directive,
+    })
+  ).id;
 });
 afterAll(async () => {
   await t.close();
@@ -134,6 +157,14 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
       .execute(),
   '/api/v1/organizations/{id}/registrations': () => insertRegistration(t.db.db, { org_id: tenant.org.id }),
   '/api/v1/directives': () => insertDirective(t.db.db, { org_id: tenant.org.id }),
+  // Directive compliance (issue 12): the history of one directive on one aircraft, a new directive
+  // tracked on the aircraft, and the directive tracked on a new aircraft.
+  '/api/v1/aircraft/{id}/directives/{directiveId}/compliance': () =>
+    insertComplianceRecord(t.db.db, { org_id: tenant.org.id, aircraft_directive_id: parents.tracking }),
+  '/api/v1/aircraft/{id}/compliance-status': () =>
+    insertAircraftDirective(t.db.db, { org_id: tenant.org.id, aircraft_id: parents.aircraft }),
+  '/api/v1/directives/{id}/aircraft': () =>
+    insertAircraftDirective(t.db.db, { org_id: tenant.org.id, directive_id: parents.directive }),
 };
 
 let aircraftTypes: string[] | undefined;
@@ -143,6 +174,11 @@ const unratedAircraftTypes = async () =>
 
 /** Reports are computed per request (aggregates, not rows with ids): they page by offset only. */
 const OFFSET_ONLY = ['/api/v1/reports/compliance', '/api/v1/reports/mechanic-workload'];
+/**
+ * Not a bare list: the compliance matrix is an object paginated by aircraft (its cursor is tested
+ * in test/api/directive-compliance-views.test.ts).
+ */
+const NOT_LISTS = ['/api/v1/compliance-matrix'];
 
 interface Parameter {
   name: string;
@@ -156,7 +192,8 @@ function listOperations(): { path: string; sorts: string[] }[] {
   const spec = t.app.swagger() as Spec;
   return Object.entries(spec.paths).flatMap(([path, item]) => {
     const params = item.get?.parameters ?? [];
-    if (!params.some((p) => p.name === 'limit') || OFFSET_ONLY.includes(path)) return [];
+    if (!params.some((p) => p.name === 'limit') || OFFSET_ONLY.includes(path) || NOT_LISTS.includes(path))
+      return [];
     const pattern = params.find((p) => p.name === 'sort')?.schema?.pattern;
     const fields = pattern ? /^\^-\?\(([^)]*)\)/.exec(pattern)![1]!.split('|') : [];
     return [{ path, sorts: ['', ...fields.flatMap((f) => [f, `-${f}`])] }];
@@ -179,18 +216,22 @@ describe('cursor pagination', () => {
     for (const { path, sorts } of listOperations()) {
       const add = ADD_ROW[path]!;
       for (let i = 0; i < 4; i++) await add();
-      const url = path.replace(
-        '{id}',
-        path.includes('aircraft')
-          ? parents.aircraft
-          : path.includes('webhooks')
-            ? parents.webhook
-            : path.startsWith('/api/v1/users/')
-              ? parents.user
-              : path.startsWith('/api/v1/organizations/')
-                ? tenant.org.id
-                : parents.import,
-      );
+      const url = path
+        .replace('{directiveId}', parents.directive)
+        .replace(
+          '{id}',
+          path.startsWith('/api/v1/directives/')
+            ? parents.directive
+            : path.includes('aircraft')
+              ? parents.aircraft
+              : path.includes('webhooks')
+                ? parents.webhook
+                : path.startsWith('/api/v1/users/')
+                  ? parents.user
+                  : path.startsWith('/api/v1/organizations/')
+                    ? tenant.org.id
+                    : parents.import,
+        );
       for (const sort of sorts) {
         const query = `limit=3&cursor=${sort ? `&sort=${sort}` : ''}`;
         const all = await t.request(

@@ -58,7 +58,11 @@ describe('recording compliance', () => {
       flight_hours: 1000,
       cycles: 500,
       next_due: { date: null, flight_hours: null, cycles: null },
-      tracking: { status: 'complied', next_due: { date: null }, last_compliance_id: response.json().id },
+      tracking: {
+        status: 'complied',
+        next_due: { date: null },
+        last_compliance_id: response.json<{ id: string }>().id,
+      },
     });
     expect(await tracking(row.id)).toMatchObject({ status: 'complied', next_due_date: null });
     const recorded = (await events('directive_compliance_recorded')).map((e) => e.aggregate_id);
@@ -140,16 +144,19 @@ describe('recording compliance', () => {
       .set({ status: 'not_applicable', status_reason: 'Modified per STC' })
       .where('id', '=', na.row.id)
       .execute();
-    expect((await record(na.url)).json()).toMatchObject({ reason: 'DIRECTIVE_NOT_APPLICABLE' });
+    expect((await record(na.url)).json<object>()).toMatchObject({ reason: 'DIRECTIVE_NOT_APPLICABLE' });
     const cancelled = await tracked({ status: 'cancelled' });
-    expect((await record(cancelled.url)).json()).toMatchObject({ reason: 'DIRECTIVE_NOT_ACTIVE' });
+    expect((await record(cancelled.url)).json<object>()).toMatchObject({ reason: 'DIRECTIVE_NOT_ACTIVE' });
     const open = await tracked();
     const elsewhere = await insertTask(db(), { org_id: home.org.id, state: 'completed' });
     const wrong = await record(open.url, { task_id: elsewhere.id });
-    expect([wrong.statusCode, wrong.json().reason]).toEqual([400, 'TASK_OF_OTHER_AIRCRAFT']);
+    expect([wrong.statusCode, wrong.json<{ reason: string }>().reason]).toEqual([
+      400,
+      'TASK_OF_OTHER_AIRCRAFT',
+    ]);
     const scheduled = await insertTask(db(), { org_id: home.org.id, aircraft_id: open.aircraft.id });
     const early = await record(open.url, { task_id: scheduled.id });
-    expect([early.statusCode, early.json().reason]).toEqual([409, 'TASK_NOT_STARTED']);
+    expect([early.statusCode, early.json<{ reason: string }>().reason]).toEqual([409, 'TASK_NOT_STARTED']);
   });
 
   it('lists the history newest first with the signer’s email, paginated; history rows never change', async () => {
@@ -163,7 +170,7 @@ describe('recording compliance', () => {
       '2025-01-12',
       '2025-01-11',
     ]);
-    expect(first.json()[0]).toMatchObject({ signer_email: expect.stringContaining('@') });
+    expect(first.json<{ signer_email: string }[]>()[0]!.signer_email).toContain('@');
     const next = /<([^>]+)>; rel="next"/.exec(String(first.headers.link))![1]!;
     const second = await t.request(home.tokens.auditor, 'GET', next);
     expect(second.json<{ performed_at: string }[]>().map((r) => r.performed_at.slice(0, 10))).toEqual([
@@ -215,7 +222,10 @@ describe('setting the status', () => {
       'GET',
       `/api/v1/aircraft/${row.aircraft_id}/compliance-status`,
     );
-    expect(status.json()[0]).toMatchObject({ effective_due: { date: '2025-03-31' }, status: 'deferred' });
+    expect(status.json<object[]>()[0]).toMatchObject({
+      effective_due: { date: '2025-03-31' },
+      status: 'deferred',
+    });
     const back = await patch(url, { status: 'pending' });
     expect(back.json()).toMatchObject({ status: 'pending', status_reason: null, deferred_until: null });
     expect(back.json()).toMatchObject({ effective_due: { date: '2025-01-31' } });
