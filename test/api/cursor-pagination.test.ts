@@ -25,13 +25,14 @@ import {
   insertTaskSkillRequirement,
   insertTypeRating,
 } from '../support/qualification-factories.js';
-import { authorityId, insertDirective, insertRegistration } from '../support/directive-factories.js';
-import { createTenant, type Tenant } from '../support/tenants.js';
 import {
+  authorityId,
   insertAircraftDirective,
   insertComplianceRecord,
   insertDirective,
+  insertRegistration,
 } from '../support/directive-factories.js';
+import { createTenant, type Tenant } from '../support/tenants.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
 // rows added between two pages never make a row appear twice or go missing.
