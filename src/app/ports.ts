@@ -18,6 +18,8 @@ import type { RegulatoryRepository } from './regulatory.js';
 import type { PeopleRepository } from './people.js';
 import type { DirectiveRepository } from './directives.js';
 import type { DirectiveComplianceRepository } from './directive-compliance.js';
+import type { DueListRepository } from './due-list.js';
+import type { DirectiveTaskRepository } from './directive-tasks.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -145,6 +147,8 @@ export interface Repositories {
   qualifications: QualificationRepository;
   /** Directives tracked on aircraft and their compliance records (issue 12). */
   directiveCompliance: DirectiveComplianceRepository;
+  /** The due list, the due tracker and booking a directive's task (issue 12). */
+  dueList: DueListRepository & DirectiveTaskRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

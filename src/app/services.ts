@@ -18,6 +18,8 @@ import type { PeopleService } from './people.js';
 import type { QualificationService } from './qualifications.js';
 import type { DirectiveService } from './directives.js';
 import type { DirectiveComplianceService } from './directive-compliance.js';
+import type { DueListService } from './due-list.js';
+import type { DirectiveTaskService } from './directive-tasks.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -41,4 +43,6 @@ export interface Services {
   qualifications: QualificationService;
   directives: DirectiveService;
   directiveCompliance: DirectiveComplianceService;
+  dueList: DueListService;
+  directiveTasks: DirectiveTaskService;
 }

@@ -41,6 +41,7 @@ export type TaskView = {
   org_id: string;
   aircraft_id: string;
   program_id: string | null;
+  directive_id: string | null;
   type: TaskType;
   state: TaskState;
   start_time: string;
@@ -61,6 +62,7 @@ export const taskView = (task: MaintenanceTask): TaskView => ({
   org_id: task.orgId,
   aircraft_id: task.aircraftId,
   program_id: task.programId,
+  directive_id: task.directiveId,
   type: task.type,
   state: task.state,
   start_time: task.startTime.toISOString(),
@@ -116,6 +118,7 @@ export interface TaskFilter {
   startTo?: Date | undefined;
   assignedMechanicId?: string | undefined;
   programId?: string | undefined;
+  directiveId?: string | undefined;
 }
 
 /** A list request: filters, the raw `sort` parameter and an admin's target organization. */
@@ -133,6 +136,12 @@ export interface CreateTaskInput extends OrgScope {
   assignedMechanicId?: string | undefined;
   notes?: string | undefined;
   requiredParts?: RequiredPart[] | undefined;
+}
+
+/** A new task created inside a caller's transaction, possibly booked for a directive. */
+export interface CreateLockedTaskInput extends Omit<CreateTaskInput, 'orgId'> {
+  /** The directive the task complies with (set by the directive booking, never by a request body). */
+  directiveId?: string | undefined;
 }
 
 /** The non-state fields of a task to change; unset ones stay, null clears an optional one. */
@@ -165,6 +174,7 @@ export interface NewTask {
   orgId: string;
   aircraftId: string;
   programId: string | null;
+  directiveId: string | null;
   type: TaskType;
   startTime: Date;
   endTime: Date;
@@ -316,50 +326,68 @@ export class TaskService {
       mutate(this.deps.uow, ctx, async (tx) => {
         const aircraft = await tx.tasks.lockAircraft(orgId, input.aircraftId);
         if (!aircraft?.live) throw missingReference('body.aircraft_id', 'AIRCRAFT_NOT_FOUND', 'aircraft');
-        await checkReferences(tx, orgId, input.aircraftId, {
-          programId: input.programId,
-          assignedMechanicId: input.assignedMechanicId,
-          requiredParts,
-        });
-        if (input.assignedMechanicId !== undefined) {
-          await assertQualified(tx, {
-            task: {
-              id: null,
-              orgId,
-              aircraftId: input.aircraftId,
-              programId: input.programId ?? null,
-              type: input.type,
-            },
-            userId: input.assignedMechanicId,
-            purpose: 'perform',
-            window: { start: input.startTime, end: input.endTime },
-            field: 'body.assigned_mechanic_id',
-            busy: true,
-          });
-        }
-        const task = await tx.tasks.insert({
+        return this.createLocked(tx, orgId, { ...input, requiredParts });
+      }),
+    );
+  }
+
+  /**
+   * The create path inside a caller's transaction, once the caller holds the aircraft's lock
+   * (`tx.tasks.lockAircraft`) and found it live: checks the references and the assigned
+   * mechanic's qualification, inserts the task and describes its audit row and `task_created`.
+   * `create` runs it for a request; booking a directive's task runs it with the directive's id.
+   */
+  async createLocked(
+    tx: Repositories,
+    orgId: string,
+    input: CreateLockedTaskInput,
+  ): Promise<{ result: MaintenanceTask; audit: AuditEntry[]; events: DomainEvent[] }> {
+    refuse(windowRefusal(input.startTime, input.endTime));
+    const requiredParts = checkedRequiredParts(input.requiredParts ?? []);
+    await checkReferences(tx, orgId, input.aircraftId, {
+      programId: input.programId,
+      assignedMechanicId: input.assignedMechanicId,
+      requiredParts,
+    });
+    if (input.assignedMechanicId !== undefined) {
+      await assertQualified(tx, {
+        task: {
+          id: null,
           orgId,
           aircraftId: input.aircraftId,
           programId: input.programId ?? null,
           type: input.type,
-          startTime: input.startTime,
-          endTime: input.endTime,
-          assignedMechanicId: input.assignedMechanicId ?? null,
-          notes: input.notes ?? null,
-          requiredParts,
-        });
-        const effects = taskEffects({
-          action: 'create',
-          type: 'task_created',
-          after: task,
-          occurredAt: task.createdAt,
-        });
-        // Only confirmed tasks (with a mechanic) ground an aircraft: a new unassigned task leaves
-        // the status as it is, so there is nothing to reconcile.
-        if (task.assignedMechanicId === null) return { result: task, ...effects };
-        return this.withReconciledAircraft(tx, task, effects);
-      }),
-    );
+        },
+        userId: input.assignedMechanicId,
+        purpose: 'perform',
+        window: { start: input.startTime, end: input.endTime },
+        field: 'body.assigned_mechanic_id',
+        busy: true,
+      });
+    }
+    const task = await tx.tasks.insert({
+      orgId,
+      aircraftId: input.aircraftId,
+      programId: input.programId ?? null,
+      directiveId: input.directiveId ?? null,
+      type: input.type,
+      startTime: input.startTime,
+      endTime: input.endTime,
+      assignedMechanicId: input.assignedMechanicId ?? null,
+      notes: input.notes ?? null,
+      requiredParts,
+    });
+    const effects = taskEffects({
+      action: 'create',
+      type: 'task_created',
+      after: task,
+      occurredAt: task.createdAt,
+    });
+    // Only confirmed tasks (with a mechanic) ground an aircraft: a new unassigned task leaves
+    // the status as it is, so there is nothing to reconcile.
+    if (task.assignedMechanicId === null)
+      return { result: task, audit: [effects.audit], events: effects.events };
+    return this.withReconciledAircraft(tx, task, effects);
   }
 
   /** One live task of the organization in scope with its reservations and compliance items (404 otherwise). */
@@ -391,6 +419,7 @@ export class TaskService {
       startTo: input.startTo,
       assignedMechanicId: input.assignedMechanicId,
       programId: input.programId,
+      directiveId: input.directiveId,
     };
     return pageOf(await repos.tasks.list(orgId, filter, sort, page), page);
   }

@@ -28,6 +28,10 @@ import { DirectiveService } from '../app/directives.js';
 import { directiveRoutes } from '../api/rest/routes/directives.js';
 import { QualificationService, signerQualifications } from '../app/qualifications.js';
 import { qualificationRoutes } from '../api/rest/routes/qualifications.js';
+import { DueListService } from '../app/due-list.js';
+import { DirectiveTaskService } from '../app/directive-tasks.js';
+import { dueListRoutes } from '../api/rest/routes/due-list.js';
+import { directiveTaskRoutes } from '../api/rest/routes/directive-tasks.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -127,6 +131,7 @@ export function createContainer(deps: ContainerDeps): Container {
     now: deps.principalCache?.now,
   });
   const compliance = new ComplianceService({ uow, loginLimiter, qualifications: signerQualifications });
+  const tasks = new TaskService({ uow });
   const services: Services = {
     auth: new AuthService({ uow, tokens, loginLimiter, bcryptCost: config.bcryptCost }),
     organizations: new OrganizationService({ uow, revocations }),
@@ -135,7 +140,7 @@ export function createContainer(deps: ContainerDeps): Container {
     aircraft: new AircraftService({ uow }),
     programs: new ProgramService({ uow }),
     programGeneration: new ProgramGenerationService({ uow }),
-    tasks: new TaskService({ uow }),
+    tasks,
     parts: new PartService({
       uow,
       locks: redis
@@ -156,6 +161,8 @@ export function createContainer(deps: ContainerDeps): Container {
     qualifications: new QualificationService({ uow }),
     directives: new DirectiveService({ uow }),
     directiveCompliance: new DirectiveComplianceService({ uow, loginLimiter }),
+    dueList: new DueListService({ uow }),
+    directiveTasks: new DirectiveTaskService({ uow, tasks }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -244,6 +251,8 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       qualificationRoutes(services),
       directiveRoutes(services),
       directiveComplianceRoutes(services),
+      dueListRoutes(services),
+      directiveTaskRoutes(services),
     ],
   });
 }

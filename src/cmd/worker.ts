@@ -4,6 +4,8 @@ import { ProgramGenerationService } from '../app/program-generation.js';
 import { GrpcProgramGeneration, type ServiceTokenSigner } from '../api/grpc/program-client.js';
 import { PgRetentionRepository } from '../infra/postgres/retention.js';
 import { programGeneratorJob } from '../jobs/program-generator.js';
+import { DueListService } from '../app/due-list.js';
+import { directiveDueTrackerJob } from '../jobs/directive-due-tracker.js';
 import { importProcessor } from '../jobs/import-processor.js';
 import { importRowChecker } from '../api/rest/schemas/imports.js';
 import { PgImportBatchRunner } from '../infra/postgres/import-batches.js';
@@ -106,6 +108,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     }),
     expiryCleaner(uow, idempotency),
     aircraftStatusJob(new AircraftService({ uow })),
+    directiveDueTrackerJob(new DueListService({ uow }), { everyMs: config.directiveDueIntervalMs }),
   ];
   return {
     start() {

@@ -50,6 +50,8 @@ export interface Config {
   retentionCleanupIntervalMs: number;
   /** How often the program generator runs (it also runs at worker start and on demand). */
   programGenerationIntervalMs: number;
+  /** How often the directive due tracker turns directive limits past into overdue (it also runs at worker start). */
+  directiveDueIntervalMs: number;
   /**
    * The server's gRPC address (`host:port`) the worker's program generator calls; unset: the
    * worker generates in process.
@@ -218,6 +220,7 @@ export function loadConfig(
     workerId: read('WORKER_ID') ?? 'worker-1',
     retentionCleanupIntervalMs: duration('RETENTION_CLEANUP_INTERVAL', '24h'),
     programGenerationIntervalMs: duration('PROGRAM_GENERATION_INTERVAL', '6h'),
+    directiveDueIntervalMs: duration('DIRECTIVE_DUE_INTERVAL', '15m'),
     programServiceAddr: read('PROGRAM_SERVICE_ADDR'),
     outbox: {
       maxAttempts: integer('OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),

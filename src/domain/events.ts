@@ -82,6 +82,8 @@ export const EVENT_TYPES = [
   // issue 12: compliance with a directive on an aircraft, and its status set by hand or by a task
   'directive_compliance_recorded',
   'directive_status_changed',
+  // issue 12: the due tracker turns a directive limit past into overdue
+  'directive_overdue',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

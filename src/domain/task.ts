@@ -43,6 +43,8 @@ export interface TaskProps {
   orgId: string;
   aircraftId: string;
   programId: string | null;
+  /** The airworthiness directive the task was booked to comply with (null or unset: none). */
+  directiveId?: string | null;
   type: TaskType;
   state: TaskState;
   startTime: Date;
@@ -204,6 +206,7 @@ export class MaintenanceTask implements TaskProps {
   readonly orgId: string;
   readonly aircraftId: string;
   readonly programId: string | null;
+  readonly directiveId: string | null;
   readonly type: TaskType;
   readonly state: TaskState;
   readonly startTime: Date;
@@ -222,6 +225,7 @@ export class MaintenanceTask implements TaskProps {
     this.orgId = props.orgId;
     this.aircraftId = props.aircraftId;
     this.programId = props.programId;
+    this.directiveId = props.directiveId ?? null;
     this.type = props.type;
     this.state = props.state;
     this.startTime = props.startTime;

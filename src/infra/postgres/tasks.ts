@@ -56,6 +56,11 @@ registerConstraints({
     message: 'the maintenance program does not exist in this organization',
     field: 'body.program_id',
   },
+  maintenance_tasks_directive_fkey: {
+    kind: 'not_found',
+    reason: 'DIRECTIVE_NOT_FOUND',
+    message: 'the directive does not exist in this organization',
+  },
   maintenance_tasks_assigned_mechanic_fkey: {
     kind: 'not_found',
     reason: 'MECHANIC_NOT_FOUND',
@@ -86,6 +91,7 @@ const TASK_COLUMNS = [
   't.org_id',
   't.aircraft_id',
   't.program_id',
+  't.directive_id',
   't.type',
   't.state',
   't.start_time',
@@ -99,13 +105,13 @@ const TASK_COLUMNS = [
   't.updated_at',
 ] as const;
 
-type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window' | 'directive_id'> & {
+type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_window'> & {
   required_parts: { part_definition_id: string; quantity: number }[];
 };
 
 /** A task row as the domain sees it; a row read without its requirements has none. */
-export type TaskRowMaybeWithParts = Omit<TaskRow, 'required_parts'> &
-  Partial<Pick<TaskRow, 'required_parts'>>;
+export type TaskRowMaybeWithParts = Omit<TaskRow, 'required_parts' | 'directive_id'> &
+  Partial<Pick<TaskRow, 'required_parts' | 'directive_id'>>;
 
 /** A row read as JSON: its timestamps arrive as text. */
 type JsonRow<T> = {
@@ -145,6 +151,7 @@ export const toTask = (row: TaskRowMaybeWithParts): MaintenanceTask =>
     orgId: row.org_id,
     aircraftId: row.aircraft_id,
     programId: row.program_id,
+    directiveId: row.directive_id ?? null,
     type: row.type,
     state: row.state,
     startTime: row.start_time,
@@ -172,6 +179,7 @@ export class PgTaskRepository implements TaskRepository {
         org_id: input.orgId,
         aircraft_id: input.aircraftId,
         program_id: input.programId,
+        directive_id: input.directiveId,
         type: input.type,
         start_time: input.startTime,
         end_time: input.endTime,
@@ -206,7 +214,7 @@ export class PgTaskRepository implements TaskRepository {
     // arrays. Written out rather than built with the query builder: this is the hottest read, and
     // building its nested selects cost the server more CPU than PostgreSQL spends running it.
     const { rows } = await sql<DetailRow>`
-      SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_time, t.end_time,
+      SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.directive_id, t.type, t.state, t.start_time, t.end_time,
              t.assigned_mechanic_id, t.notes, t.version, t.started_at, t.completed_at, t.created_at, t.updated_at,
              (SELECT coalesce(json_agg(agg), '[]') FROM (
                 SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
@@ -263,6 +271,7 @@ export class PgTaskRepository implements TaskRepository {
       query = query.where('t.assigned_mechanic_id', '=', filter.assignedMechanicId);
     }
     if (filter.programId !== undefined) query = query.where('t.program_id', '=', filter.programId);
+    if (filter.directiveId !== undefined) query = query.where('t.directive_id', '=', filter.directiveId);
     const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 't.id', {
       table: 'maintenance_tasks',
       after: page.after,

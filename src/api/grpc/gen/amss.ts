@@ -293,7 +293,11 @@ export interface Task {
     | Date
     | undefined;
   /** When the task moved to completed; unset before. */
-  completedAt?: Date | undefined;
+  completedAt?:
+    | Date
+    | undefined;
+  /** The airworthiness directive the task was booked to comply with; unset for other tasks. */
+  directiveId?: string | undefined;
 }
 
 export interface PartReservation {
@@ -623,6 +627,7 @@ function createBaseTask(): Task {
     updatedAt: undefined,
     startedAt: undefined,
     completedAt: undefined,
+    directiveId: undefined,
   };
 }
 
@@ -675,6 +680,9 @@ export const Task: MessageFns<Task> = {
     }
     if (message.completedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(130).fork()).join();
+    }
+    if (message.directiveId !== undefined) {
+      writer.uint32(138).string(message.directiveId);
     }
     return writer;
   },
@@ -820,6 +828,14 @@ export const Task: MessageFns<Task> = {
             message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.directiveId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -894,6 +910,11 @@ export const Task: MessageFns<Task> = {
         : isSet(object.completed_at)
         ? fromJsonTimestamp(object.completed_at)
         : undefined,
+      directiveId: isSet(object.directiveId)
+        ? globalThis.String(object.directiveId)
+        : isSet(object.directive_id)
+        ? globalThis.String(object.directive_id)
+        : undefined,
     };
   },
 
@@ -947,6 +968,9 @@ export const Task: MessageFns<Task> = {
     if (message.completedAt !== undefined) {
       obj.completedAt = message.completedAt.toISOString();
     }
+    if (message.directiveId !== undefined) {
+      obj.directiveId = message.directiveId;
+    }
     return obj;
   },
 
@@ -971,6 +995,7 @@ export const Task: MessageFns<Task> = {
     message.updatedAt = object.updatedAt ?? undefined;
     message.startedAt = object.startedAt ?? undefined;
     message.completedAt = object.completedAt ?? undefined;
+    message.directiveId = object.directiveId ?? undefined;
     return message;
   },
 };

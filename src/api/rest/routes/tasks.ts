@@ -22,7 +22,7 @@ import {
 import { complianceSignatureFields } from '../schemas/compliance.js';
 import { PartReservation } from '../schemas/parts.js';
 
-const TaskType = Type.Enum(TASK_TYPES, { description: 'The kind of work: inspection, repair or overhaul.' });
+export const TaskType = Type.Enum(TASK_TYPES, { description: 'The kind of work: inspection, repair or overhaul.' });
 
 const TaskState = Type.Enum(TASK_STATES, {
   description:
@@ -53,13 +53,17 @@ const RequiredParts = Type.Array(RequiredPartSchema, {
 });
 
 /** A maintenance task. */
-const Task = Type.Object(
+export const Task = Type.Object(
   {
     id: uuidField('Task id.'),
     org_id: uuidField('The organization the task belongs to.'),
     aircraft_id: uuidField('The aircraft the work is done on.'),
     program_id: Type.Union([uuidField('The program the task performs.'), Type.Null()], {
       description: 'The maintenance program the task performs, or null for a one-off task.',
+    }),
+    directive_id: Type.Union([uuidField('The directive the task complies with.'), Type.Null()], {
+      description:
+        'The airworthiness directive the task was booked to comply with (`POST /aircraft/{id}/directives/{directiveId}/task`), or null.',
     }),
     type: TaskType,
     state: TaskState,
@@ -141,6 +145,7 @@ const ListQuery = Type.Object(
     ),
     assigned_mechanic_id: Type.Optional(uuidField('Only tasks assigned to this mechanic.')),
     program_id: Type.Optional(uuidField('Only tasks of this maintenance program.')),
+    directive_id: Type.Optional(uuidField('Only tasks booked to comply with this directive.')),
     sort: sortQuery(TASK_SORT_FIELDS),
   },
   { additionalProperties: false },
@@ -288,6 +293,7 @@ export const taskRoutes =
             startTo: toDate(query.start_to),
             assignedMechanicId: query.assigned_mechanic_id,
             programId: query.program_id,
+            directiveId: query.directive_id,
             sort: query.sort,
           },
           page,
