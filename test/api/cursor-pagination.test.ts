@@ -174,7 +174,12 @@ const unratedAircraftTypes = async () =>
   (aircraftTypes ??= (await t.db.db.selectFrom('aircraft_types').select('id').execute()).map((r) => r.id));
 
 /** Reports are computed per request (aggregates, not rows with ids): they page by offset only. */
-const OFFSET_ONLY = ['/api/v1/reports/compliance', '/api/v1/reports/mechanic-workload'];
+const OFFSET_ONLY = [
+  '/api/v1/reports/compliance',
+  '/api/v1/reports/mechanic-workload',
+  // computed per request across programs and directives, in a fixed order
+  '/api/v1/due-list',
+];
 /**
  * Not a bare list: the compliance matrix is an object paginated by aircraft (its cursor is tested
  * in test/api/directive-compliance-views.test.ts).
