@@ -87,7 +87,12 @@ export class DirectiveTaskService {
       const aircraft = await tx.tasks.lockAircraft(orgId, input.aircraftId);
       if (!aircraft?.live) throw AppError.notFound('aircraft', 'AIRCRAFT_NOT_FOUND');
       const now = this.now();
-      const tracking = await tx.dueList.findTrackingForBooking(orgId, input.aircraftId, input.directiveId, now);
+      const tracking = await tx.dueList.findTrackingForBooking(
+        orgId,
+        input.aircraftId,
+        input.directiveId,
+        now,
+      );
       if (!tracking) {
         if (!(await tx.dueList.directiveExists(orgId, input.directiveId))) {
           throw AppError.notFound('directive', 'DIRECTIVE_NOT_FOUND');
@@ -101,11 +106,17 @@ export class DirectiveTaskService {
       refuseUnbookable(tracking);
       const projected = projectedDueDate(
         tracking.due,
-        { date: calendarDayOf(now), flightHours: tracking.aircraftFlightHours, cycles: tracking.aircraftCycles },
+        {
+          date: calendarDayOf(now),
+          flightHours: tracking.aircraftFlightHours,
+          cycles: tracking.aircraftCycles,
+        },
         averageDailyUtilisation(tracking.flown),
       );
       const deadline = complianceDeadline(projected);
-      const from = new Date(Math.ceil(Math.max(now.getTime(), input.notBefore?.getTime() ?? 0) / MINUTE_MS) * MINUTE_MS);
+      const from = new Date(
+        Math.ceil(Math.max(now.getTime(), input.notBefore?.getTime() ?? 0) / MINUTE_MS) * MINUTE_MS,
+      );
       const start = await tx.dueList.firstFreeStart(orgId, input.aircraftId, from, duration);
       const end = new Date(start.getTime() + duration * MINUTE_MS);
       if (deadline !== null && end.getTime() > deadline.getTime() && !input.allowAfterDue) {

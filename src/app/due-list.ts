@@ -96,7 +96,9 @@ export interface DueListRepository {
   dueItems(
     orgId: string,
     query: DueListQuery,
-    slice: { kind: 'page'; limit: number; offset: number } | { kind: 'batch'; limit: number; after?: DueItemPosition | undefined },
+    slice:
+      | { kind: 'page'; limit: number; offset: number }
+      | { kind: 'batch'; limit: number; after?: DueItemPosition | undefined },
   ): Promise<DueItem[]>;
   /** Whether the aircraft is a live aircraft of the organization. */
   aircraftExists(orgId: string, aircraftId: string): Promise<boolean>;

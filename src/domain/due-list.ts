@@ -109,7 +109,8 @@ export interface Remaining {
 export function remainingUntil(due: Due, now: AircraftPoint): Remaining {
   return {
     days: due.date === null ? null : daysBetween(now.date, due.date),
-    flightHours: due.flightHours === null ? null : Math.round((due.flightHours - now.flightHours) * 100) / 100,
+    flightHours:
+      due.flightHours === null ? null : Math.round((due.flightHours - now.flightHours) * 100) / 100,
     cycles: due.cycles === null ? null : due.cycles - now.cycles,
   };
 }

@@ -166,7 +166,11 @@ it('projects a usage limit from the aircraft’s average daily use over the last
 it('lists overdue items first, then by projected date, and says which have a task booked', async () => {
   const a = await plane({ cycles_total: 50 });
   await directiveDue(a.id, 'Third', { next_due_date: inDays(20) });
-  const booked = await insertTask(t.db.db, { aircraft_id: a.id, start_time: new Date(Date.now() + DAY), end_time: new Date(Date.now() + DAY + 3_600_000) });
+  const booked = await insertTask(t.db.db, {
+    aircraft_id: a.id,
+    start_time: new Date(Date.now() + DAY),
+    end_time: new Date(Date.now() + DAY + 3_600_000),
+  });
   await directiveDue(a.id, 'Second', { next_due_date: inDays(2), task_id: booked.id });
   await directiveDue(a.id, 'Past cycles', { next_due_cycles: 40 });
   await directiveDue(a.id, 'Marked', { status: 'overdue', next_due_date: inDays(-1) });
@@ -192,9 +196,14 @@ it('pages the JSON list and streams every item as CSV', async () => {
     headers: { authorization: `Bearer ${home.tokens.auditor}` },
   });
   expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-  const rows = parse(csv.body, { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(csv.body, { columns: true });
   expect(rows.map((r) => r.name)).toEqual(['Item 1', 'Item 2', 'Item 3', 'Item 4', 'Item 5']);
-  expect(rows[0]).toMatchObject({ source: 'directive', due_date: inDays(1), overdue: 'false', booked: 'false' });
+  expect(rows[0]).toMatchObject({
+    source: 'directive',
+    due_date: inDays(1),
+    overdue: 'false',
+    booked: 'false',
+  });
 });
 
 describe('isolation', () => {
@@ -208,7 +217,11 @@ describe('isolation', () => {
       directive_id: directive.id,
       next_due_date: inDays(1),
     });
-    const response = await t.request(home.tokens.scheduler, 'GET', `/api/v1/due-list?aircraft_id=${foreign.id}`);
+    const response = await t.request(
+      home.tokens.scheduler,
+      'GET',
+      `/api/v1/due-list?aircraft_id=${foreign.id}`,
+    );
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ reason: 'AIRCRAFT_NOT_FOUND' });
     expect((await dueList('limit=200')).map((i) => i.name)).not.toContain('Foreign');

@@ -17,7 +17,12 @@ import { nextDue } from '../../src/domain/program.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertAircraftDirective, insertDirective } from '../support/directive-factories.js';
-import { insertAircraft, insertAircraftUsage, insertOrganization, insertProgram } from '../support/factories.js';
+import {
+  insertAircraft,
+  insertAircraftUsage,
+  insertOrganization,
+  insertProgram,
+} from '../support/factories.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -48,7 +53,11 @@ it('lists in SQL exactly the items the domain rules put within each horizon, pro
   const cases: Case[] = [];
   const uses = [null, { hours: '2.37', cycles: 1 }, { hours: '9.00', cycles: 4 }];
   for (const [u, use] of uses.entries()) {
-    const a = await insertAircraft(db.db, { org_id: org.id, flight_hours_total: '1000.25', cycles_total: 500 });
+    const a = await insertAircraft(db.db, {
+      org_id: org.id,
+      flight_hours_total: '1000.25',
+      cycles_total: 500,
+    });
     if (use) {
       for (let i = 0; i < 30; i++) {
         await insertAircraftUsage(db.db, {
@@ -68,14 +77,34 @@ it('lists in SQL exactly the items the domain rules put within each horizon, pro
     const base = { now: point, flown: { flightHours: Number(flown?.h ?? 0), cycles: Number(flown?.c ?? 0) } };
     const programs = [];
     for (const days of [-40, -31, -30, -29, -24, -1, 0]) {
-      programs.push(await insertProgram(db.db, { aircraft_id: a.id, interval_value: 30, last_performed: new Date(NOW.getTime() + days * DAY) }));
+      programs.push(
+        await insertProgram(db.db, {
+          aircraft_id: a.id,
+          interval_value: 30,
+          last_performed: new Date(NOW.getTime() + days * DAY),
+        }),
+      );
     }
     programs.push(await insertProgram(db.db, { aircraft_id: a.id, interval_value: 30 }));
     for (const last of ['500.00', '900.25', '950.26', '990.00', '1000.25']) {
-      programs.push(await insertProgram(db.db, { aircraft_id: a.id, interval_type: 'flight_hours', interval_value: 50, last_performed_flight_hours: last }));
+      programs.push(
+        await insertProgram(db.db, {
+          aircraft_id: a.id,
+          interval_type: 'flight_hours',
+          interval_value: 50,
+          last_performed_flight_hours: last,
+        }),
+      );
     }
     for (const last of [440, 479, 480, 481, 499]) {
-      programs.push(await insertProgram(db.db, { aircraft_id: a.id, interval_type: 'cycles', interval_value: 20, last_performed_cycles: last }));
+      programs.push(
+        await insertProgram(db.db, {
+          aircraft_id: a.id,
+          interval_type: 'cycles',
+          interval_value: 20,
+          last_performed_cycles: last,
+        }),
+      );
     }
     const uow = new PgUnitOfWork(db.db);
     for (const program of programs) {
@@ -96,17 +125,40 @@ it('lists in SQL exactly the items the domain rules put within each horizon, pro
       { next_due_date: addCalendar(TODAY, 90, 'days'), next_due_cycles: 600 },
       { next_due_date: null },
       { status: 'overdue' as const, next_due_date: addCalendar(TODAY, 40, 'days') },
-      { status: 'deferred' as const, status_reason: 'approved', next_due_date: TODAY, deferred_until_flight_hours: '1020.00' },
+      {
+        status: 'deferred' as const,
+        status_reason: 'approved',
+        next_due_date: TODAY,
+        deferred_until_flight_hours: '1020.00',
+      },
     ].entries()) {
       const directive = await insertDirective(db.db, { org_id: org.id, reference_number: `R-${u}-${i}` });
-      const row = await insertAircraftDirective(db.db, { org_id: org.id, aircraft_id: a.id, directive_id: directive.id, ...due });
+      const row = await insertAircraftDirective(db.db, {
+        org_id: org.id,
+        aircraft_id: a.id,
+        directive_id: directive.id,
+        ...due,
+      });
       const num = (v: string | null) => (v === null ? null : Number(v));
       const tracked = {
         status: row.status,
-        nextDue: { date: row.next_due_date, flightHours: num(row.next_due_flight_hours), cycles: row.next_due_cycles },
-        deferredUntil: { date: row.deferred_until_date, flightHours: num(row.deferred_until_flight_hours), cycles: row.deferred_until_cycles },
+        nextDue: {
+          date: row.next_due_date,
+          flightHours: num(row.next_due_flight_hours),
+          cycles: row.next_due_cycles,
+        },
+        deferredUntil: {
+          date: row.deferred_until_date,
+          flightHours: num(row.deferred_until_flight_hours),
+          cycles: row.deferred_until_cycles,
+        },
       };
-      cases.push({ id: row.id, due: effectiveDue(tracked), markedOverdue: row.status === 'overdue', ...base });
+      cases.push({
+        id: row.id,
+        due: effectiveDue(tracked),
+        markedOverdue: row.status === 'overdue',
+        ...base,
+      });
     }
   }
   const horizons: DueHorizon[] = [

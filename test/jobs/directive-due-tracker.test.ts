@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DueListService } from '../../src/app/due-list.js';
+import { loadConfig } from '../../src/config/config.js';
 import type { TrackingStatus } from '../../src/domain/directive.js';
 import { becomesOverdue } from '../../src/domain/due-list.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
@@ -35,7 +36,7 @@ async function fleet(counters: { flight_hours_total?: string; cycles_total?: num
 }
 
 const statusOf = async (id: string) =>
-  (await db.db.selectFrom('aircraft_directives').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+  await db.db.selectFrom('aircraft_directives').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 const eventsOf = (id: string) =>
   db.db
@@ -143,8 +144,16 @@ describe('a tracking row past its limit', () => {
     const deleted = await insertDirective(db.db, { org_id: orgId, deleted_at: new Date() });
     const gone = await insertAircraft(db.db, { org_id: orgId, deleted_at: new Date() });
     const rows = [
-      await insertAircraftDirective(db.db, { org_id: orgId, aircraft_id: aircraftId, directive_id: cancelled.id }),
-      await insertAircraftDirective(db.db, { org_id: orgId, aircraft_id: aircraftId, directive_id: deleted.id }),
+      await insertAircraftDirective(db.db, {
+        org_id: orgId,
+        aircraft_id: aircraftId,
+        directive_id: cancelled.id,
+      }),
+      await insertAircraftDirective(db.db, {
+        org_id: orgId,
+        aircraft_id: aircraftId,
+        directive_id: deleted.id,
+      }),
       await insertAircraftDirective(db.db, { org_id: orgId, aircraft_id: gone.id }),
     ];
     await track();
@@ -224,7 +233,10 @@ it('two trackers running at once turn each row once, with one event each', async
   expect(counts[0]! + counts[1]!).toBe(240);
   const events = await db.db
     .selectFrom('outbox_events')
-    .select(({ fn }) => [fn.countAll<number>().as('n'), fn.count<number>('aggregate_id').distinct().as('rows')])
+    .select(({ fn }) => [
+      fn.countAll<number>().as('n'),
+      fn.count<number>('aggregate_id').distinct().as('rows'),
+    ])
     .where('org_id', '=', orgId)
     .where('event_type', '=', 'directive_overdue')
     .executeTakeFirstOrThrow();
@@ -233,8 +245,20 @@ it('two trackers running at once turn each row once, with one event each', async
 
 it('the worker job runs at start and says how many limits it marked overdue', async () => {
   const { orgId, aircraftId } = await fleet();
-  await insertAircraftDirective(db.db, { org_id: orgId, aircraft_id: aircraftId, next_due_date: '2026-06-01' });
+  await insertAircraftDirective(db.db, {
+    org_id: orgId,
+    aircraft_id: aircraftId,
+    next_due_date: '2026-06-01',
+  });
   const job = directiveDueTrackerJob(service, { everyMs: 15 * 60_000, now: () => NOW });
   expect(job).toMatchObject({ runAtStart: true, schedule: { everyMs: 900_000 } });
   expect(await job.run()).toMatch(/^marked [1-9]\d* directive limit\(s\) overdue$/);
+});
+
+it('runs every 15 minutes unless DIRECTIVE_DUE_INTERVAL says otherwise', () => {
+  expect(loadConfig({ APP_ENV: 'test' }).directiveDueIntervalMs).toBe(900_000);
+  expect(loadConfig({ APP_ENV: 'test', DIRECTIVE_DUE_INTERVAL: '2m' }).directiveDueIntervalMs).toBe(120_000);
+  expect(() => loadConfig({ APP_ENV: 'test', DIRECTIVE_DUE_INTERVAL: 'soon' })).toThrow(
+    /DIRECTIVE_DUE_INTERVAL/,
+  );
 });

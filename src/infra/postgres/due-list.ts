@@ -21,9 +21,7 @@ const todayOf = (now: Date) => sql<CalendarDay>`(${now.toISOString()}::timestamp
  * any other row's next due — `effectiveDue` in src/domain/due-list.ts.
  */
 const effective = (part: 'date' | 'flight_hours' | 'cycles') =>
-  sql.raw(
-    `CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_${part} ELSE ad.next_due_${part} END`,
-  );
+  sql.raw(`CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_${part} ELSE ad.next_due_${part} END`);
 
 /**
  * The flights an aircraft made in the utilisation window before `now`, per aircraft of the org
@@ -342,7 +340,12 @@ export class PgDueListRepository implements DueListRepository, DirectiveTaskRepo
     return row !== undefined;
   }
 
-  async firstFreeStart(orgId: string, aircraftId: string, from: Date, durationMinutes: number): Promise<Date> {
+  async firstFreeStart(
+    orgId: string,
+    aircraftId: string,
+    from: Date,
+    durationMinutes: number,
+  ): Promise<Date> {
     // The earliest free start is `from` or the end of a live task; the first candidate no live
     // task overlaps for the whole duration is the window.
     const { rows } = await sql<{ start: Date }>`

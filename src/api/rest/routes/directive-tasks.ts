@@ -38,7 +38,12 @@ const BookTaskBody = Type.Object(
       uuidField('A live mechanic of the organization, qualified for the work in that window.'),
     ),
     notes: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S', description: 'Notes on the task. Not blank.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 10_000,
+        pattern: '\\S',
+        description: 'Notes on the task. Not blank.',
+      }),
     ),
     allow_after_due: Type.Optional(
       Type.Boolean({

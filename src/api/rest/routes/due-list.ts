@@ -11,7 +11,11 @@ import { actorOf, policy } from '../plugins/auth.js';
 import { errorResponses, OrgScopeQuery, PageQuery, SCOPE_NOTE, uuidField } from '../schemas/common.js';
 
 const dayField = (description: string) =>
-  Type.String({ format: 'date', description: `${description} A calendar day, YYYY-MM-DD.`, examples: ['2030-03-31'] });
+  Type.String({
+    format: 'date',
+    description: `${description} A calendar day, YYYY-MM-DD.`,
+    examples: ['2030-03-31'],
+  });
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description: string) =>
   Type.Union([schema, Type.Null()], { description });
@@ -20,7 +24,8 @@ const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T,
 const DueItemSchema = Type.Object(
   {
     source: Type.Enum(DUE_SOURCES, {
-      description: 'program: the next occurrence of a maintenance program bound to the aircraft; directive: an open directive limit.',
+      description:
+        'program: the next occurrence of a maintenance program bound to the aircraft; directive: an open directive limit.',
     }),
     aircraft_id: uuidField('The aircraft it falls due on.'),
     tail_number: Type.String({ description: 'That aircraft’s tail number.' }),
@@ -43,7 +48,10 @@ const DueItemSchema = Type.Object(
     ),
     due_cycles: nullable(Type.Integer(), 'Due when the aircraft’s cycles reach this count, or null.'),
     remaining_days: nullable(Type.Integer(), 'Days from today (UTC) to due_date; negative once past.'),
-    remaining_flight_hours: nullable(Type.Number(), 'due_flight_hours minus the aircraft’s flight hours now.'),
+    remaining_flight_hours: nullable(
+      Type.Number(),
+      'due_flight_hours minus the aircraft’s flight hours now.',
+    ),
     remaining_cycles: nullable(Type.Integer(), 'due_cycles minus the aircraft’s cycles now.'),
     projected_date: nullable(
       dayField('The projected due day.'),
@@ -151,11 +159,14 @@ const DueListQuery = Type.Object(
       }),
     ),
     aircraft_id: Type.Optional(
-      uuidField('Only this aircraft (404 AIRCRAFT_NOT_FOUND unless it is a live aircraft of the organization).'),
+      uuidField(
+        'Only this aircraft (404 AIRCRAFT_NOT_FOUND unless it is a live aircraft of the organization).',
+      ),
     ),
     format: Type.Optional(
       Type.Union([Type.Literal('json'), Type.Literal('csv')], {
-        description: 'json (default): a page of items; csv: every item, streamed (limit and offset do not apply).',
+        description:
+          'json (default): a page of items; csv: every item, streamed (limit and offset do not apply).',
       }),
     ),
   },

@@ -22,7 +22,9 @@ import {
 import { complianceSignatureFields } from '../schemas/compliance.js';
 import { PartReservation } from '../schemas/parts.js';
 
-export const TaskType = Type.Enum(TASK_TYPES, { description: 'The kind of work: inspection, repair or overhaul.' });
+export const TaskType = Type.Enum(TASK_TYPES, {
+  description: 'The kind of work: inspection, repair or overhaul.',
+});
 
 const TaskState = Type.Enum(TASK_STATES, {
   description:
