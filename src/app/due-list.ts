@@ -124,7 +124,7 @@ export interface DueListExport {
   items: AsyncIterable<DueItem>;
 }
 
-/** The actor of the due tracker's audit rows. */
+/** What the due list service needs; `now` is the clock (tests may fix it). */
 export interface DueListServiceDeps {
   uow: UnitOfWork;
   now?: () => Date;
