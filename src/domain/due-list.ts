@@ -8,11 +8,13 @@ import {
   addCalendar,
   calendarDayOf,
   daysBetween,
+  effectiveDue,
   isOverdue,
   type AircraftPoint,
   type CalendarDay,
   type DailyUtilisation,
   type Due,
+  type TrackedDue,
   type TrackingStatus,
 } from './directive.js';
 import type { NextDue } from './program.js';
@@ -58,21 +60,8 @@ export function averageDailyUtilisation(flown: { flightHours: number; cycles: nu
   };
 }
 
-/** A directive tracking row as far as its limit goes. */
-export interface TrackingLimit {
-  status: TrackingStatus;
-  nextDue: Due;
-  /** The approved new limit of a deferral (all null unless `status` is `deferred`). */
-  deferredUntil: Due;
-}
-
-/**
- * The limit a tracking row is held to now: a deferred row's approved new limit replaces its next
- * due (the deferral is what the authority accepted); any other row's next due.
- */
-export function effectiveDue(row: TrackingLimit): Due {
-  return row.status === 'deferred' ? row.deferredUntil : row.nextDue;
-}
+/** A directive tracking row as far as its limit goes (`effectiveDue` in directive.ts reads it). */
+export type TrackingLimit = TrackedDue;
 
 /** Tracking statuses the due tracker may turn into `overdue`. */
 export const OVERDUE_CANDIDATE_STATUSES: readonly TrackingStatus[] = ['pending', 'in_progress', 'deferred'];

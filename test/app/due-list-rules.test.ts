@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   addCalendar,
+  effectiveDue,
   isOverdue,
   projectedDueDate,
   withinHorizon,
   type AircraftPoint,
   type Due,
 } from '../../src/domain/directive.js';
-import {
-  averageDailyUtilisation,
-  effectiveDue,
-  programDue,
-  type DueHorizon,
-} from '../../src/domain/due-list.js';
+import { averageDailyUtilisation, programDue, type DueHorizon } from '../../src/domain/due-list.js';
 import { nextDue } from '../../src/domain/program.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

@@ -18,7 +18,7 @@ const todayOf = (now: Date) => sql<CalendarDay>`(${now.toISOString()}::timestamp
 
 /**
  * A tracking row's effective limit column (`ad` joined): a deferred row's approved new limit,
- * any other row's next due — `effectiveDue` in src/domain/due-list.ts.
+ * any other row's next due — `effectiveDue` in src/domain/directive.ts.
  */
 const effective = (part: 'date' | 'flight_hours' | 'cycles') =>
   sql.raw(`CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_${part} ELSE ad.next_due_${part} END`);
