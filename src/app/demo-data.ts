@@ -1,10 +1,17 @@
 import type { IntervalType } from '../domain/program.js';
 import type { Role } from '../domain/roles.js';
+import { calendarDayOf } from '../domain/directive.js';
+
 import type { TaskType } from '../domain/task.js';
-import { systemActor } from './actor.js';
+import { systemActor, type UserActor } from './actor.js';
 import { AircraftService } from './aircraft.js';
 import type { AuditEntry } from './audit.js';
 import { ComplianceService } from './compliance.js';
+import { AppError } from './errors.js';
+import { DirectiveComplianceService } from './directive-compliance.js';
+import { DirectiveService, type CreateDirectiveInput } from './directives.js';
+import { DueListService } from './due-list.js';
+import { RegulatoryService } from './regulatory.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { LockManager } from './locks.js';
 import { mutate } from './mutation.js';
@@ -109,7 +116,9 @@ async function seedDemoFleet(uow: UnitOfWork, orgId: string): Promise<number> {
   const people = await seedDemoPeople(uow, orgId);
   const requirements = await seedDemoRequirements(uow, orgId);
   const tasks = await seedDemoTasks(uow, orgId);
-  return aircraft + programs + parts + people + requirements + tasks + (await seedDemoCompliance(uow, orgId));
+  const compliance = await seedDemoCompliance(uow, orgId);
+  const regulatory = (await seedDemoRegistrations(uow, orgId)) + (await seedDemoDirectives(uow, orgId));
+  return aircraft + programs + parts + people + requirements + tasks + compliance + regulatory;
 }
 
 /**
@@ -819,4 +828,235 @@ export async function seedDemoCompliance(uow: UnitOfWork, orgId: string): Promis
     { orgId, taskId: task.id, description: DEMO_COMPLIANCE_ITEM.description, requiresInspection: true },
   );
   return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regulatory approvals and airworthiness directives
+// ---------------------------------------------------------------------------------------------
+
+/** The demo organization's approvals: an FAA air operator certificate and an EASA Part-145. */
+export const DEMO_REGISTRATIONS: readonly {
+  authority: string;
+  approvalType: string;
+  certificateNumber: string;
+  validFromDaysAgo: number;
+  validForDays: number | null;
+  scope: string;
+}[] = [
+  {
+    authority: 'FAA',
+    approvalType: 'AOC',
+    certificateNumber: 'DMAA123F',
+    validFromDaysAgo: 6 * 365,
+    validForDays: null,
+    scope: 'Part 121 scheduled passenger operations, A320neo and 737-800',
+  },
+  {
+    authority: 'EASA',
+    approvalType: 'Part-145',
+    certificateNumber: 'EASA.145.0815',
+    validFromDaysAgo: 4 * 365,
+    validForDays: 2 * 365,
+    scope: 'A1 rating: Airbus A320neo family, Boeing 737-600/700/800/900',
+  },
+];
+
+/** The authority ids by code (ignores the codes that do not exist). */
+async function authorityIds(uow: UnitOfWork, codes: readonly string[]): Promise<Map<string, string>> {
+  const authorities = await uow.repos.regulatory.listAuthorities({}, [{ field: 'code', direction: 'asc' }], {
+    limit: MAX_PAGE_SIZE,
+    offset: 0,
+  });
+  return new Map(authorities.filter((a) => codes.includes(a.code)).map((a) => [a.code, a.id]));
+}
+
+/**
+ * Records the demo approvals the organization does not hold yet (by authority, approval type and
+ * certificate number), through the regulatory service so they are audited as `system:seed`.
+ * Returns how many it created.
+ */
+export async function seedDemoRegistrations(uow: UnitOfWork, orgId: string): Promise<number> {
+  const service = new RegulatoryService({
+    uow,
+    compliance: new ComplianceService({ uow, loginLimiter: NO_LOGIN_LIMITS }),
+  });
+  const authorities = await authorityIds(
+    uow,
+    DEMO_REGISTRATIONS.map((demo) => demo.authority),
+  );
+  let created = 0;
+  for (const demo of DEMO_REGISTRATIONS) {
+    const authorityId = authorities.get(demo.authority);
+    if (!authorityId) continue;
+    const key = { authorityId, approvalType: demo.approvalType, certificateNumber: demo.certificateNumber };
+    if (await uow.repos.regulatory.findDuplicateRegistration(orgId, key)) continue;
+    const validFrom = dayFromToday(-demo.validFromDaysAgo);
+    await service.createRegistration({ actor: systemActor('seed') }, orgId, {
+      ...key,
+      validFrom: calendarDayOf(validFrom),
+      validUntil:
+        demo.validForDays === null
+          ? null
+          : calendarDayOf(new Date(validFrom.getTime() + demo.validForDays * DAY_MS)),
+      scope: demo.scope,
+    });
+    created += 1;
+  }
+  return created;
+}
+
+/** A demo directive, and the demo aircraft on which the demo mechanic complied with it (and when). */
+export interface DemoDirective {
+  authority: string;
+  referenceNumber: string;
+  input: Omit<
+    CreateDirectiveInput,
+    'orgId' | 'authorityId' | 'referenceNumber' | 'aircraftTypeIds' | 'effectiveDate'
+  >;
+  /** ICAO designators of the aircraft types it applies to. */
+  aircraftTypes: readonly string[];
+  effectiveDaysAgo: number;
+  complied?: { tailNumber: string; daysAgo: number; method: string };
+}
+
+/**
+ * The demo directives: a one-time FAA AD on the A320neo due 30 days after it took effect 40 days
+ * before seeding, complied with on N101DA by the demo mechanic and overdue on N102DA; a recurring
+ * EASA AD on the 737-800 every 600 flight hours or 12 months, complied with on N201DA four months
+ * before seeding, so pending with its next due; a recommended service bulletin on the A320neo with
+ * no limit, pending on both.
+ */
+export const DEMO_DIRECTIVES: readonly DemoDirective[] = [
+  {
+    authority: 'FAA',
+    referenceNumber: 'Demo AD 2026-18-04',
+    aircraftTypes: ['A20N'],
+    effectiveDaysAgo: 40,
+    input: {
+      type: 'ad',
+      title: 'Airbus A320neo: inspect the engine pylon aft mount fittings for cracks',
+      description:
+        'Prompted by reports of cracked aft mount fittings. Detailed visual and eddy-current ' +
+        'inspection of both pylons; replace a cracked fitting before further flight.',
+      applicability: 'mandatory',
+      limit: { days: 30 },
+      sourceUrl: 'https://www.federalregister.gov/',
+    },
+    complied: {
+      tailNumber: 'N101DA',
+      daysAgo: 20,
+      method: 'Detailed visual and eddy-current inspection of both pylons per the AD: no cracks found',
+    },
+  },
+  {
+    authority: 'EASA',
+    referenceNumber: 'Demo AD 2025-0212',
+    aircraftTypes: ['B738'],
+    effectiveDaysAgo: 400,
+    input: {
+      type: 'ad',
+      title: 'Boeing 737-800: repetitive inspection of the elevator tab hinge fittings',
+      description:
+        'Repetitive detailed inspection of the elevator tab hinge fittings for wear and corrosion.',
+      applicability: 'mandatory',
+      limit: { days: 365 },
+      recurrence: { calendar: { value: 12, unit: 'months' }, flightHours: 600 },
+      sourceUrl: 'https://ad.easa.europa.eu/',
+    },
+    complied: {
+      tailNumber: 'N201DA',
+      daysAgo: 120,
+      method: 'Detailed inspection of both elevator tab hinge fittings per the AD: within limits',
+    },
+  },
+  {
+    authority: 'EASA',
+    referenceNumber: 'Demo SB A320-21-1187',
+    aircraftTypes: ['A20N'],
+    effectiveDaysAgo: 15,
+    input: {
+      type: 'sb',
+      title: 'A320neo: replace the avionics compartment ventilation filter with the improved part',
+      description: 'Recommended: improved filter element extends the cleaning interval.',
+      applicability: 'recommended',
+    },
+  },
+];
+
+/**
+ * Creates the demo directives that are missing (by authority and reference number), scans the
+ * fleet for each one it created (the set-based tracking of POST /directives/{id}/scan-fleet),
+ * records the demo mechanic's compliance where the demo says so, then runs the due tracker once so
+ * what is past its limit is `overdue` as the worker would make it. Returns how many records it
+ * created or changed; a second run creates nothing.
+ *
+ * Directive dates are NOT refreshed on a later start, unlike the people demo: a compliance record
+ * is immutable history and an effective date is the authority's, so moving them would falsify the
+ * record. On a later start the FAA AD stays overdue on N102DA (and complied on N101DA), the EASA
+ * AD's next due on N201DA comes closer and the due tracker turns it overdue once passed, and the
+ * service bulletin stays pending without a limit. An aircraft added later is tracked by the
+ * aircraft service, not by a rescan here (a scan is only run for a directive this run created).
+ *
+ * The compliance is recorded through the directive compliance service as the demo mechanic, who
+ * signs with the documented demo password (re-authenticated and qualified like any signer), so its
+ * audit row names the mechanic, not `system:seed`. When that fails (the mechanic's password or
+ * licence was changed) the directive stays uncomplied rather than stopping the start.
+ */
+export async function seedDemoDirectives(uow: UnitOfWork, orgId: string): Promise<number> {
+  const directives = new DirectiveService({ uow });
+  const ctx = { actor: systemActor('seed') };
+  const authorities = await authorityIds(
+    uow,
+    DEMO_DIRECTIVES.map((demo) => demo.authority),
+  );
+  const types = await aircraftTypeIds(
+    uow,
+    DEMO_DIRECTIVES.flatMap((demo) => demo.aircraftTypes),
+  );
+  const [mechanic] = await uow.repos.users.findCredentials('mechanic@demo.local', orgId);
+  let created = 0;
+  for (const demo of DEMO_DIRECTIVES) {
+    const authorityId = authorities.get(demo.authority);
+    const aircraftTypeIds = demo.aircraftTypes.flatMap((code) => types.get(code) ?? []);
+    if (!authorityId || aircraftTypeIds.length === 0) continue;
+    const existing = await uow.repos.directives.list(
+      orgId,
+      { authorityId, q: demo.referenceNumber },
+      [{ field: 'created_at', direction: 'asc' }],
+      { limit: MAX_PAGE_SIZE, offset: 0 },
+    );
+    if (existing.some((directive) => directive.referenceNumber === demo.referenceNumber)) continue;
+    const directive = await directives.create(ctx, {
+      ...demo.input,
+      orgId,
+      authorityId,
+      referenceNumber: demo.referenceNumber,
+      aircraftTypeIds,
+      effectiveDate: calendarDayOf(dayFromToday(-demo.effectiveDaysAgo)),
+    });
+    await directives.scanFleet(ctx, directive.id, { orgId });
+    created += 2;
+    if (demo.complied && mechanic) {
+      const aircraft = await uow.repos.aircraft.findByTailNumber(orgId, demo.complied.tailNumber);
+      if (!aircraft) continue;
+      const signer: UserActor = { kind: 'user', userId: mechanic.id, orgId, role: mechanic.role, scopes: [] };
+      try {
+        await new DirectiveComplianceService({ uow, loginLimiter: NO_LOGIN_LIMITS }).record(
+          { actor: signer },
+          {
+            orgId,
+            aircraftId: aircraft.id,
+            directiveId: directive.id,
+            performedAt: new Date(dayFromToday(-demo.complied.daysAgo).getTime() + 10 * 3_600_000),
+            method: demo.complied.method,
+            password: DEMO_PASSWORD,
+          },
+        );
+        created += 1;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
+  }
+  return created + (await new DueListService({ uow }).markOverdue({ actor: systemActor('seed') }));
 }
