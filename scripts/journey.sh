@@ -93,4 +93,7 @@ fi
 
 echo "== 11. the audit trail of the task"
 call "$SCHEDULER" GET "/audit-logs?entity_id=$TASK" | jq -r '.[] | "\(.timestamp)  \(.action)  \(.actor)"'
+echo "== 12. the due list a planner opens first: overdue first (the demo's FAA AD on N102DA heads it)"
+call "$SCHEDULER" GET "/due-list" \
+  | jq -r '.[] | "\(.tail_number)  \(.source)  \(.reference // .name)  due \(.due_date // "-")\(if .overdue then "  OVERDUE" else "" end)"'
 echo "journey complete: task $TASK"
