@@ -78,8 +78,12 @@ export interface OverdueTransition {
   referenceNumber: string;
   title: string;
   previousStatus: TrackingStatus;
-  /** The limit that was passed (a deferred row's approved limit), now the row's next due. */
+  /** The limit that was passed (a deferred row's approved limit). */
   due: Due;
+  /** The row's next due, the directive's own limit (unchanged by a lapsed deferral). */
+  nextDue: Due;
+  /** The deferral that lapsed (its approved limit and reason), now ended; null for any other row. */
+  lapsedDeferral: (Due & { reason: string | null }) | null;
   aircraftFlightHours: number;
   aircraftCycles: number;
   taskId: string | null;
@@ -242,6 +246,11 @@ function overdueEffects(row: OverdueTransition, now: Date) {
     previous_status: row.previousStatus,
     status: 'overdue',
     due: dueView(row.due),
+    next_due: dueView(row.nextDue),
+    lapsed_deferral:
+      row.lapsedDeferral === null
+        ? null
+        : { ...dueView(row.lapsedDeferral), reason: row.lapsedDeferral.reason },
     aircraft_flight_hours: row.aircraftFlightHours,
     aircraft_cycles: row.aircraftCycles,
     task_id: row.taskId,
@@ -252,8 +261,18 @@ function overdueEffects(row: OverdueTransition, now: Date) {
     entityType: 'aircraft_directive',
     entityId: row.id,
     action: 'state_change',
-    before: { status: row.previousStatus },
-    after: { status: 'overdue', next_due: dueView(row.due) },
+    before:
+      row.lapsedDeferral === null
+        ? { status: row.previousStatus }
+        : {
+            status: row.previousStatus,
+            status_reason: row.lapsedDeferral.reason,
+            deferred_until: dueView(row.lapsedDeferral),
+          },
+    after:
+      row.lapsedDeferral === null
+        ? { status: 'overdue', next_due: dueView(row.nextDue) }
+        : { status: 'overdue', next_due: dueView(row.nextDue), status_reason: null, deferred_until: null },
     extra: { reason: 'limit_passed', ...data },
   };
   const event = domainEvent({

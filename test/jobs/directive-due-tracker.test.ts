@@ -176,24 +176,41 @@ describe('a deferred row', () => {
     expect((await statusOf(row.id)).status).toBe('deferred');
   });
 
-  it('turns overdue once the deferral lapses, the lapsed limit becoming its next due', async () => {
+  it('turns overdue once the deferral lapses, keeping its own next due and telling the lapsed deferral', async () => {
     const { orgId, aircraftId } = await fleet();
     const row = await insertAircraftDirective(db.db, {
       org_id: orgId,
       aircraft_id: aircraftId,
       status: 'deferred',
       status_reason: 'parts on order',
-      next_due_date: '2026-05-01',
+      next_due_date: '2026-08-01',
+      next_due_cycles: 900,
       deferred_until_date: '2026-06-10',
     });
     await track();
     expect(await statusOf(row.id)).toMatchObject({
       status: 'overdue',
-      next_due_date: '2026-06-10',
+      next_due_date: '2026-08-01',
+      next_due_cycles: 900,
       deferred_until_date: null,
-      status_reason: 'parts on order',
+      status_reason: null,
     });
-    expect((await eventsOf(row.id))[0]!.payload).toMatchObject({ data: { previous_status: 'deferred' } });
+    const lapsed = { date: '2026-06-10', flight_hours: null, cycles: null, reason: 'parts on order' };
+    expect((await eventsOf(row.id))[0]!.payload).toMatchObject({
+      data: {
+        previous_status: 'deferred',
+        next_due: { date: '2026-08-01', cycles: 900 },
+        lapsed_deferral: lapsed,
+      },
+    });
+    const audit = await db.db
+      .selectFrom('audit_logs')
+      .selectAll()
+      .where('entity_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(audit.details).toMatchObject({
+      before: { status: 'deferred', deferred_until: { date: '2026-06-10' } },
+    });
   });
 });
 

@@ -8,43 +8,18 @@ import type {
   OverdueTransition,
 } from '../../app/due-list.js';
 import type { CalendarDay, TrackingStatus } from '../../domain/directive.js';
-import { UTILISATION_WINDOW_DAYS, type DueSource } from '../../domain/due-list.js';
+import type { DueSource } from '../../domain/due-list.js';
+import {
+  effective,
+  flownInWindow,
+  limitPassed,
+  perDay,
+  projectedByUsage,
+  todayOf,
+} from './directive-due-sql.js';
 import type { Executor } from './executor.js';
 
 const num = (value: string | number | null): number | null => (value === null ? null : Number(value));
-
-/** Today as the UTC calendar day of `now`, in SQL. */
-const todayOf = (now: Date) => sql<CalendarDay>`(${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
-
-/**
- * A tracking row's effective limit column (`ad` joined): a deferred row's approved new limit,
- * any other row's next due — `effectiveDue` in src/domain/directive.ts.
- */
-const effective = (part: 'date' | 'flight_hours' | 'cycles') =>
-  sql.raw(`CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_${part} ELSE ad.next_due_${part} END`);
-
-/**
- * The flights an aircraft made in the utilisation window before `now`, per aircraft of the org
- * (`averageDailyUtilisation`): the average daily use is their sum over the whole window.
- */
-const flownInWindow = (orgId: string, now: Date) => sql`
-  SELECT x.aircraft_id, sum(x.flight_hours) AS flight_hours, sum(x.cycles) AS cycles
-    FROM aircraft_usage x
-   WHERE x.org_id = ${orgId}
-     AND x.recorded_at > ${now.toISOString()}::timestamptz - make_interval(hours => 24 * ${UTILISATION_WINDOW_DAYS})
-     AND x.recorded_at <= ${now.toISOString()}::timestamptz
-   GROUP BY x.aircraft_id`;
-
-/**
- * The day a usage limit is projected to be reached (`projectedDueDate`): today once reached,
- * never on an aircraft that does not fly, else today plus the days the average use needs —
- * computed in float8 as JavaScript computes it, so both agree to the day.
- */
-const projectedByUsage = (due: string, current: string, perDay: string) =>
-  sql.raw(`CASE WHEN ${due} IS NULL THEN NULL
-     WHEN ${current} >= ${due} THEN today
-     WHEN ${perDay} <= 0 THEN NULL
-     ELSE today + ceil((${due}::float8 - ${current}::float8) / ${perDay})::integer END`);
 
 interface DueItemRow {
   source: DueSource;
@@ -128,8 +103,7 @@ export class PgDueListRepository implements DueListRepository, DirectiveTaskRepo
       WITH clock AS (SELECT ${todayOf(now)} AS today),
       fleet AS (
         SELECT a.org_id, a.id, a.tail_number, a.flight_hours_total, a.cycles_total, a.next_due,
-               coalesce(u.flight_hours, 0)::float8 / ${UTILISATION_WINDOW_DAYS} AS daily_flight_hours,
-               coalesce(u.cycles, 0)::float8 / ${UTILISATION_WINDOW_DAYS} AS daily_cycles
+               ${perDay('u.flight_hours')} AS daily_flight_hours, ${perDay('u.cycles')} AS daily_cycles
           FROM aircraft a
           LEFT JOIN (${flownInWindow(orgId, now)}) u ON u.aircraft_id = a.id
          WHERE a.org_id = ${orgId} AND a.deleted_at IS NULL ${byAircraft}
@@ -169,8 +143,14 @@ export class PgDueListRepository implements DueListRepository, DirectiveTaskRepo
                least(i.due_date,
                      ${projectedByUsage('i.due_flight_hours', 'f.flight_hours_total', 'f.daily_flight_hours')},
                      ${projectedByUsage('i.due_cycles', 'f.cycles_total', 'f.daily_cycles')}) AS projected_date,
-               coalesce(i.marked_overdue OR i.due_date < clock.today OR f.flight_hours_total > i.due_flight_hours
-                        OR f.cycles_total > i.due_cycles, false) AS overdue
+               i.marked_overdue OR ${limitPassed(
+                 { date: sql`i.due_date`, flightHours: sql`i.due_flight_hours`, cycles: sql`i.due_cycles` },
+                 {
+                   today: sql`clock.today`,
+                   flightHours: sql`f.flight_hours_total`,
+                   cycles: sql`f.cycles_total`,
+                 },
+               )} AS overdue
           FROM items i
           JOIN fleet f ON f.id = i.aircraft_id
           CROSS JOIN clock
@@ -220,6 +200,10 @@ export class PgDueListRepository implements DueListRepository, DirectiveTaskRepo
       next_due_date: CalendarDay | null;
       next_due_flight_hours: string | null;
       next_due_cycles: number | null;
+      passed_date: CalendarDay | null;
+      passed_flight_hours: string | null;
+      passed_cycles: number | null;
+      previous_status_reason: string | null;
       task_id: string | null;
       updated_at: Date;
       previous_status: TrackingStatus;
@@ -230,27 +214,33 @@ export class PgDueListRepository implements DueListRepository, DirectiveTaskRepo
       title: string;
     }>`
       WITH due AS (
-        SELECT ad.id, ad.status AS previous_status, a.tail_number, a.flight_hours_total, a.cycles_total,
-               d.reference_number, d.title
+        SELECT ad.id, ad.status AS previous_status, ad.status_reason AS previous_status_reason,
+               ${effective('date')} AS passed_date, ${effective('flight_hours')} AS passed_flight_hours,
+               ${effective('cycles')} AS passed_cycles,
+               a.tail_number, a.flight_hours_total, a.cycles_total, d.reference_number, d.title
           FROM aircraft_directives ad
           JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
           JOIN aircraft a ON a.org_id = ad.org_id AND a.id = ad.aircraft_id
           JOIN organizations o ON o.id = ad.org_id
          WHERE ad.status IN ('pending', 'in_progress', 'deferred')
            AND d.deleted_at IS NULL AND d.status = 'active' AND a.deleted_at IS NULL AND o.deleted_at IS NULL
-           AND (${effective('date')} < ${todayOf(input.now)}
-                OR a.flight_hours_total > ${effective('flight_hours')}
-                OR a.cycles_total > ${effective('cycles')})
+           AND ${limitPassed(
+             { date: effective('date'), flightHours: effective('flight_hours'), cycles: effective('cycles') },
+             {
+               today: todayOf(input.now),
+               flightHours: sql`a.flight_hours_total`,
+               cycles: sql`a.cycles_total`,
+             },
+           )}
          ORDER BY ad.org_id, ad.id
          LIMIT ${input.limit}
            FOR UPDATE OF ad SKIP LOCKED
       )
       UPDATE aircraft_directives ad
          SET status = 'overdue',
-             -- A lapsed deferral's approved limit is the one that was passed: it becomes the next due.
-             next_due_date = ${effective('date')},
-             next_due_flight_hours = ${effective('flight_hours')},
-             next_due_cycles = ${effective('cycles')},
+             -- The next due stays the directive's own limit; a lapsed deferral ends (the event
+             -- and the audit row keep it), its reason with it.
+             status_reason = CASE WHEN due.previous_status = 'deferred' THEN NULL ELSE ad.status_reason END,
              deferred_until_date = NULL,
              deferred_until_flight_hours = NULL,
              deferred_until_cycles = NULL,
@@ -259,27 +249,38 @@ export class PgDueListRepository implements DueListRepository, DirectiveTaskRepo
         FROM due
        WHERE ad.id = due.id AND ad.status IN ('pending', 'in_progress', 'deferred')
       RETURNING ad.id, ad.org_id, ad.aircraft_id, ad.directive_id, ad.next_due_date, ad.next_due_flight_hours,
-                ad.next_due_cycles, ad.task_id, ad.updated_at, due.previous_status, due.tail_number,
+                ad.next_due_cycles, due.passed_date, due.passed_flight_hours, due.passed_cycles,
+                due.previous_status_reason, ad.task_id, ad.updated_at, due.previous_status, due.tail_number,
                 due.flight_hours_total, due.cycles_total, due.reference_number, due.title`.execute(this.db);
-    return rows.map((row) => ({
-      id: row.id,
-      orgId: row.org_id,
-      aircraftId: row.aircraft_id,
-      tailNumber: row.tail_number,
-      directiveId: row.directive_id,
-      referenceNumber: row.reference_number,
-      title: row.title,
-      previousStatus: row.previous_status,
-      due: {
-        date: row.next_due_date,
-        flightHours: num(row.next_due_flight_hours),
-        cycles: row.next_due_cycles,
-      },
-      aircraftFlightHours: Number(row.flight_hours_total),
-      aircraftCycles: row.cycles_total,
-      taskId: row.task_id,
-      updatedAt: row.updated_at,
-    }));
+    return rows.map((row) => {
+      const passed = {
+        date: row.passed_date,
+        flightHours: num(row.passed_flight_hours),
+        cycles: row.passed_cycles,
+      };
+      const deferred = row.previous_status === 'deferred';
+      return {
+        id: row.id,
+        orgId: row.org_id,
+        aircraftId: row.aircraft_id,
+        tailNumber: row.tail_number,
+        directiveId: row.directive_id,
+        referenceNumber: row.reference_number,
+        title: row.title,
+        previousStatus: row.previous_status,
+        due: passed,
+        nextDue: {
+          date: row.next_due_date,
+          flightHours: num(row.next_due_flight_hours),
+          cycles: row.next_due_cycles,
+        },
+        lapsedDeferral: deferred ? { ...passed, reason: row.previous_status_reason } : null,
+        aircraftFlightHours: Number(row.flight_hours_total),
+        aircraftCycles: row.cycles_total,
+        taskId: row.task_id,
+        updatedAt: row.updated_at,
+      };
+    });
   }
 
   async findTrackingForBooking(
