@@ -15,6 +15,7 @@ import type {
 } from '../../app/directive-compliance.js';
 import type { Page, SortKey } from '../../app/pagination.js';
 import type { CalendarUnit, DirectiveStatus, Due, TrackingStatus } from '../../domain/directive.js';
+import { effective, flownInWindow, perDay, projectedByUsage, todayOf } from './directive-due-sql.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 
@@ -140,9 +141,6 @@ registerConstraints({
     message: 'directive compliance records are signed and immutable',
   },
 });
-
-/** The days of usage the projected due date averages over. */
-export const UTILISATION_WINDOW_DAYS = 90;
 
 const num = (value: string | number | null): number | null => (value === null ? null : Number(value));
 
@@ -560,14 +558,11 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
     page: Page,
     now: Date,
   ): Promise<ComplianceStatusRow[]> {
-    const today = now.toISOString().slice(0, 10);
-    const since = new Date(now.getTime() - UTILISATION_WINDOW_DAYS * 86_400_000);
     const scope = [
       query.aircraftId === undefined ? sql`` : sql`AND ad.aircraft_id = ${query.aircraftId}`,
       query.directiveId === undefined ? sql`` : sql`AND ad.directive_id = ${query.directiveId}`,
       query.status === undefined ? sql`` : sql`AND ad.status = ${query.status}::directive_tracking_status`,
     ];
-    const usageScope = query.aircraftId === undefined ? sql`` : sql`AND u.aircraft_id = ${query.aircraftId}`;
     const keys = sort.map((key) => ({
       expression: STATUS_SORT_EXPRESSIONS[key.field],
       direction: key.direction,
@@ -583,28 +578,18 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
         ? sql``
         : sql`WHERE EXISTS (SELECT 1 FROM rows cur WHERE cur.id = ${page.after}::uuid AND ${afterCursor(keys)})`;
     const result = await sql<StatusRow>`
-      WITH utilisation AS (
-        SELECT u.aircraft_id,
-               sum(u.flight_hours) / ${UTILISATION_WINDOW_DAYS}::numeric AS hours_per_day,
-               sum(u.cycles)::numeric / ${UTILISATION_WINDOW_DAYS}::numeric AS cycles_per_day
-          FROM aircraft_usage u
-         WHERE u.org_id = ${orgId} AND u.recorded_at > ${since} AND u.recorded_at <= ${now} ${usageScope}
-         GROUP BY u.aircraft_id
-      ),
+      WITH utilisation AS (${flownInWindow(orgId, now, query.aircraftId)}),
       tracked AS (
         SELECT ad.id, ad.aircraft_id, a.tail_number, ad.directive_id, d.reference_number, d.title,
                d.type::text AS directive_type, d.authority_id, ra.code AS authority_code,
                d.applicability::text AS applicability, d.status AS directive_status,
                ad.status, ad.status_reason, ad.next_due_date, ad.next_due_flight_hours, ad.next_due_cycles,
                ad.deferred_until_date, ad.deferred_until_flight_hours, ad.deferred_until_cycles,
-               CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_date ELSE ad.next_due_date END
-                 AS effective_due_date,
-               CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_flight_hours ELSE ad.next_due_flight_hours END
-                 AS effective_due_flight_hours,
-               CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_cycles ELSE ad.next_due_cycles END
-                 AS effective_due_cycles,
+               ${effective('date')} AS effective_due_date,
+               ${effective('flight_hours')} AS effective_due_flight_hours,
+               ${effective('cycles')} AS effective_due_cycles,
                a.flight_hours_total, a.cycles_total,
-               coalesce(ut.hours_per_day, 0) AS hours_per_day, coalesce(ut.cycles_per_day, 0) AS cycles_per_day,
+               ${perDay('ut.flight_hours')} AS hours_per_day, ${perDay('ut.cycles')} AS cycles_per_day,
                ad.task_id,
                r.id AS last_id, r.performed_at AS last_performed_at, r.flight_hours AS last_flight_hours,
                r.cycles AS last_cycles, r.method AS last_method, r.signed_by AS last_signed_by,
@@ -623,18 +608,11 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
                -- LEAST ignores nulls: the earliest of the limits that project to a day
                LEAST(
                  effective_due_date,
-                 CASE WHEN effective_due_flight_hours IS NULL THEN NULL
-                      WHEN flight_hours_total >= effective_due_flight_hours THEN ${today}::date
-                      WHEN hours_per_day <= 0 THEN NULL
-                      ELSE ${today}::date
-                           + ceil((effective_due_flight_hours - flight_hours_total) / hours_per_day)::integer END,
-                 CASE WHEN effective_due_cycles IS NULL THEN NULL
-                      WHEN cycles_total >= effective_due_cycles THEN ${today}::date
-                      WHEN cycles_per_day <= 0 THEN NULL
-                      ELSE ${today}::date
-                           + ceil((effective_due_cycles - cycles_total) / cycles_per_day)::integer END
+                 ${projectedByUsage('effective_due_flight_hours', 'flight_hours_total', 'hours_per_day', 'clock.today')},
+                 ${projectedByUsage('effective_due_cycles', 'cycles_total', 'cycles_per_day', 'clock.today')}
                ) AS projected_due_date
           FROM tracked
+          CROSS JOIN (SELECT ${todayOf(now)} AS today) clock
       )
       SELECT rows.* FROM rows ${after}
        ORDER BY ${order}
@@ -692,8 +670,7 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
              json_agg(json_build_object(
                'directive_id', ad.directive_id,
                'status', ad.status,
-               'next_due_date',
-               CASE WHEN ad.status = 'deferred' THEN ad.deferred_until_date ELSE ad.next_due_date END
+               'next_due_date', ${effective('date')}
              ) ORDER BY ra.code, d.reference_number, d.id) AS cells
         FROM aircraft_directives ad
         JOIN aircraft a ON a.org_id = ad.org_id AND a.id = ad.aircraft_id
