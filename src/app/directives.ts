@@ -10,10 +10,11 @@ import {
   type DirectiveApplicability,
   type DirectiveStatus,
   type DirectiveType,
+  type Due,
   type Recurrence,
   type TrackingStatus,
 } from '../domain/directive.js';
-import type { EventType } from '../domain/events.js';
+import { domainEvent, type EventType } from '../domain/events.js';
 import { documentUrlProblem } from '../domain/people.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
@@ -101,6 +102,19 @@ export interface NewDirective {
 /** The fields of a directive to change; `aircraftTypeIds`, when set, replaces the types. */
 export type DirectivePatch = Partial<Omit<NewDirective, 'orgId'>>;
 
+/** What recomputing a directive's due did: the rows recomputed, and those whose status changed. */
+export interface RecomputedDue {
+  recomputed: number;
+  statusChanged: {
+    id: string;
+    aircraftId: string;
+    previousStatus: TrackingStatus;
+    status: TrackingStatus;
+    nextDue: Due;
+    updatedAt: Date;
+  }[];
+}
+
 /** What tracking applicable aircraft did: pairs that apply, and how many of them were tracked just now. */
 export interface TrackingOutcome {
   applicable: number;
@@ -139,10 +153,11 @@ export interface DirectiveRepository {
   trackApplicable(orgId: string, scope: TrackingScope): Promise<TrackingOutcome>;
   /**
    * Recomputes from their baseline the next due of the directive's rows never complied with and
-   * still pending or overdue (after its limit changed); an overdue row no longer past its new
-   * limit is pending again. Returns how many rows changed.
+   * still open — pending, in progress, deferred (its deferral kept) or overdue — after its limit
+   * changed; an overdue row no longer past its new limit at `now` is open again (in progress while
+   * its task is live, else pending). Answers how many rows it recomputed and those whose status changed.
    */
-  recomputeInitialDue(orgId: string, directiveId: string): Promise<number>;
+  recomputeInitialDue(orgId: string, directiveId: string, now: Date): Promise<RecomputedDue>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +282,8 @@ export interface FleetScanOutcome {
 
 export interface DirectiveServiceDeps {
   uow: UnitOfWork;
+  /** The clock (tests may fix it). */
+  now?: () => Date;
 }
 
 /**
@@ -367,8 +384,8 @@ export class DirectiveService {
 
   /**
    * Changes a directive, checked like a new one against the stored fields. A new limit moves the
-   * due of its rows never complied with and still pending or overdue (recomputed from their
-   * baseline); a new applicability (types, tails, serial range) or a return to `active` tracks the
+   * due of its rows never complied with and still open (recomputed from their baseline; an overdue
+   * row no longer past it is open again, with its audit row and `directive_status_changed` event); a new applicability (types, tails, serial range) or a return to `active` tracks the
    * aircraft it now applies to. Rows of aircraft it no longer applies to stay as they are.
    */
   async update(
@@ -426,7 +443,10 @@ export class DirectiveService {
       const applicabilityChanged =
         JSON.stringify(applicabilityOf(updated)) !== JSON.stringify(applicabilityOf(before)) ||
         (updated.status === 'active' && before.status !== 'active');
-      const dueRecomputed = limitChanged ? await tx.directives.recomputeInitialDue(orgId, id) : 0;
+      const recomputed = limitChanged
+        ? await tx.directives.recomputeInitialDue(orgId, id, this.deps.now?.() ?? new Date())
+        : { recomputed: 0, statusChanged: [] };
+      const dueRecomputed = recomputed.recomputed;
       const newlyTracked =
         applicabilityChanged && updated.status === 'active'
           ? (await tx.directives.trackApplicable(orgId, { directiveIds: [id] })).newlyTracked
@@ -439,9 +459,12 @@ export class DirectiveService {
         dueRecomputed > 0 || newlyTracked > 0
           ? { due_recomputed: dueRecomputed, newly_tracked: newlyTracked }
           : undefined;
+      const own = directiveEffects({ action: 'update', before, after, changeId, extra });
+      const reopened = recomputed.statusChanged.map((row) => reopenedEffects(orgId, id, row));
       return {
         result: after,
-        ...directiveEffects({ action: 'update', before, after, changeId, extra }),
+        audit: [own.audit, ...reopened.map((effect) => effect.audit)],
+        events: [...own.events, ...reopened.map((effect) => effect.event)],
       };
     });
   }
@@ -678,6 +701,47 @@ async function refuseUnknownReferences(
       ]);
     }
   }
+}
+
+/**
+ * The audit row and `directive_status_changed` event of a tracking row a limit change brought back
+ * from overdue (`reason: directive_limit_changed`).
+ */
+function reopenedEffects(orgId: string, directiveId: string, row: RecomputedDue['statusChanged'][number]) {
+  const nextDue = {
+    date: row.nextDue.date,
+    flight_hours: row.nextDue.flightHours,
+    cycles: row.nextDue.cycles,
+  };
+  const change = { from: row.previousStatus, to: row.status, reason: 'directive_limit_changed' };
+  const audit: AuditEntry = {
+    orgId,
+    entityType: 'aircraft_directive',
+    entityId: row.id,
+    action: 'state_change',
+    before: { status: row.previousStatus },
+    after: { status: row.status, next_due: nextDue },
+    extra: change,
+  };
+  const event = domainEvent({
+    orgId,
+    type: 'directive_status_changed',
+    aggregateType: 'aircraft_directive',
+    aggregateId: row.id,
+    discriminator: row.updatedAt.toISOString(),
+    data: {
+      id: row.id,
+      org_id: orgId,
+      aircraft_id: row.aircraftId,
+      directive_id: directiveId,
+      status: row.status,
+      next_due: nextDue,
+      previous_status: row.previousStatus,
+      ...change,
+    },
+    occurredAt: row.updatedAt,
+  });
+  return { audit, event };
 }
 
 /** The audit entry and event of one change to a directive. */

@@ -368,6 +368,50 @@ describe('changing a tracked directive', () => {
     });
   });
 
+  it('moves the due of booked and deferred rows too, and tells each overdue row it brings back to pending', async () => {
+    const { orgId, scheduler, admin } = await fleet();
+    const [booked, deferred, late] = [await aircraft(orgId), await aircraft(orgId), await aircraft(orgId)];
+    const directive = await insertDirective(t.db.db, {
+      org_id: orgId,
+      effective_date: '2025-01-01',
+      limit_days: 30,
+    });
+    await scan(scheduler, directive.id);
+    const before = await tracked(directive.id);
+    const set = (id: string, fields: Record<string, unknown>) =>
+      t.db.db.updateTable('aircraft_directives').set(fields).where('id', '=', id).execute();
+    await set(before.get(booked.id)!.id, { status: 'in_progress' });
+    await set(before.get(deferred.id)!.id, {
+      status: 'deferred',
+      status_reason: 'parts on order',
+      deferred_until_date: '2099-01-01',
+    });
+    await set(before.get(late.id)!.id, { status: 'overdue' });
+
+    const response = await t.request(admin, 'PATCH', `/api/v1/directives/${directive.id}`, {
+      limit: { date: '2099-06-01' },
+    });
+
+    expect(response.statusCode, response.body).toBe(200);
+    const rows = await tracked(directive.id);
+    expect(rows.get(booked.id)).toMatchObject({ status: 'in_progress', next_due_date: '2099-06-01' });
+    expect(rows.get(deferred.id)).toMatchObject({
+      status: 'deferred',
+      next_due_date: '2099-06-01',
+      deferred_until_date: '2099-01-01',
+    });
+    expect(rows.get(late.id)).toMatchObject({ status: 'pending', next_due_date: '2099-06-01' });
+    const events = await eventsFor(t, orgId, 'directive_status_changed');
+    expect(events.map((e) => e.aggregate_id)).toEqual([rows.get(late.id)!.id]);
+    expect(events[0]!.payload).toMatchObject({
+      data: { previous_status: 'overdue', status: 'pending', reason: 'directive_limit_changed' },
+    });
+    const audit = await auditRowsFor(t, orgId, 'aircraft_directive');
+    expect(audit.map((row) => [row.entity_id, row.action])).toEqual([
+      [rows.get(late.id)!.id, 'state_change'],
+    ]);
+  });
+
   it('tracks the aircraft a new applicability brings in, keeping the rows of those it no longer names', async () => {
     const { orgId, scheduler, admin } = await fleet();
     const airbus = await aircraft(orgId);

@@ -7,11 +7,13 @@ import {
   type DirectiveRepository,
   type DirectiveSortField,
   type NewDirective,
+  type RecomputedDue,
   type TrackingOutcome,
   type TrackingScope,
 } from '../../app/directives.js';
 import type { Page, SortKey } from '../../app/pagination.js';
-import type { TrackingStatus } from '../../domain/directive.js';
+import type { CalendarDay, TrackingStatus } from '../../domain/directive.js';
+import { limitPassed, todayOf } from './directive-due-sql.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
@@ -450,27 +452,42 @@ export class PgDirectiveRepository implements DirectiveRepository {
     return { applicable: row.applicable, newlyTracked: row.newly_tracked };
   }
 
-  async recomputeInitialDue(orgId: string, directiveId: string): Promise<number> {
+  async recomputeInitialDue(orgId: string, directiveId: string, now: Date): Promise<RecomputedDue> {
     const due = initialDueSql({
       date: sql`r.baseline_date`,
       hours: sql`r.baseline_flight_hours`,
       cycles: sql`r.baseline_cycles`,
     });
-    // Rows still counting from the baseline; a new effective date moves the baseline with it.
-    const result = await sql`
+    // Rows still counting from the baseline (never complied with, open); a new effective date moves
+    // the baseline with it. An overdue row no longer past its new limit is open again: in progress
+    // while its task is live, else pending. A deferred row keeps its deferral.
+    const { rows } = await sql<{
+      id: string;
+      aircraft_id: string;
+      previous_status: TrackingStatus;
+      status: TrackingStatus;
+      next_due_date: CalendarDay | null;
+      next_due_flight_hours: string | null;
+      next_due_cycles: number | null;
+      updated_at: Date;
+    }>`
       WITH rows AS (
         SELECT ad.id, d.effective_date AS baseline_date,
                CASE WHEN ad.baseline_date = d.effective_date THEN ad.baseline_flight_hours ELSE c.flight_hours END
                  AS baseline_flight_hours,
                CASE WHEN ad.baseline_date = d.effective_date THEN ad.baseline_cycles ELSE c.cycles END
                  AS baseline_cycles,
-               a.flight_hours_total, a.cycles_total, ad.status
+               a.flight_hours_total, a.cycles_total, ad.status,
+               EXISTS (SELECT 1 FROM maintenance_tasks t
+                        WHERE t.org_id = ad.org_id AND t.id = ad.task_id AND t.active_window IS NOT NULL)
+                 AS task_live
           FROM aircraft_directives ad
           JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
           JOIN aircraft a ON a.org_id = ad.org_id AND a.id = ad.aircraft_id
           CROSS JOIN LATERAL ${countersAt('ad.aircraft_id', sql`d.effective_date`)} c
          WHERE ad.org_id = ${orgId} AND ad.directive_id = ${directiveId}
-           AND ad.last_compliance_id IS NULL AND ad.status IN ('pending', 'overdue')
+           AND ad.last_compliance_id IS NULL AND ad.status IN ('pending', 'in_progress', 'deferred', 'overdue')
+           FOR UPDATE OF ad
       ), due AS (
         SELECT r.*, ${due.date} AS next_due_date, ${due.hours} AS next_due_flight_hours,
                ${due.cycles} AS next_due_cycles
@@ -485,15 +502,41 @@ export class PgDirectiveRepository implements DirectiveRepository {
              next_due_flight_hours = due.next_due_flight_hours,
              next_due_cycles = due.next_due_cycles,
              status = CASE
-               WHEN due.status = 'overdue'
-                AND NOT coalesce((now() AT TIME ZONE 'UTC')::date > due.next_due_date, false)
-                AND NOT coalesce(due.flight_hours_total > due.next_due_flight_hours, false)
-                AND NOT coalesce(due.cycles_total > due.next_due_cycles, false)
-               THEN 'pending'::directive_tracking_status
+               WHEN due.status = 'overdue' AND NOT ${limitPassed(
+                 {
+                   date: sql`due.next_due_date`,
+                   flightHours: sql`due.next_due_flight_hours`,
+                   cycles: sql`due.next_due_cycles`,
+                 },
+                 {
+                   today: todayOf(now),
+                   flightHours: sql`due.flight_hours_total`,
+                   cycles: sql`due.cycles_total`,
+                 },
+               )}
+               THEN (CASE WHEN due.task_live THEN 'in_progress' ELSE 'pending' END)::directive_tracking_status
                ELSE ad.status END
         FROM due
-       WHERE ad.org_id = ${orgId} AND ad.id = due.id`.execute(this.db);
-    return Number(result.numAffectedRows ?? 0);
+       WHERE ad.org_id = ${orgId} AND ad.id = due.id
+      RETURNING ad.id, ad.aircraft_id, due.status AS previous_status, ad.status, ad.next_due_date,
+                ad.next_due_flight_hours, ad.next_due_cycles, ad.updated_at`.execute(this.db);
+    return {
+      recomputed: rows.length,
+      statusChanged: rows
+        .filter((row) => row.status !== row.previous_status)
+        .map((row) => ({
+          id: row.id,
+          aircraftId: row.aircraft_id,
+          previousStatus: row.previous_status,
+          status: row.status,
+          nextDue: {
+            date: row.next_due_date,
+            flightHours: row.next_due_flight_hours === null ? null : Number(row.next_due_flight_hours),
+            cycles: row.next_due_cycles,
+          },
+          updatedAt: row.updated_at,
+        })),
+    };
   }
 
   private async replaceAircraftTypes(orgId: string, directiveId: string, typeIds: string[]): Promise<void> {

@@ -244,7 +244,7 @@ const UpdateDirectiveBody = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     description:
-      'The fields to change, checked like on creation; `limit`, `recurrence` and `aircraft_type_ids` replace the stored ones whole. A new limit (or effective date) moves the due of the rows never complied with and still pending or overdue; a new applicability tracks the aircraft it now applies to (rows of aircraft it no longer applies to stay).',
+      'The fields to change, checked like on creation; `limit`, `recurrence` and `aircraft_type_ids` replace the stored ones whole. A new limit (or effective date) moves the due of the rows never complied with and still open (pending, in progress, deferred — its deferral kept — or overdue; an overdue row no longer past the new limit is open again, with a directive_status_changed event); a new applicability tracks the aircraft it now applies to (rows of aircraft it no longer applies to stay).',
     examples: [{ limit: { days: 60 } }, { status: 'superseded', superseded_by: EXAMPLE_ID }],
   },
 );
