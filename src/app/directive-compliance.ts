@@ -3,7 +3,10 @@ import {
   dueAfterCompliance,
   effectiveDue,
   isCalendarDay,
+  isNothingDue,
   isRecurring,
+  NOTHING_DUE,
+  OPEN_TRACKING_STATUSES,
   type CalendarDay,
   type DirectiveStatus,
   type Due,
@@ -17,6 +20,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditEntry } from './audit.js';
 import { reauthenticateSigner, signer, type SignatureDeps } from './compliance.js';
+import { dueView } from './due-view.js';
 import { AppError, isAppError } from './errors.js';
 import { mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
@@ -69,17 +73,6 @@ export interface DirectiveComplianceRecord {
   createdAt: Date;
 }
 
-/** A due as the API shows it. */
-export type DueView = { date: string | null; flight_hours: number | null; cycles: number | null };
-
-const dueView = (due: Due): DueView => ({
-  date: due.date,
-  flight_hours: due.flightHours,
-  cycles: due.cycles,
-});
-
-const isEmpty = (due: Due): boolean => due.date === null && due.flightHours === null && due.cycles === null;
-
 export type AircraftDirectiveView = ReturnType<typeof aircraftDirectiveView>;
 
 /** The view of a tracking row. */
@@ -94,7 +87,7 @@ export const aircraftDirectiveView = (row: AircraftDirective) => ({
   baseline_flight_hours: row.baselineFlightHours,
   baseline_cycles: row.baselineCycles,
   next_due: dueView(row.nextDue),
-  deferred_until: isEmpty(row.deferredUntil) ? null : dueView(row.deferredUntil),
+  deferred_until: isNothingDue(row.deferredUntil) ? null : dueView(row.deferredUntil),
   effective_due: dueView(effectiveDue(row)),
   last_compliance_id: row.lastComplianceId,
   last_complied_at: row.lastCompliedAt?.toISOString() ?? null,
@@ -175,7 +168,7 @@ export const complianceStatusView = (row: ComplianceStatusRow) => ({
   status: row.status,
   status_reason: row.statusReason,
   next_due: dueView(row.nextDue),
-  deferred_until: isEmpty(row.deferredUntil) ? null : dueView(row.deferredUntil),
+  deferred_until: isNothingDue(row.deferredUntil) ? null : dueView(row.deferredUntil),
   effective_due: dueView(row.effectiveDue),
   projected_due_date: row.projectedDueDate,
   task_id: row.taskId,
@@ -356,9 +349,6 @@ export interface DirectiveComplianceServiceDeps extends SignatureDeps {
 // ---------------------------------------------------------------------------------------------
 // Service
 // ---------------------------------------------------------------------------------------------
-
-/** Statuses from which compliance may be recorded. */
-const RECORDABLE: readonly TrackingStatus[] = ['pending', 'in_progress', 'deferred', 'overdue'];
 
 /**
  * Recording compliance with a directive on an aircraft (a signed, immutable history row that moves
@@ -636,7 +626,8 @@ function assertRecordable(found: TrackingContext): void {
       `directive ${directive.referenceNumber} is ${directive.status}: compliance is recorded against an active directive`,
     );
   }
-  if (!RECORDABLE.includes(tracking.status)) throw new Error(`unexpected tracking status ${tracking.status}`);
+  if (!OPEN_TRACKING_STATUSES.includes(tracking.status))
+    throw new Error(`unexpected tracking status ${tracking.status}`);
 }
 
 /**
@@ -681,7 +672,7 @@ async function recordCompliance(
   const after = await tx.directiveCompliance.update(tracking.orgId, tracking.id, {
     status: isRecurring(directive.recurrence) ? 'pending' : 'complied',
     nextDue,
-    deferredUntil: NO_DUE,
+    deferredUntil: NOTHING_DUE,
     statusReason: null,
     lastCompliance: { id: record.id, at: record.performedAt },
     taskId: null,
@@ -719,8 +710,6 @@ async function recordCompliance(
   return { result: { record, tracking: after }, audit, events };
 }
 
-const NO_DUE: Due = { date: null, flightHours: null, cycles: null };
-
 /** The deferral limit of a status change: required for `deferred`, refused for the others. */
 function deferralOf(input: SetStatusInput): Due {
   const given = input.deferredUntil;
@@ -734,7 +723,7 @@ function deferralOf(input: SetStatusInput): Due {
       { field: 'body.deferred_until.date', message: 'must be a real day, YYYY-MM-DD' },
     ]);
   }
-  if (input.status === 'deferred' && isEmpty(due)) {
+  if (input.status === 'deferred' && isNothingDue(due)) {
     throw AppError.validation(
       'a deferral needs its approved new limit: deferred_until with a date, flight_hours or cycles',
       [{ field: 'body.deferred_until', message: 'is required for deferred: a date, flight_hours or cycles' }],
@@ -800,7 +789,7 @@ export async function directiveTaskStarted(
   task: { orgId: string; id: string },
 ): Promise<Effects> {
   const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
-  if (!found || !RECORDABLE.includes(found.tracking.status)) return NONE;
+  if (!found || !OPEN_TRACKING_STATUSES.includes(found.tracking.status)) return NONE;
   const before = found.tracking;
   const status = before.status === 'pending' ? 'in_progress' : before.status;
   const after = await tx.directiveCompliance.update(task.orgId, before.id, {
@@ -838,7 +827,11 @@ export async function directiveTaskCompleted(
   now: Date,
 ): Promise<Effects> {
   const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
-  if (!found || !RECORDABLE.includes(found.tracking.status) || found.directive.status !== 'active')
+  if (
+    !found ||
+    !OPEN_TRACKING_STATUSES.includes(found.tracking.status) ||
+    found.directive.status !== 'active'
+  )
     return NONE;
   const mechanic = await signingMechanic(tx, actor, task, now);
   if (mechanic !== undefined) {

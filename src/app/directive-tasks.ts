@@ -1,8 +1,14 @@
-import { calendarDayOf, projectedDueDate, type Due, type TrackingStatus } from '../domain/directive.js';
+import {
+  calendarDayOf,
+  OPEN_TRACKING_STATUSES,
+  projectedDueDate,
+  type Due,
+  type TrackingStatus,
+} from '../domain/directive.js';
 import { averageDailyUtilisation, complianceDeadline } from '../domain/due-list.js';
 import type { MaintenanceTask, TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
-import { dueView } from './due-list.js';
+import { dueView } from './due-view.js';
 import { AppError } from './errors.js';
 import { mutate, type MutationContext } from './mutation.js';
 import type { UnitOfWork } from './ports.js';
@@ -61,9 +67,6 @@ export interface BookDirectiveTaskInput extends OrgScope {
 export const DEFAULT_DIRECTIVE_TASK_MINUTES = 240;
 
 const MINUTE_MS = 60_000;
-
-/** Open tracking statuses a task can still be booked for. */
-const BOOKABLE: readonly TrackingStatus[] = ['pending', 'in_progress', 'deferred', 'overdue'];
 
 /**
  * Books the maintenance task that complies with a directive on an aircraft, in the aircraft's
@@ -174,7 +177,7 @@ function refuseUnbookable(tracking: BookingTracking): void {
       `directive ${tracking.referenceNumber} is superseded or cancelled; no task is booked for it`,
     );
   }
-  if (!BOOKABLE.includes(tracking.status)) {
+  if (!OPEN_TRACKING_STATUSES.includes(tracking.status)) {
     throw AppError.conflict(
       'DIRECTIVE_NOT_OPEN',
       `directive ${tracking.referenceNumber} is ${tracking.status} on this aircraft; nothing is owed`,

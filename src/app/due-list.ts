@@ -4,6 +4,7 @@ import { domainEvent } from '../domain/events.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditEntry } from './audit.js';
+import { dueView } from './due-view.js';
 import { AppError } from './errors.js';
 import { mutate } from './mutation.js';
 import { pageOf, type Page, type PageOf } from './pagination.js';
@@ -226,13 +227,6 @@ export class DueListService {
     }
   }
 }
-
-/** A due limit as the API, audit rows and events show it. */
-export const dueView = (due: Due) => ({
-  date: due.date,
-  flight_hours: due.flightHours,
-  cycles: due.cycles,
-});
 
 /** What a tracking row turned overdue records: an audit row and `directive_overdue`. */
 function overdueEffects(row: OverdueTransition, now: Date) {

@@ -2,7 +2,9 @@ import type { AircraftStatus } from '../domain/aircraft.js';
 import type { ComplianceItem, ComplianceResult } from '../domain/compliance.js';
 import {
   calendarDayOf,
+  effectiveDue,
   isOverdue,
+  NOTHING_DUE,
   OPEN_TRACKING_STATUSES,
   type CalendarDay,
   type DirectiveApplicability,
@@ -15,6 +17,7 @@ import type { TaskState, TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { complianceItemView, type ComplianceItemView } from './compliance.js';
+import { dueView } from './due-view.js';
 import { AppError } from './errors.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
@@ -571,10 +574,6 @@ export const mechanicWorkloadView = (workload: MechanicWorkload): MechanicWorklo
   next_start: workload.nextStart?.toISOString() ?? null,
 });
 
-/** The limit a tracked directive is held to now: the approved deferral's when deferred, else its next due. */
-export const limitNow = (entry: DirectiveReportEntry): Due =>
-  entry.status === 'deferred' && entry.deferredUntil ? entry.deferredUntil : entry.nextDue;
-
 /**
  * Whether a directive still owed is past its limit at `now` on the aircraft's current counters: the
  * report says so even before the due tracker has turned the row `overdue`.
@@ -582,19 +581,19 @@ export const limitNow = (entry: DirectiveReportEntry): Due =>
 export function isPastLimit(row: DirectiveComplianceRow, now: Date): boolean {
   const entry = row.directive;
   if (!entry || !OPEN_TRACKING_STATUSES.includes(entry.status)) return false;
-  return isOverdue(limitNow(entry), {
-    date: calendarDayOf(now),
-    flightHours: row.flightHoursTotal,
-    cycles: row.cyclesTotal,
-  });
+  return isOverdue(
+    effectiveDue({
+      status: entry.status,
+      nextDue: entry.nextDue,
+      deferredUntil: entry.deferredUntil ?? NOTHING_DUE,
+    }),
+    {
+      date: calendarDayOf(now),
+      flightHours: row.flightHoursTotal,
+      cycles: row.cyclesTotal,
+    },
+  );
 }
-
-/** A due as the API shows it. */
-export const dueView = (due: Due) => ({
-  date: due.date,
-  flight_hours: due.flightHours,
-  cycles: due.cycles,
-});
 
 /** The header of a directive compliance report as the API shows it. */
 export const directiveComplianceHeaderView = (header: DirectiveComplianceHeader) => ({

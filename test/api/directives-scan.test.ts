@@ -149,7 +149,12 @@ describe('scanning the fleet for a directive', () => {
 
     expect(answers.map((a) => a.applicable)).toEqual([20, 20]);
     expect(answers[0]!.newly_tracked + answers[1]!.newly_tracked).toBe(20);
-    expect((await tracked(directive.id)).size).toBe(20);
+    const rows = await t.db.db
+      .selectFrom('aircraft_directives')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('directive_id', '=', directive.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(rows.count)).toBe(20);
   });
 
   it('refuses a cancelled or superseded directive with 409 DIRECTIVE_NOT_ACTIVE and a deleted one with 404', async () => {
