@@ -306,7 +306,10 @@ export interface DirectiveComplianceRepository {
     directiveId: string,
     options?: { lock?: boolean },
   ): Promise<TrackingContext | undefined>;
-  /** The tracking row a live task remembers (its directive on its aircraft), locked FOR UPDATE. */
+  /**
+   * The tracking row that remembers a task (its `task_id` is the task: the booking set it; recording
+   * the compliance clears it), locked FOR UPDATE.
+   */
   findForTask(orgId: string, taskId: string): Promise<TrackingContext | undefined>;
   findTask(orgId: string, taskId: string): Promise<ComplianceTaskFacts | undefined>;
   insertRecord(input: {

@@ -234,13 +234,17 @@ describe('setting the status', () => {
 });
 
 describe('the task that remembers a directive', () => {
-  async function taskFor(state: 'scheduled' | 'in_progress', reauthentication: boolean) {
+  async function taskFor(
+    state: 'scheduled' | 'in_progress',
+    reauthentication: boolean,
+    directive: Parameters<typeof insertDirective>[1] = {},
+  ) {
     await t.request(home.tokens.tenant_admin, 'PATCH', `/api/v1/organizations/${home.org.id}/policy`, {
       sign_off_reauthentication: reauthentication,
     });
     const mechanic = await t.createUser(home.org.id, 'mechanic');
     const token = await t.tokenFor(mechanic);
-    const setup = await tracked();
+    const setup = await tracked(directive);
     await db()
       .updateTable('aircraft')
       .set({ status: 'grounded' })
@@ -257,6 +261,12 @@ describe('the task that remembers a directive', () => {
       end_time: new Date(start.getTime() + HOUR),
       notes: 'Work done',
     });
+    // Booking the task makes the tracking row remember it (and in progress once it started).
+    await db()
+      .updateTable('aircraft_directives')
+      .set({ task_id: task.id, status: state === 'in_progress' ? 'in_progress' : 'pending' })
+      .where('id', '=', setup.row.id)
+      .execute();
     const move = (newState: string) =>
       t.request(token, 'PATCH', `/api/v1/maintenance-tasks/${task.id}/state`, { new_state: newState });
     return { ...setup, task, move };
@@ -297,6 +307,29 @@ describe('the task that remembers a directive', () => {
     });
     expect(recorded.statusCode, recorded.body).toBe(201);
   });
+
+  it.each([false, true])(
+    'completing a task compliance was already recorded for changes nothing more (password policy %s)',
+    async (reauthentication) => {
+      const recurring = { recurrence_calendar_value: 12, recurrence_calendar_unit: 'months' as const };
+      const { row, task, move } = await taskFor('in_progress', reauthentication, recurring);
+      const url = `/api/v1/aircraft/${row.aircraft_id}/directives/${row.directive_id}`;
+      const recorded = await record(url, { task_id: task.id, performed_at: new Date().toISOString() });
+      expect(recorded.statusCode, recorded.body).toBe(201);
+      const afterRecord = await tracking(row.id);
+      expect(afterRecord).toMatchObject({ status: 'pending', task_id: null });
+
+      const completed = await move('completed');
+      expect(completed.statusCode, completed.body).toBe(200);
+      expect(await tracking(row.id)).toEqual(afterRecord);
+      const history = await db()
+        .selectFrom('directive_compliance_records')
+        .select('id')
+        .where('aircraft_directive_id', '=', row.id)
+        .execute();
+      expect(history).toHaveLength(1);
+    },
+  );
 });
 
 describe('isolation', () => {

@@ -421,8 +421,7 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
              d.recurrence_calendar_unit, d.recurrence_flight_hours, d.recurrence_cycles,
              a.flight_hours_total, a.cycles_total
         FROM maintenance_tasks t
-        JOIN aircraft_directives ad
-          ON ad.org_id = t.org_id AND ad.directive_id = t.directive_id AND ad.aircraft_id = t.aircraft_id
+        JOIN aircraft_directives ad ON ad.org_id = t.org_id AND ad.task_id = t.id
         JOIN aircraft a ON a.org_id = ad.org_id AND a.id = ad.aircraft_id
         JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id AND d.deleted_at IS NULL
        WHERE t.org_id = ${orgId} AND t.id = ${taskId} AND t.directive_id IS NOT NULL
