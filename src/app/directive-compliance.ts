@@ -860,6 +860,28 @@ export async function directiveTaskCompleted(
   });
 }
 
+/**
+ * A task that remembers a directive was cancelled or deleted: the directive's row forgets it, and
+ * a row `in_progress` with it is `pending` again (an overdue or deferred one keeps its status), so
+ * the directive can be booked again.
+ */
+export async function directiveTaskReleased(
+  tx: Repositories,
+  task: { orgId: string; id: string },
+  reason: 'task_cancelled' | 'task_deleted',
+): Promise<Effects> {
+  const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
+  if (!found) return NONE;
+  const before = found.tracking;
+  const after = await tx.directiveCompliance.update(task.orgId, before.id, {
+    status: before.status === 'in_progress' ? 'pending' : before.status,
+    deferredUntil: before.deferredUntil,
+    statusReason: before.statusReason,
+    taskId: null,
+  });
+  return trackingEffects(after, before, 'directive_status_changed', { reason, task_id: task.id });
+}
+
 /** The completing person when they may sign without a password and are qualified to certify; else undefined. */
 async function signingMechanic(
   tx: Repositories,

@@ -29,7 +29,11 @@ import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
 import { assertQualified, mechanicBusy } from './qualifications.js';
-import { directiveTaskCompleted, directiveTaskStarted } from './directive-compliance.js';
+import {
+  directiveTaskCompleted,
+  directiveTaskReleased,
+  directiveTaskStarted,
+} from './directive-compliance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -528,9 +532,10 @@ export class TaskService {
         occurredAt: task.updatedAt,
       });
       const releases = await releaseReservations(tx, task, 'task_deleted');
+      const directive = await directiveTaskReleased(tx, task, 'task_deleted');
       const change = await this.withReconciledAircraft(tx, task, {
-        audit: [effects.audit, ...releases.audit],
-        events: [...effects.events, ...releases.events],
+        audit: [effects.audit, ...releases.audit, ...directive.audit],
+        events: [...effects.events, ...releases.events, ...directive.events],
       });
       return { ...change, result: undefined };
     });
@@ -621,7 +626,9 @@ export class TaskService {
           ? await directiveTaskStarted(tx, task)
           : decision.to === 'completed'
             ? await directiveTaskCompleted(tx, ctx.actor, task, now)
-            : { audit: [], events: [] };
+            : decision.to === 'cancelled'
+              ? await directiveTaskReleased(tx, task, 'task_cancelled')
+              : { audit: [], events: [] };
       return this.withReconciledAircraft(tx, task, {
         audit: [...grounding.audit, effects.audit, ...followUps.audit, ...directive.audit],
         events: [...grounding.events, ...effects.events, ...followUps.events, ...directive.events],

@@ -330,6 +330,34 @@ describe('the task that remembers a directive', () => {
       expect(history).toHaveLength(1);
     },
   );
+  it('puts the directive back to pending, forgetting the task, when its in-progress task is cancelled', async () => {
+    const { row, task } = await taskFor('in_progress', true);
+    const cancel = await t.request(
+      home.tokens.scheduler,
+      'PATCH',
+      `/api/v1/maintenance-tasks/${task.id}/state`,
+      { new_state: 'cancelled' },
+    );
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(await tracking(row.id)).toMatchObject({ status: 'pending', task_id: null });
+    const changed = (await events('directive_status_changed')).filter((e) => e.aggregate_id === row.id);
+    expect(changed.map((e) => (e.payload as { data: object }).data)).toContainEqual(
+      expect.objectContaining({
+        status: 'pending',
+        previous_status: 'in_progress',
+        reason: 'task_cancelled',
+      }),
+    );
+  });
+
+  it('forgets a booked task that is deleted, so the directive can be booked again', async () => {
+    const { row, task } = await taskFor('scheduled', true);
+    const deleted = await t.request(home.tokens.scheduler, 'DELETE', `/api/v1/maintenance-tasks/${task.id}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(await tracking(row.id)).toMatchObject({ status: 'pending', task_id: null });
+    const audit = await db().selectFrom('audit_logs').selectAll().where('entity_id', '=', row.id).execute();
+    expect(audit.map((a) => a.details)).toContainEqual(expect.objectContaining({ reason: 'task_deleted' }));
+  });
 });
 
 describe('isolation', () => {
