@@ -272,7 +272,13 @@ export interface MatrixFilter {
 /** A tracking row locked for change, with what a change needs of its directive and aircraft. */
 export interface TrackingContext {
   tracking: AircraftDirective;
-  directive: { id: string; referenceNumber: string; status: DirectiveStatus; recurrence: Recurrence };
+  directive: {
+    id: string;
+    referenceNumber: string;
+    status: DirectiveStatus;
+    effectiveDate: CalendarDay;
+    recurrence: Recurrence;
+  };
   aircraft: { id: string; flightHoursTotal: number; cyclesTotal: number };
 }
 
@@ -311,6 +317,8 @@ export interface DirectiveComplianceRepository {
    * the compliance clears it), locked FOR UPDATE.
    */
   findForTask(orgId: string, taskId: string): Promise<TrackingContext | undefined>;
+  /** The aircraft's counters at an instant: its totals less the flights recorded after it, never below zero. */
+  countersAt(orgId: string, aircraftId: string, at: Date): Promise<{ flightHours: number; cycles: number }>;
   findTask(orgId: string, taskId: string): Promise<ComplianceTaskFacts | undefined>;
   insertRecord(input: {
     orgId: string;
@@ -634,6 +642,53 @@ function assertRecordable(found: TrackingContext): void {
 }
 
 /**
+ * Refuses an act that would move the due backwards or claims more than the aircraft flew: performed
+ * before the directive took effect (400) or before the last recorded compliance (409), or counters
+ * above the aircraft's current totals (400).
+ */
+function assertInOrder(
+  found: TrackingContext,
+  input: { performedAt: Date; flightHours?: number | undefined; cycles?: number | undefined },
+): void {
+  const { tracking, directive, aircraft } = found;
+  if (calendarDayOf(input.performedAt) < directive.effectiveDate) {
+    throw AppError.validation(
+      `performed_at is before directive ${directive.referenceNumber} took effect (${directive.effectiveDate})`,
+      [{ field: 'body.performed_at', message: `must not be before ${directive.effectiveDate}` }],
+      'PERFORMED_BEFORE_EFFECTIVE_DATE',
+    );
+  }
+  if (tracking.lastCompliedAt !== null && input.performedAt.getTime() < tracking.lastCompliedAt.getTime()) {
+    const last = tracking.lastCompliedAt.toISOString();
+    throw AppError.conflict(
+      'PERFORMED_BEFORE_LAST_COMPLIANCE',
+      `performed_at is before the last recorded compliance (${last}); the due would move backwards`,
+      [{ field: 'body.performed_at', message: `must not be before ${last}` }],
+    );
+  }
+  const beyond = [
+    ...(input.flightHours !== undefined && input.flightHours > aircraft.flightHoursTotal
+      ? [
+          {
+            field: 'body.flight_hours',
+            message: `must not exceed the aircraft's ${aircraft.flightHoursTotal}`,
+          },
+        ]
+      : []),
+    ...(input.cycles !== undefined && input.cycles > aircraft.cyclesTotal
+      ? [{ field: 'body.cycles', message: `must not exceed the aircraft's ${aircraft.cyclesTotal}` }]
+      : []),
+  ];
+  if (beyond.length > 0) {
+    throw AppError.validation(
+      "the counters are above the aircraft's current totals",
+      beyond,
+      'COUNTERS_ABOVE_AIRCRAFT_TOTALS',
+    );
+  }
+}
+
+/**
  * Writes the signed history row and moves the tracking row: a one-time directive is closed
  * (complied, nothing due), a recurring one is pending again with the recurrence counted from this
  * compliance (calendar and usage, whichever first). A deferral, a reason and a booked task end here.
@@ -652,9 +707,14 @@ async function recordCompliance(
   },
 ) {
   assertRecordable(found);
+  assertInOrder(found, input);
   const { tracking, directive, aircraft } = found;
-  const flightHours = input.flightHours ?? aircraft.flightHoursTotal;
-  const cycles = input.cycles ?? aircraft.cyclesTotal;
+  const counters =
+    input.flightHours === undefined || input.cycles === undefined
+      ? await tx.directiveCompliance.countersAt(tracking.orgId, aircraft.id, input.performedAt)
+      : undefined;
+  const flightHours = input.flightHours ?? counters!.flightHours;
+  const cycles = input.cycles ?? counters!.cycles;
   const nextDue = dueAfterCompliance(directive.recurrence, {
     date: calendarDayOf(input.performedAt),
     flightHours,

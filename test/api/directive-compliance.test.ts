@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestApp, createTestApp } from '../support/app.js';
 import { insertAircraftDirective, insertDirective, typeIdOf } from '../support/directive-factories.js';
-import { insertAircraft, insertTask } from '../support/factories.js';
+import { insertAircraft, insertAircraftUsage, insertTask } from '../support/factories.js';
 import { insertTaskSkillRequirement } from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -71,21 +71,69 @@ describe('recording compliance', () => {
 
   it('moves a recurring directive’s due from the compliance, calendar and hours whichever first', async () => {
     const { row, url } = await tracked({
+      effective_date: '2024-01-01',
       recurrence_calendar_value: 12,
       recurrence_calendar_unit: 'months',
       recurrence_flight_hours: 600,
     });
     const response = await record(url, {
       performed_at: '2024-02-29T08:00:00Z',
-      flight_hours: 1200.5,
-      cycles: 610,
+      flight_hours: 900.5,
+      cycles: 410,
     });
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toMatchObject({
-      next_due: { date: '2025-02-28', flight_hours: 1800.5, cycles: null },
-      tracking: { status: 'pending', next_due: { date: '2025-02-28', flight_hours: 1800.5 } },
+      next_due: { date: '2025-02-28', flight_hours: 1500.5, cycles: null },
+      tracking: { status: 'pending', next_due: { date: '2025-02-28', flight_hours: 1500.5 } },
     });
     expect(await tracking(row.id)).toMatchObject({ status: 'pending', next_due_date: '2025-02-28' });
+  });
+
+  it('refuses a back-dated act before the directive took effect or before the last compliance, and counters beyond the aircraft’s', async () => {
+    const recurring = { recurrence_calendar_value: 6, recurrence_calendar_unit: 'months' as const };
+    const { row, url } = await tracked(recurring);
+    expect((await record(url, { performed_at: '2025-02-10T10:00:00Z' })).statusCode).toBe(201);
+    const due = (await tracking(row.id)).next_due_date;
+    for (const [body, status, reason, field] of [
+      [{ performed_at: '2024-12-31T10:00:00Z' }, 400, 'PERFORMED_BEFORE_EFFECTIVE_DATE', 'body.performed_at'],
+      [
+        { performed_at: '2025-02-01T10:00:00Z' },
+        409,
+        'PERFORMED_BEFORE_LAST_COMPLIANCE',
+        'body.performed_at',
+      ],
+      [
+        { performed_at: '2025-02-11T10:00:00Z', flight_hours: 1000.5 },
+        400,
+        'COUNTERS_ABOVE_AIRCRAFT_TOTALS',
+        'body.flight_hours',
+      ],
+      [
+        { performed_at: '2025-02-11T10:00:00Z', cycles: 501 },
+        400,
+        'COUNTERS_ABOVE_AIRCRAFT_TOTALS',
+        'body.cycles',
+      ],
+    ] as const) {
+      const response = await record(url, { ...body });
+      expect(response.statusCode, JSON.stringify(body)).toBe(status);
+      expect(response.json()).toMatchObject({ reason });
+      expect(response.json<{ details: { field: string }[] }>().details.map((d) => d.field)).toContain(field);
+    }
+    expect((await tracking(row.id)).next_due_date).toBe(due);
+  });
+
+  it('takes the aircraft’s counters as they were when a back-dated act was performed', async () => {
+    const { aircraft, url } = await tracked();
+    await insertAircraftUsage(db(), {
+      aircraft_id: aircraft.id,
+      flight_hours: 40.5,
+      cycles: 20,
+      recorded_at: new Date('2025-01-25T00:00:00Z'),
+    });
+    const response = await record(url, { performed_at: '2025-01-20T10:00:00Z' });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({ flight_hours: 959.5, cycles: 480 });
   });
 
   it('refuses a second record on a closed directive, also when two race: one closes it, the other gets 409', async () => {
@@ -161,7 +209,7 @@ describe('recording compliance', () => {
 
   it('lists the history newest first with the signer’s email, paginated; history rows never change', async () => {
     const { row, url } = await tracked({ recurrence_flight_hours: 100 });
-    for (const day of ['2025-01-10', '2025-01-12', '2025-01-11']) {
+    for (const day of ['2025-01-10', '2025-01-11', '2025-01-12']) {
       const response = await record(url, { performed_at: `${day}T09:00:00Z` });
       expect(response.statusCode, response.body).toBe(201);
     }

@@ -199,6 +199,7 @@ const toTracking = (row: TrackingRow): AircraftDirective => ({
 interface ContextRow extends TrackingRow {
   reference_number: string;
   directive_status: DirectiveStatus;
+  effective_date: string;
   recurrence_calendar_value: number | null;
   recurrence_calendar_unit: CalendarUnit | null;
   recurrence_flight_hours: string | null;
@@ -213,6 +214,7 @@ const toContext = (row: ContextRow): TrackingContext => ({
     id: row.directive_id,
     referenceNumber: row.reference_number,
     status: row.directive_status,
+    effectiveDate: row.effective_date,
     recurrence: {
       calendar:
         row.recurrence_calendar_value === null || row.recurrence_calendar_unit === null
@@ -403,7 +405,8 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
     options: { lock?: boolean } = {},
   ): Promise<TrackingContext | undefined> {
     const result = await sql<ContextRow>`
-      SELECT ad.*, d.reference_number, d.status AS directive_status, d.recurrence_calendar_value,
+      SELECT ad.*, d.reference_number, d.status AS directive_status, d.effective_date,
+             d.recurrence_calendar_value,
              d.recurrence_calendar_unit, d.recurrence_flight_hours, d.recurrence_cycles,
              a.flight_hours_total, a.cycles_total
         FROM aircraft_directives ad
@@ -417,7 +420,8 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
 
   async findForTask(orgId: string, taskId: string): Promise<TrackingContext | undefined> {
     const result = await sql<ContextRow>`
-      SELECT ad.*, d.reference_number, d.status AS directive_status, d.recurrence_calendar_value,
+      SELECT ad.*, d.reference_number, d.status AS directive_status, d.effective_date,
+             d.recurrence_calendar_value,
              d.recurrence_calendar_unit, d.recurrence_flight_hours, d.recurrence_cycles,
              a.flight_hours_total, a.cycles_total
         FROM maintenance_tasks t
@@ -428,6 +432,23 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
        FOR UPDATE OF ad`.execute(this.db);
     const row = result.rows[0];
     return row && toContext(row);
+  }
+
+  async countersAt(
+    orgId: string,
+    aircraftId: string,
+    at: Date,
+  ): Promise<{ flightHours: number; cycles: number }> {
+    const result = await sql<{ flight_hours: string; cycles: number }>`
+      SELECT greatest(a.flight_hours_total - coalesce(sum(u.flight_hours), 0), 0) AS flight_hours,
+             greatest(a.cycles_total - coalesce(sum(u.cycles), 0), 0)::integer AS cycles
+        FROM aircraft a
+        LEFT JOIN aircraft_usage u
+          ON u.org_id = a.org_id AND u.aircraft_id = a.id AND u.recorded_at > ${at}
+       WHERE a.org_id = ${orgId} AND a.id = ${aircraftId}
+       GROUP BY a.id`.execute(this.db);
+    const row = result.rows[0]!;
+    return { flightHours: Number(row.flight_hours), cycles: row.cycles };
   }
 
   async findTask(orgId: string, taskId: string): Promise<ComplianceTaskFacts | undefined> {
