@@ -474,6 +474,13 @@ export class DirectiveComplianceService {
           'the directive is complied with on this aircraft and closed; its status no longer changes',
         );
       }
+      if (found.directive.status !== 'active') {
+        throw AppError.conflict(
+          'DIRECTIVE_NOT_ACTIVE',
+          `directive ${found.directive.referenceNumber} is ${found.directive.status}: its status on an aircraft no longer changes`,
+        );
+      }
+      if (input.status === 'deferred') assertDeferralAhead(deferral, found.aircraft, this.now());
       const changedBy =
         ctx.actor.kind === 'user' ? { orgId: ctx.actor.orgId, userId: ctx.actor.userId } : undefined;
       const after = await tx.directiveCompliance.update(orgId, before.id, {
@@ -799,6 +806,43 @@ function deferralOf(input: SetStatusInput): Due {
     ]);
   }
   return due;
+}
+
+/** Refuses a deferral whose approved limit is already past on the aircraft (400 DEFERRAL_LIMIT_PAST naming each part). */
+function assertDeferralAhead(
+  deferral: Due,
+  aircraft: { flightHoursTotal: number; cyclesTotal: number },
+  now: Date,
+): void {
+  const today = calendarDayOf(now);
+  const past = [
+    ...(deferral.date !== null && deferral.date < today
+      ? [{ field: 'body.deferred_until.date', message: `must not be before today (${today})` }]
+      : []),
+    ...(deferral.flightHours !== null && deferral.flightHours < aircraft.flightHoursTotal
+      ? [
+          {
+            field: 'body.deferred_until.flight_hours',
+            message: `must not be below the aircraft's ${aircraft.flightHoursTotal}`,
+          },
+        ]
+      : []),
+    ...(deferral.cycles !== null && deferral.cycles < aircraft.cyclesTotal
+      ? [
+          {
+            field: 'body.deferred_until.cycles',
+            message: `must not be below the aircraft's ${aircraft.cyclesTotal}`,
+          },
+        ]
+      : []),
+  ];
+  if (past.length > 0) {
+    throw AppError.validation(
+      'the deferral limit is already past on this aircraft',
+      past,
+      'DEFERRAL_LIMIT_PAST',
+    );
+  }
 }
 
 /** The audit row and event of a change to a tracking row. */

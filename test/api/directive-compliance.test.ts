@@ -251,19 +251,47 @@ describe('setting the status', () => {
     }
   });
 
+  it('refuses a status change on a cancelled directive with 409 DIRECTIVE_NOT_ACTIVE', async () => {
+    const { row, url } = await tracked({ status: 'cancelled' });
+    const response = await patch(url, { status: 'not_applicable', reason: 'Not fitted' });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ reason: 'DIRECTIVE_NOT_ACTIVE' });
+    expect(await tracking(row.id)).toMatchObject({ status: 'pending' });
+  });
+
+  it('refuses a deferral limit already past (400 DEFERRAL_LIMIT_PAST naming the part)', async () => {
+    const { row, url } = await tracked();
+    const yesterday = new Date(Date.now() - 24 * HOUR).toISOString().slice(0, 10);
+    for (const [limit, field] of [
+      [{ date: yesterday }, 'body.deferred_until.date'],
+      [{ flight_hours: 999.5 }, 'body.deferred_until.flight_hours'],
+      [{ cycles: 499 }, 'body.deferred_until.cycles'],
+    ] as const) {
+      const response = await patch(url, {
+        status: 'deferred',
+        reason: 'Parts on order',
+        deferred_until: limit,
+      });
+      expect(response.statusCode, JSON.stringify(limit)).toBe(400);
+      expect(response.json()).toMatchObject({ reason: 'DEFERRAL_LIMIT_PAST' });
+      expect(response.json<{ details: { field: string }[] }>().details.map((d) => d.field)).toContain(field);
+    }
+    expect(await tracking(row.id)).toMatchObject({ status: 'pending', deferred_until_date: null });
+  });
+
   it('uses the deferral’s limit as the effective due, keeps the original, and clears both back at pending', async () => {
     const { row, url } = await tracked();
     const deferred = await patch(url, {
       status: 'deferred',
       reason: 'Approved by the CAMO, parts on order',
-      deferred_until: { date: '2025-03-31', flight_hours: 1200 },
+      deferred_until: { date: '2030-03-31', flight_hours: 1200 },
     });
     expect(deferred.statusCode, deferred.body).toBe(200);
     expect(deferred.json()).toMatchObject({
       status: 'deferred',
       status_changed_by: home.userIds.tenant_admin,
       next_due: { date: '2025-01-31' },
-      effective_due: { date: '2025-03-31', flight_hours: 1200, cycles: null },
+      effective_due: { date: '2030-03-31', flight_hours: 1200, cycles: null },
     });
     const status = await t.request(
       home.tokens.scheduler,
@@ -271,7 +299,7 @@ describe('setting the status', () => {
       `/api/v1/aircraft/${row.aircraft_id}/compliance-status`,
     );
     expect(status.json<object[]>()[0]).toMatchObject({
-      effective_due: { date: '2025-03-31' },
+      effective_due: { date: '2030-03-31' },
       status: 'deferred',
     });
     const back = await patch(url, { status: 'pending' });
