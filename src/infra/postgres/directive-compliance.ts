@@ -15,7 +15,14 @@ import type {
 } from '../../app/directive-compliance.js';
 import type { Page, SortKey } from '../../app/pagination.js';
 import type { CalendarUnit, DirectiveStatus, Due, TrackingStatus } from '../../domain/directive.js';
-import { effective, flownInWindow, perDay, projectedByUsage, todayOf } from './directive-due-sql.js';
+import {
+  countersBefore,
+  effective,
+  flownInWindow,
+  perDay,
+  projectedByUsage,
+  todayOf,
+} from './directive-due-sql.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 
@@ -440,13 +447,10 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
     at: Date,
   ): Promise<{ flightHours: number; cycles: number }> {
     const result = await sql<{ flight_hours: string; cycles: number }>`
-      SELECT greatest(a.flight_hours_total - coalesce(sum(u.flight_hours), 0), 0) AS flight_hours,
-             greatest(a.cycles_total - coalesce(sum(u.cycles), 0), 0)::integer AS cycles
+      SELECT c.flight_hours, c.cycles
         FROM aircraft a
-        LEFT JOIN aircraft_usage u
-          ON u.org_id = a.org_id AND u.aircraft_id = a.id AND u.recorded_at > ${at}
-       WHERE a.org_id = ${orgId} AND a.id = ${aircraftId}
-       GROUP BY a.id`.execute(this.db);
+        CROSS JOIN LATERAL ${countersBefore('a.id', sql`${at}::timestamptz`)} c
+       WHERE a.org_id = ${orgId} AND a.id = ${aircraftId}`.execute(this.db);
     const row = result.rows[0]!;
     return { flightHours: Number(row.flight_hours), cycles: row.cycles };
   }

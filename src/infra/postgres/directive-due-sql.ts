@@ -11,6 +11,18 @@ export const todayOf = (now: Date) =>
   sql<CalendarDay>`(${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')::date`;
 
 /**
+ * The counters of aircraft `a` (in scope as `a`; `aircraft` names its id column) just before the
+ * instant `since`: its current totals minus the flights recorded at or after it, never below zero
+ * (the current totals for an instant still to come). A LATERAL subquery with columns
+ * `flight_hours` and `cycles`.
+ */
+export const countersBefore = (aircraft: string, since: RawBuilder<unknown>) => sql`
+  (SELECT greatest(a.flight_hours_total - coalesce(sum(u.flight_hours), 0), 0) AS flight_hours,
+          greatest(a.cycles_total - coalesce(sum(u.cycles), 0), 0)::integer AS cycles
+     FROM aircraft_usage u
+    WHERE u.org_id = a.org_id AND u.aircraft_id = ${sql.raw(aircraft)} AND u.recorded_at >= ${since})`;
+
+/**
  * A tracking row's effective limit column (`ad` joined): a deferred row's approved new limit,
  * any other row's next due — `effectiveDue` in src/domain/directive.ts.
  */

@@ -13,7 +13,7 @@ import {
 } from '../../app/directives.js';
 import type { Page, SortKey } from '../../app/pagination.js';
 import type { CalendarDay, TrackingStatus } from '../../domain/directive.js';
-import { limitPassed, todayOf } from './directive-due-sql.js';
+import { countersBefore, limitPassed, todayOf } from './directive-due-sql.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
@@ -254,16 +254,9 @@ const initialDueSql = (baseline: {
   cycles: sql`${baseline.cycles} + d.limit_cycles`,
 });
 
-/**
- * The aircraft's counters at the start (00:00 UTC) of `day`: the current totals minus the flights
- * recorded on or after it, never below zero (the current totals for a day still to come).
- */
-const countersAt = (aircraft: string, day: RawBuilder<unknown>) => sql`
-  (SELECT greatest(a.flight_hours_total - coalesce(sum(u.flight_hours), 0), 0) AS flight_hours,
-          greatest(a.cycles_total - coalesce(sum(u.cycles), 0), 0)::integer AS cycles
-     FROM aircraft_usage u
-    WHERE u.org_id = a.org_id AND u.aircraft_id = ${sql.raw(aircraft)}
-      AND u.recorded_at >= (${day}::timestamp AT TIME ZONE 'UTC'))`;
+/** The aircraft's counters at the start (00:00 UTC) of `day` (its effective date). */
+const countersAt = (aircraft: string, day: RawBuilder<unknown>) =>
+  countersBefore(aircraft, sql`(${day}::timestamp AT TIME ZONE 'UTC')`);
 
 export class PgDirectiveRepository implements DirectiveRepository {
   constructor(private readonly db: Executor) {}
