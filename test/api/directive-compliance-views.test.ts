@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import {
-  authorityId,
-  insertAircraftDirective,
-  insertDirective,
-  typeIdOf,
-} from '../support/directive-factories.js';
+import { authorityId, insertAircraftDirective, insertDirective } from '../support/directive-factories.js';
+import { aircraftTypeId } from '../support/qualification-factories.js';
 import { insertAircraft, insertAircraftUsage } from '../support/factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -37,7 +33,7 @@ async function plane(tail: string, hoursFlown = 0) {
   const aircraft = await insertAircraft(db(), {
     org_id: home.org.id,
     tail_number: tail,
-    aircraft_type_id: await typeIdOf(db()),
+    aircraft_type_id: await aircraftTypeId(db(), 'A20N'),
     flight_hours_total: 1000,
     cycles_total: 400,
   });
@@ -143,7 +139,7 @@ describe('the compliance matrix', () => {
   it('draws aircraft × directive cells, the columns the same on every page, paginated by aircraft', async () => {
     const matrixOrg = await createTenant(t);
     const org_id = matrixOrg.org.id;
-    const type = await typeIdOf(db());
+    const type = await aircraftTypeId(db(), 'A20N');
     const easa = await authorityId(db(), 'EASA');
     const faaAd = await insertDirective(db(), { org_id, reference_number: '2025-0001' });
     const easaAd = await insertDirective(db(), { org_id, reference_number: '2025-0002', authority_id: easa });

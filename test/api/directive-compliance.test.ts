@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestApp, createTestApp } from '../support/app.js';
-import { insertAircraftDirective, insertDirective, typeIdOf } from '../support/directive-factories.js';
+import { insertAircraftDirective, insertDirective } from '../support/directive-factories.js';
 import { insertAircraft, insertAircraftUsage, insertTask } from '../support/factories.js';
-import { insertTaskSkillRequirement } from '../support/qualification-factories.js';
+import { insertTaskSkillRequirement, aircraftTypeId } from '../support/qualification-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 let t: TestApp;
@@ -26,7 +26,7 @@ async function tracked(directive: Parameters<typeof insertDirective>[1] = {}, de
   const org_id = home.org.id;
   const aircraft = await insertAircraft(db(), {
     org_id,
-    aircraft_type_id: await typeIdOf(db(), designator),
+    aircraft_type_id: await aircraftTypeId(db(), designator),
     flight_hours_total: 1000,
     cycles_total: 500,
   });
@@ -174,7 +174,7 @@ describe('recording compliance', () => {
     await insertTaskSkillRequirement(db(), {
       org_id: home.org.id,
       task_type: 'inspection',
-      aircraft_type_id: await typeIdOf(db(), 'B738'),
+      aircraft_type_id: await aircraftTypeId(db(), 'B738'),
       certifying: true,
     });
     const { row, url } = await tracked({}, 'B738');

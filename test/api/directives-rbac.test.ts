@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { authorityId, insertDirective, typeIdOf } from '../support/directive-factories.js';
+import { authorityId, insertDirective } from '../support/directive-factories.js';
+import { aircraftTypeId } from '../support/qualification-factories.js';
 import { EVERYONE, itEnforcesRoles, ORG_ADMINS, type RouteCase } from '../support/rbac.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -26,7 +27,7 @@ const createBody = async () => ({
   type: 'ad',
   reference_number: `2031-${randomUUID().slice(0, 8)}`,
   title: 'Inspection of the wing rear spar',
-  aircraft_type_ids: [await typeIdOf(t.db.db)],
+  aircraft_type_ids: [await aircraftTypeId(t.db.db, 'A20N')],
   effective_date: '2031-03-01',
 });
 
@@ -116,7 +117,7 @@ describe('another organization’s directives', () => {
         org_id: other.org.id,
         tail_number: 'N-OTHER-1',
         model: 'A320neo',
-        aircraft_type_id: await typeIdOf(t.db.db),
+        aircraft_type_id: await aircraftTypeId(t.db.db, 'A20N'),
       })
       .execute();
     const own = await directive();

@@ -3,12 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initialDue, type ComplianceLimit } from '../../src/domain/directive.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAircraft, insertAircraftUsage } from '../support/factories.js';
-import {
-  authorityId,
-  insertComplianceRecord,
-  insertDirective,
-  typeIdOf,
-} from '../support/directive-factories.js';
+import { authorityId, insertComplianceRecord, insertDirective } from '../support/directive-factories.js';
+import { aircraftTypeId } from '../support/qualification-factories.js';
 import {
   auditRowsFor,
   eventsFor,
@@ -23,8 +19,8 @@ let b738: string;
 
 beforeAll(async () => {
   t = await createTestApp({ IMPORT_STORAGE_DIR: await importStorageDir() });
-  a20n = await typeIdOf(t.db.db, 'A20N');
-  b738 = await typeIdOf(t.db.db, 'B738');
+  a20n = await aircraftTypeId(t.db.db, 'A20N');
+  b738 = await aircraftTypeId(t.db.db, 'B738');
 });
 afterAll(async () => {
   await t.close();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { authorityId, insertDirective, typeIdOf } from '../support/directive-factories.js';
+import { authorityId, insertDirective } from '../support/directive-factories.js';
+import { aircraftTypeId } from '../support/qualification-factories.js';
 import { auditRowsFor, eventsFor } from '../support/imports.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -19,8 +20,8 @@ beforeAll(async () => {
   other = await createTenant(t);
   faa = await authorityId(t.db.db, 'FAA');
   easa = await authorityId(t.db.db, 'EASA');
-  a20n = await typeIdOf(t.db.db, 'A20N');
-  b738 = await typeIdOf(t.db.db, 'B738');
+  a20n = await aircraftTypeId(t.db.db, 'A20N');
+  b738 = await aircraftTypeId(t.db.db, 'B738');
 });
 afterAll(async () => {
   await t.close();

@@ -14,8 +14,8 @@ import {
   insertComplianceRecord,
   insertDirective,
   insertRegistration,
-  typeIdOf,
 } from '../support/directive-factories.js';
+import { aircraftTypeId } from '../support/qualification-factories.js';
 import { insertAircraft, insertTask, insertUser } from '../support/factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
@@ -52,7 +52,7 @@ afterAll(async () => {
 async function seed() {
   const db = t.db.db;
   const orgId = home.org.id;
-  const a20n = await typeIdOf(db, 'A20N');
+  const a20n = await aircraftTypeId(db, 'A20N');
   await insertRegistration(db, {
     org_id: orgId,
     authority_id: faa,
@@ -305,7 +305,7 @@ describe('GET /reports/directive-compliance?format=pdf', () => {
     const aircraft = await insertAircraft(db, {
       org_id: fleet.org.id,
       tail_number: 'N999LONG',
-      aircraft_type_id: await typeIdOf(db),
+      aircraft_type_id: await aircraftTypeId(db, 'A20N'),
     });
     for (let n = 1; n <= 70; n += 1) {
       const directive = await insertDirective(db, {

@@ -6,7 +6,8 @@ import { becomesOverdue } from '../../src/domain/due-list.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { DIRECTIVE_DUE_TRACKER_ACTOR, directiveDueTrackerJob } from '../../src/jobs/directive-due-tracker.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { insertAircraftDirective, insertDirective, typeIdOf } from '../support/directive-factories.js';
+import { insertAircraftDirective, insertDirective } from '../support/directive-factories.js';
+import { aircraftTypeId } from '../support/qualification-factories.js';
 import { insertAircraft, insertOrganization } from '../support/factories.js';
 
 let db: TestDatabase;
@@ -29,7 +30,7 @@ async function fleet(counters: { flight_hours_total?: string; cycles_total?: num
   const org = await insertOrganization(db.db);
   const aircraft = await insertAircraft(db.db, {
     org_id: org.id,
-    aircraft_type_id: await typeIdOf(db.db),
+    aircraft_type_id: await aircraftTypeId(db.db, 'A20N'),
     ...counters,
   });
   return { orgId: org.id, aircraftId: aircraft.id };
@@ -216,7 +217,7 @@ describe('a deferred row', () => {
 
 it('two trackers running at once turn each row once, with one event each', async () => {
   const { orgId } = await fleet();
-  const typeId = await typeIdOf(db.db);
+  const typeId = await aircraftTypeId(db.db, 'A20N');
   const directive = await insertDirective(db.db, { org_id: orgId });
   const planes = await db.db
     .insertInto('aircraft')

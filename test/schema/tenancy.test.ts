@@ -37,13 +37,13 @@ import {
   insertSkillType,
   insertTaskSkillRequirement,
   insertTypeRating,
+  aircraftTypeId,
 } from '../support/qualification-factories.js';
 import {
   insertAircraftDirective,
   insertComplianceRecord,
   insertDirective,
   insertRegistration,
-  typeIdOf,
 } from '../support/directive-factories.js';
 
 let t: TestDatabase;
@@ -404,7 +404,7 @@ const crossTenant: CrossTenantCase[] = [
         .values({
           org_id: own,
           directive_id: (await insertDirective(db, { org_id: other }, [])).id,
-          aircraft_type_id: await typeIdOf(db),
+          aircraft_type_id: await aircraftTypeId(db, 'A20N'),
         })
         .execute(),
   },

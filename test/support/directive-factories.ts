@@ -14,6 +14,7 @@ import type {
   OrganizationRegistrationsTable,
 } from '../../src/infra/postgres/schema.js';
 import { insertAircraft, insertOrganization, insertUser } from './factories.js';
+import { aircraftTypeId } from './qualification-factories.js';
 
 type Overrides<T> = Partial<Insertable<T>>;
 
@@ -41,16 +42,6 @@ export async function complianceTemplateId(
     .select('t.id')
     .where('a.code', '=', authority)
     .where('t.code', '=', code)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** The id of a seeded aircraft type by ICAO designator (A20N by default). */
-export async function typeIdOf(db: Executor, designator = 'A20N'): Promise<string> {
-  const row = await db
-    .selectFrom('aircraft_types')
-    .select('id')
-    .where('designator', '=', designator)
     .executeTakeFirstOrThrow();
   return row.id;
 }
@@ -101,7 +92,11 @@ export async function insertDirective(
   for (const designator of aircraftTypes) {
     await db
       .insertInto('directive_aircraft_types')
-      .values({ org_id: orgId, directive_id: directive.id, aircraft_type_id: await typeIdOf(db, designator) })
+      .values({
+        org_id: orgId,
+        directive_id: directive.id,
+        aircraft_type_id: await aircraftTypeId(db, designator),
+      })
       .execute();
   }
   return directive;
@@ -115,7 +110,7 @@ export async function insertAircraftDirective(
   const orgId = overrides.org_id ?? (await insertOrganization(db)).id;
   const aircraftId =
     overrides.aircraft_id ??
-    (await insertAircraft(db, { org_id: orgId, aircraft_type_id: await typeIdOf(db) })).id;
+    (await insertAircraft(db, { org_id: orgId, aircraft_type_id: await aircraftTypeId(db, 'A20N') })).id;
   const directiveId = overrides.directive_id ?? (await insertDirective(db, { org_id: orgId })).id;
   return db
     .insertInto('aircraft_directives')
