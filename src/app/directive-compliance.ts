@@ -4,9 +4,11 @@ import {
   effectiveDue,
   isCalendarDay,
   isNothingDue,
-  isRecurring,
   NOTHING_DUE,
   OPEN_TRACKING_STATUSES,
+  statusAfterCompliance,
+  statusWithoutTask,
+  statusWithTask,
   type CalendarDay,
   type DirectiveStatus,
   type Due,
@@ -740,7 +742,7 @@ async function recordCompliance(
     nextDue,
   });
   const after = await tx.directiveCompliance.update(tracking.orgId, tracking.id, {
-    status: isRecurring(directive.recurrence) ? 'pending' : 'complied',
+    status: statusAfterCompliance(directive.recurrence),
     nextDue,
     deferredUntil: NOTHING_DUE,
     statusReason: null,
@@ -898,9 +900,8 @@ export async function directiveTaskStarted(
   const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
   if (!found || !OPEN_TRACKING_STATUSES.includes(found.tracking.status)) return NONE;
   const before = found.tracking;
-  const status = before.status === 'pending' ? 'in_progress' : before.status;
   const after = await tx.directiveCompliance.update(task.orgId, before.id, {
-    status,
+    status: statusWithTask(before.status),
     deferredUntil: before.deferredUntil,
     statusReason: before.statusReason,
     taskId: task.id,
@@ -953,7 +954,7 @@ export async function directiveTaskCompleted(
   }
   const before = found.tracking;
   const after = await tx.directiveCompliance.update(task.orgId, before.id, {
-    status: before.status === 'pending' ? 'in_progress' : before.status,
+    status: statusWithTask(before.status),
     deferredUntil: before.deferredUntil,
     statusReason: before.statusReason,
     taskId: task.id,
@@ -978,7 +979,7 @@ export async function directiveTaskReleased(
   if (!found) return NONE;
   const before = found.tracking;
   const after = await tx.directiveCompliance.update(task.orgId, before.id, {
-    status: before.status === 'in_progress' ? 'pending' : before.status,
+    status: statusWithoutTask(before.status),
     deferredUntil: before.deferredUntil,
     statusReason: before.statusReason,
     taskId: null,

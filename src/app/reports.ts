@@ -2,10 +2,8 @@ import type { AircraftStatus } from '../domain/aircraft.js';
 import type { ComplianceItem, ComplianceResult } from '../domain/compliance.js';
 import {
   calendarDayOf,
-  effectiveDue,
-  isOverdue,
+  isPastLimit,
   NOTHING_DUE,
-  OPEN_TRACKING_STATUSES,
   type CalendarDay,
   type DirectiveApplicability,
   type DirectiveStatus,
@@ -578,22 +576,13 @@ export const mechanicWorkloadView = (workload: MechanicWorkload): MechanicWorklo
  * Whether a directive still owed is past its limit at `now` on the aircraft's current counters: the
  * report says so even before the due tracker has turned the row `overdue`.
  */
-export function isPastLimit(row: DirectiveComplianceRow, now: Date): boolean {
-  const entry = row.directive;
-  if (!entry || !OPEN_TRACKING_STATUSES.includes(entry.status)) return false;
-  return isOverdue(
-    effectiveDue({
-      status: entry.status,
-      nextDue: entry.nextDue,
-      deferredUntil: entry.deferredUntil ?? NOTHING_DUE,
-    }),
-    {
-      date: calendarDayOf(now),
-      flightHours: row.flightHoursTotal,
-      cycles: row.cyclesTotal,
-    },
+const pastLimit = (row: DirectiveComplianceRow, now: Date): boolean =>
+  row.directive !== null &&
+  row.directive !== undefined &&
+  isPastLimit(
+    { ...row.directive, deferredUntil: row.directive.deferredUntil ?? NOTHING_DUE },
+    { date: calendarDayOf(now), flightHours: row.flightHoursTotal, cycles: row.cyclesTotal },
   );
-}
 
 /** The header of a directive compliance report as the API shows it. */
 export const directiveComplianceHeaderView = (header: DirectiveComplianceHeader) => ({
@@ -627,7 +616,7 @@ export const directiveReportEntryView = (
   effective_date: entry.effectiveDate,
   status: entry.status,
   status_reason: entry.statusReason,
-  past_limit: isPastLimit(row, now),
+  past_limit: pastLimit(row, now),
   next_due: dueView(entry.nextDue),
   deferred_until: entry.deferredUntil ? dueView(entry.deferredUntil) : null,
   last_compliance: entry.lastCompliance

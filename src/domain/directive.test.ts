@@ -7,8 +7,12 @@ import {
   initialDue,
   isCalendarDay,
   isOverdue,
+  isPastLimit,
   NOTHING_DUE,
   projectedDueDate,
+  statusAfterCompliance,
+  statusWithoutTask,
+  statusWithTask,
   withinHorizon,
   type Applicability,
   type Recurrence,
@@ -142,5 +146,40 @@ describe('projection and horizon', () => {
     expect(
       withinHorizon(due, point('2026-01-01', 0, 0), null, { days: 1, flightHours: null, cycles: null }),
     ).toBe(true);
+  });
+});
+
+describe('the tracking row', () => {
+  it('is closed by compliance with a one-time directive and owed again under a recurring one', () => {
+    expect(statusAfterCompliance({ calendar: null, flightHours: null, cycles: null })).toBe('complied');
+    expect(statusAfterCompliance(everyYear)).toBe('pending');
+    expect(statusAfterCompliance({ calendar: null, flightHours: null, cycles: 300 })).toBe('pending');
+  });
+
+  it('is in progress while a task works a pending row, and pending again when the task goes', () => {
+    expect(statusWithTask('pending')).toBe('in_progress');
+    expect(statusWithTask('overdue')).toBe('overdue');
+    expect(statusWithTask('deferred')).toBe('deferred');
+    expect(statusWithoutTask('in_progress')).toBe('pending');
+    expect(statusWithoutTask('overdue')).toBe('overdue');
+  });
+
+  it('is past its limit when still owed and its effective limit (a deferral while deferred) has passed', () => {
+    const now = point('2025-07-01', 100, 100);
+    const row = {
+      nextDue: { date: '2025-06-30', flightHours: null, cycles: null },
+      deferredUntil: NOTHING_DUE,
+    };
+    expect(isPastLimit({ ...row, status: 'pending' }, now)).toBe(true);
+    expect(isPastLimit({ ...row, status: 'overdue' }, now)).toBe(true);
+    expect(isPastLimit({ ...row, status: 'complied' }, now)).toBe(false);
+    expect(isPastLimit({ ...row, status: 'not_applicable' }, now)).toBe(false);
+    const deferred = {
+      ...row,
+      status: 'deferred' as const,
+      deferredUntil: { ...NOTHING_DUE, date: '2025-09-30' },
+    };
+    expect(isPastLimit(deferred, now)).toBe(false);
+    expect(isPastLimit(deferred, point('2025-10-01'))).toBe(true);
   });
 });

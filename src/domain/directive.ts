@@ -296,3 +296,31 @@ export interface TrackedDue {
 export function effectiveDue(row: TrackedDue): Due {
   return row.status === 'deferred' ? row.deferredUntil : row.nextDue;
 }
+
+/**
+ * Whether a row still owes compliance and its effective limit is past on the aircraft now, whatever
+ * the due tracker has marked yet (an `overdue` row whose limit was since moved is not past).
+ */
+export function isPastLimit(row: TrackedDue, now: AircraftPoint): boolean {
+  return OPEN_TRACKING_STATUSES.includes(row.status) && isOverdue(effectiveDue(row), now);
+}
+
+// The tracking row's own state changes: every service that moves a row asks these.
+
+/** A row's status once compliance is recorded: a recurring directive is owed again, a one-time one is closed. */
+export function statusAfterCompliance(recurrence: Recurrence): TrackingStatus {
+  return isRecurring(recurrence) ? 'pending' : 'complied';
+}
+
+/**
+ * A row's status while a task that complies with it is worked (started, or completed without the
+ * signature): a pending row is in progress; an overdue or deferred one stays so until compliance.
+ */
+export function statusWithTask(status: TrackingStatus): TrackingStatus {
+  return status === 'pending' ? 'in_progress' : status;
+}
+
+/** A row's status once its task is cancelled or deleted: in progress goes back to pending, others stay. */
+export function statusWithoutTask(status: TrackingStatus): TrackingStatus {
+  return status === 'in_progress' ? 'pending' : status;
+}

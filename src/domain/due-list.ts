@@ -8,8 +8,7 @@ import {
   addCalendar,
   calendarDayOf,
   daysBetween,
-  effectiveDue,
-  isOverdue,
+  isPastLimit,
   type AircraftPoint,
   type CalendarDay,
   type DailyUtilisation,
@@ -60,9 +59,6 @@ export function averageDailyUtilisation(flown: { flightHours: number; cycles: nu
   };
 }
 
-/** A directive tracking row as far as its limit goes (`effectiveDue` in directive.ts reads it). */
-export type TrackingLimit = TrackedDue;
-
 /** Tracking statuses the due tracker may turn into `overdue`. */
 export const OVERDUE_CANDIDATE_STATUSES: readonly TrackingStatus[] = ['pending', 'in_progress', 'deferred'];
 
@@ -71,8 +67,8 @@ export const OVERDUE_CANDIDATE_STATUSES: readonly TrackingStatus[] = ['pending',
  * effective limit is past (`isOverdue`: the day after the due date has begun, or the counters are
  * beyond the due hours or cycles).
  */
-export function becomesOverdue(row: TrackingLimit, now: AircraftPoint): boolean {
-  return OVERDUE_CANDIDATE_STATUSES.includes(row.status) && isOverdue(effectiveDue(row), now);
+export function becomesOverdue(row: TrackedDue, now: AircraftPoint): boolean {
+  return OVERDUE_CANDIDATE_STATUSES.includes(row.status) && isPastLimit(row, now);
 }
 
 /**
