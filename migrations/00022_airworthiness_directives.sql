@@ -309,6 +309,10 @@ CREATE TABLE aircraft_directives (
     CHECK (status <> 'complied' OR last_compliance_id IS NOT NULL)
 );
 CREATE INDEX aircraft_directives_org_id_aircraft_id_idx ON aircraft_directives (org_id, aircraft_id);
+-- A task that complies with a directive finds its row by the task on every transition, and a
+-- task's delete checks the foreign key: both by (org_id, task_id).
+CREATE INDEX aircraft_directives_org_id_task_id_idx ON aircraft_directives (org_id, task_id)
+  WHERE task_id IS NOT NULL;
 -- The due tracker and the due list look for open rows by their date.
 CREATE INDEX aircraft_directives_org_id_next_due_date_idx ON aircraft_directives (org_id, next_due_date)
   WHERE status IN ('pending', 'in_progress', 'deferred', 'overdue');
@@ -360,6 +364,9 @@ CREATE INDEX directive_compliance_records_org_id_tracking_idx
 -- A task complies with a directive on its aircraft once.
 CREATE UNIQUE INDEX directive_compliance_records_org_id_task_id_key
   ON directive_compliance_records (org_id, aircraft_directive_id, task_id) WHERE task_id IS NOT NULL;
+-- The retention cleaner and a task's delete look records up by their task.
+CREATE INDEX directive_compliance_records_org_id_task_idx ON directive_compliance_records (org_id, task_id)
+  WHERE task_id IS NOT NULL;
 
 ALTER TABLE aircraft_directives ADD CONSTRAINT aircraft_directives_last_compliance_fkey
   FOREIGN KEY (org_id, last_compliance_id) REFERENCES directive_compliance_records (org_id, id);
