@@ -882,7 +882,8 @@ function trackingEffects(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The task hooks (called by the task service inside its transition's transaction)
+// The task hooks (called by the task service inside its transition's transaction). Only a task
+// booked for a directive (`directiveId`) can be a tracking row's task: any other costs no query.
 // ---------------------------------------------------------------------------------------------
 
 type Effects = { audit: AuditEntry[]; events: DomainEvent[] };
@@ -895,8 +896,9 @@ const NONE: Effects = { audit: [], events: [] };
  */
 export async function directiveTaskStarted(
   tx: Repositories,
-  task: { orgId: string; id: string },
+  task: { orgId: string; id: string; directiveId: string | null },
 ): Promise<Effects> {
+  if (task.directiveId === null) return NONE;
   const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
   if (!found || !OPEN_TRACKING_STATUSES.includes(found.tracking.status)) return NONE;
   const before = found.tracking;
@@ -929,11 +931,13 @@ export async function directiveTaskCompleted(
     id: string;
     aircraftId: string;
     programId: string | null;
+    directiveId: string | null;
     type: TaskType;
     startTime: Date;
   },
   now: Date,
 ): Promise<Effects> {
+  if (task.directiveId === null) return NONE;
   const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
   if (
     !found ||
@@ -972,9 +976,10 @@ export async function directiveTaskCompleted(
  */
 export async function directiveTaskReleased(
   tx: Repositories,
-  task: { orgId: string; id: string },
+  task: { orgId: string; id: string; directiveId: string | null },
   reason: 'task_cancelled' | 'task_deleted',
 ): Promise<Effects> {
+  if (task.directiveId === null) return NONE;
   const found = await tx.directiveCompliance.findForTask(task.orgId, task.id);
   if (!found) return NONE;
   const before = found.tracking;
