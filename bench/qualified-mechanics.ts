@@ -24,32 +24,28 @@
  * PostgreSQL's log must be readable (Debian: /var/log/postgresql/postgresql-<major>-main.log, or AMSS_BENCH_PG_LOG);
  * without it the statement count and the pgbench floor are skipped.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
 import { sql } from 'kysely';
 import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import {
-  adminQuery,
-  BENCH_ADMIN_URL,
-  BENCH_REDIS_ADDR,
+  benchDatabaseUrl,
+  captureStatements,
+  comparisonRow,
   createScratchDatabase,
   dropScratchDatabase,
+  loadTest,
+  login,
+  peakRssMb,
+  pgbench,
+  printStatements,
+  startLoggingStatements,
+  startServer,
+  stopLoggingStatements,
+  stopServer,
   writeResults,
+  type BenchServer,
 } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -58,16 +54,10 @@ const MECHANICS = Number(process.env.BENCH_MECHANICS ?? 2000);
 const DB_NAME = 'amss_bench_qualified';
 const PORT = 18091;
 const PASSWORD = 'Bench-Scheduler-2026';
+const SCHEDULER = 'scheduler@bench.local';
 /** The window of the task the assignment dialog is opened for. */
 const WINDOW_START = '2031-06-01T08:00:00Z';
 const WINDOW_END = '2031-06-01T16:00:00Z';
-const execFileAsync = promisify(execFile);
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-}
 
 /** The seeded organization and the task the dialog is opened for. */
 interface Seeded {
@@ -95,7 +85,7 @@ async function seed(url: string): Promise<Seeded> {
       .insertInto('users')
       .values({
         org_id: orgId,
-        email: 'scheduler@bench.local',
+        email: SCHEDULER,
         role: 'scheduler',
         password_hash: passwordHash,
       })
@@ -199,245 +189,52 @@ async function seed(url: string): Promise<Seeded> {
   }
 }
 
-function databaseUrl(): string {
-  const url = new URL(BENCH_ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  return url.toString();
-}
-
-async function startServer(): Promise<ChildProcess> {
-  const server = spawn(process.execPath, ['dist/cmd/cli.js', 'server'], {
-    env: {
-      ...process.env,
-      APP_ENV: 'development',
-      DB_URL: databaseUrl(),
-      DB_POOL_MAX: '32',
-      REDIS_ADDR: BENCH_REDIS_ADDR,
-      HTTP_ADDR: `127.0.0.1:${PORT}`,
-      GRPC_ADDR: '127.0.0.1:19092',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let attempt = 0; attempt < 150; attempt += 1) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/ready`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  server.kill();
-  throw new Error('the server did not become ready');
-}
-
-async function stopServer(server: ChildProcess): Promise<void> {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
-}
-
-async function login(): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'scheduler@bench.local', password: PASSWORD }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function askOnce(token: string, taskId: string): Promise<unknown[]> {
-  const response = await fetch(`http://127.0.0.1:${PORT}/api/v1/qualified-mechanics?task_id=${taskId}`, {
+const askOnce = async (server: BenchServer, token: string, taskId: string): Promise<unknown[]> => {
+  const response = await fetch(`${server.baseUrl}/api/v1/qualified-mechanics?task_id=${taskId}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   if (response.status !== 200)
     throw new Error(`qualified-mechanics answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as unknown[];
-}
-
-/** PostgreSQL's own log file (Debian's layout), where `log_statement = 'all'` writes each statement. */
-function postgresLogFile(): string | undefined {
-  if (process.env.AMSS_BENCH_PG_LOG) return process.env.AMSS_BENCH_PG_LOG;
-  const dir = '/var/log/postgresql';
-  if (!existsSync(dir)) return undefined;
-  const logs = readdirSync(dir)
-    .filter((name) => /^postgresql-\d+-main\.log$/.test(name))
-    .map((name) => path.join(dir, name));
-  return logs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-}
-
-/**
- * The statements the bench database's sessions logged in `text` (log_statement = 'all'), each with its
- * parameters written in as literals: `LOG:  execute <name>: …` / `LOG:  statement: …` lines, continued on
- * tab-indented lines, and a `DETAIL:  parameters: $1 = '…', …` line after a prepared one.
- */
-export function loggedStatements(text: string, database: string): string[] {
-  const statements: { sql: string; params: Map<string, string> }[] = [];
-  let current: { sql: string; params: Map<string, string> } | undefined;
-  let inDetail = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('\t')) {
-      if (current && !inDetail) current.sql += `\n${line.slice(1)}`;
-      continue;
-    }
-    inDetail = false;
-    if (!line.includes(`@${database} `)) {
-      current = undefined;
-      continue;
-    }
-    const statement = /LOG: {2}(?:execute [^:]+|statement): (.*)$/.exec(line);
-    if (statement) {
-      current = { sql: statement[1]!, params: new Map() };
-      statements.push(current);
-      continue;
-    }
-    const detail = /DETAIL: {2}parameters: (.*)$/.exec(line);
-    if (detail && current) {
-      inDetail = true;
-      for (const match of detail[1]!.matchAll(/\$(\d+) = (NULL|'(?:[^']|'')*')/g)) {
-        current.params.set(match[1]!, match[2]!);
-      }
-    }
-  }
-  return statements.map(({ sql: text, params }) =>
-    text.replace(/\$(\d+)\b/g, (whole, n: string) => params.get(n) ?? whole),
-  );
-}
-
-/** The statements one warm `GET /qualified-mechanics` runs, read back from PostgreSQL's log. */
-async function captureStatements(token: string, taskId: string): Promise<string[] | undefined> {
-  const logFile = postgresLogFile();
-  if (!logFile) return undefined;
-  try {
-    accessSync(logFile, constants.R_OK);
-  } catch {
-    return undefined;
-  }
-  for (let i = 0; i < 3; i += 1) await askOnce(token, taskId);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const before = statSync(logFile).size;
-  await askOnce(token, taskId);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const appended = readFileSync(logFile).subarray(before).toString('utf8');
-  return loggedStatements(appended, DB_NAME).filter(
-    (statement) => !/^(BEGIN|COMMIT|ROLLBACK)\b/i.test(statement),
-  );
-}
-
-async function loadTest(token: string, taskId: string, connections: number): Promise<Figures> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}/api/v1/qualified-mechanics?task_id=${taskId}`,
-    connections,
-    duration: SECONDS,
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (result.non2xx > 0) console.warn(`  ${result.non2xx} non-2xx answers`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-}
-
-/** pgbench over the captured statements (one transaction = one request's SQL), tps and latency percentiles. */
-async function pgbench(statements: string[], connections: number): Promise<Figures> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'amss-pgbench-'));
-  const file = path.join(dir, 'script.sql');
-  // pgbench reads one statement per line unless it ends with a semicolon; keep each on one line.
-  writeFileSync(
-    file,
-    statements.map((s) => `${s.replace(/\s*\n\s*/g, ' ').replace(/;?\s*$/, '')};`).join('\n'),
-  );
-  const url = new URL(databaseUrl());
-  const { stdout } = await execFileAsync(
-    'pgbench',
-    [
-      '-n',
-      '-c',
-      String(connections),
-      '-j',
-      String(Math.min(connections, 2)),
-      '-T',
-      String(SECONDS),
-      '-l',
-      `--log-prefix=${path.join(dir, 'log')}`,
-      '-f',
-      file,
-      '-h',
-      url.hostname,
-      '-p',
-      url.port || '5432',
-      '-U',
-      decodeURIComponent(url.username || 'postgres'),
-      DB_NAME,
-    ],
-    { encoding: 'utf8' },
-  );
-  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
-  const latencies = readdirSync(dir)
-    .filter((name) => name.startsWith('log'))
-    .flatMap((name) =>
-      readFileSync(path.join(dir, name), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => Number(line.split(' ')[2]) / 1000),
-    )
-    .sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { rps: tps, p50: at(0.5), p99: at(0.99) };
-}
-
-function peakMemoryMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
+};
 
 async function main(): Promise<void> {
   console.log(`seeding ${MECHANICS} mechanics`);
   await createScratchDatabase(DB_NAME);
   const started = Date.now();
-  const { taskId } = await seed(databaseUrl());
+  const { taskId } = await seed(benchDatabaseUrl(DB_NAME));
   console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   try {
-    await adminQuery(`ALTER DATABASE ${DB_NAME} SET log_statement = 'all'`);
-    let server = await startServer();
+    await startLoggingStatements(DB_NAME);
+    let server = await startServer(DB_NAME, PORT);
     let token: string;
     let answer: unknown[];
     let statements: string[] | undefined;
     try {
-      token = await login();
-      answer = await askOnce(token, taskId);
-      statements = await captureStatements(token, taskId);
+      token = await login(server, SCHEDULER, PASSWORD);
+      answer = await askOnce(server, token, taskId);
+      statements = await captureStatements(DB_NAME, () => askOnce(server, token, taskId));
     } finally {
       await stopServer(server);
     }
-    await adminQuery(`ALTER DATABASE ${DB_NAME} RESET log_statement`);
+    await stopLoggingStatements(DB_NAME);
     console.log(`the answer lists ${answer.length} mechanics`);
-    if (statements) {
-      console.log(`statements per request: ${statements.length}`);
-      for (const statement of statements) console.log(`  ${statement.replace(/\s+/g, ' ').slice(0, 160)}…`);
-    } else {
-      console.log('PostgreSQL log not readable: no statement count, no pgbench floor');
-    }
+    printStatements(statements);
 
-    server = await startServer();
-    token = await login();
+    server = await startServer(DB_NAME, PORT);
+    token = await login(server, SCHEDULER, PASSWORD);
     const rows: Record<string, unknown>[] = [];
     try {
       for (const connections of CONNECTIONS) {
         console.log(`GET /qualified-mechanics, ${connections} connection(s), ${SECONDS} s`);
-        const amss = await loadTest(token, taskId, connections);
-        const floor = statements ? await pgbench(statements, connections) : undefined;
-        rows.push({
-          connections,
-          'req/s': Number(amss.rps.toFixed(1)),
-          'p50 ms': amss.p50,
-          'p99 ms': amss.p99,
-          'pgbench tps': floor ? Number(floor.rps.toFixed(1)) : null,
-          'pgbench p50 ms': floor ? Number(floor.p50.toFixed(2)) : null,
-          'pgbench p99 ms': floor ? Number(floor.p99.toFixed(2)) : null,
-          'ratio %': floor ? Math.round((amss.rps / floor.rps) * 100) : null,
-        });
+        const url = `${server.baseUrl}/api/v1/qualified-mechanics?task_id=${taskId}`;
+        const amss = await loadTest(url, token, connections, SECONDS);
+        const floor = statements ? await pgbench(DB_NAME, statements, connections, SECONDS) : undefined;
+        rows.push(comparisonRow(connections, amss, floor));
       }
     } finally {
-      const memory = peakMemoryMb(server.pid!);
+      const memory = peakRssMb(server.process);
       await stopServer(server);
       console.table(rows);
       console.log(`server peak RSS (VmHWM): ${memory} MB`);

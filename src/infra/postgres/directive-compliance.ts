@@ -684,26 +684,38 @@ export class PgDirectiveComplianceRepository implements DirectiveComplianceRepos
         ? sql``
         : sql`AND EXISTS (SELECT 1 FROM aircraft cur WHERE cur.org_id = ${orgId} AND cur.id = ${page.after}
                             AND (a.tail_number, a.id) > (cur.tail_number, cur.id))`;
+    // The page of aircraft first (by the live tail-number index), then each one's cells: only the
+    // page's cells are aggregated, however large the fleet.
     const rows = await sql<{
       id: string;
       tail_number: string;
       aircraft_type_id: string | null;
       cells: { directive_id: string; status: TrackingStatus; next_due_date: string | null }[];
     }>`
-      SELECT a.id, a.tail_number, a.aircraft_type_id,
-             json_agg(json_build_object(
-               'directive_id', ad.directive_id,
-               'status', ad.status,
-               'next_due_date', ${effective('date')}
-             ) ORDER BY ra.code, d.reference_number, d.id) AS cells
-        FROM aircraft_directives ad
-        JOIN aircraft a ON a.org_id = ad.org_id AND a.id = ad.aircraft_id
-        JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
-        JOIN regulatory_authorities ra ON ra.id = d.authority_id
-       WHERE ${cellFilter} ${after}
-       GROUP BY a.id, a.tail_number, a.aircraft_type_id
-       ORDER BY a.tail_number, a.id
-       LIMIT ${page.limit + 1} OFFSET ${page.offset}`.execute(this.db);
+      WITH page AS (
+        SELECT a.org_id, a.id, a.tail_number, a.aircraft_type_id, a.deleted_at
+          FROM aircraft a
+         WHERE a.org_id = ${orgId} AND a.deleted_at IS NULL ${after}
+           AND EXISTS (SELECT 1 FROM aircraft_directives ad
+                         JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
+                        WHERE ad.aircraft_id = a.id AND ${cellFilter})
+         ORDER BY a.tail_number, a.id
+         LIMIT ${page.limit + 1} OFFSET ${page.offset}
+      )
+      SELECT a.id, a.tail_number, a.aircraft_type_id, c.cells
+        FROM page a
+        CROSS JOIN LATERAL (
+          SELECT json_agg(json_build_object(
+                   'directive_id', ad.directive_id,
+                   'status', ad.status,
+                   'next_due_date', ${effective('date')}
+                 ) ORDER BY ra.code, d.reference_number, d.id) AS cells
+            FROM aircraft_directives ad
+            JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
+            JOIN regulatory_authorities ra ON ra.id = d.authority_id
+           WHERE ad.aircraft_id = a.id AND ${cellFilter}
+        ) c
+       ORDER BY a.tail_number, a.id`.execute(this.db);
     return {
       directives: columns.rows.map((c) => ({
         id: c.id,
