@@ -15,6 +15,7 @@ import {
   type TaskType,
   type TransitionPlan,
 } from '../domain/task.js';
+import type { TaskPriority } from '../domain/scheduling.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { aircraftView, reconcileAircraftStatus } from './aircraft.js';
@@ -46,6 +47,7 @@ export type TaskView = {
   aircraft_id: string;
   program_id: string | null;
   directive_id: string | null;
+  priority: TaskPriority;
   type: TaskType;
   state: TaskState;
   start_time: string;
@@ -67,6 +69,7 @@ export const taskView = (task: MaintenanceTask): TaskView => ({
   aircraft_id: task.aircraftId,
   program_id: task.programId,
   directive_id: task.directiveId,
+  priority: task.priority,
   type: task.type,
   state: task.state,
   start_time: task.startTime.toISOString(),

@@ -1,4 +1,5 @@
 import type { Role } from './roles.js';
+import type { TaskPriority } from './scheduling.js';
 
 /** The kinds of maintenance work. */
 export const TASK_TYPES = ['inspection', 'repair', 'overhaul'] as const;
@@ -45,6 +46,8 @@ export interface TaskProps {
   programId: string | null;
   /** The airworthiness directive the task was booked to comply with (null or unset: none). */
   directiveId?: string | null;
+  /** How urgent the task is (unset: routine). */
+  priority?: TaskPriority;
   type: TaskType;
   state: TaskState;
   startTime: Date;
@@ -207,6 +210,7 @@ export class MaintenanceTask implements TaskProps {
   readonly aircraftId: string;
   readonly programId: string | null;
   readonly directiveId: string | null;
+  readonly priority: TaskPriority;
   readonly type: TaskType;
   readonly state: TaskState;
   readonly startTime: Date;
@@ -226,6 +230,7 @@ export class MaintenanceTask implements TaskProps {
     this.aircraftId = props.aircraftId;
     this.programId = props.programId;
     this.directiveId = props.directiveId ?? null;
+    this.priority = props.priority ?? 'routine';
     this.type = props.type;
     this.state = props.state;
     this.startTime = props.startTime;

@@ -48,6 +48,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertScheduleChange, insertTaskDependency } from '../support/scheduling-factories.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -898,6 +899,66 @@ const violations: CheckCase[] = [
     label: 'the directive warning window is at least a day',
     constraint: 'org_policies_directive_warning_days_check',
     attempt: (db) => policy(db, { directive_warning_days: 0 }),
+  },
+  {
+    label: 'a task never depends on itself',
+    constraint: 'task_dependencies_not_on_itself',
+    attempt: async (db) => {
+      const task = await insertTask(db);
+      return insertTaskDependency(db, {
+        org_id: task.org_id,
+        predecessor_id: task.id,
+        successor_id: task.id,
+      });
+    },
+  },
+  {
+    label: 'a dependency’s lag is not negative',
+    constraint: 'task_dependencies_lag_minutes_check',
+    attempt: (db) => insertTaskDependency(db, { lag_minutes: -1 }),
+  },
+  {
+    label: 'a dependency’s author names their organization',
+    constraint: 'task_dependencies_created_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertTaskDependency(db, { org_id: user.org_id, created_by: user.id });
+    },
+  },
+  {
+    label: 'a schedule change’s old window ends after it starts',
+    constraint: 'task_schedule_changes_old_window_check',
+    attempt: (db) => insertScheduleChange(db, { old_end_time: at('2031-03-01T08:00Z') }),
+  },
+  {
+    label: 'a schedule change’s new window ends after it starts',
+    constraint: 'task_schedule_changes_new_window_check',
+    attempt: (db) => insertScheduleChange(db, { new_end_time: at('2031-03-01T09:00Z') }),
+  },
+  {
+    label: 'a schedule change names who made it',
+    constraint: 'task_schedule_changes_actor_not_blank',
+    attempt: (db) => insertScheduleChange(db, { actor: ' ' }),
+  },
+  {
+    label: 'a schedule change’s author names their organization',
+    constraint: 'task_schedule_changes_changed_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertScheduleChange(db, { org_id: user.org_id, changed_by: user.id });
+    },
+  },
+  {
+    label: 'a move is not cascaded from the task itself',
+    constraint: 'task_schedule_changes_not_cascaded_from_itself',
+    attempt: async (db) => {
+      const task = await insertTask(db);
+      return insertScheduleChange(db, {
+        org_id: task.org_id,
+        task_id: task.id,
+        cascaded_from_task_id: task.id,
+      });
+    },
   },
 ];
 

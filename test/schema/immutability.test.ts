@@ -10,6 +10,7 @@ import '../../src/infra/postgres/tasks.js';
 import type { ComplianceItemsTable, UsersTable } from '../../src/infra/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertComplianceRecord } from '../support/directive-factories.js';
+import { insertScheduleChange } from '../support/scheduling-factories.js';
 import {
   insertAuditLog,
   insertComplianceItem,
@@ -415,5 +416,42 @@ describe('directive compliance records', () => {
       .returningAll()
       .executeTakeFirstOrThrow();
     expect(tracking).toMatchObject({ status: 'complied', last_compliance_id: record.id });
+  });
+});
+
+describe('task schedule history', () => {
+  const mutations = [
+    ['updated', (id: string) => sql`UPDATE task_schedule_changes SET reason = 'rewritten' WHERE id = ${id}`],
+    ['deleted', (id: string) => sql`DELETE FROM task_schedule_changes WHERE id = ${id}`],
+    ['truncated', () => sql`TRUNCATE task_schedule_changes CASCADE`],
+  ] as const;
+
+  it.each(mutations)('a recorded move of a task can never be %s', async (_how, statement) => {
+    const change = await insertScheduleChange(t.db, { reason: 'Parts arrive late' });
+    const error = await rejectionOf(statement(change.id).execute(t.db));
+    expect(error).toMatchObject({ code: 'AM004', constraint: 'task_schedule_changes_immutable' });
+    expect(translateDatabaseError(error)).toMatchObject({
+      kind: 'conflict',
+      reason: 'SCHEDULE_HISTORY_IMMUTABLE',
+    });
+    const kept = await t.db
+      .selectFrom('task_schedule_changes')
+      .selectAll()
+      .where('id', '=', change.id)
+      .executeTakeFirst();
+    expect(kept).toEqual(change);
+  });
+
+  it('the history goes with its task when the task itself is purged', async () => {
+    const task = await insertTask(t.db);
+    await insertScheduleChange(t.db, { org_id: task.org_id, task_id: task.id });
+    await insertScheduleChange(t.db, { org_id: task.org_id, task_id: task.id });
+    await t.db.deleteFrom('maintenance_tasks').where('id', '=', task.id).execute();
+    const left = await t.db
+      .selectFrom('task_schedule_changes')
+      .select('id')
+      .where('task_id', '=', task.id)
+      .execute();
+    expect(left).toEqual([]);
   });
 });

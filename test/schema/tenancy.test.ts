@@ -45,6 +45,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertScheduleChange, insertTaskDependency } from '../support/scheduling-factories.js';
 
 let t: TestDatabase;
 let own: string;
@@ -502,6 +503,44 @@ const crossTenant: CrossTenantCase[] = [
     constraint: 'directive_compliance_records_signed_by_fkey',
     attempt: async (db, own, other) =>
       ownComplianceRecord(db, own, { signed_by: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a task cannot depend on a task of another organization',
+    constraint: 'task_dependencies_predecessor_fkey',
+    attempt: async (db, own, other) =>
+      insertTaskDependency(db, { org_id: own, predecessor_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a task of another organization cannot depend on one of ours',
+    constraint: 'task_dependencies_successor_fkey',
+    attempt: async (db, own, other) =>
+      insertTaskDependency(db, { org_id: own, successor_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a dependency’s author is a user of the organization they name',
+    constraint: 'task_dependencies_created_by_fkey',
+    attempt: async (db, own, other) =>
+      insertTaskDependency(db, {
+        org_id: own,
+        created_by: (await insertUser(db, { org_id: other })).id,
+        created_by_org_id: own,
+      }),
+  },
+  {
+    label: 'a schedule change cannot belong to a task of another organization',
+    constraint: 'task_schedule_changes_task_fkey',
+    attempt: async (db, own, other) =>
+      insertScheduleChange(db, { org_id: own, task_id: (await insertTask(db, { org_id: other })).id }),
+  },
+  {
+    label: 'a schedule change’s author is a user of the organization they name',
+    constraint: 'task_schedule_changes_changed_by_fkey',
+    attempt: async (db, own, other) =>
+      insertScheduleChange(db, {
+        org_id: own,
+        changed_by: (await insertUser(db, { org_id: other })).id,
+        changed_by_org_id: own,
+      }),
   },
 ];
 

@@ -76,6 +76,11 @@ const SQLSTATES: Record<string, Omit<ConstraintRule, 'field'>> = {
     reason: 'COMPLIANCE_RECORD_IMMUTABLE',
     message: 'directive compliance records are signed and can never change',
   },
+  AM004: {
+    kind: 'conflict',
+    reason: 'SCHEDULE_HISTORY_IMMUTABLE',
+    message: 'task schedule history can never change',
+  },
   '40001': {
     kind: 'conflict',
     reason: 'CONCURRENT_UPDATE',

@@ -152,7 +152,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
         ) AS r (org_id, aircraft_id, program_id, type, start_time, end_time)
        WHERE r.program_id NOT IN (${activeProgramIds(inRange('t', 'aircraft_id', rangeOf(requests.map(({ plan }) => plan))))})
       ON CONFLICT DO NOTHING
-      RETURNING id, org_id, aircraft_id, program_id, directive_id, type, state, start_time, end_time,
+      RETURNING id, org_id, aircraft_id, program_id, directive_id, priority, type, state, start_time, end_time,
                 assigned_mechanic_id, notes, version, created_at, updated_at`.execute(this.db);
     return rows.map(toTask);
   }

@@ -70,6 +70,8 @@ const anyOf = (...conditions: RawBuilder<unknown>[]) => sql`(${sql.join(conditio
 export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'deletes'>> = {
   outbox_events: { webhook_deliveries_event_fkey: 'blocks' },
   webhooks: { webhook_deliveries_webhook_fkey: 'blocks' },
+  // task_dependencies_{predecessor,successor}_fkey and task_schedule_changes_task_fkey cascade: a
+  // purged task takes its links and its move history along (the audit log keeps every move).
   maintenance_tasks: {
     part_reservations_task_fkey: 'deletes',
     compliance_items_task_fkey: 'deletes',
@@ -111,6 +113,8 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     recency_entries_created_by_fkey: 'blocks',
     aircraft_directives_status_changed_by_fkey: 'blocks',
     directive_compliance_records_signed_by_fkey: 'blocks',
+    task_dependencies_created_by_fkey: 'blocks',
+    task_schedule_changes_changed_by_fkey: 'blocks',
   },
   // directive_aircraft_types_directive_fkey cascades: a directive goes with its aircraft types.
   directives: {
@@ -319,6 +323,9 @@ const STEPS: PurgeStep[] = [
         // Who signed a directive's compliance, or changed its status on an aircraft, is history too.
         referencedBy('directive_compliance_records', 'signed_by'),
         sql`EXISTS (SELECT 1 FROM aircraft_directives r WHERE r.status_changed_by_org_id = x.org_id AND r.status_changed_by = x.id)`,
+        // Who linked two tasks, or moved one, is history of the schedule.
+        sql`EXISTS (SELECT 1 FROM task_dependencies r WHERE r.created_by_org_id = x.org_id AND r.created_by = x.id)`,
+        sql`EXISTS (SELECT 1 FROM task_schedule_changes r WHERE r.changed_by_org_id = x.org_id AND r.changed_by = x.id)`,
       ),
     ),
   },

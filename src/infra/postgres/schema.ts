@@ -51,6 +51,8 @@ export type AircraftStatus = 'operational' | 'maintenance' | 'grounded';
 export type AircraftStatusSource = 'manual' | 'automatic';
 export type TaskType = 'inspection' | 'repair' | 'overhaul';
 export type TaskState = 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
+export type TaskPriority = 'routine' | 'urgent' | 'aog' | 'critical';
+export type DependencyType = 'finish_to_start' | 'start_to_start' | 'finish_to_finish';
 export type PartItemStatus = 'in_stock' | 'used' | 'disposed';
 export type ReservationState = 'reserved' | 'used' | 'released';
 export type ProgramIntervalType = 'flight_hours' | 'cycles' | 'calendar';
@@ -227,6 +229,8 @@ export interface MaintenanceTasksTable {
   completed_at: Timestamp | null;
   /** The directive this task complies with, when it was booked for one. */
   directive_id: string | null;
+  /** How urgent the task is. */
+  priority: Generated<TaskPriority>;
 }
 
 /** A kind of part (catalogue entry) with optional stock thresholds; name unique per org among live rows. */
@@ -703,6 +707,37 @@ export interface DirectiveComplianceRecordsTable {
   created_at: GeneratedTimestamp;
 }
 
+/** A dependency of one task on another of the same organization; one per ordered pair. */
+export interface TaskDependenciesTable {
+  id: Generated<string>;
+  org_id: string;
+  predecessor_id: string;
+  successor_id: string;
+  type: Generated<DependencyType>;
+  lag_minutes: Generated<number>;
+  created_by: string | null;
+  created_by_org_id: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+/** One move of a task's window (a reschedule, a cascade's move or an edit); immutable. */
+export interface TaskScheduleChangesTable {
+  id: Generated<string>;
+  org_id: string;
+  task_id: string;
+  change_id: string;
+  old_start_time: Timestamp;
+  old_end_time: Timestamp;
+  new_start_time: Timestamp;
+  new_end_time: Timestamp;
+  reason: string | null;
+  cascaded_from_task_id: string | null;
+  changed_by: string | null;
+  changed_by_org_id: string | null;
+  actor: string;
+  changed_at: GeneratedTimestamp;
+}
+
 export interface DB {
   organizations: OrganizationsTable;
   org_policies: OrgPoliciesTable;
@@ -742,4 +777,6 @@ export interface DB {
   directive_aircraft_types: DirectiveAircraftTypesTable;
   aircraft_directives: AircraftDirectivesTable;
   directive_compliance_records: DirectiveComplianceRecordsTable;
+  task_dependencies: TaskDependenciesTable;
+  task_schedule_changes: TaskScheduleChangesTable;
 }

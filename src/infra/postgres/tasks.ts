@@ -92,6 +92,7 @@ const TASK_COLUMNS = [
   't.aircraft_id',
   't.program_id',
   't.directive_id',
+  't.priority',
   't.type',
   't.state',
   't.start_time',
@@ -110,8 +111,8 @@ type TaskRow = Omit<Selectable<MaintenanceTasksTable>, 'deleted_at' | 'active_wi
 };
 
 /** A task row as the domain sees it; a row read without its requirements has none. */
-export type TaskRowMaybeWithParts = Omit<TaskRow, 'required_parts' | 'directive_id'> &
-  Partial<Pick<TaskRow, 'required_parts' | 'directive_id'>>;
+export type TaskRowMaybeWithParts = Omit<TaskRow, 'required_parts' | 'directive_id' | 'priority'> &
+  Partial<Pick<TaskRow, 'required_parts' | 'directive_id' | 'priority'>>;
 
 /** A row read as JSON: its timestamps arrive as text. */
 type JsonRow<T> = {
@@ -152,6 +153,7 @@ export const toTask = (row: TaskRowMaybeWithParts): MaintenanceTask =>
     aircraftId: row.aircraft_id,
     programId: row.program_id,
     directiveId: row.directive_id ?? null,
+    priority: row.priority ?? 'routine',
     type: row.type,
     state: row.state,
     startTime: row.start_time,
@@ -214,7 +216,7 @@ export class PgTaskRepository implements TaskRepository {
     // arrays. Written out rather than built with the query builder: this is the hottest read, and
     // building its nested selects cost the server more CPU than PostgreSQL spends running it.
     const { rows } = await sql<DetailRow>`
-      SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.directive_id, t.type, t.state, t.start_time, t.end_time,
+      SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.directive_id, t.priority, t.type, t.state, t.start_time, t.end_time,
              t.assigned_mechanic_id, t.notes, t.version, t.started_at, t.completed_at, t.created_at, t.updated_at,
              (SELECT coalesce(json_agg(agg), '[]') FROM (
                 SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
