@@ -13,6 +13,8 @@ ALTER TABLE maintenance_tasks ADD COLUMN priority task_priority NOT NULL DEFAULT
 -- Lists filter and sort by priority; the control centre asks for the AOG and critical ones.
 CREATE INDEX maintenance_tasks_org_id_priority_start_time_idx ON maintenance_tasks (org_id, priority, start_time)
   WHERE deleted_at IS NULL;
+-- The priority of the tasks a program generates (set on create, update and CSV import of programs).
+ALTER TABLE maintenance_programs ADD COLUMN task_priority task_priority NOT NULL DEFAULT 'routine';
 
 -- successor depends on predecessor. The rows stay when either task is cancelled or soft-deleted
 -- (the dependent's view says so) and go with a task the retention cleaner purges.
@@ -130,6 +132,7 @@ DROP FUNCTION amss_move_tasks(uuid, uuid[], integer[], timestamptz[], timestampt
 DROP TABLE task_schedule_changes;
 DROP FUNCTION task_schedule_changes_reject_mutation();
 DROP TABLE task_dependencies;
+ALTER TABLE maintenance_programs DROP COLUMN task_priority;
 DROP INDEX maintenance_tasks_org_id_priority_start_time_idx;
 ALTER TABLE maintenance_tasks DROP COLUMN priority;
 DROP TYPE task_dependency_type;

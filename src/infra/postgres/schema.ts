@@ -203,6 +203,8 @@ export interface MaintenanceProgramsTable {
   task_type: Generated<TaskType>;
   /** How long a generated task's window is. */
   task_duration_minutes: Generated<number>;
+  /** The priority of the tasks it generates. */
+  task_priority: Generated<TaskPriority>;
 }
 
 /** A maintenance task in a time window; live scheduled/in-progress tasks of one aircraft never overlap. */
