@@ -15,7 +15,7 @@ import {
   type TaskType,
   type TransitionPlan,
 } from '../domain/task.js';
-import type { TaskPriority } from '../domain/scheduling.js';
+import type { PredecessorFacts, TaskPriority } from '../domain/scheduling.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { aircraftView, reconcileAircraftStatus } from './aircraft.js';
@@ -29,6 +29,11 @@ import { recencyView } from './people.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
+import {
+  taskDependencyView,
+  type TaskDependencyRecord,
+  type TaskDependencyView,
+} from './task-dependencies.js';
 import { assertQualified, mechanicBusy } from './qualifications.js';
 import {
   directiveTaskCompleted,
@@ -92,6 +97,8 @@ export interface TaskDetail {
   task: MaintenanceTask;
   reservations: PartReservation[];
   compliance: ComplianceItem[];
+  /** Its dependencies as predecessor or successor (unset: not loaded). */
+  dependencies?: TaskDependencyRecord[];
 }
 
 /** `GET /maintenance-tasks/{id}`: the task, its reservations and its compliance items. */
@@ -99,6 +106,7 @@ export type TaskDetailView = {
   task: TaskView;
   reservations: PartReservationView[];
   compliance: ComplianceItemView[];
+  dependencies: TaskDependencyView[];
 };
 
 /** The view of a task with its reservations and compliance items. */
@@ -106,6 +114,7 @@ export const taskDetailView = (detail: TaskDetail): TaskDetailView => ({
   task: taskView(detail.task),
   reservations: detail.reservations.map(partReservationView),
   compliance: detail.compliance.map(complianceItemView),
+  dependencies: (detail.dependencies ?? []).map((d) => taskDependencyView(d, detail.task.id)),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +122,7 @@ export const taskDetailView = (detail: TaskDetail): TaskDetailView => ({
 // ---------------------------------------------------------------------------------------------
 
 /** The fields a task list sorts by. */
-export const TASK_SORT_FIELDS = ['start_time', 'end_time', 'created_at', 'state'] as const;
+export const TASK_SORT_FIELDS = ['start_time', 'end_time', 'created_at', 'state', 'priority'] as const;
 export type TaskSortField = (typeof TASK_SORT_FIELDS)[number];
 
 /** Narrows a task list; unset fields do not filter. Start times match `startFrom <= start_time < startTo`. */
@@ -126,6 +135,7 @@ export interface TaskFilter {
   assignedMechanicId?: string | undefined;
   programId?: string | undefined;
   directiveId?: string | undefined;
+  priority?: TaskPriority | undefined;
 }
 
 /** A list request: filters, the raw `sort` parameter and an admin's target organization. */
@@ -137,6 +147,8 @@ export interface TaskListInput extends TaskFilter, OrgScope {
 export interface CreateTaskInput extends OrgScope {
   aircraftId: string;
   programId?: string | undefined;
+  /** How urgent the task is (unset: routine). */
+  priority?: TaskPriority | undefined;
   type: TaskType;
   startTime: Date;
   endTime: Date;
@@ -154,6 +166,7 @@ export interface CreateLockedTaskInput extends Omit<CreateTaskInput, 'orgId'> {
 /** The non-state fields of a task to change; unset ones stay, null clears an optional one. */
 export interface UpdateTaskInput {
   programId?: string | null | undefined;
+  priority?: TaskPriority | undefined;
   type?: TaskType | undefined;
   startTime?: Date | undefined;
   endTime?: Date | undefined;
@@ -182,6 +195,7 @@ export interface NewTask {
   aircraftId: string;
   programId: string | null;
   directiveId: string | null;
+  priority: TaskPriority;
   type: TaskType;
   startTime: Date;
   endTime: Date;
@@ -193,6 +207,7 @@ export interface NewTask {
 /** Column changes of a task; unset fields stay as they are. */
 export interface TaskChanges {
   programId?: string | null | undefined;
+  priority?: TaskPriority | undefined;
   type?: TaskType | undefined;
   startTime?: Date | undefined;
   endTime?: Date | undefined;
@@ -256,6 +271,8 @@ export interface TaskRepository {
   softDelete(orgId: string, id: string, version: number): Promise<MaintenanceTask | undefined>;
   /** The task's reservations and compliance items, counted for its state machine. */
   workFacts(orgId: string, task: MaintenanceTask): Promise<TaskWorkFacts>;
+  /** The tasks this task depends on, each with its dependency's type and its state, in one query. */
+  predecessors(orgId: string, taskId: string): Promise<PredecessorFacts[]>;
   /** Releases the task's reservations that are still reserved; each one before and after. */
   releaseReservations(
     orgId: string,
@@ -377,6 +394,7 @@ export class TaskService {
       aircraftId: input.aircraftId,
       programId: input.programId ?? null,
       directiveId: input.directiveId ?? null,
+      priority: input.priority ?? 'routine',
       type: input.type,
       startTime: input.startTime,
       endTime: input.endTime,
@@ -402,7 +420,8 @@ export class TaskService {
     authorize(actor, 'maintenance_tasks', 'read');
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, scope);
-    return (await repos.tasks.findDetail(orgId, id)) ?? notFound();
+    const detail = (await repos.tasks.findDetail(orgId, id)) ?? notFound();
+    return { ...detail, dependencies: await repos.taskDependencies.listForTask(orgId, id) };
   }
 
   /** Live tasks of the organization, filtered and sorted (default: by start time). */
@@ -427,6 +446,7 @@ export class TaskService {
       assignedMechanicId: input.assignedMechanicId,
       programId: input.programId,
       directiveId: input.directiveId,
+      priority: input.priority,
     };
     return pageOf(await repos.tasks.list(orgId, filter, sort, page), page);
   }
@@ -575,6 +595,8 @@ export class TaskService {
         aircraft = (await tx.tasks.lockAircraft(orgId, read.aircraftId)) ?? notFound();
       const work = await tx.tasks.workFacts(orgId, read);
       const mechanicActive = await isActiveMechanic(tx, orgId, read.assignedMechanicId);
+      // Cancelling never waits for predecessors; starting and completing may.
+      const predecessors = input.newState === 'cancelled' ? [] : await tx.tasks.predecessors(orgId, id);
       const decision = read.transition(input.newState, {
         now,
         actor: taskActor(ctx.actor),
@@ -585,6 +607,7 @@ export class TaskService {
           ...work,
           aircraftGrounded: aircraft.status === 'grounded',
           assignedMechanicActive: mechanicActive,
+          predecessors,
         },
       });
       if (!decision.ok) throw refusalError(decision.refusal);

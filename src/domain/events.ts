@@ -84,6 +84,9 @@ export const EVENT_TYPES = [
   'directive_status_changed',
   // issue 12: the due tracker turns a directive limit past into overdue
   'directive_overdue',
+  // issue 13: dependencies between tasks
+  'task_dependency_added',
+  'task_dependency_removed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -201,6 +201,12 @@ export const POLICY = {
   due_list: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /** Dependencies between tasks (`/maintenance-tasks/{id}/dependencies`, issue 13): planners edit, everyone reads. */
+  task_dependencies: {
+    create: ['admin', 'tenant_admin', 'scheduler'],
+    delete: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;

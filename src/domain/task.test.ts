@@ -9,6 +9,7 @@ import {
   type TransitionContext,
   type TransitionFacts,
 } from './task.js';
+import type { PredecessorFacts } from './scheduling.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -436,5 +437,76 @@ describe('edits, deletions and windows', () => {
       field: 'body.end_time',
     });
     expect(windowRefusal(END, START, 'body.start_time')?.field).toBe('body.start_time');
+  });
+});
+
+describe('dependencies hold a task back', () => {
+  const predecessor = (
+    type: PredecessorFacts['type'],
+    state: TaskState,
+    extra: Partial<PredecessorFacts> = {},
+  ): PredecessorFacts => ({
+    dependencyId: `dep-${type}`,
+    predecessorId: `pred-${type}`,
+    type,
+    state,
+    deleted: false,
+    ...extra,
+  });
+  const start = (predecessors: PredecessorFacts[]) =>
+    task().transition('in_progress', context({ facts: { predecessors } }));
+  const complete = (predecessors: PredecessorFacts[]) =>
+    task({ state: 'in_progress' }).transition('completed', context({ now: END, facts: { predecessors } }));
+
+  it('a start waits for a finish-to-start predecessor to be completed, naming it', () => {
+    const decision = start([predecessor('finish_to_start', 'in_progress')]);
+    expect(decision).toMatchObject({ ok: false, refusal: { kind: 'conflict', reason: 'DEPENDENCY_NOT_MET' } });
+    if (decision.ok) return;
+    expect(decision.refusal.message).toContain('task pred-finish_to_start (in_progress) must be completed first');
+    expect(decision.refusal.details).toEqual([
+      { field: 'dependencies[dep-finish_to_start]', message: expect.stringContaining('finish-to-start') },
+    ]);
+    expect(start([predecessor('finish_to_start', 'completed')]).ok).toBe(true);
+  });
+
+  it('a start waits for a start-to-start predecessor to have started', () => {
+    expect(start([predecessor('start_to_start', 'scheduled')])).toMatchObject({
+      ok: false,
+      refusal: { reason: 'DEPENDENCY_NOT_MET', message: expect.stringContaining('must have started first') },
+    });
+    expect(start([predecessor('start_to_start', 'in_progress')]).ok).toBe(true);
+    expect(start([predecessor('start_to_start', 'completed')]).ok).toBe(true);
+  });
+
+  it('a finish-to-finish predecessor lets the task start but not complete before it is completed', () => {
+    expect(start([predecessor('finish_to_finish', 'scheduled')]).ok).toBe(true);
+    expect(complete([predecessor('finish_to_finish', 'in_progress')])).toMatchObject({
+      ok: false,
+      refusal: { reason: 'DEPENDENCY_NOT_MET', message: expect.stringMatching(/^the task cannot complete yet/) },
+    });
+    expect(complete([predecessor('finish_to_finish', 'completed')]).ok).toBe(true);
+    expect(complete([predecessor('finish_to_start', 'scheduled')]).ok).toBe(true);
+  });
+
+  it('cancelled and deleted predecessors no longer block', () => {
+    expect(start([predecessor('finish_to_start', 'cancelled')]).ok).toBe(true);
+    expect(start([predecessor('start_to_start', 'scheduled', { deleted: true })]).ok).toBe(true);
+    expect(complete([predecessor('finish_to_finish', 'in_progress', { deleted: true })]).ok).toBe(true);
+  });
+
+  it('every blocker is named, one detail each', () => {
+    const decision = start([
+      predecessor('finish_to_start', 'scheduled'),
+      predecessor('start_to_start', 'scheduled'),
+    ]);
+    expect(!decision.ok && decision.refusal.details).toHaveLength(2);
+  });
+
+  it('cancelling never waits for predecessors', () => {
+    const decision = task().transition(
+      'cancelled',
+      context({ facts: { predecessors: [predecessor('finish_to_start', 'scheduled')] } }),
+    );
+    expect(decision.ok).toBe(true);
   });
 });

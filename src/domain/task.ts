@@ -1,5 +1,10 @@
 import type { Role } from './roles.js';
-import type { TaskPriority } from './scheduling.js';
+import {
+  blockerSentence,
+  dependencyBlockers,
+  type PredecessorFacts,
+  type TaskPriority,
+} from './scheduling.js';
 
 /** The kinds of maintenance work. */
 export const TASK_TYPES = ['inspection', 'repair', 'overhaul'] as const;
@@ -91,6 +96,12 @@ export interface TransitionFacts {
   incompleteCompliance: number;
   /** Live compliance items of the task that require an independent inspection not made yet. */
   pendingInspections: readonly PendingInspection[];
+  /**
+   * The task's predecessors (the tasks it depends on) with their states; unset: none. A start
+   * waits for finish-to-start ones to be completed and start-to-start ones to have started, a
+   * completion for finish-to-finish ones to be completed; cancelled or deleted ones never block.
+   */
+  predecessors?: readonly PredecessorFacts[];
 }
 
 /** A compliance item of the task still awaiting its independent inspection. */
@@ -126,6 +137,7 @@ export type TaskRefusalReason =
   | 'RESERVATIONS_OPEN'
   | 'COMPLIANCE_INCOMPLETE'
   | 'INSPECTION_PENDING'
+  | 'DEPENDENCY_NOT_MET'
   | 'NOTES_REQUIRED'
   | 'CANCEL_NOT_ALLOWED'
   | 'TOO_LATE_TO_CANCEL'
@@ -342,6 +354,8 @@ export class MaintenanceTask implements TaskProps {
     }
     const notAssigned = this.assignedMechanicRefusal(actor, 'start');
     if (notAssigned) return notAssigned;
+    const waiting = dependencyRefusal('in_progress', facts);
+    if (waiting) return waiting;
     const earliest = new Date(this.startTime.getTime() - START_GRACE_MS);
     if (now < earliest) {
       return refuse(
@@ -375,6 +389,8 @@ export class MaintenanceTask implements TaskProps {
     const { now, actor, facts } = ctx;
     const notAssigned = this.assignedMechanicRefusal(actor, 'complete');
     if (notAssigned) return notAssigned;
+    const waiting = dependencyRefusal('completed', facts);
+    if (waiting) return waiting;
     if (ctx.allowEarlyCompletion === true && !isScheduler(actor)) {
       return refuse(
         'forbidden',
@@ -500,4 +516,29 @@ function misplacedOverride(
     );
   }
   return undefined;
+}
+
+/**
+ * The predecessors that keep the task from moving to `to` (scheduling's dependencyBlockers), as a
+ * 409 DEPENDENCY_NOT_MET naming each blocker.
+ */
+function dependencyRefusal(
+  to: 'in_progress' | 'completed',
+  facts: TransitionFacts,
+): { ok: false; refusal: TaskRefusal } | undefined {
+  const blockers = dependencyBlockers(to, facts.predecessors ?? []);
+  if (blockers.length === 0) return undefined;
+  const verb = to === 'in_progress' ? 'start' : 'complete';
+  return {
+    ok: false,
+    refusal: {
+      kind: 'conflict',
+      reason: 'DEPENDENCY_NOT_MET',
+      message: `the task cannot ${verb} yet: ${blockers.map(blockerSentence).join('; ')}`,
+      details: blockers.map((blocker) => ({
+        field: `dependencies[${blocker.dependencyId}]`,
+        message: blockerSentence(blocker),
+      })),
+    },
+  };
 }

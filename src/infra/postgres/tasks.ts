@@ -12,6 +12,7 @@ import type {
   TaskWorkFacts,
 } from '../../app/tasks.js';
 import type { PartReservation } from '../../domain/part.js';
+import type { PredecessorFacts } from '../../domain/scheduling.js';
 import {
   MaintenanceTask,
   type PendingInspection,
@@ -130,6 +131,8 @@ const SORT_COLUMNS: Record<TaskSortField, string> = {
   end_time: 't.end_time',
   created_at: 't.created_at',
   state: 't.state',
+  // An enum: sorts in its declared order, routine < urgent < aog < critical.
+  priority: 't.priority',
 };
 
 /** A task's requirements as a JSON array beside its row, ordered by part definition. */
@@ -182,6 +185,7 @@ export class PgTaskRepository implements TaskRepository {
         aircraft_id: input.aircraftId,
         program_id: input.programId,
         directive_id: input.directiveId,
+        priority: input.priority,
         type: input.type,
         start_time: input.startTime,
         end_time: input.endTime,
@@ -274,6 +278,7 @@ export class PgTaskRepository implements TaskRepository {
     }
     if (filter.programId !== undefined) query = query.where('t.program_id', '=', filter.programId);
     if (filter.directiveId !== undefined) query = query.where('t.directive_id', '=', filter.directiveId);
+    if (filter.priority !== undefined) query = query.where('t.priority', '=', filter.priority);
     const rows = await orderBySortKeys(query, sort, SORT_COLUMNS, 't.id', {
       table: 'maintenance_tasks',
       after: page.after,
@@ -337,6 +342,7 @@ export class PgTaskRepository implements TaskRepository {
       .updateTable('maintenance_tasks as t')
       .set({
         program_id: changes.programId,
+        priority: changes.priority,
         type: changes.type,
         start_time: changes.startTime,
         end_time: changes.endTime,
@@ -432,6 +438,27 @@ export class PgTaskRepository implements TaskRepository {
         used: Number(part.used),
       })),
     };
+  }
+
+  async predecessors(orgId: string, taskId: string): Promise<PredecessorFacts[]> {
+    const rows = await this.db
+      .selectFrom('task_dependencies as d')
+      .innerJoin('maintenance_tasks as p', (join) =>
+        join.onRef('p.org_id', '=', 'd.org_id').onRef('p.id', '=', 'd.predecessor_id'),
+      )
+      .select(['d.id', 'd.predecessor_id', 'd.type', 'p.state', 'p.deleted_at'])
+      .where('d.org_id', '=', orgId)
+      .where('d.successor_id', '=', taskId)
+      .orderBy('d.created_at')
+      .orderBy('d.id')
+      .execute();
+    return rows.map((row) => ({
+      dependencyId: row.id,
+      predecessorId: row.predecessor_id,
+      type: row.type,
+      state: row.state,
+      deleted: row.deleted_at !== null,
+    }));
   }
 
   async releaseReservations(

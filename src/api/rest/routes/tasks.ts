@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import type { Services } from '../../../app/services.js';
 import { TASK_SORT_FIELDS, taskDetailView, taskView } from '../../../app/tasks.js';
 import { COMPLIANCE_RESULTS } from '../../../domain/compliance.js';
+import { TASK_PRIORITIES } from '../../../domain/scheduling.js';
 import { TASK_STATES, TASK_TYPES, type RequiredPart } from '../../../domain/task.js';
 import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
@@ -21,9 +22,14 @@ import {
 } from '../schemas/common.js';
 import { complianceSignatureFields } from '../schemas/compliance.js';
 import { PartReservation } from '../schemas/parts.js';
+import { TaskDependency } from './task-dependencies.js';
 
 export const TaskType = Type.Enum(TASK_TYPES, {
   description: 'The kind of work: inspection, repair or overhaul.',
+});
+
+export const TaskPriority = Type.Enum(TASK_PRIORITIES, {
+  description: 'How urgent the task is, least to most: routine, urgent, aog (aircraft on ground), critical.',
 });
 
 const TaskState = Type.Enum(TASK_STATES, {
@@ -67,6 +73,7 @@ export const Task = Type.Object(
       description:
         'The airworthiness directive the task was booked to comply with (`POST /aircraft/{id}/directives/{directiveId}/task`), or null.',
     }),
+    priority: TaskPriority,
     type: TaskType,
     state: TaskState,
     start_time: timestampField('When the work window opens (inclusive).'),
@@ -127,6 +134,10 @@ const TaskDetail = Type.Object(
     compliance: Type.Array(TaskComplianceItem, {
       description: 'The live compliance items of the task, oldest first.',
     }),
+    dependencies: Type.Array(TaskDependency, {
+      description:
+        'Its dependencies as successor or predecessor (as `GET /maintenance-tasks/{id}/dependencies`): a dependent says here when its predecessor was cancelled or deleted.',
+    }),
   },
   { additionalProperties: false, description: 'A task with its part reservations and compliance items.' },
 );
@@ -148,6 +159,9 @@ const ListQuery = Type.Object(
     assigned_mechanic_id: Type.Optional(uuidField('Only tasks assigned to this mechanic.')),
     program_id: Type.Optional(uuidField('Only tasks of this maintenance program.')),
     directive_id: Type.Optional(uuidField('Only tasks booked to comply with this directive.')),
+    priority: Type.Optional(
+      Type.Enum(TASK_PRIORITIES, { description: 'Only tasks of this priority.' }),
+    ),
     sort: sortQuery(TASK_SORT_FIELDS),
   },
   { additionalProperties: false },
@@ -158,6 +172,11 @@ const CreateTaskBody = Type.Object(
     aircraft_id: uuidField('A live aircraft of the organization.'),
     program_id: Type.Optional(
       uuidField('A live maintenance program of the organization: a template or one bound to this aircraft.'),
+    ),
+    priority: Type.Optional(
+      Type.Enum(TASK_PRIORITIES, {
+        description: 'How urgent the task is: routine (the default), urgent, aog or critical.',
+      }),
     ),
     type: TaskType,
     start_time: timestampField('When the work window opens (inclusive).'),
@@ -180,6 +199,7 @@ const UpdateTaskBody = Type.Object(
           'A live program of the organization (a template or one bound to this aircraft); null detaches it.',
       }),
     ),
+    priority: Type.Optional(TaskPriority),
     type: Type.Optional(TaskType),
     start_time: Type.Optional(timestampField('When the work window opens (inclusive).')),
     end_time: Type.Optional(timestampField('When the work window closes (exclusive); after start_time.')),
@@ -258,6 +278,7 @@ export const taskRoutes =
           orgId: request.query.org_id,
           aircraftId: body.aircraft_id,
           programId: body.program_id,
+          priority: body.priority,
           type: body.type,
           startTime: new Date(body.start_time),
           endTime: new Date(body.end_time),
@@ -296,6 +317,7 @@ export const taskRoutes =
             assignedMechanicId: query.assigned_mechanic_id,
             programId: query.program_id,
             directiveId: query.directive_id,
+            priority: query.priority,
             sort: query.sort,
           },
           page,
@@ -342,6 +364,7 @@ export const taskRoutes =
           request.params.id,
           {
             programId: body.program_id,
+            priority: body.priority,
             type: body.type,
             startTime: toDate(body.start_time),
             endTime: toDate(body.end_time),
