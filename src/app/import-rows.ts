@@ -10,6 +10,7 @@ import { normalizeDesignator } from '../domain/reference-data.js';
 import { combinedOutcome, type ImportType, type RowOutcome } from '../domain/import.js';
 import type { PartItemStatus } from '../domain/part.js';
 import { normalizeProgramName, type IntervalType } from '../domain/program.js';
+import type { TaskPriority } from '../domain/scheduling.js';
 import type { TaskType } from '../domain/task.js';
 import { AircraftService, aircraftView, type UpdateAircraftInput } from './aircraft.js';
 import { auditRecord } from './audit.js';
@@ -65,6 +66,7 @@ interface ProgramRow {
   lead_value?: number;
   task_type?: TaskType;
   task_duration_minutes?: number;
+  task_priority?: TaskPriority;
 }
 
 /** Item reservations are not part of an import, so their locks are never needed here. */
@@ -396,6 +398,7 @@ async function applyProgram(row: ProgramRow, { orgId, ctx, services, repos }: Ta
       leadValue: row.lead_value,
       taskType: row.task_type,
       taskDurationMinutes: row.task_duration_minutes,
+      taskPriority: row.task_priority,
     });
     return 'created';
   }
@@ -410,6 +413,7 @@ async function applyProgram(row: ProgramRow, { orgId, ctx, services, repos }: Ta
   if (differs(row.task_duration_minutes, existing.taskDurationMinutes)) {
     patch.taskDurationMinutes = row.task_duration_minutes;
   }
+  if (differs(row.task_priority, existing.taskPriority ?? 'routine')) patch.taskPriority = row.task_priority;
   if (Object.keys(patch).length === 0) return 'unchanged';
   await services.programs.update(ctx, programId, patch, { orgId });
   return 'updated';

@@ -8,6 +8,7 @@ import {
   type IntervalType,
   type MaintenanceProgram,
 } from '../domain/program.js';
+import type { TaskPriority } from '../domain/scheduling.js';
 import type { TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
@@ -41,6 +42,7 @@ export interface NewProgram {
   leadValue?: number | null | undefined;
   taskType?: TaskType | undefined;
   taskDurationMinutes?: number | undefined;
+  taskPriority?: TaskPriority | undefined;
 }
 
 /** The writable fields of a program; unset ones stay as they are. */
@@ -53,6 +55,7 @@ export interface ProgramPatch {
   leadValue?: number | null | undefined;
   taskType?: TaskType | undefined;
   taskDurationMinutes?: number | undefined;
+  taskPriority?: TaskPriority | undefined;
 }
 
 /** Maintenance programs in PostgreSQL; every read carries the bound aircraft's current counters. */
@@ -104,6 +107,7 @@ export type ProgramView = {
   effective_lead_value: number;
   task_type: TaskType;
   task_duration_minutes: number;
+  task_priority: TaskPriority;
   created_at: string;
   updated_at: string;
 };
@@ -133,6 +137,7 @@ export function programView(program: MaintenanceProgram): ProgramView {
     effective_lead_value: leadValueOf(program),
     task_type: program.taskType,
     task_duration_minutes: program.taskDurationMinutes,
+    task_priority: program.taskPriority ?? 'routine',
     created_at: program.createdAt.toISOString(),
     updated_at: program.updatedAt.toISOString(),
   };
@@ -148,6 +153,7 @@ export interface CreateProgramInput extends OrgScope {
   leadValue?: number | undefined;
   taskType?: TaskType | undefined;
   taskDurationMinutes?: number | undefined;
+  taskPriority?: TaskPriority | undefined;
 }
 
 /** What the program service needs; `now` is the clock (tests may fix it). */
@@ -187,6 +193,7 @@ export class ProgramService {
         leadValue: input.leadValue,
         taskType: input.taskType,
         taskDurationMinutes: input.taskDurationMinutes,
+        taskPriority: input.taskPriority,
       });
       const effects = programEffects({
         action: 'create',

@@ -1,3 +1,4 @@
+import type { TaskPriority } from './scheduling.js';
 import type { TaskType } from './task.js';
 
 /** How a program's interval is measured: calendar days, flown hours or flight cycles. */
@@ -52,6 +53,8 @@ export interface MaintenanceProgram {
   taskType: TaskType;
   /** The length of a generated task's window, in minutes. */
   taskDurationMinutes: number;
+  /** The priority of the tasks the generator creates for the program (unset: routine). */
+  taskPriority?: TaskPriority;
   createdAt: Date;
   updatedAt: Date;
 }

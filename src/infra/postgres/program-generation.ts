@@ -140,8 +140,10 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     // never an error. The active-task guard is a hashed NOT IN, one pass over the active tasks
     // whatever the planner believes about the table's size.
     const { rows } = await sql<TaskRowMaybeWithParts>`
-      INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time)
-      SELECT r.org_id, r.aircraft_id, r.program_id, r.type, r.start_time, r.end_time
+      INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time, priority)
+      SELECT r.org_id, r.aircraft_id, r.program_id, r.type, r.start_time, r.end_time,
+             -- a generated task has its program's priority
+             (SELECT p.task_priority FROM maintenance_programs p WHERE p.org_id = r.org_id AND p.id = r.program_id)
         FROM unnest(
           ${column((r) => r.plan.orgId)}::uuid[],
           ${column((r) => r.plan.aircraftId)}::uuid[],

@@ -73,6 +73,7 @@ export const toProgram = (row: ProgramRow): MaintenanceProgram => ({
   leadValue: row.lead_value,
   taskType: row.task_type,
   taskDurationMinutes: row.task_duration_minutes,
+  taskPriority: row.task_priority,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -102,6 +103,7 @@ export class PgProgramRepository implements ProgramRepository {
               lead_value: input.leadValue,
               task_type: input.taskType,
               task_duration_minutes: input.taskDurationMinutes,
+              task_priority: input.taskPriority,
             })
             .returningAll(),
         )
@@ -164,6 +166,7 @@ export class PgProgramRepository implements ProgramRepository {
               lead_value: patch.leadValue,
               task_type: patch.taskType,
               task_duration_minutes: patch.taskDurationMinutes,
+              task_priority: patch.taskPriority,
               updated_at: new Date(),
             })
             .where('org_id', '=', orgId)

@@ -6,6 +6,7 @@ import { wasMoved } from '../../../app/program-generation.js';
 import { PROGRAM_SORT_FIELDS, programView } from '../../../app/programs.js';
 import type { Services } from '../../../app/services.js';
 import { INTERVAL_TYPES, MAX_INTERVAL_VALUE } from '../../../domain/program.js';
+import { TASK_PRIORITIES } from '../../../domain/scheduling.js';
 import { TASK_TYPES } from '../../../domain/task.js';
 import { createdLocation, mutationContext } from '../context.js';
 import { pageFrom, sendPage, CursorQuery } from '../pagination.js';
@@ -48,6 +49,11 @@ const LeadValue = Type.Integer({
   maximum: MAX_INTERVAL_VALUE,
   description:
     'How early before its due point the program generates its next task, in the program’s units (days, hours or cycles). Default: a tenth of interval_value, at least 1.',
+});
+
+const TaskPriorityField = Type.Enum(TASK_PRIORITIES, {
+  description:
+    'The priority of the tasks the program generator creates for the program: routine (the default), urgent, aog or critical.',
 });
 
 const TaskTypeField = Type.Enum(TASK_TYPES, {
@@ -128,6 +134,7 @@ const Program = Type.Object(
     task_duration_minutes: Type.Integer({
       description: 'The length of a generated task’s window in minutes.',
     }),
+    task_priority: TaskPriorityField,
     created_at: timestampField('When the program was created.'),
     updated_at: timestampField('When the program last changed.'),
   },
@@ -173,6 +180,7 @@ export const CreateProgramBody = Type.Object(
     lead_value: Type.Optional(LeadValue),
     task_type: Type.Optional(TaskTypeField),
     task_duration_minutes: Type.Optional(TaskDurationMinutes),
+    task_priority: Type.Optional(TaskPriorityField),
   },
   {
     additionalProperties: false,
@@ -195,6 +203,7 @@ const UpdateProgramBody = Type.Object(
     ),
     task_type: Type.Optional(TaskTypeField),
     task_duration_minutes: Type.Optional(TaskDurationMinutes),
+    task_priority: Type.Optional(TaskPriorityField),
   },
   {
     additionalProperties: false,
@@ -349,6 +358,7 @@ export const programRoutes =
           leadValue: body.lead_value,
           taskType: body.task_type,
           taskDurationMinutes: body.task_duration_minutes,
+          taskPriority: body.task_priority,
         });
         return reply
           .code(201)
@@ -432,6 +442,7 @@ export const programRoutes =
             leadValue: body.lead_value,
             taskType: body.task_type,
             taskDurationMinutes: body.task_duration_minutes,
+            taskPriority: body.task_priority,
           },
           { orgId: request.query.org_id },
         );
