@@ -10,6 +10,7 @@ import {
   ReservationState,
   TaskServiceClient,
   TaskState,
+  TaskPriority,
   TaskType,
 } from '../../src/api/grpc/gen/amss.js';
 import type { GrpcServer } from '../../src/api/grpc/server.js';
@@ -53,12 +54,19 @@ describe('gRPC TaskService', () => {
     const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
     const created = await call(
       client.createTask.bind(client),
-      { aircraftId: aircraft.id, type: TaskType.TASK_TYPE_INSPECTION, requiredParts: [], ...window(0) },
+      {
+        aircraftId: aircraft.id,
+        type: TaskType.TASK_TYPE_INSPECTION,
+        priority: TaskPriority.TASK_PRIORITY_URGENT,
+        requiredParts: [],
+        ...window(0),
+      },
       auth(tenant.tokens.scheduler),
     );
     const id = created.task!.id;
     expect(created.task).toMatchObject({
       state: TaskState.TASK_STATE_SCHEDULED,
+      priority: TaskPriority.TASK_PRIORITY_URGENT,
       version: 1,
       orgId: tenant.org.id,
     });
@@ -73,6 +81,7 @@ describe('gRPC TaskService', () => {
         aircraftId: aircraft.id,
         state: TaskState.TASK_STATE_UNSPECIFIED,
         type: TaskType.TASK_TYPE_UNSPECIFIED,
+        priority: TaskPriority.TASK_PRIORITY_URGENT,
         pageSize: 0,
         pageToken: '',
       },
@@ -99,7 +108,7 @@ describe('gRPC TaskService', () => {
     const client = tasks();
     const aircraft = await insertAircraft(t.db.db, { org_id: tenant.org.id });
     for (let i = 0; i < 3; i++) await insertTask(t.db.db, { aircraft_id: aircraft.id });
-    const request = { aircraftId: aircraft.id, state: 0, type: 0, pageSize: 2 };
+    const request = { aircraftId: aircraft.id, state: 0, type: 0, priority: 0, pageSize: 2 };
 
     const first = await call(
       client.listTasks.bind(client),
@@ -124,6 +133,7 @@ describe('gRPC TaskService', () => {
     const request = {
       aircraftId: aircraft.id,
       type: TaskType.TASK_TYPE_REPAIR,
+      priority: TaskPriority.TASK_PRIORITY_UNSPECIFIED,
       requiredParts: [],
       ...window(10),
     };
@@ -143,6 +153,7 @@ describe('gRPC TaskService', () => {
     const request = {
       aircraftId: aircraft.id,
       type: TaskType.TASK_TYPE_INSPECTION,
+      priority: TaskPriority.TASK_PRIORITY_UNSPECIFIED,
       requiredParts: [],
       ...window(20),
     };
@@ -194,6 +205,7 @@ describe('gRPC TaskService', () => {
     const request = {
       aircraftId: aircraft.id,
       type: TaskType.TASK_TYPE_INSPECTION,
+      priority: TaskPriority.TASK_PRIORITY_UNSPECIFIED,
       requiredParts: [],
       ...window(minutes),
     };

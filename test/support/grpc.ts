@@ -1,5 +1,5 @@
 import { Metadata, type CallOptions, type ServiceError, type status } from '@grpc/grpc-js';
-import { TaskState, TaskType, type TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
+import { TaskPriority, TaskState, TaskType, type TaskServiceClient } from '../../src/api/grpc/gen/amss.js';
 import { buildGrpcServer, type GrpcServer } from '../../src/api/grpc/server.js';
 import { translateDatabaseError } from '../../src/infra/postgres/errors.js';
 import { PgIdempotencyStore } from '../../src/infra/postgres/idempotency.js';
@@ -67,6 +67,7 @@ export const listTasks = (client: TaskServiceClient, token: string) =>
     {
       state: TaskState.TASK_STATE_UNSPECIFIED,
       type: TaskType.TASK_TYPE_UNSPECIFIED,
+      priority: TaskPriority.TASK_PRIORITY_UNSPECIFIED,
       pageSize: 0,
       pageToken: '',
     },
@@ -80,6 +81,7 @@ export const createTask = (client: TaskServiceClient, token: string, aircraftId:
     {
       aircraftId,
       type: TaskType.TASK_TYPE_INSPECTION,
+      priority: TaskPriority.TASK_PRIORITY_UNSPECIFIED,
       requiredParts: [],
       startTime: new Date(Date.UTC(2031, 0, 1)),
       endTime: new Date(Date.UTC(2031, 0, 1, 1)),

@@ -17,11 +17,13 @@ import {
   type ComplianceResult,
 } from '../../domain/compliance.js';
 import type { PartReservation as ReservationRow, ReservationState } from '../../domain/part.js';
+import type { TaskPriority } from '../../domain/scheduling.js';
 import { MaintenanceTask, type TaskState, type TaskType } from '../../domain/task.js';
 import {
   AuditAction as AuditActionMessage,
   ComplianceResult as ComplianceResultMessage,
   ReservationState as ReservationStateMessage,
+  TaskPriority as TaskPriorityMessage,
   TaskState as TaskStateMessage,
   TaskType as TaskTypeMessage,
   type AuditLog,
@@ -66,6 +68,13 @@ export const taskStates = enumMap<TaskState, TaskStateMessage>([
   ['cancelled', TaskStateMessage.TASK_STATE_CANCELLED],
 ]);
 
+export const taskPriorities = enumMap<TaskPriority, TaskPriorityMessage>([
+  ['routine', TaskPriorityMessage.TASK_PRIORITY_ROUTINE],
+  ['urgent', TaskPriorityMessage.TASK_PRIORITY_URGENT],
+  ['aog', TaskPriorityMessage.TASK_PRIORITY_AOG],
+  ['critical', TaskPriorityMessage.TASK_PRIORITY_CRITICAL],
+]);
+
 export const reservationStates = enumMap<ReservationState, ReservationStateMessage>([
   ['reserved', ReservationStateMessage.RESERVATION_STATE_RESERVED],
   ['used', ReservationStateMessage.RESERVATION_STATE_USED],
@@ -93,6 +102,7 @@ export const taskMessage = (task: MaintenanceTask): Task => ({
   aircraftId: task.aircraftId,
   programId: optional(task.programId),
   directiveId: optional(task.directiveId),
+  priority: taskPriorities.proto(task.priority),
   type: taskTypes.proto(task.type),
   state: taskStates.proto(task.state),
   startTime: task.startTime,
@@ -118,6 +128,7 @@ export function taskFromMessage(message: Task): MaintenanceTask {
     aircraftId: message.aircraftId,
     programId: message.programId ?? null,
     directiveId: message.directiveId ?? null,
+    priority: taskPriorities.domain(message.priority) ?? 'routine',
     type: taskTypes.required(message.type, 'task.type'),
     state: taskStates.required(message.state, 'task.state'),
     startTime: requiredTime(message.startTime, 'task.start_time'),

@@ -121,6 +121,59 @@ export function taskStateToJSON(object: TaskState): string {
   }
 }
 
+/** How urgent a task is, least to most. */
+export enum TaskPriority {
+  TASK_PRIORITY_UNSPECIFIED = 0,
+  TASK_PRIORITY_ROUTINE = 1,
+  TASK_PRIORITY_URGENT = 2,
+  /** TASK_PRIORITY_AOG - The aircraft is on the ground until the work is done. */
+  TASK_PRIORITY_AOG = 3,
+  TASK_PRIORITY_CRITICAL = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function taskPriorityFromJSON(object: any): TaskPriority {
+  switch (object) {
+    case 0:
+    case "TASK_PRIORITY_UNSPECIFIED":
+      return TaskPriority.TASK_PRIORITY_UNSPECIFIED;
+    case 1:
+    case "TASK_PRIORITY_ROUTINE":
+      return TaskPriority.TASK_PRIORITY_ROUTINE;
+    case 2:
+    case "TASK_PRIORITY_URGENT":
+      return TaskPriority.TASK_PRIORITY_URGENT;
+    case 3:
+    case "TASK_PRIORITY_AOG":
+      return TaskPriority.TASK_PRIORITY_AOG;
+    case 4:
+    case "TASK_PRIORITY_CRITICAL":
+      return TaskPriority.TASK_PRIORITY_CRITICAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TaskPriority.UNRECOGNIZED;
+  }
+}
+
+export function taskPriorityToJSON(object: TaskPriority): string {
+  switch (object) {
+    case TaskPriority.TASK_PRIORITY_UNSPECIFIED:
+      return "TASK_PRIORITY_UNSPECIFIED";
+    case TaskPriority.TASK_PRIORITY_ROUTINE:
+      return "TASK_PRIORITY_ROUTINE";
+    case TaskPriority.TASK_PRIORITY_URGENT:
+      return "TASK_PRIORITY_URGENT";
+    case TaskPriority.TASK_PRIORITY_AOG:
+      return "TASK_PRIORITY_AOG";
+    case TaskPriority.TASK_PRIORITY_CRITICAL:
+      return "TASK_PRIORITY_CRITICAL";
+    case TaskPriority.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum ReservationState {
   RESERVATION_STATE_UNSPECIFIED = 0,
   RESERVATION_STATE_RESERVED = 1,
@@ -297,7 +350,11 @@ export interface Task {
     | Date
     | undefined;
   /** The airworthiness directive the task was booked to comply with; unset for other tasks. */
-  directiveId?: string | undefined;
+  directiveId?:
+    | string
+    | undefined;
+  /** How urgent the task is. */
+  priority: TaskPriority;
 }
 
 export interface PartReservation {
@@ -350,6 +407,8 @@ export interface CreateTaskRequest {
   assignedMechanicId?: string | undefined;
   notes?: string | undefined;
   requiredParts: RequiredPart[];
+  /** How urgent the task is; routine when unset. */
+  priority: TaskPriority;
 }
 
 export interface CreateTaskResponse {
@@ -401,6 +460,8 @@ export interface ListTasksRequest {
   pageSize: number;
   /** The next_page_token of the previous page. */
   pageToken: string;
+  /** Only tasks of this priority; every priority when unset. */
+  priority: TaskPriority;
 }
 
 export interface ListTasksResponse {
@@ -628,6 +689,7 @@ function createBaseTask(): Task {
     startedAt: undefined,
     completedAt: undefined,
     directiveId: undefined,
+    priority: 0,
   };
 }
 
@@ -683,6 +745,9 @@ export const Task: MessageFns<Task> = {
     }
     if (message.directiveId !== undefined) {
       writer.uint32(138).string(message.directiveId);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(144).int32(message.priority);
     }
     return writer;
   },
@@ -836,6 +901,14 @@ export const Task: MessageFns<Task> = {
             message.directiveId = reader.string();
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -915,6 +988,7 @@ export const Task: MessageFns<Task> = {
         : isSet(object.directive_id)
         ? globalThis.String(object.directive_id)
         : undefined,
+      priority: isSet(object.priority) ? taskPriorityFromJSON(object.priority) : 0,
     };
   },
 
@@ -971,6 +1045,9 @@ export const Task: MessageFns<Task> = {
     if (message.directiveId !== undefined) {
       obj.directiveId = message.directiveId;
     }
+    if (message.priority !== 0) {
+      obj.priority = taskPriorityToJSON(message.priority);
+    }
     return obj;
   },
 
@@ -996,6 +1073,7 @@ export const Task: MessageFns<Task> = {
     message.startedAt = object.startedAt ?? undefined;
     message.completedAt = object.completedAt ?? undefined;
     message.directiveId = object.directiveId ?? undefined;
+    message.priority = object.priority ?? 0;
     return message;
   },
 };
@@ -1598,6 +1676,7 @@ function createBaseCreateTaskRequest(): CreateTaskRequest {
     assignedMechanicId: undefined,
     notes: undefined,
     requiredParts: [],
+    priority: 0,
   };
 }
 
@@ -1626,6 +1705,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     }
     for (const v of message.requiredParts) {
       RequiredPart.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.priority !== 0) {
+      writer.uint32(72).int32(message.priority);
     }
     return writer;
   },
@@ -1707,6 +1789,14 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
             message.requiredParts.push(RequiredPart.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1753,6 +1843,7 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
         : globalThis.Array.isArray(object?.required_parts)
         ? object.required_parts.map((e: any) => RequiredPart.fromJSON(e))
         : [],
+      priority: isSet(object.priority) ? taskPriorityFromJSON(object.priority) : 0,
     };
   },
 
@@ -1782,6 +1873,9 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     if (message.requiredParts?.length) {
       obj.requiredParts = message.requiredParts.map((e) => RequiredPart.toJSON(e));
     }
+    if (message.priority !== 0) {
+      obj.priority = taskPriorityToJSON(message.priority);
+    }
     return obj;
   },
 
@@ -1798,6 +1892,7 @@ export const CreateTaskRequest: MessageFns<CreateTaskRequest> = {
     message.assignedMechanicId = object.assignedMechanicId ?? undefined;
     message.notes = object.notes ?? undefined;
     message.requiredParts = object.requiredParts?.map((e) => RequiredPart.fromPartial(e)) || [];
+    message.priority = object.priority ?? 0;
     return message;
   },
 };
@@ -2263,6 +2358,7 @@ function createBaseListTasksRequest(): ListTasksRequest {
     assignedMechanicId: undefined,
     pageSize: 0,
     pageToken: "",
+    priority: 0,
   };
 }
 
@@ -2291,6 +2387,9 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(66).string(message.pageToken);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(72).int32(message.priority);
     }
     return writer;
   },
@@ -2372,6 +2471,14 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2418,6 +2525,7 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      priority: isSet(object.priority) ? taskPriorityFromJSON(object.priority) : 0,
     };
   },
 
@@ -2447,6 +2555,9 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.priority !== 0) {
+      obj.priority = taskPriorityToJSON(message.priority);
+    }
     return obj;
   },
 
@@ -2463,6 +2574,7 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     message.assignedMechanicId = object.assignedMechanicId ?? undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.priority = object.priority ?? 0;
     return message;
   },
 };

@@ -10,6 +10,7 @@ import {
   taskDetailMessage,
   taskMessage,
   taskStates,
+  taskPriorities,
   taskTypes,
 } from '../mapping.js';
 
@@ -23,6 +24,7 @@ export function taskService(services: Services, options: CallOptions): TaskServi
         const task = await services.tasks.create(mutationContext(context), {
           aircraftId: id(request.aircraftId, 'aircraft_id'),
           programId: optionalId(request.programId, 'program_id'),
+          priority: taskPriorities.domain(request.priority),
           type: taskTypes.required(request.type, 'type'),
           startTime: requiredTime(request.startTime, 'start_time'),
           endTime: requiredTime(request.endTime, 'end_time'),
@@ -66,6 +68,7 @@ export function taskService(services: Services, options: CallOptions): TaskServi
             aircraftId: optionalId(request.aircraftId, 'aircraft_id'),
             state: taskStates.domain(request.state),
             type: taskTypes.domain(request.type),
+            priority: taskPriorities.domain(request.priority),
             startFrom: request.startFrom,
             startTo: request.startTo,
             assignedMechanicId: optionalId(request.assignedMechanicId, 'assigned_mechanic_id'),
