@@ -245,7 +245,7 @@ export interface TaskRepository {
   insert(input: NewTask): Promise<MaintenanceTask>;
   /** A live task; `lock` holds its row (FOR UPDATE) until the transaction ends. */
   findById(orgId: string, id: string, options?: { lock?: boolean }): Promise<MaintenanceTask | undefined>;
-  /** A live task with its reservations and live compliance items, in one query. */
+  /** A live task with its reservations, live compliance items and dependencies, in one query. */
   findDetail(orgId: string, id: string): Promise<TaskDetail | undefined>;
   /** Live tasks; fetches `page.limit + 1` rows so the caller knows whether more follow. */
   list(
@@ -420,8 +420,7 @@ export class TaskService {
     authorize(actor, 'maintenance_tasks', 'read');
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, scope);
-    const detail = (await repos.tasks.findDetail(orgId, id)) ?? notFound();
-    return { ...detail, dependencies: await repos.taskDependencies.listForTask(orgId, id) };
+    return (await repos.tasks.findDetail(orgId, id)) ?? notFound();
   }
 
   /** Live tasks of the organization, filtered and sorted (default: by start time). */

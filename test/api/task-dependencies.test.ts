@@ -23,11 +23,13 @@ const HOUR = 3_600_000;
 const scheduler = () => tenant.tokens.scheduler;
 const at = (hours: number) => new Date(Date.UTC(2032, 0, 1) + hours * HOUR);
 
+let nextStart = 100;
 /** A task of the tenant (or `orgId`), by default scheduled at hours [start, start + 2). */
 const task = (
   overrides: { state?: 'scheduled' | 'in_progress' | 'completed' | 'cancelled'; start?: number; orgId?: string } = {},
 ) => {
-  const start = overrides.start ?? Math.floor(Math.random() * 100_000);
+  // Each new task after the one before, so a dependency in creation order holds on the schedule.
+  const start = overrides.start ?? (nextStart += 3);
   return insertTask(t.db.db, {
     org_id: overrides.orgId ?? tenant.org.id,
     state: overrides.state ?? 'scheduled',

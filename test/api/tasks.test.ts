@@ -303,7 +303,7 @@ describe('reading tasks', () => {
       reservations: { id: string }[];
       compliance: { id: string }[];
     }>();
-    expect(Object.keys(body).sort()).toEqual(['compliance', 'reservations', 'task']);
+    expect(Object.keys(body).sort()).toEqual(['compliance', 'dependencies', 'reservations', 'task']);
     expect(body.task).toMatchObject({ id: task.id, version: 1 });
     expect(body.reservations).toEqual([
       expect.objectContaining({ id: reservation.id, state: 'reserved', task_id: task.id }),

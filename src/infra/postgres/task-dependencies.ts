@@ -67,7 +67,8 @@ interface RecordRow {
   s_priority: TaskPriority;
 }
 
-const RECORD_SELECT = sql`
+/** The columns and joins of a dependency with both its tasks, as `RecordRow` (also read as JSON by a task's detail). */
+export const DEPENDENCY_RECORD_SELECT = sql`
   SELECT d.id, d.org_id, d.type, d.lag_minutes, d.created_at, d.created_by,
          p.id AS p_id, p.state AS p_state, p.deleted_at IS NOT NULL AS p_deleted, p.start_time AS p_start,
          p.end_time AS p_end, p.aircraft_id AS p_aircraft, p.priority AS p_priority,
@@ -76,6 +77,24 @@ const RECORD_SELECT = sql`
     FROM task_dependencies d
     JOIN maintenance_tasks p ON p.org_id = d.org_id AND p.id = d.predecessor_id
     JOIN maintenance_tasks s ON s.org_id = d.org_id AND s.id = d.successor_id`;
+
+const RECORD_SELECT = DEPENDENCY_RECORD_SELECT;
+
+/** A dependency read as JSON (its timestamps arrive as text). */
+export type DependencyJsonRow = {
+  [K in keyof RecordRow]: RecordRow[K] extends Date ? string : RecordRow[K];
+};
+
+/** A dependency read as JSON, with its timestamps as Dates. */
+export const dependencyFromJson = (row: DependencyJsonRow): TaskDependencyRecord =>
+  toRecord({
+    ...row,
+    created_at: new Date(row.created_at),
+    p_start: new Date(row.p_start),
+    p_end: new Date(row.p_end),
+    s_start: new Date(row.s_start),
+    s_end: new Date(row.s_end),
+  });
 
 const toRecord = (row: RecordRow): TaskDependencyRecord => ({
   id: row.id,

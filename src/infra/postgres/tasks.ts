@@ -24,6 +24,7 @@ import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
 import { toComplianceItem } from './compliance.js';
 import { toReservation } from './parts.js';
+import { DEPENDENCY_RECORD_SELECT, dependencyFromJson, type DependencyJsonRow } from './task-dependencies.js';
 import type { ComplianceItemsTable, DB, MaintenanceTasksTable, PartReservationsTable } from './schema.js';
 
 registerConstraints({
@@ -124,6 +125,7 @@ type JsonRow<T> = {
 type DetailRow = TaskRow & {
   reservations: JsonRow<Selectable<PartReservationsTable>>[];
   compliance: JsonRow<Omit<Selectable<ComplianceItemsTable>, 'deleted_at'>>[];
+  dependencies: DependencyJsonRow[];
 };
 
 const SORT_COLUMNS: Record<TaskSortField, string> = {
@@ -233,7 +235,10 @@ export class PgTaskRepository implements TaskRepository {
                        c.requires_inspection, c.sign_off_meaning, c.inspected_by, c.inspected_at,
                        c.inspection_meaning, c.created_at, c.updated_at FROM compliance_items c
                  WHERE c.org_id = t.org_id AND c.task_id = t.id AND c.deleted_at IS NULL
-                 ORDER BY c.created_at, c.id) AS agg) AS compliance
+                 ORDER BY c.created_at, c.id) AS agg) AS compliance,
+             (SELECT coalesce(json_agg(agg), '[]') FROM (${DEPENDENCY_RECORD_SELECT}
+                 WHERE d.org_id = t.org_id AND (d.predecessor_id = t.id OR d.successor_id = t.id)
+                 ORDER BY d.created_at, d.id) AS agg) AS dependencies
         FROM maintenance_tasks t
        WHERE t.org_id = ${orgId} AND t.id = ${id} AND t.deleted_at IS NULL`.execute(this.db);
     const [row] = rows;
@@ -244,6 +249,7 @@ export class PgTaskRepository implements TaskRepository {
       reservations: row.reservations.map((r) =>
         toReservation({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) }),
       ),
+      dependencies: row.dependencies.map(dependencyFromJson),
       compliance: row.compliance.map((c) =>
         toComplianceItem({
           ...c,
