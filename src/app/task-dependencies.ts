@@ -146,7 +146,11 @@ export interface TaskDependencyRepository {
   /** Serialises changes to the organization's dependency graph (see lockDependencyGraph). */
   lockGraph(orgId: string, mode: 'exclusive' | 'shared'): Promise<void>;
   /** A task of the organization (live or deleted) as a dependency shows it; `lock` holds its row. */
-  findTask(orgId: string, id: string, options?: { lock?: boolean }): Promise<DependencyTaskSummary | undefined>;
+  findTask(
+    orgId: string,
+    id: string,
+    options?: { lock?: boolean },
+  ): Promise<DependencyTaskSummary | undefined>;
   /** Every dependency where the task is the predecessor or the successor, oldest first. */
   listForTask(orgId: string, taskId: string): Promise<TaskDependencyRecord[]>;
   /** One dependency that has the task at either end. */
@@ -202,7 +206,11 @@ export class TaskDependencyService {
    * (409 TASK_FINAL), a cancelled predecessor (409 PREDECESSOR_CANCELLED), a pair already linked
    * (409 DEPENDENCY_EXISTS), a link that would close a cycle (409 DEPENDENCY_CYCLE with the path).
    */
-  async add(ctx: MutationContext, successorId: string, input: AddDependencyInput): Promise<TaskDependencyRecord> {
+  async add(
+    ctx: MutationContext,
+    successorId: string,
+    input: AddDependencyInput,
+  ): Promise<TaskDependencyRecord> {
     authorize(ctx.actor, 'task_dependencies', 'create');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
     const lagMinutes = input.lagMinutes ?? 0;
@@ -225,9 +233,17 @@ export class TaskDependencyService {
       if (!successor || successor.deleted) throw taskNotFound();
       const predecessor = await tx.taskDependencies.findTask(orgId, input.predecessorId);
       if (!predecessor || predecessor.deleted) {
-        throw new AppError('not_found', 'TASK_NOT_FOUND', 'the predecessor task was not found in this organization', [
-          { field: 'body.predecessor_id', message: 'no live maintenance task with this id in the organization' },
-        ]);
+        throw new AppError(
+          'not_found',
+          'TASK_NOT_FOUND',
+          'the predecessor task was not found in this organization',
+          [
+            {
+              field: 'body.predecessor_id',
+              message: 'no live maintenance task with this id in the organization',
+            },
+          ],
+        );
       }
       if (successor.state === 'completed' || successor.state === 'cancelled') {
         throw AppError.conflict(

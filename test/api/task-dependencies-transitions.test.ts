@@ -77,7 +77,9 @@ describe('the state machine honours dependencies', () => {
     const a = await predecessorOf(b.id, 'start_to_start', 'scheduled');
     const refused = await move(b.id, 'in_progress');
     expect(refused.statusCode).toBe(409);
-    expect(refused.json<{ error: string }>().error).toContain(`task ${a.id} (scheduled) must have started first`);
+    expect(refused.json<{ error: string }>().error).toContain(
+      `task ${a.id} (scheduled) must have started first`,
+    );
     await setState(a.id, 'in_progress');
     expect((await move(b.id, 'in_progress')).statusCode).toBe(200);
   });

@@ -157,9 +157,14 @@ export const taskDependencyRoutes =
         },
       },
       async (request, reply) => {
-        await taskDependencies.remove(mutationContext(request), request.params.id, request.params.dependencyId, {
-          orgId: request.query.org_id,
-        });
+        await taskDependencies.remove(
+          mutationContext(request),
+          request.params.id,
+          request.params.dependencyId,
+          {
+            orgId: request.query.org_id,
+          },
+        );
         return reply.code(204).send(null);
       },
     );

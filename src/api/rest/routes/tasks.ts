@@ -159,9 +159,7 @@ const ListQuery = Type.Object(
     assigned_mechanic_id: Type.Optional(uuidField('Only tasks assigned to this mechanic.')),
     program_id: Type.Optional(uuidField('Only tasks of this maintenance program.')),
     directive_id: Type.Optional(uuidField('Only tasks booked to comply with this directive.')),
-    priority: Type.Optional(
-      Type.Enum(TASK_PRIORITIES, { description: 'Only tasks of this priority.' }),
-    ),
+    priority: Type.Optional(Type.Enum(TASK_PRIORITIES, { description: 'Only tasks of this priority.' })),
     sort: sortQuery(TASK_SORT_FIELDS),
   },
   { additionalProperties: false },
