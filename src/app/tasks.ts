@@ -30,6 +30,7 @@ import type { Repositories, UnitOfWork } from './ports.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
 import { assertQualified, mechanicBusy } from './qualifications.js';
+import { changedBy } from './reschedule.js';
 import {
   directiveTaskCompleted,
   directiveTaskReleased,
@@ -503,6 +504,26 @@ export class TaskService {
           const task =
             (await tx.tasks.update(orgId, id, before.version, { ...patch, requiredParts })) ??
             concurrentUpdate();
+          // A moved window is a schedule change too (issue 13): reason null, a change of its own.
+          if (
+            task.startTime.getTime() !== before.startTime.getTime() ||
+            task.endTime.getTime() !== before.endTime.getTime()
+          ) {
+            await tx.schedule.insertChanges([
+              {
+                orgId,
+                taskId: id,
+                changeId: randomUUID(),
+                oldStartTime: before.startTime,
+                oldEndTime: before.endTime,
+                newStartTime: task.startTime,
+                newEndTime: task.endTime,
+                reason: null,
+                cascadedFromTaskId: null,
+                ...changedBy(ctx.actor),
+              },
+            ]);
+          }
           const effects = taskEffects({
             action: 'update',
             type: 'task_updated',

@@ -84,6 +84,8 @@ export const EVENT_TYPES = [
   'directive_status_changed',
   // issue 12: the due tracker turns a directive limit past into overdue
   'directive_overdue',
+  // issue 13: a task's window moved by a reschedule (one per task moved, the cascaded ones too)
+  'task_rescheduled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

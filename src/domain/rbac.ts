@@ -201,6 +201,14 @@ export const POLICY = {
   due_list: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /**
+   * Rescheduling a task with its dependents (`/maintenance-tasks/{id}/reschedule`, issue 13):
+   * whoever plans the work; everyone reads a task's schedule history.
+   */
+  task_schedule: {
+    reschedule: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;

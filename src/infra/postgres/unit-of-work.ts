@@ -16,6 +16,7 @@ import { PgRegulatoryRepository } from './regulatory.js';
 import { PgPeopleRepository } from './people.js';
 import { PgDirectiveRepository } from './directives.js';
 import { PgDirectiveComplianceRepository } from './directive-compliance.js';
+import { PgScheduleRepository } from './scheduling.js';
 import { PgDueListRepository } from './due-list.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
@@ -53,6 +54,7 @@ export function createRepositories(db: Executor): Repositories {
     qualifications: new PgQualificationRepository(db),
     directiveCompliance: new PgDirectiveComplianceRepository(db),
     dueList: new PgDueListRepository(db),
+    schedule: new PgScheduleRepository(db),
   };
 }
 
