@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { automaticStatusChange, type AircraftStatus, type AircraftStatusSource } from '../domain/aircraft.js';
 import {
   applicationOrder,
   planCascade,
@@ -163,6 +164,15 @@ export interface ScheduleRepository {
     orgId: string,
     moves: { id: string; version: number; window: TaskWindow }[],
   ): Promise<{ id: string; version: number; updatedAt: Date }[]>;
+  /**
+   * The status of each aircraft and whether one of its tasks needs it grounded at `now` (as
+   * `reconcileAircraftStatus` reads it, for many aircraft in one statement).
+   */
+  aircraftGrounding(
+    orgId: string,
+    aircraftIds: string[],
+    now: Date,
+  ): Promise<{ id: string; status: AircraftStatus; statusSource: AircraftStatusSource; needsGrounding: boolean }[]>;
   /** Inserts schedule-change rows, in one statement. */
   insertChanges(changes: NewScheduleChange[]): Promise<void>;
   /** A task's schedule changes; fetches `page.limit + 1` rows. */
@@ -290,9 +300,14 @@ export class RescheduleService {
         audit.push(effects.audit);
         events.push(...effects.events);
       }
+      // The status workflow runs only for the aircraft whose status it would change: one read for
+      // all of them (a chain spread over 200 aircraft is not 400 statements).
       const now = this.now();
-      for (const aircraftId of new Set(plan.moves.map((m) => plan.tasks.get(m.taskId)!.aircraftId))) {
-        const reconciled = await reconcileAircraftStatus(tx, { orgId, aircraftId, now });
+      const affected = [...new Set(plan.moves.map((m) => plan.tasks.get(m.taskId)!.aircraftId))];
+      const grounding = await tx.schedule.aircraftGrounding(orgId, affected, now);
+      for (const aircraft of grounding) {
+        if (automaticStatusChange(aircraft, aircraft.needsGrounding) === undefined) continue;
+        const reconciled = await reconcileAircraftStatus(tx, { orgId, aircraftId: aircraft.id, now });
         audit.push(...reconciled.audit);
         events.push(...reconciled.events);
       }

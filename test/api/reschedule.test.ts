@@ -264,6 +264,26 @@ describe('rescheduling with cascade', () => {
   });
 });
 
+describe('aircraft status', () => {
+  it('grounds the aircraft when a reschedule brings a confirmed task within the grounding lead time', async () => {
+    const aircraft = await insertAircraft(t.db.db, { org_id: home.org.id });
+    const mechanic = await insertUser(t.db.db, { org_id: home.org.id, role: 'mechanic' });
+    const job = await task(aircraft.id, 5000, 5002, { assigned_mechanic_id: mechanic.id });
+    const soon = Date.now() + 5 * 60_000;
+    const response = await reschedule(job.id, {
+      start_time: new Date(soon).toISOString(),
+      end_time: new Date(soon + 2 * HOUR).toISOString(),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const row = await t.db.db
+      .selectFrom('aircraft')
+      .select(['status', 'status_source'])
+      .where('id', '=', aircraft.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'grounded', status_source: 'automatic' });
+  });
+});
+
 describe('dry run', () => {
   it('answers the same plan as the real reschedule and writes nothing at all', async () => {
     const { p, a, b, c } = await chain();

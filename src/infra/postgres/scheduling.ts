@@ -11,6 +11,8 @@ import type {
 } from '../../app/reschedule.js';
 import type { DependencyType, TaskDependency } from '../../domain/scheduling.js';
 import type { TaskState, TaskType } from '../../domain/task.js';
+import type { AircraftStatus, AircraftStatusSource } from '../../domain/aircraft.js';
+import { groundsAircraft } from './aircraft.js';
 import { lockDependencyGraph } from './dependency-graph-lock.js';
 import type { Executor } from './executor.js';
 import { orderBySortKeys } from './listing.js';
@@ -194,6 +196,27 @@ export class PgScheduleRepository implements ScheduleRepository {
         ${moves.map((m) => m.window.start.toISOString())}::timestamptz[],
         ${moves.map((m) => m.window.end.toISOString())}::timestamptz[])`.execute(this.db);
     return rows.map((r) => ({ id: r.id, version: r.version, updatedAt: new Date(r.updated_at) }));
+  }
+
+  async aircraftGrounding(orgId: string, aircraftIds: string[], now: Date) {
+    if (aircraftIds.length === 0) return [];
+    const { rows } = await sql<{
+      id: string;
+      status: AircraftStatus;
+      status_source: AircraftStatusSource;
+      needs_grounding: boolean;
+    }>`
+      SELECT a.id, a.status, a.status_source,
+             EXISTS (SELECT 1 FROM maintenance_tasks t
+                      WHERE t.org_id = a.org_id AND t.aircraft_id = a.id AND ${groundsAircraft(now)}) AS needs_grounding
+        FROM aircraft a JOIN org_policies p ON p.org_id = a.org_id
+       WHERE a.org_id = ${orgId} AND a.id = ANY(${aircraftIds}::uuid[]) AND a.deleted_at IS NULL`.execute(this.db);
+    return rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      statusSource: r.status_source,
+      needsGrounding: r.needs_grounding,
+    }));
   }
 
   async insertChanges(changes: NewScheduleChange[]): Promise<void> {
