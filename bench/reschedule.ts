@@ -19,12 +19,11 @@
  * without it the statement counts are skipped.
  */
 import { execFileSync } from 'node:child_process';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
-import type { DB } from '../src/infra/postgres/schema.js';
 import {
   benchDatabaseUrl,
   captureStatements,
@@ -71,10 +70,18 @@ async function seed(url: string): Promise<{ orgId: string; chains: Chain[] }> {
       .values({ name: 'Cascade Air' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await db.insertInto('org_policies').values({ org_id: org.id, api_rate_limit_per_min: 1_000_000 }).execute();
+    await db
+      .insertInto('org_policies')
+      .values({ org_id: org.id, api_rate_limit_per_min: 1_000_000 })
+      .execute();
     await db
       .insertInto('users')
-      .values({ org_id: org.id, email: PLANNER, role: 'scheduler', password_hash: await hashPassword(PASSWORD, 4) })
+      .values({
+        org_id: org.id,
+        email: PLANNER,
+        role: 'scheduler',
+        password_hash: await hashPassword(PASSWORD, 4),
+      })
       .execute();
     const chains: Chain[] = [];
     // A month ahead, so no task of the chain grounds its aircraft while the bench runs.
@@ -111,7 +118,9 @@ async function seed(url: string): Promise<{ orgId: string; chains: Chain[] }> {
       chains.push({ name, rootId: root.id, start, end: new Date(start.getTime() + 2 * HOUR) });
     }
     // The bench's record of the seeded windows, to put the chains back between runs.
-    await sql`CREATE TABLE bench_windows AS SELECT id, start_time, end_time FROM maintenance_tasks`.execute(db);
+    await sql`CREATE TABLE bench_windows AS SELECT id, start_time, end_time FROM maintenance_tasks`.execute(
+      db,
+    );
     await sql`ANALYZE`.execute(db);
     return { orgId: org.id, chains };
   } finally {
@@ -132,7 +141,12 @@ async function reset(client: pg.Client, orgId: string): Promise<void> {
   );
 }
 
-async function reschedule(server: BenchServer, token: string, chain: Chain, dryRun: boolean): Promise<unknown> {
+async function reschedule(
+  server: BenchServer,
+  token: string,
+  chain: Chain,
+  dryRun: boolean,
+): Promise<unknown> {
   const response = await fetch(`${server.baseUrl}/api/v1/maintenance-tasks/${chain.rootId}/reschedule`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -146,10 +146,7 @@ export interface ScheduleRepository {
    * In one statement: the root, every task reachable from it along dependencies, the
    * predecessors of all of them, and the dependencies among them. Empty when the root is not live.
    */
-  loadGraph(
-    orgId: string,
-    rootId: string,
-  ): Promise<{ tasks: GraphTask[]; dependencies: TaskDependency[] }>;
+  loadGraph(orgId: string, rootId: string): Promise<{ tasks: GraphTask[]; dependencies: TaskDependency[] }>;
   /** Locks the aircraft rows (sorted by id), as task changes lock their aircraft first. */
   lockAircraft(orgId: string, aircraftIds: string[]): Promise<void>;
   /** Locks the live tasks still at their version (sorted by id); answers the ids locked. */
@@ -172,7 +169,9 @@ export interface ScheduleRepository {
     orgId: string,
     aircraftIds: string[],
     now: Date,
-  ): Promise<{ id: string; status: AircraftStatus; statusSource: AircraftStatusSource; needsGrounding: boolean }[]>;
+  ): Promise<
+    { id: string; status: AircraftStatus; statusSource: AircraftStatusSource; needsGrounding: boolean }[]
+  >;
   /** Inserts schedule-change rows, in one statement. */
   insertChanges(changes: NewScheduleChange[]): Promise<void>;
   /** A task's schedule changes; fetches `page.limit + 1` rows. */
@@ -232,7 +231,11 @@ export class RescheduleService {
     }
     const refusal = windowRefusal(input.startTime, input.endTime);
     if (refusal) {
-      throw AppError.validation(refusal.message, [{ field: 'body.end_time', message: refusal.message }], refusal.reason);
+      throw AppError.validation(
+        refusal.message,
+        [{ field: 'body.end_time', message: refusal.message }],
+        refusal.reason,
+      );
     }
     const to = { start: input.startTime, end: input.endTime };
     const cascade = input.cascade ?? false;
@@ -248,7 +251,15 @@ export class RescheduleService {
       const { plan, blockers } = await this.plan(tx, orgId, taskId, to, cascade, true);
       if (blockers.length > 0) throw blocked(blockers);
       const order = applicationOrder(plan.moves, plan.tasks);
-      if (!order) throw blocked([{ task_id: taskId, reason: 'TASK_OVERLAP', message: 'the moved tasks cannot be written one after another without overlapping each other', other_task_id: null }]);
+      if (!order)
+        throw blocked([
+          {
+            task_id: taskId,
+            reason: 'TASK_OVERLAP',
+            message: 'the moved tasks cannot be written one after another without overlapping each other',
+            other_task_id: null,
+          },
+        ]);
       const moved = await tx.schedule.moveTasks(
         orgId,
         order.map((m) => ({ id: m.taskId, version: plan.tasks.get(m.taskId)!.version, window: m.to })),
@@ -327,7 +338,9 @@ export class RescheduleService {
     page: Page,
   ): Promise<PageOf<ScheduleChange>> {
     authorize(actor, 'task_schedule', 'read');
-    const sort = parseSort(input.sort, SCHEDULE_HISTORY_SORT_FIELDS, [{ field: 'changed_at', direction: 'asc' }]);
+    const sort = parseSort(input.sort, SCHEDULE_HISTORY_SORT_FIELDS, [
+      { field: 'changed_at', direction: 'asc' },
+    ]);
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, input);
     if (!(await repos.tasks.findById(orgId, taskId))) notFound();
@@ -380,7 +393,12 @@ export class RescheduleService {
       orgId,
       moves.map((m) => {
         const task = tasks.get(m.taskId)!;
-        return { taskId: m.taskId, aircraftId: task.aircraftId, mechanicId: task.assignedMechanicId, window: m.to };
+        return {
+          taskId: m.taskId,
+          aircraftId: task.aircraftId,
+          mechanicId: task.assignedMechanicId,
+          window: m.to,
+        };
       }),
     );
     for (const c of conflicts) {
@@ -404,14 +422,25 @@ export class RescheduleService {
       if (task.assignedMechanicId === null) continue;
       try {
         await assertQualified(tx, {
-          task: { id: task.id, orgId, aircraftId: task.aircraftId, programId: task.programId, type: task.type },
+          task: {
+            id: task.id,
+            orgId,
+            aircraftId: task.aircraftId,
+            programId: task.programId,
+            type: task.type,
+          },
           userId: task.assignedMechanicId,
           purpose: 'perform',
           window: move.to,
         });
       } catch (error) {
         if (!isAppError(error) || error.reason !== 'MECHANIC_NOT_QUALIFIED') throw error;
-        blockers.push({ task_id: task.id, reason: error.reason, message: error.message, other_task_id: null });
+        blockers.push({
+          task_id: task.id,
+          reason: error.reason,
+          message: error.message,
+          other_task_id: null,
+        });
       }
     }
     const view = (m: PlannedMove): MoveView => ({
@@ -448,7 +477,9 @@ function mayMove(tasks: GraphTask[], rootId: string, dependencies: TaskDependenc
     .map((id) => byId.get(id))
     .filter(
       (t): t is GraphTask =>
-        t !== undefined && !t.deleted && (t.id === rootId || t.state === 'scheduled' || t.state === 'in_progress'),
+        t !== undefined &&
+        !t.deleted &&
+        (t.id === rootId || t.state === 'scheduled' || t.state === 'in_progress'),
     );
 }
 

@@ -71,7 +71,10 @@ const link = (
   });
 
 const reschedule = (id: string, body: Record<string, unknown>, token = home.tokens.scheduler) =>
-  t.request(token, 'POST', `/api/v1/maintenance-tasks/${id}/reschedule`, { reason: 'part arrives late', ...body });
+  t.request(token, 'POST', `/api/v1/maintenance-tasks/${id}/reschedule`, {
+    reason: 'part arrives late',
+    ...body,
+  });
 
 const windowOf = async (id: string) => {
   const row = await t.db.db
@@ -113,17 +116,27 @@ async function chain() {
 describe('rescheduling with cascade', () => {
   it('moves every task of a chain by the least amount that keeps its dependency, and records who, why and from where', async () => {
     const { p, a, b, c } = await chain();
-    const response = await reschedule(a.id, { start_time: iso(p.h + 4), end_time: iso(p.h + 6), cascade: true });
+    const response = await reschedule(a.id, {
+      start_time: iso(p.h + 4),
+      end_time: iso(p.h + 6),
+      cascade: true,
+    });
     expect(response.statusCode, response.body).toBe(200);
     const plan = response.json<Plan>();
     expect(plan).toMatchObject({ dry_run: false, blockers: [] });
     expect(plan.change_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(plan.moves.map((m) => [m.task_id, m.new_start_time, m.new_end_time, m.cascaded_from_task_id])).toEqual([
+    expect(
+      plan.moves.map((m) => [m.task_id, m.new_start_time, m.new_end_time, m.cascaded_from_task_id]),
+    ).toEqual([
       [a.id, iso(p.h + 4), iso(p.h + 6), null],
       [b.id, iso(p.h + 6), iso(p.h + 8), a.id],
       [c.id, iso(p.h + 8), iso(p.h + 10), b.id],
     ]);
-    expect(plan.moves[1]).toMatchObject({ aircraft_id: p.id, old_start_time: iso(p.h + 3), old_end_time: iso(p.h + 5) });
+    expect(plan.moves[1]).toMatchObject({
+      aircraft_id: p.id,
+      old_start_time: iso(p.h + 3),
+      old_end_time: iso(p.h + 5),
+    });
     expect(await windowOf(c.id)).toEqual([iso(p.h + 8), iso(p.h + 10)]);
     const history = await t.db.db
       .selectFrom('task_schedule_changes')
@@ -151,7 +164,11 @@ describe('rescheduling with cascade', () => {
     await link(b.id, d.id);
     await link(c.id, d.id, { lag_minutes: 60 });
     // a moves 1 h later: b → [3, 5); c (start ≥ a.start + 4 h) → [5, 6); d ≥ max(b.end, c.end + 1 h) = 7.
-    const response = await reschedule(a.id, { start_time: iso(p.h + 1), end_time: iso(p.h + 3), cascade: true });
+    const response = await reschedule(a.id, {
+      start_time: iso(p.h + 1),
+      end_time: iso(p.h + 3),
+      cascade: true,
+    });
     expect(response.statusCode, response.body).toBe(200);
     const moves = response.json<Plan>().moves;
     const byId = Object.fromEntries(moves.map((m) => [m.task_id, [m.new_start_time, m.new_end_time]]));
@@ -196,7 +213,11 @@ describe('rescheduling with cascade', () => {
     const { p, a, b, c } = await chain();
     const other = await task(p.id, p.h + 9, p.h + 11);
     const before = await footprint([a.id, b.id, c.id]);
-    const response = await reschedule(a.id, { start_time: iso(p.h + 4), end_time: iso(p.h + 6), cascade: true });
+    const response = await reschedule(a.id, {
+      start_time: iso(p.h + 4),
+      end_time: iso(p.h + 6),
+      cascade: true,
+    });
     expect(response.statusCode).toBe(409);
     const body = response.json<{ reason: string; error: string; details: { field: string }[] }>();
     expect(body.reason).toBe('TASK_OVERLAP');
@@ -210,7 +231,11 @@ describe('rescheduling with cascade', () => {
   it('refuses a cascade that books a moved task’s mechanic on another of their tasks (MECHANIC_BUSY)', async () => {
     const { p, a, b } = await chain();
     const mechanic = await insertUser(t.db.db, { org_id: home.org.id, role: 'mechanic' });
-    await t.db.db.updateTable('maintenance_tasks').set({ assigned_mechanic_id: mechanic.id }).where('id', '=', b.id).execute();
+    await t.db.db
+      .updateTable('maintenance_tasks')
+      .set({ assigned_mechanic_id: mechanic.id })
+      .where('id', '=', b.id)
+      .execute();
     const elsewhere = await plane();
     const busy = await task(elsewhere.id, p.h + 6, p.h + 7, { assigned_mechanic_id: mechanic.id });
     const response = await reschedule(a.id, {
@@ -301,7 +326,11 @@ describe('dry run', () => {
 
   it('lists what would block, with a 200, instead of refusing', async () => {
     const { p, a, b } = await chain();
-    const response = await reschedule(a.id, { start_time: iso(p.h + 4), end_time: iso(p.h + 6), dry_run: true });
+    const response = await reschedule(a.id, {
+      start_time: iso(p.h + 4),
+      end_time: iso(p.h + 6),
+      dry_run: true,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json<Plan>().blockers).toEqual([
       expect.objectContaining({ task_id: b.id, reason: 'CASCADE_REQUIRED', other_task_id: a.id }),
@@ -313,8 +342,12 @@ describe('dry run', () => {
 describe('events and concurrency', () => {
   it('emits task_rescheduled per moved task, with a dedupe key that differs per change', async () => {
     const { p, a, b } = await chain();
-    const first = (await reschedule(a.id, { start_time: iso(p.h + 2), end_time: iso(p.h + 4), cascade: true })).json<Plan>();
-    const second = (await reschedule(a.id, { start_time: iso(p.h + 3), end_time: iso(p.h + 5), cascade: true })).json<Plan>();
+    const first = (
+      await reschedule(a.id, { start_time: iso(p.h + 2), end_time: iso(p.h + 4), cascade: true })
+    ).json<Plan>();
+    const second = (
+      await reschedule(a.id, { start_time: iso(p.h + 3), end_time: iso(p.h + 5), cascade: true })
+    ).json<Plan>();
     const events = await t.db.db
       .selectFrom('outbox_events')
       .select(['aggregate_id', 'dedupe_key', 'payload'])

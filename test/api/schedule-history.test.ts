@@ -50,12 +50,17 @@ describe('GET /maintenance-tasks/{id}/schedule-history', () => {
     const b = await newTask();
     await insertTaskDependency(t.db.db, { org_id: home.org.id, predecessor_id: a.id, successor_id: b.id });
     const start = new Date(b.start_time).getTime();
-    const moved = await t.request(home.tokens.scheduler, 'POST', `/api/v1/maintenance-tasks/${a.id}/reschedule`, {
-      start_time: new Date(start - HOUR).toISOString(),
-      end_time: new Date(start + HOUR).toISOString(),
-      reason: 'hangar slot moved',
-      cascade: true,
-    });
+    const moved = await t.request(
+      home.tokens.scheduler,
+      'POST',
+      `/api/v1/maintenance-tasks/${a.id}/reschedule`,
+      {
+        start_time: new Date(start - HOUR).toISOString(),
+        end_time: new Date(start + HOUR).toISOString(),
+        reason: 'hangar slot moved',
+        cascade: true,
+      },
+    );
     expect(moved.statusCode, moved.body).toBe(200);
     const response = await history(b.id);
     expect(response.statusCode).toBe(200);
@@ -78,13 +83,20 @@ describe('GET /maintenance-tasks/{id}/schedule-history', () => {
     const task = await newTask();
     const start = new Date(task.start_time).getTime();
     for (const shift of [1, 2]) {
-      const patched = await t.request(home.tokens.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${task.id}`, {
-        start_time: new Date(start + shift * HOUR).toISOString(),
-        end_time: new Date(start + (shift + 2) * HOUR).toISOString(),
-      });
+      const patched = await t.request(
+        home.tokens.scheduler,
+        'PATCH',
+        `/api/v1/maintenance-tasks/${task.id}`,
+        {
+          start_time: new Date(start + shift * HOUR).toISOString(),
+          end_time: new Date(start + (shift + 2) * HOUR).toISOString(),
+        },
+      );
       expect(patched.statusCode, patched.body).toBe(200);
     }
-    await t.request(home.tokens.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${task.id}`, { notes: 'no move' });
+    await t.request(home.tokens.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${task.id}`, {
+      notes: 'no move',
+    });
     const rows = (await history(task.id)).json<Row[]>();
     expect(rows.map((r) => [r.reason, r.new_start_time])).toEqual([
       [null, new Date(start + HOUR).toISOString()],

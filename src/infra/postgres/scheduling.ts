@@ -210,7 +210,9 @@ export class PgScheduleRepository implements ScheduleRepository {
              EXISTS (SELECT 1 FROM maintenance_tasks t
                       WHERE t.org_id = a.org_id AND t.aircraft_id = a.id AND ${groundsAircraft(now)}) AS needs_grounding
         FROM aircraft a JOIN org_policies p ON p.org_id = a.org_id
-       WHERE a.org_id = ${orgId} AND a.id = ANY(${aircraftIds}::uuid[]) AND a.deleted_at IS NULL`.execute(this.db);
+       WHERE a.org_id = ${orgId} AND a.id = ANY(${aircraftIds}::uuid[]) AND a.deleted_at IS NULL`.execute(
+      this.db,
+    );
     return rows.map((r) => ({
       id: r.id,
       status: r.status,

@@ -31,7 +31,8 @@ const RescheduleBody = Type.Object(
       minLength: 1,
       maxLength: 2000,
       pattern: '\\S',
-      description: 'Why the task moves (a part arrives late, the aircraft went AOG…); kept in the schedule history.',
+      description:
+        'Why the task moves (a part arrives late, the aircraft went AOG…); kept in the schedule history.',
     }),
     cascade: Type.Optional(
       Type.Boolean({
@@ -58,7 +59,9 @@ const Move = Type.Object(
     old_end_time: timestampField('Its end before the move.'),
     new_start_time: timestampField('Its start after the move.'),
     new_end_time: timestampField('Its end after the move.'),
-    cascaded_from_task_id: nullableUuid('The task whose move forced this one; null for the task asked to move.'),
+    cascaded_from_task_id: nullableUuid(
+      'The task whose move forced this one; null for the task asked to move.',
+    ),
   },
   { description: 'One task’s move.' },
 );
@@ -78,8 +81,12 @@ const Blocker = Type.Object(
 
 const RescheduleResult = Type.Object({
   dry_run: Type.Boolean({ description: 'Whether this was only a plan.' }),
-  change_id: nullableUuid('The change every schedule-change row of this reschedule shares; null for a dry run.'),
-  moves: Type.Array(Move, { description: 'The task asked to move first, then the cascaded ones in dependency order.' }),
+  change_id: nullableUuid(
+    'The change every schedule-change row of this reschedule shares; null for a dry run.',
+  ),
+  moves: Type.Array(Move, {
+    description: 'The task asked to move first, then the cascaded ones in dependency order.',
+  }),
   blockers: Type.Array(Blocker, {
     description: 'What would block the plan (a dry run only: an applied reschedule with a blocker is a 409).',
   }),
@@ -99,7 +106,9 @@ const ScheduleChange = Type.Object({
   cascaded_from_task_id: nullableUuid('The task whose move forced this one; null for a task moved itself.'),
   changed_by: nullableUuid('The user who moved it; null for a job.'),
   changed_by_org_id: nullableUuid('That user’s organization.'),
-  actor: Type.String({ description: 'Who moved it, as the audit log names actors (`user:scheduler`, `system:…`).' }),
+  actor: Type.String({
+    description: 'Who moved it, as the audit log names actors (`user:scheduler`, `system:…`).',
+  }),
   changed_at: timestampField('When.'),
 });
 
