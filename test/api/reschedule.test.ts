@@ -250,6 +250,26 @@ describe('rescheduling with cascade', () => {
     ]);
   });
 
+  it('refuses a plan whose moved tasks overlap each other on one mechanic', async () => {
+    const p = await plane();
+    const q = await plane();
+    const mechanic = await insertUser(t.db.db, { org_id: home.org.id, role: 'mechanic' });
+    const a = await task(p.id, p.h, p.h + 2, { assigned_mechanic_id: mechanic.id });
+    const b = await task(q.id, p.h + 2, p.h + 4, { assigned_mechanic_id: mechanic.id });
+    await link(a.id, b.id, { type: 'start_to_start' });
+    // a → [3, 5) drags b (start ≥ a's start) to [3, 5): the same mechanic twice at once.
+    const response = await reschedule(a.id, {
+      start_time: iso(p.h + 3),
+      end_time: iso(p.h + 5),
+      cascade: true,
+    });
+    expect(response.statusCode).toBe(409);
+    const body = response.json<{ reason: string; error: string }>();
+    expect(body.reason).toBe('MECHANIC_BUSY');
+    expect(body.error).toContain(b.id);
+    expect(await windowOf(a.id)).toEqual([iso(p.h), iso(p.h + 2)]);
+  });
+
   it('refuses a move that takes a task past its mechanic’s licence (MECHANIC_NOT_QUALIFIED)', async () => {
     const other = await createTenant(t);
     const b1 = await globalCertificationTypeId(t.db.db);
@@ -386,6 +406,25 @@ describe('events and concurrency', () => {
       .orderBy('changed_at', 'desc')
       .execute();
     expect(new Date(history[0]!.new_start_time).toISOString()).toBe(aw[0]);
+  });
+
+  it('keeps an edit of a dependent that races the cascade: both succeed, in either order, and the chain still holds', async () => {
+    const { p, a, b, c } = await chain();
+    const [edit, moved] = await Promise.all([
+      t.request(home.tokens.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${c.id}`, {
+        end_time: iso(p.h + 9),
+      }),
+      reschedule(a.id, { start_time: iso(p.h + 4), end_time: iso(p.h + 6), cascade: true }),
+    ]);
+    expect(edit.statusCode, edit.body).toBe(200);
+    expect(moved.statusCode, moved.body).toBe(200);
+    const [bw, cw] = await Promise.all([windowOf(b.id), windowOf(c.id)]);
+    expect(bw).toEqual([iso(p.h + 6), iso(p.h + 8)]);
+    // Edit first: the cascade moves c's three hours after b. Cascade first: the edit ends c at 9.
+    expect([
+      [iso(p.h + 8), iso(p.h + 11)],
+      [iso(p.h + 8), iso(p.h + 9)],
+    ]).toContainEqual(cw);
   });
 
   it('answers a retry with the same Idempotency-Key with the same change', async () => {
