@@ -21,6 +21,7 @@ import type { DirectiveComplianceRepository } from './directive-compliance.js';
 import type { DueListRepository } from './due-list.js';
 import type { DirectiveTaskRepository } from './directive-tasks.js';
 import type { TaskDependencyRepository } from './task-dependencies.js';
+import type { ScheduleRepository } from './reschedule.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -152,6 +153,8 @@ export interface Repositories {
   dueList: DueListRepository & DirectiveTaskRepository;
   /** Dependencies between tasks and the organization's dependency graph lock (issue 13). */
   taskDependencies: TaskDependencyRepository;
+  /** The dependency graph a reschedule moves along, its checks and the schedule history (issue 13). */
+  schedule: ScheduleRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

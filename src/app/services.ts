@@ -21,6 +21,7 @@ import type { DirectiveComplianceService } from './directive-compliance.js';
 import type { DueListService } from './due-list.js';
 import type { DirectiveTaskService } from './directive-tasks.js';
 import type { TaskDependencyService } from './task-dependencies.js';
+import type { RescheduleService } from './reschedule.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -47,4 +48,6 @@ export interface Services {
   dueList: DueListService;
   directiveTasks: DirectiveTaskService;
   taskDependencies: TaskDependencyService;
+  /** Rescheduling with cascade and dry run, and the schedule history (issue 13). */
+  rescheduling: RescheduleService;
 }

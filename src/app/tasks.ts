@@ -35,6 +35,7 @@ import {
   type TaskDependencyView,
 } from './task-dependencies.js';
 import { assertQualified, mechanicBusy } from './qualifications.js';
+import { changedBy } from './reschedule.js';
 import {
   directiveTaskCompleted,
   directiveTaskReleased,
@@ -522,6 +523,26 @@ export class TaskService {
           const task =
             (await tx.tasks.update(orgId, id, before.version, { ...patch, requiredParts })) ??
             concurrentUpdate();
+          // A moved window is a schedule change too (issue 13): reason null, a change of its own.
+          if (
+            task.startTime.getTime() !== before.startTime.getTime() ||
+            task.endTime.getTime() !== before.endTime.getTime()
+          ) {
+            await tx.schedule.insertChanges([
+              {
+                orgId,
+                taskId: id,
+                changeId: randomUUID(),
+                oldStartTime: before.startTime,
+                oldEndTime: before.endTime,
+                newStartTime: task.startTime,
+                newEndTime: task.endTime,
+                reason: null,
+                cascadedFromTaskId: null,
+                ...changedBy(ctx.actor),
+              },
+            ]);
+          }
           const effects = taskEffects({
             action: 'update',
             type: 'task_updated',

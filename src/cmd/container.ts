@@ -34,6 +34,8 @@ import { dueListRoutes } from '../api/rest/routes/due-list.js';
 import { directiveTaskRoutes } from '../api/rest/routes/directive-tasks.js';
 import { taskDependencyRoutes } from '../api/rest/routes/task-dependencies.js';
 import { TaskDependencyService } from '../app/task-dependencies.js';
+import { RescheduleService } from '../app/reschedule.js';
+import { schedulingRoutes } from '../api/rest/routes/scheduling.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -166,6 +168,7 @@ export function createContainer(deps: ContainerDeps): Container {
     dueList: new DueListService({ uow }),
     directiveTasks: new DirectiveTaskService({ uow, tasks }),
     taskDependencies: new TaskDependencyService({ uow }),
+    rescheduling: new RescheduleService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -257,6 +260,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       dueListRoutes(services),
       directiveTaskRoutes(services),
       taskDependencyRoutes(services),
+      schedulingRoutes(services),
     ],
   });
 }

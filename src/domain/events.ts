@@ -87,6 +87,8 @@ export const EVENT_TYPES = [
   // issue 13: dependencies between tasks
   'task_dependency_added',
   'task_dependency_removed',
+  // issue 13: a task's window moved by a reschedule (one per task moved, the cascaded ones too)
+  'task_rescheduled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

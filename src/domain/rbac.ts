@@ -205,6 +205,12 @@ export const POLICY = {
   task_dependencies: {
     create: ['admin', 'tenant_admin', 'scheduler'],
     delete: ['admin', 'tenant_admin', 'scheduler'],
+  /**
+   * Rescheduling a task with its dependents (`/maintenance-tasks/{id}/reschedule`, issue 13):
+   * whoever plans the work; everyone reads a task's schedule history.
+   */
+  task_schedule: {
+    reschedule: ['admin', 'tenant_admin', 'scheduler'],
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;

@@ -32,6 +32,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertScheduleChange } from '../support/scheduling-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
@@ -47,6 +48,7 @@ let parents: {
   certification: string;
   directive: string;
   tracking: string;
+  task: string;
 };
 let rowNumber = 0;
 
@@ -63,6 +65,7 @@ beforeAll(async () => {
       .id,
     directive: '',
     tracking: '',
+    task: (await insertTask(t.db.db, { org_id })).id,
   };
   parents.directive = (await insertDirective(t.db.db, { org_id })).id;
   parents.tracking = (
@@ -166,6 +169,9 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
     insertAircraftDirective(t.db.db, { org_id: tenant.org.id, aircraft_id: parents.aircraft }),
   '/api/v1/directives/{id}/aircraft': () =>
     insertAircraftDirective(t.db.db, { org_id: tenant.org.id, directive_id: parents.directive }),
+  // Scheduling (issue 13): the schedule history of one task.
+  '/api/v1/maintenance-tasks/{id}/schedule-history': () =>
+    insertScheduleChange(t.db.db, { org_id: tenant.org.id, task_id: parents.task }),
 };
 
 let aircraftTypes: string[] | undefined;
@@ -236,7 +242,9 @@ describe('cursor pagination', () => {
                   ? parents.user
                   : path.startsWith('/api/v1/organizations/')
                     ? tenant.org.id
-                    : parents.import,
+                    : path.startsWith('/api/v1/maintenance-tasks/')
+                      ? parents.task
+                      : parents.import,
         );
       for (const sort of sorts) {
         const query = `limit=3&cursor=${sort ? `&sort=${sort}` : ''}`;

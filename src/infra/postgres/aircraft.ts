@@ -105,7 +105,7 @@ const USAGE_SORT_COLUMNS: Record<UsageSortField, string> = {
  * The lead is at least MIN_GROUNDING_LEAD_MS (the start grace), so a task can start as early as
  * its rules allow.
  */
-const groundsAircraft = (now: Date) => sql<boolean>`
+export const groundsAircraft = (now: Date) => sql<boolean>`
   t.deleted_at IS NULL
   AND (t.state = 'in_progress'
        OR (t.state = 'scheduled'

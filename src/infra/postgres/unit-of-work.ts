@@ -17,6 +17,7 @@ import { PgPeopleRepository } from './people.js';
 import { PgDirectiveRepository } from './directives.js';
 import { PgDirectiveComplianceRepository } from './directive-compliance.js';
 import { PgTaskDependencyRepository } from './task-dependencies.js';
+import { PgScheduleRepository } from './scheduling.js';
 import { PgDueListRepository } from './due-list.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
@@ -55,6 +56,7 @@ export function createRepositories(db: Executor): Repositories {
     directiveCompliance: new PgDirectiveComplianceRepository(db),
     dueList: new PgDueListRepository(db),
     taskDependencies: new PgTaskDependencyRepository(db),
+    schedule: new PgScheduleRepository(db),
   };
 }
 

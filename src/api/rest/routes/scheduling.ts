@@ -1,0 +1,178 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { SCHEDULE_HISTORY_SORT_FIELDS, scheduleChangeView } from '../../../app/reschedule.js';
+import type { Services } from '../../../app/services.js';
+import { mutationContext } from '../context.js';
+import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
+import { actorOf, policy } from '../plugins/auth.js';
+import {
+  errorResponses,
+  IdParams,
+  OrgScopeQuery,
+  PageQuery,
+  SCOPE_NOTE,
+  sortQuery,
+  timestampField,
+  toDate,
+  uuidField,
+} from '../schemas/common.js';
+
+const tags = ['scheduling'];
+
+const nullableUuid = (description: string) =>
+  Type.Union([uuidField(description), Type.Null()], { description });
+
+const RescheduleBody = Type.Object(
+  {
+    start_time: timestampField('The task’s new start (inclusive).'),
+    end_time: timestampField('The task’s new end (exclusive); after start_time.'),
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      pattern: '\\S',
+      description:
+        'Why the task moves (a part arrives late, the aircraft went AOG…); kept in the schedule history.',
+    }),
+    cascade: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Move every dependent task, transitively, by the least amount that keeps its dependencies. Without it a dependent that would break is a CASCADE_REQUIRED blocker.',
+      }),
+    ),
+    dry_run: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Answer the plan (every move and every blocker) without writing anything.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Move = Type.Object(
+  {
+    task_id: uuidField('The task that moves.'),
+    aircraft_id: uuidField('Its aircraft.'),
+    old_start_time: timestampField('Its start before the move.'),
+    old_end_time: timestampField('Its end before the move.'),
+    new_start_time: timestampField('Its start after the move.'),
+    new_end_time: timestampField('Its end after the move.'),
+    cascaded_from_task_id: nullableUuid(
+      'The task whose move forced this one; null for the task asked to move.',
+    ),
+  },
+  { description: 'One task’s move.' },
+);
+
+const Blocker = Type.Object(
+  {
+    task_id: uuidField('The task that cannot move as planned.'),
+    reason: Type.String({
+      description:
+        'DEPENDENCY_NOT_MET, CASCADE_REQUIRED, START_TIME_FROZEN, TASK_OVERLAP, MECHANIC_BUSY or MECHANIC_NOT_QUALIFIED.',
+    }),
+    message: Type.String({ description: 'What blocks it, in words.' }),
+    other_task_id: nullableUuid('The other task involved, when there is one.'),
+  },
+  { description: 'Why the plan cannot be carried out, for one task.' },
+);
+
+const RescheduleResult = Type.Object({
+  dry_run: Type.Boolean({ description: 'Whether this was only a plan.' }),
+  change_id: nullableUuid(
+    'The change every schedule-change row of this reschedule shares; null for a dry run.',
+  ),
+  moves: Type.Array(Move, {
+    description: 'The task asked to move first, then the cascaded ones in dependency order.',
+  }),
+  blockers: Type.Array(Blocker, {
+    description: 'What would block the plan (a dry run only: an applied reschedule with a blocker is a 409).',
+  }),
+});
+
+const ScheduleChange = Type.Object({
+  id: uuidField('The schedule-change row.'),
+  task_id: uuidField('The task that moved.'),
+  change_id: uuidField('The reschedule or edit it belongs to; every move of one cascade shares it.'),
+  old_start_time: timestampField('Start before.'),
+  old_end_time: timestampField('End before.'),
+  new_start_time: timestampField('Start after.'),
+  new_end_time: timestampField('End after.'),
+  reason: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why, as the reschedule said; null for a plain edit of the window (PATCH).',
+  }),
+  cascaded_from_task_id: nullableUuid('The task whose move forced this one; null for a task moved itself.'),
+  changed_by: nullableUuid('The user who moved it; null for a job.'),
+  changed_by_org_id: nullableUuid('That user’s organization.'),
+  actor: Type.String({
+    description: 'Who moved it, as the audit log names actors (`user:scheduler`, `system:…`).',
+  }),
+  changed_at: timestampField('When.'),
+});
+
+const HistoryQuery = Type.Object(
+  { ...OrgScopeQuery, ...PageQuery, ...CursorQuery, sort: sortQuery(SCHEDULE_HISTORY_SORT_FIELDS) },
+  { additionalProperties: false },
+);
+
+/** Rescheduling a task with its dependents, and the schedule history (issue 13). */
+export const schedulingRoutes =
+  ({ rescheduling }: Services) =>
+  async (instance: FastifyInstance): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/maintenance-tasks/:id/reschedule',
+      {
+        config: policy('task_schedule', 'reschedule'),
+        schema: {
+          tags,
+          summary: 'Reschedule a task, with its dependents',
+          description: `${SCOPE_NOTE} Moves the task to the new window; with \`cascade\` every dependent task (transitively) moves later by the least amount that keeps its dependency, keeping its length; all move in one transaction or none does. The task's own rules are a PATCH's: a completed or cancelled task is 409 TASK_FINAL, the start of a task in progress is 409 START_TIME_FROZEN, end_time must be after start_time (400 END_BEFORE_START), reason must not be blank (400). The plan is checked whole: the new window must still satisfy the task's own predecessors (DEPENDENCY_NOT_MET), a dependent that would break without cascade is CASCADE_REQUIRED, a dependent in progress cannot move its start (START_TIME_FROZEN), no moved task may overlap another active task of its aircraft (TASK_OVERLAP) or of its mechanic (MECHANIC_BUSY), and each moved task's mechanic must be qualified for the new window (MECHANIC_NOT_QUALIFIED). \`dry_run\` answers the plan with its blockers (200) and writes nothing; otherwise any blocker is a 409 with the first blocker's reason and one \`details\` entry per blocker (field \`tasks[<task id>]\`). An applied reschedule writes one immutable schedule-change row per moved task (all sharing \`change_id\`), one audit row and one \`task_rescheduled\` event per moved task, and brings the aircraft's status in line.`,
+          params: IdParams,
+          querystring: Type.Object(OrgScopeQuery, { additionalProperties: false }),
+          body: RescheduleBody,
+          response: { 200: RescheduleResult, ...errorResponses(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const result = await rescheduling.reschedule(mutationContext(request), request.params.id, {
+          orgId: request.query.org_id,
+          startTime: toDate(body.start_time),
+          endTime: toDate(body.end_time),
+          reason: body.reason,
+          cascade: body.cascade,
+          dryRun: body.dry_run,
+        });
+        return reply.code(200).send(result);
+      },
+    );
+
+    app.get(
+      '/maintenance-tasks/:id/schedule-history',
+      {
+        config: policy('task_schedule', 'read'),
+        schema: {
+          tags,
+          summary: "List a task's schedule changes",
+          description: `${SCOPE_NOTE} Every move of the task's window — by a reschedule (with its reason, and the task it cascaded from) or a plain edit (reason null) — oldest first unless \`sort=-changed_at\`; paginated with \`Link: <…>; rel="next"\` (\`offset\` or \`cursor\`). 404 TASK_NOT_FOUND for a task that is not a live task of the organization.`,
+          params: IdParams,
+          querystring: HistoryQuery,
+          response: { 200: Type.Array(ScheduleChange), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const page = pageFrom(request.query);
+        const result = await rescheduling.history(
+          actorOf(request),
+          request.params.id,
+          { orgId: request.query.org_id, sort: request.query.sort },
+          page,
+        );
+        return sendPage(request, reply, page, result, scheduleChangeView);
+      },
+    );
+  };
