@@ -20,6 +20,7 @@ import type { DirectiveRepository } from './directives.js';
 import type { DirectiveComplianceRepository } from './directive-compliance.js';
 import type { DueListRepository } from './due-list.js';
 import type { DirectiveTaskRepository } from './directive-tasks.js';
+import type { StockRepository } from './stock.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -149,6 +150,8 @@ export interface Repositories {
   directiveCompliance: DirectiveComplianceRepository;
   /** The due list, the due tracker and booking a directive's task (issue 12). */
   dueList: DueListRepository & DirectiveTaskRepository;
+  /** Stock levels and the lock that serializes a definition's stock changes (issue 13). */
+  stock: StockRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -20,6 +20,7 @@ import type { DirectiveService } from './directives.js';
 import type { DirectiveComplianceService } from './directive-compliance.js';
 import type { DueListService } from './due-list.js';
 import type { DirectiveTaskService } from './directive-tasks.js';
+import type { StockService } from './stock.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -45,4 +46,5 @@ export interface Services {
   directiveCompliance: DirectiveComplianceService;
   dueList: DueListService;
   directiveTasks: DirectiveTaskService;
+  stock: StockService;
 }

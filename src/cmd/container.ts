@@ -32,6 +32,8 @@ import { DueListService } from '../app/due-list.js';
 import { DirectiveTaskService } from '../app/directive-tasks.js';
 import { dueListRoutes } from '../api/rest/routes/due-list.js';
 import { directiveTaskRoutes } from '../api/rest/routes/directive-tasks.js';
+import { StockService } from '../app/stock.js';
+import { stockRoutes } from '../api/rest/routes/stock.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -163,6 +165,7 @@ export function createContainer(deps: ContainerDeps): Container {
     directiveCompliance: new DirectiveComplianceService({ uow, loginLimiter }),
     dueList: new DueListService({ uow }),
     directiveTasks: new DirectiveTaskService({ uow, tasks }),
+    stock: new StockService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -253,6 +256,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       directiveComplianceRoutes(services),
       dueListRoutes(services),
       directiveTaskRoutes(services),
+      stockRoutes(services),
     ],
   });
 }

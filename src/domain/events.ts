@@ -84,6 +84,10 @@ export const EVENT_TYPES = [
   'directive_status_changed',
   // issue 12: the due tracker turns a directive limit past into overdue
   'directive_overdue',
+  // issue 13: a definition's available stock crossed its reorder point or zero (src/domain/stock.ts)
+  'part_stock_low',
+  'part_out_of_stock',
+  'part_stock_replenished',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -201,6 +201,13 @@ export const POLICY = {
   due_list: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /**
+   * Stock levels (`/parts/stock`) and a task's parts availability
+   * (`/maintenance-tasks/{id}/parts-availability`): everyone who reads parts (issue 13).
+   */
+  stock: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;
