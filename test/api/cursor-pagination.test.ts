@@ -166,6 +166,8 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
     insertAircraftDirective(t.db.db, { org_id: tenant.org.id, aircraft_id: parents.aircraft }),
   '/api/v1/directives/{id}/aircraft': () =>
     insertAircraftDirective(t.db.db, { org_id: tenant.org.id, directive_id: parents.directive }),
+  // Stock levels (issue 13): one row per live part definition.
+  '/api/v1/parts/stock': () => insertPartDefinition(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;
