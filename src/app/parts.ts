@@ -669,7 +669,11 @@ export class PartService {
       const task = (await tx.parts.findTask(orgId, before.taskId)) ?? { assignedMechanicId: null };
       refuse(reservationTransitionRefusal(before, to, task, actor));
       // The item first, as every other writer locks it, so two transactions never wait on each other in a cycle.
-      const itemBefore = await tx.parts.findItem(orgId, before.partItemId, to === 'used' ? 'update' : undefined);
+      const itemBefore = await tx.parts.findItem(
+        orgId,
+        before.partItemId,
+        to === 'used' ? 'update' : undefined,
+      );
       const watch = await StockWatch.open(tx, orgId, itemBefore ? [itemBefore.partDefinitionId] : []);
       const reservation = await tx.parts.transitionReservation(orgId, id, before.state, to);
       if (!reservation) {
@@ -678,7 +682,10 @@ export class PartService {
           `the reservation changed while this request ran; it is no longer ${before.state}`,
         );
       }
-      const cause = { event: to === 'used' ? 'part_used' : 'part_released', entityId: reservation.id } as const;
+      const cause = {
+        event: to === 'used' ? 'part_used' : 'part_released',
+        entityId: reservation.id,
+      } as const;
       if (to === 'released') {
         const effects = reservationTransitionEffects(before, reservation, 'part_released');
         const stock = await watch.settle(cause, reservation.updatedAt);
@@ -701,7 +708,11 @@ export class PartService {
       // Marking a held item used leaves `available` as it was (the item was already reserved), so
       // this emits nothing under today's counting rule; it is counted all the same.
       const stock = await watch.settle(cause, reservation.updatedAt);
-      return { result: reservation, audit: [effects.audit, itemAudit], events: [...effects.events, ...stock] };
+      return {
+        result: reservation,
+        audit: [effects.audit, itemAudit],
+        events: [...effects.events, ...stock],
+      };
     });
   }
 }

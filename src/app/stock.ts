@@ -293,7 +293,11 @@ export class StockService {
   }
 
   /** Each required part of a live task of the org: reserved, available, or short (404 for another org's task). */
-  async partsAvailability(actor: Actor, taskId: string, scope: OrgScope = {}): Promise<PartAvailabilityView[]> {
+  async partsAvailability(
+    actor: Actor,
+    taskId: string,
+    scope: OrgScope = {},
+  ): Promise<PartAvailabilityView[]> {
     authorize(actor, 'stock', 'read');
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, scope);

@@ -68,8 +68,12 @@ describe('stock crossings', () => {
 });
 
 describe('part availability for a task', () => {
-  const need = (quantity: number, reserved: number, availableInStock: number, leadTimeDays: number | null = 7) =>
-    partAvailability({ quantity, reserved, availableInStock, leadTimeDays }, NOW);
+  const need = (
+    quantity: number,
+    reserved: number,
+    availableInStock: number,
+    leadTimeDays: number | null = 7,
+  ) => partAvailability({ quantity, reserved, availableInStock, leadTimeDays }, NOW);
 
   it('is reserved when the task holds every unit, whatever the stock', () => {
     expect(need(2, 2, 0)).toEqual({ stillNeeded: 0, status: 'reserved', shortfall: 0, expectedDate: null });
@@ -80,7 +84,12 @@ describe('part availability for a task', () => {
   });
 
   it('is short by what stock cannot cover, expected after the lead time (unknown without one)', () => {
-    expect(need(3, 1, 1)).toEqual({ stillNeeded: 2, status: 'short', shortfall: 1, expectedDate: '2031-01-06' });
+    expect(need(3, 1, 1)).toEqual({
+      stillNeeded: 2,
+      status: 'short',
+      shortfall: 1,
+      expectedDate: '2031-01-06',
+    });
     expect(need(1, 0, 0, null)).toMatchObject({ status: 'short', shortfall: 1, expectedDate: null });
   });
 });

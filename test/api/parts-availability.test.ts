@@ -55,9 +55,18 @@ describe('GET /maintenance-tasks/{id}/parts-availability', () => {
       });
     }
     const [first] = await items(held.id, 1);
-    const fitted = await insertPartItem(t.db.db, { org_id: org(), part_definition_id: held.id, status: 'used' });
+    const fitted = await insertPartItem(t.db.db, {
+      org_id: org(),
+      part_definition_id: held.id,
+      status: 'used',
+    });
     await insertReservation(t.db.db, { org_id: org(), task_id: task.id, part_item_id: first });
-    await insertReservation(t.db.db, { org_id: org(), task_id: task.id, part_item_id: fitted.id, state: 'used' });
+    await insertReservation(t.db.db, {
+      org_id: org(),
+      task_id: task.id,
+      part_item_id: fitted.id,
+      state: 'used',
+    });
     await items(free.id, 2);
     const [mine, theirs] = await items(short.id, 2);
     await insertReservation(t.db.db, { org_id: org(), task_id: task.id, part_item_id: mine });
@@ -79,7 +88,13 @@ describe('GET /maintenance-tasks/{id}/parts-availability', () => {
         shortfall: 0,
         expected_date: null,
       },
-      expect.objectContaining({ name: 'B free', reserved: 0, still_needed: 2, available_in_stock: 2, status: 'available' }),
+      expect.objectContaining({
+        name: 'B free',
+        reserved: 0,
+        still_needed: 2,
+        available_in_stock: 2,
+        status: 'available',
+      }),
       expect.objectContaining({
         name: 'C short',
         reserved: 1,

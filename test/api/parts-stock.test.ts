@@ -42,7 +42,9 @@ async function definitionWith(category: string, items: number, settings: Record<
   const definition = await insertPartDefinition(t.db.db, { org_id: tenant.org.id, category, ...settings });
   const ids: string[] = [];
   for (let i = 0; i < items; i++) {
-    ids.push((await insertPartItem(t.db.db, { org_id: tenant.org.id, part_definition_id: definition.id })).id);
+    ids.push(
+      (await insertPartItem(t.db.db, { org_id: tenant.org.id, part_definition_id: definition.id })).id,
+    );
   }
   return { definition, ids };
 }
@@ -60,7 +62,11 @@ describe('GET /parts/stock', () => {
       part_definition_id: definition.id,
       expiry_date: new Date(Date.now() + 10 * DAY),
     });
-    await insertPartItem(t.db.db, { org_id: tenant.org.id, part_definition_id: definition.id, status: 'used' });
+    await insertPartItem(t.db.db, {
+      org_id: tenant.org.id,
+      part_definition_id: definition.id,
+      status: 'used',
+    });
     await expireItem(t.db.db, ids[1]!);
 
     const [row] = await stock('?category=counting');
@@ -86,7 +92,9 @@ describe('GET /parts/stock', () => {
     const low = await definitionWith('flags', 2, { reorder_point: 2, min_stock_level: 3, name: 'Flag low' });
     const out = await definitionWith('flags', 0, { name: 'Flag out' });
     const rows = await stock('?category=flags');
-    expect(rows.map((r) => [r.name, r.below_min_stock_level, r.at_or_below_reorder_point, r.out_of_stock])).toEqual([
+    expect(
+      rows.map((r) => [r.name, r.below_min_stock_level, r.at_or_below_reorder_point, r.out_of_stock]),
+    ).toEqual([
       ['Flag low', true, true, false],
       ['Flag ok', false, false, false],
       ['Flag out', false, false, true],
@@ -107,7 +115,11 @@ describe('GET /parts/stock', () => {
     await definitionWith('sorting', 1, { name: 'Sort one' });
     expect((await stock('?q=SORT%20O')).map((r) => r.name)).toEqual(['Sort one']);
     expect((await stock('?category=sorting&sort=-available')).map((r) => r.available)).toEqual([2, 1, 0]);
-    const first = await t.request(tenant.tokens.auditor, 'GET', '/api/v1/parts/stock?category=sorting&sort=available&limit=2');
+    const first = await t.request(
+      tenant.tokens.auditor,
+      'GET',
+      '/api/v1/parts/stock?category=sorting&sort=available&limit=2',
+    );
     expect(first.json<StockJson[]>().map((r) => r.name)).toEqual(['Sort none', 'Sort one']);
     expect(first.headers.link).toContain('offset=2');
   });

@@ -26,14 +26,23 @@ const stockEvents = async (definitionId: string) =>
       .where('event_type', 'in', [...STOCK_EVENTS])
       .orderBy('created_at')
       .execute()
-  ).map((row) => ({ type: row.event_type, data: (row.payload as { data: Record<string, unknown> }).data, key: row.dedupe_key }));
+  ).map((row) => ({
+    type: row.event_type,
+    data: (row.payload as { data: Record<string, unknown> }).data,
+    key: row.dedupe_key,
+  }));
 
 /** A definition with `items` in-stock items (inserted directly: no events of their own). */
-async function stocked(items: number, settings: Record<string, unknown> = { reorder_point: 1, lead_time_days: 5 }) {
+async function stocked(
+  items: number,
+  settings: Record<string, unknown> = { reorder_point: 1, lead_time_days: 5 },
+) {
   const definition = await insertPartDefinition(t.db.db, { org_id: tenant.org.id, ...settings });
   const ids: string[] = [];
   for (let i = 0; i < items; i++) {
-    ids.push((await insertPartItem(t.db.db, { org_id: tenant.org.id, part_definition_id: definition.id })).id);
+    ids.push(
+      (await insertPartItem(t.db.db, { org_id: tenant.org.id, part_definition_id: definition.id })).id,
+    );
   }
   return { definition, ids };
 }
@@ -45,7 +54,9 @@ const reserve = async (itemId: string) => {
   });
 };
 const transition = (id: string, newState: 'used' | 'released') =>
-  t.request(tenant.tokens.scheduler, 'PATCH', `/api/v1/part-reservations/${id}/state`, { new_state: newState });
+  t.request(tenant.tokens.scheduler, 'PATCH', `/api/v1/part-reservations/${id}/state`, {
+    new_state: newState,
+  });
 
 describe('stock events of reservations', () => {
   it('emits nothing while a reservation leaves stock above the reorder point', async () => {
@@ -70,7 +81,9 @@ describe('stock events of reservations', () => {
       earliest_arrival: new Date(Date.parse(today) + 5 * 86_400_000).toISOString().slice(0, 10),
       cause: { event: 'part_reserved', entity_id: reservation.id },
     });
-    expect(events[0]!.key).toBe(`part_stock_low:${tenant.org.id}:${definition.id}:part_reserved:${reservation.id}`);
+    expect(events[0]!.key).toBe(
+      `part_stock_low:${tenant.org.id}:${definition.id}:part_reserved:${reservation.id}`,
+    );
   });
 
   it('emits part_out_of_stock for the last item, nothing when it is used, and replenished when released', async () => {
@@ -78,7 +91,10 @@ describe('stock events of reservations', () => {
     const reservation = (await reserve(ids[0]!)).json<{ id: string }>();
     expect((await stockEvents(definition.id)).map((e) => e.type)).toEqual(['part_out_of_stock']);
 
-    const second = await insertPartItem(t.db.db, { org_id: tenant.org.id, part_definition_id: definition.id });
+    const second = await insertPartItem(t.db.db, {
+      org_id: tenant.org.id,
+      part_definition_id: definition.id,
+    });
     const held = (await reserve(second.id)).json<{ id: string }>();
     expect((await transition(held.id, 'used')).statusCode).toBe(200);
     expect((await transition(reservation.id, 'released')).statusCode).toBe(200);
@@ -106,8 +122,12 @@ describe('stock events of reservations', () => {
   it('emits part_stock_low when a raised reorder point puts the stock at it', async () => {
     const { definition } = await stocked(3);
     const url = `/api/v1/part-definitions/${definition.id}`;
-    expect((await t.request(tenant.tokens.scheduler, 'PATCH', url, { reorder_point: 3 })).statusCode).toBe(200);
-    expect((await t.request(tenant.tokens.scheduler, 'PATCH', url, { category: 'other' })).statusCode).toBe(200);
+    expect((await t.request(tenant.tokens.scheduler, 'PATCH', url, { reorder_point: 3 })).statusCode).toBe(
+      200,
+    );
+    expect((await t.request(tenant.tokens.scheduler, 'PATCH', url, { category: 'other' })).statusCode).toBe(
+      200,
+    );
     expect((await stockEvents(definition.id)).map((e) => e.type)).toEqual(['part_stock_low']);
   });
 });

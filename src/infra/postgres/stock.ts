@@ -113,7 +113,9 @@ export class PgStockRepository implements StockRepository {
     if (filter.category !== undefined) query = query.where('s.category', '=', filter.category);
     if (filter.q !== undefined) {
       const pattern = `%${escapeLike(filter.q)}%`;
-      query = query.where((eb) => eb.or([eb('s.name', 'ilike', pattern), eb('s.category', 'ilike', pattern)]));
+      query = query.where((eb) =>
+        eb.or([eb('s.name', 'ilike', pattern), eb('s.category', 'ilike', pattern)]),
+      );
     }
     // Mirrors stockBand (src/domain/stock.ts): low or out of stock is anything but `ok`.
     const low = sql<boolean>`(s.available <= 0 OR (s.reorder_point IS NOT NULL AND s.available <= s.reorder_point))`;

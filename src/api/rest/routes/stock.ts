@@ -20,12 +20,17 @@ const tags = ['parts'];
 
 const dayField = (description: string) =>
   Type.Union(
-    [Type.String({ format: 'date', description: 'A calendar day, YYYY-MM-DD.', examples: ['2031-01-15'] }), Type.Null()],
+    [
+      Type.String({ format: 'date', description: 'A calendar day, YYYY-MM-DD.', examples: ['2031-01-15'] }),
+      Type.Null(),
+    ],
     { description },
   );
 
 const StockSetting = (description: string) =>
-  Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: `${description} Null when not set.` });
+  Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description: `${description} Null when not set.`,
+  });
 
 /** One part definition's stock. */
 const StockRowSchema = Type.Object(
@@ -37,7 +42,8 @@ const StockRowSchema = Type.Object(
     in_stock: Type.Integer({ description: 'Live items in stock and not expired, reserved or not.' }),
     reserved: Type.Integer({ description: 'Of the items in stock, those held by an active reservation.' }),
     available: Type.Integer({
-      description: 'in_stock − reserved: items in stock, unexpired and not reserved, that can be reserved now.',
+      description:
+        'in_stock − reserved: items in stock, unexpired and not reserved, that can be reserved now.',
     }),
     expiring_within_30_days: Type.Integer({
       description: `Of the available items, those whose expiry falls within ${EXPIRY_WARNING_DAYS} days.`,
@@ -65,7 +71,11 @@ const StockListQuery = Type.Object(
     ...CursorQuery,
     ...OrgScopeQuery,
     category: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, description: 'Only definitions of this category (exact).' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Only definitions of this category (exact).',
+      }),
     ),
     low: Type.Optional(
       Type.Boolean({
@@ -93,10 +103,15 @@ const PartAvailabilitySchema = Type.Object(
     part_definition_id: uuidField('The required part definition.'),
     name: Type.String({ description: 'Name of the part.' }),
     quantity: Type.Integer({ description: 'Units the task requires.' }),
-    reserved: Type.Integer({ description: 'This task’s reservations of the part, reserved or already used.' }),
-    still_needed: Type.Integer({ description: 'quantity − reserved (never below 0): units still to reserve.' }),
+    reserved: Type.Integer({
+      description: 'This task’s reservations of the part, reserved or already used.',
+    }),
+    still_needed: Type.Integer({
+      description: 'quantity − reserved (never below 0): units still to reserve.',
+    }),
     available_in_stock: Type.Integer({
-      description: 'Items of the part in stock, unexpired and not reserved by anyone: what could be reserved now.',
+      description:
+        'Items of the part in stock, unexpired and not reserved by anyone: what could be reserved now.',
     }),
     status: Type.Enum(AVAILABILITY_STATUSES, {
       description:
