@@ -5,6 +5,7 @@ import type { Services } from '../../../app/services.js';
 import { STOCK_SORT_FIELDS } from '../../../app/stock.js';
 import { EXPIRY_WARNING_DAYS } from '../../../domain/stock.js';
 import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
+import { DefinitionListQuery } from '../schemas/parts.js';
 import { actorOf, policy } from '../plugins/auth.js';
 import {
   errorResponses,
@@ -70,13 +71,7 @@ const StockListQuery = Type.Object(
     ...PageQuery,
     ...CursorQuery,
     ...OrgScopeQuery,
-    category: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 100,
-        description: 'Only definitions of this category (exact).',
-      }),
-    ),
+    category: DefinitionListQuery.properties.category,
     low: Type.Optional(
       Type.Boolean({
         description:
