@@ -24,6 +24,7 @@ import type { LockManager } from './locks.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
+import { StockWatch } from './stock.js';
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -382,7 +383,9 @@ export class PartService {
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       if (!(await tx.parts.lockDefinition(orgId, id, 'update'))) definitionNotFound();
-      const before = (await tx.parts.findDefinition(orgId, id)) ?? definitionNotFound();
+      // A new reorder point can move the stock across it as much as a reservation can.
+      const watch = await StockWatch.open(tx, orgId, [id]);
+      const before = watch.definition(id) ?? definitionNotFound();
       const definition =
         (await tx.parts.updateDefinition(orgId, id, {
           ...patch,
@@ -398,7 +401,11 @@ export class PartService {
         changeId,
         occurredAt: definition.updatedAt,
       });
-      return { result: definition, ...effects };
+      const stock = await watch.settle(
+        { event: 'part_definition_updated', entityId: id, changeId },
+        definition.updatedAt,
+      );
+      return { result: definition, audit: effects.audit, events: [...effects.events, ...stock] };
     });
   }
 
@@ -408,7 +415,7 @@ export class PartService {
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
     const changeId = randomUUID();
     await mutate(this.deps.uow, ctx, async (tx) => {
-      // Locked so no item can be added to it (item creation locks it FOR SHARE) while we count.
+      // Locked so no item can be added to it (item creation locks it too, for its stock watch) while we count.
       if (!(await tx.parts.lockDefinition(orgId, id, 'update'))) definitionNotFound();
       const before = (await tx.parts.findDefinition(orgId, id)) ?? definitionNotFound();
       const items = await tx.parts.countLiveItems(orgId, id);
@@ -443,8 +450,9 @@ export class PartService {
     const expiryDate = input.expiryDate ?? null;
     refuseExpiryInPast(expiryDate, new Date());
     return mutate(this.deps.uow, ctx, async (tx) => {
-      // FOR SHARE: the definition cannot be deleted while this item is being added to it.
-      if (!(await tx.parts.lockDefinition(orgId, input.partDefinitionId, 'share'))) {
+      // The watch's lock also keeps the definition from being deleted while this item is added to it.
+      const watch = await StockWatch.open(tx, orgId, [input.partDefinitionId]);
+      if (!watch.definition(input.partDefinitionId)) {
         throw missingReference('body.part_definition_id', 'PART_DEFINITION_NOT_FOUND', 'part definition');
       }
       const item = await tx.parts.insertItem({
@@ -461,7 +469,8 @@ export class PartService {
         after: item,
         occurredAt: item.createdAt,
       });
-      return { result: item, ...effects };
+      const stock = await watch.settle({ event: 'part_item_created', entityId: item.id }, item.createdAt);
+      return { result: item, audit: effects.audit, events: [...effects.events, ...stock] };
     });
   }
 
@@ -506,6 +515,11 @@ export class PartService {
     return mutate(this.deps.uow, ctx, async (tx) => {
       // FOR UPDATE: a reservation of this item (which locks it FOR SHARE) waits until we commit.
       const before = (await tx.parts.findItem(orgId, id, 'update')) ?? itemNotFound();
+      // Only a status or an expiry can move the stock; a new serial number cannot.
+      const watch =
+        patch.status !== undefined || patch.expiryDate !== undefined
+          ? await StockWatch.open(tx, orgId, [before.partDefinitionId])
+          : undefined;
       if (patch.expiryDate !== undefined && !sameTime(patch.expiryDate, before.expiryDate)) {
         refuseExpiryInPast(patch.expiryDate, now);
       }
@@ -527,7 +541,9 @@ export class PartService {
         changeId,
         occurredAt: item.updatedAt,
       });
-      return { result: item, ...effects };
+      const stock =
+        (await watch?.settle({ event: 'part_item_updated', entityId: id, changeId }, item.updatedAt)) ?? [];
+      return { result: item, audit: effects.audit, events: [...effects.events, ...stock] };
     });
   }
 
@@ -538,6 +554,7 @@ export class PartService {
     const changeId = randomUUID();
     await mutate(this.deps.uow, ctx, async (tx) => {
       const before = (await tx.parts.findItem(orgId, id, 'update')) ?? itemNotFound();
+      const watch = await StockWatch.open(tx, orgId, [before.partDefinitionId]);
       const active = await tx.parts.findActiveReservation(orgId, id);
       if (active) {
         throw AppError.conflict(
@@ -554,7 +571,8 @@ export class PartService {
         changeId,
         occurredAt: deletedAt,
       });
-      return { result: undefined, ...effects };
+      const stock = await watch.settle({ event: 'part_item_deleted', entityId: id }, deletedAt);
+      return { result: undefined, audit: effects.audit, events: [...effects.events, ...stock] };
     });
   }
 
@@ -586,6 +604,7 @@ export class PartService {
             `part item ${item.serialNumber} is already reserved for task ${active.taskId}`,
           );
         }
+        const watch = await StockWatch.open(tx, orgId, [item.partDefinitionId]);
         const reservation = await tx.parts.insertReservation({
           orgId,
           taskId: task.id,
@@ -599,7 +618,11 @@ export class PartService {
           after: reservation,
           occurredAt: reservation.createdAt,
         });
-        return { result: reservation, ...effects };
+        const stock = await watch.settle(
+          { event: 'part_reserved', entityId: reservation.id },
+          reservation.createdAt,
+        );
+        return { result: reservation, audit: effects.audit, events: [...effects.events, ...stock] };
       }),
     );
   }
@@ -646,8 +669,12 @@ export class PartService {
       const task = (await tx.parts.findTask(orgId, before.taskId)) ?? { assignedMechanicId: null };
       refuse(reservationTransitionRefusal(before, to, task, actor));
       // The item first, as every other writer locks it, so two transactions never wait on each other in a cycle.
-      const itemBefore =
-        to === 'used' ? await tx.parts.findItem(orgId, before.partItemId, 'update') : undefined;
+      const itemBefore = await tx.parts.findItem(
+        orgId,
+        before.partItemId,
+        to === 'used' ? 'update' : undefined,
+      );
+      const watch = await StockWatch.open(tx, orgId, itemBefore ? [itemBefore.partDefinitionId] : []);
       const reservation = await tx.parts.transitionReservation(orgId, id, before.state, to);
       if (!reservation) {
         throw AppError.conflict(
@@ -655,8 +682,14 @@ export class PartService {
           `the reservation changed while this request ran; it is no longer ${before.state}`,
         );
       }
+      const cause = {
+        event: to === 'used' ? 'part_used' : 'part_released',
+        entityId: reservation.id,
+      } as const;
       if (to === 'released') {
-        return { result: reservation, ...reservationTransitionEffects(before, reservation, 'part_released') };
+        const effects = reservationTransitionEffects(before, reservation, 'part_released');
+        const stock = await watch.settle(cause, reservation.updatedAt);
+        return { result: reservation, audit: effects.audit, events: [...effects.events, ...stock] };
       }
       const fitted = itemBefore ?? itemNotFound();
       refuse(useRefusal(fitted, new Date()));
@@ -672,7 +705,14 @@ export class PartService {
         after: item,
         occurredAt: item.updatedAt,
       }).audit;
-      return { result: reservation, audit: [effects.audit, itemAudit], events: effects.events };
+      // Marking a held item used leaves `available` as it was (the item was already reserved), so
+      // this emits nothing under today's counting rule; it is counted all the same.
+      const stock = await watch.settle(cause, reservation.updatedAt);
+      return {
+        result: reservation,
+        audit: [effects.audit, itemAudit],
+        events: [...effects.events, ...stock],
+      };
     });
   }
 }

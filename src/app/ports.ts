@@ -22,6 +22,7 @@ import type { DueListRepository } from './due-list.js';
 import type { DirectiveTaskRepository } from './directive-tasks.js';
 import type { TaskDependencyRepository } from './task-dependencies.js';
 import type { ScheduleRepository } from './reschedule.js';
+import type { StockRepository } from './stock.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -155,6 +156,8 @@ export interface Repositories {
   taskDependencies: TaskDependencyRepository;
   /** The dependency graph a reschedule moves along, its checks and the schedule history (issue 13). */
   schedule: ScheduleRepository;
+  /** Stock levels and the lock that serializes a definition's stock changes (issue 13). */
+  stock: StockRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

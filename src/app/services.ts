@@ -22,6 +22,7 @@ import type { DueListService } from './due-list.js';
 import type { DirectiveTaskService } from './directive-tasks.js';
 import type { TaskDependencyService } from './task-dependencies.js';
 import type { RescheduleService } from './reschedule.js';
+import type { StockService } from './stock.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -50,4 +51,5 @@ export interface Services {
   taskDependencies: TaskDependencyService;
   /** Rescheduling with cascade and dry run, and the schedule history (issue 13). */
   rescheduling: RescheduleService;
+  stock: StockService;
 }

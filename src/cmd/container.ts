@@ -36,6 +36,8 @@ import { taskDependencyRoutes } from '../api/rest/routes/task-dependencies.js';
 import { TaskDependencyService } from '../app/task-dependencies.js';
 import { RescheduleService } from '../app/reschedule.js';
 import { schedulingRoutes } from '../api/rest/routes/scheduling.js';
+import { StockService } from '../app/stock.js';
+import { stockRoutes } from '../api/rest/routes/stock.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -169,6 +171,7 @@ export function createContainer(deps: ContainerDeps): Container {
     directiveTasks: new DirectiveTaskService({ uow, tasks }),
     taskDependencies: new TaskDependencyService({ uow }),
     rescheduling: new RescheduleService({ uow }),
+    stock: new StockService({ uow }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -261,6 +264,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       directiveTaskRoutes(services),
       taskDependencyRoutes(services),
       schedulingRoutes(services),
+      stockRoutes(services),
     ],
   });
 }

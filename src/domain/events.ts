@@ -89,6 +89,10 @@ export const EVENT_TYPES = [
   'task_dependency_removed',
   // issue 13: a task's window moved by a reschedule (one per task moved, the cascaded ones too)
   'task_rescheduled',
+  // issue 13: a definition's available stock crossed its reorder point or zero (src/domain/stock.ts)
+  'part_stock_low',
+  'part_out_of_stock',
+  'part_stock_replenished',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

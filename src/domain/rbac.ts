@@ -211,6 +211,11 @@ export const POLICY = {
    */
   task_schedule: {
     reschedule: ['admin', 'tenant_admin', 'scheduler'],
+  /**
+   * Stock levels (`/parts/stock`) and a task's parts availability
+   * (`/maintenance-tasks/{id}/parts-availability`): everyone who reads parts (issue 13).
+   */
+  stock: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;

@@ -172,6 +172,8 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
   // Scheduling (issue 13): the schedule history of one task.
   '/api/v1/maintenance-tasks/{id}/schedule-history': () =>
     insertScheduleChange(t.db.db, { org_id: tenant.org.id, task_id: parents.task }),
+  // Stock levels (issue 13): one row per live part definition.
+  '/api/v1/parts/stock': () => insertPartDefinition(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;

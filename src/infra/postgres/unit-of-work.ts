@@ -19,6 +19,7 @@ import { PgDirectiveComplianceRepository } from './directive-compliance.js';
 import { PgTaskDependencyRepository } from './task-dependencies.js';
 import { PgScheduleRepository } from './scheduling.js';
 import { PgDueListRepository } from './due-list.js';
+import { PgStockRepository } from './stock.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -57,6 +58,7 @@ export function createRepositories(db: Executor): Repositories {
     dueList: new PgDueListRepository(db),
     taskDependencies: new PgTaskDependencyRepository(db),
     schedule: new PgScheduleRepository(db),
+    stock: new PgStockRepository(db),
   };
 }
 
