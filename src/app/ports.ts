@@ -19,6 +19,7 @@ import type { PeopleRepository } from './people.js';
 import type { DirectiveRepository } from './directives.js';
 import type { DirectiveComplianceRepository } from './directive-compliance.js';
 import type { DueListRepository } from './due-list.js';
+import type { ConflictsRepository } from './conflicts.js';
 import type { DirectiveTaskRepository } from './directive-tasks.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
@@ -149,6 +150,8 @@ export interface Repositories {
   directiveCompliance: DirectiveComplianceRepository;
   /** The due list, the due tracker and booking a directive's task (issue 12). */
   dueList: DueListRepository & DirectiveTaskRepository;
+  /** The conflicts view's set-based reads (issue 13). */
+  conflicts: ConflictsRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -19,6 +19,7 @@ import type { QualificationService } from './qualifications.js';
 import type { DirectiveService } from './directives.js';
 import type { DirectiveComplianceService } from './directive-compliance.js';
 import type { DueListService } from './due-list.js';
+import type { ConflictsService } from './conflicts.js';
 import type { DirectiveTaskService } from './directive-tasks.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
@@ -44,5 +45,6 @@ export interface Services {
   directives: DirectiveService;
   directiveCompliance: DirectiveComplianceService;
   dueList: DueListService;
+  conflicts: ConflictsService;
   directiveTasks: DirectiveTaskService;
 }

@@ -201,6 +201,10 @@ export const POLICY = {
   due_list: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /** The scheduling views (`/scheduling/conflicts`): every role reads what is wrong with the plan. */
+  scheduling_conflicts: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;

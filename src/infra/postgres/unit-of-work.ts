@@ -17,6 +17,7 @@ import { PgPeopleRepository } from './people.js';
 import { PgDirectiveRepository } from './directives.js';
 import { PgDirectiveComplianceRepository } from './directive-compliance.js';
 import { PgDueListRepository } from './due-list.js';
+import { PgConflictsRepository } from './conflicts.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -53,6 +54,7 @@ export function createRepositories(db: Executor): Repositories {
     qualifications: new PgQualificationRepository(db),
     directiveCompliance: new PgDirectiveComplianceRepository(db),
     dueList: new PgDueListRepository(db),
+    conflicts: new PgConflictsRepository(db),
   };
 }
 
