@@ -7,7 +7,7 @@
  *
  * What it does, on the PostgreSQL server of AMSS_BENCH_DB_URL and the Redis of AMSS_BENCH_REDIS_ADDR:
  *   1. creates a scratch database `amss_bench_conflicts`, migrates it and seeds one organization in set-based SQL:
- *      the aircraft (A320s), 500 mechanics (all but 1 in 100 holding an EASA B1), one 30-day calendar program per
+ *      the aircraft (A320s), 500 mechanics (all but 1 in 100 — the ones on overhauls — holding an EASA B1), one 30-day calendar program per
  *      aircraft (1 in 100 overdue), and per aircraft BENCH_TASKS / BENCH_AIRCRAFT tasks: all but three completed in
  *      the past, three scheduled 10 days apart within the next 30 days (3 % active, each with a mechanic, never
  *      double-booked), the first booked for the program; 1 in 10 overhauls (which need an EASA B1); 1 in 10 aircraft
@@ -89,7 +89,7 @@ async function seed(url: string): Promise<void> {
       SELECT u.org_id, u.id, ${b1}, 'LIC-' || u.email, now() - interval '1 year', now() + interval '2 years'
         FROM users u
        WHERE u.org_id = ${orgId} AND u.role = 'mechanic'
-         AND split_part(substr(u.email, 9), '@', 1)::int % 100 <> 0`.execute(db);
+         AND split_part(substr(u.email, 9), '@', 1)::int % 100 <> 3`.execute(db);
     await sql`
       INSERT INTO task_skill_requirements (org_id, task_type, certification_type_id, description)
       VALUES (${orgId}, 'overhaul', ${b1}, 'Overhauls need a B1')`.execute(db);

@@ -27,8 +27,7 @@ const inRange = (orgId: string, q: ConflictsQuery) => sql`
   SELECT t.org_id, t.id, t.aircraft_id, t.type, t.start_time, t.end_time, t.assigned_mechanic_id,
          t.program_id, t.active_window
     FROM maintenance_tasks t
-   WHERE t.org_id = ${orgId} AND t.active_window IS NOT NULL
-     AND t.start_time < ${ts(q.to)} AND t.end_time > ${ts(q.from)}
+   WHERE t.org_id = ${orgId} AND t.active_window && tstzrange(${ts(q.from)}, ${ts(q.to)}, '[)')
      ${q.aircraftId === undefined ? sql`` : sql`AND t.aircraft_id = ${q.aircraftId}::uuid`}`;
 
 /** The columns of a task `alias` with its aircraft `alias_a`, prefixed `prefix_`. */
@@ -94,17 +93,31 @@ export class PgConflictsRepository implements ConflictsRepository {
   }
 
   async mechanicOverlaps(orgId: string, q: ConflictsQuery): Promise<MechanicOverlapRow[]> {
-    // Each pair once, the earlier-starting task first; the partner may lie outside the range.
+    // Each pair once, the earlier-starting task first. Set-based, without a probe per task: the
+    // mechanics' active tasks over the span of the range's tasks (a partner of a task in the range
+    // lies within it, though maybe outside the range), each with the latest end of the mechanic's
+    // earlier tasks (a window function); a task starting before that end overlaps one of them, and
+    // only those few are paired.
     const { rows } = await sql<
       TaskCols<'f'> & TaskCols<'s'> & { mechanic_id: string; email: string; overlap_start: Date; overlap_end: Date }
     >`
       WITH r AS MATERIALIZED (${inRange(orgId, q)} AND t.assigned_mechanic_id IS NOT NULL),
+      span AS (SELECT min(start_time) AS lo, max(end_time) AS hi FROM r),
+      m AS MATERIALIZED (
+        SELECT t.id, t.assigned_mechanic_id, t.start_time, t.end_time,
+               max(t.end_time) OVER (PARTITION BY t.assigned_mechanic_id ORDER BY t.start_time, t.id
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
+          FROM span, maintenance_tasks t
+         WHERE span.lo IS NOT NULL AND t.org_id = ${orgId} AND t.assigned_mechanic_id IS NOT NULL
+           AND t.active_window && tstzrange(span.lo, span.hi, '[)')
+      ),
       pairs AS (
-        SELECT DISTINCT CASE WHEN (a.start_time, a.id) < (b.start_time, b.id) THEN a.id ELSE b.id END AS first_id,
-                        CASE WHEN (a.start_time, a.id) < (b.start_time, b.id) THEN b.id ELSE a.id END AS second_id
-          FROM r a
-          JOIN maintenance_tasks b ON b.org_id = a.org_id AND b.assigned_mechanic_id = a.assigned_mechanic_id
-                                  AND b.active_window && a.active_window AND b.id <> a.id
+        SELECT DISTINCT b.id AS first_id, a.id AS second_id
+          FROM m a
+          JOIN m b ON b.assigned_mechanic_id = a.assigned_mechanic_id
+                  AND (b.start_time, b.id) < (a.start_time, a.id) AND b.end_time > a.start_time
+         WHERE a.start_time < a.earlier_end
+           AND (a.id IN (SELECT id FROM r) OR b.id IN (SELECT id FROM r))
       )
       SELECT f.assigned_mechanic_id AS mechanic_id, u.email, ${taskColumns('f', 'f')}, ${taskColumns('s', 's')},
              greatest(f.start_time, s.start_time) AS overlap_start, least(f.end_time, s.end_time) AS overlap_end
@@ -201,7 +214,7 @@ export class PgConflictsRepository implements ConflictsRepository {
                    AND i.part_definition_id = rq.part_definition_id) AS own
           FROM maintenance_tasks t
           JOIN task_part_requirements rq ON rq.org_id = t.org_id AND rq.task_id = t.id
-         WHERE t.org_id = ${orgId} AND t.active_window IS NOT NULL AND t.start_time < ${ts(q.to)}
+         WHERE t.org_id = ${orgId} AND t.active_window && tstzrange(NULL, ${ts(q.to)}, '[)')
       ),
       demand AS (
         SELECT req.*, greatest(req.quantity - req.own, 0) AS unreserved,
@@ -267,6 +280,8 @@ export class PgConflictsRepository implements ConflictsRepository {
                      AND (k.aircraft_type_id IS NULL OR k.aircraft_type_id = a.aircraft_type_id)
                      AND (k.program_id IS NULL OR k.program_id = r.program_id)) AS req) AS requirements
           FROM r JOIN aircraft a ON a.org_id = r.org_id AND a.id = r.aircraft_id
+         WHERE EXISTS (SELECT 1 FROM task_skill_requirements k
+                        WHERE k.org_id = r.org_id AND k.deleted_at IS NULL AND k.task_type = r.type)
       )
       SELECT c.id AS t_id, c.aircraft_id AS t_aircraft_id, c.tail_number AS t_tail, c.type AS t_type,
              c.start_time AS t_start, c.end_time AS t_end, c.assigned_mechanic_id AS mechanic_id,
