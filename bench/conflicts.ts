@@ -72,7 +72,10 @@ async function seed(url: string): Promise<void> {
       .returning('id')
       .executeTakeFirstOrThrow();
     const orgId = org.id;
-    await db.insertInto('org_policies').values({ org_id: orgId, api_rate_limit_per_min: 1_000_000 }).execute();
+    await db
+      .insertInto('org_policies')
+      .values({ org_id: orgId, api_rate_limit_per_min: 1_000_000 })
+      .execute();
     const hash = await hashPassword(PASSWORD, 4);
     await db
       .insertInto('users')
@@ -144,7 +147,9 @@ async function seed(url: string): Promise<void> {
        WHERE f.n % 10 = 0`.execute(db);
     await sql`
       INSERT INTO part_definitions (org_id, name, category, reorder_point, lead_time_days)
-      SELECT ${orgId}::uuid, 'Part ' || d, 'filters', 2, 5 + d % 20 FROM generate_series(0, 499) d`.execute(db);
+      SELECT ${orgId}::uuid, 'Part ' || d, 'filters', 2, 5 + d % 20 FROM generate_series(0, 499) d`.execute(
+      db,
+    );
     await sql`CREATE TEMP TABLE defs AS
       SELECT id, (row_number() OVER (ORDER BY name) - 1)::int AS d FROM part_definitions WHERE org_id = ${orgId}`.execute(
       db,
@@ -162,7 +167,9 @@ async function seed(url: string): Promise<void> {
         JOIN defs ON defs.d = (f.n / 20) % 500
        WHERE t.org_id = ${orgId} AND f.n % 20 = 0`.execute(db);
     // A few double bookings, as restored data may hold: the constraint goes, its GiST index stays.
-    await sql`ALTER TABLE maintenance_tasks DROP CONSTRAINT maintenance_tasks_mechanic_no_overlap`.execute(db);
+    await sql`ALTER TABLE maintenance_tasks DROP CONSTRAINT maintenance_tasks_mechanic_no_overlap`.execute(
+      db,
+    );
     await sql`
       UPDATE maintenance_tasks t SET assigned_mechanic_id = c.id
         FROM fleet f, crew c
@@ -185,7 +192,8 @@ async function getConflicts(server: BenchServer, token: string, query: string): 
   const response = await fetch(`${server.baseUrl}/api/v1/scheduling/conflicts?${query}`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  if (response.status !== 200) throw new Error(`conflicts answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`conflicts answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as { type: string }[];
 }
 
@@ -244,7 +252,10 @@ async function main(): Promise<void> {
           SECONDS,
         );
         const floor = statements ? await pgbench(DB_NAME, statements, connections, SECONDS) : undefined;
-        rows.push({ 'statements/request': statements?.length ?? null, ...comparisonRow(connections, amss, floor) });
+        rows.push({
+          'statements/request': statements?.length ?? null,
+          ...comparisonRow(connections, amss, floor),
+        });
       }
     } finally {
       const memory = peakRssMb(server.process);

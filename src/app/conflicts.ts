@@ -255,10 +255,9 @@ function unqualifiedConflict(c: QualificationCase, email: string, missing: Missi
   };
 }
 
-const ORDER: Record<ConflictType, number> = Object.fromEntries(CONFLICT_TYPES.map((t, i) => [t, i])) as Record<
-  ConflictType,
-  number
->;
+const ORDER: Record<ConflictType, number> = Object.fromEntries(
+  CONFLICT_TYPES.map((t, i) => [t, i]),
+) as Record<ConflictType, number>;
 
 /** The list's order: start of the first task, type, then the task ids. */
 function compare(a: Conflict, b: Conflict): number {
@@ -285,7 +284,12 @@ export class ConflictsService {
     const now = this.now();
     const from = input.from ?? now;
     const to = input.to ?? new Date(from.getTime() + DEFAULT_RANGE_DAYS * DAY_MS);
-    if (to <= from) throw AppError.validation('to must be after from', [{ field: 'querystring.to', message: 'must be after from' }], 'INVALID_RANGE');
+    if (to <= from)
+      throw AppError.validation(
+        'to must be after from',
+        [{ field: 'querystring.to', message: 'must be after from' }],
+        'INVALID_RANGE',
+      );
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
       throw AppError.validation(
         `the range may span at most ${MAX_RANGE_DAYS} days`,

@@ -11,7 +11,10 @@ import {
   insertTask,
   insertTaskPartRequirement,
 } from '../support/factories.js';
-import { insertEmployeeCertification, insertTaskSkillRequirement } from '../support/qualification-factories.js';
+import {
+  insertEmployeeCertification,
+  insertTaskSkillRequirement,
+} from '../support/qualification-factories.js';
 import { EVERYONE, itEnforcesRoles } from '../support/rbac.js';
 import { insertTaskDependency } from '../support/scheduling-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
@@ -26,7 +29,9 @@ beforeAll(async () => {
   other = await createTenant(t);
   // Data restored from elsewhere can hold double bookings the constraint of migration 00017 now
   // prevents; this database drops it to make one.
-  await sql`ALTER TABLE maintenance_tasks DROP CONSTRAINT maintenance_tasks_mechanic_no_overlap`.execute(t.db.db);
+  await sql`ALTER TABLE maintenance_tasks DROP CONSTRAINT maintenance_tasks_mechanic_no_overlap`.execute(
+    t.db.db,
+  );
 });
 afterAll(() => t.close());
 
@@ -49,7 +54,13 @@ interface Conflict {
 const org = () => home.org.id;
 const plane = () => insertAircraft(t.db.db, { org_id: org() });
 const task = (aircraftId: string, from: number, to: number, extra: Record<string, unknown> = {}) =>
-  insertTask(t.db.db, { org_id: org(), aircraft_id: aircraftId, start_time: at(from), end_time: at(to), ...extra });
+  insertTask(t.db.db, {
+    org_id: org(),
+    aircraft_id: aircraftId,
+    start_time: at(from),
+    end_time: at(to),
+    ...extra,
+  });
 const mechanic = () => t.createUser(org(), 'mechanic');
 
 async function conflicts(query: string, token = home.tokens.scheduler): Promise<Conflict[]> {
@@ -95,9 +106,18 @@ describe('dependency_violation', () => {
     const a = await plane();
     const before = await task(a.id, 8, 12);
     const after = await task(a.id, 12, 14);
-    await insertTaskDependency(t.db.db, { org_id: org(), predecessor_id: before.id, successor_id: after.id, lag_minutes: 30 });
+    await insertTaskDependency(t.db.db, {
+      org_id: org(),
+      predecessor_id: before.id,
+      successor_id: after.id,
+      lag_minutes: 30,
+    });
     expect(await onPlane(a.id)).toHaveLength(1);
-    await t.db.db.updateTable('maintenance_tasks').set({ state: 'cancelled' }).where('id', '=', before.id).execute();
+    await t.db.db
+      .updateTable('maintenance_tasks')
+      .set({ state: 'cancelled' })
+      .where('id', '=', before.id)
+      .execute();
     expect(await onPlane(a.id)).toEqual([]);
   });
 });
@@ -119,7 +139,11 @@ describe('mechanic_overlap', () => {
       overlap_end: at(30).toISOString(),
     });
     expect(found!.sentence).toMatch(/is booked on .* at the same time/);
-    await t.db.db.updateTable('maintenance_tasks').set({ assigned_mechanic_id: null }).where('id', '=', second.id).execute();
+    await t.db.db
+      .updateTable('maintenance_tasks')
+      .set({ assigned_mechanic_id: null })
+      .where('id', '=', second.id)
+      .execute();
     expect(await onPlane(b.id, 'mechanic_overlap')).toEqual([]);
   });
 });
@@ -142,7 +166,9 @@ describe('past_due', () => {
       task_ids: [late.id],
       due_source: 'program',
       program_id: program.id,
-      due_date: at(5 * 24).toISOString().slice(0, 10),
+      due_date: at(5 * 24)
+        .toISOString()
+        .slice(0, 10),
     });
     expect(found!.sentence).toContain(`after program "${program.name}" falls due on`);
     await t.db.db
@@ -174,7 +200,11 @@ describe('past_due', () => {
     expect(found!.sentence).toContain(`directive ${directive.reference_number}`);
     await t.db.db
       .updateTable('aircraft_directives')
-      .set({ next_due_date: at(4 * 24).toISOString().slice(0, 10) })
+      .set({
+        next_due_date: at(4 * 24)
+          .toISOString()
+          .slice(0, 10),
+      })
       .where('id', '=', tracking.id)
       .execute();
     expect(await onPlane(a.id)).toEqual([]);
@@ -230,7 +260,9 @@ describe('mechanic_unqualified', () => {
     expect(rest).toEqual([]);
     expect(found).toMatchObject({ type: 'mechanic_unqualified', task_ids: [x.id], mechanic_id: m.id });
     expect(found!.missing).toEqual([expect.objectContaining({ kind: 'certification' })]);
-    expect(found!.sentence).toMatch(/^Mechanic .* is assigned to overhaul task .* but is not qualified for it: /);
+    expect(found!.sentence).toMatch(
+      /^Mechanic .* is assigned to overhaul task .* but is not qualified for it: /,
+    );
     await insertEmployeeCertification(t.db.db, { org_id: org(), user_id: m.id });
     expect(await onPlane(a.id)).toEqual([]);
   });
@@ -247,7 +279,9 @@ describe('range, filters and order', () => {
       await insertTaskPartRequirement(t.db.db, { org_id: org(), task_id: x.id, part_definition_id: part.id });
     }
     expect((await onPlane(a.id)).map((c) => c.task_ids)).toEqual([[inside.id]]);
-    const wide = await conflicts(`from=${at(0).toISOString()}&to=${at(40 * 24).toISOString()}&aircraft_id=${a.id}`);
+    const wide = await conflicts(
+      `from=${at(0).toISOString()}&to=${at(40 * 24).toISOString()}&aircraft_id=${a.id}`,
+    );
     expect(wide.map((c) => c.task_ids)).toEqual([[inside.id], [outside.id]]);
     const all = await conflicts(`${RANGE}&type=parts_short&limit=200`);
     expect(all.map((c) => c.task_ids[0])).toEqual(expect.arrayContaining([inside.id, elsewhere.id]));
@@ -261,7 +295,11 @@ describe('range, filters and order', () => {
     for (const x of tasks) {
       await insertTaskPartRequirement(t.db.db, { org_id: org(), task_id: x.id, part_definition_id: part.id });
     }
-    const response = await t.request(home.tokens.auditor, 'GET', `/api/v1/scheduling/conflicts?${RANGE}&aircraft_id=${a.id}&limit=2`);
+    const response = await t.request(
+      home.tokens.auditor,
+      'GET',
+      `/api/v1/scheduling/conflicts?${RANGE}&aircraft_id=${a.id}&limit=2`,
+    );
     expect(response.json<Conflict[]>().map((c) => c.task_ids[0])).toEqual([tasks[0]!.id, tasks[1]!.id]);
     expect(response.headers.link).toContain('rel="next"');
     const rest = await conflicts(`${RANGE}&aircraft_id=${a.id}&limit=2&offset=2`);
@@ -284,7 +322,11 @@ describe('range, filters and order', () => {
 describe('access', () => {
   it('answers 404 for another organization’s aircraft', async () => {
     const theirs = await insertAircraft(t.db.db, { org_id: other.org.id });
-    const response = await t.request(home.tokens.scheduler, 'GET', `/api/v1/scheduling/conflicts?aircraft_id=${theirs.id}`);
+    const response = await t.request(
+      home.tokens.scheduler,
+      'GET',
+      `/api/v1/scheduling/conflicts?aircraft_id=${theirs.id}`,
+    );
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ code: 'not_found', reason: 'AIRCRAFT_NOT_FOUND' });
   });
@@ -292,15 +334,28 @@ describe('access', () => {
   it('never shows another organization’s conflicts', async () => {
     const theirs = await insertAircraft(t.db.db, { org_id: other.org.id });
     const part = await insertPartDefinition(t.db.db, { org_id: other.org.id });
-    const x = await insertTask(t.db.db, { org_id: other.org.id, aircraft_id: theirs.id, start_time: at(5), end_time: at(6) });
-    await insertTaskPartRequirement(t.db.db, { org_id: other.org.id, task_id: x.id, part_definition_id: part.id });
+    const x = await insertTask(t.db.db, {
+      org_id: other.org.id,
+      aircraft_id: theirs.id,
+      start_time: at(5),
+      end_time: at(6),
+    });
+    await insertTaskPartRequirement(t.db.db, {
+      org_id: other.org.id,
+      task_id: x.id,
+      part_definition_id: part.id,
+    });
     const mine = await conflicts(`${RANGE}&limit=200`);
     expect(mine.flatMap((c) => c.task_ids)).not.toContain(x.id);
   });
 
   itEnforcesRoles(
     {
-      'GET /scheduling/conflicts': { method: 'GET', build: async () => ({ url: '/scheduling/conflicts' }), allowed: EVERYONE },
+      'GET /scheduling/conflicts': {
+        method: 'GET',
+        build: async () => ({ url: '/scheduling/conflicts' }),
+        allowed: EVERYONE,
+      },
     },
     () => ({ t, tokens: home.tokens }),
   );

@@ -62,7 +62,13 @@ export class PgConflictsRepository implements ConflictsRepository {
     // predecessors hold a successor: void ones (cancelled, deleted — isVoidPredecessor) never do,
     // and a completed one has done its part.
     const { rows } = await sql<
-      TaskCols<'p'> & TaskCols<'s'> & { dependency_id: string; dep_type: DependencyType; lag_minutes: number; shift_ms: string }
+      TaskCols<'p'> &
+        TaskCols<'s'> & {
+          dependency_id: string;
+          dep_type: DependencyType;
+          lag_minutes: number;
+          shift_ms: string;
+        }
     >`
       WITH r AS MATERIALIZED (${inRange(orgId, q)}),
       deps AS (
@@ -99,7 +105,8 @@ export class PgConflictsRepository implements ConflictsRepository {
     // earlier tasks (a window function); a task starting before that end overlaps one of them, and
     // only those few are paired.
     const { rows } = await sql<
-      TaskCols<'f'> & TaskCols<'s'> & { mechanic_id: string; email: string; overlap_start: Date; overlap_end: Date }
+      TaskCols<'f'> &
+        TaskCols<'s'> & { mechanic_id: string; email: string; overlap_start: Date; overlap_end: Date }
     >`
       WITH r AS MATERIALIZED (${inRange(orgId, q)} AND t.assigned_mechanic_id IS NOT NULL),
       span AS (SELECT min(start_time) AS lo, max(end_time) AS hi FROM r),
@@ -154,7 +161,7 @@ export class PgConflictsRepository implements ConflictsRepository {
     >`
       WITH r AS MATERIALIZED (${inRange(orgId, q)}),
       due AS (
-        SELECT r.id AS task_id, 'program'::text AS source, p.id AS program_id, NULL::uuid AS directive_id,
+        SELECT r.id, r.aircraft_id, r.type, r.start_time, r.end_time, 'program'::text AS source, p.id AS program_id, NULL::uuid AS directive_id,
                NULL::uuid AS aircraft_directive_id, p.name,
                (coalesce(p.last_performed + make_interval(hours => 24 * p.interval_value), a.next_due)
                  AT TIME ZONE 'UTC')::date AS due_date
@@ -163,19 +170,18 @@ export class PgConflictsRepository implements ConflictsRepository {
           JOIN aircraft a ON a.org_id = r.org_id AND a.id = r.aircraft_id
          WHERE p.deleted_at IS NULL AND p.interval_type = 'calendar'
         UNION ALL
-        SELECT r.id, 'directive', NULL, d.id, ad.id, d.reference_number, ${effective('date')}
+        SELECT r.id, r.aircraft_id, r.type, r.start_time, r.end_time, 'directive', NULL, d.id, ad.id, d.reference_number, ${effective('date')}
           FROM r
           JOIN aircraft_directives ad ON ad.org_id = r.org_id AND ad.task_id = r.id
           JOIN directives d ON d.org_id = ad.org_id AND d.id = ad.directive_id
          WHERE ad.status IN ('pending', 'in_progress', 'deferred', 'overdue')
            AND d.deleted_at IS NULL AND d.status = 'active'
       )
-      SELECT due.source, due.program_id, due.directive_id, due.aircraft_directive_id, due.name,
-             to_char(due.due_date, 'YYYY-MM-DD') AS due_date, ${taskColumns('t', 't')}
-        FROM due
-        JOIN maintenance_tasks t ON t.org_id = ${orgId} AND t.id = due.task_id
-        JOIN aircraft t_a ON t_a.org_id = t.org_id AND t_a.id = t.aircraft_id
-       WHERE t.end_time > ((due.due_date + 1)::timestamp AT TIME ZONE 'UTC')`.execute(this.db);
+      SELECT t.source, t.program_id, t.directive_id, t.aircraft_directive_id, t.name,
+             to_char(t.due_date, 'YYYY-MM-DD') AS due_date, ${taskColumns('t', 't')}
+        FROM due t
+        JOIN aircraft t_a ON t_a.org_id = ${orgId} AND t_a.id = t.aircraft_id
+       WHERE t.end_time > ((t.due_date + 1)::timestamp AT TIME ZONE 'UTC')`.execute(this.db);
     return rows.map((row) => ({
       task: taskOf(row, 't'),
       source: row.source,
@@ -237,7 +243,9 @@ export class PgConflictsRepository implements ConflictsRepository {
         LEFT JOIN stock s ON s.part_definition_id = d.part_definition_id
        WHERE d.unreserved > 0 AND d.end_time > ${ts(q.from)}
          ${q.aircraftId === undefined ? sql`` : sql`AND d.aircraft_id = ${q.aircraftId}::uuid`}
-         AND d.demand_before + d.unreserved > greatest(coalesce(s.in_stock - s.reserved, 0), 0)`.execute(this.db);
+         AND d.demand_before + d.unreserved > greatest(coalesce(s.in_stock - s.reserved, 0), 0)`.execute(
+      this.db,
+    );
     return rows.map((row) => ({
       task: taskOf(row, 't'),
       partDefinitionId: row.part_definition_id,
@@ -266,7 +274,7 @@ export class PgConflictsRepository implements ConflictsRepository {
       }
     >`
       WITH r AS MATERIALIZED (${inRange(orgId, q)} AND t.assigned_mechanic_id IS NOT NULL),
-      cases AS (
+      cases AS MATERIALIZED (
         SELECT r.*, a.aircraft_type_id, a.tail_number,
                (SELECT json_agg(req ORDER BY req.created_at, req.id) FROM (
                   SELECT k.id, k.org_id, k.task_type, k.aircraft_type_id, k.program_id, k.certification_type_id,

@@ -1,12 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import {
-  CONFLICT_TYPES,
-  DEFAULT_RANGE_DAYS,
-  MAX_RANGE_DAYS,
-  type Conflict,
-} from '../../../app/conflicts.js';
+import { CONFLICT_TYPES, DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, type Conflict } from '../../../app/conflicts.js';
 import type { Services } from '../../../app/services.js';
 import { pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
@@ -27,7 +22,9 @@ const ConflictSchema = Type.Object(
       description:
         'The tasks involved: [predecessor, successor] for dependency_violation, the earlier-starting task first for mechanic_overlap, else the one task.',
     }),
-    aircraft_ids: Type.Array(uuidField('An aircraft.'), { description: 'The aircraft of those tasks (each once).' }),
+    aircraft_ids: Type.Array(uuidField('An aircraft.'), {
+      description: 'The aircraft of those tasks (each once).',
+    }),
     mechanic_id: Type.Union([uuidField('The mechanic.'), Type.Null()], {
       description: 'The mechanic at stake (mechanic_overlap, mechanic_unqualified), else null.',
     }),
@@ -35,24 +32,37 @@ const ConflictSchema = Type.Object(
     sentence: Type.String({ description: 'What is wrong, in a plain-English sentence.' }),
     dependency_id: opt(uuidField('dependency_violation: the dependency that is not met.')),
     dependency_type: opt(
-      Type.String({ description: 'dependency_violation: finish_to_start, start_to_start or finish_to_finish.' }),
+      Type.String({
+        description: 'dependency_violation: finish_to_start, start_to_start or finish_to_finish.',
+      }),
     ),
     lag_minutes: opt(Type.Integer({ description: 'dependency_violation: the dependency’s lag.' })),
     predecessor_id: opt(uuidField('dependency_violation: the predecessor.')),
     successor_id: opt(uuidField('dependency_violation: the successor scheduled too early.')),
     required_shift_minutes: opt(
-      Type.Integer({ description: 'dependency_violation: how much later (minutes, rounded up) the successor must move.' }),
+      Type.Integer({
+        description: 'dependency_violation: how much later (minutes, rounded up) the successor must move.',
+      }),
     ),
     earliest_start: opt(timestamp('dependency_violation: the successor’s start once moved that much.')),
     overlap_start: opt(timestamp('mechanic_overlap: when the double booking starts.')),
     overlap_end: opt(timestamp('mechanic_overlap: when it ends.')),
     due_source: opt(Type.String({ description: 'past_due: program or directive.' })),
     due_date: opt(
-      Type.String({ format: 'date', description: 'past_due: the due day (UTC); the task finishes after its end.' }),
+      Type.String({
+        format: 'date',
+        description: 'past_due: the due day (UTC); the task finishes after its end.',
+      }),
     ),
-    program_id: opt(Type.Union([uuidField('The program.'), Type.Null()], { description: 'past_due: the program, or null.' })),
+    program_id: opt(
+      Type.Union([uuidField('The program.'), Type.Null()], {
+        description: 'past_due: the program, or null.',
+      }),
+    ),
     directive_id: opt(
-      Type.Union([uuidField('The directive.'), Type.Null()], { description: 'past_due: the directive, or null.' }),
+      Type.Union([uuidField('The directive.'), Type.Null()], {
+        description: 'past_due: the directive, or null.',
+      }),
     ),
     aircraft_directive_id: opt(
       Type.Union([uuidField('The tracking row.'), Type.Null()], {
@@ -62,14 +72,19 @@ const ConflictSchema = Type.Object(
     part_definition_id: opt(uuidField('parts_short: the part definition short.')),
     required: opt(Type.Integer({ description: 'parts_short: how many the task requires.' })),
     reserved: opt(Type.Integer({ description: 'parts_short: how many are reserved for it.' })),
-    available: opt(Type.Integer({ description: 'parts_short: free stock now (in stock, unexpired, unreserved).' })),
+    available: opt(
+      Type.Integer({ description: 'parts_short: free stock now (in stock, unexpired, unreserved).' }),
+    ),
     demand_before: opt(
-      Type.Integer({ description: 'parts_short: unreserved demand of earlier-starting active tasks for it.' }),
+      Type.Integer({
+        description: 'parts_short: unreserved demand of earlier-starting active tasks for it.',
+      }),
     ),
     short: opt(Type.Integer({ description: 'parts_short: how many the task will lack at its start.' })),
     earliest_arrival: opt(
       Type.Union([timestamp('Now plus the definition’s lead time.'), Type.Null()], {
-        description: 'parts_short: the earliest new stock could arrive (now + lead_time_days), or null when unknown.',
+        description:
+          'parts_short: the earliest new stock could arrive (now + lead_time_days), or null when unknown.',
       }),
     ),
     missing: opt(
@@ -93,16 +108,15 @@ const ConflictSchema = Type.Object(
 
 type ConflictView = Static<typeof ConflictSchema>;
 
-const conflictView = (c: Conflict): ConflictView =>
-  ({
-    type: c.type,
-    task_ids: c.taskIds,
-    aircraft_ids: c.aircraftIds,
-    mechanic_id: c.mechanicId,
-    start_time: c.start.toISOString(),
-    sentence: c.sentence,
-    ...c.details,
-  }) as ConflictView;
+const conflictView = (c: Conflict): ConflictView => ({
+  type: c.type,
+  task_ids: c.taskIds,
+  aircraft_ids: c.aircraftIds,
+  mechanic_id: c.mechanicId,
+  start_time: c.start.toISOString(),
+  sentence: c.sentence,
+  ...c.details,
+});
 
 const ConflictsQuery = Type.Object(
   {
@@ -115,7 +129,9 @@ const ConflictsQuery = Type.Object(
       ),
     ),
     aircraft_id: opt(
-      uuidField('Only conflicts involving a task of this aircraft (404 AIRCRAFT_NOT_FOUND unless it is a live aircraft of the organization).'),
+      uuidField(
+        'Only conflicts involving a task of this aircraft (404 AIRCRAFT_NOT_FOUND unless it is a live aircraft of the organization).',
+      ),
     ),
     type: opt(Type.Enum(CONFLICT_TYPES, { description: 'Only conflicts of this type.' })),
   },
