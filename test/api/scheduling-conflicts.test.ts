@@ -120,6 +120,22 @@ describe('dependency_violation', () => {
       .execute();
     expect(await onPlane(a.id)).toEqual([]);
   });
+  it.each([
+    ['start_to_start', 8, 12, 7, 13, 60],
+    ['finish_to_finish', 8, 12, 9, 11, 60],
+  ] as const)('measures a %s dependency by its own rule', async (type, ps, pe, ss, se, minutes) => {
+    const [a, b] = [await plane(), await plane()];
+    const before = await task(a.id, ps, pe);
+    const after = await task(b.id, ss, se);
+    await insertTaskDependency(t.db.db, {
+      org_id: org(),
+      predecessor_id: before.id,
+      successor_id: after.id,
+      type,
+    });
+    const [found] = await onPlane(b.id);
+    expect(found).toMatchObject({ dependency_type: type, required_shift_minutes: minutes });
+  });
 });
 
 describe('mechanic_overlap', () => {
@@ -145,6 +161,16 @@ describe('mechanic_overlap', () => {
       .where('id', '=', second.id)
       .execute();
     expect(await onPlane(b.id, 'mechanic_overlap')).toEqual([]);
+  });
+
+  it('finds the double booking of a task in the range with one outside it', async () => {
+    const [a, b] = [await plane(), await plane()];
+    const m = await mechanic();
+    const end = 30 * 24;
+    const inside = await task(a.id, end - 2, end + 6, { assigned_mechanic_id: m.id });
+    const outside = await task(b.id, end + 1, end + 3, { assigned_mechanic_id: m.id });
+    const found = await onPlane(a.id, 'mechanic_overlap');
+    expect(found.map((c) => c.task_ids)).toEqual([[inside.id, outside.id]]);
   });
 });
 
