@@ -274,22 +274,36 @@ export class PgConflictsRepository implements ConflictsRepository {
       }
     >`
       WITH r AS MATERIALIZED (${inRange(orgId, q)} AND t.assigned_mechanic_id IS NOT NULL),
-      cases AS MATERIALIZED (
-        SELECT r.*, a.aircraft_type_id, a.tail_number,
-               (SELECT json_agg(req ORDER BY req.created_at, req.id) FROM (
-                  SELECT k.id, k.org_id, k.task_type, k.aircraft_type_id, k.program_id, k.certification_type_id,
-                         ct.name AS certification_type_name, k.type_rating_required, k.skill_type_id,
-                         st.name AS skill_type_name, k.min_proficiency, k.min_recency_hours, k.recency_window_days,
-                         k.certifying, k.inspection, k.description, k.created_at, k.updated_at
-                    FROM task_skill_requirements k
-                    LEFT JOIN certification_types ct ON ct.id = k.certification_type_id
-                    LEFT JOIN skill_types st ON st.id = k.skill_type_id
-                   WHERE k.org_id = r.org_id AND k.deleted_at IS NULL AND k.task_type = r.type
-                     AND (k.aircraft_type_id IS NULL OR k.aircraft_type_id = a.aircraft_type_id)
-                     AND (k.program_id IS NULL OR k.program_id = r.program_id)) AS req) AS requirements
+      reqs AS MATERIALIZED (
+        SELECT k.id, k.org_id, k.task_type, k.aircraft_type_id, k.program_id, k.certification_type_id,
+               ct.name AS certification_type_name, k.type_rating_required, k.skill_type_id,
+               st.name AS skill_type_name, k.min_proficiency, k.min_recency_hours, k.recency_window_days,
+               k.certifying, k.inspection, k.description, k.created_at, k.updated_at
+          FROM task_skill_requirements k
+          LEFT JOIN certification_types ct ON ct.id = k.certification_type_id
+          LEFT JOIN skill_types st ON st.id = k.skill_type_id
+         WHERE k.org_id = ${orgId} AND k.deleted_at IS NULL
+      ),
+      tasks AS MATERIALIZED (
+        SELECT r.*, a.aircraft_type_id, a.tail_number
           FROM r JOIN aircraft a ON a.org_id = r.org_id AND a.id = r.aircraft_id
-         WHERE EXISTS (SELECT 1 FROM task_skill_requirements k
-                        WHERE k.org_id = r.org_id AND k.deleted_at IS NULL AND k.task_type = r.type)
+         WHERE r.type IN (SELECT task_type FROM reqs)
+      ),
+      -- The requirements matched once per distinct (task type, aircraft type, program), not per task.
+      matched AS MATERIALIZED (
+        SELECT w.type, w.aircraft_type_id, w.program_id,
+               json_agg(k ORDER BY k.created_at, k.id) AS requirements
+          FROM (SELECT DISTINCT type, aircraft_type_id, program_id FROM tasks) w
+          JOIN reqs k ON k.task_type = w.type
+                     AND (k.aircraft_type_id IS NULL OR k.aircraft_type_id = w.aircraft_type_id)
+                     AND (k.program_id IS NULL OR k.program_id = w.program_id)
+         GROUP BY w.type, w.aircraft_type_id, w.program_id
+      ),
+      cases AS (
+        SELECT tasks.*, m.requirements
+          FROM tasks JOIN matched m ON m.type = tasks.type
+           AND m.aircraft_type_id IS NOT DISTINCT FROM tasks.aircraft_type_id
+           AND m.program_id IS NOT DISTINCT FROM tasks.program_id
       )
       SELECT c.id AS t_id, c.aircraft_id AS t_aircraft_id, c.tail_number AS t_tail, c.type AS t_type,
              c.start_time AS t_start, c.end_time AS t_end, c.assigned_mechanic_id AS mechanic_id,
@@ -304,8 +318,7 @@ export class PgConflictsRepository implements ConflictsRepository {
                 FROM (SELECT DISTINCT (x ->> 'recency_window_days')::int AS days
                         FROM json_array_elements(c.requirements) x
                        WHERE x ->> 'recency_window_days' IS NOT NULL) w) AS recency
-        FROM cases c
-       WHERE c.requirements IS NOT NULL`.execute(this.db);
+        FROM cases c`.execute(this.db);
     return rows.map((row) => ({
       task: taskOf(row, 't'),
       mechanicId: row.mechanic_id,
