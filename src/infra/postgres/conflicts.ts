@@ -53,6 +53,14 @@ function taskOf<P extends string>(row: TaskCols<P>, prefix: P): ConflictTask {
   };
 }
 
+/**
+ * What a task's skill requirements depend on — its type, its aircraft's type and its program — as one
+ * text key (of `tasks` in the qualification statement): the requirements are matched once per key.
+ */
+const KEY = sql.raw(
+  `type::text || '/' || coalesce(aircraft_type_id::text, '') || '/' || coalesce(program_id::text, '')`,
+);
+
 export class PgConflictsRepository implements ConflictsRepository {
   constructor(private readonly db: Executor) {}
 
@@ -289,21 +297,17 @@ export class PgConflictsRepository implements ConflictsRepository {
           FROM r JOIN aircraft a ON a.org_id = r.org_id AND a.id = r.aircraft_id
          WHERE r.type IN (SELECT task_type FROM reqs)
       ),
-      -- The requirements matched once per distinct (task type, aircraft type, program), not per task.
-      matched AS MATERIALIZED (
-        SELECT w.type, w.aircraft_type_id, w.program_id,
-               json_agg(k ORDER BY k.created_at, k.id) AS requirements
-          FROM (SELECT DISTINCT type, aircraft_type_id, program_id FROM tasks) w
-          JOIN reqs k ON k.task_type = w.type
-                     AND (k.aircraft_type_id IS NULL OR k.aircraft_type_id = w.aircraft_type_id)
-                     AND (k.program_id IS NULL OR k.program_id = w.program_id)
-         GROUP BY w.type, w.aircraft_type_id, w.program_id
+      matched AS (
+        SELECT jsonb_object_agg(x.key, x.requirements) AS by_key
+          FROM (SELECT w.key, jsonb_agg(k ORDER BY k.created_at, k.id) AS requirements
+                  FROM (SELECT DISTINCT ${KEY} AS key, type, aircraft_type_id, program_id FROM tasks) w
+                  JOIN reqs k ON k.task_type = w.type
+                             AND (k.aircraft_type_id IS NULL OR k.aircraft_type_id = w.aircraft_type_id)
+                             AND (k.program_id IS NULL OR k.program_id = w.program_id)
+                 GROUP BY w.key) x
       ),
       cases AS (
-        SELECT tasks.*, m.requirements
-          FROM tasks JOIN matched m ON m.type = tasks.type
-           AND m.aircraft_type_id IS NOT DISTINCT FROM tasks.aircraft_type_id
-           AND m.program_id IS NOT DISTINCT FROM tasks.program_id
+        SELECT tasks.*, (SELECT by_key FROM matched) -> (${KEY}) AS requirements FROM tasks
       )
       SELECT c.id AS t_id, c.aircraft_id AS t_aircraft_id, c.tail_number AS t_tail, c.type AS t_type,
              c.start_time AS t_start, c.end_time AS t_end, c.assigned_mechanic_id AS mechanic_id,
@@ -316,9 +320,10 @@ export class PgConflictsRepository implements ConflictsRepository {
                            AND e.performed_at >= c.start_time - make_interval(hours => 24 * w.days)
                            AND e.performed_at < c.start_time))), '[]')
                 FROM (SELECT DISTINCT (x ->> 'recency_window_days')::int AS days
-                        FROM json_array_elements(c.requirements) x
+                        FROM jsonb_array_elements(c.requirements) x
                        WHERE x ->> 'recency_window_days' IS NOT NULL) w) AS recency
-        FROM cases c`.execute(this.db);
+        FROM cases c
+       WHERE c.requirements IS NOT NULL`.execute(this.db);
     return rows.map((row) => ({
       task: taskOf(row, 't'),
       mechanicId: row.mechanic_id,
