@@ -19,6 +19,7 @@ import type { PeopleRepository } from './people.js';
 import type { DirectiveRepository } from './directives.js';
 import type { DirectiveComplianceRepository } from './directive-compliance.js';
 import type { DueListRepository } from './due-list.js';
+import type { ConflictsRepository } from './conflicts.js';
 import type { DirectiveTaskRepository } from './directive-tasks.js';
 import type { TaskDependencyRepository } from './task-dependencies.js';
 import type { ScheduleRepository } from './reschedule.js';
@@ -158,6 +159,8 @@ export interface Repositories {
   schedule: ScheduleRepository;
   /** Stock levels and the lock that serializes a definition's stock changes (issue 13). */
   stock: StockRepository;
+  /** The conflicts view's set-based reads (issue 13). */
+  conflicts: ConflictsRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

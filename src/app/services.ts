@@ -19,6 +19,7 @@ import type { QualificationService } from './qualifications.js';
 import type { DirectiveService } from './directives.js';
 import type { DirectiveComplianceService } from './directive-compliance.js';
 import type { DueListService } from './due-list.js';
+import type { ConflictsService } from './conflicts.js';
 import type { DirectiveTaskService } from './directive-tasks.js';
 import type { TaskDependencyService } from './task-dependencies.js';
 import type { RescheduleService } from './reschedule.js';
@@ -47,6 +48,7 @@ export interface Services {
   directives: DirectiveService;
   directiveCompliance: DirectiveComplianceService;
   dueList: DueListService;
+  conflicts: ConflictsService;
   directiveTasks: DirectiveTaskService;
   taskDependencies: TaskDependencyService;
   /** Rescheduling with cascade and dry run, and the schedule history (issue 13). */

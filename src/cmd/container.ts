@@ -29,8 +29,10 @@ import { directiveRoutes } from '../api/rest/routes/directives.js';
 import { QualificationService, signerQualifications } from '../app/qualifications.js';
 import { qualificationRoutes } from '../api/rest/routes/qualifications.js';
 import { DueListService } from '../app/due-list.js';
+import { ConflictsService } from '../app/conflicts.js';
 import { DirectiveTaskService } from '../app/directive-tasks.js';
 import { dueListRoutes } from '../api/rest/routes/due-list.js';
+import { conflictsRoutes } from '../api/rest/routes/conflicts.js';
 import { directiveTaskRoutes } from '../api/rest/routes/directive-tasks.js';
 import { taskDependencyRoutes } from '../api/rest/routes/task-dependencies.js';
 import { TaskDependencyService } from '../app/task-dependencies.js';
@@ -168,6 +170,7 @@ export function createContainer(deps: ContainerDeps): Container {
     directives: new DirectiveService({ uow }),
     directiveCompliance: new DirectiveComplianceService({ uow, loginLimiter }),
     dueList: new DueListService({ uow }),
+    conflicts: new ConflictsService({ uow }),
     directiveTasks: new DirectiveTaskService({ uow, tasks }),
     taskDependencies: new TaskDependencyService({ uow }),
     rescheduling: new RescheduleService({ uow }),
@@ -261,6 +264,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       directiveRoutes(services),
       directiveComplianceRoutes(services),
       dueListRoutes(services),
+      conflictsRoutes(services),
       directiveTaskRoutes(services),
       taskDependencyRoutes(services),
       schedulingRoutes(services),

@@ -216,6 +216,8 @@ export const POLICY = {
    * (`/maintenance-tasks/{id}/parts-availability`): everyone who reads parts (issue 13).
    */
   stock: {
+  /** The scheduling views (`/scheduling/conflicts`): every role reads what is wrong with the plan. */
+  scheduling_conflicts: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;

@@ -187,6 +187,8 @@ const OFFSET_ONLY = [
   '/api/v1/reports/mechanic-workload',
   // computed per request across programs and directives, in a fixed order
   '/api/v1/due-list',
+  // computed per request from the conflicts of a time range, in a fixed order (issue 13)
+  '/api/v1/scheduling/conflicts',
 ];
 /**
  * Not a bare list: the compliance matrix is an object paginated by aircraft (its cursor is tested

@@ -70,7 +70,7 @@ registerConstraints({
 });
 
 /** A requirement row with the names of its types. */
-interface RequirementRow {
+export interface RequirementRow {
   id: string;
   org_id: string;
   task_type: TaskType;
@@ -91,7 +91,7 @@ interface RequirementRow {
   updated_at: Date | string;
 }
 
-const toRequirement = (row: RequirementRow): SkillRequirement => ({
+export const toRequirement = (row: RequirementRow): SkillRequirement => ({
   id: row.id,
   orgId: row.org_id,
   taskType: row.task_type,

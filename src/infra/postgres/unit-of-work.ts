@@ -20,6 +20,7 @@ import { PgTaskDependencyRepository } from './task-dependencies.js';
 import { PgScheduleRepository } from './scheduling.js';
 import { PgDueListRepository } from './due-list.js';
 import { PgStockRepository } from './stock.js';
+import { PgConflictsRepository } from './conflicts.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -59,6 +60,7 @@ export function createRepositories(db: Executor): Repositories {
     taskDependencies: new PgTaskDependencyRepository(db),
     schedule: new PgScheduleRepository(db),
     stock: new PgStockRepository(db),
+    conflicts: new PgConflictsRepository(db),
   };
 }
 
