@@ -152,6 +152,8 @@ export interface StockRepository {
    * after another and each crossing is seen exactly once.
    */
   lockDefinitions(orgId: string, ids: readonly string[]): Promise<string[]>;
+  /** The part definitions of the items a task still holds reserved (what releasing them returns to stock). */
+  definitionsReservedFor(orgId: string, taskId: string): Promise<string[]>;
   /** The stock list in one statement; fetches `page.limit + 1` rows. */
   list(
     orgId: string,

@@ -27,6 +27,7 @@ import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagin
 import { partReservationView, type PartReservationView } from './parts.js';
 import { recencyView } from './people.js';
 import type { Repositories, UnitOfWork } from './ports.js';
+import { StockWatch } from './stock.js';
 import { scheduleNextOccurrence } from './program-generation.js';
 import { recordProgramPerformed } from './programs.js';
 import {
@@ -1002,7 +1003,18 @@ async function releaseReservations(
   task: MaintenanceTask,
   reason: 'task_cancelled' | 'task_deleted',
 ): Promise<Effects> {
+  // Released items return to stock: watched like any release, so a definition back above its
+  // reorder point says so (part_stock_replenished).
+  const watch = await StockWatch.open(
+    tx,
+    task.orgId,
+    await tx.stock.definitionsReservedFor(task.orgId, task.id),
+  );
   const released = await tx.tasks.releaseReservations(task.orgId, task.id);
+  const stock = await watch.settle(
+    { event: 'part_released', entityId: task.id, changeId: reason },
+    released[0]?.after.updatedAt ?? new Date(),
+  );
   return {
     audit: released.map(({ before, after }) => ({
       orgId: after.orgId,
@@ -1013,16 +1025,18 @@ async function releaseReservations(
       after: partReservationView(after),
       extra: { reason, task_id: task.id },
     })),
-    events: released.map(({ after }) =>
-      domainEvent({
-        orgId: after.orgId,
-        type: 'part_released',
-        aggregateType: 'part_reservation',
-        aggregateId: after.id,
-        data: { ...partReservationView(after), reason },
-        occurredAt: after.updatedAt,
-      }),
-    ),
+    events: released
+      .map(({ after }) =>
+        domainEvent({
+          orgId: after.orgId,
+          type: 'part_released',
+          aggregateType: 'part_reservation',
+          aggregateId: after.id,
+          data: { ...partReservationView(after), reason },
+          occurredAt: after.updatedAt,
+        }),
+      )
+      .concat(stock),
   };
 }
 

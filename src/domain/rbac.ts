@@ -205,17 +205,23 @@ export const POLICY = {
   task_dependencies: {
     create: ['admin', 'tenant_admin', 'scheduler'],
     delete: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
   /**
    * Rescheduling a task with its dependents (`/maintenance-tasks/{id}/reschedule`, issue 13):
    * whoever plans the work; everyone reads a task's schedule history.
    */
   task_schedule: {
     reschedule: ['admin', 'tenant_admin', 'scheduler'],
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
   /**
    * Stock levels (`/parts/stock`) and a task's parts availability
    * (`/maintenance-tasks/{id}/parts-availability`): everyone who reads parts (issue 13).
    */
   stock: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
   /** The scheduling views (`/scheduling/conflicts`): every role reads what is wrong with the plan. */
   scheduling_conflicts: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],

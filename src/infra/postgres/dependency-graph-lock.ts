@@ -15,8 +15,9 @@ export async function lockDependencyGraph(
   mode: 'exclusive' | 'shared',
 ): Promise<void> {
   const key = sql`hashtextextended(${`amss:task-dependencies:${orgId}`}, 0)`;
-  await (mode === 'exclusive'
-    ? sql`SELECT pg_advisory_xact_lock(${key})`
-    : sql`SELECT pg_advisory_xact_lock_shared(${key})`
+  await (
+    mode === 'exclusive'
+      ? sql`SELECT pg_advisory_xact_lock(${key})`
+      : sql`SELECT pg_advisory_xact_lock_shared(${key})`
   ).execute(db);
 }

@@ -62,6 +62,21 @@ const STOCK_SORT: Record<StockSortField, string> = {
 export class PgStockRepository implements StockRepository {
   constructor(private readonly db: Executor) {}
 
+  async definitionsReservedFor(orgId: string, taskId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('part_reservations as r')
+      .innerJoin('part_items as i', (join) =>
+        join.onRef('i.org_id', '=', 'r.org_id').onRef('i.id', '=', 'r.part_item_id'),
+      )
+      .select('i.part_definition_id')
+      .distinct()
+      .where('r.org_id', '=', orgId)
+      .where('r.task_id', '=', taskId)
+      .where('r.state', '=', 'reserved')
+      .execute();
+    return rows.map((row) => row.part_definition_id);
+  }
+
   async lockDefinitions(orgId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     // NO KEY UPDATE: conflicts with every other stock change and with a definition's deletion
