@@ -157,3 +157,33 @@ describe('stock events under concurrent reservations', () => {
     ]);
   });
 });
+
+describe('stock events of a task’s cancellation and deletion', () => {
+  it.each(['cancelled', 'deleted'] as const)(
+    'emits part_stock_replenished when a %s task gives its parts back to stock',
+    async (how) => {
+      const { definition, ids } = await stocked(2);
+      const task = await insertTask(t.db.db, {
+        org_id: tenant.org.id,
+        start_time: new Date(Date.now() + 30 * 86_400_000),
+        end_time: new Date(Date.now() + 30 * 86_400_000 + 3_600_000),
+      });
+      const reserved = await t.request(tenant.tokens.scheduler, 'POST', '/api/v1/part-reservations', {
+        task_id: task.id,
+        part_item_id: ids[0],
+      });
+      expect(reserved.statusCode).toBe(201);
+      const gone =
+        how === 'cancelled'
+          ? await t.request(tenant.tokens.scheduler, 'PATCH', `/api/v1/maintenance-tasks/${task.id}/state`, {
+              new_state: 'cancelled',
+            })
+          : await t.request(tenant.tokens.scheduler, 'DELETE', `/api/v1/maintenance-tasks/${task.id}`);
+      expect(gone.statusCode).toBeLessThan(300);
+      expect((await stockEvents(definition.id)).map((e) => e.type)).toEqual([
+        'part_stock_low',
+        'part_stock_replenished',
+      ]);
+    },
+  );
+});
