@@ -2,6 +2,7 @@ import type { IntervalType } from '../domain/program.js';
 import type { Role } from '../domain/roles.js';
 import { calendarDayOf } from '../domain/directive.js';
 
+import type { DependencyType, TaskPriority } from '../domain/scheduling.js';
 import type { TaskType } from '../domain/task.js';
 import { systemActor, type UserActor } from './actor.js';
 import { AircraftService } from './aircraft.js';
@@ -21,6 +22,7 @@ import { organizationView } from './organizations.js';
 import { PartService } from './parts.js';
 import { PeopleService } from './people.js';
 import { QualificationService } from './qualifications.js';
+import { TaskDependencyService } from './task-dependencies.js';
 import { TaskService } from './tasks.js';
 import { userView } from './users.js';
 import type { UnitOfWork } from './ports.js';
@@ -214,6 +216,8 @@ export const DEMO_PARTS: readonly {
     name: 'Brake assembly',
     category: 'landing gear',
     minStockLevel: 2,
+    // three in stock: at the reorder point on a fresh start (the stock view flags it)
+    reorderPoint: 3,
     leadTimeDays: 30,
     serials: ['BRK-1001', 'BRK-1002', 'BRK-1003'],
   },
@@ -292,6 +296,7 @@ export const DEMO_TASKS: readonly {
   assigned: boolean;
   /** Required parts by demo part definition name. */
   requiredParts?: readonly { name: string; quantity: number }[];
+  priority?: TaskPriority;
 }[] = [
   {
     tailNumber: DEMO_PROGRAM_AIRCRAFT,
@@ -318,6 +323,69 @@ export const DEMO_TASKS: readonly {
     inDays: 14,
     hours: 24,
     assigned: true,
+  },
+  {
+    tailNumber: 'N102DA',
+    type: 'repair',
+    notes: 'Demo: AOG — bird strike damage assessment, left engine inlet',
+    inDays: 1,
+    hours: 6,
+    assigned: false,
+    priority: 'aog',
+  },
+  // The C-check on N201DA: three tasks linked by dependencies (DEMO_DEPENDENCIES); the close-up
+  // needs more oil filters than are in stock, so the conflicts view shows a parts shortage.
+  {
+    tailNumber: 'N201DA',
+    type: 'inspection',
+    notes: 'Demo: C-check — open up and gain access',
+    inDays: 21,
+    hours: 10,
+    assigned: false,
+    priority: 'urgent',
+  },
+  {
+    tailNumber: 'N201DA',
+    type: 'inspection',
+    notes: 'Demo: C-check — structural inspection',
+    inDays: 22,
+    hours: 10,
+    assigned: false,
+    priority: 'urgent',
+  },
+  {
+    tailNumber: 'N201DA',
+    type: 'repair',
+    notes: 'Demo: C-check — close up and functional tests',
+    inDays: 23,
+    hours: 10,
+    assigned: false,
+    priority: 'urgent',
+    requiredParts: [{ name: 'Oil filter', quantity: 4 }],
+  },
+];
+
+/**
+ * The demo dependencies, by the notes of their tasks: the C-check's inspection starts once the
+ * aircraft is opened up, and its close-up an hour after the inspection is finished.
+ */
+export const DEMO_DEPENDENCIES: readonly {
+  predecessor: string;
+  successor: string;
+  type: DependencyType;
+  lagMinutes: number;
+}[] = [
+  {
+    predecessor: 'Demo: C-check — open up and gain access',
+    successor: 'Demo: C-check — structural inspection',
+    type: 'finish_to_start',
+    lagMinutes: 0,
+  },
+  {
+    predecessor: 'Demo: C-check — structural inspection',
+    successor: 'Demo: C-check — close up and functional tests',
+    type: 'finish_to_start',
+    lagMinutes: 60,
   },
 ];
 
@@ -374,8 +442,37 @@ export async function seedDemoTasks(uow: UnitOfWork, orgId: string): Promise<num
         assignedMechanicId: demo.assigned ? mechanic?.id : undefined,
         notes: demo.notes,
         requiredParts,
+        priority: demo.priority,
       },
     );
+    created += 1;
+  }
+  return created + (await seedDemoDependencies(uow, orgId));
+}
+
+/**
+ * Links the demo tasks of DEMO_DEPENDENCIES that are not linked yet, through the dependency
+ * service so they are audited as `system:seed`. Returns how many it created.
+ */
+export async function seedDemoDependencies(uow: UnitOfWork, orgId: string): Promise<number> {
+  const dependencies = new TaskDependencyService({ uow });
+  const ctx = { actor: systemActor('seed') };
+  const page = { limit: MAX_PAGE_SIZE, offset: 0 };
+  const live = await uow.repos.tasks.list(orgId, {}, [{ field: 'start_time', direction: 'asc' }], page);
+  const byNotes = new Map(live.map((task) => [task.notes, task.id]));
+  let created = 0;
+  for (const demo of DEMO_DEPENDENCIES) {
+    const predecessorId = byNotes.get(demo.predecessor);
+    const successorId = byNotes.get(demo.successor);
+    if (!predecessorId || !successorId) continue;
+    const existing = await dependencies.list(ctx.actor, successorId, { orgId });
+    if (existing.some((d) => d.predecessor.id === predecessorId)) continue;
+    await dependencies.add(ctx, successorId, {
+      orgId,
+      predecessorId,
+      type: demo.type,
+      lagMinutes: demo.lagMinutes,
+    });
     created += 1;
   }
   return created;

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TASKS, seedDemoData, seedDemoTasks } from '../../src/app/demo-data.js';
+import {
+  DEMO_DEPENDENCIES,
+  DEMO_TASKS,
+  seedDemoData,
+  seedDemoDependencies,
+  seedDemoTasks,
+} from '../../src/app/demo-data.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -17,15 +23,15 @@ afterAll(async () => {
 const page = { limit: 50, offset: 0 };
 
 describe('demo tasks', () => {
-  it('schedules one task per demo aircraft once, however often the seed runs, audited as system:seed', async () => {
+  it('schedules the demo tasks once, however often the seed runs, audited as system:seed', async () => {
     const { orgId } = await seedDemoData(uow, async () => 'not-a-real-hash');
     expect(await seedDemoTasks(uow, orgId)).toBe(0);
     const tasks = await uow.repos.tasks.list(orgId, {}, [{ field: 'start_time', direction: 'asc' }], page);
-    expect(tasks.map((task) => task.notes)).toEqual(DEMO_TASKS.map((demo) => demo.notes));
+    expect(tasks.map((task) => task.notes).sort()).toEqual(DEMO_TASKS.map((demo) => demo.notes).sort());
     expect(tasks.every((task) => task.state === 'scheduled' && task.startTime.getTime() > Date.now())).toBe(
       true,
     );
-    const [aCheck] = tasks;
+    const aCheck = tasks.find((task) => task.notes === 'Demo: A-check with brake inspection');
     expect(aCheck?.programId).toEqual(expect.any(String));
     expect(aCheck?.assignedMechanicId).toEqual(expect.any(String));
     expect(aCheck?.requiredParts.map((part) => part.quantity)).toEqual([1]);
@@ -36,6 +42,29 @@ describe('demo tasks', () => {
       .where('entity_type', '=', 'maintenance_task')
       .execute();
     expect(actors).toEqual([{ actor: 'system:seed' }]);
+  });
+
+  it('links the C-check’s tasks by dependencies once and shows an AOG task', async () => {
+    const { orgId } = await seedDemoData(uow, async () => 'not-a-real-hash');
+    expect(await seedDemoDependencies(uow, orgId)).toBe(0);
+    const tasks = await uow.repos.tasks.list(orgId, {}, [{ field: 'start_time', direction: 'asc' }], page);
+    const id = (notes: string) => tasks.find((task) => task.notes === notes)?.id;
+    const links = await db.db
+      .selectFrom('task_dependencies')
+      .select(['predecessor_id', 'successor_id', 'lag_minutes'])
+      .where('org_id', '=', orgId)
+      .orderBy('lag_minutes')
+      .execute();
+    expect(links).toEqual(
+      DEMO_DEPENDENCIES.map((d) => ({
+        predecessor_id: id(d.predecessor),
+        successor_id: id(d.successor),
+        lag_minutes: d.lagMinutes,
+      })),
+    );
+    expect(tasks.filter((task) => task.priority === 'aog').map((task) => task.notes)).toEqual([
+      'Demo: AOG — bird strike damage assessment, left engine inlet',
+    ]);
   });
 
   it('schedules nothing for an organization without the demo fleet', async () => {
