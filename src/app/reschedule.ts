@@ -151,6 +151,8 @@ export interface ScheduleRepository {
   lockAircraft(orgId: string, aircraftIds: string[]): Promise<void>;
   /** Locks the live tasks still at their version (sorted by id); answers the ids locked. */
   lockTasksAtVersion(orgId: string, tasks: { id: string; version: number }[]): Promise<string[]>;
+  /** Holds the live tasks still at their version FOR SHARE (sorted by id); answers the ids held. */
+  shareTasksAtVersion(orgId: string, tasks: { id: string; version: number }[]): Promise<string[]>;
   /**
    * In one statement: every active task another moved task would overlap on its aircraft or its
    * mechanic — the tasks that do not move, at their windows, and the moved ones at their new ones.
@@ -363,9 +365,15 @@ export class RescheduleService {
     let graph = await tx.schedule.loadGraph(orgId, rootId);
     for (let read = 1; lock; read++) {
       const movable = mayMove(graph.tasks, rootId, graph.dependencies);
-      await tx.schedule.lockAircraft(orgId, [...new Set(movable.map((t) => t.aircraftId))]);
+      // The active predecessors that stay put are held FOR SHARE: a concurrent move of one of them
+      // waits for this plan (or this plan re-reads it), so neither side checks the other's old
+      // window. Their aircraft are locked with the others, in one sorted batch, so two reschedules
+      // meeting on both ends of a dependency take their locks in the same order.
+      const held = heldPredecessors(graph.tasks, movable, graph.dependencies);
+      await tx.schedule.lockAircraft(orgId, [...new Set([...movable, ...held].map((t) => t.aircraftId))]);
       const locked = await tx.schedule.lockTasksAtVersion(orgId, movable);
-      if (locked.length === movable.length) break;
+      const shared = await tx.schedule.shareTasksAtVersion(orgId, held);
+      if (locked.length === movable.length && shared.length === held.length) break;
       // A task changed between the read and the lock: read the graph again, now that its
       // aircraft are held (a new aircraft in the graph is locked on the next round).
       if (read === MAX_READS) {
@@ -481,6 +489,23 @@ function mayMove(tasks: GraphTask[], rootId: string, dependencies: TaskDependenc
         !t.deleted &&
         (t.id === rootId || t.state === 'scheduled' || t.state === 'in_progress'),
     );
+}
+
+/** The active tasks outside `movable` that a movable task depends on. */
+function heldPredecessors(
+  tasks: GraphTask[],
+  movable: GraphTask[],
+  dependencies: TaskDependency[],
+): GraphTask[] {
+  const moving = new Set(movable.map((t) => t.id));
+  const wanted = new Set(
+    dependencies
+      .filter((d) => moving.has(d.successorId) && !moving.has(d.predecessorId))
+      .map((d) => d.predecessorId),
+  );
+  return tasks.filter(
+    (t) => wanted.has(t.id) && !t.deleted && (t.state === 'scheduled' || t.state === 'in_progress'),
+  );
 }
 
 /** The root's edit rules, as a PATCH of its window: final 409 TASK_FINAL, in progress START_TIME_FROZEN. */

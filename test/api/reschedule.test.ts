@@ -408,6 +408,25 @@ describe('events and concurrency', () => {
     expect(new Date(history[0]!.new_start_time).toISOString()).toBe(aw[0]);
   });
 
+  it('never lets a predecessor moved later and its successor moved earlier both land on each other’s old windows', async () => {
+    for (let round = 0; round < 4; round++) {
+      // a [0,2) → b on another aircraft [5,7): a moves to [3,5) while b moves to [2,4); each is
+      // fine against the other's old window, not against its new one.
+      const pa = await plane();
+      const pb = await plane();
+      const a = await task(pa.id, pa.h, pa.h + 2);
+      const b = await task(pb.id, pa.h + 5, pa.h + 7);
+      await link(a.id, b.id);
+      const responses = await Promise.all([
+        reschedule(a.id, { start_time: iso(pa.h + 3), end_time: iso(pa.h + 5) }),
+        reschedule(b.id, { start_time: iso(pa.h + 2), end_time: iso(pa.h + 4) }),
+      ]);
+      for (const r of responses) expect([200, 409], r.body).toContain(r.statusCode);
+      const [aw, bw] = await Promise.all([windowOf(a.id), windowOf(b.id)]);
+      expect(Date.parse(bw[0]!)).toBeGreaterThanOrEqual(Date.parse(aw[1]!));
+    }
+  });
+
   it('keeps an edit of a dependent that races the cascade: both succeed, in either order, and the chain still holds', async () => {
     const { p, a, b, c } = await chain();
     const [edit, moved] = await Promise.all([

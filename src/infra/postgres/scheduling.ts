@@ -129,6 +129,18 @@ export class PgScheduleRepository implements ScheduleRepository {
     return rows.map((r) => r.id);
   }
 
+  async shareTasksAtVersion(orgId: string, tasks: { id: string; version: number }[]): Promise<string[]> {
+    if (tasks.length === 0) return [];
+    const { rows } = await sql<{ id: string }>`
+      SELECT t.id FROM maintenance_tasks t
+        JOIN unnest(${tasks.map((t) => t.id)}::uuid[], ${tasks.map((t) => t.version)}::integer[]) AS w(id, version)
+          ON w.id = t.id AND w.version = t.version
+       WHERE t.org_id = ${orgId} AND t.deleted_at IS NULL
+       ORDER BY t.id
+         FOR SHARE OF t`.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+
   async windowConflicts(orgId: string, moves: MoveToCheck[]): Promise<WindowConflict[]> {
     if (moves.length === 0) return [];
     // Mirrors the exclusion constraints (maintenance_tasks_no_overlap and the mechanic's): active
