@@ -274,6 +274,20 @@ describe('parts_short', () => {
     await insertReservation(t.db.db, { org_id: org(), task_id: x.id, part_item_id: item.id });
     expect(await onPlane(a.id)).toEqual([]);
   });
+
+  it('counts a part the task already used as covering its need, not as demand on stock', async () => {
+    const a = await plane();
+    const part = await insertPartDefinition(t.db.db, { org_id: org() });
+    const item = await insertPartItem(t.db.db, {
+      org_id: org(),
+      part_definition_id: part.id,
+      status: 'used',
+    });
+    const x = await task(a.id, 100, 102);
+    await insertTaskPartRequirement(t.db.db, { org_id: org(), task_id: x.id, part_definition_id: part.id });
+    await insertReservation(t.db.db, { org_id: org(), task_id: x.id, part_item_id: item.id, state: 'used' });
+    expect(await onPlane(a.id)).toEqual([]);
+  });
 });
 
 describe('mechanic_unqualified', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertTaskDependency } from '../support/scheduling-factories.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { insertAircraft, insertTask } from '../support/factories.js';
 import { auditRowsFor, eventsFor } from '../support/imports.js';
@@ -183,6 +184,37 @@ describe('adding a dependency', () => {
     expect(body.reason).toBe('DEPENDENCY_CYCLE');
     expect(body.error).toContain(`${c.id} → ${a.id} → ${b.id} → ${c.id}`);
     expect(body.details.map((d) => d.message)).toEqual([c.id, a.id, b.id, c.id]);
+  });
+
+  it('names the shortest cycle through a plan that branches and joins again and again', async () => {
+    // 16 diamonds in a row (a → b, a → c, b → a', c → a'): 65,536 ways from the first task to the
+    // last, one shortest cycle to name when the last is made a predecessor of the first.
+    const first = await task();
+    let top = first;
+    for (let i = 0; i < 16; i++) {
+      const [left, right, bottom] = [await task(), await task(), await task()];
+      for (const [p, s] of [
+        [top, left],
+        [top, right],
+        [left, bottom],
+        [right, bottom],
+      ] as const) {
+        await insertTaskDependency(t.db.db, {
+          org_id: tenant.org.id,
+          predecessor_id: p.id,
+          successor_id: s.id,
+        });
+      }
+      top = bottom;
+    }
+    const response = await link(first.id, { predecessor_id: top.id });
+    expect(response.statusCode).toBe(409);
+    const body = response.json<{ reason: string; details: { message: string }[] }>();
+    expect(body.reason).toBe('DEPENDENCY_CYCLE');
+    // last → first → (one side of each diamond, its bottom) × 16: 2 + 32 tasks.
+    expect(body.details).toHaveLength(34);
+    expect(body.details[0]?.message).toBe(top.id);
+    expect(body.details.at(-1)?.message).toBe(top.id);
   });
 
   it('rejects a malformed body with 400 in the envelope', async () => {

@@ -224,7 +224,7 @@ export class PgConflictsRepository implements ConflictsRepository {
         SELECT t.id AS task_id, t.start_time, t.end_time, t.aircraft_id, rq.part_definition_id, rq.quantity,
                (SELECT count(*)::int FROM part_reservations pr
                   JOIN part_items i ON i.org_id = pr.org_id AND i.id = pr.part_item_id
-                 WHERE pr.org_id = t.org_id AND pr.task_id = t.id AND pr.state = 'reserved'
+                 WHERE pr.org_id = t.org_id AND pr.task_id = t.id AND pr.state IN ('reserved', 'used')
                    AND i.part_definition_id = rq.part_definition_id) AS own
           FROM maintenance_tasks t
           JOIN task_part_requirements rq ON rq.org_id = t.org_id AND rq.task_id = t.id

@@ -184,19 +184,21 @@ export class PgTaskDependencyRepository implements TaskDependencyRepository {
 
   async findPath(orgId: string, from: string, to: string): Promise<string[] | undefined> {
     // Every edge counts, whatever its tasks' states: the graph stays acyclic as a whole, which the
-    // cascade relies on. The path array also stops a walk from ever revisiting a task.
-    const { rows } = await sql<{ path: string[] }>`
-      WITH RECURSIVE walk (task_id, path) AS (
-        SELECT ${from}::uuid, ARRAY[${from}::uuid]
-        UNION ALL
-        SELECT d.successor_id, w.path || d.successor_id
+    // cascade relies on. The walk collects the edges reachable from `from` (UNION: each edge once,
+    // however many paths lead to it — listing paths instead grows exponentially on a graph that
+    // branches and joins); the shortest path is then read off them here.
+    const { rows } = await sql<{ parent: string; task_id: string }>`
+      WITH RECURSIVE walk (parent, task_id) AS (
+        SELECT d.predecessor_id, d.successor_id FROM task_dependencies d
+         WHERE d.org_id = ${orgId} AND d.predecessor_id = ${from}::uuid
+        UNION
+        SELECT d.predecessor_id, d.successor_id
           FROM walk w
           JOIN task_dependencies d ON d.org_id = ${orgId} AND d.predecessor_id = w.task_id
-         WHERE NOT d.successor_id = ANY (w.path) AND w.task_id <> ${to}::uuid
+         WHERE w.task_id <> ${to}::uuid
       )
-      SELECT path::text[] AS path FROM walk WHERE task_id = ${to}::uuid
-       ORDER BY cardinality(path) LIMIT 1`.execute(this.db);
-    return rows[0]?.path;
+      SELECT parent::text, task_id::text FROM walk`.execute(this.db);
+    return shortestPath(rows, from, to);
   }
 
   async insert(input: NewTaskDependency): Promise<TaskDependencyRecord> {
@@ -225,4 +227,30 @@ export class PgTaskDependencyRepository implements TaskDependencyRepository {
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
+}
+
+/** The shortest path from `from` to `to` along `edges` (breadth first), as task ids; undefined when none. */
+function shortestPath(
+  edges: readonly { parent: string; task_id: string }[],
+  from: string,
+  to: string,
+): string[] | undefined {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) next.set(edge.parent, [...(next.get(edge.parent) ?? []), edge.task_id]);
+  const cameFrom = new Map<string, string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (id === to) {
+      const path = [to];
+      while (path[0] !== from) path.unshift(cameFrom.get(path[0]!)!);
+      return path;
+    }
+    for (const successor of next.get(id) ?? []) {
+      if (successor === from || cameFrom.has(successor)) continue;
+      cameFrom.set(successor, id);
+      queue.push(successor);
+    }
+  }
+  return undefined;
 }
