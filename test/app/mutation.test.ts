@@ -204,13 +204,19 @@ describe('mutate inside a request with an Idempotency-Key', () => {
     const racer = new IdempotentAttempt(first.key, true, store());
     let finish!: () => void;
     const finishing = new Promise<void>((resolve) => (finish = resolve));
+    let started!: () => void;
+    const working = new Promise<void>((resolve) => (started = resolve));
     const firstDone = inAttempt(first, () =>
       mutate(uow, ctx, async (repos) => {
+        started();
         const change = await createOrg(name)(repos);
         await finishing;
         return change;
       }),
     );
+    // The first attempt's work runs only once it holds its claim; the racer starts after that (on a
+    // loaded machine it could otherwise claim first, and nothing would wait for anything).
+    await working;
     const racerDone = inAttempt(racer, () => mutate(uow, ctx, createOrg(name)));
     // The racer waits for the first attempt's claim of the change.
     // (Sessions of this test's own database only: other test files share the server.)
