@@ -227,6 +227,8 @@ export interface PartRepository {
   }): Promise<PartDefinition>;
   /** A live definition with its stock counts. */
   findDefinition(orgId: string, id: string): Promise<PartDefinition | undefined>;
+  /** The live definitions among `ids`, with their stock, in one statement. */
+  findDefinitions(orgId: string, ids: readonly string[]): Promise<PartDefinition[]>;
   /** Locks a live definition's row until the transaction ends; false when there is none. */
   lockDefinition(orgId: string, id: string, mode: RowLock): Promise<boolean>;
   /** Live definitions with stock counts (one query); fetches `page.limit + 1` rows. */

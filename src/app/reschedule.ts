@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { automaticStatusChange, type AircraftStatus, type AircraftStatusSource } from '../domain/aircraft.js';
 import {
   applicationOrder,
+  byPredecessor,
   planCascade,
   type CascadeTask,
   type PlannedMove,
+  reachableFrom,
   type TaskDependency,
   type TaskWindow,
 } from '../domain/scheduling.js';
@@ -469,26 +471,12 @@ export class RescheduleService {
  * cancelled or deleted one never moves), each with the version read.
  */
 function mayMove(tasks: GraphTask[], rootId: string, dependencies: TaskDependency[]): GraphTask[] {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const reachable = new Set([rootId]);
-  const stack = [rootId];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    for (const d of dependencies) {
-      if (d.predecessorId === id && !reachable.has(d.successorId)) {
-        reachable.add(d.successorId);
-        stack.push(d.successorId);
-      }
-    }
-  }
-  return [...reachable]
-    .map((id) => byId.get(id))
-    .filter(
-      (t): t is GraphTask =>
-        t !== undefined &&
-        !t.deleted &&
-        (t.id === rootId || t.state === 'scheduled' || t.state === 'in_progress'),
-    );
+  const reachable = reachableFrom(rootId, byPredecessor(dependencies));
+  return tasks.filter(
+    (t) =>
+      !t.deleted &&
+      (t.id === rootId || (reachable.has(t.id) && (t.state === 'scheduled' || t.state === 'in_progress'))),
+  );
 }
 
 /** The active tasks outside `movable` that a movable task depends on. */

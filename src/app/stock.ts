@@ -195,13 +195,9 @@ export class StockWatch {
   /** Locks the live definitions among `ids` and reads their stock. */
   static async open(tx: Repositories, orgId: string, ids: readonly string[]): Promise<StockWatch> {
     const locked = await tx.stock.lockDefinitions(orgId, ids);
-    const before = new Map<string, PartDefinition>();
-    // Counted after the lock, in statements of their own, so they see every change committed before it.
-    for (const id of locked) {
-      const definition = await tx.parts.findDefinition(orgId, id);
-      if (definition) before.set(id, definition);
-    }
-    return new StockWatch(tx, orgId, before);
+    // Counted after the lock, in a statement of its own, so it sees every change committed before it.
+    const definitions = await tx.parts.findDefinitions(orgId, locked);
+    return new StockWatch(tx, orgId, new Map(definitions.map((d) => [d.id, d])));
   }
 
   /** The definition as it was when the watch opened; undefined when it is not a live one of the org. */
@@ -212,10 +208,8 @@ export class StockWatch {
   /** Counts again and answers the events of the crossings since `open`. */
   async settle(cause: StockCause, occurredAt: Date): Promise<DomainEvent[]> {
     const events: DomainEvent[] = [];
-    for (const [id, before] of this.before) {
-      const after = await this.tx.parts.findDefinition(this.orgId, id);
-      if (!after) continue;
-      const crossings = stockCrossings(stockPoint(before), stockPoint(after));
+    for (const after of await this.tx.parts.findDefinitions(this.orgId, [...this.before.keys()])) {
+      const crossings = stockCrossings(stockPoint(this.before.get(after.id)!), stockPoint(after));
       events.push(...crossings.map((type) => stockEvent(type, after, cause, occurredAt)));
     }
     return events;

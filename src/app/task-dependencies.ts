@@ -1,5 +1,6 @@
 import {
   isVoidPredecessor,
+  linkRefusal,
   MAX_LAG_MINUTES,
   requiredShiftMs,
   type DependencyType,
@@ -245,17 +246,12 @@ export class TaskDependencyService {
           ],
         );
       }
-      if (successor.state === 'completed' || successor.state === 'cancelled') {
+      const refusal = linkRefusal(successor, predecessor);
+      if (refusal) {
         throw AppError.conflict(
-          'TASK_FINAL',
-          `the task is ${successor.state} and can no longer gain dependencies`,
-        );
-      }
-      if (predecessor.state === 'cancelled') {
-        throw AppError.conflict(
-          'PREDECESSOR_CANCELLED',
-          `task ${predecessor.id} is cancelled and will never be done; a task cannot wait for it`,
-          [{ field: 'body.predecessor_id', message: 'is a cancelled task' }],
+          refusal.reason,
+          refusal.message,
+          refusal.field === undefined ? undefined : [{ field: refusal.field, message: refusal.message }],
         );
       }
       if (await tx.taskDependencies.exists(orgId, predecessor.id, successorId)) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applicationOrder,
   dependencyBlockers,
+  linkRefusal,
   planCascade,
   requiredShiftMs,
   type CascadeTask,
@@ -100,6 +101,27 @@ describe('which predecessors hold a task back', () => {
     expect(dependencyBlockers('in_progress', [pred('finish_to_start', 'cancelled')])).toEqual([]);
     expect(dependencyBlockers('in_progress', [pred('finish_to_start', 'scheduled', true)])).toEqual([]);
     expect(dependencyBlockers('cancelled', [pred('finish_to_start', 'scheduled')])).toEqual([]);
+  });
+});
+
+describe('which tasks may be linked', () => {
+  const t = (id: string, state: TaskState) => ({ id, state });
+
+  it('lets a scheduled or in-progress task wait for any task that is not cancelled', () => {
+    expect(linkRefusal(t('b', 'scheduled'), t('a', 'completed'))).toBeUndefined();
+    expect(linkRefusal(t('b', 'in_progress'), t('a', 'scheduled'))).toBeUndefined();
+  });
+
+  it('refuses a completed or cancelled task as the one that would wait', () => {
+    expect(linkRefusal(t('b', 'completed'), t('a', 'scheduled'))?.reason).toBe('TASK_FINAL');
+    expect(linkRefusal(t('b', 'cancelled'), t('a', 'scheduled'))?.reason).toBe('TASK_FINAL');
+  });
+
+  it('refuses to let a task wait for a cancelled one, naming the predecessor field', () => {
+    expect(linkRefusal(t('b', 'scheduled'), t('a', 'cancelled'))).toMatchObject({
+      reason: 'PREDECESSOR_CANCELLED',
+      field: 'body.predecessor_id',
+    });
   });
 });
 

@@ -95,6 +95,39 @@ export function dependencyBlockers(
   });
 }
 
+/** Why a task may not gain a dependency on another, as a refusal with its reason. */
+export interface LinkRefusal {
+  reason: 'TASK_FINAL' | 'PREDECESSOR_CANCELLED';
+  message: string;
+  /** The request field at fault, when one is. */
+  field?: string;
+}
+
+/**
+ * Why `successor` may not start to depend on `predecessor`, or undefined: a completed or cancelled
+ * task never waits for anything again, and a cancelled task will never be done, so nothing may
+ * wait for it. (Both are live tasks of one organization; a cycle is the database's graph to check.)
+ */
+export function linkRefusal(
+  successor: { state: TaskState },
+  predecessor: { id: string; state: TaskState },
+): LinkRefusal | undefined {
+  if (successor.state === 'completed' || successor.state === 'cancelled') {
+    return {
+      reason: 'TASK_FINAL',
+      message: `the task is ${successor.state} and can no longer gain dependencies`,
+    };
+  }
+  if (predecessor.state === 'cancelled') {
+    return {
+      reason: 'PREDECESSOR_CANCELLED',
+      message: `task ${predecessor.id} is cancelled and will never be done; a task cannot wait for it`,
+      field: 'body.predecessor_id',
+    };
+  }
+  return undefined;
+}
+
 /** Why a blocker blocks, in words: "task X (scheduled) must be completed first (finish-to-start)". */
 export function blockerSentence(blocker: PredecessorFacts): string {
   const need = blocker.type === 'start_to_start' ? 'must have started first' : 'must be completed first';
@@ -172,7 +205,7 @@ export function planCascade(input: {
   if (!root) throw new Error(`planCascade: the root task ${rootId} is not among the tasks`);
   const blockers: PlanBlocker[] = [];
   const incoming = groupBy(dependencies, (d) => d.successorId);
-  const outgoing = groupBy(dependencies, (d) => d.predecessorId);
+  const outgoing = byPredecessor(dependencies);
   const planned = new Map<string, TaskWindow>([[rootId, to]]);
   const windowOf = (id: string) => planned.get(id) ?? tasks.get(id)!.window;
 
@@ -277,11 +310,15 @@ export function applicationOrder(
 export const overlaps = (a: TaskWindow, b: TaskWindow): boolean =>
   a.start.getTime() < b.end.getTime() && b.start.getTime() < a.end.getTime();
 
-/** The tasks reachable from `rootId` (not itself), each after every reachable predecessor of it. */
-function reachableInTopologicalOrder(
-  rootId: string,
-  outgoing: ReadonlyMap<string, TaskDependency[]>,
-): string[] {
+/** The dependencies grouped by their predecessor: the edges out of each task. */
+export const byPredecessor = (dependencies: readonly TaskDependency[]): Map<string, TaskDependency[]> =>
+  groupBy(dependencies, (d) => d.predecessorId);
+
+/**
+ * The tasks reachable from `rootId` along the dependencies (`outgoing`, from byPredecessor), not
+ * itself: every task a move of the root may cascade to.
+ */
+export function reachableFrom(rootId: string, outgoing: ReadonlyMap<string, TaskDependency[]>): Set<string> {
   const reachable = new Set<string>();
   const stack = [rootId];
   while (stack.length > 0) {
@@ -292,6 +329,15 @@ function reachableInTopologicalOrder(
       }
     }
   }
+  return reachable;
+}
+
+/** The tasks reachable from `rootId` (not itself), each after every reachable predecessor of it. */
+function reachableInTopologicalOrder(
+  rootId: string,
+  outgoing: ReadonlyMap<string, TaskDependency[]>,
+): string[] {
+  const reachable = reachableFrom(rootId, outgoing);
   // Kahn's algorithm over the reachable part: count each node's predecessors inside it.
   const waiting = new Map<string, number>([...reachable].map((id) => [id, 0]));
   for (const id of [rootId, ...reachable]) {

@@ -228,8 +228,17 @@ export class PgPartRepository implements PartRepository {
   }
 
   async findDefinition(orgId: string, id: string): Promise<PartDefinition | undefined> {
-    const row = await this.definitionsWithStock(orgId, id).where('d.id', '=', id).executeTakeFirst();
+    const row = await this.definitionsWithStock(orgId, [id]).where('d.id', '=', id).executeTakeFirst();
     return row && toDefinition(row);
+  }
+
+  async findDefinitions(orgId: string, ids: readonly string[]): Promise<PartDefinition[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.definitionsWithStock(orgId, ids)
+      .where('d.id', 'in', [...ids])
+      .orderBy('d.id')
+      .execute();
+    return rows.map(toDefinition);
   }
 
   async lockDefinition(orgId: string, id: string, mode: RowLock): Promise<boolean> {
@@ -308,9 +317,9 @@ export class PgPartRepository implements PartRepository {
    * query per definition): in stock = live, in_stock and unexpired; reserved = those of them with
    * a `reserved` reservation (at most one per item, by the partial unique index).
    */
-  private definitionsWithStock(orgId: string, definitionId?: string) {
+  private definitionsWithStock(orgId: string, definitionIds?: readonly string[]) {
     let counts = stockByDefinition(this.db, orgId, sql<Date>`now()`);
-    if (definitionId !== undefined) counts = counts.where('i.part_definition_id', '=', definitionId);
+    if (definitionIds !== undefined) counts = counts.where('i.part_definition_id', 'in', [...definitionIds]);
     return this.db
       .selectFrom('part_definitions as d')
       .leftJoin(counts.as('s'), 's.part_definition_id', 'd.id')
