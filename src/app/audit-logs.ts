@@ -4,6 +4,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import type { AuditAction, AuditRecord } from './audit.js';
 import { AppError } from './errors.js';
+import { refuseEmptyRange } from './time-range.js';
 import { mutate, type MutationContext } from './mutation.js';
 import { decodeCursor, encodeCursor, pageOf, type Page, type PageOf } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
@@ -204,7 +205,7 @@ export class AuditLogService {
   /** A page of the organization's audit rows matching the filter. */
   async list(actor: Actor, filter: AuditLogFilter & OrgScope, paging: AuditLogPaging): Promise<AuditLogPage> {
     authorize(actor, 'audit_logs', 'read');
-    refuseBadRange(filter);
+    refuseEmptyRange(filter);
     if (paging.cursor !== undefined && paging.offset !== undefined) {
       throw AppError.validation(
         'page with either cursor or offset, not both',
@@ -239,7 +240,7 @@ export class AuditLogService {
    */
   async export(actor: Actor, filter: AuditLogFilter & OrgScope): Promise<AuditLogExport> {
     authorize(actor, 'audit_logs', 'export');
-    refuseBadRange(filter);
+    refuseEmptyRange(filter);
     const repos = this.deps.uow.repos;
     const orgId = await resolveOrgScope(repos.organizations, actor, filter);
     const startedAt = this.now();
@@ -272,15 +273,4 @@ const EXACT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 function positionOf(cursor: string): AuditLogPosition {
   const [timestamp, id] = decodeCursor(cursor, [EXACT_TIMESTAMP, UUID_PATTERN]) as [string, string];
   return { timestamp, id };
-}
-
-/** Refuses (400 INVALID_TIME_RANGE) a `to` that is not after `from`. */
-function refuseBadRange(filter: AuditLogFilter): void {
-  if (filter.from && filter.to && filter.to.getTime() <= filter.from.getTime()) {
-    throw AppError.validation(
-      'the time range is empty: to must be after from',
-      [{ field: 'querystring.to', message: 'must be after from' }],
-      'INVALID_TIME_RANGE',
-    );
-  }
 }

@@ -11,6 +11,7 @@ import type { DependencyType } from '../domain/scheduling.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { AppError } from './errors.js';
+import { refuseEmptyRange, refuseLongRange } from './time-range.js';
 import { pageOf, type Page, type PageOf } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
 
@@ -284,19 +285,8 @@ export class ConflictsService {
     const now = this.now();
     const from = input.from ?? now;
     const to = input.to ?? new Date(from.getTime() + DEFAULT_RANGE_DAYS * DAY_MS);
-    if (to <= from)
-      throw AppError.validation(
-        'to must be after from',
-        [{ field: 'querystring.to', message: 'must be after from' }],
-        'INVALID_RANGE',
-      );
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
-      throw AppError.validation(
-        `the range may span at most ${MAX_RANGE_DAYS} days`,
-        [{ field: 'querystring.to', message: `at most ${MAX_RANGE_DAYS} days after from` }],
-        'INVALID_RANGE',
-      );
-    }
+    refuseEmptyRange({ from, to });
+    refuseLongRange({ from, to }, MAX_RANGE_DAYS);
     if (input.aircraftId !== undefined && !(await repos.dueList.aircraftExists(orgId, input.aircraftId))) {
       throw AppError.notFound('aircraft', 'AIRCRAFT_NOT_FOUND');
     }

@@ -16,6 +16,7 @@ import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { complianceItemView, type ComplianceItemView } from './compliance.js';
 import { dueView } from './due-view.js';
+import { refuseEmptyRange } from './time-range.js';
 import { AppError } from './errors.js';
 import { pageOf, parseSort, type Page, type PageOf, type SortKey } from './pagination.js';
 import type { UnitOfWork } from './ports.js';
@@ -456,17 +457,6 @@ const complianceFilterOf = (input: ComplianceReportFilter): ComplianceReportFilt
   signedOffBy: input.signedOffBy,
   signed: input.signed,
 });
-
-/** Refuses (400 INVALID_TIME_RANGE) a `to` that is not after `from`. */
-function refuseEmptyRange(range: { from?: Date | undefined; to?: Date | undefined }): void {
-  if (range.from && range.to && range.to.getTime() <= range.from.getTime()) {
-    throw AppError.validation(
-      'the time range is empty: to must be after from',
-      [{ field: 'querystring.to', message: 'must be after from' }],
-      'INVALID_TIME_RANGE',
-    );
-  }
-}
 
 /** A count for every value of an enum, zeros included, from the rows of a GROUP BY. */
 export function countsBy<K extends string>(

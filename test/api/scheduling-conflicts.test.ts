@@ -347,15 +347,19 @@ describe('range, filters and order', () => {
   });
 
   it.each([
-    ['to before from', `from=${at(10).toISOString()}&to=${at(5).toISOString()}`],
-    ['a range over 366 days', `from=${at(0).toISOString()}&to=${at(367 * 24).toISOString()}`],
-    ['a malformed date', 'from=yesterday'],
-    ['a malformed aircraft id', 'aircraft_id=42'],
-    ['an unknown type', 'type=gremlins'],
-  ])('refuses %s with 400', async (_name, query) => {
+    ['to before from', `from=${at(10).toISOString()}&to=${at(5).toISOString()}`, 'INVALID_TIME_RANGE'],
+    [
+      'a range over 366 days',
+      `from=${at(0).toISOString()}&to=${at(367 * 24).toISOString()}`,
+      'INVALID_TIME_RANGE',
+    ],
+    ['a malformed date', 'from=yesterday', undefined],
+    ['a malformed aircraft id', 'aircraft_id=42', undefined],
+    ['an unknown type', 'type=gremlins', undefined],
+  ])('refuses %s with 400', async (_name, query, reason) => {
     const response = await t.request(home.tokens.scheduler, 'GET', `/api/v1/scheduling/conflicts?${query}`);
     expect(response.statusCode, response.body).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'validation' });
+    expect(response.json()).toMatchObject({ code: 'validation', ...(reason ? { reason } : {}) });
   });
 });
 
