@@ -10,7 +10,7 @@ import {
   type TaskDependency,
   type TaskWindow,
 } from '../domain/scheduling.js';
-import { MaintenanceTask, windowRefusal, type TaskState, type TaskType } from '../domain/task.js';
+import { editRefusalOf, windowRefusal, type TaskState, type TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { reconcileAircraftStatus } from './aircraft.js';
@@ -498,23 +498,7 @@ function heldPredecessors(
 
 /** The root's edit rules, as a PATCH of its window: final 409 TASK_FINAL, in progress START_TIME_FROZEN. */
 function rootEditRefusal(root: GraphTask, to: TaskWindow): AppError | undefined {
-  // The task entity owns the rule; only the fields it reads matter here.
-  const refusal = new MaintenanceTask({
-    id: root.id,
-    orgId: '',
-    aircraftId: root.aircraftId,
-    programId: root.programId,
-    type: root.type,
-    state: root.state,
-    startTime: root.window.start,
-    endTime: root.window.end,
-    assignedMechanicId: root.assignedMechanicId,
-    notes: null,
-    version: root.version,
-    requiredParts: [],
-    createdAt: root.window.start,
-    updatedAt: root.window.start,
-  }).editRefusal({ startTime: to.start });
+  const refusal = editRefusalOf({ state: root.state, startTime: root.window.start }, { startTime: to.start });
   if (!refusal) return undefined;
   return new AppError(refusal.kind, refusal.reason, refusal.message, [
     { field: refusal.field ?? 'body.start_time', message: refusal.message },

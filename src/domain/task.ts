@@ -212,6 +212,31 @@ export function windowRefusal(
 }
 
 /**
+ * MaintenanceTask.editRefusal for a task known only by its state and start (a reschedule's graph
+ * reads no more): a completed or cancelled task never changes; one in progress keeps its start.
+ */
+export function editRefusalOf(
+  task: { state: TaskState; startTime: Date },
+  changes: { startTime?: Date | undefined } = {},
+): TaskRefusal | undefined {
+  if (FINAL_STATES.includes(task.state)) {
+    return {
+      kind: 'conflict',
+      reason: 'TASK_FINAL',
+      message: `the task is ${task.state} and can no longer change; schedule a new task for a correction`,
+    };
+  }
+  const moved = changes.startTime !== undefined && changes.startTime.getTime() !== task.startTime.getTime();
+  if (task.state !== 'in_progress' || !moved) return undefined;
+  return {
+    kind: 'conflict',
+    reason: 'START_TIME_FROZEN',
+    message: `the task is in progress since its start_time ${task.startTime.toISOString()}, which no longer moves; its end_time may`,
+    field: 'body.start_time',
+  };
+}
+
+/**
  * A maintenance task: an aircraft's time window for one piece of work, with its state machine.
  * The task decides every state change itself (`transition`); services only load the facts it
  * asks for and persist what it decides.
@@ -268,21 +293,7 @@ export class MaintenanceTask implements TaskProps {
    * only an admin's override may reopen. Its end may still move (work overruns).
    */
   editRefusal(changes: { startTime?: Date | undefined } = {}): TaskRefusal | undefined {
-    if (this.isFinal) {
-      return {
-        kind: 'conflict',
-        reason: 'TASK_FINAL',
-        message: `the task is ${this.state} and can no longer change; schedule a new task for a correction`,
-      };
-    }
-    const moved = changes.startTime !== undefined && changes.startTime.getTime() !== this.startTime.getTime();
-    if (this.state !== 'in_progress' || !moved) return undefined;
-    return {
-      kind: 'conflict',
-      reason: 'START_TIME_FROZEN',
-      message: `the task is in progress since its start_time ${this.startTime.toISOString()}, which no longer moves; its end_time may`,
-      field: 'body.start_time',
-    };
+    return editRefusalOf(this, changes);
   }
 
   /**
