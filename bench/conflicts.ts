@@ -26,7 +26,6 @@
 import { execFileSync } from 'node:child_process';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import type { DB } from '../src/infra/postgres/schema.js';
@@ -34,6 +33,7 @@ import {
   benchDatabaseUrl,
   captureStatements,
   comparisonRow,
+  createBenchOrg,
   createScratchDatabase,
   dropScratchDatabase,
   loadTest,
@@ -66,21 +66,10 @@ async function seed(url: string): Promise<void> {
   const db: Kysely<DB> = handle.db;
   try {
     await migrateToLatest(db);
-    const org = await db
-      .insertInto('organizations')
-      .values({ name: 'Conflict Air' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const orgId = org.id;
-    await db
-      .insertInto('org_policies')
-      .values({ org_id: orgId, api_rate_limit_per_min: 1_000_000 })
-      .execute();
-    const hash = await hashPassword(PASSWORD, 4);
-    await db
-      .insertInto('users')
-      .values({ org_id: orgId, email: PLANNER, role: 'scheduler', password_hash: hash })
-      .execute();
+    const { orgId, passwordHash: hash } = await createBenchOrg(db, 'Conflict Air', {
+      email: PLANNER,
+      password: PASSWORD,
+    });
     await sql`
       INSERT INTO users (org_id, email, role, password_hash)
       SELECT ${orgId}::uuid, 'mechanic' || m || '@conflicts.bench.local', 'mechanic', ${hash}

@@ -29,7 +29,6 @@
 import { execFileSync } from 'node:child_process';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
-import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import type { DB } from '../src/infra/postgres/schema.js';
@@ -37,6 +36,7 @@ import {
   benchDatabaseUrl,
   captureStatements,
   comparisonRow,
+  createBenchOrg,
   createScratchDatabase,
   dropScratchDatabase,
   loadTest,
@@ -69,21 +69,6 @@ interface Seeded {
   directiveToScan: string;
 }
 
-async function createOrg(db: Kysely<DB>, name: string, email: string): Promise<string> {
-  const org = await db.insertInto('organizations').values({ name }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('org_policies').values({ org_id: org.id, api_rate_limit_per_min: 1_000_000 }).execute();
-  await db
-    .insertInto('users')
-    .values({
-      org_id: org.id,
-      email,
-      role: 'scheduler',
-      password_hash: await hashPassword(PASSWORD, 4),
-    })
-    .execute();
-  return org.id;
-}
-
 /** `count` A320s of the org with a month of flights (`flightsPerAircraft` of them) recorded. */
 async function seedFleet(
   db: Kysely<DB>,
@@ -111,7 +96,7 @@ async function seed(url: string): Promise<Seeded> {
   const db = handle.db;
   try {
     await migrateToLatest(db);
-    const dueOrg = await createOrg(db, 'Due Air', DUE_PLANNER);
+    const { orgId: dueOrg } = await createBenchOrg(db, 'Due Air', { email: DUE_PLANNER, password: PASSWORD });
     await seedFleet(db, dueOrg, 'DA', AIRCRAFT, 20);
     // Five programs per aircraft: calendar 30 and 365 days, flight hours 600 and 4,000, cycles 2,500.
     await sql`
@@ -195,7 +180,10 @@ async function seed(url: string): Promise<Seeded> {
       db,
     );
 
-    const scanOrg = await createOrg(db, 'Scan Air', SCAN_PLANNER);
+    const { orgId: scanOrg } = await createBenchOrg(db, 'Scan Air', {
+      email: SCAN_PLANNER,
+      password: PASSWORD,
+    });
     await seedFleet(db, scanOrg, 'SA', SCAN_AIRCRAFT, 3);
     const directive = await sql<{ id: string }>`
       INSERT INTO directives (org_id, authority_id, type, reference_number, title, effective_date, limit_days,

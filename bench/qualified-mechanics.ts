@@ -26,13 +26,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { sql } from 'kysely';
-import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import {
   benchDatabaseUrl,
   captureStatements,
   comparisonRow,
+  createBenchOrg,
   createScratchDatabase,
   dropScratchDatabase,
   loadTest,
@@ -70,26 +70,10 @@ async function seed(url: string): Promise<Seeded> {
   const db = handle.db;
   try {
     await migrateToLatest(db);
-    const org = await db
-      .insertInto('organizations')
-      .values({ name: 'Bench Air' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const orgId = org.id;
-    await db
-      .insertInto('org_policies')
-      .values({ org_id: orgId, api_rate_limit_per_min: 1_000_000 })
-      .execute();
-    const passwordHash = await hashPassword(PASSWORD, 4);
-    await db
-      .insertInto('users')
-      .values({
-        org_id: orgId,
-        email: SCHEDULER,
-        role: 'scheduler',
-        password_hash: passwordHash,
-      })
-      .execute();
+    const { orgId, passwordHash } = await createBenchOrg(db, 'Bench Air', {
+      email: SCHEDULER,
+      password: PASSWORD,
+    });
     await sql`
       INSERT INTO users (org_id, email, role, password_hash)
       SELECT ${orgId}::uuid, 'mechanic' || n || '@bench.local', 'mechanic', ${passwordHash}

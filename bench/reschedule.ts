@@ -21,12 +21,12 @@
 import { execFileSync } from 'node:child_process';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import {
   benchDatabaseUrl,
   captureStatements,
+  createBenchOrg,
   createScratchDatabase,
   dropScratchDatabase,
   login,
@@ -65,24 +65,7 @@ async function seed(url: string): Promise<{ orgId: string; chains: Chain[] }> {
   const db = handle.db;
   try {
     await migrateToLatest(db);
-    const org = await db
-      .insertInto('organizations')
-      .values({ name: 'Cascade Air' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('org_policies')
-      .values({ org_id: org.id, api_rate_limit_per_min: 1_000_000 })
-      .execute();
-    await db
-      .insertInto('users')
-      .values({
-        org_id: org.id,
-        email: PLANNER,
-        role: 'scheduler',
-        password_hash: await hashPassword(PASSWORD, 4),
-      })
-      .execute();
+    const { orgId } = await createBenchOrg(db, 'Cascade Air', { email: PLANNER, password: PASSWORD });
     const chains: Chain[] = [];
     // A month ahead, so no task of the chain grounds its aircraft while the bench runs.
     const base = Math.ceil((Date.now() + 30 * 24 * HOUR) / HOUR) * HOUR;
@@ -91,16 +74,16 @@ async function seed(url: string): Promise<{ orgId: string; chains: Chain[] }> {
       const prefix = `C${index}`;
       await sql`
         INSERT INTO aircraft (org_id, tail_number, model)
-        SELECT ${org.id}::uuid, ${prefix} || lpad(n::text, 5, '0'), 'A320-214'
+        SELECT ${orgId}::uuid, ${prefix} || lpad(n::text, 5, '0'), 'A320-214'
           FROM generate_series(1, ${aircraftCount}) n`.execute(db);
       const start = new Date(base + index * 10 * CHAIN * 2 * HOUR);
       await sql`
         INSERT INTO maintenance_tasks (org_id, aircraft_id, type, start_time, end_time, notes)
-        SELECT ${org.id}::uuid, a.id, 'inspection',
+        SELECT ${orgId}::uuid, a.id, 'inspection',
                ${start}::timestamptz + (n - 1) * interval '2 hours',
                ${start}::timestamptz + n * interval '2 hours', ${prefix} || ':' || n
           FROM generate_series(1, ${CHAIN}) n
-          JOIN aircraft a ON a.org_id = ${org.id}
+          JOIN aircraft a ON a.org_id = ${orgId}
            AND a.tail_number = ${prefix} || lpad((CASE WHEN ${aircraftCount} = 1 THEN 1 ELSE n END)::text, 5, '0')`.execute(
         db,
       );
@@ -109,7 +92,7 @@ async function seed(url: string): Promise<{ orgId: string; chains: Chain[] }> {
         SELECT p.org_id, p.id, s.id
           FROM maintenance_tasks p JOIN maintenance_tasks s
             ON s.org_id = p.org_id AND s.notes = ${prefix} || ':' || (split_part(p.notes, ':', 2)::int + 1)
-         WHERE p.org_id = ${org.id} AND p.notes LIKE ${`${prefix}:%`}`.execute(db);
+         WHERE p.org_id = ${orgId} AND p.notes LIKE ${`${prefix}:%`}`.execute(db);
       const root = await db
         .selectFrom('maintenance_tasks')
         .select('id')
@@ -122,7 +105,7 @@ async function seed(url: string): Promise<{ orgId: string; chains: Chain[] }> {
       db,
     );
     await sql`ANALYZE`.execute(db);
-    return { orgId: org.id, chains };
+    return { orgId, chains };
   } finally {
     await handle.close();
   }

@@ -18,7 +18,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
+import { hashPassword } from '../src/auth/passwords.js';
+import type { DB } from '../src/infra/postgres/schema.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -317,4 +320,24 @@ export function printStatements(statements: string[] | undefined): void {
   }
   console.log(`statements per request: ${statements.length}`);
   for (const statement of statements) console.log(`  ${statement.replace(/\s+/g, ' ').slice(0, 160)}…`);
+}
+
+/**
+ * A bench organization, its rate limit raised out of the way, and its scheduler signing in with `password` (hashed at
+ * the lowest bcrypt cost: seeding, not security, is measured). Answers the org id and the password hash, for the
+ * other users a bench creates in SQL.
+ */
+export async function createBenchOrg(
+  db: Kysely<DB>,
+  name: string,
+  scheduler: { email: string; password: string },
+): Promise<{ orgId: string; passwordHash: string }> {
+  const org = await db.insertInto('organizations').values({ name }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('org_policies').values({ org_id: org.id, api_rate_limit_per_min: 1_000_000 }).execute();
+  const passwordHash = await hashPassword(scheduler.password, 4);
+  await db
+    .insertInto('users')
+    .values({ org_id: org.id, email: scheduler.email, role: 'scheduler', password_hash: passwordHash })
+    .execute();
+  return { orgId: org.id, passwordHash };
 }
