@@ -93,6 +93,13 @@ export const EVENT_TYPES = [
   'part_stock_low',
   'part_out_of_stock',
   'part_stock_replenished',
+  // issue 14: alerts — raised, worse (level_changed), escalated for want of an acknowledgement,
+  // acknowledged, resolved (by a person or automatically)
+  'alert_raised',
+  'alert_level_changed',
+  'alert_escalated',
+  'alert_acknowledged',
+  'alert_resolved',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -226,6 +226,19 @@ export const POLICY = {
   scheduling_conflicts: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
+  /**
+   * Alerts (`/alerts`, issue 14): everyone reads; those who act on them acknowledge and resolve — a
+   * mechanic only the alerts about them (their certifications, their tasks; the service checks).
+   */
+  alerts: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+    acknowledge: ['admin', 'tenant_admin', 'scheduler', 'mechanic'],
+    resolve: ['admin', 'tenant_admin', 'scheduler', 'mechanic'],
+  },
+  /** The dashboard (`/dashboard/metrics`) and the live events (`/ws`): every role (issue 14). */
+  dashboard: {
+    read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>;
 
 export type Resource = keyof typeof POLICY;

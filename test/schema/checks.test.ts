@@ -48,6 +48,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertAlert } from '../support/alert-factories.js';
 import { insertScheduleChange, insertTaskDependency } from '../support/scheduling-factories.js';
 
 let t: TestDatabase;
@@ -959,6 +960,81 @@ const violations: CheckCase[] = [
         cascaded_from_task_id: task.id,
       });
     },
+  },
+  {
+    label: 'an organization waits at least a minute before escalating an alert',
+    constraint: 'org_policies_alert_escalation_after_check',
+    attempt: (db) => policy(db, { alert_escalation_after: '30 seconds' }),
+  },
+  {
+    label: 'an organization escalates an alert within 30 days',
+    constraint: 'org_policies_alert_escalation_after_check',
+    attempt: (db) => policy(db, { alert_escalation_after: '31 days' }),
+  },
+  {
+    label: 'an alert has a title',
+    constraint: 'alerts_title_not_blank',
+    attempt: (db) => insertAlert(db, { title: '  ' }),
+  },
+  {
+    label: 'an alert’s unit, when given, is not blank',
+    constraint: 'alerts_unit_not_blank',
+    attempt: (db) => insertAlert(db, { unit: ' ' }),
+  },
+  {
+    label: 'an alert escalates at most twice (info → warning → critical)',
+    constraint: 'alerts_escalation_level_check',
+    attempt: (db) => insertAlert(db, { escalation_level: 3, escalated_at: new Date() }),
+  },
+  {
+    label: 'an escalated alert says when it escalated',
+    constraint: 'alerts_escalated_at_pairing',
+    attempt: (db) => insertAlert(db, { escalation_level: 1 }),
+  },
+  {
+    label: 'an acknowledgement names the acknowledger’s organization',
+    constraint: 'alerts_acknowledged_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertAlert(db, { org_id: user.org_id, acknowledged_by: user.id, acknowledged_at: new Date() });
+    },
+  },
+  {
+    label: 'an acknowledgement is a person’s, with its time',
+    constraint: 'alerts_acknowledged_pairing',
+    attempt: (db) => insertAlert(db, { acknowledged_at: new Date() }),
+  },
+  {
+    label: 'a resolution names the resolver’s organization',
+    constraint: 'alerts_resolved_by_pairing',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertAlert(db, { org_id: user.org_id, resolved_by: user.id, resolved_at: new Date() });
+    },
+  },
+  {
+    label: 'a resolved alert was resolved by a person or automatically',
+    constraint: 'alerts_resolution_check',
+    attempt: (db) => insertAlert(db, { resolved_at: new Date() }),
+  },
+  {
+    label: 'an alert resolved automatically names no person',
+    constraint: 'alerts_resolution_check',
+    attempt: async (db) => {
+      const user = await insertUser(db);
+      return insertAlert(db, {
+        org_id: user.org_id,
+        resolved_by: user.id,
+        resolved_by_org_id: user.org_id,
+        resolved_at: new Date(),
+        resolved_automatically: true,
+      });
+    },
+  },
+  {
+    label: 'an open alert is not marked resolved automatically',
+    constraint: 'alerts_resolution_check',
+    attempt: (db) => insertAlert(db, { resolved_automatically: true }),
   },
 ];
 

@@ -46,6 +46,7 @@ describe('defaults', () => {
       api_key_rate_limit_per_min: 10,
       grounding_lead_time: 'PT24H',
       directive_warning_days: 30,
+      alert_escalation_after: 'PT4H',
     });
   });
 

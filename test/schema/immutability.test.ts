@@ -10,6 +10,7 @@ import '../../src/infra/postgres/tasks.js';
 import type { ComplianceItemsTable, UsersTable } from '../../src/infra/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertComplianceRecord } from '../support/directive-factories.js';
+import { insertAlert } from '../support/alert-factories.js';
 import { insertScheduleChange } from '../support/scheduling-factories.js';
 import {
   insertAuditLog,
@@ -453,5 +454,35 @@ describe('task schedule history', () => {
       .where('task_id', '=', task.id)
       .execute();
     expect(left).toEqual([]);
+  });
+});
+
+describe('alerts', () => {
+  it('a resolved alert can never change again, not even to be reopened', async () => {
+    const alert = await insertAlert(t.db, { resolved_at: new Date(), resolved_automatically: true });
+    const error = await rejectionOf(
+      sql`UPDATE alerts SET resolved_at = NULL, resolved_automatically = false WHERE id = ${alert.id}`.execute(
+        t.db,
+      ),
+    );
+    expect(error).toMatchObject({ code: 'AM005', constraint: 'alerts_resolved_final' });
+    expect(translateDatabaseError(error)).toMatchObject({
+      kind: 'conflict',
+      reason: 'ALERT_ALREADY_RESOLVED',
+    });
+    const kept = await t.db.selectFrom('alerts').selectAll().where('id', '=', alert.id).executeTakeFirst();
+    expect(kept).toEqual(alert);
+  });
+
+  it('an open alert changes level and is acknowledged, and the retention cleaner may delete a resolved one', async () => {
+    const alert = await insertAlert(t.db);
+    await sql`UPDATE alerts SET level = 'warning', level_changed_at = now() WHERE id = ${alert.id}`.execute(
+      t.db,
+    );
+    await sql`UPDATE alerts SET resolved_at = now(), resolved_automatically = true WHERE id = ${alert.id}`.execute(
+      t.db,
+    );
+    await t.db.deleteFrom('alerts').where('id', '=', alert.id).execute();
+    expect(await t.db.selectFrom('alerts').select('id').where('id', '=', alert.id).execute()).toEqual([]);
   });
 });

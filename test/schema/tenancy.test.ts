@@ -45,6 +45,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertAlert } from '../support/alert-factories.js';
 import { insertScheduleChange, insertTaskDependency } from '../support/scheduling-factories.js';
 
 let t: TestDatabase;
@@ -540,6 +541,40 @@ const crossTenant: CrossTenantCase[] = [
         org_id: own,
         changed_by: (await insertUser(db, { org_id: other })).id,
         changed_by_org_id: own,
+      }),
+  },
+  {
+    label: 'an alert cannot be about an aircraft of another organization',
+    constraint: 'alerts_aircraft_fkey',
+    attempt: async (db, own, other) =>
+      insertAlert(db, { org_id: own, aircraft_id: (await insertAircraft(db, { org_id: other })).id }),
+  },
+  {
+    label: 'an alert cannot be about a user of another organization',
+    constraint: 'alerts_user_fkey',
+    attempt: async (db, own, other) =>
+      insertAlert(db, { org_id: own, user_id: (await insertUser(db, { org_id: other })).id }),
+  },
+  {
+    label: 'an alert’s acknowledger is a user of the organization they name',
+    constraint: 'alerts_acknowledged_by_fkey',
+    attempt: async (db, own, other) =>
+      insertAlert(db, {
+        org_id: own,
+        acknowledged_by: (await insertUser(db, { org_id: other })).id,
+        acknowledged_by_org_id: own,
+        acknowledged_at: new Date(),
+      }),
+  },
+  {
+    label: 'an alert’s resolver is a user of the organization they name',
+    constraint: 'alerts_resolved_by_fkey',
+    attempt: async (db, own, other) =>
+      insertAlert(db, {
+        org_id: own,
+        resolved_by: (await insertUser(db, { org_id: other })).id,
+        resolved_by_org_id: own,
+        resolved_at: new Date(),
       }),
   },
 ];

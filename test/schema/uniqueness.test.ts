@@ -23,6 +23,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertAlert } from '../support/alert-factories.js';
 
 let t: TestDatabase;
 let org: string;
@@ -309,5 +310,35 @@ describe('airworthiness directives', () => {
         .execute(),
       'regulatory_authorities_code_key',
     );
+  });
+});
+
+describe('alerts', () => {
+  it('a condition has one open alert; once resolved it may be raised again', async () => {
+    const first = await insertAlert(t.db, { org_id: org });
+    const same = {
+      org_id: org,
+      category: first.category,
+      entity_type: first.entity_type,
+      entity_id: first.entity_id,
+    };
+    await expectDuplicate(insertAlert(t.db, same), 'alerts_org_id_open_condition_key');
+    await t.db
+      .updateTable('alerts')
+      .set({ resolved_at: new Date(), resolved_automatically: true })
+      .where('id', '=', first.id)
+      .execute();
+    const again = await insertAlert(t.db, same);
+    expect(again.id).not.toBe(first.id);
+  });
+
+  it('another category about the same entity is another alert', async () => {
+    const expiring = await insertAlert(t.db, { org_id: org });
+    const expired = await insertAlert(t.db, {
+      org_id: org,
+      category: 'certification_expired',
+      entity_id: expiring.entity_id,
+    });
+    expect(expired.id).not.toBe(expiring.id);
   });
 });

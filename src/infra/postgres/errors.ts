@@ -81,6 +81,11 @@ const SQLSTATES: Record<string, Omit<ConstraintRule, 'field'>> = {
     reason: 'SCHEDULE_HISTORY_IMMUTABLE',
     message: 'task schedule history can never change',
   },
+  AM005: {
+    kind: 'conflict',
+    reason: 'ALERT_ALREADY_RESOLVED',
+    message: 'the alert is resolved and can no longer change',
+  },
   '40001': {
     kind: 'conflict',
     reason: 'CONCURRENT_UPDATE',

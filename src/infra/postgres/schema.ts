@@ -52,6 +52,24 @@ export type AircraftStatusSource = 'manual' | 'automatic';
 export type TaskType = 'inspection' | 'repair' | 'overhaul';
 export type TaskState = 'scheduled' | 'in_progress' | 'completed' | 'cancelled';
 export type TaskPriority = 'routine' | 'urgent' | 'aog' | 'critical';
+export type AlertLevel = 'info' | 'warning' | 'critical';
+export type AlertCategory =
+  | 'certification_expiring'
+  | 'certification_expired'
+  | 'task_overdue'
+  | 'directive_due'
+  | 'directive_overdue'
+  | 'part_low_stock'
+  | 'part_out_of_stock'
+  | 'webhook_failing'
+  | 'aircraft_aog';
+export type AlertEntityType =
+  | 'certification'
+  | 'task'
+  | 'aircraft_directive'
+  | 'part_definition'
+  | 'webhook'
+  | 'aircraft';
 export type DependencyType = 'finish_to_start' | 'start_to_start' | 'finish_to_finish';
 export type PartItemStatus = 'in_stock' | 'used' | 'disposed';
 export type ReservationState = 'reserved' | 'used' | 'released';
@@ -97,6 +115,8 @@ export interface OrgPoliciesTable {
   sign_off_reauthentication: Generated<boolean>;
   /** Days before a directive's due date from which it counts as due soon (default 30). */
   directive_warning_days: Generated<number>;
+  /** How long an alert waits for an acknowledgement before it moves up a level (default 4 h). */
+  alert_escalation_after: GeneratedInterval;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;
 }
@@ -740,6 +760,36 @@ export interface TaskScheduleChangesTable {
   changed_at: GeneratedTimestamp;
 }
 
+/** What the control centre is told (migration 00025); one open alert per (category, entity). */
+export interface AlertsTable {
+  id: Generated<string>;
+  org_id: string;
+  level: AlertLevel;
+  category: AlertCategory;
+  title: string;
+  description: string;
+  entity_type: AlertEntityType;
+  entity_id: string;
+  aircraft_id: string | null;
+  user_id: string | null;
+  threshold: Numeric | null;
+  current_value: Numeric | null;
+  unit: string | null;
+  escalation_level: Generated<number>;
+  escalated_at: Timestamp | null;
+  level_changed_at: GeneratedTimestamp;
+  acknowledged_by: string | null;
+  acknowledged_by_org_id: string | null;
+  acknowledged_at: Timestamp | null;
+  resolved_by: string | null;
+  resolved_by_org_id: string | null;
+  resolved_at: Timestamp | null;
+  resolved_automatically: Generated<boolean>;
+  resolution_note: string | null;
+  raised_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
 export interface DB {
   organizations: OrganizationsTable;
   org_policies: OrgPoliciesTable;
@@ -781,4 +831,5 @@ export interface DB {
   directive_compliance_records: DirectiveComplianceRecordsTable;
   task_dependencies: TaskDependenciesTable;
   task_schedule_changes: TaskScheduleChangesTable;
+  alerts: AlertsTable;
 }
