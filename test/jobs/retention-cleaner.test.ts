@@ -30,6 +30,7 @@ import {
   insertDirective,
   insertRegistration,
 } from '../support/directive-factories.js';
+import { insertAlert } from '../support/alert-factories.js';
 import { insertEmployeeCertification, insertRecencyEntry } from '../support/qualification-factories.js';
 
 let db: TestDatabase;
@@ -571,6 +572,26 @@ describe('directives', () => {
       .execute();
     await purge();
     expect([await exists('users', signer.id), await exists('users', changer.id)]).toEqual([true, true]);
+  });
+
+  it('remove resolved alerts past retention; open and recently resolved ones stay, and so do their people', async () => {
+    const orgId = await org();
+    const mechanic = await insertUser(db.db, { org_id: orgId, deleted_at: OLD });
+    const resolver = await insertUser(db.db, { org_id: orgId, deleted_at: OLD });
+    const resolvedBy = { resolved_by: resolver.id, resolved_by_org_id: orgId };
+    const old = await insertAlert(db.db, { org_id: orgId, resolved_at: OLD, resolved_automatically: true });
+    const recent = await insertAlert(db.db, { org_id: orgId, resolved_at: RECENT, ...resolvedBy });
+    const open = await insertAlert(db.db, { org_id: orgId, raised_at: daysAgo(400), user_id: mechanic.id });
+    await purge();
+    expect(
+      await Promise.all([
+        exists('alerts', old.id),
+        exists('alerts', recent.id),
+        exists('alerts', open.id),
+        exists('users', mechanic.id),
+        exists('users', resolver.id),
+      ]),
+    ).toEqual([false, true, true, true, true]);
   });
 
   it('remove a deleted registration once past retention; a recent one stays', async () => {

@@ -115,6 +115,10 @@ export const REFERENCES_HANDLED: Record<string, Record<string, 'blocks' | 'delet
     directive_compliance_records_signed_by_fkey: 'blocks',
     task_dependencies_created_by_fkey: 'blocks',
     task_schedule_changes_changed_by_fkey: 'blocks',
+    // the alerts step runs first: a resolved alert past retention no longer keeps its people
+    alerts_user_fkey: 'blocks',
+    alerts_acknowledged_by_fkey: 'blocks',
+    alerts_resolved_by_fkey: 'blocks',
   },
   // directive_aircraft_types_directive_fkey cascades: a directive goes with its aircraft types.
   directives: {
@@ -298,6 +302,21 @@ const STEPS: PurgeStep[] = [
       SELECT count(*) AS imports FROM purged`,
   },
   {
+    table: 'alerts',
+    // Resolved alerts past retention (an open one stays however old: its condition still holds).
+    statement: (now, limit) => sql<Record<string, string>>`
+      WITH doomed AS (
+        SELECT x.org_id, x.id FROM alerts x
+          JOIN org_policies op ON op.org_id = x.org_id
+         WHERE ${pastRetention(sql.ref('x.resolved_at'), now)}
+         LIMIT ${limit}
+         FOR UPDATE OF x SKIP LOCKED
+      ), purged AS (
+        DELETE FROM alerts t USING doomed d WHERE t.org_id = d.org_id AND t.id = d.id RETURNING 1
+      )
+      SELECT count(*) AS alerts FROM purged`,
+  },
+  {
     table: 'users',
     // Refresh tokens and idempotency keys cascade. A user who appears in the audit log (as actor),
     // on any record or as an API key's owner stays for good: those references are history.
@@ -326,6 +345,10 @@ const STEPS: PurgeStep[] = [
         // Who linked two tasks, or moved one, is history of the schedule.
         sql`EXISTS (SELECT 1 FROM task_dependencies r WHERE r.created_by_org_id = x.org_id AND r.created_by = x.id)`,
         sql`EXISTS (SELECT 1 FROM task_schedule_changes r WHERE r.changed_by_org_id = x.org_id AND r.changed_by = x.id)`,
+        // An alert about them, or one they acknowledged or resolved, until the alert is purged.
+        referencedBy('alerts', 'user_id'),
+        sql`EXISTS (SELECT 1 FROM alerts r WHERE r.acknowledged_by_org_id = x.org_id AND r.acknowledged_by = x.id)`,
+        sql`EXISTS (SELECT 1 FROM alerts r WHERE r.resolved_by_org_id = x.org_id AND r.resolved_by = x.id)`,
       ),
     ),
   },
