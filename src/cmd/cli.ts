@@ -18,6 +18,7 @@ import { TokenIssuer } from '../auth/jwt.js';
 import { runMigrate, type MigrateDirection } from './migrate.js';
 import { AppRoleError, grantAppRole } from '../infra/postgres/app-role.js';
 import { createWorker } from './worker.js';
+import { InProcessEventStream } from '../infra/streams/event-stream.js';
 import { startMetricsServer } from './metrics-server.js';
 import {
   checkPortFree,
@@ -220,6 +221,8 @@ async function dev(inMemory: boolean): Promise<void> {
   ]);
   await runMigrate(database, 'up');
   const redis = config.redisConfigured ? connectRedis(config, logger) : undefined;
+  // Without Redis, the worker publishes to a stream kept in this process, which the server reads too.
+  const eventStream = redis ? undefined : new InProcessEventStream();
   const container = createContainer({
     config,
     logger,
@@ -234,7 +237,14 @@ async function dev(inMemory: boolean): Promise<void> {
   const grpcPort = await listenOn('GRPC_ADDR', grpcAddress, () => grpc.listen(grpcAddress));
   await listenOn('HTTP_ADDR', http, () => app.listen(http));
   const httpPort = (app.server.address() as AddressInfo).port;
-  const worker = createWorker({ config, logger, database, redis, serviceTokens: container.tokens });
+  const worker = createWorker({
+    config,
+    logger,
+    database,
+    redis,
+    serviceTokens: container.tokens,
+    eventStream,
+  });
   worker.start();
   onShutdown(logger, async () => {
     await Promise.all([app.close(), grpc.close()]);

@@ -9,7 +9,7 @@ import { directiveDueTrackerJob } from '../jobs/directive-due-tracker.js';
 import { importProcessor } from '../jobs/import-processor.js';
 import { importRowChecker } from '../api/rest/schemas/imports.js';
 import { PgImportBatchRunner } from '../infra/postgres/import-batches.js';
-import { StreamConsumer } from '../infra/streams/consumer.js';
+import { StreamConsumer, type StreamHandler } from '../infra/streams/consumer.js';
 import { StreamImportWakeUps } from '../infra/streams/import-queue.js';
 import { eventsConsumed } from '../observability/metrics.js';
 import { retentionCleanerJob } from '../jobs/retention-cleaner.js';
@@ -21,6 +21,7 @@ import { PgOutboxQueue } from '../infra/postgres/outbox-queue.js';
 import { PgUnitOfWork } from '../infra/postgres/unit-of-work.js';
 import { PgDeliveryQueue } from '../infra/postgres/webhook-deliveries.js';
 import {
+  DLQ_STREAM,
   EVENTS_CONSUMER_GROUP,
   EVENTS_STREAM,
   InProcessEventStream,
@@ -41,6 +42,11 @@ export interface WorkerDeps {
   redis: Redis | undefined;
   /** Signs the program generator's calls to the server; needed when PROGRAM_SERVICE_ADDR is set. */
   serviceTokens?: ServiceTokenSigner;
+  /**
+   * Without Redis: the in-process event stream, shared with the server of the same `amss dev`
+   * process so its WebSocket clients see what this worker publishes (a new one otherwise).
+   */
+  eventStream?: InProcessEventStream;
 }
 
 export interface Worker {
@@ -53,9 +59,8 @@ export interface Worker {
 export function createWorker(deps: WorkerDeps): Worker {
   const { config, logger, database, redis } = deps;
   const uow = new PgUnitOfWork(database.db);
-  const stream = redis
-    ? new RedisEventStream(redis, config.outbox.streamMaxLength)
-    : new InProcessEventStream();
+  const inProcess = redis ? undefined : (deps.eventStream ?? new InProcessEventStream());
+  const stream = inProcess ?? new RedisEventStream(redis!, config.outbox.streamMaxLength);
   const publisher = outboxPublisher({
     queue: new PgOutboxQueue(database.db),
     stream,
@@ -80,22 +85,15 @@ export function createWorker(deps: WorkerDeps): Worker {
     logger,
     wakeUps: redis ? new StreamImportWakeUps({ redis, consumer: config.workerId, logger }) : undefined,
   });
-  // The route of amss.events for consumers inside AMSS (the WebSocket hub and alerts of later
-  // issues subscribe here); today it counts the events it sees.
-  const events = redis
-    ? new StreamConsumer({
-        redis,
-        stream: EVENTS_STREAM,
-        group: EVENTS_CONSUMER_GROUP,
-        consumer: config.workerId,
-        // Reads as large as the publisher's batches, so a burst costs a few round trips.
-        count: 200,
-        logger,
-        handler: async (message) => {
-          eventsConsumed.inc({ event_type: message.fields.event_type ?? 'unknown' });
-        },
-      })
-    : undefined;
+  // AMSS's own consumers of amss.events and amss.dlq: through the `amss.workers` group on Redis
+  // (each message handled by one worker, at least once), by subscription in process without it.
+  const eventHandlers: StreamHandler[] = [
+    async (message) => {
+      eventsConsumed.inc({ event_type: message.fields.event_type ?? 'unknown' });
+    },
+  ];
+  const deadLetterHandlers: StreamHandler[] = [];
+  const consumers = streamConsumers(deps, { events: eventHandlers, dlq: deadLetterHandlers }, inProcess);
   const programService = programGeneration(deps, uow);
   const scheduler = new JobScheduler(logger);
   const jobs = [
@@ -114,11 +112,11 @@ export function createWorker(deps: WorkerDeps): Worker {
     start() {
       scheduler.start(jobs);
       imports.start();
-      events?.start();
+      consumers.start();
     },
     async stop() {
       // The import in progress is handed back after its current batch, before the scheduler stops.
-      await Promise.all([imports.stop(), events?.stop()]);
+      await Promise.all([imports.stop(), consumers.stop()]);
       await scheduler.stop();
       await publisher.stop();
       await dispatcher.stop();
@@ -137,4 +135,79 @@ function programGeneration(
   if (!deps.serviceTokens)
     throw new Error('PROGRAM_SERVICE_ADDR is set but no service token signer was given');
   return new GrpcProgramGeneration(address, deps.serviceTokens);
+}
+
+/**
+ * Runs every handler on each message of amss.events (`events`) and amss.dlq (`dlq`): on Redis as
+ * members of the `amss.workers` group (a handler that throws leaves the message pending for a
+ * retry, so handlers must be idempotent); in process, on each entry as it is added (a failure is
+ * logged — the process is the whole system there).
+ */
+function streamConsumers(
+  deps: WorkerDeps,
+  handlers: Record<'events' | 'dlq', StreamHandler[]>,
+  inProcess: InProcessEventStream | undefined,
+): { start(): void; stop(): Promise<void> } {
+  const { config, logger, redis } = deps;
+  const all =
+    (list: StreamHandler[]): StreamHandler =>
+    async (message) => {
+      for (const handler of list) await handler(message);
+    };
+  if (inProcess) {
+    const unsubscribes: (() => void)[] = [];
+    return {
+      start() {
+        for (const stream of ['events', 'dlq'] as const) {
+          if (handlers[stream].length === 0) continue;
+          const handle = all(handlers[stream]);
+          unsubscribes.push(
+            inProcess.subscribe((messages) => {
+              void (async () => {
+                for (const message of messages) {
+                  await handle(message).catch((error: unknown) =>
+                    logger.error(
+                      { err: error, stream, message_id: message.id },
+                      'in-process event handler failed',
+                    ),
+                  );
+                }
+              })();
+            }, stream),
+          );
+        }
+      },
+      async stop() {
+        for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+      },
+    };
+  }
+  const consumers = (
+    [
+      ['events', EVENTS_STREAM],
+      ['dlq', DLQ_STREAM],
+    ] as const
+  )
+    .filter(([stream]) => handlers[stream].length > 0)
+    .map(
+      ([stream, name]) =>
+        new StreamConsumer({
+          redis: redis!,
+          stream: name,
+          group: EVENTS_CONSUMER_GROUP,
+          consumer: config.workerId,
+          // Reads as large as the publisher's batches, so a burst costs a few round trips.
+          count: 200,
+          logger,
+          handler: all(handlers[stream]),
+        }),
+    );
+  return {
+    start() {
+      for (const consumer of consumers) consumer.start();
+    },
+    async stop() {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+    },
+  };
 }
