@@ -41,6 +41,7 @@ export type OrgPolicyView = {
   api_key_rate_limit_per_min: number;
   grounding_lead_time: string;
   sign_off_reauthentication: boolean;
+  alert_escalation_after: string;
   updated_at: string;
 };
 
@@ -54,6 +55,7 @@ export const orgPolicyView = (policy: OrgPolicy): OrgPolicyView => ({
   api_key_rate_limit_per_min: policy.apiKeyRateLimitPerMin,
   grounding_lead_time: policy.groundingLeadTime,
   sign_off_reauthentication: policy.signOffReauthentication,
+  alert_escalation_after: policy.alertEscalationAfter,
   updated_at: policy.updatedAt.toISOString(),
 });
 
@@ -80,6 +82,12 @@ export const POLICY_INTERVAL_BOUNDS = {
     minimum: 0,
     maximum: 30 * DAY_SECONDS,
     range: 'between 0 and 30 days',
+  },
+  alertEscalationAfter: {
+    field: 'alert_escalation_after',
+    minimum: 60,
+    maximum: 30 * DAY_SECONDS,
+    range: 'between 1 minute and 30 days',
   },
 } as const;
 

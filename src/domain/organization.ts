@@ -19,6 +19,8 @@ export interface OrgPolicy {
   groundingLeadTime: string;
   /** Whether a compliance sign-off or inspection re-enters the signer's password (electronic signature). */
   signOffReauthentication: boolean;
+  /** How long an alert waits for an acknowledgement before it moves up a level, as an ISO 8601 duration. */
+  alertEscalationAfter: string;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -33,6 +33,7 @@ import {
   insertRegistration,
 } from '../support/directive-factories.js';
 import { insertScheduleChange } from '../support/scheduling-factories.js';
+import { insertAlert } from '../support/alert-factories.js';
 import { createTenant, type Tenant } from '../support/tenants.js';
 
 // Every list operation of the OpenAPI pages by keyset `cursor`, in each of its sort orders:
@@ -174,6 +175,8 @@ const ADD_ROW: Record<string, () => Promise<unknown>> = {
     insertScheduleChange(t.db.db, { org_id: tenant.org.id, task_id: parents.task }),
   // Stock levels (issue 13): one row per live part definition.
   '/api/v1/parts/stock': () => insertPartDefinition(t.db.db, { org_id: tenant.org.id }),
+  // Alerts (issue 14): each about a record of its own, so none meets the open-condition index.
+  '/api/v1/alerts': () => insertAlert(t.db.db, { org_id: tenant.org.id }),
 };
 
 let aircraftTypes: string[] | undefined;

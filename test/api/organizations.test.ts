@@ -51,6 +51,7 @@ describe('organizations', () => {
       api_key_rate_limit_per_min: 10,
       grounding_lead_time: 'PT24H',
       sign_off_reauthentication: true,
+      alert_escalation_after: 'PT4H',
       updated_at: utcTimestamp,
     });
   });
@@ -233,6 +234,24 @@ describe('organization policy', () => {
     });
     expect(number.statusCode).toBe(400);
     expect(number.json()).toMatchObject({ details: [{ field: 'body.webhook_replay_window_seconds' }] });
+  });
+});
+
+describe('alert escalation policy', () => {
+  it('sets how long an alert waits for an acknowledgement, and refuses less than a minute or more than 30 days', async () => {
+    const url = `/api/v1/organizations/${home.id}/policy`;
+    const changed = await t.request(tenantAdmin, 'PATCH', url, { alert_escalation_after: '90 minutes' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ alert_escalation_after: 'PT1H30M' });
+    expect((await t.request(tenantAdmin, 'GET', url)).json()).toMatchObject({
+      alert_escalation_after: 'PT1H30M',
+    });
+
+    for (const value of ['PT30S', 'P31D', 'whenever']) {
+      const refused = await t.request(tenantAdmin, 'PATCH', url, { alert_escalation_after: value });
+      expect(refused.statusCode, value).toBe(400);
+      expect(refused.json()).toMatchObject({ details: [{ field: 'alert_escalation_after' }] });
+    }
   });
 });
 

@@ -98,6 +98,7 @@ const toPolicy = (row: Selectable<OrgPoliciesTable>): OrgPolicy => ({
   apiKeyRateLimitPerMin: row.api_key_rate_limit_per_min,
   groundingLeadTime: row.grounding_lead_time,
   signOffReauthentication: row.sign_off_reauthentication,
+  alertEscalationAfter: row.alert_escalation_after,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -134,6 +135,7 @@ export class PgOrgPolicyRepository implements OrgPolicyRepository {
         api_key_rate_limit_per_min: patch.apiKeyRateLimitPerMin,
         grounding_lead_time: patch.groundingLeadTime,
         sign_off_reauthentication: patch.signOffReauthentication,
+        alert_escalation_after: patch.alertEscalationAfter,
         updated_at: new Date(),
       })
       .where('org_id', '=', orgId)

@@ -82,6 +82,11 @@ const policySettings = {
       "Whether a compliance sign-off or inspection is an electronic signature that re-enters the signer's password (`password` in its body; a wrong one is 401 SIGNATURE_REAUTHENTICATION_FAILED and counts like a failed login). Default true; false lets a signed-in mechanic sign without it.",
     examples: [true],
   }),
+  alert_escalation_after: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: `How long an open alert may wait for an acknowledgement before it moves up a level (info → warning → critical, once per level): ${INTERVAL_SYNTAX}, ${POLICY_INTERVAL_BOUNDS.alertEscalationAfter.range}. Default PT4H.`,
+  }),
 };
 
 /** An organization's policy; intervals are returned as ISO 8601 durations. */
@@ -103,6 +108,7 @@ const UpdateOrgPolicyBody = Type.Object(
     api_key_rate_limit_per_min: Type.Optional(policySettings.api_key_rate_limit_per_min),
     grounding_lead_time: Type.Optional(policySettings.grounding_lead_time),
     sign_off_reauthentication: Type.Optional(policySettings.sign_off_reauthentication),
+    alert_escalation_after: Type.Optional(policySettings.alert_escalation_after),
   },
   {
     additionalProperties: false,
@@ -122,6 +128,7 @@ const toPolicyPatch = (body: Static<typeof UpdateOrgPolicyBody>): OrgPolicyPatch
   apiKeyRateLimitPerMin: body.api_key_rate_limit_per_min,
   groundingLeadTime: body.grounding_lead_time,
   signOffReauthentication: body.sign_off_reauthentication,
+  alertEscalationAfter: body.alert_escalation_after,
 });
 
 const tags = ['organizations'];
