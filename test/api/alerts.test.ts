@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
+import { systemActor } from '../../src/app/actor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsTable } from '../../src/infra/postgres/schema.js';
 import { insertAlert } from '../support/alert-factories.js';
@@ -365,6 +366,19 @@ describe('who may act on an alert', () => {
         expect(refused.json()).toMatchObject({ reason: 'ALERT_NOT_YOURS' });
       }
     }
+  });
+
+  it('refuses a background job: acknowledging and resolving are a person’s acts', async () => {
+    const alert = await alertOf();
+    const ctx = { actor: systemActor('alert-triggers') };
+    const { alerts } = t.container.services;
+
+    await expect(alerts.acknowledge(ctx, alert.id, { orgId: tenant.org.id })).rejects.toMatchObject({
+      reason: 'ALERT_NEEDS_A_PERSON',
+    });
+    await expect(alerts.resolve(ctx, alert.id, { orgId: tenant.org.id })).rejects.toMatchObject({
+      reason: 'ALERT_NEEDS_A_PERSON',
+    });
   });
 
   it("answers 404 for another organization's alert, and lets an admin act in it with ?org_id=", async () => {
