@@ -6,6 +6,8 @@ import { PgRetentionRepository } from '../infra/postgres/retention.js';
 import { programGeneratorJob } from '../jobs/program-generator.js';
 import { DueListService } from '../app/due-list.js';
 import { directiveDueTrackerJob } from '../jobs/directive-due-tracker.js';
+import { AlertTriggerService } from '../app/alert-triggers.js';
+import { alertTriggersJob } from '../jobs/alert-triggers.js';
 import { importProcessor } from '../jobs/import-processor.js';
 import { importRowChecker } from '../api/rest/schemas/imports.js';
 import { PgImportBatchRunner } from '../infra/postgres/import-batches.js';
@@ -93,6 +95,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     },
   ];
   const deadLetterHandlers: StreamHandler[] = [];
+  const alertTriggers = new AlertTriggerService({ uow });
+  eventHandlers.push((message) => alertTriggers.handleEvent(message));
+  deadLetterHandlers.push((message) => alertTriggers.handleDeadLetter(message));
   const consumers = streamConsumers(deps, { events: eventHandlers, dlq: deadLetterHandlers }, inProcess);
   const programService = programGeneration(deps, uow);
   const scheduler = new JobScheduler(logger);
@@ -107,6 +112,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     expiryCleaner(uow, idempotency),
     aircraftStatusJob(new AircraftService({ uow })),
     directiveDueTrackerJob(new DueListService({ uow }), { everyMs: config.directiveDueIntervalMs }),
+    alertTriggersJob(alertTriggers, { everyMs: config.alertEvaluationIntervalMs }),
   ];
   return {
     start() {
