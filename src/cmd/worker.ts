@@ -28,6 +28,7 @@ import {
   EVENTS_STREAM,
   InProcessEventStream,
   RedisEventStream,
+  type StreamNames,
 } from '../infra/streams/event-stream.js';
 import { aircraftStatusJob } from '../jobs/aircraft-status.js';
 import { expiryCleaner } from '../jobs/expiry-cleaner.js';
@@ -49,6 +50,8 @@ export interface WorkerDeps {
    * process so its WebSocket clients see what this worker publishes (a new one otherwise).
    */
   eventStream?: InProcessEventStream;
+  /** The Redis stream names (amss.events and amss.dlq unless a test gives its own). */
+  streams?: StreamNames;
 }
 
 export interface Worker {
@@ -62,7 +65,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const { config, logger, database, redis } = deps;
   const uow = new PgUnitOfWork(database.db);
   const inProcess = redis ? undefined : (deps.eventStream ?? new InProcessEventStream());
-  const stream = inProcess ?? new RedisEventStream(redis!, config.outbox.streamMaxLength);
+  const stream = inProcess ?? new RedisEventStream(redis!, config.outbox.streamMaxLength, deps.streams);
   const publisher = outboxPublisher({
     queue: new PgOutboxQueue(database.db),
     stream,
@@ -190,8 +193,8 @@ function streamConsumers(
   }
   const consumers = (
     [
-      ['events', EVENTS_STREAM],
-      ['dlq', DLQ_STREAM],
+      ['events', deps.streams?.events ?? EVENTS_STREAM],
+      ['dlq', deps.streams?.dlq ?? DLQ_STREAM],
     ] as const
   )
     .filter(([stream]) => handlers[stream].length > 0)
