@@ -421,4 +421,56 @@ export class PgAlertTriggerRepository implements AlertTriggerRepository {
       .execute();
     return rows.map((row) => ({ orgId: row.org_id, webhookId: row.webhook_id }));
   }
+
+  async openAlerts(orgId: string): Promise<AlertRecord[]> {
+    const { rows } = await sql<AlertRow>`
+      SELECT ${ALERT_COLUMNS} FROM alerts a
+       WHERE a.org_id = ${orgId} AND a.resolved_at IS NULL
+       ORDER BY a.level DESC, a.raised_at, a.id`.execute(this.db);
+    return rows.map(alertRecordOf);
+  }
+
+  async handledByPeople(orgId: string): Promise<{ acknowledged: number; resolved: number }> {
+    const row = await this.db
+      .selectFrom('alerts')
+      .select([
+        sql<number>`count(*) FILTER (WHERE acknowledged_at IS NOT NULL)::int`.as('acknowledged'),
+        sql<number>`count(*) FILTER (WHERE resolved_by IS NOT NULL)::int`.as('resolved'),
+      ])
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    return row;
+  }
+
+  async acknowledge(input: {
+    orgId: string;
+    alertId: string;
+    userId: string;
+    now: Date;
+  }): Promise<AlertRecord | undefined> {
+    const { rows } = await sql<AlertRow>`
+      UPDATE alerts a
+         SET acknowledged_by = ${input.userId}, acknowledged_by_org_id = ${input.orgId},
+             acknowledged_at = ${at(input.now)}
+       WHERE a.org_id = ${input.orgId} AND a.id = ${input.alertId} AND a.resolved_at IS NULL
+         AND a.acknowledged_at IS NULL
+      RETURNING ${ALERT_COLUMNS}`.execute(this.db);
+    return rows[0] && alertRecordOf(rows[0]);
+  }
+
+  async resolveByHand(input: {
+    orgId: string;
+    alertId: string;
+    userId: string;
+    note: string | null;
+    now: Date;
+  }): Promise<AlertRecord | undefined> {
+    const { rows } = await sql<AlertRow>`
+      UPDATE alerts a
+         SET resolved_by = ${input.userId}, resolved_by_org_id = ${input.orgId}, resolved_at = ${at(input.now)},
+             resolution_note = ${input.note}
+       WHERE a.org_id = ${input.orgId} AND a.id = ${input.alertId} AND a.resolved_at IS NULL
+      RETURNING ${ALERT_COLUMNS}`.execute(this.db);
+    return rows[0] && alertRecordOf(rows[0]);
+  }
 }
