@@ -6,6 +6,8 @@ import { PgRetentionRepository } from '../infra/postgres/retention.js';
 import { programGeneratorJob } from '../jobs/program-generator.js';
 import { DueListService } from '../app/due-list.js';
 import { directiveDueTrackerJob } from '../jobs/directive-due-tracker.js';
+import { AlertTriggerService } from '../app/alert-triggers.js';
+import { alertTriggersJob } from '../jobs/alert-triggers.js';
 import { importProcessor } from '../jobs/import-processor.js';
 import { importRowChecker } from '../api/rest/schemas/imports.js';
 import { PgImportBatchRunner } from '../infra/postgres/import-batches.js';
@@ -26,6 +28,7 @@ import {
   EVENTS_STREAM,
   InProcessEventStream,
   RedisEventStream,
+  type StreamNames,
 } from '../infra/streams/event-stream.js';
 import { aircraftStatusJob } from '../jobs/aircraft-status.js';
 import { expiryCleaner } from '../jobs/expiry-cleaner.js';
@@ -47,6 +50,8 @@ export interface WorkerDeps {
    * process so its WebSocket clients see what this worker publishes (a new one otherwise).
    */
   eventStream?: InProcessEventStream;
+  /** The Redis stream names (amss.events and amss.dlq unless a test gives its own). */
+  streams?: StreamNames;
 }
 
 export interface Worker {
@@ -60,7 +65,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const { config, logger, database, redis } = deps;
   const uow = new PgUnitOfWork(database.db);
   const inProcess = redis ? undefined : (deps.eventStream ?? new InProcessEventStream());
-  const stream = inProcess ?? new RedisEventStream(redis!, config.outbox.streamMaxLength);
+  const stream = inProcess ?? new RedisEventStream(redis!, config.outbox.streamMaxLength, deps.streams);
   const publisher = outboxPublisher({
     queue: new PgOutboxQueue(database.db),
     stream,
@@ -93,6 +98,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     },
   ];
   const deadLetterHandlers: StreamHandler[] = [];
+  const alertTriggers = new AlertTriggerService({ uow });
+  eventHandlers.push((message) => alertTriggers.handleEvent(message));
+  deadLetterHandlers.push((message) => alertTriggers.handleDeadLetter(message));
   const consumers = streamConsumers(deps, { events: eventHandlers, dlq: deadLetterHandlers }, inProcess);
   const programService = programGeneration(deps, uow);
   const scheduler = new JobScheduler(logger);
@@ -107,6 +115,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     expiryCleaner(uow, idempotency),
     aircraftStatusJob(new AircraftService({ uow })),
     directiveDueTrackerJob(new DueListService({ uow }), { everyMs: config.directiveDueIntervalMs }),
+    alertTriggersJob(alertTriggers, { everyMs: config.alertEvaluationIntervalMs }),
   ];
   return {
     start() {
@@ -184,8 +193,8 @@ function streamConsumers(
   }
   const consumers = (
     [
-      ['events', EVENTS_STREAM],
-      ['dlq', DLQ_STREAM],
+      ['events', deps.streams?.events ?? EVENTS_STREAM],
+      ['dlq', deps.streams?.dlq ?? DLQ_STREAM],
     ] as const
   )
     .filter(([stream]) => handlers[stream].length > 0)

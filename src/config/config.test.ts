@@ -109,6 +109,14 @@ describe('loadConfig', () => {
       captureError(() => loadConfig({ ...currentPair, JWT_PREVIOUS_PUBLIC_KEYS_PEM: stray })).problems,
     ).toEqual(['JWT_PREVIOUS_PUBLIC_KEYS_PEM has text outside its PEM blocks']);
   });
+
+  it('evaluates alerts every 5 minutes unless ALERT_EVALUATION_INTERVAL says otherwise', () => {
+    expect(loadConfig({}).alertEvaluationIntervalMs).toBe(5 * 60_000);
+    expect(loadConfig({ ALERT_EVALUATION_INTERVAL: '30s' }).alertEvaluationIntervalMs).toBe(30_000);
+    expect(captureError(() => loadConfig({ ALERT_EVALUATION_INTERVAL: 'often' })).problems).toEqual([
+      'ALERT_EVALUATION_INTERVAL must be a positive duration such as 15m, 1h30m or 168h (got "often")',
+    ]);
+  });
 });
 
 function captureError(run: () => unknown): ConfigError {

@@ -52,6 +52,8 @@ export interface Config {
   programGenerationIntervalMs: number;
   /** How often the directive due tracker turns directive limits past into overdue (it also runs at worker start). */
   directiveDueIntervalMs: number;
+  /** How often the alert triggers evaluate every alert condition and escalate (they also run at worker start). */
+  alertEvaluationIntervalMs: number;
   /**
    * The server's gRPC address (`host:port`) the worker's program generator calls; unset: the
    * worker generates in process.
@@ -221,6 +223,7 @@ export function loadConfig(
     retentionCleanupIntervalMs: duration('RETENTION_CLEANUP_INTERVAL', '24h'),
     programGenerationIntervalMs: duration('PROGRAM_GENERATION_INTERVAL', '6h'),
     directiveDueIntervalMs: duration('DIRECTIVE_DUE_INTERVAL', '15m'),
+    alertEvaluationIntervalMs: duration('ALERT_EVALUATION_INTERVAL', '5m'),
     programServiceAddr: read('PROGRAM_SERVICE_ADDR'),
     outbox: {
       maxAttempts: integer('OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),

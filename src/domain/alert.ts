@@ -177,3 +177,9 @@ export function resolveRefusal(alert: AlertState, actor: AlertActor): AlertRefus
     return { kind: 'conflict', reason: 'ALERT_ALREADY_RESOLVED', message: 'the alert is already resolved' };
   return notYours(alert, actor);
 }
+
+/**
+ * A webhook is failing while a delivery to it failed for good (every attempt used, dead-lettered)
+ * within this many hours and none has been delivered since.
+ */
+export const WEBHOOK_FAILING_WINDOW_HOURS = 24;
