@@ -25,6 +25,7 @@ import type { TaskDependencyRepository } from './task-dependencies.js';
 import type { ScheduleRepository } from './reschedule.js';
 import type { StockRepository } from './stock.js';
 import type { AlertRepository } from './alerts.js';
+import type { AlertTriggerRepository } from './alert-triggers.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -164,6 +165,8 @@ export interface Repositories {
   conflicts: ConflictsRepository;
   /** Alerts as people read, acknowledge and resolve them (issue 14). */
   alerts: AlertRepository;
+  /** The alert triggers' set-based raise, auto-resolve and escalation (issue 14). */
+  alertTriggers: AlertTriggerRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

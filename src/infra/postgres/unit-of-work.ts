@@ -22,6 +22,7 @@ import { PgDueListRepository } from './due-list.js';
 import { PgStockRepository } from './stock.js';
 import { PgConflictsRepository } from './conflicts.js';
 import { PgAlertRepository } from './alerts.js';
+import { PgAlertTriggerRepository } from './alert-triggers.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -63,6 +64,7 @@ export function createRepositories(db: Executor): Repositories {
     stock: new PgStockRepository(db),
     conflicts: new PgConflictsRepository(db),
     alerts: new PgAlertRepository(db),
+    alertTriggers: new PgAlertTriggerRepository(db),
   };
 }
 
