@@ -24,6 +24,7 @@ import type { DirectiveTaskRepository } from './directive-tasks.js';
 import type { TaskDependencyRepository } from './task-dependencies.js';
 import type { ScheduleRepository } from './reschedule.js';
 import type { StockRepository } from './stock.js';
+import type { DashboardRepository } from './dashboard.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -161,6 +162,8 @@ export interface Repositories {
   stock: StockRepository;
   /** The conflicts view's set-based reads (issue 13). */
   conflicts: ConflictsRepository;
+  /** The dashboard's aggregate reads (issue 14). */
+  dashboard: DashboardRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

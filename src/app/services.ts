@@ -24,6 +24,7 @@ import type { DirectiveTaskService } from './directive-tasks.js';
 import type { TaskDependencyService } from './task-dependencies.js';
 import type { RescheduleService } from './reschedule.js';
 import type { StockService } from './stock.js';
+import type { DashboardService } from './dashboard.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -54,4 +55,6 @@ export interface Services {
   /** Rescheduling with cascade and dry run, and the schedule history (issue 13). */
   rescheduling: RescheduleService;
   stock: StockService;
+  /** `GET /dashboard/metrics`, cached per org (issue 14); the live events push the same payload. */
+  dashboard: DashboardService;
 }

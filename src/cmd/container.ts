@@ -40,6 +40,8 @@ import { RescheduleService } from '../app/reschedule.js';
 import { schedulingRoutes } from '../api/rest/routes/scheduling.js';
 import { StockService } from '../app/stock.js';
 import { stockRoutes } from '../api/rest/routes/stock.js';
+import { DashboardService } from '../app/dashboard.js';
+import { dashboardRoutes } from '../api/rest/routes/dashboard.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -175,6 +177,7 @@ export function createContainer(deps: ContainerDeps): Container {
     taskDependencies: new TaskDependencyService({ uow }),
     rescheduling: new RescheduleService({ uow }),
     stock: new StockService({ uow }),
+    dashboard: new DashboardService({ uow, cacheTtlMs: config.dashboardCacheTtlMs }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -269,6 +272,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       taskDependencyRoutes(services),
       schedulingRoutes(services),
       stockRoutes(services),
+      dashboardRoutes(services),
     ],
   });
 }

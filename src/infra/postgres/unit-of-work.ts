@@ -21,6 +21,7 @@ import { PgScheduleRepository } from './scheduling.js';
 import { PgDueListRepository } from './due-list.js';
 import { PgStockRepository } from './stock.js';
 import { PgConflictsRepository } from './conflicts.js';
+import { PgDashboardRepository } from './dashboard.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -61,6 +62,7 @@ export function createRepositories(db: Executor): Repositories {
     schedule: new PgScheduleRepository(db),
     stock: new PgStockRepository(db),
     conflicts: new PgConflictsRepository(db),
+    dashboard: new PgDashboardRepository(db),
   };
 }
 
