@@ -288,7 +288,11 @@ export class PgDashboardRepository implements DashboardRepository {
     return { directivesDue: rows[0]?.due ?? 0, directivesOverdue: rows[0]?.overdue ?? 0 };
   }
 
-  /** Compliance items, certifications and alerts: three small counts in one statement. */
+  /**
+   * Compliance items, certifications and alerts: small counts in one statement. Pending items are
+   * found from the open tasks (a join the planner costs right: a per-item subplan was costed high
+   * enough at 130,000 items to be JIT-compiled, 0.5 s per request).
+   */
   private async records(orgId: string, clock: DashboardClock) {
     const now = ts(clock.now);
     const within = (days: number) => sql`${now} + make_interval(days => ${days})`;
@@ -305,12 +309,12 @@ export class PgDashboardRepository implements DashboardRepository {
     }>`
       SELECT c.pending, c.signed, e.expired, e.within_30, e.within_60, e.within_90,
              a.unresolved, a.critical, a.unacknowledged
-        FROM (SELECT (count(*) FILTER (WHERE ci.sign_off_time IS NULL AND EXISTS (
-                        SELECT 1 FROM maintenance_tasks t
-                         WHERE t.org_id = ci.org_id AND t.id = ci.task_id AND t.active_window IS NOT NULL)))::int AS pending,
-                     (count(*) FILTER (WHERE ci.sign_off_time IS NOT NULL))::int AS signed
-                FROM compliance_items ci
-               WHERE ci.org_id = ${orgId} AND ci.deleted_at IS NULL) c,
+        FROM (SELECT (SELECT count(*)::int FROM maintenance_tasks t
+                        JOIN compliance_items ci ON ci.org_id = t.org_id AND ci.task_id = t.id
+                       WHERE t.org_id = ${orgId} AND t.active_window IS NOT NULL
+                         AND ci.deleted_at IS NULL AND ci.sign_off_time IS NULL) AS pending,
+                     (SELECT count(*)::int FROM compliance_items ci
+                       WHERE ci.org_id = ${orgId} AND ci.deleted_at IS NULL AND ci.sign_off_time IS NOT NULL) AS signed) c,
              (SELECT (count(*) FILTER (WHERE ec.expiry_date <= ${now}))::int AS expired,
                      (count(*) FILTER (WHERE ec.expiry_date > ${now} AND ec.expiry_date <= ${within(WITHIN_30)}))::int AS within_30,
                      (count(*) FILTER (WHERE ec.expiry_date > ${now} AND ec.expiry_date <= ${within(WITHIN_60)}))::int AS within_60,
