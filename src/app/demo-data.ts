@@ -507,7 +507,9 @@ export interface DemoPerson {
  * the 737-800 (the landing gear overhaul), with the skills and recent hours the A320neo inspection
  * requirements ask for; the second mechanic holds the same on the A320neo, but their licence
  * expires 20 days after seeding; the inspector holds a B2 (inspection authority) rated on the
- * A320neo.
+ * A320neo. So that the alert triggers announce one of each level and the dashboard counts every
+ * window (issue 14), the mechanic's category A licence expires in 45 days, the inspector's C in 80
+ * and their A expired 10 days ago.
  */
 export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
@@ -523,6 +525,15 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
           { aircraftType: 'A20N', endorsedDaysAgo: 2 * 365 },
           { aircraftType: 'B738', endorsedDaysAgo: 400 },
         ],
+      },
+      // Announced by the alert triggers (issue 14): a warning, 45 days before expiry.
+      {
+        authority: 'EASA',
+        code: 'PART66-A',
+        certificateNumber: 'DE.66.10422',
+        issuedDaysAgo: 2 * 365,
+        expiresInDays: 45,
+        ratings: [],
       },
     ],
     skills: [
@@ -561,6 +572,24 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
         issuedDaysAgo: 4 * 365,
         expiresInDays: 365,
         ratings: [{ aircraftType: 'A20N', endorsedDaysAgo: 3 * 365 }],
+      },
+      // Expired ten days ago: the certification_expired alert and the dashboard's expired count.
+      {
+        authority: 'EASA',
+        code: 'PART66-A',
+        certificateNumber: 'DE.66.05119',
+        issuedDaysAgo: 3 * 365,
+        expiresInDays: -10,
+        ratings: [],
+      },
+      // An info alert: 80 days before expiry.
+      {
+        authority: 'EASA',
+        code: 'PART66-C',
+        certificateNumber: 'DE.66.05121',
+        issuedDaysAgo: 4 * 365,
+        expiresInDays: 80,
+        ratings: [],
       },
     ],
     skills: [

@@ -26,6 +26,7 @@ import type { ScheduleRepository } from './reschedule.js';
 import type { StockRepository } from './stock.js';
 import type { AlertRepository } from './alerts.js';
 import type { AlertTriggerRepository } from './alert-triggers.js';
+import type { DashboardRepository } from './dashboard.js';
 import type { AuditRecord } from './audit.js';
 import type { IdempotentMutationRepository } from './idempotency.js';
 import type { ApiKeyRepository } from './api-keys.js';
@@ -167,6 +168,8 @@ export interface Repositories {
   alerts: AlertRepository;
   /** The alert triggers' set-based raise, auto-resolve and escalation (issue 14). */
   alertTriggers: AlertTriggerRepository;
+  /** The dashboard's aggregate reads (issue 14). */
+  dashboard: DashboardRepository;
 }
 
 /** Runs work against the database, either directly or inside one transaction. */

@@ -25,6 +25,7 @@ import type { TaskDependencyService } from './task-dependencies.js';
 import type { RescheduleService } from './reschedule.js';
 import type { StockService } from './stock.js';
 import type { AlertService } from './alerts.js';
+import type { DashboardService } from './dashboard.js';
 
 /** The application services every interface (REST now, gRPC later) calls. */
 export interface Services {
@@ -57,4 +58,6 @@ export interface Services {
   stock: StockService;
   /** Alerts: list, summary, acknowledge, resolve (issue 14). */
   alerts: AlertService;
+  /** `GET /dashboard/metrics`, cached per org (issue 14); the live events push the same payload. */
+  dashboard: DashboardService;
 }

@@ -42,6 +42,8 @@ import { StockService } from '../app/stock.js';
 import { stockRoutes } from '../api/rest/routes/stock.js';
 import { AlertService } from '../app/alerts.js';
 import { alertRoutes } from '../api/rest/routes/alerts.js';
+import { DashboardService } from '../app/dashboard.js';
+import { dashboardRoutes } from '../api/rest/routes/dashboard.js';
 import { ImportService } from '../app/imports.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
@@ -178,6 +180,7 @@ export function createContainer(deps: ContainerDeps): Container {
     rescheduling: new RescheduleService({ uow }),
     stock: new StockService({ uow }),
     alerts: new AlertService({ uow }),
+    dashboard: new DashboardService({ uow, cacheTtlMs: config.dashboardCacheTtlMs }),
   };
   const healthChecks: HealthCheck[] = [{ name: 'postgres', check: () => database.ping() }];
   if (redis) {
@@ -273,6 +276,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       schedulingRoutes(services),
       stockRoutes(services),
       alertRoutes(services),
+      dashboardRoutes(services),
     ],
   });
 }

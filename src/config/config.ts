@@ -79,6 +79,8 @@ export interface Config {
   };
   /** Failed `/api/v1/auth/*` requests (401s) one client address may make in any minute; successes never count. */
   authRateLimitPerMin: number;
+  /** How long `GET /dashboard/metrics` serves an organization's figures from memory (DASHBOARD_CACHE_TTL, default 5s; 0 switches the cache off). */
+  dashboardCacheTtlMs: number;
   /** Where `amss dev` keeps its embedded database; `memory://` keeps nothing. */
   pgliteDataDir: string;
 }
@@ -240,6 +242,9 @@ export function loadConfig(
     },
     authRateLimitPerMin: integer('AUTH_RATE_LIMIT_PER_MIN', 60, 1, 1_000_000),
     pgliteDataDir: read('PGLITE_DATA_DIR') ?? './data/pglite',
+    dashboardCacheTtlMs: /^0+(\.0+)?(ms|s|m|h)?$/.test(read('DASHBOARD_CACHE_TTL') ?? '')
+      ? 0
+      : duration('DASHBOARD_CACHE_TTL', '5s'),
   };
 
   const { programServiceAddr } = config;

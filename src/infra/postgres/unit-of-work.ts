@@ -23,6 +23,7 @@ import { PgStockRepository } from './stock.js';
 import { PgConflictsRepository } from './conflicts.js';
 import { PgAlertRepository } from './alerts.js';
 import { PgAlertTriggerRepository } from './alert-triggers.js';
+import { PgDashboardRepository } from './dashboard.js';
 import { PgIdempotentMutationRepository } from './idempotency.js';
 import type { Database } from './database.js';
 import { translateDatabaseError } from './errors.js';
@@ -65,6 +66,7 @@ export function createRepositories(db: Executor): Repositories {
     conflicts: new PgConflictsRepository(db),
     alerts: new PgAlertRepository(db),
     alertTriggers: new PgAlertTriggerRepository(db),
+    dashboard: new PgDashboardRepository(db),
   };
 }
 
