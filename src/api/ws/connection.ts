@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { UserActor } from '../../app/actor.js';
-import { CLOSE, CLOSE_REASON, type CloseCode, type ServerMessage } from './protocol.js';
+import { CLOSE, CLOSE_REASON, compareIds, type CloseCode, type ServerMessage } from './protocol.js';
 
 /** What a connection needs of its hub. */
 export interface ConnectionLimits {
@@ -50,6 +50,8 @@ export class LiveConnection {
   /** Sends an event now, or holds it while the connection catches up. */
   deliver(id: string, json: string): void {
     if (this.held) this.held.push({ id, json });
+    // Already sent among the missed events of a resume.
+    else if (this.lastSentId !== undefined && compareIds(id, this.lastSentId) <= 0) return;
     else this.send(json, id);
   }
 

@@ -8,7 +8,7 @@ import { isApiKeySecret } from '../../domain/api-key.js';
 import type { Logger } from '../../observability/logger.js';
 import { LiveConnection } from './connection.js';
 import { liveEventOf, type LiveEvent } from './filter.js';
-import { CLOSE, parseClientMessage, type CloseCode, type ServerMessage } from './protocol.js';
+import { CLOSE, compareIds, parseClientMessage, type CloseCode, type ServerMessage } from './protocol.js';
 
 /** What the hub needs: the feed, who authenticates, and the optional dashboard. */
 export interface LiveHubDeps {
@@ -378,10 +378,4 @@ function expiryOf(token: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
 }

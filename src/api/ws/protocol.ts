@@ -120,3 +120,10 @@ export function parseClientMessage(text: string): AuthMessage | undefined {
     ...(message.last_id !== undefined ? { last_id: message.last_id } : {}),
   };
 }
+
+/** Orders two stream ids (`<ms>-<seq>`): negative, zero or positive. */
+export function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}

@@ -84,7 +84,11 @@ export class RedisLiveFeed implements LiveFeed {
     if (!info) return { entries: [], trimmed: id !== '0-0' };
     // An id the stream never produced (a client of another Redis, or of a stream since deleted).
     if (compareStreamIds(id, info.lastGeneratedId) > 0) return { entries: [], trimmed: true };
-    const trimmed = info.maxDeletedId !== undefined && compareStreamIds(id, info.maxDeletedId) < 0;
+    // Entries were dropped (trimming, or XDEL past the id) and the oldest kept one comes after the id:
+    // what followed the id may be among the dropped ones.
+    const trimmed =
+      (info.dropped && info.firstId !== undefined && compareStreamIds(id, info.firstId) < 0) ||
+      (info.maxDeletedId !== undefined && compareStreamIds(id, info.maxDeletedId) < 0);
     if (trimmed) return { entries: [], trimmed };
     const raw = (await redis.xrange(this.stream, `(${id}`, '+', 'COUNT', limit + 1)) as RawEntry[];
     // More than a client may be sent at once: it reloads instead.
@@ -104,7 +108,15 @@ export class RedisLiveFeed implements LiveFeed {
     return newest[0]?.[0] ?? '0-0';
   }
 
-  private async info(): Promise<{ lastGeneratedId: string; maxDeletedId: string | undefined } | undefined> {
+  private async info(): Promise<
+    | {
+        lastGeneratedId: string;
+        maxDeletedId: string | undefined;
+        firstId: string | undefined;
+        dropped: boolean;
+      }
+    | undefined
+  > {
     let flat: unknown[];
     try {
       flat = (await this.options.redis.xinfo('STREAM', this.stream)) as unknown[];
@@ -116,9 +128,13 @@ export class RedisLiveFeed implements LiveFeed {
     for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
     const maxDeleted = fields.get('max-deleted-entry-id');
     const lastGenerated = fields.get('last-generated-id');
+    const firstRecorded = fields.get('recorded-first-entry-id');
     return {
       lastGeneratedId: typeof lastGenerated === 'string' ? lastGenerated : '0-0',
       maxDeletedId: typeof maxDeleted === 'string' && maxDeleted !== '0-0' ? maxDeleted : undefined,
+      firstId: typeof firstRecorded === 'string' && firstRecorded !== '0-0' ? firstRecorded : undefined,
+      // XTRIM/MAXLEN leave max-deleted-entry-id alone: more added than kept says entries were dropped.
+      dropped: Number(fields.get('entries-added') ?? 0) > Number(fields.get('length') ?? 0),
     };
   }
 
