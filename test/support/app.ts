@@ -38,6 +38,7 @@ export interface TestAppOptions {
   /** The live events hub's timings and stream (test/api/ws*.test.ts), and what feeds it without Redis. */
   liveEvents?: ContainerDeps['liveEvents'];
   eventStream?: ContainerDeps['eventStream'];
+  dashboard?: ContainerDeps['dashboard'];
 }
 
 export interface TestApp {
@@ -93,6 +94,7 @@ export async function createTestApp(
     principalCache: options.principalCache,
     liveEvents: options.liveEvents,
     eventStream: options.eventStream,
+    dashboard: options.dashboard,
     // Tests make hundreds of requests a minute in one org; only the rate-limit tests want limits.
     apiRateLimits: options.rateLimits
       ? { policyCacheTtlMs: options.rateLimits.policyCacheTtlMs }
