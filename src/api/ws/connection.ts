@@ -21,7 +21,7 @@ export class LiveConnection {
   /** The id of the newest event sent: what the client resumes from. */
   lastSentId: string | undefined;
   /** Live events queued while the missed ones are sent (in order after them). */
-  held: { id: string; json: string }[] | undefined;
+  held: { id: string; json: string | Buffer }[] | undefined;
   /** A ping went out and no pong came back yet. */
   awaitingPong = false;
   closed = false;
@@ -37,18 +37,19 @@ export class LiveConnection {
   }
 
   /** Sends a message, or drops a client whose unsent messages passed the bound. */
-  send(message: ServerMessage | string, id?: string): void {
+  send(message: ServerMessage | string | Buffer, id?: string): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.close(CLOSE.TOO_SLOW);
       return;
     }
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
+    this.socket.send(data, { binary: false });
     if (id !== undefined) this.lastSentId = id;
   }
 
   /** Sends an event now, or holds it while the connection catches up. */
-  deliver(id: string, json: string): void {
+  deliver(id: string, json: string | Buffer): void {
     if (this.held) this.held.push({ id, json });
     // Already sent among the missed events of a resume.
     else if (this.lastSentId !== undefined && compareIds(id, this.lastSentId) <= 0) return;

@@ -264,7 +264,8 @@ export class LiveHub {
       if (!event) continue;
       const connections = this.byOrg.get(event.orgId);
       if (!connections || connections.size === 0) continue;
-      const json = JSON.stringify(event.message);
+      // Encoded once for every client of the organization.
+      const json = Buffer.from(JSON.stringify(event.message));
       let mechanic: string | null | undefined;
       for (const connection of connections) {
         if (connection.actor?.role !== 'mechanic') {
