@@ -230,6 +230,7 @@ async function dev(inMemory: boolean): Promise<void> {
     redis,
     keys,
     previousKeys: await previousJwtKeys(config),
+    ...(eventStream ? { eventStream } : {}),
   });
   const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
   const app = await buildServer(container);

@@ -45,6 +45,11 @@ import { alertRoutes } from '../api/rest/routes/alerts.js';
 import { DashboardService } from '../app/dashboard.js';
 import { dashboardRoutes } from '../api/rest/routes/dashboard.js';
 import { ImportService } from '../app/imports.js';
+import type { UserActor } from '../app/actor.js';
+import { LiveHub, type LiveHubOptions } from '../api/ws/hub.js';
+import { liveEventRoutes } from '../api/ws/route.js';
+import { InProcessEventStream } from '../infra/streams/event-stream.js';
+import { InProcessLiveFeed, RedisLiveFeed } from '../infra/streams/live-feed.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -93,6 +98,8 @@ export interface Container {
   healthChecks: HealthCheck[];
   /** The per-organization API rate limits; undefined when switched off (tests only). */
   rateLimits?: ApiRateLimitsDeps;
+  /** The live events hub behind `GET /api/v1/ws` (closed by `close`). */
+  liveHub: LiveHub;
   /** Releases what the container opened itself (the revocation subscriber); not the database or Redis. */
   close(): Promise<void>;
 }
@@ -112,6 +119,12 @@ export interface ContainerDeps {
   apiRateLimits?: { enabled?: boolean; policyCacheTtlMs?: number };
   /** Test seams of the principal cache: its TTL (default 5 s) and clock. */
   principalCache?: { ttlMs?: number; now?: () => number };
+  /** `amss dev` without Redis: the in-process stream its worker publishes to, which the live events follow. */
+  eventStream?: InProcessEventStream;
+  /** Test seams of the live events hub: its timings, and a stream name of its own instead of `amss.events`. */
+  liveEvents?: Partial<LiveHubOptions> & { stream?: string };
+  /** The dashboard metrics pushed to live clients every 30 s; without it none are sent. */
+  dashboard?: (actor: UserActor) => Promise<object>;
 }
 
 /** Wires the concrete adapters into the services: the only place that knows them all. */
@@ -205,6 +218,22 @@ export function createContainer(deps: ContainerDeps): Container {
           authLimitPerMin: config.authRateLimitPerMin,
           policyCacheTtlMs: deps.apiRateLimits?.policyCacheTtlMs,
         };
+  const { stream: liveStream, ...liveOptions } = deps.liveEvents ?? {};
+  const liveHub = new LiveHub(
+    {
+      feed: redis
+        ? new RedisLiveFeed({ redis, logger: deps.logger, ...(liveStream ? { stream: liveStream } : {}) })
+        : new InProcessLiveFeed(deps.eventStream ?? new InProcessEventStream(), deps.logger),
+      authenticator,
+      verifier: tokens,
+      revocations,
+      taskMechanic: async (orgId, taskId) =>
+        (await uow.repos.tasks.findById(orgId, taskId))?.assignedMechanicId ?? null,
+      dashboard: deps.dashboard,
+      logger: deps.logger,
+    },
+    liveOptions,
+  );
   return {
     config,
     logger: deps.logger,
@@ -217,7 +246,11 @@ export function createContainer(deps: ContainerDeps): Container {
     services,
     healthChecks,
     rateLimits,
-    close: () => revocations.close(),
+    liveHub,
+    close: async () => {
+      await liveHub.close();
+      await revocations.close();
+    },
   };
 }
 
@@ -277,6 +310,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
       stockRoutes(services),
       alertRoutes(services),
       dashboardRoutes(services),
+      liveEventRoutes(container.liveHub),
     ],
   });
 }

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { generateDevKeyPair, type GeneratedKeyPair } from '../../src/auth/keys.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { buildServer, createContainer, type Container } from '../../src/cmd/container.js';
+import { buildServer, createContainer, type Container, type ContainerDeps } from '../../src/cmd/container.js';
 import { previousJwtKeys } from '../../src/cmd/runtime.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
@@ -35,6 +35,10 @@ export interface TestAppOptions {
   principalCache?: { ttlMs?: number; now?: () => number };
   /** Another replica of this app: the same database and Redis keys, a server of its own. */
   replicaOf?: TestApp;
+  /** The live events hub's timings and stream (test/api/ws*.test.ts), and what feeds it without Redis. */
+  liveEvents?: ContainerDeps['liveEvents'];
+  eventStream?: ContainerDeps['eventStream'];
+  dashboard?: ContainerDeps['dashboard'];
 }
 
 export interface TestApp {
@@ -88,6 +92,9 @@ export async function createTestApp(
     previousKeys: await previousJwtKeys(config),
     redisKeyPrefix,
     principalCache: options.principalCache,
+    liveEvents: options.liveEvents,
+    eventStream: options.eventStream,
+    dashboard: options.dashboard,
     // Tests make hundreds of requests a minute in one org; only the rate-limit tests want limits.
     apiRateLimits: options.rateLimits
       ? { policyCacheTtlMs: options.rateLimits.policyCacheTtlMs }
