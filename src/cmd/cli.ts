@@ -18,6 +18,7 @@ import { TokenIssuer } from '../auth/jwt.js';
 import { runMigrate, type MigrateDirection } from './migrate.js';
 import { AppRoleError, grantAppRole } from '../infra/postgres/app-role.js';
 import { createWorker } from './worker.js';
+import { seedDemoAlerts } from '../app/demo-alerts.js';
 import { InProcessEventStream } from '../infra/streams/event-stream.js';
 import { startMetricsServer } from './metrics-server.js';
 import {
@@ -233,6 +234,8 @@ async function dev(inMemory: boolean): Promise<void> {
     ...(eventStream ? { eventStream } : {}),
   });
   const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
+  // Alerts of every level, one acknowledged and one resolved, before the console's first look.
+  await seedDemoAlerts(container.uow, demo.orgId);
   const app = await buildServer(container);
   const grpc = buildGrpc(container);
   const grpcPort = await listenOn('GRPC_ADDR', grpcAddress, () => grpc.listen(grpcAddress));

@@ -123,7 +123,7 @@ export interface ContainerDeps {
   eventStream?: InProcessEventStream;
   /** Test seams of the live events hub: its timings, and a stream name of its own instead of `amss.events`. */
   liveEvents?: Partial<LiveHubOptions> & { stream?: string };
-  /** The dashboard metrics pushed to live clients every 30 s; without it none are sent. */
+  /** The dashboard metrics pushed to live clients every 30 s (default: the dashboard service's). */
   dashboard?: (actor: UserActor) => Promise<object>;
 }
 
@@ -229,7 +229,8 @@ export function createContainer(deps: ContainerDeps): Container {
       revocations,
       taskMechanic: async (orgId, taskId) =>
         (await uow.repos.tasks.findById(orgId, taskId))?.assignedMechanicId ?? null,
-      dashboard: deps.dashboard,
+      // The same figures as GET /dashboard/metrics (its per-org cache included) unless a test gives its own.
+      dashboard: deps.dashboard ?? ((actor) => services.dashboard.metrics(actor)),
       logger: deps.logger,
     },
     liveOptions,

@@ -64,12 +64,7 @@ export type AlertCategory =
   | 'webhook_failing'
   | 'aircraft_aog';
 export type AlertEntityType =
-  | 'certification'
-  | 'task'
-  | 'aircraft_directive'
-  | 'part_definition'
-  | 'webhook'
-  | 'aircraft';
+  'certification' | 'task' | 'aircraft_directive' | 'part_definition' | 'webhook' | 'aircraft';
 export type DependencyType = 'finish_to_start' | 'start_to_start' | 'finish_to_finish';
 export type PartItemStatus = 'in_stock' | 'used' | 'disposed';
 export type ReservationState = 'reserved' | 'used' | 'released';
