@@ -59,21 +59,6 @@ export interface AlertTriggerRepository {
   openAlerts(orgId: string): Promise<AlertRecord[]>;
   /** How many of the org's alerts a person acknowledged or resolved (the demo seeds them once). */
   handledByPeople(orgId: string): Promise<{ acknowledged: number; resolved: number }>;
-  /** Acknowledges an open, unacknowledged alert as `userId`; undefined when it is not. */
-  acknowledge(input: {
-    orgId: string;
-    alertId: string;
-    userId: string;
-    now: Date;
-  }): Promise<AlertRecord | undefined>;
-  /** Resolves an open alert by hand as `userId`; undefined when it is not open. */
-  resolveByHand(input: {
-    orgId: string;
-    alertId: string;
-    userId: string;
-    note: string | null;
-    now: Date;
-  }): Promise<AlertRecord | undefined>;
 }
 
 /** What one evaluation did. */

@@ -221,6 +221,8 @@ export interface ComplianceServiceDeps {
   loginLimiter: LoginLimiter;
   /** The qualification check of signers and inspectors; unset until it is wired in. */
   qualifications?: SignerQualificationCheck | undefined;
+  /** The clock of signatures and inspections (the demo's history signs in the past). */
+  now?: (() => Date) | undefined;
 }
 
 /**
@@ -229,7 +231,11 @@ export interface ComplianceServiceDeps {
  * the item is immutable (409 ALREADY_SIGNED_OFF here, and the database trigger behind it).
  */
 export class ComplianceService {
-  constructor(private readonly deps: ComplianceServiceDeps) {}
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ComplianceServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
 
   /** Adds an item to a scheduled or in-progress task of the organization (404 naming task_id otherwise). */
   async create(ctx: MutationContext, input: CreateComplianceItemInput): Promise<ComplianceItem> {
@@ -383,7 +389,7 @@ export class ComplianceService {
     await this.reauthenticate(ctx, actor, input.password, { itemId: id, meaning: 'performed' });
     return mutate(this.deps.uow, ctx, async (tx) => {
       const { item: before, task } = await findForChange(tx, orgId, id);
-      const at = new Date();
+      const at = this.now();
       const decision = signOffComplianceItem(before, task, {
         signerId: actor.userId,
         at,
@@ -420,7 +426,7 @@ export class ComplianceService {
       // waits for it (and is refused, see refuseInspectorAsMechanic) or is read by it below.
       await tx.compliance.lockTaskOfItem(orgId, id);
       const { item: before, task } = await findForChange(tx, orgId, id);
-      const at = new Date();
+      const at = this.now();
       const decision = inspectComplianceItem(before, task, { inspectorId: actor.userId, at });
       if (!decision.ok) throw conflict(decision.refusal);
       await this.checkQualified(tx, { orgId, userId: actor.userId, taskId: task.id, purpose: 'inspect', at });

@@ -1,8 +1,8 @@
 import { ALERT_LEVELS, type AlertLevel } from '../domain/alert.js';
 import type { UserActor } from './actor.js';
-import { alertEffects, type AlertRecord } from './alert-effects.js';
+import type { AlertRecord } from './alert-effects.js';
 import { AlertTriggerService } from './alert-triggers.js';
-import { mutate } from './mutation.js';
+import { AlertService } from './alerts.js';
 import type { UnitOfWork } from './ports.js';
 
 /** The demo user who acknowledges and resolves the demo's alerts. */
@@ -35,36 +35,21 @@ export async function seedDemoAlerts(
   const actor: UserActor = { kind: 'user', userId: handler.id, orgId, role: handler.role, scopes: [] };
   const handled = await uow.repos.alertTriggers.handledByPeople(orgId);
 
+  // Through the alert service, as the scheduler would in the console: the same rules, audit and events.
+  const alerts = new AlertService({ uow, now: () => now });
   if (handled.acknowledged === 0) {
     const alert = pick(await uow.repos.alertTriggers.openAlerts(orgId), { unacknowledged: true });
-    if (alert)
-      result.acknowledged = await mutate(uow, { actor }, async (repos) => {
-        const after = await repos.alertTriggers.acknowledge({
-          orgId,
-          alertId: alert.id,
-          userId: handler.id,
-          now,
-        });
-        if (!after) throw new Error(`demo alert ${alert.id} could not be acknowledged`);
-        const { audit, event } = alertEffects(after, { kind: 'acknowledged' }, now);
-        return { result: true, audit, events: [event] };
-      });
+    if (alert) result.acknowledged = Boolean(await alerts.acknowledge({ actor }, alert.id, { orgId }));
   }
   if (handled.resolved === 0) {
     const alert = pick(await uow.repos.alertTriggers.openAlerts(orgId), { unacknowledged: true });
     if (alert)
-      result.resolved = await mutate(uow, { actor }, async (repos) => {
-        const after = await repos.alertTriggers.resolveByHand({
+      result.resolved = Boolean(
+        await alerts.resolve({ actor }, alert.id, {
           orgId,
-          alertId: alert.id,
-          userId: handler.id,
           note: 'Checked with the maintenance control centre: handled (demo).',
-          now,
-        });
-        if (!after) throw new Error(`demo alert ${alert.id} could not be resolved`);
-        const { audit, event } = alertEffects(after, { kind: 'resolved' }, now);
-        return { result: true, audit, events: [event] };
-      });
+        }),
+      );
   }
   return result;
 }

@@ -12,9 +12,10 @@ import { AppError } from './errors.js';
 import { DirectiveComplianceService } from './directive-compliance.js';
 import { DirectiveService, type CreateDirectiveInput } from './directives.js';
 import { DueListService } from './due-list.js';
+import { seedDemoWork } from './demo-work.js';
 import { RegulatoryService } from './regulatory.js';
-import type { LoginLimiter } from './login-limiter.js';
-import type { LockManager } from './locks.js';
+import { NO_LOGIN_LIMITS } from './login-limiter.js';
+import { NO_LOCKS } from './locks.js';
 import { mutate } from './mutation.js';
 import { MAX_PAGE_SIZE } from './pagination.js';
 import { ProgramService } from './programs.js';
@@ -119,8 +120,9 @@ async function seedDemoFleet(uow: UnitOfWork, orgId: string): Promise<number> {
   const requirements = await seedDemoRequirements(uow, orgId);
   const tasks = await seedDemoTasks(uow, orgId);
   const compliance = await seedDemoCompliance(uow, orgId);
+  const work = await seedDemoWork(uow, orgId, { email: 'mechanic@demo.local', password: DEMO_PASSWORD });
   const regulatory = (await seedDemoRegistrations(uow, orgId)) + (await seedDemoDirectives(uow, orgId));
-  return aircraft + programs + parts + people + requirements + tasks + compliance + regulatory;
+  return aircraft + programs + parts + people + requirements + tasks + compliance + work + regulatory;
 }
 
 /**
@@ -202,7 +204,10 @@ export async function seedDemoPrograms(uow: UnitOfWork, orgId: string): Promise<
 
 const DAY_MS = 86_400_000;
 
-/** The demo parts catalogue with the serials of its items; oil filters expire two years after seeding. */
+/**
+ * The demo parts catalogue with the serials of its items: oil filters expire two years after
+ * seeding, the extinguisher cartridges in three weeks; no pitot probe is in stock.
+ */
 export const DEMO_PARTS: readonly {
   name: string;
   category: string;
@@ -230,10 +235,26 @@ export const DEMO_PARTS: readonly {
     serials: ['OF-2001', 'OF-2002', 'OF-2003'],
     expiresInDays: 730,
   },
+  {
+    // a shelf-life item close to its expiry: the stock view and the dashboard count it as expiring soon
+    name: 'Fire extinguisher cartridge',
+    category: 'fire protection',
+    minStockLevel: 1,
+    reorderPoint: 1,
+    leadTimeDays: 14,
+    serials: ['FEC-3001', 'FEC-3002'],
+    expiresInDays: 21,
+  },
+  {
+    // none in stock, on order: out of stock on a fresh start (and a critical alert)
+    name: 'Pitot probe',
+    category: 'air data',
+    minStockLevel: 1,
+    reorderPoint: 1,
+    leadTimeDays: 10,
+    serials: [],
+  },
 ];
-
-/** Seeding reserves nothing, so it needs no lock between replicas. */
-const NO_LOCKS: LockManager = { withLock: (_key, _options, work) => work() };
 
 /**
  * Creates the demo part definitions (by name) and items (by serial) that are missing, through the
@@ -918,13 +939,6 @@ export const DEMO_COMPLIANCE_ITEM = {
   description: 'Demo: brake wear pins measured and within limits (independent inspection required)',
 } as const;
 
-/** Seeding signs nothing, so no password is checked and no login counter is touched. */
-const NO_LOGIN_LIMITS: LoginLimiter = {
-  check: async () => {},
-  recordFailure: async () => [],
-  recordSuccess: async () => {},
-};
-
 /**
  * Adds the demo compliance item that requires an independent inspection to the demo A-check when
  * the task has no item of that description yet, through the compliance service so it is audited as
@@ -1050,7 +1064,8 @@ export interface DemoDirective {
  * before seeding, complied with on N101DA by the demo mechanic and overdue on N102DA; a recurring
  * EASA AD on the 737-800 every 600 flight hours or 12 months, complied with on N201DA four months
  * before seeding, so pending with its next due; a recommended service bulletin on the A320neo with
- * no limit, pending on both.
+ * no limit, pending on both; a one-time FAA AD on the 737-800 due 60 days after it took effect 45
+ * days before seeding, so due within the warning window on N201DA.
  */
 export const DEMO_DIRECTIVES: readonly DemoDirective[] = [
   {
@@ -1105,6 +1120,22 @@ export const DEMO_DIRECTIVES: readonly DemoDirective[] = [
       title: 'A320neo: replace the avionics compartment ventilation filter with the improved part',
       description: 'Recommended: improved filter element extends the cleaning interval.',
       applicability: 'recommended',
+    },
+  },
+  {
+    authority: 'FAA',
+    referenceNumber: 'Demo AD 2026-21-09',
+    aircraftTypes: ['B738'],
+    effectiveDaysAgo: 45,
+    input: {
+      type: 'ad',
+      title: 'Boeing 737-800: replace the cargo fire extinguishing bottle discharge heads',
+      description:
+        'Discharge heads from one production lot may not fire. Identify the lot and replace the ' +
+        'affected heads within 60 days.',
+      applicability: 'mandatory',
+      limit: { days: 60 },
+      sourceUrl: 'https://www.federalregister.gov/',
     },
   },
 ];

@@ -15,7 +15,7 @@ import type { TaskType } from '../domain/task.js';
 import { AircraftService, aircraftView, type UpdateAircraftInput } from './aircraft.js';
 import { auditRecord } from './audit.js';
 import { AppError } from './errors.js';
-import type { LockManager } from './locks.js';
+import { NO_LOCKS } from './locks.js';
 import type { MutationContext } from './mutation.js';
 import { PartService, type UpdatePartDefinitionInput, type UpdatePartItemInput } from './parts.js';
 import type { Repositories, UnitOfWork } from './ports.js';
@@ -69,9 +69,6 @@ interface ProgramRow {
   task_priority?: TaskPriority;
 }
 
-/** Item reservations are not part of an import, so their locks are never needed here. */
-const NO_LOCKS: LockManager = { withLock: (_key, _options, work) => work() };
-
 /** The services a batch applies its rows with, bound to the batch's unit of work. */
 export interface RowServices {
   aircraft: AircraftService;
@@ -81,6 +78,7 @@ export interface RowServices {
 
 export const rowServices = (unit: UnitOfWork, now: () => Date): RowServices => ({
   aircraft: new AircraftService({ uow: unit, now }),
+  // Item reservations are not part of an import, so their locks are never needed here.
   parts: new PartService({ uow: unit, locks: NO_LOCKS }),
   programs: new ProgramService({ uow: unit, now }),
 });

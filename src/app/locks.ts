@@ -10,3 +10,9 @@ export interface LockManager {
    */
   withLock<T>(key: string, options: { ttlMs: number; waitMs: number }, work: () => Promise<T>): Promise<T>;
 }
+
+/**
+ * No locking at all, for callers that are alone by construction (one seeding process, one
+ * import row at a time inside its own transaction): the database constraints still decide.
+ */
+export const NO_LOCKS: LockManager = { withLock: (_key, _options, work) => work() };

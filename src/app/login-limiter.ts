@@ -26,3 +26,13 @@ export interface LoginLimiter {
   /** Clears the failures of this email from this address after a successful login. */
   recordSuccess(ip: string, email: string): Promise<void>;
 }
+
+/**
+ * Counts nothing, for the demo seed: its signatures use the documented demo password and must
+ * never lock a demo user out or throttle a real login from the same host.
+ */
+export const NO_LOGIN_LIMITS: LoginLimiter = {
+  check: async () => {},
+  recordFailure: async () => [],
+  recordSuccess: async () => {},
+};

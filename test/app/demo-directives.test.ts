@@ -10,7 +10,7 @@ let t: TestApp;
 let orgId: string;
 const seed = () => seedDemoData(t.container.uow, (plain) => hashPassword(plain, 4));
 const tokens: Record<string, string> = {};
-const [faaAd, easaAd, serviceBulletin] = DEMO_DIRECTIVES.map((demo) => demo.referenceNumber);
+const [faaAd, easaAd, serviceBulletin, faa737Ad] = DEMO_DIRECTIVES.map((demo) => demo.referenceNumber);
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -80,6 +80,15 @@ describe('demo directives', () => {
     expect(new Date(row.next_due.date!).getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('shows the FAA AD on N201DA pending, due within the warning window', async () => {
+    const rows = await get<StatusRow[]>(`/aircraft/${await aircraftId('N201DA')}/compliance-status`);
+    const row = statusOf(rows, faa737Ad)!;
+    expect(row.status).toBe('pending');
+    const daysLeft = (new Date(row.next_due.date!).getTime() - Date.now()) / 86_400_000;
+    expect(daysLeft).toBeGreaterThan(0);
+    expect(daysLeft).toBeLessThanOrEqual(30);
+  });
+
   it('puts the overdue FAA AD first on the due list', async () => {
     const items = await get<{ source: string; overdue: boolean; tail_number: string }[]>(
       '/due-list',
@@ -88,7 +97,7 @@ describe('demo directives', () => {
     expect(items[0]).toMatchObject({ source: 'directive', overdue: true, tail_number: 'N102DA' });
   });
 
-  it('lists the FAA AD on both A320neo in the FAA compliance report', async () => {
+  it('lists the FAA ADs in the FAA compliance report: complied and overdue on the A320neo, pending on the 737', async () => {
     const [faa] = await get<{ id: string; code: string }[]>('/regulatory-authorities?q=FAA');
     const report = await get<{
       registrations: { certificate_number: string }[];
@@ -98,7 +107,11 @@ describe('demo directives', () => {
     const rows = report.aircraft.flatMap((a) =>
       a.directives.map((d) => `${a.tail_number} ${d.reference_number} ${d.status}`),
     );
-    expect(rows).toEqual([`N101DA ${faaAd} complied`, `N102DA ${faaAd} overdue`]);
+    expect(rows).toEqual([
+      `N101DA ${faaAd} complied`,
+      `N102DA ${faaAd} overdue`,
+      `N201DA ${faa737Ad} pending`,
+    ]);
   });
 
   it('creates nothing on a second run', async () => {

@@ -40,9 +40,21 @@ describe('demo parts', () => {
         below_min_stock: false,
       }),
       expect.objectContaining({
+        name: 'Fire extinguisher cartridge',
+        category: 'fire protection',
+        available: 2,
+        below_min_stock: false,
+      }),
+      expect.objectContaining({
         name: 'Oil filter',
         category: 'engine',
         available: 3,
+        below_min_stock: true,
+      }),
+      expect.objectContaining({
+        name: 'Pitot probe',
+        category: 'air data',
+        available: 0,
         below_min_stock: true,
       }),
     ]);

@@ -441,36 +441,4 @@ export class PgAlertTriggerRepository implements AlertTriggerRepository {
       .executeTakeFirstOrThrow();
     return row;
   }
-
-  async acknowledge(input: {
-    orgId: string;
-    alertId: string;
-    userId: string;
-    now: Date;
-  }): Promise<AlertRecord | undefined> {
-    const { rows } = await sql<AlertRow>`
-      UPDATE alerts a
-         SET acknowledged_by = ${input.userId}, acknowledged_by_org_id = ${input.orgId},
-             acknowledged_at = ${at(input.now)}
-       WHERE a.org_id = ${input.orgId} AND a.id = ${input.alertId} AND a.resolved_at IS NULL
-         AND a.acknowledged_at IS NULL
-      RETURNING ${ALERT_COLUMNS}`.execute(this.db);
-    return rows[0] && alertRecordOf(rows[0]);
-  }
-
-  async resolveByHand(input: {
-    orgId: string;
-    alertId: string;
-    userId: string;
-    note: string | null;
-    now: Date;
-  }): Promise<AlertRecord | undefined> {
-    const { rows } = await sql<AlertRow>`
-      UPDATE alerts a
-         SET resolved_by = ${input.userId}, resolved_by_org_id = ${input.orgId}, resolved_at = ${at(input.now)},
-             resolution_note = ${input.note}
-       WHERE a.org_id = ${input.orgId} AND a.id = ${input.alertId} AND a.resolved_at IS NULL
-      RETURNING ${ALERT_COLUMNS}`.execute(this.db);
-    return rows[0] && alertRecordOf(rows[0]);
-  }
 }
