@@ -13,6 +13,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console (React + Vite) is built beside the server and served by it at `/`.
+COPY web ./web
 RUN npm run build
 
 # --- deps: production dependencies only --------------------------------------------------------
@@ -34,6 +36,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 # The migrator and the gRPC server find these relative to dist/.
 COPY migrations ./migrations
 COPY proto/*.binpb ./proto/

@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /** Layers above a module that it must not import (DESIGN.md "Dependency rule"). */
 const layer = (/** @type {string[]} */ forbidden, /** @type {string[]} */ packages = []) => ({
@@ -24,7 +25,19 @@ const layer = (/** @type {string[]} */ forbidden, /** @type {string[]} */ packag
 
 export default tseslint.config(
   // src/api/grpc/gen is generated from proto/amss.proto by `npm run proto`.
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'scratch/**', 'src/api/grpc/gen/**'] },
+  // web/src/api/schema.d.ts is generated from the OpenAPI document by `npm run web:api`.
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      'scratch/**',
+      'src/api/grpc/gen/**',
+      'web/dist/**',
+      'web/src/api/schema.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -62,9 +75,15 @@ export default tseslint.config(
   { files: ['src/infra/**/*.ts'], rules: layer(['api', 'jobs', 'cmd']) },
   { files: ['src/api/**/*.ts'], rules: layer(['infra', 'jobs', 'cmd']) },
   { files: ['src/jobs/**/*.ts'], rules: layer(['infra', 'api', 'cmd']) },
+  // The console: React's rules of hooks; it may import the server's pure domain (the RBAC table), nothing else.
+  { files: ['web/src/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    rules: layer(['src/app', 'src/infra', 'src/api', 'src/jobs', 'src/cmd']),
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', 'web/e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
   prettier,

@@ -314,6 +314,7 @@ function printBanner(config: Config, { orgId, readyMs, realRedis, http, grpc }: 
   const lines = [
     '',
     `AMSS is ready in ${(readyMs / 1000).toFixed(1)} s`,
+    `  console   ${url}/   (sign in with a demo login below)`,
     `  API       ${url}/api/v1   (OpenAPI ${url}/openapi.yaml, docs ${url}/docs)`,
     `  gRPC      ${grpcAt}   (amss.v1, reflection on: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://${grpcAt})`,
     exposed

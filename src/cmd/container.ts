@@ -53,6 +53,7 @@ import { InProcessLiveFeed, RedisLiveFeed } from '../infra/streams/live-feed.js'
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { consoleRoutes } from '../api/rest/console.js';
 import { buildRestApp } from '../api/rest/app.js';
 import { buildGrpcServer, type GrpcServer } from '../api/grpc/server.js';
 import { authRoutes } from '../api/rest/routes/auth.js';
@@ -282,6 +283,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
     rootRoutes: [
       healthRoutes(container.healthChecks, config.appEnv !== 'production'),
       metricsRoutes(config.prometheusEnabled),
+      consoleRoutes(),
     ],
     apiRoutes: [
       authRoutes(services),

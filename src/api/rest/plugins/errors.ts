@@ -215,6 +215,7 @@ export function registerErrorHandling(
   const knownRoutes = FindMyWay({ ignoreTrailingSlash: true });
   const allowedMethods = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
+    if (route.config?.fallback) return;
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
       if (!allowedMethods.has(route.url)) {

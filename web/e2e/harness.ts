@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+
+/** Where the journeys keep their screenshots (`.ci/run` prints it). */
+export const SCREENSHOTS = path.resolve(import.meta.dirname, 'screenshots');
+
+/** The demo logins' password (`amss dev` prints it; src/app/demo-data.ts). */
+export const DEMO_PASSWORD = 'ChangeMe123!';
+
+/** The two screen sizes every page is looked at: a laptop and a tablet in the hangar. */
+export const VIEWPORTS = [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 768 },
+] as const;
+
+export const baseURL = (): string => inject('baseURL');
+
+/**
+ * Debian's Chromium, headless, with the flags this closed network needs (no calls out: without the
+ * background-networking flags its requests fail many at a time) and a fresh profile each launch.
+ */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A new browser context (its own session storage: another person at another screen). */
+export function newContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({
+    baseURL: baseURL(),
+    viewport: VIEWPORTS[0],
+    timezoneId: 'Europe/Berlin',
+    locale: 'en-GB',
+  });
+}
+
+/** Signs in through the sign-in page as a demo user and waits for the dashboard. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD): Promise<void> {
+  if (!page.url().includes('/sign-in')) await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-as').waitFor();
+}
+
+/**
+ * Screenshots of the page as it is now, at each viewport (full page), named `<name>-<w>x<h>.png`;
+ * the page is left at the first viewport.
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const viewport of [...VIEWPORTS].reverse()) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(300);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `${name}-${viewport.width}x${viewport.height}.png`),
+      fullPage: true,
+    });
+  }
+}
+
+/** No serious or critical accessibility violation on the page as it is now (axe-core). */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const grave = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
+  expect(grave).toEqual([]);
+}

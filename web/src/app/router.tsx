@@ -1,0 +1,20 @@
+import { createBrowserRouter } from 'react-router';
+import { Layout } from './Layout';
+import { RouteError } from './RouteError';
+
+// Each page is its own chunk, loaded when first visited: the sign-in and dashboard routes stay small.
+const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({
+  Component: (await load()).default,
+});
+
+export const router = createBrowserRouter([
+  { path: '/sign-in', lazy: page(() => import('../pages/SignInPage')), errorElement: <RouteError /> },
+  {
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, lazy: page(() => import('../pages/DashboardPage')) },
+      { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
+    ],
+  },
+]);
