@@ -115,9 +115,19 @@ export class AuthService {
       throw invalidCredentials();
     }
     if (others.length > 0) {
+      // The password opened every one of these accounts, so naming their organizations tells the
+      // caller nothing they could not learn by signing in to each: it lets a person pick one.
+      const choices = await Promise.all(
+        [user, ...others].map(async (account) => ({
+          field: 'body.org_id',
+          message: 'is required for this account: one of the organizations it belongs to',
+          org_id: account.orgId,
+          name: (await uow.repos.organizations.findById(account.orgId))?.name ?? account.orgId,
+        })),
+      );
       throw AppError.validation(
         'this email and password match accounts in several organizations; give org_id to choose one',
-        [{ field: 'body.org_id', message: 'is required for this account' }],
+        choices.sort((a, b) => a.name.localeCompare(b.name)),
         'ORG_ID_REQUIRED',
       );
     }

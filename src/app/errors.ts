@@ -16,8 +16,11 @@ export interface FieldProblem {
   /** MECHANIC_NOT_QUALIFIED: what is missing — its kind, type id, name and reason. */
   kind?: string;
   type_id?: string | null;
+  /** MECHANIC_NOT_QUALIFIED: the missing item's name; ORG_ID_REQUIRED: the organization's name. */
   name?: string;
   reason?: string;
+  /** ORG_ID_REQUIRED: an organization the email and password both open. */
+  org_id?: string;
 }
 
 /**

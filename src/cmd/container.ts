@@ -53,7 +53,7 @@ import { InProcessLiveFeed, RedisLiveFeed } from '../infra/streams/live-feed.js'
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { consoleRoutes } from '../api/rest/console.js';
+import { DEFAULT_CONSOLE_DIR } from '../api/rest/console.js';
 import { buildRestApp } from '../api/rest/app.js';
 import { buildGrpcServer, type GrpcServer } from '../api/grpc/server.js';
 import { authRoutes } from '../api/rest/routes/auth.js';
@@ -273,6 +273,7 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
   const { config, services } = container;
   return buildRestApp({
     logger: container.logger,
+    consoleDir: DEFAULT_CONSOLE_DIR,
     authenticator: container.authenticator,
     idempotency: new PgIdempotencyStore(container.database.db),
     rateLimits: container.rateLimits,
@@ -283,7 +284,6 @@ export function buildServer(container: Container): Promise<FastifyInstance> {
     rootRoutes: [
       healthRoutes(container.healthChecks, config.appEnv !== 'production'),
       metricsRoutes(config.prometheusEnabled),
-      consoleRoutes(),
     ],
     apiRoutes: [
       authRoutes(services),

@@ -80,6 +80,10 @@ describe('POST /auth/login', () => {
     const ambiguous = await login(t, { email: 'shared.mechanic@test.local', password: TEST_PASSWORD });
     expect(ambiguous.statusCode).toBe(400);
     expect(ambiguous.json()).toMatchObject({ code: 'validation', reason: 'ORG_ID_REQUIRED' });
+    // The organizations the password opened, by name, for a person to choose from.
+    const choices = ambiguous.json<{ details: { org_id: string; name: string }[] }>().details;
+    expect(choices.map((c) => c.org_id).sort()).toEqual([first.id, second.id].sort());
+    expect(choices.map((c) => c.name).sort()).toEqual([first.name, second.name].sort());
 
     const chosen = await login(t, {
       org_id: second.id,

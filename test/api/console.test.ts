@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleRoutes } from '../../src/api/rest/console.js';
+import { registerConsole } from '../../src/api/rest/console.js';
 import { registerErrorHandling } from '../../src/api/rest/plugins/errors.js';
 
 // The web console as the server serves it, from a built folder of this test's own.
@@ -18,8 +18,7 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'favicon.svg'), '<svg/>');
   await writeFile(path.join(dir, '..', 'secret.txt'), 'not for the browser');
   app = Fastify({ logger: false });
-  registerErrorHandling(app);
-  await app.register(consoleRoutes(dir));
+  registerErrorHandling(app, undefined, await registerConsole(app, dir));
   app.get('/api/v1/aircraft', () => []);
   await app.ready();
 });
@@ -59,6 +58,13 @@ describe('the web console at /', () => {
     expect(post.statusCode).toBe(404);
     const known = await app.inject({ method: 'DELETE', url: '/api/v1/aircraft' });
     expect(known.statusCode).toBe(405);
+  });
+
+  it('answers the app only to a browser’s navigation: an API client or a scanner gets a 404', async () => {
+    const json = await app.inject({ url: '/fleet', headers: { accept: 'application/json' } });
+    expect(json.statusCode).toBe(404);
+    const scanner = await app.inject({ url: '/wp-admin/setup.php', headers: html });
+    expect(scanner.statusCode).toBe(404);
   });
 
   it('never serves a file from outside the console folder', async () => {

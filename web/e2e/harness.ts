@@ -87,3 +87,29 @@ export async function expectAccessible(page: Page): Promise<void> {
     );
   expect(grave).toEqual([]);
 }
+
+/** Signs in over the API and answers the access token, for a journey's setup. */
+export async function apiToken(email: string, password = DEMO_PASSWORD, orgId?: string): Promise<string> {
+  const response = await fetch(`${baseURL()}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, ...(orgId ? { org_id: orgId } : {}) }),
+  });
+  if (!response.ok)
+    throw new Error(`login of ${email} answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** A JSON call to the API as the holder of `token`; throws with the envelope on a refusal. */
+export async function apiCall<T>(token: string, method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${baseURL()}/api/v1${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${await response.text()}`);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}

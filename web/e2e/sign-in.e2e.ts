@@ -1,6 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchBrowser, newContext, screenshots, signIn } from './harness.js';
+import {
+  apiCall,
+  apiToken,
+  DEMO_PASSWORD,
+  expectAccessible,
+  launchBrowser,
+  newContext,
+  screenshots,
+  signIn,
+} from './harness.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -46,5 +55,37 @@ describe('signing in', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Email').waitFor();
     expect(new URL(page.url()).pathname).toBe('/sign-in');
+  });
+
+  it('asks which organization when the email and password open accounts in two, naming both', async () => {
+    const admin = await apiToken('admin@demo.local');
+    const second = await apiCall<{ id: string }>(admin, 'POST', '/organizations', { name: 'Second Airline' });
+    const email = 'shared.planner@demo.local';
+    const demo = await apiCall<{ org_id: string }>(await apiToken('scheduler@demo.local'), 'GET', '/auth/me');
+    for (const orgId of [demo.org_id, second.id]) {
+      await apiCall(admin, 'POST', `/users?org_id=${orgId}`, {
+        email,
+        role: 'scheduler',
+        password: DEMO_PASSWORD,
+      });
+    }
+    const page = await (await newContext(browser)).newPage();
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel(/^Password/).fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const organization = page.getByRole('combobox', { name: 'Organization' });
+    await organization.waitFor();
+    await organization.click();
+    const options = page.getByRole('option');
+    expect((await options.allTextContents()).sort()).toEqual(['Demo Airline', 'Second Airline']);
+    await options.filter({ hasText: 'Second Airline' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').waitFor();
+    expect(
+      await apiCall<{ org_id: string }>(await apiToken(email, DEMO_PASSWORD, second.id), 'GET', '/auth/me'),
+    ).toMatchObject({
+      org_id: second.id,
+    });
   });
 });

@@ -20,11 +20,14 @@ import { registerRequestLog } from './plugins/request-log.js';
 import { requestIdFor } from './plugins/request-id.js';
 import { registerTextInputGuard } from './plugins/text-input.js';
 import { ErrorResponse } from './schemas/common.js';
+import { registerConsole } from './console.js';
 
 registerAjvFormats();
 
 export interface RestAppOptions {
   logger: FastifyBaseLogger;
+  /** The built web console to serve at `/` (web/dist); none: the API only. */
+  consoleDir?: string;
   /** Who a request's Bearer token speaks for (shared with gRPC). */
   authenticator: RequestAuthenticator;
   /** Where Idempotency-Key responses are kept; without one the header is ignored. */
@@ -124,7 +127,8 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, documented });
   });
   registerRequestLog(app);
-  registerErrorHandling(app, options.translateError);
+  const consoleFallback = options.consoleDir ? await registerConsole(app, options.consoleDir) : undefined;
+  registerErrorHandling(app, options.translateError, consoleFallback);
   registerTextInputGuard(app);
   registerAuth(app, options.authenticator);
   if (options.rateLimits) registerRateLimits(app, options.rateLimits);

@@ -25,45 +25,56 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/** Serves a console path when it is one (true), or leaves the request to the API's 404 (false). */
+export type ConsoleFallback = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+
 /**
- * Serves the built web console at `/`: its files, and `index.html` for every other GET of a
- * console path (the app routes in the browser), so a reload on `/fleet/…` works. Hashed assets are
+ * The built web console at `/`: its files, and `index.html` for every other GET of a console path
+ * (the app routes in the browser), so a reload on `/fleet/…` works. It answers only what no route
+ * matched — called from the API's not-found handler — so the API's own answers (404, 405, 414 for
+ * an oversized path) and its metrics' route labels stay exactly as they are. Hashed assets are
  * cached for a year; `index.html` is revalidated every time, so a new build is picked up at once.
- * Nothing is registered when the console has not been built (an API-only deployment).
+ * Undefined when the console has not been built (an API-only deployment).
  */
-export function consoleRoutes(dir: string = DEFAULT_CONSOLE_DIR) {
-  return async (app: FastifyInstance): Promise<void> => {
-    if (!existsSync(path.join(dir, 'index.html'))) {
-      app.log.warn({ dir }, 'the web console is not built (npm run web:build): serving the API only');
-      return;
+export async function registerConsole(
+  app: FastifyInstance,
+  dir: string = DEFAULT_CONSOLE_DIR,
+): Promise<ConsoleFallback | undefined> {
+  if (!existsSync(path.join(dir, 'index.html'))) {
+    app.log.warn({ dir }, 'the web console is not built (npm run web:build): serving the API only');
+    return undefined;
+  }
+  // Only reply.sendFile; its own Cache-Control off: the headers below say what may be cached.
+  await app.register(fastifyStatic, { root: dir, serve: false, cacheControl: false });
+  return async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent((request.url.split('?')[0] ?? '/').replace(/\/+$/, '') || '/');
+    } catch {
+      return false;
     }
-    // Its own Cache-Control off: the headers below say what may be cached.
-    await app.register(fastifyStatic, { root: dir, serve: false, cacheControl: false });
-    const sendIndex = (reply: FastifyReply) =>
-      reply
-        .header('Cache-Control', 'no-cache')
-        .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    if (SERVER_PATHS.test(pathname)) return false;
+    const file = path.join(dir, pathname);
+    if (pathname !== '/' && file.startsWith(dir + path.sep) && (await isFile(file))) {
+      const immutable = pathname.startsWith('/assets/');
+      await reply
+        .header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
         .header('X-Content-Type-Options', 'nosniff')
-        .header('Referrer-Policy', 'same-origin')
-        .sendFile('index.html');
-    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const pathname = decodeURIComponent((request.url.split('?')[0] ?? '/').replace(/\/+$/, '') || '/');
-      if (SERVER_PATHS.test(pathname)) return reply.callNotFound();
-      const file = path.join(dir, pathname);
-      if (pathname !== '/' && file.startsWith(dir + path.sep) && (await isFile(file))) {
-        const immutable = pathname.startsWith('/assets/');
-        return reply
-          .header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-          .header('X-Content-Type-Options', 'nosniff')
-          .sendFile(path.relative(dir, file));
-      }
-      // A missing asset is a 404, not the app: a stale page asking for an old chunk must learn it.
-      if (pathname.startsWith('/assets/') || !acceptsHtml(request)) return reply.callNotFound();
-      return sendIndex(reply);
-    };
-    const options = { config: { public: true, fallback: true }, schema: { hide: true } };
-    app.get('/', options, handler);
-    app.get('/*', options, handler);
+        .sendFile(path.relative(dir, file));
+      return true;
+    }
+    // A missing file is a 404, not the app: a stale page asking for an old chunk must learn it, and a
+    // scanner's `/wp-admin/setup.php` is no page of ours. Only a browser's navigation gets the app.
+    if (pathname.startsWith('/assets/') || /\.[a-z0-9]+$/i.test(pathname) || !acceptsHtml(request))
+      return false;
+    await reply
+      .header('Cache-Control', 'no-cache')
+      .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'same-origin')
+      .sendFile('index.html');
+    return true;
   };
 }
 
@@ -75,7 +86,4 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-const acceptsHtml = (request: FastifyRequest) => {
-  const accept = request.headers.accept;
-  return accept === undefined || accept.includes('text/html') || accept.includes('*/*');
-};
+const acceptsHtml = (request: FastifyRequest) => request.headers.accept?.includes('text/html') === true;

@@ -4,7 +4,7 @@ export interface ErrorEnvelope {
   code: string;
   reason: string;
   request_id?: string;
-  details?: { field?: string; message: string }[];
+  details?: { field?: string; message: string; org_id?: string; name?: string }[];
 }
 
 /** A refused request, carrying the API's own words: what the console shows the user. */

@@ -2262,8 +2262,10 @@ export interface components {
                 kind?: string;
                 /** @description MECHANIC_NOT_QUALIFIED only: the certification, skill or aircraft type at stake (null: any inspection authority). */
                 type_id?: string | null;
-                /** @description MECHANIC_NOT_QUALIFIED only: its name. */
+                /** @description MECHANIC_NOT_QUALIFIED: the missing item’s name; ORG_ID_REQUIRED: the organization’s name. */
                 name?: string;
+                /** @description ORG_ID_REQUIRED only: an organization the email and password both open; sign in again with it as `org_id`. */
+                org_id?: string;
                 /** @description MECHANIC_NOT_QUALIFIED only: CERT_MISSING, CERT_EXPIRED, CERT_SUSPENDED, CERT_REVOKED, TYPE_RATING_MISSING, SKILL_MISSING, SKILL_BELOW_MINIMUM, SKILL_EXPIRED or RECENCY_INSUFFICIENT. */
                 reason?: string;
             }[];

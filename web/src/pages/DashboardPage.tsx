@@ -1,5 +1,5 @@
-import { BarChart } from '@mantine/charts';
 import { Group, Paper, RingProgress, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../auth/store';
 import { DateTime } from '../components/DateTime';
@@ -10,12 +10,13 @@ import { Figure, percent } from './dashboard/Figure';
 import { FleetBoard } from './dashboard/FleetBoard';
 import { useDashboard, type DashboardMetrics } from './dashboard/queries';
 
-const STATE_LABEL = {
-  scheduled: 'Scheduled',
-  in_progress: 'In progress',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-};
+import { STATE_LABEL } from './dashboard/labels';
+
+// The charts (recharts, the largest part of the page) load beside the figures, not before them:
+// the dashboard's first JavaScript stays small, and the placeholders keep their height.
+const TasksByState = lazy(() => import('./dashboard/Charts').then((m) => ({ default: m.TasksByState })));
+const Utilisation = lazy(() => import('./dashboard/Charts').then((m) => ({ default: m.Utilisation })));
+const chartPlaceholder = <Skeleton h={290} radius="md" />;
 
 export default function DashboardPage() {
   const session = useSession();
@@ -48,8 +49,12 @@ export default function DashboardPage() {
           <Headline metrics={metrics} />
           <FleetBoard />
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
-            <TasksByState metrics={metrics} />
-            <Utilisation metrics={metrics} />
+            <Suspense fallback={chartPlaceholder}>
+              <TasksByState metrics={metrics} />
+            </Suspense>
+            <Suspense fallback={chartPlaceholder}>
+              <Utilisation metrics={metrics} />
+            </Suspense>
           </SimpleGrid>
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
             <AlertFeed />
@@ -104,64 +109,6 @@ function Headline({ metrics }: { metrics: DashboardMetrics }) {
         hint={`overdue; ${directives.due} due soon · ${compliance.pending} sign-offs pending`}
       />
     </SimpleGrid>
-  );
-}
-
-function TasksByState({ metrics }: { metrics: DashboardMetrics }) {
-  const data = (Object.keys(STATE_LABEL) as (keyof typeof STATE_LABEL)[]).map((state) => ({
-    state: STATE_LABEL[state],
-    tasks: metrics.tasks.by_state[state],
-  }));
-  return (
-    <Paper withBorder p="md" radius="md">
-      <Title order={2} size="h4" mb="sm">
-        Tasks by state
-      </Title>
-      <BarChart
-        h={200}
-        data={data}
-        dataKey="state"
-        series={[{ name: 'tasks', label: 'Tasks', color: 'indigo.6' }]}
-      />
-      <Text size="xs" c="dimmed" mt="xs">
-        {metrics.tasks.total} live tasks, {metrics.tasks.overdue} overdue
-      </Text>
-    </Paper>
-  );
-}
-
-function Utilisation({ metrics }: { metrics: DashboardMetrics }) {
-  const data = metrics.mechanics.utilisation.map((m) => ({
-    mechanic: m.email.split('@')[0] ?? m.email,
-    utilisation: Math.round(m.utilisation * 100),
-  }));
-  return (
-    <Paper withBorder p="md" radius="md">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4">
-          Mechanic utilisation today
-        </Title>
-        <Text size="sm" c="dimmed">
-          {metrics.mechanics.on_task_now} of {metrics.mechanics.total} on a task now
-        </Text>
-      </Group>
-      <BarChart
-        h={200}
-        data={data}
-        dataKey="mechanic"
-        orientation="vertical"
-        yAxisProps={{ width: 110 }}
-        xAxisProps={{ domain: [0, 100] }}
-        valueFormatter={(value) => `${value} %`}
-        series={[
-          {
-            name: 'utilisation',
-            label: `Booked of a ${metrics.mechanics.shift_hours} h shift`,
-            color: 'teal.7',
-          },
-        ]}
-      />
-    </Paper>
   );
 }
 

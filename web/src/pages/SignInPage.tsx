@@ -1,4 +1,15 @@
-import { Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import {
+  Anchor,
+  Button,
+  Center,
+  Paper,
+  PasswordInput,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
@@ -17,12 +28,18 @@ export default function SignInPage() {
   const [params] = useSearchParams();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [orgId, setOrgId] = useState('');
-  const [askOrg, setAskOrg] = useState(false);
+  const [orgId, setOrgId] = useState<string | null>(null);
+  const [organizations, setOrganizations] = useState<{ value: string; label: string }[]>([]);
   const mutation = useMutation({
-    mutationFn: () => signIn({ email, password, orgId: askOrg ? orgId.trim() : undefined }),
+    mutationFn: () => signIn({ email, password, orgId: orgId ?? undefined }),
     onError: (error) => {
-      if (error instanceof ApiError && error.reason === 'ORG_ID_REQUIRED') setAskOrg(true);
+      // The password opened accounts in several organizations: the API names them to choose from.
+      if (error instanceof ApiError && error.reason === 'ORG_ID_REQUIRED') {
+        const choices = (error.envelope.details ?? []).flatMap((d) =>
+          d.org_id ? [{ value: d.org_id, label: d.name ?? d.org_id }] : [],
+        );
+        setOrganizations(choices);
+      }
     },
   });
   if (session) return <Navigate to={safeNext(params.get('next'))} replace />;
@@ -54,7 +71,11 @@ export default function SignInPage() {
               required
               autoFocus
               value={email}
-              onChange={(e) => setEmail(e.currentTarget.value)}
+              onChange={(e) => {
+                setEmail(e.currentTarget.value);
+                setOrganizations([]);
+                setOrgId(null);
+              }}
             />
             <PasswordInput
               label="Password"
@@ -63,14 +84,16 @@ export default function SignInPage() {
               value={password}
               onChange={(e) => setPassword(e.currentTarget.value)}
             />
-            {askOrg && (
-              <TextInput
-                label="Organization ID"
-                description="This email and password open accounts in several organizations: give the ID of the one to sign in to (your administrator has it)."
+            {organizations.length > 0 && (
+              <Select
+                label="Organization"
+                description="This email and password open accounts in several organizations: choose one."
                 required
+                data={organizations}
                 value={orgId}
-                onChange={(e) => setOrgId(e.currentTarget.value)}
-                error={needsOrg ? mutation.error?.message : undefined}
+                onChange={setOrgId}
+                allowDeselect={false}
+                error={needsOrg && orgId === null ? 'Choose the organization to sign in to' : undefined}
               />
             )}
             <Button type="submit" loading={mutation.isPending} fullWidth>

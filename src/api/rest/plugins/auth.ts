@@ -16,11 +16,6 @@ declare module 'fastify' {
     policy?: RoutePolicy;
     /** No authentication at all (login, health). */
     public?: boolean;
-    /**
-     * The catch-all route of the web console: not an API route, so it never makes another
-     * method on an unknown path a 405 (see registerErrorHandling).
-     */
-    fallback?: boolean;
   }
   interface FastifyRequest {
     /** The signed-in user; set on every non-public route before the handler runs. */

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
+import type { ConsoleFallback } from '../console.js';
 import { AppError, type ErrorKind, type FieldProblem } from '../../../app/errors.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -208,6 +209,7 @@ export function answerClientError(
 export function registerErrorHandling(
   app: FastifyInstance,
   translateError: (error: unknown) => unknown = (error) => error,
+  consoleFallback?: ConsoleFallback,
 ): void {
   // Bodies are JSON only. Fastify's built-in text/plain parser would hand a string to the schema
   // (a confusing 400 "body must be object"); without it text/plain is a 415 like any other type.
@@ -215,7 +217,6 @@ export function registerErrorHandling(
   const knownRoutes = FindMyWay({ ignoreTrailingSlash: true });
   const allowedMethods = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
-    if (route.config?.fallback) return;
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
       if (!allowedMethods.has(route.url)) {
@@ -243,7 +244,9 @@ export function registerErrorHandling(
     );
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    // What no route matched may be a page of the web console (a GET of a console path).
+    if (consoleFallback && (await consoleFallback(request, reply))) return reply;
     const path = request.url.split('?')[0] ?? request.url;
     const match = knownRoutes.find('GET', path);
     const url = (match?.store as { url?: string } | undefined)?.url;

@@ -64,7 +64,18 @@ export const ErrorResponse = Type.Object(
                 'MECHANIC_NOT_QUALIFIED only: the certification, skill or aircraft type at stake (null: any inspection authority).',
             }),
           ),
-          name: Type.Optional(Type.String({ description: 'MECHANIC_NOT_QUALIFIED only: its name.' })),
+          name: Type.Optional(
+            Type.String({
+              description:
+                'MECHANIC_NOT_QUALIFIED: the missing item’s name; ORG_ID_REQUIRED: the organization’s name.',
+            }),
+          ),
+          org_id: Type.Optional(
+            Type.String({
+              description:
+                'ORG_ID_REQUIRED only: an organization the email and password both open; sign in again with it as `org_id`.',
+            }),
+          ),
           reason: Type.Optional(
             Type.String({
               description:

@@ -1,0 +1,181 @@
+/**
+ * The web console's weight and speed in a real browser:
+ *   1. the initial JavaScript (gzip) of the sign-in and dashboard routes: the entry chunk, the route's chunk and
+ *      what they import statically (not what loads later), from Vite's manifest of a fresh build;
+ *   2. the dashboard's fleet status board with BENCH_AIRCRAFT aircraft (default 1,000) and the schedule's
+ *      timeline with BENCH_TASKS tasks (default 2,000) in headless Chromium (Debian's, through playwright-core):
+ *      time from navigation until every tile (every bar) is on screen, median and worst of BENCH_RUNS runs
+ *      (default 5), each in a fresh browser context.
+ *
+ *   npm run bench:console
+ *   BENCH_AIRCRAFT=200 BENCH_TASKS=400 BENCH_RUNS=2 npm run bench:console     (while developing)
+ *
+ * Seeds a scratch database `amss_bench_console` on AMSS_BENCH_DB_URL in SQL (an organization, its planner, the
+ * aircraft, the tasks in the coming week, two per aircraft, never overlapping), builds the project and starts
+ * `node dist/cmd/cli.js server`, which serves the built console. Writes bench/results/console.json.
+ * Measured, never asserted (the issue's goals: ≤ 300 KB initial JavaScript per route; under 1 s per view).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { connectPostgres } from '../src/infra/postgres/database.js';
+import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+import {
+  benchDatabaseUrl,
+  createBenchOrg,
+  createScratchDatabase,
+  dropScratchDatabase,
+  percentile,
+  startServer,
+  stopServer,
+  writeResults,
+} from './support.js';
+
+const AIRCRAFT = Number(process.env.BENCH_AIRCRAFT ?? 1_000);
+const TASKS = Number(process.env.BENCH_TASKS ?? 2_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const DB_NAME = 'amss_bench_console';
+const PORT = 18097;
+const PLANNER = 'planner@console.bench.local';
+const PASSWORD = 'Bench-Planner-2026';
+const DIST = path.resolve(import.meta.dirname, '../web/dist');
+
+interface ManifestChunk {
+  file: string;
+  imports?: string[];
+  isEntry?: boolean;
+}
+
+/** The gzip size in KB of a route's first JavaScript: its chunk and everything imported statically, with the entry. */
+function initialJavaScriptKb(manifest: Record<string, ManifestChunk>, route: string): number {
+  const files = new Set<string>();
+  const visit = (key: string) => {
+    const chunk = manifest[key];
+    if (!chunk || files.has(chunk.file)) return;
+    files.add(chunk.file);
+    for (const imported of chunk.imports ?? []) visit(imported);
+  };
+  visit('index.html');
+  visit(route);
+  const bytes = [...files]
+    .filter((file) => file.endsWith('.js'))
+    .reduce((sum, file) => sum + gzipSync(readFileSync(path.join(DIST, file))).length, 0);
+  return Math.round(bytes / 102.4) / 10;
+}
+
+async function seed(url: string): Promise<void> {
+  const handle = connectPostgres(url, { max: 2 });
+  try {
+    await migrateToLatest(handle.db);
+    const { orgId } = await createBenchOrg(handle.db, 'Console Air', { email: PLANNER, password: PASSWORD });
+    await sql`
+      INSERT INTO aircraft (org_id, tail_number, model, status)
+      SELECT ${orgId}, 'C' || lpad(n::text, 5, '0'), 'A320neo',
+             (CASE WHEN n % 20 = 0 THEN 'maintenance' WHEN n % 50 = 0 THEN 'grounded' ELSE 'operational' END)::aircraft_status
+        FROM generate_series(1, ${AIRCRAFT}) n`.execute(handle.db);
+    // Tasks over the coming week from tomorrow 06:00 UTC, one after another per aircraft.
+    await sql`
+      INSERT INTO maintenance_tasks (org_id, aircraft_id, type, state, priority, start_time, end_time, notes)
+      SELECT a.org_id, a.id, 'inspection', 'scheduled',
+             (CASE WHEN k % 10 = 0 THEN 'urgent' ELSE 'routine' END)::task_priority,
+             date_trunc('day', now()) + interval '1 day 6 hours' + (k * interval '20 hours') + (a.rn % 5) * interval '1 hour',
+             date_trunc('day', now()) + interval '1 day 10 hours' + (k * interval '20 hours') + (a.rn % 5) * interval '1 hour',
+             'Bench task ' || k
+        FROM (SELECT id, org_id, row_number() OVER (ORDER BY tail_number) AS rn FROM aircraft WHERE org_id = ${orgId}) a
+        CROSS JOIN generate_series(0, ${Math.ceil(TASKS / AIRCRAFT) - 1}) k
+       WHERE a.rn + k * ${AIRCRAFT} <= ${TASKS}`.execute(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+async function signedInPage(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(PLANNER);
+  await page.getByLabel(/^Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-as').waitFor();
+  return page;
+}
+
+/** Milliseconds from navigation to `count` elements matching `selector`, over RUNS fresh contexts. */
+async function timeView(browser: Browser, baseURL: string, url: string, selector: string, count: number) {
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const page = await signedInPage(browser, baseURL);
+    await page.goto('/sign-in'); // off the measured page, signed in
+    const started = Date.now();
+    await page.goto(url);
+    await page
+      .locator(selector)
+      .nth(count - 1)
+      .waitFor({ state: 'attached', timeout: 60_000 });
+    times.push(Date.now() - started);
+    await page.context().close();
+  }
+  times.sort((a, b) => a - b);
+  return { median_ms: percentile(times, 0.5), worst_ms: times.at(-1), runs: times };
+}
+
+console.log('building the project (server and console)');
+execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
+const manifest = JSON.parse(readFileSync(path.join(DIST, '.vite/manifest.json'), 'utf8')) as Record<
+  string,
+  ManifestChunk
+>;
+const bundle = {
+  sign_in_kb_gzip: initialJavaScriptKb(manifest, 'src/pages/SignInPage.tsx'),
+  dashboard_kb_gzip: initialJavaScriptKb(manifest, 'src/pages/DashboardPage.tsx'),
+};
+console.log('initial JavaScript (gzip):', bundle);
+
+console.log(`seeding ${AIRCRAFT} aircraft and ${TASKS} tasks`);
+await createScratchDatabase(DB_NAME);
+await seed(benchDatabaseUrl(DB_NAME));
+const server = await startServer(DB_NAME, PORT);
+const browser = await launch();
+try {
+  const fleetBoard = await timeView(browser, server.baseUrl, '/', '[data-testid="fleet-board"] a', AIRCRAFT);
+  console.log(`fleet board, ${AIRCRAFT} aircraft:`, fleetBoard);
+  const timeline = await timeView(
+    browser,
+    server.baseUrl,
+    '/schedule',
+    process.env.BENCH_TIMELINE_SELECTOR ?? '[data-testid="timeline-bar"]',
+    TASKS,
+  );
+  console.log(`timeline, ${TASKS} tasks:`, timeline);
+  writeResults('console', {
+    aircraft: AIRCRAFT,
+    tasks: TASKS,
+    runs: RUNS,
+    initial_javascript: bundle,
+    fleet_board: fleetBoard,
+    timeline,
+  });
+} finally {
+  await browser.close();
+  await stopServer(server);
+  await dropScratchDatabase(DB_NAME);
+}
