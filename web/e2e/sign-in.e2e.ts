@@ -88,4 +88,31 @@ describe('signing in', () => {
       org_id: second.id,
     });
   });
+
+  it('renews an expiring or rejected access token with the refresh token, without sending the user back to sign in', async () => {
+    const page = await (await newContext(browser)).newPage();
+    await signIn(page, 'scheduler@demo.local');
+    // Page scripts as strings: this file is type-checked for Node, without the DOM's types.
+    const stored = async () =>
+      JSON.parse(await page.evaluate<string>("sessionStorage.getItem('amss.session')")) as {
+        accessToken: string;
+      };
+    const store = (patch: string) =>
+      page.evaluate(
+        `sessionStorage.setItem('amss.session', JSON.stringify({ ...JSON.parse(sessionStorage.getItem('amss.session')), ${patch} }))`,
+      );
+    const first = (await stored()).accessToken;
+    // An access token about to expire is renewed before the next request …
+    await store('expiresAt: Date.now() + 1000');
+    await page.reload();
+    await page.getByTestId('aog-count').waitFor();
+    const renewed = (await stored()).accessToken;
+    expect(renewed).not.toBe(first);
+    // … and one the server refuses (revoked, or a clock off) is renewed once and the request sent again.
+    await store("accessToken: 'not-a-valid-token'");
+    await page.reload();
+    await page.getByTestId('aog-count').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect((await stored()).accessToken).not.toBe('not-a-valid-token');
+  });
 });
