@@ -100,6 +100,7 @@ export default function FleetPage() {
             value={status ?? null}
             onChange={(value) => update({ status: value ?? undefined })}
             clearable
+            clearButtonProps={{ 'aria-label': 'Any status' }}
             w={200}
           />
           {filtered && (

@@ -1,10 +1,10 @@
 import { Button, Group, Modal, NumberInput, Select, SimpleGrid, Stack, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notify } from './notify';
 import { fromLocalInput, toLocalInput } from './dates';
 import {
   useAircraftTypes,
@@ -138,11 +138,7 @@ function AircraftForm({
       );
     },
     onSuccess: async (saved) => {
-      notifications.show({
-        color: 'teal',
-        title: aircraft ? 'Aircraft saved' : 'Aircraft added',
-        message: `${saved.tail_number} (${saved.model})`,
-      });
+      notify('teal', aircraft ? 'Aircraft saved' : 'Aircraft added', `${saved.tail_number} (${saved.model})`);
       await queryClient.invalidateQueries({ queryKey: ['aircraft'] });
       if (!aircraft) onCreated?.(saved);
       onDone();
@@ -195,6 +191,7 @@ function AircraftForm({
             onChange={(value) => set('aircraft_type_id', value)}
             searchable
             clearable
+            clearButtonProps={{ 'aria-label': 'Clear the aircraft type' }}
             nothingFoundMessage="No such type"
           />
           <TextInput

@@ -1,10 +1,10 @@
 import { Button, Group, Modal, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notify } from './notify';
 import type { Aircraft } from './queries';
 
 /** Asks before deleting; the API refuses while a task is scheduled or in progress, in its words. */
@@ -22,11 +22,7 @@ export function DeleteAircraftModal({
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/v1/aircraft/{id}', { params: { path: { id: aircraft.id } } })),
     onSuccess: async () => {
-      notifications.show({
-        color: 'teal',
-        title: 'Aircraft deleted',
-        message: `${aircraft.tail_number} is no longer in the fleet.`,
-      });
+      notify('teal', 'Aircraft deleted', `${aircraft.tail_number} is no longer in the fleet.`);
       onClose();
       await navigate('/fleet');
       queryClient.removeQueries({ queryKey: ['aircraft', aircraft.id] });

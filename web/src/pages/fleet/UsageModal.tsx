@@ -1,10 +1,10 @@
 import { Button, Group, Modal, NumberInput, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notify } from './notify';
 import { fromLocalInput, toLocalInput } from './dates';
 import type { Aircraft } from './queries';
 
@@ -54,19 +54,18 @@ function UsageForm({ aircraft, onDone }: { aircraft: Aircraft; onDone: () => voi
       );
     },
     onSuccess: async (result) => {
-      notifications.show(
-        result.recorded > 0
-          ? {
-              color: 'teal',
-              title: 'Usage recorded',
-              message: `${aircraft.tail_number} now has ${result.flight_hours_total} flight hours and ${result.cycles_total} cycles.`,
-            }
-          : {
-              color: 'yellow',
-              title: 'Already recorded',
-              message: `A flight ${sourceRef.trim()} was recorded before; the totals did not change.`,
-            },
-      );
+      if (result.recorded > 0)
+        notify(
+          'teal',
+          'Usage recorded',
+          `${aircraft.tail_number} now has ${result.flight_hours_total} flight hours and ${result.cycles_total} cycles.`,
+        );
+      else
+        notify(
+          'yellow',
+          'Already recorded',
+          `Flight ${sourceRef.trim()} was recorded before; the totals did not change.`,
+        );
       await queryClient.invalidateQueries({ queryKey: ['aircraft'] });
       onDone();
     },
