@@ -14,6 +14,8 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, lazy: page(() => import('../pages/DashboardPage')) },
+      { path: 'fleet', lazy: page(() => import('../pages/FleetPage')) },
+      { path: 'fleet/:id', lazy: page(() => import('../pages/AircraftPage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
