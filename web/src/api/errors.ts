@@ -57,8 +57,13 @@ export async function unwrap<T>(
 /** What to tell a person about an error: the API's message, with the fields it names. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
+    // Details that only repeat the message (a refusal naming its field) are not said twice.
     const fields =
-      error.envelope.details?.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)) ?? [];
+      error.envelope.details
+        ?.filter((d) => !error.message.includes(d.message))
+        .map((d) =>
+          d.field ? `${d.field.replace(/^(body|query|params)\./, '')}: ${d.message}` : d.message,
+        ) ?? [];
     return fields.length > 0 ? `${error.message} (${fields.join('; ')})` : error.message;
   }
   return error instanceof Error ? error.message : String(error);
