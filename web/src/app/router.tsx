@@ -14,6 +14,7 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, lazy: page(() => import('../pages/DashboardPage')) },
+      { path: 'tasks/:id', lazy: page(() => import('../pages/TaskPage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
