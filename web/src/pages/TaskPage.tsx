@@ -8,7 +8,7 @@ import { PageHeader } from '../components/PageHeader';
 import { AssignmentPanel } from './task/AssignmentPanel';
 import { CompliancePanel } from './task/CompliancePanel';
 import { Dependencies } from './task/Dependencies';
-import { PRIORITY_COLOR, PRIORITY_LABEL, STATE_COLOR, STATE_LABEL, TYPE_LABEL } from './task/labels';
+import { isLight, PRIORITY_COLOR, PRIORITY_LABEL, STATE_COLOR, STATE_LABEL, TYPE_LABEL } from './task/labels';
 import { PartsPanel } from './task/PartsPanel';
 import { useAircraft, usePersonName, useTask, type TaskDetail } from './task/queries';
 import { StateActions } from './task/StateActions';
@@ -88,12 +88,21 @@ function Summary({ detail, tail }: { detail: TaskDetail; tail: string | undefine
           </Anchor>
         </Field>
         <Field label="State">
-          <Badge color={STATE_COLOR[task.state]} variant="filled" autoContrast data-testid="task-state">
+          <Badge
+            color={STATE_COLOR[task.state]}
+            variant="filled"
+            autoContrast={isLight(STATE_COLOR[task.state])}
+            data-testid="task-state"
+          >
             {STATE_LABEL[task.state]}
           </Badge>
         </Field>
         <Field label="Priority">
-          <Badge color={PRIORITY_COLOR[task.priority]} variant="light">
+          <Badge
+            color={PRIORITY_COLOR[task.priority]}
+            variant="filled"
+            autoContrast={isLight(PRIORITY_COLOR[task.priority])}
+          >
             {PRIORITY_LABEL[task.priority]}
           </Badge>
         </Field>

@@ -1,5 +1,4 @@
 import { Anchor, Badge, Button, Group, List, Paper, Skeleton, Table, Text, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../../api/client';
@@ -7,7 +6,7 @@ import { unwrap } from '../../api/errors';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { missingInWords, refusalTitle } from './labels';
-import { useQualifiedMechanics, useRefreshTask, type Task } from './queries';
+import { useQualifiedMechanics, useRefreshTask, type Task, notify } from './queries';
 
 /**
  * Who could do this task: every mechanic, qualified or what they lack, free or busy in its window,
@@ -26,7 +25,7 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
         }),
       ),
     onSuccess: (_task, userId) => {
-      notifications.show({ color: 'teal', message: userId ? 'Mechanic assigned' : 'Mechanic unassigned' });
+      notify({ color: 'teal', message: userId ? 'Mechanic assigned' : 'Mechanic unassigned' });
       refresh();
     },
   });
@@ -65,19 +64,19 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
                         {m.email}
                       </Text>
                       {assigned && (
-                        <Badge size="sm" variant="light" color="indigo">
+                        <Badge size="sm" variant="filled" color="indigo.8">
                           assigned
                         </Badge>
                       )}
                     </Table.Td>
                     <Table.Td>
                       {m.qualified ? (
-                        <Badge color="teal.8" variant="filled" autoContrast>
+                        <Badge color="teal.9" variant="filled">
                           Qualified
                         </Badge>
                       ) : (
                         <>
-                          <Badge color="red.8" variant="filled" autoContrast>
+                          <Badge color="red.9" variant="filled">
                             Not qualified
                           </Badge>
                           <List size="sm" mt={4} spacing={2}>
@@ -97,12 +96,12 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
                     </Table.Td>
                     <Table.Td>
                       {m.free ? (
-                        <Badge color="teal.8" variant="light">
+                        <Badge color="teal.9" variant="filled">
                           Free
                         </Badge>
                       ) : (
                         <>
-                          <Badge color="orange.9" variant="light">
+                          <Badge color="orange.4" variant="filled" autoContrast>
                             Busy
                           </Badge>
                           <Group gap={6} mt={4}>

@@ -13,7 +13,6 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -24,11 +23,11 @@ import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { refusalTitle } from './labels';
-import { sign, usePersonName, useRefreshTask, type ComplianceItem, type TaskDetail } from './queries';
+import { sign, usePersonName, useRefreshTask, type ComplianceItem, type TaskDetail, notify } from './queries';
 
 const RESULT = {
-  pass: { label: 'Pass', color: 'teal.8' },
-  fail: { label: 'Fail', color: 'red.8' },
+  pass: { label: 'Pass', color: 'teal.9' },
+  fail: { label: 'Fail', color: 'red.9' },
   pending: { label: 'Pending', color: 'gray.7' },
 } as const;
 
@@ -52,7 +51,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
         }),
       ),
     onSuccess: (_item, { requires }) => {
-      notifications.show({
+      notify({
         color: 'teal',
         message: requires ? 'Independent inspection required' : 'Inspection requirement waived',
       });
@@ -96,7 +95,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
                     <Text size="sm">{item.description}</Text>
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={RESULT[item.result].color} variant="filled" autoContrast>
+                    <Badge color={RESULT[item.result].color} variant="filled">
                       {RESULT[item.result].label}
                     </Badge>
                   </Table.Td>
@@ -125,7 +124,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
                         <DateTime value={item.inspected_at} />
                       </Text>
                     ) : (
-                      <Badge color="orange.9" variant="light">
+                      <Badge color="orange.4" variant="filled" autoContrast>
                         Pending
                       </Badge>
                     )}
@@ -215,13 +214,19 @@ function AddItemDialog({ taskId, onClose }: { taskId: string; onClose: () => voi
         }),
       ),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Compliance item added' });
+      notify({ color: 'teal', message: 'Compliance item added' });
       refresh();
       onClose();
     },
   });
   return (
-    <Modal opened onClose={onClose} title="Add a compliance item" centered>
+    <Modal
+      opened
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Add a compliance item"
+      centered
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -267,14 +272,20 @@ function SignOffDialog({ item, onClose }: { item: ComplianceItem; onClose: () =>
   const signOff = useMutation({
     mutationFn: () => sign(`/api/v1/compliance-items/${item.id}/sign-off`, 'PATCH', { result, password }),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Signed off' });
+      notify({ color: 'teal', message: 'Signed off' });
       refresh();
       onClose();
     },
     onError: () => setPassword(''),
   });
   return (
-    <Modal opened onClose={onClose} title="Sign off a compliance item" centered>
+    <Modal
+      opened
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Sign off a compliance item"
+      centered
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -346,7 +357,7 @@ function InspectDialog({
   const inspect = useMutation({
     mutationFn: () => sign(`/api/v1/compliance-items/${item.id}/inspect`, 'POST', { password }),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Inspection recorded' });
+      notify({ color: 'teal', message: 'Inspection recorded' });
       refresh();
       onClose();
     },
@@ -355,7 +366,13 @@ function InspectDialog({
   const performer =
     session && (item.sign_off_user_id === session.userId || assignedMechanicId === session.userId);
   return (
-    <Modal opened onClose={onClose} title="Independent inspection" centered>
+    <Modal
+      opened
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Independent inspection"
+      centered
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -370,7 +387,7 @@ function InspectDialog({
             Your signature records that you inspected this work independently of whoever performed it.
           </Text>
           {performer && (
-            <Text size="sm" c="orange.9">
+            <Text size="sm" c="red.9">
               You performed this task&apos;s work: the inspection must be made by someone else.
             </Text>
           )}

@@ -31,7 +31,7 @@ export function Dependencies({ dependencies }: { dependencies: Dependency[] }) {
           {DEPENDENCY_TYPE_LABEL[d.type]}
           {d.lag_minutes ? `, ${d.lag_minutes} min lag` : ''}
         </Text>
-        <Badge size="sm" variant="light" color={status.color}>
+        <Badge size="sm" variant="filled" color={status.color}>
           {status.label}
         </Badge>
       </Group>

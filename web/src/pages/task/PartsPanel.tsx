@@ -1,5 +1,4 @@
 import { Badge, Button, Group, Paper, Select, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -17,18 +16,19 @@ import {
   useReservableItems,
   useReservedItems,
   type TaskDetail,
+  notify,
 } from './queries';
 
 const AVAILABILITY = {
-  reserved: { label: 'Reserved', color: 'teal.8' },
+  reserved: { label: 'Reserved', color: 'teal.9' },
   available: { label: 'Available', color: 'blue.8' },
-  short: { label: 'Short', color: 'red.8' },
+  short: { label: 'Short', color: 'red.9' },
 } as const;
 
 const RESERVATION = {
-  reserved: { label: 'Reserved', color: 'blue' },
-  used: { label: 'Used', color: 'teal' },
-  released: { label: 'Released', color: 'gray' },
+  reserved: { label: 'Reserved', color: 'blue.8' },
+  used: { label: 'Used', color: 'teal.9' },
+  released: { label: 'Released', color: 'gray.7' },
 } as const;
 
 /** The parts the task needs, whether stock covers them, and the items held for it. */
@@ -55,7 +55,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
         }),
       ),
     onSuccess: (_r, { state }) => {
-      notifications.show({ color: 'teal', message: state === 'used' ? 'Part marked used' : 'Part released' });
+      notify({ color: 'teal', message: state === 'used' ? 'Part marked used' : 'Part released' });
       refresh();
     },
   });
@@ -95,7 +95,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
                   <Table.Td>{part.reserved}</Table.Td>
                   <Table.Td>{part.available_in_stock}</Table.Td>
                   <Table.Td>
-                    <Badge color={AVAILABILITY[part.status].color} variant="filled" autoContrast>
+                    <Badge color={AVAILABILITY[part.status].color} variant="filled">
                       {AVAILABILITY[part.status].label}
                     </Badge>
                     {part.status === 'short' && (
@@ -141,7 +141,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
                   <Table.Tr key={r.id} data-testid="reservation">
                     <Table.Td>{label}</Table.Td>
                     <Table.Td>
-                      <Badge color={RESERVATION[r.state].color} variant="light">
+                      <Badge color={RESERVATION[r.state].color} variant="filled">
                         {RESERVATION[r.state].label}
                       </Badge>
                     </Table.Td>
@@ -197,7 +197,7 @@ function ReserveItem({ taskId, definitionId, name }: { taskId: string; definitio
         }),
       ),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: `${name} reserved` });
+      notify({ color: 'teal', message: `${name} reserved` });
       setItemId(null);
       refresh();
     },

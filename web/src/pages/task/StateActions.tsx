@@ -1,5 +1,4 @@
 import { Button, Checkbox, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -8,7 +7,7 @@ import { useCan } from '../../app/access';
 import { useSession } from '../../auth/store';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { refusalTitle } from './labels';
-import { useRefreshTask, type Task } from './queries';
+import { useRefreshTask, type Task, notify } from './queries';
 
 type Move = { new_state: 'in_progress' | 'completed' | 'cancelled'; notes?: string } & {
   allow_early_completion?: boolean;
@@ -27,7 +26,7 @@ function useTransition(task: Task) {
         }),
       ),
     onSuccess: (_task, move) => {
-      notifications.show({
+      notify({
         color: 'teal',
         message:
           move.new_state === 'in_progress'
@@ -64,7 +63,7 @@ export function StateActions({ task }: { task: Task }) {
           </Button>
         )}
         {task.state === 'in_progress' && (!mechanic || mine) && (
-          <Button color="teal.8" onClick={() => setDialog('complete')}>
+          <Button color="teal.9" onClick={() => setDialog('complete')}>
             Complete
           </Button>
         )}
@@ -97,7 +96,13 @@ function CompleteDialog({ task, early, onClose }: { task: Task; early: boolean; 
   const beforeEnd = openedAt < new Date(task.end_time).getTime();
   const [allowEarly, setAllowEarly] = useState(false);
   return (
-    <Modal opened onClose={onClose} title="Complete the task" centered>
+    <Modal
+      opened
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Complete the task"
+      centered
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -136,7 +141,7 @@ function CompleteDialog({ task, early, onClose }: { task: Task; early: boolean; 
             <Button variant="default" onClick={onClose}>
               Close
             </Button>
-            <Button type="submit" color="teal.8" loading={complete.isPending}>
+            <Button type="submit" color="teal.9" loading={complete.isPending}>
               Complete task
             </Button>
           </Group>
@@ -152,7 +157,13 @@ function CancelDialog({ task, late, onClose }: { task: Task; late: boolean; onCl
   const [openedAt] = useState(() => Date.now());
   const pastWindow = openedAt > new Date(task.start_time).getTime() + 24 * 3600_000;
   return (
-    <Modal opened onClose={onClose} title="Cancel the task" centered>
+    <Modal
+      opened
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Cancel the task"
+      centered
+    >
       <Stack>
         <Text size="sm">
           Cancelling is final: the task&apos;s reserved parts are released and its window is freed.
@@ -174,7 +185,7 @@ function CancelDialog({ task, late, onClose }: { task: Task; late: boolean; onCl
             Keep the task
           </Button>
           <Button
-            color="red.8"
+            color="red.9"
             loading={cancel.isPending}
             onClick={() =>
               cancel.mutate(

@@ -8,10 +8,10 @@ export const STATE_LABEL = {
 } as const;
 
 export const STATE_COLOR = {
-  scheduled: 'blue',
-  in_progress: 'orange',
-  completed: 'teal',
-  cancelled: 'gray',
+  scheduled: 'blue.8',
+  in_progress: 'orange.4',
+  completed: 'teal.9',
+  cancelled: 'gray.7',
 } as const;
 
 export const TYPE_LABEL = { inspection: 'Inspection', repair: 'Repair', overhaul: 'Overhaul' } as const;
@@ -23,7 +23,15 @@ export const PRIORITY_LABEL = {
   critical: 'Critical',
 } as const;
 
-export const PRIORITY_COLOR = { routine: 'gray', urgent: 'yellow', aog: 'red', critical: 'grape' } as const;
+export const PRIORITY_COLOR = {
+  routine: 'gray.7',
+  urgent: 'yellow.4',
+  aog: 'red.9',
+  critical: 'grape.9',
+} as const;
+
+/** Light shades take dark text (Badge autoContrast); the dark ones white. */
+export const isLight = (color: string): boolean => /\.[0-4]$/.test(color);
 
 export const DEPENDENCY_TYPE_LABEL = {
   finish_to_start: 'finish-to-start',
@@ -32,11 +40,11 @@ export const DEPENDENCY_TYPE_LABEL = {
 } as const;
 
 export const DEPENDENCY_STATUS = {
-  satisfied: { label: 'Satisfied', color: 'teal' },
-  waiting: { label: 'Waiting', color: 'blue' },
-  schedule_violated: { label: 'Schedule violated', color: 'red' },
-  predecessor_cancelled: { label: 'Predecessor cancelled', color: 'gray' },
-  predecessor_deleted: { label: 'Predecessor deleted', color: 'gray' },
+  satisfied: { label: 'Satisfied', color: 'teal.9' },
+  waiting: { label: 'Waiting', color: 'blue.8' },
+  schedule_violated: { label: 'Schedule violated', color: 'red.9' },
+  predecessor_cancelled: { label: 'Predecessor cancelled', color: 'gray.7' },
+  predecessor_deleted: { label: 'Predecessor deleted', color: 'gray.7' },
 } as const;
 
 /** What a qualification shortfall means, in words (docs/API_GUIDE.md, "the qualification check"). */

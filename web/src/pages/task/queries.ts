@@ -1,3 +1,4 @@
+import { notifications } from '@mantine/notifications';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { accessToken, api } from '../../api/client';
 import { toApiError, unwrap } from '../../api/errors';
@@ -159,4 +160,14 @@ export async function sign(path: string, method: 'PATCH' | 'POST', body: object)
   const data: unknown = await response.json().catch(() => undefined);
   if (!response.ok) throw toApiError(response.status, data);
   return data;
+}
+
+/** A short confirmation, with a labelled close button. */
+export function notify(options: { message: string; color?: string; title?: string }): void {
+  notifications.show({
+    color: 'teal',
+    ...options,
+    autoClose: 3000,
+    closeButtonProps: { 'aria-label': 'Dismiss' },
+  });
 }
