@@ -1,4 +1,4 @@
-import { Anchor, Badge, Grid, Paper, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Paper, SimpleGrid, Skeleton, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { useCan } from '../app/access';
@@ -43,19 +43,9 @@ export default function TaskPage() {
       ) : (
         <Stack gap="md">
           <Summary detail={detail} tail={aircraft.data?.tail_number} />
-          <Grid>
-            <Grid.Col span={{ base: 12, lg: planner ? 7 : 12 }}>
-              <Stack gap="md">
-                <CompliancePanel detail={detail} />
-                <PartsPanel detail={detail} />
-              </Stack>
-            </Grid.Col>
-            {planner && (
-              <Grid.Col span={{ base: 12, lg: 5 }}>
-                <AssignmentPanel task={detail.task} canAssign={can('maintenance_tasks', 'update')} />
-              </Grid.Col>
-            )}
-          </Grid>
+          {planner && <AssignmentPanel task={detail.task} canAssign={can('maintenance_tasks', 'update')} />}
+          <CompliancePanel detail={detail} />
+          <PartsPanel detail={detail} />
         </Stack>
       )}
     </>

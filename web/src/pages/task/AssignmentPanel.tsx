@@ -81,14 +81,7 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
                           </Badge>
                           <List size="sm" mt={4} spacing={2}>
                             {m.missing.map((missing, i) => (
-                              <List.Item key={i}>
-                                <Text size="sm" span fw={600}>
-                                  {missingInWords(missing)}
-                                </Text>
-                                <Text size="xs" c="dimmed">
-                                  {missing.message}
-                                </Text>
-                              </List.Item>
+                              <List.Item key={i}>{missingInWords(missing)}</List.Item>
                             ))}
                           </List>
                         </>

@@ -56,7 +56,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
       ),
     onSuccess: (_r, { state }) => {
       notify({ color: 'teal', message: state === 'used' ? 'Part marked used' : 'Part released' });
-      refresh();
+      refresh('stock', 'parts');
     },
   });
 
@@ -199,7 +199,7 @@ function ReserveItem({ taskId, definitionId, name }: { taskId: string; definitio
     onSuccess: () => {
       notify({ color: 'teal', message: `${name} reserved` });
       setItemId(null);
-      refresh();
+      refresh('stock', 'parts');
     },
   });
   return (

@@ -35,7 +35,8 @@ function useTransition(task: Task) {
               ? 'Task completed'
               : 'Task cancelled',
       });
-      refresh();
+      // A start grounds the aircraft; an end or a cancel may return it to service and frees parts.
+      refresh('aircraft', 'stock', 'parts');
     },
   });
 }

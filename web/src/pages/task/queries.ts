@@ -128,11 +128,14 @@ export function useReservableItems(definitionId: string, enabled: boolean) {
   });
 }
 
-/** After a change to the task: everything that reads it. */
+/**
+ * After a change: the task (with its items, reservations and mechanics) and what else the change
+ * touched. Only what this page shows is refetched now; the live events mark the rest stale.
+ */
 export function useRefreshTask() {
   const queryClient = useQueryClient();
-  return () => {
-    for (const key of ['tasks', 'aircraft', 'dashboard', 'parts', 'stock', 'compliance'])
+  return (...also: ('aircraft' | 'stock' | 'parts')[]) => {
+    for (const key of ['tasks', 'dashboard', ...also])
       void queryClient.invalidateQueries({ queryKey: [key] });
   };
 }
