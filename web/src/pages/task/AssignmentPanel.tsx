@@ -64,19 +64,19 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
                         {m.email}
                       </Text>
                       {assigned && (
-                        <Badge size="sm" variant="filled" color="indigo.8">
+                        <Badge miw="max-content" size="sm" variant="filled" color="indigo.8">
                           assigned
                         </Badge>
                       )}
                     </Table.Td>
                     <Table.Td>
                       {m.qualified ? (
-                        <Badge color="teal.9" variant="filled">
+                        <Badge miw="max-content" color="teal.9" variant="filled">
                           Qualified
                         </Badge>
                       ) : (
                         <>
-                          <Badge color="red.9" variant="filled">
+                          <Badge miw="max-content" color="red.9" variant="filled">
                             Not qualified
                           </Badge>
                           <List size="sm" mt={4} spacing={2}>
@@ -89,12 +89,12 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
                     </Table.Td>
                     <Table.Td>
                       {m.free ? (
-                        <Badge color="teal.9" variant="filled">
+                        <Badge miw="max-content" color="teal.9" variant="filled">
                           Free
                         </Badge>
                       ) : (
                         <>
-                          <Badge color="orange.4" variant="filled" autoContrast>
+                          <Badge miw="max-content" color="orange.4" variant="filled" autoContrast>
                             Busy
                           </Badge>
                           <Group gap={6} mt={4}>

@@ -95,7 +95,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
                     <Text size="sm">{item.description}</Text>
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={RESULT[item.result].color} variant="filled">
+                    <Badge miw="max-content" color={RESULT[item.result].color} variant="filled">
                       {RESULT[item.result].label}
                     </Badge>
                   </Table.Td>
@@ -124,7 +124,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
                         <DateTime value={item.inspected_at} />
                       </Text>
                     ) : (
-                      <Badge color="orange.4" variant="filled" autoContrast>
+                      <Badge miw="max-content" color="orange.4" variant="filled" autoContrast>
                         Pending
                       </Badge>
                     )}

@@ -95,7 +95,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
                   <Table.Td>{part.reserved}</Table.Td>
                   <Table.Td>{part.available_in_stock}</Table.Td>
                   <Table.Td>
-                    <Badge color={AVAILABILITY[part.status].color} variant="filled">
+                    <Badge miw="max-content" color={AVAILABILITY[part.status].color} variant="filled">
                       {AVAILABILITY[part.status].label}
                     </Badge>
                     {part.status === 'short' && (
@@ -141,7 +141,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
                   <Table.Tr key={r.id} data-testid="reservation">
                     <Table.Td>{label}</Table.Td>
                     <Table.Td>
-                      <Badge color={RESERVATION[r.state].color} variant="filled">
+                      <Badge miw="max-content" color={RESERVATION[r.state].color} variant="filled">
                         {RESERVATION[r.state].label}
                       </Badge>
                     </Table.Td>
