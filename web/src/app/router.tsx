@@ -16,6 +16,7 @@ export const router = createBrowserRouter([
       { index: true, lazy: page(() => import('../pages/DashboardPage')) },
       { path: 'fleet', lazy: page(() => import('../pages/FleetPage')) },
       { path: 'fleet/:id', lazy: page(() => import('../pages/AircraftPage')) },
+      { path: 'tasks/:id', lazy: page(() => import('../pages/TaskPage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
