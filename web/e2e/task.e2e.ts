@@ -13,11 +13,6 @@ import {
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchBrowser();
-  // The demo organization's policy allows 100 reads a minute, for every page and journey of the run
-  // together: the journeys here would meet it, so the tenant admin raises it.
-  const admin = await token('tenant-admin@demo.local');
-  const me = await call<{ org_id: string }>(admin, 'GET', '/auth/me');
-  await call(admin, 'PATCH', `/organizations/${me.org_id}/policy`, { api_rate_limit_per_min: 2000 });
 });
 afterAll(async () => {
   await browser?.close();
