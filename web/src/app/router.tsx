@@ -14,6 +14,7 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, lazy: page(() => import('../pages/DashboardPage')) },
+      { path: 'schedule', lazy: page(() => import('../pages/SchedulePage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
