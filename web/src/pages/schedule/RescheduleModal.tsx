@@ -22,7 +22,7 @@ import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { DateTime } from '../../components/DateTime';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { formatWhen, taskLabel } from './model';
+import { NOTIFICATION_A11Y, formatWhen, taskLabel } from './model';
 import type { ReschedulePlan, Task } from './queries';
 
 const toPicker = (iso: string | Date): string => dayjs(iso).format('YYYY-MM-DD HH:mm:ss');
@@ -152,6 +152,7 @@ function RescheduleForm({
     mutationFn: (body: Request) => send(body, false),
     onSuccess: async (plan) => {
       notifications.show({
+        ...NOTIFICATION_A11Y,
         color: 'teal',
         title: 'Rescheduled',
         message: `${plan.moves.length} ${plan.moves.length === 1 ? 'task' : 'tasks'} moved`,
@@ -260,7 +261,7 @@ function RescheduleForm({
       />
       <Group>
         <Button
-          variant="light"
+          variant="default"
           disabled={!request}
           loading={dryRun.isPending}
           onClick={() => request && dryRun.mutate(request)}

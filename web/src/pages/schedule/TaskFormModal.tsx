@@ -8,6 +8,7 @@ import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import {
+  NOTIFICATION_A11Y,
   PRIORITIES,
   PRIORITY_LABEL,
   TASK_TYPES,
@@ -163,6 +164,7 @@ function TaskForm({
     },
     onSuccess: async () => {
       notifications.show({
+        ...NOTIFICATION_A11Y,
         color: 'teal',
         title: task ? 'Task changed' : 'Task scheduled',
         message: `${chosen?.tail_number ?? ''} ${TYPE_LABEL[draft.type]}`.trim(),
@@ -273,7 +275,7 @@ function TaskForm({
         />
         <Group justify="space-between">
           {task && onReschedule ? (
-            <Button variant="subtle" onClick={() => onReschedule(task.id)}>
+            <Button variant="default" onClick={() => onReschedule(task.id)}>
               Reschedule with dependents…
             </Button>
           ) : (
