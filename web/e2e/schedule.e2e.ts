@@ -74,7 +74,7 @@ describe('the schedule', () => {
     await expect.poll(() => moves.count()).toBe(3);
     expect(await moves.nth(0).textContent()).toMatch(/open up.*Moved as asked/);
     expect(await dialog.getByTestId('reschedule-impact').textContent()).toMatch(
-      /structural inspection[\s\S]*Follows/,
+      /structural inspection[\s\S]*Cascade: follows/,
     );
     expect(await dialog.getByTestId('reschedule-impact').textContent()).toContain(
       'close up and functional tests',

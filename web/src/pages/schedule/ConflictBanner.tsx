@@ -45,7 +45,14 @@ export function ConflictBanner({
       data-testid="conflict-banner"
       styles={{ title: { color: 'var(--mantine-color-dark-9)' } }}
     >
-      <List size="sm" spacing={6} style={{ maxHeight: 220, overflowY: 'auto' }}>
+      <List
+        size="sm"
+        spacing={6}
+        style={{ maxHeight: 220, overflowY: 'auto' }}
+        // Scrolls when long: reachable by keyboard.
+        tabIndex={0}
+        aria-label="Conflicts"
+      >
         {conflicts.map((conflict, i) => (
           <List.Item key={`${conflict.type}-${conflict.task_ids.join('-')}-${i}`} data-testid="conflict">
             <Group gap={6} wrap="wrap" align="baseline">

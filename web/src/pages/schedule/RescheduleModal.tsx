@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Checkbox,
   Group,
@@ -346,13 +345,11 @@ function Impact({
                 </Table.Td>
                 <Table.Td>
                   {move.cascaded_from_task_id ? (
-                    <Badge size="sm" variant="light" color="indigo.9" autoContrast>
-                      Follows {name(move.cascaded_from_task_id)}
-                    </Badge>
+                    <Text size="sm">Cascade: follows {name(move.cascaded_from_task_id)}</Text>
                   ) : (
-                    <Badge size="sm" variant="filled" color="indigo.8" autoContrast>
+                    <Text size="sm" fw={700}>
                       Moved as asked
-                    </Badge>
+                    </Text>
                   )}
                 </Table.Td>
               </Table.Tr>
