@@ -69,6 +69,13 @@ describe('the schedule', () => {
     await dialog.getByRole('button', { name: 'One day later' }).click();
     for (let i = 0; i < 6; i += 1) await dialog.getByRole('button', { name: 'One hour later' }).click();
     await dialog.getByRole('textbox', { name: 'Reason' }).fill('Hangar slot moved by a day');
+    // Without cascade the dependents block it, with the reason in words.
+    await dialog.getByRole('checkbox', { name: /cascade/ }).uncheck();
+    await dialog.getByRole('button', { name: 'Show impact' }).click();
+    await dialog.getByTestId('reschedule-blockers').waitFor();
+    expect(await dialog.getByTestId('reschedule-blockers').textContent()).toContain('CASCADE_REQUIRED');
+    expect(await dialog.getByRole('button', { name: /^Confirm/ }).isDisabled()).toBe(true);
+    await dialog.getByRole('checkbox', { name: /cascade/ }).check();
     await dialog.getByRole('button', { name: 'Show impact' }).click();
     const moves = dialog.getByTestId('impact-move');
     await expect.poll(() => moves.count()).toBe(3);
