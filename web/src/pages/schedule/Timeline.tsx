@@ -261,6 +261,75 @@ export function Timeline({ rows, range, dependencies, highlight, moved, canEdit,
       ? (now - range.start.getTime()) / (range.end.getTime() - range.start.getTime())
       : null;
 
+  // The bars re-render only when the rows, the width or the marks change — not when arrows arrive.
+  const rowsView = useMemo(
+    () =>
+      rows.map((row, i) => (
+        <div
+          key={row.aircraftId}
+          data-testid="timeline-row"
+          data-tail={row.tail}
+          style={{
+            display: 'flex',
+            height: rowHeight(row),
+            borderBottom: '1px solid var(--mantine-color-gray-2)',
+          }}
+        >
+          <div
+            style={{
+              width: LABEL_WIDTH,
+              flex: 'none',
+              padding: '4px 8px',
+              borderRight: '1px solid var(--mantine-color-gray-3)',
+              overflow: 'hidden',
+            }}
+          >
+            <Text size="sm" fw={700} lh={1.2} truncate>
+              {row.tail}
+            </Text>
+            <Text size="xs" c="dimmed" lh={1.2} truncate>
+              {row.model}
+            </Text>
+          </div>
+          <div
+            style={{
+              position: 'relative',
+              flex: 1,
+              backgroundImage: 'linear-gradient(to right, var(--mantine-color-gray-2) 1px, transparent 1px)',
+              backgroundSize: `${100 / columns.length}% 100%`,
+            }}
+          >
+            {row.bars.map((placed) => (
+              <Bar
+                key={placed.task.id}
+                placed={placed}
+                tail={row.tail}
+                top={PAD + placed.lane * LANE}
+                trackWidth={trackWidth}
+                highlighted={marked.has(placed.task.id)}
+                canEdit={canEdit}
+              />
+            ))}
+            {i === 0 && nowFraction !== null && (
+              <div
+                aria-hidden
+                style={{
+                  position: 'absolute',
+                  left: `${nowFraction * 100}%`,
+                  top: 0,
+                  height: total,
+                  borderLeft: '2px solid var(--mantine-color-red-7)',
+                  zIndex: 4,
+                  pointerEvents: 'none',
+                }}
+              />
+            )}
+          </div>
+        </div>
+      )),
+    [rows, trackWidth, marked, canEdit, columns.length, nowFraction, total],
+  );
+
   return (
     <Paper withBorder radius="md" style={{ overflowX: 'auto' }}>
       <Box
@@ -308,70 +377,7 @@ export function Timeline({ rows, range, dependencies, highlight, moved, canEdit,
           ))}
         </div>
         <div style={{ position: 'relative' }}>
-          {rows.map((row, i) => (
-            <div
-              key={row.aircraftId}
-              data-testid="timeline-row"
-              data-tail={row.tail}
-              style={{
-                display: 'flex',
-                height: rowHeight(row),
-                borderBottom: '1px solid var(--mantine-color-gray-2)',
-              }}
-            >
-              <div
-                style={{
-                  width: LABEL_WIDTH,
-                  flex: 'none',
-                  padding: '4px 8px',
-                  borderRight: '1px solid var(--mantine-color-gray-3)',
-                  overflow: 'hidden',
-                }}
-              >
-                <Text size="sm" fw={700} lh={1.2} truncate>
-                  {row.tail}
-                </Text>
-                <Text size="xs" c="dimmed" lh={1.2} truncate>
-                  {row.model}
-                </Text>
-              </div>
-              <div
-                style={{
-                  position: 'relative',
-                  flex: 1,
-                  backgroundImage:
-                    'linear-gradient(to right, var(--mantine-color-gray-2) 1px, transparent 1px)',
-                  backgroundSize: `${100 / columns.length}% 100%`,
-                }}
-              >
-                {row.bars.map((placed) => (
-                  <Bar
-                    key={placed.task.id}
-                    placed={placed}
-                    tail={row.tail}
-                    top={PAD + placed.lane * LANE}
-                    trackWidth={trackWidth}
-                    highlighted={marked.has(placed.task.id)}
-                    canEdit={canEdit}
-                  />
-                ))}
-                {i === 0 && nowFraction !== null && (
-                  <div
-                    aria-hidden
-                    style={{
-                      position: 'absolute',
-                      left: `${nowFraction * 100}%`,
-                      top: 0,
-                      height: total,
-                      borderLeft: '2px solid var(--mantine-color-red-7)',
-                      zIndex: 4,
-                      pointerEvents: 'none',
-                    }}
-                  />
-                )}
-              </div>
-            </div>
-          ))}
+          {rowsView}
           {trackWidth > 0 && (
             <svg
               width={trackWidth}
