@@ -17,6 +17,7 @@ export const router = createBrowserRouter([
       { path: 'fleet', lazy: page(() => import('../pages/FleetPage')) },
       { path: 'fleet/:id', lazy: page(() => import('../pages/AircraftPage')) },
       { path: 'tasks/:id', lazy: page(() => import('../pages/TaskPage')) },
+      { path: 'schedule', lazy: page(() => import('../pages/SchedulePage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
