@@ -61,6 +61,13 @@ const auth: Middleware = {
   async onResponse({ request, response }) {
     const retry = retries.get(request);
     if (response.status !== 401 || !retry || !sessionStore.get()) return response;
+    // Only a refused token is renewed: a signature's wrong password (also a 401) must not be sent
+    // twice, each try counting as a failed login.
+    const { reason } = (await response
+      .clone()
+      .json()
+      .catch(() => ({}))) as { reason?: string };
+    if (reason !== 'INVALID_TOKEN' && reason !== 'UNAUTHENTICATED') return response;
     if (!(await refreshSession())) return response;
     retry.headers.set('Authorization', `Bearer ${sessionStore.get()!.accessToken}`);
     return fetch(retry);

@@ -12,6 +12,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly envelope: ErrorEnvelope,
+    /** A rate limit's `Retry-After`, in ms, when the API sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(envelope.error);
     this.name = 'ApiError';
@@ -27,8 +29,9 @@ function isEnvelope(value: unknown): value is ErrorEnvelope {
 }
 
 /** The envelope of a failed response, or one in the same shape for a body that is not one (a proxy's page). */
-export function toApiError(status: number, body: unknown): ApiError {
-  if (isEnvelope(body)) return new ApiError(status, body);
+export function toApiError(status: number, body: unknown, response?: Response): ApiError {
+  const retryAfter = Number(response?.headers.get('Retry-After'));
+  if (isEnvelope(body)) return new ApiError(status, body, retryAfter > 0 ? retryAfter * 1000 : undefined);
   return new ApiError(status, {
     error: status === 0 ? 'AMSS cannot be reached' : `the server answered ${status}`,
     code: 'internal',
@@ -50,7 +53,7 @@ export async function unwrap<T>(
     throw toApiError(0, undefined);
   }
   if (result.error !== undefined || !result.response.ok)
-    throw toApiError(result.response.status, result.error);
+    throw toApiError(result.response.status, result.error, result.response);
   return result.data as T;
 }
 
