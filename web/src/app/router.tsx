@@ -14,6 +14,12 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, lazy: page(() => import('../pages/DashboardPage')) },
+      { path: 'parts', lazy: page(() => import('../pages/PartsPage')) },
+      { path: 'imports', lazy: page(() => import('../pages/ImportsPage')) },
+      { path: 'webhooks', lazy: page(() => import('../pages/WebhooksPage')) },
+      { path: 'audit', lazy: page(() => import('../pages/AuditPage')) },
+      { path: 'admin', lazy: page(() => import('../pages/AdminPage')) },
+      { path: 'alerts', lazy: page(() => import('../pages/AlertsPage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
