@@ -38,9 +38,13 @@ async function distinct(locator: Locator, attribute: string): Promise<(string | 
   return [...new Set(values)];
 }
 
+/** The input of a labelled Mantine field (a Select's input is a combobox). */
+const field = (page: Page, label: string | RegExp) =>
+  page.locator('input').and(page.getByLabel(label, { exact: true }));
+
 /** Picks an option of a Mantine Select or Autocomplete by its label. */
 async function choose(page: Page, label: string, option: string): Promise<void> {
-  await page.getByRole('textbox', { name: label, exact: true }).click();
+  await field(page, label).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
@@ -93,23 +97,19 @@ describe('operations pages', () => {
     await dialog.waitFor({ state: 'hidden' });
     const row = page.getByTestId('user-row').filter({ hasText: email });
     await row.waitFor();
-    await page.getByRole('textbox', { name: `Role of ${email}` }).click();
+    await field(page, `Role of ${email}`).click();
     expect(await page.getByRole('option', { name: /^Admin/ }).count()).toBe(0);
     await page.getByRole('option', { name: 'Auditor', exact: true }).click();
-    await expect
-      .poll(() => page.getByRole('textbox', { name: `Role of ${email}` }).inputValue())
-      .toBe('Auditor');
-    expect(await page.getByRole('textbox', { name: 'Role of tenant-admin@demo.local' }).count()).toBe(0);
+    await expect.poll(() => field(page, `Role of ${email}`).inputValue()).toBe('Auditor');
+    expect(await field(page, 'Role of tenant-admin@demo.local').count()).toBe(0);
 
-    const escalation = page.getByRole('textbox', { name: 'Escalate unacknowledged alerts after' });
+    const escalation = field(page, 'Escalate unacknowledged alerts after');
     await expect.poll(() => escalation.inputValue()).toBe('4');
     await escalation.fill('6');
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved').waitFor();
     await page.reload();
-    await expect
-      .poll(() => page.getByRole('textbox', { name: 'Escalate unacknowledged alerts after' }).inputValue())
-      .toBe('6');
+    await expect.poll(() => field(page, 'Escalate unacknowledged alerts after').inputValue()).toBe('6');
     await expectAccessible(page);
     await screenshots(page, 'admin');
   });
@@ -118,7 +118,7 @@ describe('operations pages', () => {
     const page = await signedIn('scheduler@demo.local', '/imports');
     // N101DA as the demo holds it (unchanged), and one aircraft whose status does not exist
     const csv = 'tail_number,model,status\nN101DA,A320neo,\nN999DA,A220-300,flying\n';
-    await page.getByLabel('CSV file').setInputFiles({
+    await page.locator('input[type="file"]').setInputFiles({
       name: 'fleet-update.csv',
       mimeType: 'text/csv',
       buffer: Buffer.from(csv),
@@ -151,9 +151,15 @@ describe('operations pages', () => {
     await brake.getByText('Low stock').waitFor();
     expect(await pitot.getAttribute('data-stock')).toBe('out');
     await pitot.getByText('Out of stock').waitFor();
-    await page.getByText('To reorder').click();
+    await page
+      .locator('label')
+      .filter({ hasText: /^To reorder$/ })
+      .click();
     await expect.poll(() => distinct(rows, 'data-stock').then((values) => values.includes('ok'))).toBe(false);
-    await page.getByText('All parts').click();
+    await page
+      .locator('label')
+      .filter({ hasText: /^All parts$/ })
+      .click();
     await expectAccessible(page);
     await screenshots(page, 'parts');
 
@@ -182,9 +188,15 @@ describe('operations pages', () => {
     await choose(page, 'Level', 'Critical');
     await expect.poll(() => distinct(rows, 'data-level')).toEqual(['critical']);
     await choose(page, 'Level', 'Critical'); // deselect
-    await page.getByRole('radio', { name: 'Resolved' }).check({ force: true });
+    await page
+      .locator('label')
+      .filter({ hasText: /^Resolved$/ })
+      .click();
     await expect.poll(() => rows.count()).toBeGreaterThan(0);
-    await page.getByRole('radio', { name: 'Open' }).check({ force: true });
+    await page
+      .locator('label')
+      .filter({ hasText: /^Open$/ })
+      .click();
     await expectAccessible(page);
     await screenshots(page, 'alerts');
   });
@@ -194,7 +206,7 @@ describe('operations pages', () => {
     await page.getByRole('button', { name: 'Add webhook' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a webhook' });
     await dialog.getByLabel('URL').fill('http://127.0.0.1:9/amss-e2e');
-    await page.getByRole('textbox', { name: 'Events' }).click();
+    await field(page, /^Events/).click();
     await page.getByRole('option', { name: 'part_reserved', exact: true }).click();
     await page.getByRole('option', { name: 'alert_raised', exact: true }).click();
     await page.keyboard.press('Escape');

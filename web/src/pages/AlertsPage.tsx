@@ -37,7 +37,7 @@ import {
   type Level,
 } from './alerts/queries';
 
-const LEVEL_COLOR = { info: 'blue.8', warning: 'orange.9', critical: 'red.9' } as const;
+const LEVEL_COLOR = { info: 'blue.8', warning: 'yellow.5', critical: 'red.9' } as const;
 type Show = 'open' | 'resolved' | 'all';
 
 export default function AlertsPage() {
@@ -157,6 +157,7 @@ export default function AlertsPage() {
               label="Level"
               placeholder="Any"
               clearable
+              clearButtonProps={{ 'aria-label': 'Any level' }}
               data={[
                 { value: 'critical', label: 'Critical' },
                 { value: 'warning', label: 'Warning' },
@@ -170,6 +171,7 @@ export default function AlertsPage() {
               label="Category"
               placeholder="Any"
               clearable
+              clearButtonProps={{ 'aria-label': 'Any category' }}
               data={(Object.keys(CATEGORY_LABEL) as Category[]).map((c) => ({
                 value: c,
                 label: `${CATEGORY_LABEL[c]}${s && s.by_category[c] > 0 ? ` (${s.by_category[c]} open)` : ''}`,
@@ -224,11 +226,11 @@ export default function AlertsPage() {
                       <Table.Td>
                         <Group gap={4}>
                           {alert.resolved ? (
-                            <Badge color="teal.9" variant="light">
+                            <Badge color="teal.9" variant="outline">
                               {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
                             </Badge>
                           ) : alert.acknowledged ? (
-                            <Badge color="gray.8" variant="light">
+                            <Badge color="gray.8" variant="outline">
                               acknowledged
                             </Badge>
                           ) : (
@@ -237,7 +239,7 @@ export default function AlertsPage() {
                             </Badge>
                           )}
                           {alert.escalated && (
-                            <Badge color="grape.8" variant="light">
+                            <Badge color="grape.8" variant="outline">
                               escalated
                             </Badge>
                           )}

@@ -146,6 +146,7 @@ export default function AuditPage() {
             value={entityType}
             onChange={change(setEntityType)}
             clearable
+            clearButtonProps={{ 'aria-label': 'Any entity type' }}
             w={200}
           />
           <Select
@@ -155,6 +156,7 @@ export default function AuditPage() {
             value={action}
             onChange={change((value: string | null) => setAction(value as AuditAction | null))}
             clearable
+            clearButtonProps={{ 'aria-label': 'Any action' }}
             w={160}
           />
           {canListUsers ? (
@@ -166,6 +168,7 @@ export default function AuditPage() {
               value={userId}
               onChange={change(setUserId)}
               clearable
+              clearButtonProps={{ 'aria-label': 'Anyone' }}
               w={240}
             />
           ) : (
@@ -185,6 +188,7 @@ export default function AuditPage() {
             onChange={change(setRange)}
             allowSingleDateInRange
             clearable
+            clearButtonProps={{ 'aria-label': 'Any time' }}
             maxDate={new Date()}
             valueFormat="D MMM YYYY"
             w={260}
@@ -241,7 +245,7 @@ export default function AuditPage() {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={ACTION_COLOR[row.action]} variant="light" tt="none">
+                      <Badge color={ACTION_COLOR[row.action]} variant="outline" tt="none">
                         {row.action.replace('_', ' ')}
                       </Badge>
                     </Table.Td>

@@ -95,6 +95,7 @@ function UploadForm({
               value={file}
               onChange={setFile}
               clearable
+              clearButtonProps={{ 'aria-label': 'Remove the file' }}
               w={320}
             />
             <Button

@@ -24,7 +24,7 @@ import { stockLevel, useStock, type StockRow } from './parts/queries';
 
 const LEVEL = {
   out: { label: 'Out of stock', color: 'red.9', row: 'var(--mantine-color-red-0)' },
-  low: { label: 'Low stock', color: 'orange.9', row: 'var(--mantine-color-orange-0)' },
+  low: { label: 'Low stock', color: 'yellow.5', row: 'var(--mantine-color-yellow-0)' },
   ok: { label: 'OK', color: 'teal.9', row: undefined },
 } as const;
 
@@ -162,7 +162,7 @@ export default function PartsPage() {
                       <Table.Td ta="right">{row.reorder_point ?? '—'}</Table.Td>
                       <Table.Td ta="right">
                         {row.expiring_within_30_days > 0 ? (
-                          <Text span size="sm" c="orange.9" fw={600}>
+                          <Text span size="sm" fw={700}>
                             {row.expiring_within_30_days} expiring
                           </Text>
                         ) : (

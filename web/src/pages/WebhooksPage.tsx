@@ -97,7 +97,7 @@ export default function WebhooksPage() {
                       <Table.Td>
                         <Group gap={4}>
                           {webhook.events.slice(0, 4).map((event) => (
-                            <Badge key={event} variant="light" color="gray.8" size="sm" tt="none">
+                            <Badge key={event} variant="outline" color="gray.8" size="sm" tt="none">
                               {event}
                             </Badge>
                           ))}
@@ -129,7 +129,7 @@ export default function WebhooksPage() {
                           {can('webhooks', 'delete') && (
                             <Button
                               size="compact-sm"
-                              variant="subtle"
+                              variant="outline"
                               color="red.9"
                               onClick={() => setDeleting(webhook)}
                             >

@@ -123,7 +123,7 @@ export function Users() {
                     <Table.Td>
                       <Text size="sm">{user.email}</Text>
                       {self && (
-                        <Badge size="xs" variant="light" color="gray.8">
+                        <Badge size="xs" variant="outline" color="gray.8" ml={6}>
                           you
                         </Badge>
                       )}
@@ -153,7 +153,7 @@ export function Users() {
                       {!self && !protectedAdmin && can('users', 'delete') && (
                         <Button
                           size="compact-sm"
-                          variant="subtle"
+                          variant="outline"
                           color="red.9"
                           onClick={() => setDeleting(user)}
                         >

@@ -68,7 +68,8 @@ export function ImportProgress({ id }: { id: string }) {
         </Text>
         {data.status === 'completed' && (
           <Alert
-            color={data.invalid_rows > 0 ? 'orange' : 'teal'}
+            variant="outline"
+            color={data.invalid_rows > 0 ? 'orange.9' : 'teal.9'}
             icon={<IconCircleCheck />}
             title={data.invalid_rows > 0 ? 'Completed with row errors' : 'Completed'}
           >
@@ -80,7 +81,7 @@ export function ImportProgress({ id }: { id: string }) {
           </Alert>
         )}
         {data.status === 'failed' && (
-          <Alert color="red" title="The import failed" role="alert">
+          <Alert variant="outline" color="red.9" title="The import failed" role="alert">
             {data.error ?? 'The file could not be processed.'}
           </Alert>
         )}

@@ -28,7 +28,7 @@ function ExpiryNote({
     );
   if (left <= 30 * DAY)
     return (
-      <Badge color="orange.9" variant="light" size="sm" ml={6}>
+      <Badge color="yellow.5" variant="filled" autoContrast size="sm" ml={6}>
         expires in {Math.ceil(left / DAY)} d
       </Badge>
     );

@@ -179,6 +179,7 @@ export function AddItemModal({
             label="Expiry date"
             description="Leave empty for a part that does not expire"
             clearable
+            clearButtonProps={{ 'aria-label': 'No expiry' }}
             minDate={new Date()}
             value={expiry}
             onChange={setExpiry}

@@ -53,7 +53,7 @@ export function CreateWebhookModal({ opened, onClose }: { opened: boolean; onClo
     <Modal opened={opened} onClose={close} title={created ? 'Webhook created' : 'Add a webhook'} size="lg">
       {created ? (
         <Stack>
-          <Alert color="orange" icon={<IconKey />} title="Copy the signing secret now">
+          <Alert variant="outline" color="orange.9" icon={<IconKey />} title="Copy the signing secret now">
             This is the only time it is shown. Your receiver verifies each delivery's X-Webhook-Signature with
             it.
           </Alert>
