@@ -234,7 +234,7 @@ export default function AlertsPage() {
                               acknowledged
                             </Badge>
                           ) : (
-                            <Badge color="orange.9" variant="outline">
+                            <Badge color="gray.8" variant="outline">
                               not acknowledged
                             </Badge>
                           )}
@@ -286,6 +286,7 @@ export default function AlertsPage() {
         </Paper>
       </Stack>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={resolving !== null}
         onClose={() => {
           setResolving(null);

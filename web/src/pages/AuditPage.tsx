@@ -277,7 +277,13 @@ export default function AuditPage() {
           onPrevious={pages.previous}
         />
       </Paper>
-      <Modal opened={details !== null} onClose={() => setDetails(null)} title="Audit row" size="xl">
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={details !== null}
+        onClose={() => setDetails(null)}
+        title="Audit row"
+        size="xl"
+      >
         {details && (
           <>
             <Text size="sm" mb="xs">

@@ -149,6 +149,7 @@ export default function WebhooksPage() {
       </Stack>
       <CreateWebhookModal opened={creating} onClose={() => setCreating(false)} />
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={deleting !== null}
         onClose={() => {
           setDeleting(null);

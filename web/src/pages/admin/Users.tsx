@@ -170,6 +170,7 @@ export function Users() {
       )}
       <CreateUserModal opened={creating} roles={grantable} onClose={() => setCreating(false)} />
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={deleting !== null}
         onClose={() => {
           setDeleting(null);
@@ -239,7 +240,7 @@ function CreateUserModal({
     onClose();
   };
   return (
-    <Modal opened={opened} onClose={close} title="Add a user">
+    <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={opened} onClose={close} title="Add a user">
       <form
         onSubmit={(event) => {
           event.preventDefault();

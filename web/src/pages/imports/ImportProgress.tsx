@@ -1,5 +1,5 @@
 import { Alert, Badge, Group, Paper, Progress, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { IconCircleCheck } from '@tabler/icons-react';
+import { IconAlertCircle, IconAlertTriangle, IconCircleCheck } from '@tabler/icons-react';
 import { DateTime } from '../../components/DateTime';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { isRunning, splitRowError, useImport, useInvalidRows, type ImportRecord } from './queries';
@@ -68,9 +68,8 @@ export function ImportProgress({ id }: { id: string }) {
         </Text>
         {data.status === 'completed' && (
           <Alert
-            variant="outline"
-            color={data.invalid_rows > 0 ? 'orange.9' : 'teal.9'}
-            icon={<IconCircleCheck />}
+            variant="default"
+            icon={data.invalid_rows > 0 ? <IconAlertTriangle /> : <IconCircleCheck />}
             title={data.invalid_rows > 0 ? 'Completed with row errors' : 'Completed'}
           >
             {count(data.summary, 'created')} created, {count(data.summary, 'updated')} updated,{' '}
@@ -81,7 +80,7 @@ export function ImportProgress({ id }: { id: string }) {
           </Alert>
         )}
         {data.status === 'failed' && (
-          <Alert variant="outline" color="red.9" title="The import failed" role="alert">
+          <Alert color="red" icon={<IconAlertCircle />} title="The import failed" role="alert">
             {data.error ?? 'The file could not be processed.'}
           </Alert>
         )}

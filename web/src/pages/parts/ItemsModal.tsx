@@ -51,6 +51,7 @@ export function ItemsModal({
   const [now] = useState(() => Date.now());
   return (
     <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
       opened={definition !== null}
       onClose={onClose}
       title={`Items of ${definition?.name ?? ''}`}

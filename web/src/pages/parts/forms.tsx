@@ -47,7 +47,12 @@ export function AddDefinitionModal({ opened, onClose }: { opened: boolean; onClo
     onClose();
   };
   return (
-    <Modal opened={opened} onClose={close} title="Add a part definition">
+    <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      opened={opened}
+      onClose={close}
+      title="Add a part definition"
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -152,7 +157,12 @@ export function AddItemModal({
     onClose();
   };
   return (
-    <Modal opened={definition !== null} onClose={close} title={`Add an item of ${definition?.name ?? ''}`}>
+    <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      opened={definition !== null}
+      onClose={close}
+      title={`Add an item of ${definition?.name ?? ''}`}
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();

@@ -50,10 +50,16 @@ export function CreateWebhookModal({ opened, onClose }: { opened: boolean; onClo
   };
   const created = create.data;
   return (
-    <Modal opened={opened} onClose={close} title={created ? 'Webhook created' : 'Add a webhook'} size="lg">
+    <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      opened={opened}
+      onClose={close}
+      title={created ? 'Webhook created' : 'Add a webhook'}
+      size="lg"
+    >
       {created ? (
         <Stack>
-          <Alert variant="outline" color="orange.9" icon={<IconKey />} title="Copy the signing secret now">
+          <Alert variant="default" icon={<IconKey />} title="Copy the signing secret now">
             This is the only time it is shown. Your receiver verifies each delivery's X-Webhook-Signature with
             it.
           </Alert>
@@ -71,7 +77,7 @@ export function CreateWebhookModal({ opened, onClose }: { opened: boolean; onClo
             <CopyButton value={created.secret}>
               {({ copied, copy }) => (
                 <Button
-                  variant={copied ? 'filled' : 'light'}
+                  variant="filled"
                   color={copied ? 'teal.9' : undefined}
                   leftSection={copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
                   onClick={copy}
