@@ -32,6 +32,9 @@ const NAV_LABEL: Record<string, string> = {
 };
 const navLabel = (path: string) => NAV_LABEL[path]!;
 
+/** Polls until the assertion holds (the machine is shared: pages may take a few seconds). */
+const eventually = <T>(fn: () => T | Promise<T>, timeout = 10_000) => expect.poll(fn, { timeout });
+
 /** The distinct values of an attribute over the elements a locator matches now. */
 async function distinct(locator: Locator, attribute: string): Promise<(string | null)[]> {
   const values = await Promise.all((await locator.all()).map((element) => element.getAttribute(attribute)));
@@ -52,13 +55,13 @@ describe('operations pages', () => {
   it('lets the auditor filter the audit log and download its CSV export', async () => {
     const page = await signedIn('auditor@demo.local', '/audit');
     const rows = page.getByTestId('audit-row');
-    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    await eventually(() => rows.count()).toBeGreaterThan(0);
     await choose(page, 'Entity type', 'user');
     await choose(page, 'Action', 'State change');
     await page.getByRole('button', { name: 'Date range' }).click();
     await page.locator('[data-today]').click();
     await page.locator('[data-today]').click();
-    await expect.poll(() => distinct(rows, 'data-entity-type')).toEqual(['user']);
+    await eventually(() => distinct(rows, 'data-entity-type')).toEqual(['user']);
     // the auditor's own sign-in, a moment ago
     expect(await rows.filter({ hasText: 'signed in' }).count()).toBeGreaterThan(0);
     await expectAccessible(page);
@@ -100,16 +103,16 @@ describe('operations pages', () => {
     await field(page, `Role of ${email}`).click();
     expect(await page.getByRole('option', { name: /^Admin/ }).count()).toBe(0);
     await page.getByRole('option', { name: 'Auditor', exact: true }).click();
-    await expect.poll(() => field(page, `Role of ${email}`).inputValue()).toBe('Auditor');
+    await eventually(() => field(page, `Role of ${email}`).inputValue()).toBe('Auditor');
     expect(await field(page, 'Role of tenant-admin@demo.local').count()).toBe(0);
 
     const escalation = field(page, 'Escalate unacknowledged alerts after');
-    await expect.poll(() => escalation.inputValue()).toBe('4');
+    await eventually(() => escalation.inputValue()).toBe('4');
     await escalation.fill('6');
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Policy saved').waitFor();
     await page.reload();
-    await expect.poll(() => field(page, 'Escalate unacknowledged alerts after').inputValue()).toBe('6');
+    await eventually(() => field(page, 'Escalate unacknowledged alerts after').inputValue()).toBe('6');
     await expectAccessible(page);
     await screenshots(page, 'admin');
   });
@@ -126,12 +129,10 @@ describe('operations pages', () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     const progress = page.getByTestId('import-progress');
     await progress.getByText('fleet-update.csv').waitFor();
-    await expect
-      .poll(() => page.getByTestId('import-status').textContent(), { timeout: 20_000 })
-      .toBe('Completed');
+    await eventually(() => page.getByTestId('import-status').textContent(), 20_000).toBe('Completed');
     await progress.getByText('Completed with row errors').waitFor();
     const errors = page.getByTestId('row-errors').locator('tbody tr');
-    await expect.poll(() => errors.count()).toBe(1);
+    await eventually(() => errors.count()).toBe(1);
     const cells = await errors.first().locator('td').allTextContents();
     expect(cells[0]).toBe('2');
     expect(cells[1]).toBe('status');
@@ -144,7 +145,7 @@ describe('operations pages', () => {
   it('highlights the low and out-of-stock parts, in words', async () => {
     const page = await signedIn('scheduler@demo.local', '/parts');
     const rows = page.getByTestId('stock-row');
-    await expect.poll(() => rows.count()).toBeGreaterThan(2);
+    await eventually(() => rows.count()).toBeGreaterThan(2);
     const brake = rows.filter({ hasText: 'Brake assembly' });
     const pitot = rows.filter({ hasText: 'Pitot probe' });
     expect(await brake.getAttribute('data-stock')).toBe('low');
@@ -155,7 +156,7 @@ describe('operations pages', () => {
       .locator('label')
       .filter({ hasText: /^To reorder$/ })
       .click();
-    await expect.poll(() => distinct(rows, 'data-stock').then((values) => values.includes('ok'))).toBe(false);
+    await eventually(() => distinct(rows, 'data-stock').then((values) => values.includes('ok'))).toBe(false);
     await page
       .locator('label')
       .filter({ hasText: /^All parts$/ })
@@ -183,16 +184,16 @@ describe('operations pages', () => {
     const page = await signedIn('scheduler@demo.local', '/alerts');
     await page.getByTestId('alert-summary').waitFor();
     const rows = page.getByTestId('alert-row');
-    await expect.poll(() => rows.count()).toBeGreaterThan(1);
+    await eventually(() => rows.count()).toBeGreaterThan(1);
     expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBeGreaterThan(0);
     await choose(page, 'Level', 'Critical');
-    await expect.poll(() => distinct(rows, 'data-level')).toEqual(['critical']);
+    await eventually(() => distinct(rows, 'data-level')).toEqual(['critical']);
     await choose(page, 'Level', 'Critical'); // deselect
     await page
       .locator('label')
       .filter({ hasText: /^Resolved$/ })
       .click();
-    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    await eventually(() => rows.count()).toBeGreaterThan(0);
     await page
       .locator('label')
       .filter({ hasText: /^Open$/ })

@@ -72,10 +72,20 @@ export default function AlertsPage() {
     mutationFn: (id: string) =>
       unwrap(api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} })),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Alert acknowledged' });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: 'Alert acknowledged',
+      });
       invalidate();
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Refused', message: describeError(error) }),
+    onError: (error) =>
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'red',
+        title: 'Refused',
+        message: describeError(error),
+      }),
   });
   const resolve = useMutation({
     mutationFn: ({ id, note }: { id: string; note: string }) =>
@@ -86,7 +96,11 @@ export default function AlertsPage() {
         }),
       ),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Alert resolved' });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: 'Alert resolved',
+      });
       setResolving(null);
       setNote('');
       invalidate();

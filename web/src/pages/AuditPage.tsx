@@ -108,9 +108,19 @@ export default function AuditPage() {
 
   const exportCsv = useMutation({
     mutationFn: () => downloadAuditExport(filters),
-    onSuccess: (name) => notifications.show({ color: 'teal', message: `Downloaded ${name}` }),
+    onSuccess: (name) =>
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: `Downloaded ${name}`,
+      }),
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'The export was refused', message: describeError(error) }),
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'red',
+        title: 'The export was refused',
+        message: describeError(error),
+      }),
   });
   const change =
     <T,>(set: (value: T) => void) =>
@@ -184,6 +194,7 @@ export default function AuditPage() {
             type="range"
             label="Date range"
             placeholder="Any time"
+            styles={{ placeholder: { color: 'var(--mantine-color-dimmed)' } }}
             value={range}
             onChange={change(setRange)}
             allowSingleDateInRange

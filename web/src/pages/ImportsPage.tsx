@@ -90,6 +90,7 @@ function UploadForm({
             <FileInput
               label="CSV file"
               placeholder="Choose a .csv file"
+              styles={{ placeholder: { color: 'var(--mantine-color-dimmed)' } }}
               accept=".csv,text/csv"
               leftSection={<IconFileTypeCsv size={16} />}
               value={file}

@@ -37,16 +37,30 @@ export default function WebhooksPage() {
   const test = useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/api/v1/webhooks/{id}/test', { params: { path: { id } } })),
     onSuccess: (_result, id) => {
-      notifications.show({ color: 'teal', message: 'Test event sent: it appears in the delivery log' });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: 'Test event sent: it appears in the delivery log',
+      });
       setSelectedId(id);
       void queryClient.invalidateQueries({ queryKey: ['webhooks', id] });
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Refused', message: describeError(error) }),
+    onError: (error) =>
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'red',
+        title: 'Refused',
+        message: describeError(error),
+      }),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } })),
     onSuccess: (_result, id) => {
-      notifications.show({ color: 'teal', message: 'Webhook deleted; its pending deliveries are stopped' });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: 'Webhook deleted; its pending deliveries are stopped',
+      });
       if (selectedId === id) setSelectedId(null);
       setDeleting(null);
       void queryClient.invalidateQueries({ queryKey: ['webhooks'] });

@@ -140,7 +140,11 @@ function PolicyFields({ orgId, policy }: { orgId: string; policy: Policy }) {
         api.PATCH('/api/v1/organizations/{id}/policy', { params: { path: { id: orgId } }, body: changes() }),
       ),
     onSuccess: (saved) => {
-      notifications.show({ color: 'teal', message: 'Policy saved' });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: 'Policy saved',
+      });
       queryClient.setQueryData(['org-policy', orgId], saved);
     },
   });

@@ -63,18 +63,25 @@ export function Users() {
       unwrap(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
     onSuccess: (user) => {
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         color: 'teal',
         message: `${user.email} is now ${roleLabel(user.role).toLowerCase()}`,
       });
       void queryClient.invalidateQueries({ queryKey: ['users'] });
     },
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'The role was not changed', message: describeError(error) }),
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'red',
+        title: 'The role was not changed',
+        message: describeError(error),
+      }),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/users/{id}', { params: { path: { id } } })),
     onSuccess: () => {
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         color: 'teal',
         message: `${deleting?.email ?? 'The user'} can no longer sign in`,
       });
@@ -225,6 +232,7 @@ function CreateUserModal({
       ),
     onSuccess: (user) => {
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         color: 'teal',
         message: `${user.email} added as ${roleLabel(user.role).toLowerCase()}`,
       });

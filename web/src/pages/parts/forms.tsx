@@ -32,7 +32,11 @@ export function AddDefinitionModal({ opened, onClose }: { opened: boolean; onClo
         }),
       ),
     onSuccess: (definition) => {
-      notifications.show({ color: 'teal', message: `${definition.name} added` });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: `${definition.name} added`,
+      });
       void queryClient.invalidateQueries({ queryKey: ['parts'] });
       close();
     },
@@ -144,7 +148,11 @@ export function AddItemModal({
         }),
       ),
     onSuccess: (item) => {
-      notifications.show({ color: 'teal', message: `Item ${item.serial_number} added` });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: `Item ${item.serial_number} added`,
+      });
       void queryClient.invalidateQueries({ queryKey: ['parts'] });
       close();
     },

@@ -38,7 +38,11 @@ export function CreateWebhookModal({ opened, onClose }: { opened: boolean; onClo
         }),
       ),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Webhook created' });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        color: 'teal',
+        message: 'Webhook created',
+      });
       void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
     },
   });
