@@ -12,7 +12,6 @@ import {
   Table,
   Text,
   Textarea,
-  VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -39,6 +38,8 @@ import {
 
 const LEVEL_COLOR = { info: 'blue.8', warning: 'yellow.5', critical: 'red.9' } as const;
 type Show = 'open' | 'resolved' | 'all';
+/** Badges keep their words whole in a narrow column. */
+const FIT = { minWidth: 'fit-content' };
 
 export default function AlertsPage() {
   const can = useCan();
@@ -205,7 +206,7 @@ export default function AlertsPage() {
                 : 'Nothing matches these filters.'}
             </EmptyState>
           ) : (
-            <Table.ScrollContainer minWidth={860}>
+            <Table.ScrollContainer minWidth={720}>
               <Table data-testid="alerts-table" style={{ opacity: alerts.isPlaceholderData ? 0.6 : 1 }}>
                 <Table.Thead>
                   <Table.Tr>
@@ -213,16 +214,13 @@ export default function AlertsPage() {
                     <Table.Th>Alert</Table.Th>
                     <Table.Th>Raised</Table.Th>
                     <Table.Th>State</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>Actions</VisuallyHidden>
-                    </Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {alerts.data?.rows.map((alert) => (
                     <Table.Tr key={alert.id} data-testid="alert-row" data-level={alert.level}>
                       <Table.Td>
-                        <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast>
+                        <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast style={FIT}>
                           {alert.level}
                         </Badge>
                       </Table.Td>
@@ -240,20 +238,20 @@ export default function AlertsPage() {
                       <Table.Td>
                         <Group gap={4}>
                           {alert.resolved ? (
-                            <Badge color="teal.9" variant="outline">
+                            <Badge color="teal.9" variant="outline" style={FIT}>
                               {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
                             </Badge>
                           ) : alert.acknowledged ? (
-                            <Badge color="gray.8" variant="outline">
+                            <Badge color="gray.8" variant="outline" style={FIT}>
                               acknowledged
                             </Badge>
                           ) : (
-                            <Badge color="gray.8" variant="outline">
+                            <Badge color="gray.8" variant="outline" style={FIT}>
                               not acknowledged
                             </Badge>
                           )}
                           {alert.escalated && (
-                            <Badge color="grape.8" variant="outline">
+                            <Badge color="grape.8" variant="outline" style={FIT}>
                               escalated
                             </Badge>
                           )}
@@ -264,9 +262,7 @@ export default function AlertsPage() {
                             {alert.resolution_note ? ` · ${alert.resolution_note}` : ''}
                           </Text>
                         )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap" justify="flex-end">
+                        <Group gap={4} mt={6}>
                           {mayAct(alert, 'acknowledge') && !alert.acknowledged && (
                             <Button
                               size="compact-sm"

@@ -227,7 +227,7 @@ export default function AuditPage() {
             {filtered ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
           </EmptyState>
         ) : (
-          <Table.ScrollContainer minWidth={900}>
+          <Table.ScrollContainer minWidth={720}>
             <Table striped data-testid="audit-table" style={{ opacity: log.isPlaceholderData ? 0.6 : 1 }}>
               <Table.Thead>
                 <Table.Tr>

@@ -15,6 +15,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useCan } from '../app/access';
+import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
@@ -102,7 +103,7 @@ export default function PartsPage() {
               : 'Add a part definition, or import parts from a CSV file.'}
           </EmptyState>
         ) : (
-          <Table.ScrollContainer minWidth={860}>
+          <Table.ScrollContainer minWidth={760}>
             <Table highlightOnHover data-testid="stock-table">
               <Table.Thead>
                 <Table.Tr>
@@ -137,14 +138,15 @@ export default function PartsPage() {
                       <Table.Td>
                         <Badge
                           color={LEVEL[level].color}
-                          variant={level === 'ok' ? 'light' : 'filled'}
+                          variant={level === 'ok' ? 'outline' : 'filled'}
                           autoContrast
+                          style={{ minWidth: 'fit-content' }}
                         >
                           {LEVEL[level].label}
                         </Badge>
                         {level !== 'ok' && row.earliest_arrival && (
                           <Text size="xs" c="dimmed" mt={2}>
-                            ordered today: {row.earliest_arrival}
+                            ordered today, arrives <DateTime value={row.earliest_arrival} dateOnly />
                           </Text>
                         )}
                       </Table.Td>
