@@ -39,7 +39,7 @@ import {
 const LEVEL_COLOR = { info: 'blue.8', warning: 'yellow.5', critical: 'red.9' } as const;
 type Show = 'open' | 'resolved' | 'all';
 /** Badges keep their words whole in a narrow column. */
-const FIT = { minWidth: 'fit-content' };
+const FIT = { label: { overflow: 'visible' } };
 
 export default function AlertsPage() {
   const can = useCan();
@@ -220,7 +220,7 @@ export default function AlertsPage() {
                   {alerts.data?.rows.map((alert) => (
                     <Table.Tr key={alert.id} data-testid="alert-row" data-level={alert.level}>
                       <Table.Td>
-                        <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast style={FIT}>
+                        <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast styles={FIT}>
                           {alert.level}
                         </Badge>
                       </Table.Td>
@@ -238,20 +238,20 @@ export default function AlertsPage() {
                       <Table.Td>
                         <Group gap={4}>
                           {alert.resolved ? (
-                            <Badge color="teal.9" variant="outline" style={FIT}>
+                            <Badge color="teal.9" variant="outline" styles={FIT}>
                               {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
                             </Badge>
                           ) : alert.acknowledged ? (
-                            <Badge color="gray.8" variant="outline" style={FIT}>
+                            <Badge color="gray.8" variant="outline" styles={FIT}>
                               acknowledged
                             </Badge>
                           ) : (
-                            <Badge color="gray.8" variant="outline" style={FIT}>
+                            <Badge color="gray.8" variant="outline" styles={FIT}>
                               not acknowledged
                             </Badge>
                           )}
                           {alert.escalated && (
-                            <Badge color="grape.8" variant="outline" style={FIT}>
+                            <Badge color="grape.8" variant="outline" styles={FIT}>
                               escalated
                             </Badge>
                           )}

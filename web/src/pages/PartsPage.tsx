@@ -103,7 +103,7 @@ export default function PartsPage() {
               : 'Add a part definition, or import parts from a CSV file.'}
           </EmptyState>
         ) : (
-          <Table.ScrollContainer minWidth={760}>
+          <Table.ScrollContainer minWidth={700}>
             <Table highlightOnHover data-testid="stock-table">
               <Table.Thead>
                 <Table.Tr>
@@ -140,13 +140,13 @@ export default function PartsPage() {
                           color={LEVEL[level].color}
                           variant={level === 'ok' ? 'outline' : 'filled'}
                           autoContrast
-                          style={{ minWidth: 'fit-content' }}
+                          styles={{ label: { overflow: 'visible' } }}
                         >
                           {LEVEL[level].label}
                         </Badge>
                         {level !== 'ok' && row.earliest_arrival && (
                           <Text size="xs" c="dimmed" mt={2}>
-                            ordered today, arrives <DateTime value={row.earliest_arrival} dateOnly />
+                            earliest restock <DateTime value={row.earliest_arrival} dateOnly />
                           </Text>
                         )}
                       </Table.Td>
