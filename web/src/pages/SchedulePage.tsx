@@ -1,4 +1,3 @@
-import '@mantine/dates/styles.css';
 import { Button, Group, SegmentedControl, Skeleton, Text } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { IconCalendarPlus, IconChevronLeft, IconChevronRight, IconClockEdit } from '@tabler/icons-react';

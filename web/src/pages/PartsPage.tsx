@@ -1,0 +1,196 @@
+import {
+  Badge,
+  Button,
+  Group,
+  Paper,
+  SegmentedControl,
+  Skeleton,
+  Table,
+  Text,
+  TextInput,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { IconPlus, IconSearch } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useCan } from '../app/access';
+import { DateTime } from '../components/DateTime';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { PageHeader } from '../components/PageHeader';
+import { AddDefinitionModal, AddItemModal } from './parts/forms';
+import { ItemsModal } from './parts/ItemsModal';
+import { stockLevel, useStock, type StockRow } from './parts/queries';
+
+const LEVEL = {
+  out: { label: 'Out of stock', color: 'red.9', row: 'var(--mantine-color-red-0)' },
+  low: { label: 'Low stock', color: 'yellow.5', row: 'var(--mantine-color-yellow-0)' },
+  ok: { label: 'OK', color: 'teal.9', row: undefined },
+} as const;
+
+export default function PartsPage() {
+  const can = useCan();
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 300);
+  const [show, setShow] = useState<'all' | 'low'>('all');
+  const stock = useStock(q, show === 'low' ? true : undefined);
+  const [adding, setAdding] = useState(false);
+  const [itemsOf, setItemsOf] = useState<StockRow | null>(null);
+  const [addItemTo, setAddItemTo] = useState<StockRow | null>(null);
+  const canCreate = can('parts', 'create');
+  const rows = stock.data ?? [];
+  const out = rows.filter((r) => stockLevel(r) === 'out').length;
+  const low = rows.filter((r) => stockLevel(r) === 'low').length;
+
+  return (
+    <>
+      <PageHeader
+        title="Parts and stock"
+        description="Part definitions with their serialized stock; what to reorder is marked"
+        actions={
+          canCreate && (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setAdding(true)}>
+              Add part definition
+            </Button>
+          )
+        }
+      />
+      <Paper withBorder p="md" radius="md">
+        <Group justify="space-between" mb="md" wrap="wrap">
+          <Group>
+            <TextInput
+              label="Search"
+              placeholder="Name or category"
+              leftSection={<IconSearch size={16} />}
+              value={search}
+              onChange={(e) => setSearch(e.currentTarget.value)}
+              w={260}
+            />
+            <div>
+              <Text size="sm" fw={500} mb={2} id="parts-show-label">
+                Show
+              </Text>
+              <SegmentedControl
+                aria-labelledby="parts-show-label"
+                value={show}
+                onChange={(value) => setShow(value)}
+                data={[
+                  { value: 'all', label: 'All parts' },
+                  { value: 'low', label: 'To reorder' },
+                ]}
+              />
+            </div>
+          </Group>
+          {stock.data && (
+            <Text
+              size="sm"
+              fw={out + low > 0 ? 600 : undefined}
+              c={out > 0 ? 'red.9' : undefined}
+              data-testid="stock-summary"
+            >
+              {out} out of stock, {low} low
+            </Text>
+          )}
+        </Group>
+        <ErrorNotice error={stock.error} title="Stock could not be loaded" />
+        {stock.isPending ? (
+          <Skeleton h={240} />
+        ) : rows.length === 0 ? (
+          <EmptyState title={q || show === 'low' ? 'No part matches' : 'No parts yet'}>
+            {q || show === 'low'
+              ? 'Nothing to reorder with these filters.'
+              : 'Add a part definition, or import parts from a CSV file.'}
+          </EmptyState>
+        ) : (
+          <Table.ScrollContainer minWidth={700}>
+            <Table highlightOnHover data-testid="stock-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Part</Table.Th>
+                  <Table.Th>Stock</Table.Th>
+                  <Table.Th ta="right">In stock</Table.Th>
+                  <Table.Th ta="right">Reserved</Table.Th>
+                  <Table.Th ta="right">Available</Table.Th>
+                  <Table.Th ta="right">Reorder point</Table.Th>
+                  <Table.Th ta="right">Expiring ≤ 30 d</Table.Th>
+                  <Table.Th>Items</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((row) => {
+                  const level = stockLevel(row);
+                  return (
+                    <Table.Tr
+                      key={row.id}
+                      data-testid="stock-row"
+                      data-stock={level}
+                      style={{ background: LEVEL[level].row }}
+                    >
+                      <Table.Td>
+                        <Text fw={600} size="sm">
+                          {row.name}
+                        </Text>
+                        <Text size="xs" c="dimmed">
+                          {row.category}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge
+                          color={LEVEL[level].color}
+                          variant={level === 'ok' ? 'outline' : 'filled'}
+                          autoContrast
+                          styles={{ label: { overflow: 'visible' } }}
+                        >
+                          {LEVEL[level].label}
+                        </Badge>
+                        {level !== 'ok' && row.earliest_arrival && (
+                          <Text size="xs" c="dimmed" mt={2}>
+                            earliest restock <DateTime value={row.earliest_arrival} dateOnly />
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td ta="right">{row.in_stock}</Table.Td>
+                      <Table.Td ta="right">{row.reserved}</Table.Td>
+                      <Table.Td ta="right" fw={level === 'ok' ? undefined : 700}>
+                        {row.available}
+                        {row.min_stock_level !== null && (
+                          <Text span size="xs" c="dimmed" fw={400}>
+                            {' '}
+                            (min {row.min_stock_level})
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td ta="right">{row.reorder_point ?? '—'}</Table.Td>
+                      <Table.Td ta="right">
+                        {row.expiring_within_30_days > 0 ? (
+                          <Text span size="sm" fw={700}>
+                            {row.expiring_within_30_days} expiring
+                          </Text>
+                        ) : (
+                          0
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Button size="compact-sm" variant="light" onClick={() => setItemsOf(row)}>
+                          Items<VisuallyHidden> of {row.name}</VisuallyHidden>
+                        </Button>
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </Paper>
+      <AddDefinitionModal opened={adding} onClose={() => setAdding(false)} />
+      <ItemsModal
+        definition={itemsOf}
+        canCreate={canCreate}
+        onClose={() => setItemsOf(null)}
+        onAddItem={(definition) => setAddItemTo(definition)}
+      />
+      <AddItemModal definition={addItemTo} onClose={() => setAddItemTo(null)} />
+    </>
+  );
+}
