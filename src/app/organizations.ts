@@ -42,6 +42,7 @@ export type OrgPolicyView = {
   grounding_lead_time: string;
   sign_off_reauthentication: boolean;
   alert_escalation_after: string;
+  directive_warning_days: number;
   updated_at: string;
 };
 
@@ -56,6 +57,7 @@ export const orgPolicyView = (policy: OrgPolicy): OrgPolicyView => ({
   grounding_lead_time: policy.groundingLeadTime,
   sign_off_reauthentication: policy.signOffReauthentication,
   alert_escalation_after: policy.alertEscalationAfter,
+  directive_warning_days: policy.directiveWarningDays,
   updated_at: policy.updatedAt.toISOString(),
 });
 
@@ -67,6 +69,7 @@ export const POLICY_INTEGER_BOUNDS = {
   webhookReplayWindowSeconds: { field: 'webhook_replay_window_seconds', minimum: 30, maximum: 3600 },
   apiRateLimitPerMin: { field: 'api_rate_limit_per_min', minimum: 1, maximum: 100_000 },
   apiKeyRateLimitPerMin: { field: 'api_key_rate_limit_per_min', minimum: 1, maximum: 100_000 },
+  directiveWarningDays: { field: 'directive_warning_days', minimum: 1, maximum: 365 },
 } as const;
 
 /** The accepted range of each interval policy setting, in seconds, and how it reads to a person. */

@@ -21,6 +21,8 @@ export interface OrgPolicy {
   signOffReauthentication: boolean;
   /** How long an alert waits for an acknowledgement before it moves up a level, as an ISO 8601 duration. */
   alertEscalationAfter: string;
+  /** How many days ahead a directive's coming limit counts as due (the due list, alerts, the dashboard). */
+  directiveWarningDays: number;
   createdAt: Date;
   updatedAt: Date;
 }

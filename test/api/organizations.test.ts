@@ -52,6 +52,7 @@ describe('organizations', () => {
       grounding_lead_time: 'PT24H',
       sign_off_reauthentication: true,
       alert_escalation_after: 'PT4H',
+      directive_warning_days: 30,
       updated_at: utcTimestamp,
     });
   });
@@ -251,6 +252,20 @@ describe('alert escalation policy', () => {
       const refused = await t.request(tenantAdmin, 'PATCH', url, { alert_escalation_after: value });
       expect(refused.statusCode, value).toBe(400);
       expect(refused.json()).toMatchObject({ details: [{ field: 'alert_escalation_after' }] });
+    }
+  });
+});
+
+describe('directive warning policy', () => {
+  it('sets how many days ahead a directive limit counts as due, and refuses 0 or more than a year', async () => {
+    const url = `/api/v1/organizations/${home.id}/policy`;
+    const changed = await t.request(tenantAdmin, 'PATCH', url, { directive_warning_days: 45 });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect((await t.request(tenantAdmin, 'GET', url)).json()).toMatchObject({ directive_warning_days: 45 });
+    for (const value of [0, 366, 'soon']) {
+      const refused = await t.request(tenantAdmin, 'PATCH', url, { directive_warning_days: value });
+      expect(refused.statusCode, String(value)).toBe(400);
+      expect(refused.json()).toMatchObject({ details: [{ field: 'body.directive_warning_days' }] });
     }
   });
 });

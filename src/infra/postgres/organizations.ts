@@ -99,6 +99,7 @@ const toPolicy = (row: Selectable<OrgPoliciesTable>): OrgPolicy => ({
   groundingLeadTime: row.grounding_lead_time,
   signOffReauthentication: row.sign_off_reauthentication,
   alertEscalationAfter: row.alert_escalation_after,
+  directiveWarningDays: row.directive_warning_days,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -136,6 +137,7 @@ export class PgOrgPolicyRepository implements OrgPolicyRepository {
         grounding_lead_time: patch.groundingLeadTime,
         sign_off_reauthentication: patch.signOffReauthentication,
         alert_escalation_after: patch.alertEscalationAfter,
+        directive_warning_days: patch.directiveWarningDays,
         updated_at: new Date(),
       })
       .where('org_id', '=', orgId)

@@ -87,6 +87,10 @@ const policySettings = {
     maxLength: 64,
     description: `How long an open alert may wait for an acknowledgement before it moves up a level (info → warning → critical, once per level): ${INTERVAL_SYNTAX}, ${POLICY_INTERVAL_BOUNDS.alertEscalationAfter.range}. Default PT4H.`,
   }),
+  directive_warning_days: integerSetting(
+    'directiveWarningDays',
+    'How many days before a directive limit (or its projected date) it counts as due: on the due list, in directive_due alerts and on the dashboard. Default 30.',
+  ),
 };
 
 /** An organization's policy; intervals are returned as ISO 8601 durations. */
@@ -109,6 +113,7 @@ const UpdateOrgPolicyBody = Type.Object(
     grounding_lead_time: Type.Optional(policySettings.grounding_lead_time),
     sign_off_reauthentication: Type.Optional(policySettings.sign_off_reauthentication),
     alert_escalation_after: Type.Optional(policySettings.alert_escalation_after),
+    directive_warning_days: Type.Optional(policySettings.directive_warning_days),
   },
   {
     additionalProperties: false,
@@ -129,6 +134,7 @@ const toPolicyPatch = (body: Static<typeof UpdateOrgPolicyBody>): OrgPolicyPatch
   groundingLeadTime: body.grounding_lead_time,
   signOffReauthentication: body.sign_off_reauthentication,
   alertEscalationAfter: body.alert_escalation_after,
+  directiveWarningDays: body.directive_warning_days,
 });
 
 const tags = ['organizations'];
