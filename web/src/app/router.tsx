@@ -14,6 +14,10 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { index: true, lazy: page(() => import('../pages/DashboardPage')) },
+      { path: 'people', lazy: page(() => import('../pages/PeoplePage')) },
+      { path: 'people/:id', lazy: page(() => import('../pages/people/PersonProfilePage')) },
+      { path: 'directives', lazy: page(() => import('../pages/DirectivesPage')) },
+      { path: 'directives/:id', lazy: page(() => import('../pages/directives/DirectivePage')) },
       { path: '*', lazy: page(() => import('../pages/NotFoundPage')) },
     ],
   },
