@@ -1,9 +1,8 @@
 import { Anchor, Badge, Button, Menu, Paper, Skeleton, Stack, Table, Tabs, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notifyRefused } from '../components/NotifyOutcome';
 import { IconChevronDown, IconDownload, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { describeError } from '../api/errors';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
@@ -13,7 +12,7 @@ import { ComplianceMatrix } from './directives/ComplianceMatrix';
 import { DirectiveFormModal } from './directives/DirectiveForm';
 import { downloadComplianceReport, TYPE_LABEL, useAuthorities, useDirectives } from './directives/queries';
 
-const STATUS_COLOR = { active: 'green.9', superseded: 'gray.8', cancelled: 'gray.8' } as const;
+const STATUS_COLOR = { active: 'teal.9', superseded: 'gray.8', cancelled: 'gray.8' } as const;
 
 export default function DirectivesPage() {
   const can = useCan();
@@ -154,7 +153,7 @@ function FleetSummary({ tracking }: { tracking: Record<string, number> }) {
     <Text size="sm">
       {tracked} aircraft
       {tracking.overdue ? (
-        <Text span c="red.8" fw={600}>
+        <Text span c="red.9" fw={600}>
           {' '}
           · {tracking.overdue} overdue
         </Text>
@@ -171,11 +170,7 @@ function ReportMenu({ authority }: { authority?: { id: string; code: string } })
     try {
       await downloadComplianceReport(authority.id, format);
     } catch (error) {
-      notifications.show({
-        color: 'red',
-        title: 'The report could not be downloaded',
-        message: describeError(error),
-      });
+      notifyRefused('The report could not be downloaded', error);
     } finally {
       setBusy(false);
     }

@@ -109,7 +109,7 @@ function PersonRow({
         {query?.isPending ? (
           <Skeleton h={20} w={160} />
         ) : query?.error ? (
-          <Text size="sm" c="red.8">
+          <Text size="sm" c="red.9">
             Could not be read
           </Text>
         ) : live.length === 0 ? (

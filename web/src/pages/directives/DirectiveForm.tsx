@@ -13,7 +13,7 @@ import {
   Textarea,
 } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
+import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -41,6 +41,7 @@ export function DirectiveFormModal({
 }) {
   return (
     <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
       opened={opened}
       onClose={onClose}
       size="lg"
@@ -125,10 +126,7 @@ function DirectiveForm({
             }),
           ),
     onSuccess: async (saved) => {
-      notifications.show({
-        color: 'teal',
-        message: directive ? `${saved.reference_number} saved` : `${saved.reference_number} created`,
-      });
+      notifyDone(directive ? `${saved.reference_number} saved` : `${saved.reference_number} created`);
       await queryClient.invalidateQueries({ queryKey: ['directives'] });
       onClose();
       if (!directive) void navigate(`/directives/${saved.id}`);

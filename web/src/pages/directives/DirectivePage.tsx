@@ -1,11 +1,11 @@
 import { Anchor, Badge, Button, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notifyDone, notifyRefused } from '../../components/NotifyOutcome';
 import { IconEdit, IconRadar } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api/client';
-import { describeError, unwrap } from '../../api/errors';
+import { unwrap } from '../../api/errors';
 import { useCan } from '../../app/access';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
@@ -79,19 +79,12 @@ function ScanFleetButton({ directive }: { directive: Directive }) {
         }),
       ),
     onSuccess: async (result) => {
-      notifications.show({
-        color: 'teal',
-        title: 'Fleet scanned',
-        message: `Applies to ${result.applicable} aircraft: ${result.newly_tracked} newly tracked, ${result.already_tracked} already tracked.`,
-      });
+      notifyDone(
+        `Fleet scanned. Applies to ${result.applicable} aircraft: ${result.newly_tracked} newly tracked, ${result.already_tracked} already tracked.`,
+      );
       await queryClient.invalidateQueries({ queryKey: ['directives'] });
     },
-    onError: (error) =>
-      notifications.show({
-        color: 'red',
-        title: 'The fleet scan was refused',
-        message: describeError(error),
-      }),
+    onError: (error) => notifyRefused('The fleet scan was refused', error),
   });
   return (
     <Button leftSection={<IconRadar size={16} />} loading={scan.isPending} onClick={() => scan.mutate()}>

@@ -1,7 +1,7 @@
 import '@mantine/dates/styles.css';
 import { Button, Group, Modal, PasswordInput, Stack, Text, Textarea } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
+import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -30,6 +30,7 @@ export function RecordComplianceModal({
 }) {
   return (
     <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
       opened={row !== null}
       onClose={onClose}
       title={row ? `Record compliance on ${row.tail_number}` : 'Record compliance'}
@@ -66,7 +67,7 @@ function RecordForm({
         }),
       ),
     onSuccess: async () => {
-      notifications.show({ color: 'teal', message: `Compliance recorded on ${row.tail_number}` });
+      notifyDone(`Compliance recorded on ${row.tail_number}`);
       await queryClient.invalidateQueries({ queryKey: ['directives'] });
       onClose();
     },

@@ -36,10 +36,10 @@ export const TRACKING_LABEL: Record<TrackingStatus, string> = {
 export const TRACKING_COLOR: Record<TrackingStatus, string> = {
   pending: 'blue.8',
   in_progress: 'indigo.8',
-  complied: 'green.9',
+  complied: 'teal.9',
   not_applicable: 'gray.7',
   deferred: 'yellow.4',
-  overdue: 'red.8',
+  overdue: 'red.9',
 };
 
 export function useAuthorities() {

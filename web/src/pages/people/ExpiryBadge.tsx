@@ -20,10 +20,10 @@ export function daysLeft(expiry: string, now = Date.now()): number {
 }
 
 const STYLE: Record<ExpiryLevel, { color: string; variant: 'filled' | 'outline' }> = {
-  expired: { color: 'red.8', variant: 'filled' },
-  soon: { color: 'orange.9', variant: 'filled' },
+  expired: { color: 'red.9', variant: 'filled' },
+  soon: { color: '#a8410a', variant: 'filled' },
   upcoming: { color: 'yellow.4', variant: 'filled' },
-  valid: { color: 'green.9', variant: 'outline' },
+  valid: { color: 'teal.9', variant: 'outline' },
   never: { color: 'gray.8', variant: 'outline' },
 };
 

@@ -36,7 +36,7 @@ import {
 } from './queries';
 import { AddCertificationModal, AddRecencyModal, RenewCertificationModal } from './RecordModals';
 
-const STATUS_COLOR = { active: 'green.9', suspended: 'orange.9', revoked: 'red.8' } as const;
+const STATUS_COLOR = { active: 'teal.9', suspended: '#a8410a', revoked: 'red.9' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export default function PersonProfilePage() {

@@ -12,7 +12,7 @@ import {
   Textarea,
 } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
+import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -40,6 +40,7 @@ export function RenewCertificationModal({
 }) {
   return (
     <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
       opened={certification !== null}
       onClose={onClose}
       title={
@@ -82,7 +83,7 @@ function RenewForm({
         }),
       ),
     onSuccess: async () => {
-      notifications.show({ color: 'teal', message: `${certification.certification_type.code} renewed` });
+      notifyDone(`${certification.certification_type.code} renewed`);
       await queryClient.invalidateQueries({ queryKey: ['people'] });
       onClose();
     },
@@ -156,7 +157,12 @@ export function AddCertificationModal({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a certification">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      title="Add a certification"
+    >
       {opened && <AddCertificationForm userId={userId} onClose={onClose} />}
     </Modal>
   );
@@ -187,7 +193,7 @@ function AddCertificationForm({ userId, onClose }: { userId: string; onClose: ()
         }),
       ),
     onSuccess: async () => {
-      notifications.show({ color: 'teal', message: 'Certification recorded' });
+      notifyDone('Certification recorded');
       await queryClient.invalidateQueries({ queryKey: ['people'] });
       onClose();
     },
@@ -266,7 +272,12 @@ export function AddRecencyModal({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title="Log recent experience">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      title="Log recent experience"
+    >
       {opened && <AddRecencyForm userId={userId} onClose={onClose} />}
     </Modal>
   );
@@ -294,7 +305,7 @@ function AddRecencyForm({ userId, onClose }: { userId: string; onClose: () => vo
         }),
       ),
     onSuccess: async () => {
-      notifications.show({ color: 'teal', message: 'Experience logged' });
+      notifyDone('Experience logged');
       await queryClient.invalidateQueries({ queryKey: ['people'] });
       onClose();
     },
