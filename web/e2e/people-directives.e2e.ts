@@ -158,6 +158,7 @@ describe('directives', () => {
       expect.stringMatching(/N101DA.*Pending/),
       expect.stringMatching(/N102DA.*Pending/),
     ]);
+    for (const dismiss of await page.getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
     await expectAccessible(page);
     await screenshots(page, 'directive-page');
 
@@ -166,7 +167,6 @@ describe('directives', () => {
     const matrix = page.getByTestId('compliance-matrix');
     await matrix.getByRole('link', { name: 'FAA E2E AD 2026-23-01' }).waitFor();
     expect(await matrix.getByText('Overdue').count()).toBeGreaterThan(0);
-    await matrix.scrollIntoViewIfNeeded();
     await expectAccessible(page);
     await screenshots(page, 'compliance-matrix');
   });

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Menu, Paper, Skeleton, Stack, Table, Tabs, Text } from '@mantine/core';
+import { Anchor, Button, Menu, Paper, Skeleton, Stack, Table, Tabs, Text } from '@mantine/core';
 import { notifyRefused } from '../components/NotifyOutcome';
 import { IconChevronDown, IconDownload, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -73,7 +73,7 @@ export default function DirectivesPage() {
               </EmptyState>
             )
           ) : (
-            <Table.ScrollContainer minWidth={900}>
+            <Table.ScrollContainer minWidth={700}>
               <Table highlightOnHover verticalSpacing="sm" data-testid="directives-table">
                 <Table.Thead>
                   <Table.Tr>
@@ -108,9 +108,9 @@ export default function DirectivesPage() {
                       <Table.Td>{TYPE_LABEL[d.type]}</Table.Td>
                       <Table.Td style={{ textTransform: 'capitalize' }}>{d.applicability}</Table.Td>
                       <Table.Td>
-                        <Badge variant="outline" color={STATUS_COLOR[d.status]}>
+                        <Text size="sm" fw={600} c={STATUS_COLOR[d.status]} tt="capitalize">
                           {d.status}
-                        </Badge>
+                        </Text>
                       </Table.Td>
                       <Table.Td>
                         <DateTime value={d.effective_date} dateOnly />

@@ -143,7 +143,7 @@ function Certifications({ userId, onRenew }: { userId: string; onRenew?: (c: Cer
       ) : !query.data?.length ? (
         !query.error && <EmptyState title="No certification recorded" />
       ) : (
-        <Table.ScrollContainer minWidth={860}>
+        <Table.ScrollContainer minWidth={700}>
           <Table verticalSpacing="sm" data-testid="certifications">
             <Table.Thead>
               <Table.Tr>
@@ -345,7 +345,7 @@ function Recency({ userId }: { userId: string }) {
         !query.error && <EmptyState title="No hours logged">Completed tasks log their hours here.</EmptyState>
       ) : (
         <SimpleGrid cols={{ base: 1, lg: 2 }}>
-          <Table verticalSpacing="xs" data-testid="recency-by-type">
+          <Table verticalSpacing="xs" captionSide="top" data-testid="recency-by-type">
             <Table.Caption>Hours per aircraft type</Table.Caption>
             <Table.Thead>
               <Table.Tr>
@@ -368,7 +368,7 @@ function Recency({ userId }: { userId: string }) {
               ))}
             </Table.Tbody>
           </Table>
-          <Table verticalSpacing="xs">
+          <Table verticalSpacing="xs" captionSide="top">
             <Table.Caption>Latest entries</Table.Caption>
             <Table.Thead>
               <Table.Tr>
