@@ -242,7 +242,7 @@ function TrackedAircraftTable({ directive }: { directive: Directive }) {
                   {mayRecord && (
                     <Table.Td>
                       {row.status !== 'complied' && row.status !== 'not_applicable' && (
-                        <Button size="xs" variant="light" color="indigo.9" onClick={() => setRecording(row)}>
+                        <Button size="xs" variant="default" onClick={() => setRecording(row)}>
                           Record compliance
                         </Button>
                       )}

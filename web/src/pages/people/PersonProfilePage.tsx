@@ -143,7 +143,7 @@ function Certifications({ userId, onRenew }: { userId: string; onRenew?: (c: Cer
       ) : !query.data?.length ? (
         !query.error && <EmptyState title="No certification recorded" />
       ) : (
-        <Table.ScrollContainer minWidth={700}>
+        <Table.ScrollContainer minWidth={720}>
           <Table verticalSpacing="sm" data-testid="certifications">
             <Table.Thead>
               <Table.Tr>
@@ -179,7 +179,7 @@ function Certifications({ userId, onRenew }: { userId: string; onRenew?: (c: Cer
                   <Table.Td>
                     <DateTime value={c.issue_date} dateOnly />
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Stack gap={4} align="flex-start">
                       {c.expiry_date ? (
                         <DateTime value={c.expiry_date} dateOnly />
@@ -189,18 +189,17 @@ function Certifications({ userId, onRenew }: { userId: string; onRenew?: (c: Cer
                       <ExpiryBadge expiry={c.expiry_date} />
                     </Stack>
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Badge color={STATUS_COLOR[c.status]} variant="outline">
                       {c.status}
                     </Badge>
                   </Table.Td>
                   {onRenew && (
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       {c.status !== 'revoked' && (
                         <Button
                           size="xs"
-                          variant="light"
-                          color="indigo.9"
+                          variant="default"
                           leftSection={<IconRefresh size={14} />}
                           onClick={() => onRenew(c)}
                           aria-label={`Renew ${c.certification_type.code} ${c.certificate_number}`}
