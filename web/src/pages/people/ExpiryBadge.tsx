@@ -43,7 +43,15 @@ export function ExpiryBadge({ expiry }: { expiry: string | null | undefined }) {
     else label = days === 0 ? 'Expires today' : `Expires in ${days} d`;
   }
   return (
-    <Badge color={color} variant={variant} autoContrast data-level={level} data-testid="expiry-badge">
+    <Badge
+      color={color}
+      variant={variant}
+      autoContrast
+      data-level={level}
+      data-testid="expiry-badge"
+      // never cut to an ellipsis in a narrow table cell: the words are the point
+      styles={{ root: { maxWidth: 'none', overflow: 'visible' }, label: { overflow: 'visible' } }}
+    >
       {label}
     </Badge>
   );

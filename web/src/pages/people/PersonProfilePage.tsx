@@ -1,16 +1,4 @@
-import {
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  SimpleGrid,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Anchor, Button, Group, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPlus, IconRefresh } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
@@ -190,9 +178,9 @@ function Certifications({ userId, onRenew }: { userId: string; onRenew?: (c: Cer
                     </Stack>
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Badge color={STATUS_COLOR[c.status]} variant="outline">
+                    <Text size="sm" fw={600} c={STATUS_COLOR[c.status]} tt="capitalize">
                       {c.status}
-                    </Badge>
+                    </Text>
                   </Table.Td>
                   {onRenew && (
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
