@@ -3067,6 +3067,8 @@ export interface operations {
                         sign_off_reauthentication: boolean;
                         /** @description How long an open alert may wait for an acknowledgement before it moves up a level (info → warning → critical, once per level): ISO 8601 duration (e.g. `P365D`) or PostgreSQL interval text (e.g. `30 days`), between 1 minute and 30 days. Default PT4H. */
                         alert_escalation_after: string;
+                        /** @description How many days before a directive limit (or its projected date) it counts as due: on the due list, in directive_due alerts and on the dashboard. Default 30. */
+                        directive_warning_days: number;
                         /**
                          * Format: date-time
                          * @description When the policy last changed. RFC 3339, UTC.
@@ -3150,6 +3152,8 @@ export interface operations {
                     sign_off_reauthentication?: boolean;
                     /** @description How long an open alert may wait for an acknowledgement before it moves up a level (info → warning → critical, once per level): ISO 8601 duration (e.g. `P365D`) or PostgreSQL interval text (e.g. `30 days`), between 1 minute and 30 days. Default PT4H. */
                     alert_escalation_after?: string;
+                    /** @description How many days before a directive limit (or its projected date) it counts as due: on the due list, in directive_due alerts and on the dashboard. Default 30. */
+                    directive_warning_days?: number;
                 };
             };
         };
@@ -3186,6 +3190,8 @@ export interface operations {
                         sign_off_reauthentication: boolean;
                         /** @description How long an open alert may wait for an acknowledgement before it moves up a level (info → warning → critical, once per level): ISO 8601 duration (e.g. `P365D`) or PostgreSQL interval text (e.g. `30 days`), between 1 minute and 30 days. Default PT4H. */
                         alert_escalation_after: string;
+                        /** @description How many days before a directive limit (or its projected date) it counts as due: on the due list, in directive_due alerts and on the dashboard. Default 30. */
+                        directive_warning_days: number;
                         /**
                          * Format: date-time
                          * @description When the policy last changed. RFC 3339, UTC.

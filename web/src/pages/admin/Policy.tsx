@@ -33,6 +33,7 @@ const NUMBER_FIELDS = [
   'api_key_rate_limit_per_min',
   'max_webhook_attempts',
   'webhook_replay_window_seconds',
+  'directive_warning_days',
 ] as const;
 type IntervalField = (typeof INTERVAL_FIELDS)[number];
 type NumberField = (typeof NUMBER_FIELDS)[number];
@@ -77,6 +78,10 @@ const NUMBER_LABEL: Record<NumberField, { label: string; description: string }> 
   webhook_replay_window_seconds: {
     label: 'Webhook replay window (seconds)',
     description: 'How old a signed delivery a receiver should still accept',
+  },
+  directive_warning_days: {
+    label: 'Directive warning (days)',
+    description: 'How many days ahead a directive limit counts as due (1 to 365)',
   },
 };
 
