@@ -13,6 +13,8 @@ export const theme = createTheme({
   // Indigo 6 on white (buttons, links) is 4:1; shade 8 passes WCAG AA for small text.
   primaryShade: { light: 8, dark: 6 },
   defaultRadius: 'sm',
+  // A user who asks their system for less motion gets no transitions.
+  respectReducedMotion: true,
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   components: {
     // Links inside text must not rely on colour alone (WCAG 1.4.1).
