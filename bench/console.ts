@@ -162,7 +162,7 @@ try {
     browser,
     server.baseUrl,
     '/schedule',
-    process.env.BENCH_TIMELINE_SELECTOR ?? '[data-testid="timeline-bar"]',
+    '[data-testid="task-bar"]',
     TASKS,
   );
   console.log(`timeline, ${TASKS} tasks:`, timeline);
