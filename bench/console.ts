@@ -158,13 +158,7 @@ const browser = await launch();
 try {
   const fleetBoard = await timeView(browser, server.baseUrl, '/', '[data-testid="fleet-board"] a', AIRCRAFT);
   console.log(`fleet board, ${AIRCRAFT} aircraft:`, fleetBoard);
-  const timeline = await timeView(
-    browser,
-    server.baseUrl,
-    '/schedule',
-    '[data-testid="task-bar"]',
-    TASKS,
-  );
+  const timeline = await timeView(browser, server.baseUrl, '/schedule', '[data-testid="task-bar"]', TASKS);
   console.log(`timeline, ${TASKS} tasks:`, timeline);
   writeResults('console', {
     aircraft: AIRCRAFT,

@@ -25,7 +25,8 @@ call() { # call <token> <method> <path> [json] — the response to stdout, and a
 }
 
 SCHEDULER=$(login scheduler)
-MECHANIC=$(login mechanic)
+# The second demo mechanic: the first is on the demo's borescope inspection around the time `amss dev` started.
+MECHANIC=$(login mechanic2)
 MECHANIC_ID=$(curl -sf "$BASE/auth/me" -H "authorization: Bearer $MECHANIC" | jq -r .id)
 
 echo "== 1. a new aircraft, an A320neo (ICAO type A20N, on which the demo mechanic is rated)"

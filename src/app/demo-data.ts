@@ -78,7 +78,9 @@ export async function seedDemoData(
     if (!org) {
       org = await repos.organizations.insert({ name: DEMO_ORG_NAME });
       const defaults = await repos.orgPolicies.insertDefaults(org.id);
-      const policy = await repos.orgPolicies.update(org.id, { apiRateLimitPerMin: DEMO_API_RATE_LIMIT_PER_MIN });
+      const policy = await repos.orgPolicies.update(org.id, {
+        apiRateLimitPerMin: DEMO_API_RATE_LIMIT_PER_MIN,
+      });
       audit.push(
         {
           orgId: org.id,
