@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  baseURL,
+  apiCall,
+  apiToken,
   DEMO_PASSWORD,
   expectAccessible,
   launchBrowser,
@@ -18,28 +19,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** An access token of a demo user, for setting up and finding state through the API. */
-async function token(email: string): Promise<string> {
-  const response = await fetch(`${baseURL()}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: DEMO_PASSWORD }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function call<T>(bearer: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${baseURL()}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
+// Setting up and finding state through the API: the harness's login and call.
+const token = (email: string) => apiToken(email);
+const call = apiCall;
 
 interface Task {
   id: string;

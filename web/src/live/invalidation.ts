@@ -7,11 +7,11 @@ export function staleKeysOf(type: string): string[] {
   const keys = new Set<string>(['dashboard']);
   if (type.startsWith('task_') || type === 'program_task_generated') keys.add('tasks').add('conflicts');
   if (type.startsWith('task_dependency')) keys.add('dependencies');
-  if (type.startsWith('aircraft_')) keys.add('aircraft');
+  // A task's change can move its aircraft's status (the grounding workflow).
+  if (type.startsWith('task_') || type.startsWith('aircraft_')) keys.add('aircraft');
   if (type.startsWith('compliance_')) keys.add('tasks').add('compliance');
   if (type.startsWith('directive_')) keys.add('directives').add('due-list');
   if (type.startsWith('part_')) keys.add('parts').add('stock');
   if (type.startsWith('alert_')) keys.add('alerts');
-  if (type.startsWith('task_') || type.startsWith('aircraft_')) keys.add('aircraft');
   return [...keys];
 }
