@@ -10,3 +10,17 @@ export function useCan(): <R extends Resource>(resource: R, action: Action<R>) =
   const session = useSession();
   return (resource, action) => (session ? isAllowed(session.role, resource, action) : false);
 }
+
+/**
+ * Whether the signed-in user may acknowledge or resolve this alert: their role may, and a mechanic
+ * only on the alerts about them (the API refuses the others with ALERT_NOT_YOURS).
+ */
+export function useMayActOnAlert(): (
+  alert: { user_id: string | null },
+  action: 'acknowledge' | 'resolve',
+) => boolean {
+  const session = useSession();
+  const can = useCan();
+  return (alert, action) =>
+    can('alerts', action) && (session?.role !== 'mechanic' || alert.user_id === session.userId);
+}

@@ -18,8 +18,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client';
 import { describeError, unwrap } from '../api/errors';
-import { useCan } from '../app/access';
-import { useSession } from '../auth/store';
+import { useMayActOnAlert } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -42,8 +41,6 @@ type Show = 'open' | 'resolved' | 'all';
 const FIT = { label: { overflow: 'visible' } };
 
 export default function AlertsPage() {
-  const can = useCan();
-  const session = useSession();
   const queryClient = useQueryClient();
   const summary = useAlertSummary();
   const pages = useCursorPages();
@@ -59,11 +56,9 @@ export default function AlertsPage() {
   };
   const alerts = useAlertPage(filters, pages.cursor);
 
-  // A mechanic acts only on the alerts about them (the API refuses the others).
+  const mayActOnAlert = useMayActOnAlert();
   const mayAct = (alert: AlertRow, action: 'acknowledge' | 'resolve') =>
-    !alert.resolved &&
-    can('alerts', action) &&
-    (session?.role !== 'mechanic' || alert.user_id === session.userId);
+    !alert.resolved && mayActOnAlert(alert, action);
 
   const invalidate = () => {
     void queryClient.invalidateQueries({ queryKey: ['alerts'] });

@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { describeError, unwrap } from '../../api/errors';
-import { useCan } from '../../app/access';
+import { useMayActOnAlert } from '../../app/access';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -14,7 +14,7 @@ const LEVEL_COLOR = { info: 'blue', warning: 'orange', critical: 'red' } as cons
 /** The open alerts as they come and go, with acknowledge and resolve for those who may. */
 export function AlertFeed() {
   const alerts = useOpenAlerts();
-  const can = useCan();
+  const mayAct = useMayActOnAlert();
   const queryClient = useQueryClient();
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: 'acknowledge' | 'resolve' }) =>
@@ -84,7 +84,7 @@ export function AlertFeed() {
                     </Text>
                   </div>
                   <Group gap={4} wrap="nowrap">
-                    {can('alerts', 'acknowledge') && !alert.acknowledged_at && (
+                    {mayAct(alert, 'acknowledge') && !alert.acknowledged_at && (
                       <Button
                         size="compact-xs"
                         variant="light"
@@ -98,7 +98,7 @@ export function AlertFeed() {
                         Acknowledge
                       </Button>
                     )}
-                    {can('alerts', 'resolve') && (
+                    {mayAct(alert, 'resolve') && (
                       <Button
                         size="compact-xs"
                         variant="default"
