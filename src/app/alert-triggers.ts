@@ -76,10 +76,13 @@ export interface TriggerMessage {
 /** Alerts changed per transaction: keeps each one short; a run pages through them all. */
 const DEFAULT_BATCH_SIZE = 500;
 
-/** The categories each aggregate's events may change, and which entity of the event they are about. */
+/**
+ * The categories each aggregate's events may change, keyed by the aggregate types the services
+ * write (a task's events are `maintenance_task`'s, as its audit rows).
+ */
 const CATEGORIES_OF_AGGREGATE: Record<string, AlertCategory[]> = {
   employee_certification: ['certification_expiring', 'certification_expired'],
-  task: ['task_overdue'],
+  maintenance_task: ['task_overdue'],
   aircraft_directive: ['directive_due', 'directive_overdue'],
   part_definition: ['part_low_stock', 'part_out_of_stock'],
 };
@@ -164,7 +167,7 @@ export class AlertTriggerService {
     if (!categories) return;
     const scope = { orgId: payload.orgId, entityIds: [payload.aggregateId] };
     await this.evaluate(now, { categories, scope });
-    if (payload.aggregateType === 'task') {
+    if (payload.aggregateType === 'maintenance_task') {
       const aircraft = await this.deps.uow.repos.alertTriggers.aircraftOfTasks(payload.orgId, [
         payload.aggregateId,
       ]);

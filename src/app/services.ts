@@ -20,6 +20,7 @@ import type { DirectiveService } from './directives.js';
 import type { DirectiveComplianceService } from './directive-compliance.js';
 import type { DueListService } from './due-list.js';
 import type { ConflictsService } from './conflicts.js';
+import type { TimelineService } from './timeline.js';
 import type { DirectiveTaskService } from './directive-tasks.js';
 import type { TaskDependencyService } from './task-dependencies.js';
 import type { RescheduleService } from './reschedule.js';
@@ -55,6 +56,7 @@ export interface Services {
   taskDependencies: TaskDependencyService;
   /** Rescheduling with cascade and dry run, and the schedule history (issue 13). */
   rescheduling: RescheduleService;
+  timeline: TimelineService;
   stock: StockService;
   /** Alerts: list, summary, acknowledge, resolve (issue 14). */
   alerts: AlertService;

@@ -154,6 +154,8 @@ export interface TaskDependencyRepository {
   ): Promise<DependencyTaskSummary | undefined>;
   /** Every dependency where the task is the predecessor or the successor, oldest first. */
   listForTask(orgId: string, taskId: string): Promise<TaskDependencyRecord[]>;
+  /** Every dependency whose predecessor and successor are both among `taskIds`, oldest first. */
+  listAmong(orgId: string, taskIds: readonly string[]): Promise<TaskDependencyRecord[]>;
   /** One dependency that has the task at either end. */
   findForTask(orgId: string, taskId: string, id: string): Promise<TaskDependencyRecord | undefined>;
   /** Whether the pair is already linked (in this direction). */

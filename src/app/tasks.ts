@@ -256,6 +256,15 @@ export interface TaskRepository {
     sort: SortKey<TaskSortField>[],
     page: Page,
   ): Promise<MaintenanceTask[]>;
+  /**
+   * Live tasks of any state whose window meets [from, to), by start then id, at most `limit` of
+   * them (the schedule timeline's read; one indexed range query).
+   */
+  listMeeting(
+    orgId: string,
+    range: { from: Date; to: Date; aircraftId?: string | undefined },
+    limit: number,
+  ): Promise<MaintenanceTask[]>;
   /** Locks an aircraft (deleted or not) for a change to its schedule; undefined when there is none. */
   lockAircraft(orgId: string, aircraftId: string): Promise<TaskAircraft | undefined>;
   /** Locks the aircraft of a live task; undefined when there is no such task. */

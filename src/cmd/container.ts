@@ -30,6 +30,7 @@ import { QualificationService, signerQualifications } from '../app/qualification
 import { qualificationRoutes } from '../api/rest/routes/qualifications.js';
 import { DueListService } from '../app/due-list.js';
 import { ConflictsService } from '../app/conflicts.js';
+import { TimelineService } from '../app/timeline.js';
 import { DirectiveTaskService } from '../app/directive-tasks.js';
 import { dueListRoutes } from '../api/rest/routes/due-list.js';
 import { conflictsRoutes } from '../api/rest/routes/conflicts.js';
@@ -192,6 +193,7 @@ export function createContainer(deps: ContainerDeps): Container {
     directiveTasks: new DirectiveTaskService({ uow, tasks }),
     taskDependencies: new TaskDependencyService({ uow }),
     rescheduling: new RescheduleService({ uow }),
+    timeline: new TimelineService({ uow }),
     stock: new StockService({ uow }),
     alerts: new AlertService({ uow }),
     dashboard: new DashboardService({ uow, cacheTtlMs: config.dashboardCacheTtlMs }),

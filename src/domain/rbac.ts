@@ -222,7 +222,7 @@ export const POLICY = {
   stock: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },
-  /** The scheduling views (`/scheduling/conflicts`): every role reads what is wrong with the plan. */
+  /** The scheduling views (`/scheduling/conflicts`, `/scheduling/timeline`): every role reads the plan and what is wrong with it. */
   scheduling_conflicts: {
     read: ['admin', 'tenant_admin', 'scheduler', 'mechanic', 'auditor'],
   },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AlertTriggerService } from '../../src/app/alert-triggers.js';
+import { taskEffects } from '../../src/app/tasks.js';
 import { createWorker } from '../../src/cmd/worker.js';
 import { loadConfig } from '../../src/config/config.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
@@ -99,7 +100,7 @@ it('raises AOG when an AOG task is created and resolves AOG and overdue when the
     start_time: new Date(NOW.getTime() - HOUR),
     end_time: new Date(NOW.getTime() + HOUR),
   });
-  await triggers.handleEvent(message('task_created', aircraft.org_id, 'task', task.id), NOW);
+  await triggers.handleEvent(message('task_created', aircraft.org_id, 'maintenance_task', task.id), NOW);
   expect((await openOf(aircraft.org_id)).map((a) => [a.category, a.level, a.entity_id])).toEqual([
     ['task_overdue', 'critical', task.id],
     ['aircraft_aog', 'critical', aircraft.id],
@@ -110,8 +111,30 @@ it('raises AOG when an AOG task is created and resolves AOG and overdue when the
     .set({ state: 'cancelled' })
     .where('id', '=', task.id)
     .execute();
-  await triggers.handleEvent(message('task_state_changed', aircraft.org_id, 'task', task.id), NOW);
+  await triggers.handleEvent(
+    message('task_state_changed', aircraft.org_id, 'maintenance_task', task.id),
+    NOW,
+  );
   expect(await openOf(aircraft.org_id)).toEqual([]);
+});
+
+it('reacts to a task event as the task service writes it, not only to a hand-made one', async () => {
+  const row = await insertTask(db.db, {
+    start_time: new Date(NOW.getTime() - 2 * HOUR),
+    end_time: new Date(NOW.getTime() - HOUR),
+  });
+  const task = await new PgUnitOfWork(db.db).repos.tasks.findById(row.org_id, row.id);
+  const [event] = taskEffects({
+    action: 'create',
+    type: 'task_created',
+    after: task!,
+    occurredAt: NOW,
+  }).events;
+  await triggers.handleEvent(
+    message('task_created', row.org_id, event!.aggregateType, event!.aggregateId),
+    NOW,
+  );
+  expect(await openOf(row.org_id)).toMatchObject([{ category: 'task_overdue', entity_id: row.id }]);
 });
 
 it('resolves a certification alert when the certification event tells of its renewal', async () => {

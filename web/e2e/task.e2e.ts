@@ -177,6 +177,75 @@ describe('the task page', () => {
     expect(await planner.getByRole('button', { name: 'Sign off' }).count()).toBe(0);
   });
 
+  it('completes an overdue task through the mechanic, the inspector and the signatures, and its alert leaves another planner’s dashboard live', async () => {
+    // An aircraft of its own, on the ground, with an inspection that should have been done an hour ago.
+    const scheduler = await token('scheduler@demo.local');
+    const mechanicId = (await call<{ id: string }>(await token('mechanic2@demo.local'), 'GET', '/auth/me'))
+      .id;
+    const tail = `N${Date.now() % 100_000}E`;
+    const aircraft = await call<{ id: string }>(scheduler, 'POST', '/aircraft', {
+      tail_number: tail,
+      model: 'A320neo',
+      status: 'grounded',
+    });
+    const hour = 3_600_000;
+    const task = await call<{ id: string }>(scheduler, 'POST', '/maintenance-tasks', {
+      aircraft_id: aircraft.id,
+      type: 'inspection',
+      start_time: new Date(Date.now() - 3 * hour).toISOString(),
+      end_time: new Date(Date.now() - hour).toISOString(),
+      assigned_mechanic_id: mechanicId,
+      notes: 'Overdue cargo smoke detector test',
+    });
+    try {
+      // A planner watches the dashboard: the task's overdue alert is on it.
+      const planner = await signedIn('scheduler@demo.local');
+      await planner.getByTestId('live-status').getByText('Live').waitFor();
+      const feed = planner.getByTestId('alert-feed');
+      await expect.poll(() => feed.textContent(), { timeout: 15_000 }).toContain(`on ${tail} is overdue`);
+
+      // The mechanic starts it late and signs the check off with their password.
+      const mechanic = await signedIn('mechanic2@demo.local');
+      await mechanic.goto(`/tasks/${task.id}`);
+      await mechanic.getByRole('button', { name: 'Start' }).click();
+      await expect.poll(() => mechanic.getByTestId('task-state').textContent()).toBe('In progress');
+      await mechanic.getByRole('button', { name: 'Add item' }).click();
+      const add = mechanic.getByRole('dialog', { name: 'Add a compliance item' });
+      await add.getByLabel(/What is checked/).fill('Smoke detector alarm heard on the flight deck');
+      await add.getByLabel('Requires an independent inspection after the sign-off').check();
+      await add.getByRole('button', { name: 'Add item' }).click();
+      await add.waitFor({ state: 'detached' });
+      const row = mechanic.getByTestId('compliance-item').first();
+      await row.getByRole('button', { name: /^Sign off:/ }).click();
+      const signOff = mechanic.getByRole('dialog', { name: 'Sign off a compliance item' });
+      await signOff.getByLabel(/Your password/).fill(DEMO_PASSWORD);
+      await signOff.getByRole('button', { name: 'Sign off' }).click();
+      await signOff.waitFor({ state: 'detached' });
+      await row.getByTestId('signed-off').waitFor();
+
+      // The inspector inspects; the mechanic completes (its window is over: nothing early about it).
+      const inspector = await signedIn('inspector@demo.local');
+      await inspector.goto(`/tasks/${task.id}`);
+      await inspector.getByRole('button', { name: /^Inspect:/ }).click();
+      const inspection = inspector.getByRole('dialog', { name: 'Independent inspection' });
+      await inspection.getByLabel(/Your password/).fill(DEMO_PASSWORD);
+      await inspection.getByRole('button', { name: 'Sign the inspection' }).click();
+      await inspection.waitFor({ state: 'detached' });
+      expect(await feed.textContent()).toContain(`on ${tail} is overdue`);
+      await mechanic.reload();
+      await mechanic.getByRole('button', { name: 'Complete' }).click();
+      const complete = mechanic.getByRole('dialog', { name: 'Complete the task' });
+      await complete.getByRole('button', { name: 'Complete task' }).click();
+      await complete.waitFor({ state: 'detached' });
+      await expect.poll(() => mechanic.getByTestId('task-state').textContent()).toBe('Completed');
+
+      // The planner's dashboard drops the alert without a reload.
+      await expect.poll(() => feed.textContent(), { timeout: 15_000 }).not.toContain(tail);
+    } finally {
+      await call(scheduler, 'DELETE', `/aircraft/${aircraft.id}`);
+    }
+  });
+
   it('shows a scheduler who is qualified and free, what the others lack, and reserves parts', async () => {
     const scheduler = await token('scheduler@demo.local');
     const aCheck = await demoTask(scheduler, A_CHECK);

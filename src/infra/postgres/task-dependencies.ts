@@ -164,6 +164,15 @@ export class PgTaskDependencyRepository implements TaskDependencyRepository {
     return rows.map(toRecord);
   }
 
+  async listAmong(orgId: string, taskIds: readonly string[]): Promise<TaskDependencyRecord[]> {
+    if (taskIds.length === 0) return [];
+    const ids = sql`${[...taskIds]}::uuid[]`;
+    const { rows } = await sql<RecordRow>`${RECORD_SELECT}
+     WHERE d.org_id = ${orgId} AND d.predecessor_id = ANY(${ids}) AND d.successor_id = ANY(${ids})
+     ORDER BY d.created_at, d.id`.execute(this.db);
+    return rows.map(toRecord);
+  }
+
   async findForTask(orgId: string, taskId: string, id: string): Promise<TaskDependencyRecord | undefined> {
     const { rows } = await sql<RecordRow>`${RECORD_SELECT}
      WHERE d.org_id = ${orgId} AND d.id = ${id}

@@ -296,6 +296,27 @@ export class PgTaskRepository implements TaskRepository {
     return rows.map(toTask);
   }
 
+  async listMeeting(
+    orgId: string,
+    range: { from: Date; to: Date; aircraftId?: string | undefined },
+    limit: number,
+  ): Promise<MaintenanceTask[]> {
+    // The expression matches maintenance_tasks_window_idx (migration 00027), so years of history
+    // before the range cost nothing.
+    let query = this.db
+      .selectFrom('maintenance_tasks as t')
+      .select(TASK_COLUMNS)
+      .select(requiredPartsOf)
+      .where('t.org_id', '=', orgId)
+      .where('t.deleted_at', 'is', null)
+      .where(
+        sql<boolean>`tstzrange(t.start_time, t.end_time, '[)') && tstzrange(${range.from}, ${range.to}, '[)')`,
+      );
+    if (range.aircraftId !== undefined) query = query.where('t.aircraft_id', '=', range.aircraftId);
+    const rows = await query.orderBy('t.start_time').orderBy('t.id').limit(limit).execute();
+    return rows.map(toTask);
+  }
+
   async lockAircraft(orgId: string, aircraftId: string): Promise<TaskAircraft | undefined> {
     const row = await this.db
       .selectFrom('aircraft')

@@ -2028,6 +2028,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/scheduling/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The schedule over a range: tasks and their dependencies
+         * @description Acts in your organization; an admin may name another with `?org_id=`. Every live aircraft (the rows), every live task — of any state — whose window meets [from, to) (at most 92 days), and every dependency among those tasks with its status, in one answer: what a planner's timeline draws. Not paginated: at most 5000 tasks, and `truncated` says when the range holds more. 400 INVALID_TIME_RANGE for an empty or longer range.
+         */
+        get: operations["getSchedulingTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/parts/stock": {
         parameters: {
             query?: never;
@@ -22169,6 +22189,233 @@ export interface operations {
                          */
                         changed_at: string;
                     }[];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getSchedulingTimeline: {
+        parameters: {
+            query: {
+                /** @description Admins only: the organization to act in. */
+                org_id?: string;
+                /**
+                 * @description Start of the range (inclusive). RFC 3339, UTC.
+                 * @example 2031-01-15T08:00:00Z
+                 */
+                from: string;
+                /**
+                 * @description End of the range (exclusive); after from and at most 92 days later. RFC 3339, UTC.
+                 * @example 2031-01-15T08:00:00Z
+                 */
+                to: string;
+                /**
+                 * @description Only this aircraft’s tasks (404 AIRCRAFT_NOT_FOUND unless it is a live aircraft of the organization).
+                 * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                 */
+                aircraft_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule over a range: its tasks and their dependencies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Start of the range read. RFC 3339, UTC.
+                         * @example 2031-01-15T08:00:00Z
+                         */
+                        from: string;
+                        /**
+                         * Format: date-time
+                         * @description End of the range read (exclusive). RFC 3339, UTC.
+                         * @example 2031-01-15T08:00:00Z
+                         */
+                        to: string;
+                        /** @description The rows: every live aircraft of the organization (or the one named by aircraft_id), by tail number; at most 5000. */
+                        aircraft: {
+                            /**
+                             * Format: uuid
+                             * @description Aircraft id.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            id: string;
+                            /** @description Registration, e.g. N201DA. */
+                            tail_number: string;
+                            /** @description Model, e.g. A320neo. */
+                            model: string;
+                            /** @description Its ICAO aircraft type, when known (what a mechanic’s type rating must cover). */
+                            aircraft_type_id: string | null;
+                            /**
+                             * @description operational, maintenance or grounded.
+                             * @enum {unknown}
+                             */
+                            status: "operational" | "maintenance" | "grounded";
+                        }[];
+                        /** @description Live tasks of every state whose window meets [from, to), by start_time then id; at most 5000. */
+                        tasks: {
+                            /**
+                             * Format: uuid
+                             * @description Task id.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description The organization the task belongs to.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            org_id: string;
+                            /**
+                             * Format: uuid
+                             * @description The aircraft the work is done on.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            aircraft_id: string;
+                            /** @description The maintenance program the task performs, or null for a one-off task. */
+                            program_id: string | null;
+                            /** @description The airworthiness directive the task was booked to comply with (`POST /aircraft/{id}/directives/{directiveId}/task`), or null. */
+                            directive_id: string | null;
+                            /**
+                             * @description How urgent the task is, least to most: routine, urgent, aog (aircraft on ground), critical.
+                             * @enum {unknown}
+                             */
+                            priority: "routine" | "urgent" | "aog" | "critical";
+                            /**
+                             * @description The kind of work: inspection, repair or overhaul.
+                             * @enum {unknown}
+                             */
+                            type: "inspection" | "repair" | "overhaul";
+                            /**
+                             * @description scheduled → in_progress → completed, or cancelled from scheduled or in_progress; completed and cancelled are final.
+                             * @enum {unknown}
+                             */
+                            state: "scheduled" | "in_progress" | "completed" | "cancelled";
+                            /**
+                             * Format: date-time
+                             * @description When the work window opens (inclusive). RFC 3339, UTC.
+                             * @example 2031-01-15T08:00:00Z
+                             */
+                            start_time: string;
+                            /**
+                             * Format: date-time
+                             * @description When the work window closes (exclusive). RFC 3339, UTC.
+                             * @example 2031-01-15T08:00:00Z
+                             */
+                            end_time: string;
+                            /** @description The mechanic assigned to the task, or null while unassigned. */
+                            assigned_mechanic_id: string | null;
+                            /** @description Notes about the work, or null. */
+                            notes: string | null;
+                            /** @description Bumped by every change; a state change applies only to the version it read. */
+                            version: number;
+                            /** @description The parts the task needs. */
+                            required_parts: {
+                                /**
+                                 * Format: uuid
+                                 * @description A live part definition of the organization.
+                                 * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                                 */
+                                part_definition_id: string;
+                                /** @description How many items of the definition the task needs (1–1000). */
+                                quantity: number;
+                            }[];
+                            /** @description When the task moved to in_progress (RFC 3339, UTC), or null before. */
+                            started_at: string | null;
+                            /** @description When the task moved to completed (RFC 3339, UTC), or null before; with started_at, the worked time logged as the mechanic’s recency. */
+                            completed_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When the task was created. RFC 3339, UTC.
+                             * @example 2031-01-15T08:00:00Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description When the task last changed. RFC 3339, UTC.
+                             * @example 2031-01-15T08:00:00Z
+                             */
+                            updated_at: string;
+                        }[];
+                        /** @description Every dependency whose predecessor and successor are both in `tasks`. */
+                        dependencies: {
+                            /**
+                             * Format: uuid
+                             * @description Dependency id.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description The task that must start or finish first.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            predecessor_id: string;
+                            /**
+                             * Format: uuid
+                             * @description The task that waits for it.
+                             * @example 3f6c2a9e-8b1d-4e0f-9a7b-2c5d8e1f4a60
+                             */
+                            successor_id: string;
+                            /**
+                             * @description finish_to_start, start_to_start or finish_to_finish.
+                             * @enum {unknown}
+                             */
+                            type: "finish_to_start" | "start_to_start" | "finish_to_finish";
+                            /** @description Minutes that must pass after the predecessor’s start or finish. */
+                            lag_minutes: number;
+                            /**
+                             * @description satisfied, waiting, schedule_violated (the plan breaks it), predecessor_cancelled or predecessor_deleted — as a task’s own dependency list says.
+                             * @enum {unknown}
+                             */
+                            status: "satisfied" | "waiting" | "schedule_violated" | "predecessor_cancelled" | "predecessor_deleted";
+                        }[];
+                        /** @description True when the range holds more than 5000 tasks, or the organization more than 5000 aircraft: those given are the first (by start, by tail number); narrow the range or name an aircraft for the rest. */
+                        truncated: boolean;
+                    };
                 };
             };
             /** @description Default Response */

@@ -8,7 +8,6 @@ import { useCan } from '../app/access';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
-import { useFleet } from './dashboard/queries';
 import { ConflictBanner } from './schedule/ConflictBanner';
 import {
   VIEW_DAYS,
@@ -16,16 +15,15 @@ import {
   dayParam,
   describeRange,
   layoutRows,
-  rangeOf,
+  rangeOfParams,
   type ViewKind,
 } from './schedule/model';
-import { MAX_DEPENDENCY_LOOKUPS, useConflicts, useDependencies, useScheduleTasks } from './schedule/queries';
+import { useConflicts, useTimeline } from './schedule/queries';
 import { RescheduleModal } from './schedule/RescheduleModal';
 import { TaskFormModal } from './schedule/TaskFormModal';
 import { Legend, Timeline } from './schedule/Timeline';
 
 const VIEWS = Object.keys(VIEW_DAYS) as ViewKind[];
-const isView = (value: string | null): value is ViewKind => VIEWS.includes(value as ViewKind);
 
 type Dialog =
   { kind: 'create' } | { kind: 'edit'; taskId: string } | { kind: 'reschedule'; taskId: string | null };
@@ -38,9 +36,13 @@ export default function SchedulePage() {
 
   // The range lives in the address: a link (or a conflict) opens the same view.
   const [params, setParams] = useSearchParams();
-  const view: ViewKind = isView(params.get('view')) ? (params.get('view') as ViewKind) : 'week';
+  const viewParam = params.get('view');
   const fromParam = params.get('from');
-  const range = useMemo(() => rangeOf(view, fromParam), [view, fromParam]);
+  const range = useMemo(
+    () => rangeOfParams(new URLSearchParams({ view: viewParam ?? '', from: fromParam ?? '' })),
+    [viewParam, fromParam],
+  );
+  const view = range.kind;
   const highlightParam = params.get('task');
   const [moved, setMoved] = useState<string[]>([]);
   const go = (next: { view?: ViewKind; from?: Date }) =>
@@ -60,12 +62,10 @@ export default function SchedulePage() {
         .toDate(),
     });
 
-  const fleet = useFleet();
-  const schedule = useScheduleTasks(range);
-  const dependencies = useDependencies(schedule.tasks);
+  const schedule = useTimeline(range);
   const conflicts = useConflicts(range);
 
-  const aircraft = fleet.data;
+  const aircraft = schedule.aircraft;
   const rows = useMemo(
     () => (aircraft && schedule.tasks ? layoutRows(aircraft, schedule.tasks, range) : undefined),
     [aircraft, schedule.tasks, range],
@@ -142,7 +142,7 @@ export default function SchedulePage() {
         tasks={tasksById}
         tails={tails}
       />
-      <ErrorNotice error={fleet.error ?? schedule.error} title="The schedule could not be loaded" />
+      <ErrorNotice error={schedule.error} title="The schedule could not be loaded" />
       <Legend />
       {!rows ? (
         <Skeleton h={220} radius="md" />
@@ -155,7 +155,7 @@ export default function SchedulePage() {
           <Timeline
             rows={rows}
             range={range}
-            dependencies={dependencies.dependencies}
+            dependencies={schedule.dependencies}
             highlight={highlightParam}
             moved={moved}
             canEdit={canEdit}
@@ -167,10 +167,10 @@ export default function SchedulePage() {
               Previous and Next.
             </Text>
           )}
-          {dependencies.capped && (
+          {schedule.truncated && (
             <Text size="sm" c="dimmed" mt="xs">
-              Dependency arrows are shown for the first {MAX_DEPENDENCY_LOOKUPS} open tasks of this range:
-              choose a shorter range to see them all.
+              This range holds more tasks than one view shows ({taskCount} are drawn, from its start): choose
+              a shorter range to see them all.
             </Text>
           )}
         </>

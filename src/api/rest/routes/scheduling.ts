@@ -3,6 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { SCHEDULE_HISTORY_SORT_FIELDS, scheduleChangeView } from '../../../app/reschedule.js';
 import type { Services } from '../../../app/services.js';
+import { DEPENDENCY_STATUSES } from '../../../app/task-dependencies.js';
+import { taskView } from '../../../app/tasks.js';
+import {
+  MAX_TIMELINE_AIRCRAFT,
+  MAX_TIMELINE_DAYS,
+  MAX_TIMELINE_TASKS,
+  type Timeline,
+} from '../../../app/timeline.js';
+import { AIRCRAFT_STATUSES } from '../../../domain/aircraft.js';
+import { DEPENDENCY_TYPES } from '../../../domain/scheduling.js';
 import { mutationContext } from '../context.js';
 import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
@@ -17,6 +27,7 @@ import {
   toDate,
   uuidField,
 } from '../schemas/common.js';
+import { Task } from './tasks.js';
 
 const tags = ['scheduling'];
 
@@ -117,9 +128,103 @@ const HistoryQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** Rescheduling a task with its dependents, and the schedule history (issue 13). */
+const TimelineQuery = Type.Object(
+  {
+    ...OrgScopeQuery,
+    from: timestampField('Start of the range (inclusive).'),
+    to: timestampField(
+      `End of the range (exclusive); after from and at most ${MAX_TIMELINE_DAYS} days later.`,
+    ),
+    aircraft_id: Type.Optional(
+      uuidField(
+        'Only this aircraft’s tasks (404 AIRCRAFT_NOT_FOUND unless it is a live aircraft of the organization).',
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TimelineDependency = Type.Object(
+  {
+    id: uuidField('Dependency id.'),
+    predecessor_id: uuidField('The task that must start or finish first.'),
+    successor_id: uuidField('The task that waits for it.'),
+    type: Type.Enum(DEPENDENCY_TYPES, {
+      description: 'finish_to_start, start_to_start or finish_to_finish.',
+    }),
+    lag_minutes: Type.Integer({
+      minimum: 0,
+      description: 'Minutes that must pass after the predecessor’s start or finish.',
+    }),
+    status: Type.Enum(DEPENDENCY_STATUSES, {
+      description:
+        'satisfied, waiting, schedule_violated (the plan breaks it), predecessor_cancelled or predecessor_deleted — as a task’s own dependency list says.',
+    }),
+  },
+  { additionalProperties: false, description: 'A dependency between two tasks of the timeline.' },
+);
+
+const TimelineAircraft = Type.Object(
+  {
+    id: uuidField('Aircraft id.'),
+    tail_number: Type.String({ description: 'Registration, e.g. N201DA.' }),
+    model: Type.String({ description: 'Model, e.g. A320neo.' }),
+    aircraft_type_id: Type.Union([uuidField('Its ICAO aircraft type.'), Type.Null()], {
+      description: 'Its ICAO aircraft type, when known (what a mechanic’s type rating must cover).',
+    }),
+    status: Type.Enum(AIRCRAFT_STATUSES, { description: 'operational, maintenance or grounded.' }),
+  },
+  { additionalProperties: false, description: 'A row of the timeline: an aircraft in brief.' },
+);
+
+const TimelineSchema = Type.Object(
+  {
+    from: timestampField('Start of the range read.'),
+    to: timestampField('End of the range read (exclusive).'),
+    aircraft: Type.Array(TimelineAircraft, {
+      description: `The rows: every live aircraft of the organization (or the one named by aircraft_id), by tail number; at most ${MAX_TIMELINE_AIRCRAFT}.`,
+    }),
+    tasks: Type.Array(Task, {
+      description: `Live tasks of every state whose window meets [from, to), by start_time then id; at most ${MAX_TIMELINE_TASKS}.`,
+    }),
+    dependencies: Type.Array(TimelineDependency, {
+      description: 'Every dependency whose predecessor and successor are both in `tasks`.',
+    }),
+    truncated: Type.Boolean({
+      description: `True when the range holds more than ${MAX_TIMELINE_TASKS} tasks, or the organization more than ${MAX_TIMELINE_AIRCRAFT} aircraft: those given are the first (by start, by tail number); narrow the range or name an aircraft for the rest.`,
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'The schedule over a range: its tasks and their dependencies.',
+  },
+);
+
+const timelineView = (timeline: Timeline) => ({
+  from: timeline.from.toISOString(),
+  to: timeline.to.toISOString(),
+  aircraft: timeline.aircraft.map((a) => ({
+    id: a.id,
+    tail_number: a.tailNumber,
+    model: a.model,
+    aircraft_type_id: a.aircraftTypeId,
+    status: a.status,
+  })),
+  tasks: timeline.tasks.map(taskView),
+  dependencies: timeline.dependencies.map((d) => ({
+    id: d.id,
+    predecessor_id: d.predecessorId,
+    successor_id: d.successorId,
+    type: d.type,
+    lag_minutes: d.lagMinutes,
+    status: d.status,
+  })),
+  truncated: timeline.truncated,
+});
+
+/** Rescheduling a task with its dependents, the schedule history and the timeline (issue 13, 15). */
 export const schedulingRoutes =
-  ({ rescheduling }: Services) =>
+  ({ rescheduling, timeline }: Services) =>
   async (instance: FastifyInstance): Promise<void> => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -173,6 +278,30 @@ export const schedulingRoutes =
           page,
         );
         return sendPage(request, reply, page, result, scheduleChangeView);
+      },
+    );
+
+    app.get(
+      '/scheduling/timeline',
+      {
+        config: policy('scheduling_conflicts', 'read'),
+        schema: {
+          tags,
+          summary: 'The schedule over a range: tasks and their dependencies',
+          description: `${SCOPE_NOTE} Every live aircraft (the rows), every live task — of any state — whose window meets [from, to) (at most ${MAX_TIMELINE_DAYS} days), and every dependency among those tasks with its status, in one answer: what a planner's timeline draws. Not paginated: at most ${MAX_TIMELINE_TASKS} tasks, and \`truncated\` says when the range holds more. 400 INVALID_TIME_RANGE for an empty or longer range.`,
+          querystring: TimelineQuery,
+          response: { 200: TimelineSchema, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const query = request.query;
+        const result = await timeline.read(actorOf(request), {
+          orgId: query.org_id,
+          from: toDate(query.from),
+          to: toDate(query.to),
+          aircraftId: query.aircraft_id,
+        });
+        return timelineView(result);
       },
     );
   };

@@ -1,10 +1,13 @@
-import { Group, Paper, SimpleGrid, Skeleton, Text, Title, UnstyledButton } from '@mantine/core';
+import { Group, Paper, SimpleGrid, Skeleton, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { EmptyState } from '../../components/EmptyState';
+import classes from './FleetBoard.module.css';
 import { useFleet } from './queries';
 
 export const STATUS_COLOR = { operational: 'teal', maintenance: 'yellow', grounded: 'red' } as const;
+const tileColor = (status: keyof typeof STATUS_COLOR) =>
+  `var(--mantine-color-${STATUS_COLOR[status]}-${status === 'maintenance' ? 3 : 9})`;
 const STATUS_LABEL = { operational: 'In service', maintenance: 'Maintenance', grounded: 'Grounded' } as const;
 
 /** Every aircraft as a tile coloured by status; a tile opens the aircraft. */
@@ -25,7 +28,7 @@ export function FleetBoard() {
                   width: 10,
                   height: 10,
                   borderRadius: 2,
-                  background: `var(--mantine-color-${STATUS_COLOR[status]}-${status === 'maintenance' ? 3 : 9})`,
+                  background: tileColor(status),
                 }}
               />
               <Text size="xs">{STATUS_LABEL[status]}</Text>
@@ -41,25 +44,17 @@ export function FleetBoard() {
       ) : (
         <SimpleGrid cols={{ base: 3, xs: 4, sm: 6, lg: 8, xl: 10 }} spacing={6} data-testid="fleet-board">
           {fleet.data?.map((aircraft) => (
-            <UnstyledButton
+            <Link
               key={aircraft.id}
-              component={Link}
               to={`/fleet/${aircraft.id}`}
+              className={classes.tile}
+              data-status={aircraft.status}
               aria-label={`${aircraft.tail_number}, ${aircraft.model}: ${STATUS_LABEL[aircraft.status]}`}
-              style={{
-                background: `var(--mantine-color-${STATUS_COLOR[aircraft.status]}-${aircraft.status === 'maintenance' ? 3 : 9})`,
-                color: aircraft.status === 'maintenance' ? 'var(--mantine-color-dark-9)' : 'white',
-                borderRadius: 4,
-                padding: '6px 8px',
-              }}
+              style={{ background: tileColor(aircraft.status) }}
             >
-              <Text fw={700} size="sm" truncate>
-                {aircraft.tail_number}
-              </Text>
-              <Text size="xs" truncate>
-                {aircraft.model}
-              </Text>
-            </UnstyledButton>
+              <span className={classes.tail}>{aircraft.tail_number}</span>
+              <span className={classes.model}>{aircraft.model}</span>
+            </Link>
           ))}
         </SimpleGrid>
       )}

@@ -1,28 +1,32 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { allPages } from '../../api/paging';
 
+/** The dashboard's figures (also started by the route's loader while the page's code loads). */
+export const dashboardQuery = queryOptions({
+  queryKey: ['dashboard'],
+  queryFn: () => unwrap(api.GET('/api/v1/dashboard/metrics')),
+});
+
 export function useDashboard() {
-  return useQuery({
-    queryKey: ['dashboard'],
-    queryFn: () => unwrap(api.GET('/api/v1/dashboard/metrics')),
-    // The server pushes fresh figures every 30 s over the live connection; poll only as a fallback.
-    refetchInterval: 60_000,
-  });
+  // The server pushes fresh figures every 30 s over the live connection; poll only as a fallback.
+  return useQuery({ ...dashboardQuery, refetchInterval: 60_000 });
 }
 
 export type DashboardMetrics = NonNullable<ReturnType<typeof useDashboard>['data']>;
 
-/** The whole fleet, for the status board (sorted by tail number). */
+/** The whole fleet, for the status board, sorted by tail number (also started by the route's loader). */
+export const fleetQuery = queryOptions({
+  queryKey: ['aircraft', 'all'],
+  queryFn: () =>
+    allPages((cursor) =>
+      api.GET('/api/v1/aircraft', { params: { query: { limit: 200, cursor, sort: 'tail_number' } } }),
+    ),
+});
+
 export function useFleet() {
-  return useQuery({
-    queryKey: ['aircraft', 'all'],
-    queryFn: () =>
-      allPages((cursor) =>
-        api.GET('/api/v1/aircraft', { params: { query: { limit: 200, cursor, sort: 'tail_number' } } }),
-      ),
-  });
+  return useQuery(fleetQuery);
 }
 
 /** The open alerts, loudest and newest first. */

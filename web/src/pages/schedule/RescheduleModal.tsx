@@ -158,8 +158,8 @@ function RescheduleForm({
       });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ['tasks'] }),
+        queryClient.invalidateQueries({ queryKey: ['timeline'] }),
         queryClient.invalidateQueries({ queryKey: ['conflicts'] }),
-        queryClient.invalidateQueries({ queryKey: ['dependencies'] }),
       ]);
       onMoved(plan.moves.map((m) => m.task_id));
       onClose();

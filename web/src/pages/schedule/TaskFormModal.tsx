@@ -171,8 +171,8 @@ function TaskForm({
       });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ['tasks'] }),
+        queryClient.invalidateQueries({ queryKey: ['timeline'] }),
         queryClient.invalidateQueries({ queryKey: ['conflicts'] }),
-        queryClient.invalidateQueries({ queryKey: ['dependencies'] }),
       ]);
       onDone();
     },

@@ -15,6 +15,7 @@ import {
   type ViewRange,
 } from './model';
 import type { Dependency, Task } from './queries';
+import classes from './Timeline.module.css';
 
 const LABEL_WIDTH = 112;
 const LANE = 42;
@@ -104,26 +105,13 @@ const Bar = memo(function Bar({ placed, tail, top, trackWidth, highlighted, canE
         data-testid="task-bar"
         aria-label={description}
         title={description}
-        className="schedule-bar"
+        className={classes.bar}
+        data-editable={editable || undefined}
+        data-highlighted={highlighted || undefined}
         style={{
-          position: 'absolute',
           top,
           left: `${placed.left * 100}%`,
           width: `max(${placed.width * 100}%, 6px)`,
-          height: BAR,
-          lineHeight: `${BAR - 2}px`,
-          borderRadius: 4,
-          padding: editable ? '0 22px 0 4px' : '0 4px',
-          fontSize: 12,
-          fontWeight: 600,
-          whiteSpace: 'nowrap',
-          overflow: 'hidden',
-          textOverflow: 'ellipsis',
-          textDecoration: 'none',
-          boxSizing: 'border-box',
-          outline: highlighted ? '3px solid var(--mantine-color-yellow-5)' : undefined,
-          outlineOffset: 1,
-          zIndex: highlighted ? 2 : 1,
           ...barStyle(task),
         }}
       >
@@ -132,18 +120,11 @@ const Bar = memo(function Bar({ placed, tail, top, trackWidth, highlighted, canE
       {!inside && (
         <span
           aria-hidden
+          className={classes.caption}
           style={{
-            position: 'absolute',
             top: top + BAR + 1,
             left: `${placed.left * 100}%`,
             width: `max(${placed.room * 100}% - 4px, ${placed.width * 100}%)`,
-            fontSize: 11,
-            lineHeight: '14px',
-            color: 'var(--mantine-color-gray-9)',
-            whiteSpace: 'nowrap',
-            overflow: 'hidden',
-            textOverflow: 'ellipsis',
-            pointerEvents: 'none',
           }}
         >
           {task.state === 'cancelled' ? <s>{label}</s> : label}
@@ -155,23 +136,8 @@ const Bar = memo(function Bar({ placed, tail, top, trackWidth, highlighted, canE
           data-edit-task-id={task.id}
           aria-label={`Edit or reschedule ${tail}: ${label}`}
           title="Edit or reschedule"
-          className="schedule-bar-edit"
-          style={{
-            position: 'absolute',
-            top: top + 2,
-            left: `calc(${(placed.left + placed.width) * 100}% - 22px)`,
-            width: 20,
-            height: BAR - 4,
-            border: 0,
-            borderRadius: 3,
-            padding: 0,
-            cursor: 'pointer',
-            background: 'rgba(255,255,255,.85)',
-            color: '#1a1b1e',
-            fontSize: 14,
-            lineHeight: 1,
-            zIndex: 3,
-          }}
+          className={classes.edit}
+          style={{ top: top + 2, left: `calc(${(placed.left + placed.width) * 100}% - 22px)` }}
         >
           ⋯
         </button>
@@ -264,41 +230,19 @@ export function Timeline({ rows, range, dependencies, highlight, moved, canEdit,
   // The bars re-render only when the rows, the width or the marks change — not when arrows arrive.
   const rowsView = useMemo(
     () =>
-      rows.map((row, i) => (
+      rows.map((row) => (
         <div
           key={row.aircraftId}
           data-testid="timeline-row"
           data-tail={row.tail}
-          style={{
-            display: 'flex',
-            height: rowHeight(row),
-            borderBottom: '1px solid var(--mantine-color-gray-2)',
-          }}
+          className={classes.row}
+          style={{ height: rowHeight(row) }}
         >
-          <div
-            style={{
-              width: LABEL_WIDTH,
-              flex: 'none',
-              padding: '4px 8px',
-              borderRight: '1px solid var(--mantine-color-gray-3)',
-              overflow: 'hidden',
-            }}
-          >
-            <Text size="sm" fw={700} lh={1.2} truncate>
-              {row.tail}
-            </Text>
-            <Text size="xs" c="dimmed" lh={1.2} truncate>
-              {row.model}
-            </Text>
+          <div className={classes.label}>
+            <span className={classes.tail}>{row.tail}</span>
+            <span className={classes.model}>{row.model}</span>
           </div>
-          <div
-            style={{
-              position: 'relative',
-              flex: 1,
-              backgroundImage: 'linear-gradient(to right, var(--mantine-color-gray-2) 1px, transparent 1px)',
-              backgroundSize: `${100 / columns.length}% 100%`,
-            }}
-          >
+          <div className={classes.track} style={{ backgroundSize: `${100 / columns.length}% 100%` }}>
             {row.bars.map((placed) => (
               <Bar
                 key={placed.task.id}
@@ -310,24 +254,10 @@ export function Timeline({ rows, range, dependencies, highlight, moved, canEdit,
                 canEdit={canEdit}
               />
             ))}
-            {i === 0 && nowFraction !== null && (
-              <div
-                aria-hidden
-                style={{
-                  position: 'absolute',
-                  left: `${nowFraction * 100}%`,
-                  top: 0,
-                  height: total,
-                  borderLeft: '2px solid var(--mantine-color-red-7)',
-                  zIndex: 4,
-                  pointerEvents: 'none',
-                }}
-              />
-            )}
           </div>
         </div>
       )),
-    [rows, trackWidth, marked, canEdit, columns.length, nowFraction, total],
+    [rows, trackWidth, marked, canEdit, columns.length],
   );
 
   return (
@@ -378,6 +308,13 @@ export function Timeline({ rows, range, dependencies, highlight, moved, canEdit,
         </div>
         <div style={{ position: 'relative' }}>
           {rowsView}
+          {nowFraction !== null && (
+            <div
+              aria-hidden
+              className={classes.now}
+              style={{ left: `calc(${LABEL_WIDTH}px + ${nowFraction} * (100% - ${LABEL_WIDTH}px))` }}
+            />
+          )}
           {trackWidth > 0 && (
             <svg
               width={trackWidth}

@@ -13,6 +13,15 @@ export interface ViewRange {
   end: Date;
 }
 
+const VIEWS = Object.keys(VIEW_DAYS) as ViewKind[];
+const isView = (value: string | null): value is ViewKind => VIEWS.includes(value as ViewKind);
+
+/** The range the address asks for (`?view=day|week|month&from=YYYY-MM-DD`; a week from today by default). */
+export function rangeOfParams(params: URLSearchParams): ViewRange {
+  const view = params.get('view');
+  return rangeOf(isView(view) ? view : 'week', params.get('from'));
+}
+
 export function rangeOf(kind: ViewKind, from: string | null): ViewRange {
   const parsed = from ? dayjs(from) : dayjs();
   const start = (parsed.isValid() ? parsed : dayjs()).startOf('day');

@@ -135,7 +135,7 @@ export function useReservableItems(definitionId: string, enabled: boolean) {
 export function useRefreshTask() {
   const queryClient = useQueryClient();
   return (...also: ('aircraft' | 'stock' | 'parts')[]) => {
-    for (const key of ['tasks', 'dashboard', ...also])
+    for (const key of ['tasks', 'timeline', 'dashboard', ...also])
       void queryClient.invalidateQueries({ queryKey: [key] });
   };
 }
