@@ -205,13 +205,7 @@ export class PgTaskRepository implements TaskRepository {
     id: string,
     options: { lock?: boolean } = {},
   ): Promise<MaintenanceTask | undefined> {
-    let query = this.db
-      .selectFrom('maintenance_tasks as t')
-      .select(TASK_COLUMNS)
-      .select(requiredPartsOf)
-      .where('t.org_id', '=', orgId)
-      .where('t.id', '=', id)
-      .where('t.deleted_at', 'is', null);
+    let query = this.liveTasks(orgId).where('t.id', '=', id);
     if (options.lock) query = query.forUpdate('t');
     const row = await query.executeTakeFirst();
     return row && toTask(row);
@@ -268,12 +262,7 @@ export class PgTaskRepository implements TaskRepository {
     sort: SortKey<TaskSortField>[],
     page: Page,
   ): Promise<MaintenanceTask[]> {
-    let query = this.db
-      .selectFrom('maintenance_tasks as t')
-      .select(TASK_COLUMNS)
-      .select(requiredPartsOf)
-      .where('t.org_id', '=', orgId)
-      .where('t.deleted_at', 'is', null);
+    let query = this.liveTasks(orgId);
     if (filter.aircraftId !== undefined) query = query.where('t.aircraft_id', '=', filter.aircraftId);
     if (filter.state !== undefined) query = query.where('t.state', '=', filter.state);
     if (filter.type !== undefined) query = query.where('t.type', '=', filter.type);
@@ -303,15 +292,9 @@ export class PgTaskRepository implements TaskRepository {
   ): Promise<MaintenanceTask[]> {
     // The expression matches maintenance_tasks_window_idx (migration 00027), so years of history
     // before the range cost nothing.
-    let query = this.db
-      .selectFrom('maintenance_tasks as t')
-      .select(TASK_COLUMNS)
-      .select(requiredPartsOf)
-      .where('t.org_id', '=', orgId)
-      .where('t.deleted_at', 'is', null)
-      .where(
-        sql<boolean>`tstzrange(t.start_time, t.end_time, '[)') && tstzrange(${range.from}, ${range.to}, '[)')`,
-      );
+    let query = this.liveTasks(orgId).where(
+      sql<boolean>`tstzrange(t.start_time, t.end_time, '[)') && tstzrange(${range.from}, ${range.to}, '[)')`,
+    );
     if (range.aircraftId !== undefined) query = query.where('t.aircraft_id', '=', range.aircraftId);
     const rows = await query.orderBy('t.start_time').orderBy('t.id').limit(limit).execute();
     return rows.map(toTask);
@@ -539,13 +522,8 @@ export class PgTaskRepository implements TaskRepository {
     end: Date,
     excludeId?: string,
   ): Promise<MaintenanceTask | undefined> {
-    let query = this.db
-      .selectFrom('maintenance_tasks as t')
-      .select(TASK_COLUMNS)
-      .select(requiredPartsOf)
-      .where('t.org_id', '=', orgId)
+    let query = this.liveTasks(orgId)
       .where('t.aircraft_id', '=', aircraftId)
-      .where('t.deleted_at', 'is', null)
       .where('t.state', 'in', ['scheduled', 'in_progress'])
       .where('t.start_time', '<', end)
       .where('t.end_time', '>', start);
@@ -561,19 +539,24 @@ export class PgTaskRepository implements TaskRepository {
     end: Date,
     excludeId?: string,
   ): Promise<MaintenanceTask | undefined> {
-    let query = this.db
-      .selectFrom('maintenance_tasks as t')
-      .select(TASK_COLUMNS)
-      .select(requiredPartsOf)
-      .where('t.org_id', '=', orgId)
+    let query = this.liveTasks(orgId)
       .where('t.assigned_mechanic_id', '=', mechanicId)
-      .where('t.deleted_at', 'is', null)
       .where('t.state', 'in', ['scheduled', 'in_progress'])
       .where('t.start_time', '<', end)
       .where('t.end_time', '>', start);
     if (excludeId !== undefined) query = query.where('t.id', '<>', excludeId);
     const row = await query.orderBy('t.start_time').orderBy('t.id').limit(1).executeTakeFirst();
     return row && toTask(row);
+  }
+
+  /** The organization's live tasks with their required parts, as `toTask` reads them. */
+  private liveTasks(orgId: string) {
+    return this.db
+      .selectFrom('maintenance_tasks as t')
+      .select(TASK_COLUMNS)
+      .select(requiredPartsOf)
+      .where('t.org_id', '=', orgId)
+      .where('t.deleted_at', 'is', null);
   }
 
   private async insertRequirements(orgId: string, taskId: string, parts: RequiredPart[]): Promise<void> {

@@ -22401,14 +22401,14 @@ export interface operations {
                              */
                             successor_id: string;
                             /**
-                             * @description finish_to_start, start_to_start or finish_to_finish.
+                             * @description finish_to_start: the successor starts after the predecessor is completed (the default); start_to_start: it starts after the predecessor has started; finish_to_finish: it completes after the predecessor is completed. Each plus lag_minutes for the schedule.
                              * @enum {unknown}
                              */
                             type: "finish_to_start" | "start_to_start" | "finish_to_finish";
-                            /** @description Minutes that must pass after the predecessor’s start or finish. */
+                            /** @description Minutes that must pass after the predecessor’s start or finish (schedule only). */
                             lag_minutes: number;
                             /**
-                             * @description satisfied, waiting, schedule_violated (the plan breaks it), predecessor_cancelled or predecessor_deleted — as a task’s own dependency list says.
+                             * @description Whether it holds: satisfied (the predecessor has finished, or started for start_to_start), waiting (not yet; the windows allow it), schedule_violated (the successor’s window is earlier than the predecessor’s window plus the lag allow), predecessor_cancelled or predecessor_deleted (it will never be done and no longer holds the successor back).
                              * @enum {unknown}
                              */
                             status: "satisfied" | "waiting" | "schedule_violated" | "predecessor_cancelled" | "predecessor_deleted";

@@ -1,7 +1,7 @@
 import { createBrowserRouter, type LoaderFunctionArgs } from 'react-router';
 import { sessionStore } from '../auth/store';
 import { dashboardQuery, fleetQuery } from '../pages/dashboard/queries';
-import { rangeOfParams } from '../pages/schedule/model';
+import { rangeOfAddress } from '../pages/schedule/model';
 import { timelineQuery } from '../pages/schedule/queries';
 import { queryClient } from './query-client';
 import { Layout } from './Layout';
@@ -27,7 +27,8 @@ function prefetchDashboard(): null {
  */
 function prefetchTimeline({ request }: LoaderFunctionArgs): null {
   if (sessionStore.get()) {
-    const range = rangeOfParams(new URL(request.url).searchParams);
+    const params = new URL(request.url).searchParams;
+    const range = rangeOfAddress(params.get('view'), params.get('from'));
     // Data fetched in the last seconds (a change of only ?task=) is not fetched again.
     void queryClient.prefetchQuery({ ...timelineQuery(range), staleTime: 10_000 });
   }

@@ -15,15 +15,14 @@ import {
   dayParam,
   describeRange,
   layoutRows,
-  rangeOfParams,
+  rangeOfAddress,
+  VIEWS,
   type ViewKind,
 } from './schedule/model';
 import { useConflicts, useTimeline } from './schedule/queries';
 import { RescheduleModal } from './schedule/RescheduleModal';
 import { TaskFormModal } from './schedule/TaskFormModal';
 import { Legend, Timeline } from './schedule/Timeline';
-
-const VIEWS = Object.keys(VIEW_DAYS) as ViewKind[];
 
 type Dialog =
   { kind: 'create' } | { kind: 'edit'; taskId: string } | { kind: 'reschedule'; taskId: string | null };
@@ -38,10 +37,7 @@ export default function SchedulePage() {
   const [params, setParams] = useSearchParams();
   const viewParam = params.get('view');
   const fromParam = params.get('from');
-  const range = useMemo(
-    () => rangeOfParams(new URLSearchParams({ view: viewParam ?? '', from: fromParam ?? '' })),
-    [viewParam, fromParam],
-  );
+  const range = useMemo(() => rangeOfAddress(viewParam, fromParam), [viewParam, fromParam]);
   const view = range.kind;
   const highlightParam = params.get('task');
   const [moved, setMoved] = useState<string[]>([]);

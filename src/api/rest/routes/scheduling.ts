@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { SCHEDULE_HISTORY_SORT_FIELDS, scheduleChangeView } from '../../../app/reschedule.js';
 import type { Services } from '../../../app/services.js';
-import { DEPENDENCY_STATUSES } from '../../../app/task-dependencies.js';
 import { taskView } from '../../../app/tasks.js';
 import {
   MAX_TIMELINE_AIRCRAFT,
@@ -12,7 +11,6 @@ import {
   type Timeline,
 } from '../../../app/timeline.js';
 import { AIRCRAFT_STATUSES } from '../../../domain/aircraft.js';
-import { DEPENDENCY_TYPES } from '../../../domain/scheduling.js';
 import { mutationContext } from '../context.js';
 import { CursorQuery, pageFrom, sendPage } from '../pagination.js';
 import { actorOf, policy } from '../plugins/auth.js';
@@ -27,6 +25,7 @@ import {
   toDate,
   uuidField,
 } from '../schemas/common.js';
+import { TaskDependency } from './task-dependencies.js';
 import { Task } from './tasks.js';
 
 const tags = ['scheduling'];
@@ -144,23 +143,10 @@ const TimelineQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const TimelineDependency = Type.Object(
-  {
-    id: uuidField('Dependency id.'),
-    predecessor_id: uuidField('The task that must start or finish first.'),
-    successor_id: uuidField('The task that waits for it.'),
-    type: Type.Enum(DEPENDENCY_TYPES, {
-      description: 'finish_to_start, start_to_start or finish_to_finish.',
-    }),
-    lag_minutes: Type.Integer({
-      minimum: 0,
-      description: 'Minutes that must pass after the predecessor’s start or finish.',
-    }),
-    status: Type.Enum(DEPENDENCY_STATUSES, {
-      description:
-        'satisfied, waiting, schedule_violated (the plan breaks it), predecessor_cancelled or predecessor_deleted — as a task’s own dependency list says.',
-    }),
-  },
+/** A task's dependency (as its own list shows it) without the view from one end. */
+const TimelineDependency = Type.Pick(
+  TaskDependency,
+  ['id', 'predecessor_id', 'successor_id', 'type', 'lag_minutes', 'status'],
   { additionalProperties: false, description: 'A dependency between two tasks of the timeline.' },
 );
 

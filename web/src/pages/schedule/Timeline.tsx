@@ -264,7 +264,12 @@ export function Timeline({ rows, range, dependencies, highlight, moved, canEdit,
     <Paper withBorder radius="md" style={{ overflowX: 'auto' }}>
       <Box
         ref={ref}
-        style={{ minWidth: LABEL_WIDTH + MIN_TRACK[range.kind], position: 'relative' }}
+        style={{
+          minWidth: LABEL_WIDTH + MIN_TRACK[range.kind],
+          position: 'relative',
+          '--label-width': `${LABEL_WIDTH}px`,
+          '--bar-height': `${BAR}px`,
+        }}
         onClick={onClick}
         data-testid="timeline"
       >

@@ -13,13 +13,12 @@ export interface ViewRange {
   end: Date;
 }
 
-const VIEWS = Object.keys(VIEW_DAYS) as ViewKind[];
+export const VIEWS = Object.keys(VIEW_DAYS) as ViewKind[];
 const isView = (value: string | null): value is ViewKind => VIEWS.includes(value as ViewKind);
 
 /** The range the address asks for (`?view=day|week|month&from=YYYY-MM-DD`; a week from today by default). */
-export function rangeOfParams(params: URLSearchParams): ViewRange {
-  const view = params.get('view');
-  return rangeOf(isView(view) ? view : 'week', params.get('from'));
+export function rangeOfAddress(view: string | null, from: string | null): ViewRange {
+  return rangeOf(isView(view) ? view : 'week', from);
 }
 
 export function rangeOf(kind: ViewKind, from: string | null): ViewRange {
