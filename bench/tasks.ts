@@ -30,6 +30,7 @@ import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import type { DB } from '../src/infra/postgres/schema.js';
 import { adminQuery as admin, BENCH_ADMIN_URL, BENCH_REDIS_ADDR, writeResults } from './support.js';
+import { CREATE_STATEMENTS, DETAIL_STATEMENT, oneLine } from './task-statements.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
@@ -47,6 +48,11 @@ const AIRCRAFT = 256;
 const ASSIGN = process.env.BENCH_ASSIGN === '1';
 const DB_NAME = 'amss_bench_tasks';
 const PORT = 18090;
+/** The bare Fastify + pg route (bench/bare-route.ts), the second floor; BENCH_BARE=0 leaves it out. */
+const BARE = process.env.BENCH_BARE !== '0';
+const BARE_PORT = 18091;
+/** Extra node flags for the bare route, e.g. BENCH_BARE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const BARE_NODE_ARGS = (process.env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PASSWORD = 'Bench-Scheduler-2026';
 const BASE_TIME = Date.parse('2031-01-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -174,16 +180,53 @@ async function startServer(): Promise<ChildProcess> {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  return listening(server, `http://127.0.0.1:${PORT}/ready`);
+}
+
+/** The bare route (bench/bare-route.ts) on the same database, creating as `userId` of `orgId`. */
+async function startBareRoute(orgId: string, userId: string): Promise<ChildProcess> {
+  const bare = spawn(process.execPath, [...BARE_NODE_ARGS, '--import', 'tsx', 'bench/bare-route.ts'], {
+    env: {
+      ...process.env,
+      BARE_DB_URL: dbUrl,
+      BARE_POOL_MAX: process.env.BENCH_DB_POOL_MAX ?? '64',
+      BARE_PORT: String(BARE_PORT),
+      BARE_ORG_ID: orgId,
+      BARE_USER_ID: userId,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  // Any answer (a 404 for a task that does not exist) means it listens.
+  return listening(bare, `http://127.0.0.1:${BARE_PORT}/api/v1/maintenance-tasks/${orgId}`);
+}
+
+/** Resolves with `child` once `url` answers; kills it if it never does. */
+async function listening(child: ChildProcess, url: string): Promise<ChildProcess> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/ready`)).ok) return server;
+      const response = await fetch(url);
+      if (response.ok || response.status === 404) return child;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  server.kill();
-  throw new Error('the server did not become ready');
+  child.kill();
+  throw new Error(`${url} did not answer`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+/** Fresh planner statistics, as a production table has them (a table filled seconds ago has none yet). */
+async function analyze(): Promise<void> {
+  const db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+  await db.query('ANALYZE');
+  await db.end();
 }
 
 async function login(): Promise<string> {
@@ -304,6 +347,7 @@ async function measured(serverPid: number | undefined, run: () => Promise<Figure
 
 /** Every request books the next free two-hour slot of the next aircraft, so none overlaps another. */
 async function benchCreate(
+  port: number,
   token: string,
   aircraftIds: string[],
   mechanicIds: string[],
@@ -312,7 +356,7 @@ async function benchCreate(
   created: string[],
 ) {
   const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}`,
+    url: `http://127.0.0.1:${port}`,
     connections,
     duration: SECONDS,
     requests: [
@@ -344,9 +388,9 @@ async function benchCreate(
   return figures(result);
 }
 
-async function benchDetail(token: string, ids: string[], connections: number) {
+async function benchDetail(port: number, token: string, ids: string[], connections: number) {
   const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}`,
+    url: `http://127.0.0.1:${port}`,
     connections,
     duration: SECONDS,
     requests: [
@@ -364,43 +408,22 @@ async function benchDetail(token: string, ids: string[], connections: number) {
   return figures(result);
 }
 
-/** The statements `POST /maintenance-tasks` runs (see TaskService.create), with payloads of the same size. */
+/** pgbench's create: the next slot of the next aircraft (as the load generator books them), then a create's SQL. */
 const POST_SQL = `
 SELECT nextval('bench_slot') AS n \\gset
-SELECT id AS aircraft_id FROM bench_aircraft WHERE k = :n::bigint % ${AIRCRAFT} \\gset
+SELECT id AS aircraft_id, timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours' AS start_time,
+       timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours' + interval '1 hour' AS end_time
+  FROM bench_aircraft WHERE k = :n::bigint % ${AIRCRAFT} \\gset
 BEGIN;
-SELECT id, status, deleted_at FROM aircraft WHERE org_id = :org::uuid AND id = :aircraft_id::uuid FOR NO KEY UPDATE;
-INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time, assigned_mechanic_id, notes)
-  VALUES (:org::uuid, :aircraft_id::uuid, NULL, 'inspection', timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours',
-          timestamptz '2040-01-01' + (:n::bigint / ${AIRCRAFT}) * interval '2 hours' + interval '1 hour', NULL, NULL)
-  RETURNING id AS task_id \\gset
-WITH audit AS (
-INSERT INTO audit_logs (org_id, actor_org_id, user_id, actor, entity_type, entity_id, action, entity_version, request_id, ip_address, user_agent, details)
-  VALUES (:org::uuid, :org::uuid, :user::uuid, 'user' || chr(58) || 'scheduler', 'maintenance_task', :task_id::uuid, 'create', 1, 'bench', '127.0.0.1', 'pgbench',
-          '{"after": {"id": "00000000-0000-0000-0000-000000000000", "org_id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "program_id": null, "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "assigned_mechanic_id": null, "notes": null, "version": 1, "required_parts": [], "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"}}')
-)
-INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
-  VALUES (:org::uuid, 'maintenance_task', :task_id::uuid, 'task_created',
-          '{"version": 1, "event_type": "task_created", "org_id": "00000000-0000-0000-0000-000000000000", "aggregate_type": "maintenance_task", "aggregate_id": "00000000-0000-0000-0000-000000000000", "occurred_at": "2026-01-01T00:00:00.000Z", "data": {"id": "00000000-0000-0000-0000-000000000000", "aircraft_id": "00000000-0000-0000-0000-000000000000", "type": "inspection", "state": "scheduled", "start_time": "2040-01-01T00:00:00.000Z", "end_time": "2040-01-01T01:00:00.000Z", "version": 1}}',
-          'task_created:' || :org::text || ':' || :task_id::text)
-  ON CONFLICT (org_id, dedupe_key) DO NOTHING;
+${CREATE_STATEMENTS.map((statement, i) => `${oneLine(statement)}${i === 1 ? ' \\gset' : ';'}`).join('\n')}
 COMMIT;
 `;
 
-/** What `GET /maintenance-tasks/{id}` asks PostgreSQL (see PgTaskRepository.findDetail): one query. */
+/** pgbench's detail read: a random task created by the load, then the detail query. */
 const GET_SQL = `
 \\set k random(1, :ntasks)
 SELECT id AS task_id FROM bench_tasks WHERE k = :k::bigint \\gset
-SELECT t.id, t.org_id, t.aircraft_id, t.program_id, t.type, t.state, t.start_time, t.end_time, t.assigned_mechanic_id, t.notes,
-       t.version, t.created_at, t.updated_at,
-       (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT r.part_definition_id, r.quantity FROM task_part_requirements r
-          WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.part_definition_id) AS agg) AS required_parts,
-       (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT r.* FROM part_reservations r
-          WHERE r.org_id = t.org_id AND r.task_id = t.id ORDER BY r.created_at, r.id) AS agg) AS reservations,
-       (SELECT coalesce(json_agg(agg), '[]') FROM (SELECT c.id, c.org_id, c.task_id, c.description, c.result, c.sign_off_user_id,
-          c.sign_off_time, c.created_at, c.updated_at FROM compliance_items c
-          WHERE c.org_id = t.org_id AND c.task_id = t.id AND c.deleted_at IS NULL ORDER BY c.created_at, c.id) AS agg) AS compliance
-  FROM maintenance_tasks t WHERE t.org_id = :org::uuid AND t.id = :task_id::uuid AND t.deleted_at IS NULL;
+${oneLine(DETAIL_STATEMENT)};
 `;
 
 /** Runs pgbench and reads tps and latency percentiles from its per-transaction log. */
@@ -475,37 +498,79 @@ function peakMemoryMb(rootPid: number): number {
   return kb / 1024;
 }
 
+interface Row {
+  amss: Figures;
+  bare?: Figures;
+  baseline?: Figures;
+}
+
+const NO_FIGURES: Figures = { rps: NaN, p50: NaN, p99: NaN };
+
 async function main(): Promise<void> {
   const { orgId, aircraftIds, mechanicIds } = await seed();
   const server = await startServer();
-  const results: Record<string, { amss: Figures; baseline: Figures }> = {};
+  const results: Record<string, Row> = {};
+  const slot = { next: 0 };
+  const created: string[] = [];
+  let memory: number;
   try {
     const token = await login();
-    const slot = { next: 0 };
-    const created: string[] = [];
     for (const connections of CONNECTIONS) {
-      console.log(`POST /maintenance-tasks, ${connections} connections, ${SECONDS} s`);
+      console.log(`AMSS: POST /maintenance-tasks, ${connections} connections, ${SECONDS} s`);
       results[`create c=${connections}`] = {
         amss: await measured(server.pid, () =>
-          benchCreate(token, aircraftIds, mechanicIds, connections, slot, created),
+          benchCreate(PORT, token, aircraftIds, mechanicIds, connections, slot, created),
         ),
-        baseline: { rps: NaN, p50: NaN, p99: NaN },
       };
     }
+    await analyze();
     for (const connections of CONNECTIONS) {
-      console.log(`GET /maintenance-tasks/{id}, ${connections} connections, ${SECONDS} s`);
+      console.log(`AMSS: GET /maintenance-tasks/{id}, ${connections} connections, ${SECONDS} s`);
       results[`detail c=${connections}`] = {
-        amss: await measured(server.pid, () => benchDetail(token, created, connections)),
-        baseline: { rps: NaN, p50: NaN, p99: NaN },
+        amss: await measured(server.pid, () => benchDetail(PORT, token, created, connections)),
       };
     }
-    const memory = peakMemoryMb(server.pid!);
+    memory = peakMemoryMb(server.pid!);
+  } finally {
+    await stop(server);
+  }
+
+  try {
+    const db = new pg.Client({ connectionString: dbUrl });
+    await db.connect();
+    const user = await db.query<{ id: string }>(
+      `SELECT id FROM users WHERE org_id = $1 AND role = 'scheduler'`,
+      [orgId],
+    );
+    await db.end();
+    const userId = user.rows[0]!.id;
+
+    if (BARE) {
+      const bare = await startBareRoute(orgId, userId);
+      try {
+        const bareCreated: string[] = [];
+        for (const connections of CONNECTIONS) {
+          console.log(`bare route: POST /maintenance-tasks, ${connections} connections, ${SECONDS} s`);
+          results[`create c=${connections}`]!.bare = await measured(bare.pid, () =>
+            benchCreate(BARE_PORT, '', aircraftIds, [], connections, slot, bareCreated),
+          );
+        }
+        await analyze();
+        for (const connections of CONNECTIONS) {
+          console.log(`bare route: GET /maintenance-tasks/{id}, ${connections} connections, ${SECONDS} s`);
+          results[`detail c=${connections}`]!.bare = await measured(bare.pid, () =>
+            benchDetail(BARE_PORT, '', created, connections),
+          );
+        }
+      } finally {
+        await stop(bare);
+      }
+    }
 
     if (BASELINE) {
       const db = new pg.Client({ connectionString: dbUrl });
       await db.connect();
-      const user = await db.query<{ id: string }>(`SELECT id FROM users WHERE org_id = $1`, [orgId]);
-      await db.query(`CREATE SEQUENCE bench_slot`);
+      await db.query(`CREATE SEQUENCE bench_slot START ${slot.next}`);
       await db.query(
         `CREATE TABLE bench_aircraft AS SELECT (row_number() OVER (ORDER BY id)) - 1 AS k, id FROM aircraft`,
       );
@@ -515,8 +580,9 @@ async function main(): Promise<void> {
       await db.query(
         `CREATE UNIQUE INDEX ON bench_aircraft (k); CREATE UNIQUE INDEX ON bench_tasks (k); ANALYZE`,
       );
+      const tasks = await db.query<{ n: string }>(`SELECT count(*) AS n FROM bench_tasks`);
       await db.end();
-      const vars = { org: orgId, user: user.rows[0]!.id, ntasks: String(created.length) };
+      const vars = { org: orgId, user: userId, ntasks: tasks.rows[0]!.n };
       for (const connections of CONNECTIONS) {
         console.log(`pgbench baselines, ${connections} connections`);
         results[`create c=${connections}`]!.baseline = await measured(undefined, () =>
@@ -528,22 +594,31 @@ async function main(): Promise<void> {
       }
     }
 
-    const rows = Object.entries(results).map(([name, { amss, baseline }]) => ({
-      scenario: name,
-      'req/s': Math.round(amss.rps),
-      'p50 ms': amss.p50,
-      'p99 ms': amss.p99,
-      'baseline tps': Math.round(baseline.rps),
-      'baseline p50 ms': Number(baseline.p50.toFixed(2)),
-      'baseline p99 ms': Number(baseline.p99.toFixed(2)),
-      'ratio %': Math.round((amss.rps / baseline.rps) * 100),
-      'CPU ms/req server+pg+load': cpuText(amss),
-      'baseline CPU ms/tx pg+load': cpuText(baseline),
-      'machine CPU %': `${amss.machineCpuPercent ?? NaN} / ${baseline.machineCpuPercent ?? NaN}`,
-    }));
+    const rows = Object.entries(results).map(
+      ([name, { amss, bare = NO_FIGURES, baseline = NO_FIGURES }]) => ({
+        scenario: name,
+        'req/s': Math.round(amss.rps),
+        'p50 ms': amss.p50,
+        'p99 ms': amss.p99,
+        'bare route req/s': Math.round(bare.rps),
+        'bare p50 ms': bare.p50,
+        'bare p99 ms': bare.p99,
+        '% of bare': Math.round((amss.rps / bare.rps) * 100),
+        'baseline tps': Math.round(baseline.rps),
+        'baseline p50 ms': Number(baseline.p50.toFixed(2)),
+        'baseline p99 ms': Number(baseline.p99.toFixed(2)),
+        'ratio %': Math.round((amss.rps / baseline.rps) * 100),
+        'CPU ms/req server+pg+load': cpuText(amss),
+        'bare CPU ms/req server+pg+load': cpuText(bare),
+        'baseline CPU ms/tx pg+load': cpuText(baseline),
+        'machine CPU % amss/bare/baseline': [amss, bare, baseline]
+          .map((f) => f.machineCpuPercent ?? NaN)
+          .join(' / '),
+      }),
+    );
     console.table(rows);
-    console.log(`server peak RSS (VmHWM): ${memory.toFixed(0)} MB; tasks created: ${created.length}`);
-    if (BASELINE) {
+    console.log(`server peak RSS (VmHWM): ${memory.toFixed(0)} MB; tasks created by AMSS: ${created.length}`);
+    if (BASELINE && BARE) {
       writeResults('tasks', {
         seconds: SECONDS,
         serverProcesses: Number(process.env.SERVER_PROCESSES ?? 1),
@@ -552,8 +627,6 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
     // BENCH_KEEP_DB=1 keeps the scratch database for a look afterwards (pgbench by hand, EXPLAIN).
     if (process.env.BENCH_KEEP_DB !== '1') await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   }
