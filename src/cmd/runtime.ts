@@ -10,6 +10,7 @@ import {
 } from '../auth/keys.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openEmbeddedDatabase, IN_MEMORY } from '../infra/embedded/pglite.js';
+import { REDIS_CLIENT_OPTIONS } from '../infra/redis/client-options.js';
 import { connectPostgres, type DatabaseHandle } from '../infra/postgres/database.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 
@@ -145,12 +146,7 @@ export async function openDatabase(
 /** A Redis client for REDIS_ADDR (`host:port` or a redis:// URL). */
 export function connectRedis(config: Config, logger: Logger): Redis {
   const url = /^rediss?:\/\//.test(config.redisAddr) ? config.redisAddr : `redis://${config.redisAddr}`;
-  const redis = new Redis(url, {
-    // Fail a command quickly while Redis is away instead of queueing requests behind it.
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    lazyConnect: false,
-  });
+  const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.error({ err: error }, 'redis connection error');

@@ -3,11 +3,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiRateLimiter } from '../../src/app/rate-limits.js';
 import { createApiRateLimiter } from '../../src/infra/redis/api-rate-limiter.js';
+import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
 import { TEST_REDIS_ADDR } from '../support/env.js';
 
 let redis: Redis;
 beforeAll(async () => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { maxRetriesPerRequest: 1 });
+  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
   // Until the client is ready the limiter counts in memory, which is not what these tests are about.
   await new Promise((resolve) => redis.once('ready', resolve));
 });

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppError } from '../../src/app/errors.js';
 import type { LoginLimiter } from '../../src/app/login-limiter.js';
 import { createLoginLimiter } from '../../src/infra/redis/login-limiter.js';
+import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
 import { TEST_REDIS_ADDR } from '../support/env.js';
 
 let redis: Redis;
 beforeAll(async () => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { maxRetriesPerRequest: 1 });
+  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
   // Until the client is ready the limiter counts in memory, which is not what these tests are about.
   await new Promise((resolve) => redis.once('ready', resolve));
 });

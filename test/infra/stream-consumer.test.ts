@@ -7,6 +7,7 @@ import {
   type StreamConsumerOptions,
   type StreamMessage,
 } from '../../src/infra/streams/consumer.js';
+import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
 import { TEST_REDIS_ADDR } from '../support/env.js';
 
 let redis: Redis;
@@ -14,7 +15,7 @@ const streams: string[] = [];
 const consumers: StreamConsumer[] = [];
 
 beforeAll(() => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { maxRetriesPerRequest: 1 });
+  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
 });
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));

@@ -9,6 +9,7 @@ import { previousJwtKeys } from '../../src/cmd/runtime.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { DatabaseHandle } from '../../src/infra/postgres/database.js';
+import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { TEST_REDIS_ADDR } from './env.js';
 
@@ -80,7 +81,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const db = options.replicaOf?.db ?? (await createTestDatabase());
   const redisKeyPrefix = options.replicaOf?.redisKeyPrefix ?? `amss-test:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
   const config = loadConfig({ APP_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...env });
   const database = options.connect ? await options.connect(db) : db;
   const container = createContainer({

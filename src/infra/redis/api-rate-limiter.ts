@@ -105,9 +105,13 @@ export function createApiRateLimiter(options: ApiRateLimiterOptions): ApiRateLim
 }
 
 function redisWindows(redis: Redis, prefix: string): WindowStore {
+  // A member only has to be unique across replicas (its score carries the time): a random name for
+  // this process and a counter, rather than random bytes on every request.
+  const processTag = randomBytes(6).toString('hex');
+  let sequence = 0;
   return async (key, limit, nowMs, count) => {
-    // The member only has to be unique; its score carries the time.
-    const member = `${nowMs}:${randomBytes(6).toString('hex')}`;
+    sequence += 1;
+    const member = `${nowMs}:${processTag}:${sequence}`;
     const args = [`${prefix}:${key}`, nowMs, API_RATE_WINDOW_MS, limit, count ? '1' : '0', member];
     let reply: unknown;
     try {

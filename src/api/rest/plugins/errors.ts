@@ -233,14 +233,19 @@ export function registerErrorHandling(
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
-    if (!closing) return;
-    throw new AppError(
-      'unavailable',
-      'SERVER_CLOSING',
-      'the server is shutting down; retry the request',
-      undefined,
-      { 'Retry-After': '1', Connection: 'close' },
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    done(
+      new AppError(
+        'unavailable',
+        'SERVER_CLOSING',
+        'the server is shutting down; retry the request',
+        undefined,
+        { 'Retry-After': '1', Connection: 'close' },
+      ),
     );
   });
 

@@ -3,7 +3,7 @@ import { httpRequestDuration, httpRequests } from '../../../observability/metric
 
 /** One JSON line per request, with the fields the specification names, and the request metrics. */
 export function registerRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     // Requests no route matched share one label value, so scanners cannot grow the label set.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -21,5 +21,6 @@ export function registerRequestLog(app: FastifyInstance): void {
     };
     if (status >= 500) request.log.error(line, 'request failed');
     else request.log.info(line, 'request completed');
+    done();
   });
 }

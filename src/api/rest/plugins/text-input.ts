@@ -8,12 +8,12 @@ import { nulCharacterError, nulCharacterProblems } from '../../../app/text-input
  * refused by Node's HTTP parser; multipart uploads check their own fields.)
  */
 export function registerTextInputGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const error = nulCharacterError([
       ...nulCharacterProblems(request.params, 'params'),
       ...nulCharacterProblems(request.query, 'querystring'),
       ...nulCharacterProblems(request.body, 'body'),
     ]);
-    if (error) throw error;
+    done(error);
   });
 }
