@@ -14,7 +14,11 @@
  *      would) and measures from the first commit until the receiver has every one: events per second;
  *   4. latency: commits events at BENCH_RATE per second for BENCH_LATENCY_SECONDS, each carrying its commit time,
  *      and reports p50/p99/max of receive time − commit time;
- *   5. prints the figures and the worker's peak resident memory, and writes bench/results/event-pipeline.json.
+ *   5. throughput again with two workers (distinct WORKER_IDs, one PostgreSQL, one Redis): it must not fall;
+ *   6. the floor (bench/event-floor.ts): the same claims, stream writes, signed POSTs and updates done by a bare
+ *      loop with no AMSS in between, on the same kind of burst — the worker's throughput as a share of it;
+ *   7. prints the figures and the worker's peak resident memory, and writes bench/results/event-pipeline.json.
+ * Every burst is new events (numbered on from the last), and each phase starts with the outbox drained.
  * The events are written to the outbox directly (what every API mutation writes in its transaction), so the
  * figures are the pipeline's own; the scratch database is dropped at the end.
  */
@@ -22,6 +26,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { connectPostgres, type DatabaseHandle } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
@@ -37,6 +42,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const DB_NAME = 'amss_bench_events';
+const FLOOR_STREAM = 'amss-bench-floor:events';
 const COMMIT_BATCH = 500;
 
 /** The receiver: answers 204 at once and notes when each event (by its bench sequence number) arrived. */
@@ -87,6 +93,19 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
+/** SIGTERM, then waits for each to exit. */
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children
+      .filter((child) => child.exitCode === null)
+      .map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+  );
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -95,7 +114,7 @@ async function main(): Promise<void> {
   const handle = connectPostgres(dbUrl, { max: 4 });
   const arrivals = new Map<number, number>();
   const receiver = await startReceiver(arrivals);
-  let worker: ChildProcess | undefined;
+  let workers: ChildProcess[] = [];
   try {
     await migrateToLatest(handle.db);
     const org = await handle.db
@@ -115,32 +134,51 @@ async function main(): Promise<void> {
       .execute();
 
     execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
-    worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], {
-      env: {
-        ...process.env,
-        DB_URL: dbUrl,
-        REDIS_ADDR: BENCH_REDIS_ADDR,
-        LOG_LEVEL: 'warn',
-        WORKER_ID: 'bench-worker',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const startWorkers = async (count: number): Promise<ChildProcess[]> => {
+      const started = Array.from({ length: count }, (_, i) =>
+        spawn(process.execPath, ['dist/cmd/main.js', 'worker'], {
+          env: {
+            ...process.env,
+            DB_URL: dbUrl,
+            REDIS_ADDR: BENCH_REDIS_ADDR,
+            LOG_LEVEL: 'warn',
+            WORKER_ID: `bench-worker-${i + 1}`,
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return started;
+    };
+    let nextSeq = 0;
+    /** A burst of EVENTS commits, timed from the first commit until the receiver has the last one. */
+    const burst = async (label: string) => {
+      const first = nextSeq;
+      nextSeq += EVENTS;
+      const start = Date.now();
+      await commitEvents(handle, org.id, first, EVENTS);
+      const committedIn = (Date.now() - start) / 1000;
+      await waitFor(() => delivered(first, EVENTS), 600_000);
+      const seconds = (Date.now() - start) / 1000;
+      const eventsPerSecond = Math.round(EVENTS / seconds);
+      console.log(
+        `${label}: ${EVENTS} events committed in ${committedIn.toFixed(1)} s, all delivered after ${seconds.toFixed(1)} s → ${eventsPerSecond} events/s`,
+      );
+      return { events: EVENTS, seconds, events_per_second: eventsPerSecond };
+    };
+    const delivered = (first: number, count: number) => {
+      for (let seq = first; seq < first + count; seq += 1) if (!arrivals.has(seq)) return false;
+      return true;
+    };
 
-    // Throughput: a burst of EVENTS commits, timed until the last one is delivered.
-    const burstStart = Date.now();
-    await commitEvents(handle, org.id, 0, EVENTS);
-    const committedIn = (Date.now() - burstStart) / 1000;
-    await waitFor(() => arrivals.size >= EVENTS, 600_000);
-    const throughputSeconds = (Date.now() - burstStart) / 1000;
-    const eventsPerSecond = Math.round(EVENTS / throughputSeconds);
-    console.log(
-      `throughput: ${EVENTS} events committed in ${committedIn.toFixed(1)} s, all delivered after ${throughputSeconds.toFixed(1)} s → ${eventsPerSecond} events/s`,
-    );
+    workers = await startWorkers(1);
+    const worker = workers[0]!;
+    const throughput = await burst('throughput, one worker');
 
     // Latency: a steady RATE per second, each event timed from its commit to its arrival.
-    const firstSeq = EVENTS;
+    const firstSeq = nextSeq;
     const total = RATE * LATENCY_SECONDS;
+    nextSeq += total;
     const committedAt: number[] = [];
     const tick = 100;
     const perTick = Math.max(1, Math.round((RATE * tick) / 1000));
@@ -152,7 +190,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
     }
     const offeredRate = Math.round(total / ((Date.now() - steadyStart) / 1000));
-    await waitFor(() => arrivals.size >= EVENTS + total, 120_000);
+    await waitFor(() => delivered(firstSeq, total), 120_000);
     const latencies = committedAt.map((at, i) => arrivals.get(firstSeq + i)! - at).sort((a, b) => a - b);
     const figures = {
       p50Ms: percentile(latencies, 50),
@@ -163,18 +201,42 @@ async function main(): Promise<void> {
     console.log(
       `latency at ${offeredRate} events/s for ${LATENCY_SECONDS} s: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms; worker peak RSS ${rssMb} MB`,
     );
+    await stopAll(workers);
+
+    workers = await startWorkers(2);
+    const twoWorkers = await burst('throughput, two workers');
+    await stopAll(workers);
+    workers = [];
+
+    workers = [
+      spawn(process.execPath, ['--import', 'tsx', 'bench/event-floor.ts'], {
+        env: { ...process.env, FLOOR_DB_URL: dbUrl, FLOOR_REDIS_ADDR: BENCH_REDIS_ADDR, FLOOR_STREAM },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const floor = await burst('floor (a bare loop, no AMSS)');
+    const floorRssMb = peakRssMb(workers[0]!);
+    await stopAll(workers);
+    workers = [];
+    const share = Math.round((throughput.events_per_second / floor.events_per_second) * 100);
+    console.log(
+      `one worker: ${share} % of the floor; two workers: ${Math.round((twoWorkers.events_per_second / floor.events_per_second) * 100)} %; floor peak RSS ${floorRssMb} MB`,
+    );
     writeResults('event-pipeline', {
-      throughput: { events: EVENTS, seconds: throughputSeconds, events_per_second: eventsPerSecond },
+      throughput,
+      throughput_two_workers: twoWorkers,
+      floor: { ...floor, peak_rss_mb: floorRssMb },
+      one_worker_percent_of_floor: share,
       latency: { offered_events_per_second: offeredRate, seconds: LATENCY_SECONDS, ...figures },
       worker_peak_rss_mb: rssMb,
     });
   } finally {
-    if (worker) {
-      const exited = new Promise((resolve) => worker!.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await stopAll(workers);
     receiver.close();
+    const redis = new Redis(`redis://${BENCH_REDIS_ADDR}`);
+    await redis.del(FLOOR_STREAM).catch(() => 0);
+    redis.disconnect();
     await handle.close();
     await dropScratchDatabase(DB_NAME);
   }
