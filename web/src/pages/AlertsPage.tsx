@@ -13,11 +13,10 @@ import {
   Text,
   Textarea,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client';
-import { describeError, unwrap } from '../api/errors';
+import { unwrap } from '../api/errors';
 import { useMayActOnAlert } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
@@ -34,6 +33,7 @@ import {
   type Category,
   type Level,
 } from './alerts/queries';
+import { notifyDone, notifyRefused } from '../components/notify';
 
 const LEVEL_COLOR = { info: 'blue.8', warning: 'yellow.5', critical: 'red.9' } as const;
 type Show = 'open' | 'resolved' | 'all';
@@ -68,20 +68,10 @@ export default function AlertsPage() {
     mutationFn: (id: string) =>
       unwrap(api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} })),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Alert acknowledged',
-      });
+      notifyDone('Alert acknowledged');
       invalidate();
     },
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'Refused',
-        message: describeError(error),
-      }),
+    onError: (error) => notifyRefused(error),
   });
   const resolve = useMutation({
     mutationFn: ({ id, note }: { id: string; note: string }) =>
@@ -92,11 +82,7 @@ export default function AlertsPage() {
         }),
       ),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Alert resolved',
-      });
+      notifyDone('Alert resolved');
       setResolving(null);
       setNote('');
       invalidate();

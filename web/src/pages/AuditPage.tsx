@@ -15,11 +15,9 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { DatePickerInput, type DatesRangeValue } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
 import { IconDownload } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
-import { describeError } from '../api/errors';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
@@ -34,6 +32,7 @@ import {
   type AuditFilters,
   type AuditRow,
 } from './audit/queries';
+import { notifyDone, notifyRefused } from '../components/notify';
 
 const ENTITY_TYPES = [
   'aircraft',
@@ -107,19 +106,8 @@ export default function AuditPage() {
 
   const exportCsv = useMutation({
     mutationFn: () => downloadAuditExport(filters),
-    onSuccess: (name) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `Downloaded ${name}`,
-      }),
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'The export was refused',
-        message: describeError(error),
-      }),
+    onSuccess: (name) => notifyDone(`Downloaded ${name}`),
+    onError: (error) => notifyRefused(error, 'The export was refused'),
   });
   const change =
     <T,>(set: (value: T) => void) =>

@@ -10,12 +10,11 @@ import {
   Text,
   VisuallyHidden,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api } from '../api/client';
-import { describeError, unwrap } from '../api/errors';
+import { unwrap } from '../api/errors';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
@@ -24,6 +23,7 @@ import { PageHeader } from '../components/PageHeader';
 import { CreateWebhookModal } from './webhooks/CreateWebhookModal';
 import { DeliveryLog } from './webhooks/DeliveryLog';
 import { useWebhooks, type Webhook } from './webhooks/queries';
+import { notifyDone, notifyRefused } from '../components/notify';
 
 export default function WebhooksPage() {
   const can = useCan();
@@ -37,30 +37,16 @@ export default function WebhooksPage() {
   const test = useMutation({
     mutationFn: (id: string) => unwrap(api.POST('/api/v1/webhooks/{id}/test', { params: { path: { id } } })),
     onSuccess: (_result, id) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Test event sent: it appears in the delivery log',
-      });
+      notifyDone('Test event sent: it appears in the delivery log');
       setSelectedId(id);
       void queryClient.invalidateQueries({ queryKey: ['webhooks', id] });
     },
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'Refused',
-        message: describeError(error),
-      }),
+    onError: (error) => notifyRefused(error),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } })),
     onSuccess: (_result, id) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Webhook deleted; its pending deliveries are stopped',
-      });
+      notifyDone('Webhook deleted; its pending deliveries are stopped');
       if (selectedId === id) setSelectedId(null);
       setDeleting(null);
       void queryClient.invalidateQueries({ queryKey: ['webhooks'] });

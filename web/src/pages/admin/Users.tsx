@@ -14,18 +14,18 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconUserPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api } from '../../api/client';
-import { describeError, unwrap } from '../../api/errors';
+import { unwrap } from '../../api/errors';
 import { allPages } from '../../api/paging';
 import { useCan } from '../../app/access';
 import { useSession } from '../../auth/store';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notifyDone, notifyRefused } from '../../components/notify';
 
 type Role = 'admin' | 'tenant_admin' | 'scheduler' | 'mechanic' | 'auditor';
 const ROLES: { value: Role; label: string }[] = [
@@ -62,29 +62,15 @@ export function Users() {
     mutationFn: ({ id, role }: { id: string; role: Role }) =>
       unwrap(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
     onSuccess: (user) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${user.email} is now ${roleLabel(user.role).toLowerCase()}`,
-      });
+      notifyDone(`${user.email} is now ${roleLabel(user.role).toLowerCase()}`);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
     },
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'The role was not changed',
-        message: describeError(error),
-      }),
+    onError: (error) => notifyRefused(error, 'The role was not changed'),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/users/{id}', { params: { path: { id } } })),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${deleting?.email ?? 'The user'} can no longer sign in`,
-      });
+      notifyDone(`${deleting?.email ?? 'The user'} can no longer sign in`);
       setDeleting(null);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
     },
@@ -231,11 +217,7 @@ function CreateUserModal({
         }),
       ),
     onSuccess: (user) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${user.email} added as ${roleLabel(user.role).toLowerCase()}`,
-      });
+      notifyDone(`${user.email} added as ${roleLabel(user.role).toLowerCase()}`);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
       close();
     },

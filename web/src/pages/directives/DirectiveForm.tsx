@@ -13,7 +13,6 @@ import {
   Textarea,
 } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
-import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -22,6 +21,7 @@ import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useAircraftTypes } from '../people/queries';
 import { TYPE_LABEL, useAuthorities, type Directive } from './queries';
+import { notifyDone } from '../../components/notify';
 
 const asDay = (value: string | null): string | null => (value ? value.slice(0, 10) : null);
 const num = (value: number | string): number | null =>

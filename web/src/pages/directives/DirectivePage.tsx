@@ -1,11 +1,10 @@
 import { Anchor, Badge, Button, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { notifyDone, notifyRefused } from '../../components/NotifyOutcome';
 import { IconEdit, IconRadar } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api/client';
-import { unwrap } from '../../api/errors';
+import { describeError, unwrap } from '../../api/errors';
 import { useCan } from '../../app/access';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
@@ -22,6 +21,7 @@ import {
   type TrackedAircraft,
 } from './queries';
 import { RecordComplianceModal } from './RecordComplianceModal';
+import { notify, notifyDone } from '../../components/notify';
 
 export default function DirectivePage() {
   const { id = '' } = useParams();
@@ -84,7 +84,8 @@ function ScanFleetButton({ directive }: { directive: Directive }) {
       );
       await queryClient.invalidateQueries({ queryKey: ['directives'] });
     },
-    onError: (error) => notifyRefused('The fleet scan was refused', error),
+    onError: (error) =>
+      notify({ tone: 'refused', message: `The fleet scan was refused: ${describeError(error)}` }),
   });
   return (
     <Button leftSection={<IconRadar size={16} />} loading={scan.isPending} onClick={() => scan.mutate()}>

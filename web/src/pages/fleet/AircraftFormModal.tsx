@@ -4,7 +4,6 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { notify } from './notify';
 import { fromLocalInput, toLocalInput } from './dates';
 import {
   useAircraftTypes,
@@ -14,6 +13,7 @@ import {
   type AircraftStatus,
 } from './queries';
 import { STATUS_LABEL } from './status';
+import { notifyDone } from '../../components/notify';
 
 interface FormValues {
   tail_number: string;
@@ -138,7 +138,9 @@ function AircraftForm({
       );
     },
     onSuccess: async (saved) => {
-      notify('teal', aircraft ? 'Aircraft saved' : 'Aircraft added', `${saved.tail_number} (${saved.model})`);
+      notifyDone(`${saved.tail_number} (${saved.model})`, {
+        title: aircraft ? 'Aircraft saved' : 'Aircraft added',
+      });
       await queryClient.invalidateQueries({ queryKey: ['aircraft'] });
       if (!aircraft) onCreated?.(saved);
       onDone();

@@ -4,8 +4,8 @@ import { useNavigate } from 'react-router';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { notify } from './notify';
 import type { Aircraft } from './queries';
+import { notifyDone } from '../../components/notify';
 
 /** Asks before deleting; the API refuses while a task is scheduled or in progress, in its words. */
 export function DeleteAircraftModal({
@@ -22,7 +22,7 @@ export function DeleteAircraftModal({
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/v1/aircraft/{id}', { params: { path: { id: aircraft.id } } })),
     onSuccess: async () => {
-      notify('teal', 'Aircraft deleted', `${aircraft.tail_number} is no longer in the fleet.`);
+      notifyDone(`${aircraft.tail_number} is no longer in the fleet.`, { title: 'Aircraft deleted' });
       onClose();
       await navigate('/fleet');
       queryClient.removeQueries({ queryKey: ['aircraft', aircraft.id] });

@@ -12,7 +12,6 @@ import {
   Textarea,
 } from '@mantine/core';
 import { DateInput } from '@mantine/dates';
-import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -25,6 +24,7 @@ import {
   useCertificationTypes,
   type Certification,
 } from './queries';
+import { notifyDone } from '../../components/notify';
 
 const asDay = (value: string | null): string | null => (value ? value.slice(0, 10) : null);
 

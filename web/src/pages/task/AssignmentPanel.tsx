@@ -6,7 +6,8 @@ import { unwrap } from '../../api/errors';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { missingInWords, refusalTitle } from './labels';
-import { useQualifiedMechanics, useRefreshTask, type Task, notify } from './queries';
+import { useQualifiedMechanics, useRefreshTask, type Task, BRIEF } from './queries';
+import { notifyDone } from '../../components/notify';
 
 /**
  * Who could do this task: every mechanic, qualified or what they lack, free or busy in its window,
@@ -25,7 +26,7 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
         }),
       ),
     onSuccess: (_task, userId) => {
-      notify({ color: 'teal', message: userId ? 'Mechanic assigned' : 'Mechanic unassigned' });
+      notifyDone(userId ? 'Mechanic assigned' : 'Mechanic unassigned', BRIEF);
       refresh();
     },
   });

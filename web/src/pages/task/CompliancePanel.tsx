@@ -23,7 +23,8 @@ import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { refusalTitle } from './labels';
-import { sign, usePersonName, useRefreshTask, type ComplianceItem, type TaskDetail, notify } from './queries';
+import { sign, usePersonName, useRefreshTask, type ComplianceItem, type TaskDetail, BRIEF } from './queries';
+import { notifyDone } from '../../components/notify';
 
 const RESULT = {
   pass: { label: 'Pass', color: 'teal.9' },
@@ -51,10 +52,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
         }),
       ),
     onSuccess: (_item, { requires }) => {
-      notify({
-        color: 'teal',
-        message: requires ? 'Independent inspection required' : 'Inspection requirement waived',
-      });
+      notifyDone(requires ? 'Independent inspection required' : 'Inspection requirement waived', BRIEF);
       refresh();
     },
   });
@@ -214,7 +212,7 @@ function AddItemDialog({ taskId, onClose }: { taskId: string; onClose: () => voi
         }),
       ),
     onSuccess: () => {
-      notify({ color: 'teal', message: 'Compliance item added' });
+      notifyDone('Compliance item added', BRIEF);
       refresh();
       onClose();
     },
@@ -272,7 +270,7 @@ function SignOffDialog({ item, onClose }: { item: ComplianceItem; onClose: () =>
   const signOff = useMutation({
     mutationFn: () => sign(`/api/v1/compliance-items/${item.id}/sign-off`, 'PATCH', { result, password }),
     onSuccess: () => {
-      notify({ color: 'teal', message: 'Signed off' });
+      notifyDone('Signed off', BRIEF);
       refresh();
       onClose();
     },
@@ -357,7 +355,7 @@ function InspectDialog({
   const inspect = useMutation({
     mutationFn: () => sign(`/api/v1/compliance-items/${item.id}/inspect`, 'POST', { password }),
     onSuccess: () => {
-      notify({ color: 'teal', message: 'Inspection recorded' });
+      notifyDone('Inspection recorded', BRIEF);
       refresh();
       onClose();
     },
