@@ -21,7 +21,7 @@ import { useMayActOnAlert } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { OpsCursorPager, useCursorPages } from '../components/OpsCursorPager';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { PageHeader } from '../components/PageHeader';
 import { Figure } from './dashboard/Figure';
 import {
@@ -43,7 +43,6 @@ const FIT = { label: { overflow: 'visible' } };
 export default function AlertsPage() {
   const queryClient = useQueryClient();
   const summary = useAlertSummary();
-  const pages = useCursorPages();
   const [level, setLevel] = useState<Level | null>(null);
   const [category, setCategory] = useState<Category | null>(null);
   const [show, setShow] = useState<Show>('open');
@@ -54,6 +53,7 @@ export default function AlertsPage() {
     ...(category ? { category } : {}),
     ...(show === 'all' ? {} : { resolved: show === 'resolved' }),
   };
+  const pages = useCursorPages(JSON.stringify(filters));
   const alerts = useAlertPage(filters, pages.cursor);
 
   const mayActOnAlert = useMayActOnAlert();
@@ -88,12 +88,6 @@ export default function AlertsPage() {
       invalidate();
     },
   });
-  const filter =
-    <T,>(set: (value: T) => void) =>
-    (value: T) => {
-      set(value);
-      pages.reset();
-    };
   const s = summary.data;
 
   return (
@@ -141,7 +135,7 @@ export default function AlertsPage() {
               <SegmentedControl
                 aria-labelledby="alerts-show-label"
                 value={show}
-                onChange={filter((value: string) => setShow(value as Show))}
+                onChange={(value: string) => setShow(value as Show)}
                 data={[
                   { value: 'open', label: 'Open' },
                   { value: 'resolved', label: 'Resolved' },
@@ -160,7 +154,7 @@ export default function AlertsPage() {
                 { value: 'info', label: 'Info' },
               ]}
               value={level}
-              onChange={filter((value: string | null) => setLevel(value as Level | null))}
+              onChange={(value: string | null) => setLevel(value as Level | null)}
               w={150}
             />
             <Select
@@ -173,7 +167,7 @@ export default function AlertsPage() {
                 label: `${CATEGORY_LABEL[c]}${s && s.by_category[c] > 0 ? ` (${s.by_category[c]} open)` : ''}`,
               }))}
               value={category}
-              onChange={filter((value: string | null) => setCategory(value as Category | null))}
+              onChange={(value: string | null) => setCategory(value as Category | null)}
               w={260}
             />
           </Group>
@@ -267,12 +261,11 @@ export default function AlertsPage() {
               </Table>
             </Table.ScrollContainer>
           )}
-          <OpsCursorPager
+          <CursorPager
             label="Alert pages"
-            page={pages.page}
+            pages={pages}
             nextCursor={alerts.data?.next}
-            onNext={pages.next}
-            onPrevious={pages.previous}
+            waiting={alerts.isPlaceholderData}
           />
         </Paper>
       </Stack>

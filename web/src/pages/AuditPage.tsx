@@ -22,7 +22,7 @@ import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { OpsCursorPager, useCursorPages } from '../components/OpsCursorPager';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { PageHeader } from '../components/PageHeader';
 import {
   downloadAuditExport,
@@ -90,7 +90,6 @@ export default function AuditPage() {
   const [userId, setUserId] = useState<string | null>(null);
   const [range, setRange] = useState<DatesRangeValue<string>>([null, null]);
   const [details, setDetails] = useState<AuditRow | null>(null);
-  const pages = useCursorPages();
 
   const filters = useMemo<AuditFilters>(() => {
     const f: AuditFilters = {};
@@ -101,6 +100,7 @@ export default function AuditPage() {
     if (range[0] || range[1]) f.to = dayStart((range[1] ?? range[0])!, 1);
     return f;
   }, [entityType, action, userId, range]);
+  const pages = useCursorPages(JSON.stringify(filters));
   const log = useAuditPage(filters, pages.cursor);
   const emailOf = new Map(users.data?.map((u) => [u.id, u.email]));
 
@@ -109,12 +109,6 @@ export default function AuditPage() {
     onSuccess: (name) => notifyDone(`Downloaded ${name}`),
     onError: (error) => notifyRefused(error, 'The export was refused'),
   });
-  const change =
-    <T,>(set: (value: T) => void) =>
-    (value: T) => {
-      set(value);
-      pages.reset();
-    };
   const filtered = Object.keys(filters).length > 0;
 
   return (
@@ -141,7 +135,7 @@ export default function AuditPage() {
             placeholder="Any"
             data={ENTITY_TYPES}
             value={entityType}
-            onChange={change(setEntityType)}
+            onChange={setEntityType}
             clearable
             clearButtonProps={{ 'aria-label': 'Any entity type' }}
             w={200}
@@ -151,7 +145,7 @@ export default function AuditPage() {
             placeholder="Any"
             data={ACTIONS}
             value={action}
-            onChange={change((value: string | null) => setAction(value as AuditAction | null))}
+            onChange={(value: string | null) => setAction(value as AuditAction | null)}
             clearable
             clearButtonProps={{ 'aria-label': 'Any action' }}
             w={160}
@@ -163,7 +157,7 @@ export default function AuditPage() {
               searchable
               data={users.data?.map((u) => ({ value: u.id, label: u.email })) ?? []}
               value={userId}
-              onChange={change(setUserId)}
+              onChange={setUserId}
               clearable
               clearButtonProps={{ 'aria-label': 'Anyone' }}
               w={240}
@@ -173,7 +167,7 @@ export default function AuditPage() {
               label="User id"
               placeholder="Anyone"
               value={userId ?? ''}
-              onChange={(e) => change(setUserId)(e.currentTarget.value || null)}
+              onChange={(e) => setUserId(e.currentTarget.value || null)}
               w={300}
             />
           )}
@@ -183,7 +177,7 @@ export default function AuditPage() {
             placeholder="Any time"
             styles={{ placeholder: { color: 'var(--mantine-color-dimmed)' } }}
             value={range}
-            onChange={change(setRange)}
+            onChange={setRange}
             allowSingleDateInRange
             clearable
             clearButtonProps={{ 'aria-label': 'Any time' }}
@@ -199,7 +193,6 @@ export default function AuditPage() {
                 setAction(null);
                 setUserId(null);
                 setRange([null, null]);
-                pages.reset();
               }}
             >
               Clear filters
@@ -267,12 +260,11 @@ export default function AuditPage() {
             </Table>
           </Table.ScrollContainer>
         )}
-        <OpsCursorPager
+        <CursorPager
           label="Audit log pages"
-          page={pages.page}
+          pages={pages}
           nextCursor={log.data?.next}
-          onNext={pages.next}
-          onPrevious={pages.previous}
+          waiting={log.isPlaceholderData}
         />
       </Paper>
       <Modal

@@ -1,5 +1,5 @@
 import { Badge, Paper, Skeleton, Table, Text, Title, Tooltip } from '@mantine/core';
-import { OpsCursorPager, useCursorPages } from '../../components/OpsCursorPager';
+import { CursorPager, useCursorPages } from '../../components/CursorPager';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -13,7 +13,7 @@ const STATUS = {
 
 /** The deliveries of one webhook: status, attempts, the receiver's answer, the next retry. */
 export function DeliveryLog({ webhook }: { webhook: Webhook }) {
-  const pages = useCursorPages();
+  const pages = useCursorPages(webhook.id);
   const deliveries = useDeliveries(webhook.id, pages.cursor);
   const rows = deliveries.data?.rows;
   return (
@@ -78,13 +78,7 @@ export function DeliveryLog({ webhook }: { webhook: Webhook }) {
           </Table>
         </Table.ScrollContainer>
       )}
-      <OpsCursorPager
-        label="Delivery pages"
-        page={pages.page}
-        nextCursor={deliveries.data?.next}
-        onNext={pages.next}
-        onPrevious={pages.previous}
-      />
+      <CursorPager label="Delivery pages" pages={pages} nextCursor={deliveries.data?.next} />
     </Paper>
   );
 }
