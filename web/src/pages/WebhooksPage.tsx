@@ -1,15 +1,4 @@
-import {
-  Badge,
-  Button,
-  Group,
-  Modal,
-  Paper,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Badge, Button, Group, Paper, Skeleton, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -18,6 +7,7 @@ import { unwrap } from '../api/errors';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
+import { ConfirmDeleteModal } from '../components/ConfirmDeleteModal';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { CreateWebhookModal } from './webhooks/CreateWebhookModal';
@@ -148,38 +138,21 @@ export default function WebhooksPage() {
         {selected && <DeliveryLog key={selected.id} webhook={selected} />}
       </Stack>
       <CreateWebhookModal opened={creating} onClose={() => setCreating(false)} />
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
+      <ConfirmDeleteModal
         opened={deleting !== null}
-        onClose={() => {
-          setDeleting(null);
-          remove.reset();
-        }}
+        onClose={() => setDeleting(null)}
         title="Delete this webhook?"
+        mutation={remove}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+        refusedTitle="The webhook was not deleted"
+        confirmLabel="Delete webhook"
       >
-        <Stack>
-          <Text size="sm">
-            AMSS stops sending events to{' '}
-            <Text span ff="monospace">
-              {deleting?.url}
-            </Text>
-            ; deliveries still pending are marked failed. The delivery history stays readable.
-          </Text>
-          <ErrorNotice error={remove.error} title="The webhook was not deleted" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep it
-            </Button>
-            <Button
-              color="red.9"
-              loading={remove.isPending}
-              onClick={() => deleting && remove.mutate(deleting.id)}
-            >
-              Delete webhook
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        AMSS stops sending events to{' '}
+        <Text span ff="monospace">
+          {deleting?.url}
+        </Text>
+        ; deliveries still pending are marked failed. The delivery history stays readable.
+      </ConfirmDeleteModal>
     </>
   );
 }

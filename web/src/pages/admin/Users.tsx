@@ -24,6 +24,7 @@ import { useCan } from '../../app/access';
 import { useSession } from '../../auth/store';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
+import { ConfirmDeleteModal } from '../../components/ConfirmDeleteModal';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { notifyDone, notifyRefused } from '../../components/notify';
 
@@ -162,35 +163,19 @@ export function Users() {
         </Table.ScrollContainer>
       )}
       <CreateUserModal opened={creating} roles={grantable} onClose={() => setCreating(false)} />
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
+      <ConfirmDeleteModal
         opened={deleting !== null}
-        onClose={() => {
-          setDeleting(null);
-          remove.reset();
-        }}
+        onClose={() => setDeleting(null)}
         title="Delete this user?"
+        mutation={remove}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+        refusedTitle="The user was not deleted"
+        keepLabel="Keep"
+        confirmLabel="Delete user"
       >
-        <Stack>
-          <Text size="sm">
-            {deleting?.email} can no longer sign in and their sessions end now. Their name stays in the audit
-            log and on the records they signed; the email can be used again.
-          </Text>
-          <ErrorNotice error={remove.error} title="The user was not deleted" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep
-            </Button>
-            <Button
-              color="red.9"
-              loading={remove.isPending}
-              onClick={() => deleting && remove.mutate(deleting.id)}
-            >
-              Delete user
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        {deleting?.email} can no longer sign in and their sessions end now. Their name stays in the audit log
+        and on the records they signed; the email can be used again.
+      </ConfirmDeleteModal>
     </Paper>
   );
 }

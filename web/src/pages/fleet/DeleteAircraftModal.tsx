@@ -1,9 +1,8 @@
-import { Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
-import { ErrorNotice } from '../../components/ErrorNotice';
+import { ConfirmDeleteModal } from '../../components/ConfirmDeleteModal';
 import type { Aircraft } from './queries';
 import { notifyDone } from '../../components/notify';
 
@@ -29,32 +28,17 @@ export function DeleteAircraftModal({
       await queryClient.invalidateQueries({ queryKey: ['aircraft'] });
     },
   });
-  const close = () => {
-    remove.reset();
-    onClose();
-  };
   return (
-    <Modal
-      closeButtonProps={{ 'aria-label': 'Close' }}
+    <ConfirmDeleteModal
       opened={opened}
-      onClose={close}
+      onClose={onClose}
       title={`Delete ${aircraft.tail_number}?`}
+      mutation={remove}
+      onConfirm={() => remove.mutate()}
+      refusedTitle="The aircraft was not deleted"
     >
-      <Stack gap="sm">
-        <Text size="sm">
-          {aircraft.tail_number} ({aircraft.model}) leaves the fleet: it is no longer listed or planned, and
-          its tail number can be used again. Its maintenance history is kept.
-        </Text>
-        <ErrorNotice error={remove.error} title="The aircraft was not deleted" />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={close} data-autofocus>
-            Keep it
-          </Button>
-          <Button color="red.9" onClick={() => remove.mutate()} loading={remove.isPending}>
-            Delete
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      {aircraft.tail_number} ({aircraft.model}) leaves the fleet: it is no longer listed or planned, and its
+      tail number can be used again. Its maintenance history is kept.
+    </ConfirmDeleteModal>
   );
 }
