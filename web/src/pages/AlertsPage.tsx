@@ -34,6 +34,7 @@ import {
   type Level,
 } from './alerts/queries';
 import { notifyDone, notifyRefused } from '../components/notify';
+import { QueryTable } from '../components/DataTable';
 
 const LEVEL_COLOR = { info: 'blue.8', warning: 'yellow.5', critical: 'red.9' } as const;
 type Show = 'open' | 'resolved' | 'all';
@@ -171,96 +172,89 @@ export default function AlertsPage() {
               w={260}
             />
           </Group>
-          <ErrorNotice error={alerts.error} title="Alerts could not be loaded" />
-          {alerts.isPending ? (
-            <Skeleton h={300} />
-          ) : alerts.data?.rows.length === 0 ? (
-            <EmptyState title="No alerts">
-              {show === 'open' && !level && !category
-                ? 'Nothing is open: everything raised has been resolved.'
-                : 'Nothing matches these filters.'}
-            </EmptyState>
-          ) : (
-            <Table.ScrollContainer minWidth={720}>
-              <Table data-testid="alerts-table" style={{ opacity: alerts.isPlaceholderData ? 0.6 : 1 }}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Level</Table.Th>
-                    <Table.Th>Alert</Table.Th>
-                    <Table.Th>Raised</Table.Th>
-                    <Table.Th>State</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {alerts.data?.rows.map((alert) => (
-                    <Table.Tr key={alert.id} data-testid="alert-row" data-level={alert.level}>
-                      <Table.Td>
-                        <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast styles={FIT}>
-                          {alert.level}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td maw={420}>
-                        <Text size="sm" fw={600}>
-                          {alert.title}
-                        </Text>
-                        <Text size="xs" c="dimmed">
-                          {CATEGORY_LABEL[alert.category]} · {alert.description}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <DateTime value={alert.raised_at} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {alert.resolved ? (
-                            <Badge color="teal.9" variant="outline" styles={FIT}>
-                              {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
-                            </Badge>
-                          ) : alert.acknowledged ? (
-                            <Badge color="gray.8" variant="outline" styles={FIT}>
-                              acknowledged
-                            </Badge>
-                          ) : (
-                            <Badge color="gray.8" variant="outline" styles={FIT}>
-                              not acknowledged
-                            </Badge>
-                          )}
-                          {alert.escalated && (
-                            <Badge color="grape.8" variant="outline" styles={FIT}>
-                              escalated
-                            </Badge>
-                          )}
-                        </Group>
-                        {alert.resolved_at && (
-                          <Text size="xs" c="dimmed">
-                            <DateTime value={alert.resolved_at} />
-                            {alert.resolution_note ? ` · ${alert.resolution_note}` : ''}
-                          </Text>
-                        )}
-                        <Group gap={4} mt={6}>
-                          {mayAct(alert, 'acknowledge') && !alert.acknowledged && (
-                            <Button
-                              size="compact-sm"
-                              variant="light"
-                              loading={acknowledge.isPending && acknowledge.variables === alert.id}
-                              onClick={() => acknowledge.mutate(alert.id)}
-                            >
-                              Acknowledge
-                            </Button>
-                          )}
-                          {mayAct(alert, 'resolve') && (
-                            <Button size="compact-sm" variant="default" onClick={() => setResolving(alert)}>
-                              Resolve
-                            </Button>
-                          )}
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
+          <QueryTable
+            query={alerts}
+            rows={alerts.data?.rows}
+            errorTitle="Alerts could not be loaded"
+            loading={<Skeleton h={300} />}
+            empty={
+              <EmptyState title="No alerts">
+                {show === 'open' && !level && !category
+                  ? 'Nothing is open: everything raised has been resolved.'
+                  : 'Nothing matches these filters.'}
+              </EmptyState>
+            }
+            minWidth={720}
+            columns={['Level', 'Alert', 'Raised', 'State']}
+            testId="alerts-table"
+            style={{ opacity: alerts.isPlaceholderData ? 0.6 : 1 }}
+          >
+            {(alert) => (
+              <Table.Tr key={alert.id} data-testid="alert-row" data-level={alert.level}>
+                <Table.Td>
+                  <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast styles={FIT}>
+                    {alert.level}
+                  </Badge>
+                </Table.Td>
+                <Table.Td maw={420}>
+                  <Text size="sm" fw={600}>
+                    {alert.title}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {CATEGORY_LABEL[alert.category]} · {alert.description}
+                  </Text>
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <DateTime value={alert.raised_at} />
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {alert.resolved ? (
+                      <Badge color="teal.9" variant="outline" styles={FIT}>
+                        {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
+                      </Badge>
+                    ) : alert.acknowledged ? (
+                      <Badge color="gray.8" variant="outline" styles={FIT}>
+                        acknowledged
+                      </Badge>
+                    ) : (
+                      <Badge color="gray.8" variant="outline" styles={FIT}>
+                        not acknowledged
+                      </Badge>
+                    )}
+                    {alert.escalated && (
+                      <Badge color="grape.8" variant="outline" styles={FIT}>
+                        escalated
+                      </Badge>
+                    )}
+                  </Group>
+                  {alert.resolved_at && (
+                    <Text size="xs" c="dimmed">
+                      <DateTime value={alert.resolved_at} />
+                      {alert.resolution_note ? ` · ${alert.resolution_note}` : ''}
+                    </Text>
+                  )}
+                  <Group gap={4} mt={6}>
+                    {mayAct(alert, 'acknowledge') && !alert.acknowledged && (
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        loading={acknowledge.isPending && acknowledge.variables === alert.id}
+                        onClick={() => acknowledge.mutate(alert.id)}
+                      >
+                        Acknowledge
+                      </Button>
+                    )}
+                    {mayAct(alert, 'resolve') && (
+                      <Button size="compact-sm" variant="default" onClick={() => setResolving(alert)}>
+                        Resolve
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </QueryTable>
           <CursorPager
             label="Alert pages"
             pages={pages}

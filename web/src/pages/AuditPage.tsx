@@ -12,7 +12,6 @@ import {
   Table,
   Text,
   TextInput,
-  VisuallyHidden,
 } from '@mantine/core';
 import { DatePickerInput, type DatesRangeValue } from '@mantine/dates';
 import { useMutation } from '@tanstack/react-query';
@@ -21,7 +20,6 @@ import { useMemo, useState } from 'react';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorNotice } from '../components/ErrorNotice';
 import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { PageHeader } from '../components/PageHeader';
 import {
@@ -33,6 +31,7 @@ import {
   type AuditRow,
 } from './audit/queries';
 import { notifyDone, notifyRefused } from '../components/notify';
+import { QueryTable } from '../components/DataTable';
 
 const ENTITY_TYPES = [
   'aircraft',
@@ -199,67 +198,57 @@ export default function AuditPage() {
             </Button>
           )}
         </Group>
-        <ErrorNotice error={log.error} title="The audit log could not be loaded" />
-        {log.isPending ? (
-          <Skeleton h={320} />
-        ) : log.data?.rows.length === 0 ? (
-          <EmptyState title="No audit rows">
-            {filtered ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
-          </EmptyState>
-        ) : (
-          <Table.ScrollContainer minWidth={720}>
-            <Table striped data-testid="audit-table" style={{ opacity: log.isPlaceholderData ? 0.6 : 1 }}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Time</Table.Th>
-                  <Table.Th>Actor</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Entity</Table.Th>
-                  <Table.Th>What</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Details</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {log.data?.rows.map((row) => (
-                  <Table.Tr key={row.id} data-testid="audit-row" data-entity-type={row.entity_type}>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      <DateTime value={row.timestamp} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{(row.user_id && emailOf.get(row.user_id)) ?? row.actor}</Text>
-                      {row.user_id && emailOf.get(row.user_id) && (
-                        <Text size="xs" c="dimmed">
-                          {row.actor}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={ACTION_COLOR[row.action]} variant="outline" tt="none">
-                        {row.action.replace('_', ' ')}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{row.entity_type}</Text>
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        {row.entity_id.slice(0, 8)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{summary(row)}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Button size="compact-sm" variant="light" onClick={() => setDetails(row)}>
-                        Details
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
+        <QueryTable
+          query={log}
+          rows={log.data?.rows}
+          errorTitle="The audit log could not be loaded"
+          loading={<Skeleton h={320} />}
+          empty={
+            <EmptyState title="No audit rows">
+              {filtered ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
+            </EmptyState>
+          }
+          minWidth={720}
+          columns={['Time', 'Actor', 'Action', 'Entity', 'What', { label: 'Details', hidden: true }]}
+          striped
+          testId="audit-table"
+          style={{ opacity: log.isPlaceholderData ? 0.6 : 1 }}
+        >
+          {(row) => (
+            <Table.Tr key={row.id} data-testid="audit-row" data-entity-type={row.entity_type}>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <DateTime value={row.timestamp} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{(row.user_id && emailOf.get(row.user_id)) ?? row.actor}</Text>
+                {row.user_id && emailOf.get(row.user_id) && (
+                  <Text size="xs" c="dimmed">
+                    {row.actor}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Badge color={ACTION_COLOR[row.action]} variant="outline" tt="none">
+                  {row.action.replace('_', ' ')}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{row.entity_type}</Text>
+                <Text size="xs" c="dimmed" ff="monospace">
+                  {row.entity_id.slice(0, 8)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{summary(row)}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Button size="compact-sm" variant="light" onClick={() => setDetails(row)}>
+                  Details
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          )}
+        </QueryTable>
         <CursorPager
           label="Audit log pages"
           pages={pages}

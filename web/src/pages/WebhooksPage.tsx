@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Paper, Skeleton, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Paper, Skeleton, Stack, Table, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -8,12 +8,12 @@ import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ConfirmDeleteModal } from '../components/ConfirmDeleteModal';
-import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { CreateWebhookModal } from './webhooks/CreateWebhookModal';
 import { DeliveryLog } from './webhooks/DeliveryLog';
 import { useWebhooks, type Webhook } from './webhooks/queries';
 import { notifyDone, notifyRefused } from '../components/notify';
+import { QueryTable } from '../components/DataTable';
 
 export default function WebhooksPage() {
   const can = useCan();
@@ -58,82 +58,71 @@ export default function WebhooksPage() {
       />
       <Stack gap="md">
         <Paper withBorder p="md" radius="md">
-          <ErrorNotice error={webhooks.error} title="Webhooks could not be loaded" />
-          {webhooks.isPending ? (
-            <Skeleton h={140} />
-          ) : webhooks.data?.length === 0 ? (
-            <EmptyState title="No webhooks yet">Add one to have AMSS POST your events to a URL.</EmptyState>
-          ) : (
-            <Table.ScrollContainer minWidth={760}>
-              <Table highlightOnHover data-testid="webhooks-table">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>URL</Table.Th>
-                    <Table.Th>Events</Table.Th>
-                    <Table.Th>Created</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>Actions</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {webhooks.data?.map((webhook) => (
-                    <Table.Tr key={webhook.id} aria-current={webhook.id === selectedId ? 'true' : undefined}>
-                      <Table.Td style={{ wordBreak: 'break-all' }}>
-                        <Text size="sm" ff="monospace">
-                          {webhook.url}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {webhook.events.slice(0, 4).map((event) => (
-                            <Badge key={event} variant="outline" color="gray.8" size="sm" tt="none">
-                              {event}
-                            </Badge>
-                          ))}
-                          {webhook.events.length > 4 && (
-                            <Text size="xs">and {webhook.events.length - 4} more</Text>
-                          )}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <DateTime value={webhook.created_at} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap" justify="flex-end">
-                          <Button
-                            size="compact-sm"
-                            variant={webhook.id === selectedId ? 'filled' : 'light'}
-                            onClick={() => setSelectedId(webhook.id)}
-                          >
-                            Deliveries
-                          </Button>
-                          <Button
-                            size="compact-sm"
-                            variant="default"
-                            loading={test.isPending && test.variables === webhook.id}
-                            onClick={() => test.mutate(webhook.id)}
-                          >
-                            Send test
-                          </Button>
-                          {can('webhooks', 'delete') && (
-                            <Button
-                              size="compact-sm"
-                              variant="outline"
-                              color="red.9"
-                              onClick={() => setDeleting(webhook)}
-                            >
-                              Delete
-                            </Button>
-                          )}
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
+          <QueryTable
+            query={webhooks}
+            rows={webhooks.data}
+            errorTitle="Webhooks could not be loaded"
+            loading={<Skeleton h={140} />}
+            empty={
+              <EmptyState title="No webhooks yet">Add one to have AMSS POST your events to a URL.</EmptyState>
+            }
+            minWidth={760}
+            columns={['URL', 'Events', 'Created', { label: 'Actions', hidden: true }]}
+            highlightOnHover
+            testId="webhooks-table"
+          >
+            {(webhook) => (
+              <Table.Tr key={webhook.id} aria-current={webhook.id === selectedId ? 'true' : undefined}>
+                <Table.Td style={{ wordBreak: 'break-all' }}>
+                  <Text size="sm" ff="monospace">
+                    {webhook.url}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {webhook.events.slice(0, 4).map((event) => (
+                      <Badge key={event} variant="outline" color="gray.8" size="sm" tt="none">
+                        {event}
+                      </Badge>
+                    ))}
+                    {webhook.events.length > 4 && <Text size="xs">and {webhook.events.length - 4} more</Text>}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <DateTime value={webhook.created_at} />
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4} wrap="nowrap" justify="flex-end">
+                    <Button
+                      size="compact-sm"
+                      variant={webhook.id === selectedId ? 'filled' : 'light'}
+                      onClick={() => setSelectedId(webhook.id)}
+                    >
+                      Deliveries
+                    </Button>
+                    <Button
+                      size="compact-sm"
+                      variant="default"
+                      loading={test.isPending && test.variables === webhook.id}
+                      onClick={() => test.mutate(webhook.id)}
+                    >
+                      Send test
+                    </Button>
+                    {can('webhooks', 'delete') && (
+                      <Button
+                        size="compact-sm"
+                        variant="outline"
+                        color="red.9"
+                        onClick={() => setDeleting(webhook)}
+                      >
+                        Delete
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </QueryTable>
         </Paper>
         {selected && <DeliveryLog key={selected.id} webhook={selected} />}
       </Stack>

@@ -27,6 +27,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ConfirmDeleteModal } from '../../components/ConfirmDeleteModal';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { notifyDone, notifyRefused } from '../../components/notify';
+import { QueryTable } from '../../components/DataTable';
 
 type Role = 'admin' | 'tenant_admin' | 'scheduler' | 'mechanic' | 'auditor';
 const ROLES: { value: Role; label: string }[] = [
@@ -89,79 +90,63 @@ export function Users() {
           </Button>
         )}
       </Group>
-      <ErrorNotice error={users.error} title="Users could not be loaded" />
-      {users.isPending ? (
-        <Skeleton h={200} />
-      ) : users.data?.length === 0 ? (
-        <EmptyState title="No users">Add the people who work in AMSS.</EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={720}>
-          <Table highlightOnHover data-testid="users-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Last sign-in</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.data?.map((user) => {
-                const self = user.id === session?.userId;
-                const protectedAdmin = user.role === 'admin' && !isAdmin;
-                const fixed = self || protectedAdmin || !can('users', 'update');
-                return (
-                  <Table.Tr key={user.id} data-testid="user-row">
-                    <Table.Td>
-                      <Text size="sm">{user.email}</Text>
-                      {self && (
-                        <Badge size="xs" variant="outline" color="gray.8" ml={6}>
-                          you
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {fixed ? (
-                        <Text size="sm" title={self ? 'Nobody changes their own role' : undefined}>
-                          {roleLabel(user.role)}
-                        </Text>
-                      ) : (
-                        <Select
-                          aria-label={`Role of ${user.email}`}
-                          data={grantable}
-                          value={user.role}
-                          allowDeselect={false}
-                          disabled={changeRole.isPending && changeRole.variables.id === user.id}
-                          onChange={(role) =>
-                            role && role !== user.role && changeRole.mutate({ id: user.id, role: role })
-                          }
-                          w={220}
-                          size="xs"
-                        />
-                      )}
-                    </Table.Td>
-                    <Table.Td>{user.last_login ? <DateTime value={user.last_login} /> : 'never'}</Table.Td>
-                    <Table.Td>
-                      {!self && !protectedAdmin && can('users', 'delete') && (
-                        <Button
-                          size="compact-sm"
-                          variant="outline"
-                          color="red.9"
-                          onClick={() => setDeleting(user)}
-                        >
-                          Delete<VisuallyHidden> {user.email}</VisuallyHidden>
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+      <QueryTable
+        query={users}
+        rows={users.data}
+        errorTitle="Users could not be loaded"
+        loading={<Skeleton h={200} />}
+        empty={<EmptyState title="No users">Add the people who work in AMSS.</EmptyState>}
+        minWidth={720}
+        columns={['Email', 'Role', 'Last sign-in', { label: 'Actions', hidden: true }]}
+        highlightOnHover
+        testId="users-table"
+      >
+        {(user) => {
+          const self = user.id === session?.userId;
+          const protectedAdmin = user.role === 'admin' && !isAdmin;
+          const fixed = self || protectedAdmin || !can('users', 'update');
+          return (
+            <Table.Tr key={user.id} data-testid="user-row">
+              <Table.Td>
+                <Text size="sm">{user.email}</Text>
+                {self && (
+                  <Badge size="xs" variant="outline" color="gray.8" ml={6}>
+                    you
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>
+                {fixed ? (
+                  <Text size="sm" title={self ? 'Nobody changes their own role' : undefined}>
+                    {roleLabel(user.role)}
+                  </Text>
+                ) : (
+                  <Select
+                    aria-label={`Role of ${user.email}`}
+                    data={grantable}
+                    value={user.role}
+                    allowDeselect={false}
+                    disabled={changeRole.isPending && changeRole.variables.id === user.id}
+                    onChange={(role) =>
+                      role && role !== user.role && changeRole.mutate({ id: user.id, role: role })
+                    }
+                    w={220}
+                    size="xs"
+                  />
+                )}
+              </Table.Td>
+              <Table.Td>{user.last_login ? <DateTime value={user.last_login} /> : 'never'}</Table.Td>
+              <Table.Td>
+                {!self && !protectedAdmin && can('users', 'delete') && (
+                  <Button size="compact-sm" variant="outline" color="red.9" onClick={() => setDeleting(user)}>
+                    Delete<VisuallyHidden> {user.email}</VisuallyHidden>
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          );
+        }}
+      </QueryTable>
       <CreateUserModal opened={creating} roles={grantable} onClose={() => setCreating(false)} />
       <ConfirmDeleteModal
         opened={deleting !== null}

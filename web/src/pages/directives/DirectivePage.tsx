@@ -22,6 +22,8 @@ import {
 } from './queries';
 import { RecordComplianceModal } from './RecordComplianceModal';
 import { notify, notifyDone } from '../../components/notify';
+import { QueryTable } from '../../components/DataTable';
+import { SkeletonRows } from '../../components/SkeletonRows';
 
 export default function DirectivePage() {
   const { id = '' } = useParams();
@@ -183,78 +185,64 @@ function TrackedAircraftTable({ directive }: { directive: Directive }) {
       <Title order={2} size="h4" mb="sm">
         Aircraft it applies to
       </Title>
-      <ErrorNotice error={rows.error} title="The aircraft could not be loaded" />
-      {rows.isPending ? (
-        <Stack gap="xs">
-          <Skeleton h={36} />
-          <Skeleton h={36} />
-        </Stack>
-      ) : !rows.data?.length ? (
-        !rows.error && (
+      <QueryTable
+        query={rows}
+        rows={rows.data}
+        errorTitle="The aircraft could not be loaded"
+        loading={<SkeletonRows height={36} />}
+        empty={
           <EmptyState title="Not tracked on any aircraft">
             {can('directives', 'scan')
               ? 'Scan the fleet to track it on the aircraft it applies to.'
               : undefined}
           </EmptyState>
-        )
-      ) : (
-        <Table.ScrollContainer minWidth={820}>
-          <Table verticalSpacing="sm" data-testid="directive-aircraft">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Aircraft</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Next due</Table.Th>
-                <Table.Th>Projected</Table.Th>
-                <Table.Th>Last compliance</Table.Th>
-                {mayRecord && <Table.Th>Action</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.data.map((row) => (
-                <Table.Tr key={row.id} data-testid="tracked-aircraft">
-                  <Table.Td fw={600}>{row.tail_number}</Table.Td>
-                  <Table.Td>
-                    <Badge color={TRACKING_COLOR[row.status]} autoContrast>
-                      {TRACKING_LABEL[row.status]}
-                    </Badge>
-                    {row.status_reason && (
-                      <Text size="xs" c="dimmed">
-                        {row.status_reason}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{due(row)}</Table.Td>
-                  <Table.Td>
-                    <DateTime value={row.projected_due_date} dateOnly />
-                  </Table.Td>
-                  <Table.Td>
-                    {row.last_compliance ? (
-                      <>
-                        <DateTime value={row.last_compliance.performed_at} />
-                        <Text size="xs" c="dimmed">
-                          {row.last_compliance.signer_email ?? 'signed'} · {row.last_compliance.method}
-                        </Text>
-                      </>
-                    ) : (
-                      '—'
-                    )}
-                  </Table.Td>
-                  {mayRecord && (
-                    <Table.Td>
-                      {row.status !== 'complied' && row.status !== 'not_applicable' && (
-                        <Button size="xs" variant="default" onClick={() => setRecording(row)}>
-                          Record compliance
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+        }
+        minWidth={820}
+        columns={['Aircraft', 'Status', 'Next due', 'Projected', 'Last compliance', mayRecord && 'Action']}
+        verticalSpacing="sm"
+        testId="directive-aircraft"
+      >
+        {(row) => (
+          <Table.Tr key={row.id} data-testid="tracked-aircraft">
+            <Table.Td fw={600}>{row.tail_number}</Table.Td>
+            <Table.Td>
+              <Badge color={TRACKING_COLOR[row.status]} autoContrast>
+                {TRACKING_LABEL[row.status]}
+              </Badge>
+              {row.status_reason && (
+                <Text size="xs" c="dimmed">
+                  {row.status_reason}
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>{due(row)}</Table.Td>
+            <Table.Td>
+              <DateTime value={row.projected_due_date} dateOnly />
+            </Table.Td>
+            <Table.Td>
+              {row.last_compliance ? (
+                <>
+                  <DateTime value={row.last_compliance.performed_at} />
+                  <Text size="xs" c="dimmed">
+                    {row.last_compliance.signer_email ?? 'signed'} · {row.last_compliance.method}
+                  </Text>
+                </>
+              ) : (
+                '—'
+              )}
+            </Table.Td>
+            {mayRecord && (
+              <Table.Td>
+                {row.status !== 'complied' && row.status !== 'not_applicable' && (
+                  <Button size="xs" variant="default" onClick={() => setRecording(row)}>
+                    Record compliance
+                  </Button>
+                )}
+              </Table.Td>
+            )}
+          </Table.Tr>
+        )}
+      </QueryTable>
       <RecordComplianceModal directive={directive} row={recording} onClose={() => setRecording(null)} />
     </Paper>
   );
