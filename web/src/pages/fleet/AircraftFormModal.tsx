@@ -6,6 +6,7 @@ import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { fromLocalInput, toLocalInput } from './dates';
 import {
+  aircraftTypeOptions,
   useAircraftTypes,
   type Aircraft,
   type AircraftChange,
@@ -156,10 +157,7 @@ function AircraftForm({
     save.mutate();
   };
 
-  const typeOptions = (types.data ?? []).map((t) => ({
-    value: t.id,
-    label: `${t.designator} — ${t.manufacturer} ${t.model}`,
-  }));
+  const typeOptions = aircraftTypeOptions(types.data);
 
   return (
     <form onSubmit={submit} noValidate>
