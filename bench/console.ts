@@ -22,9 +22,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
+import { launchBrowser } from '../web/e2e/browser.js';
 import {
   benchDatabaseUrl,
   createBenchOrg,
@@ -94,22 +95,6 @@ async function seed(url: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }
 
 async function signedInPage(browser: Browser, baseURL: string): Promise<Page> {
@@ -216,7 +201,7 @@ console.log(`seeding ${AIRCRAFT} aircraft and ${TASKS} tasks`);
 await createScratchDatabase(DB_NAME);
 await seed(benchDatabaseUrl(DB_NAME));
 const server = await startServer(DB_NAME, PORT);
-const browser = await launch();
+const browser = await launchBrowser();
 try {
   const fleetBoard = await timeView(browser, server.baseUrl, '/', '[data-testid="fleet-board"] a', AIRCRAFT);
   console.log(`fleet board, ${AIRCRAFT} aircraft:`, fleetBoard);

@@ -1,18 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchBrowser, newContext, screenshots, signIn } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, newContext, screenshots, signIn } from './harness.js';
+import { useBrowser } from './browser.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('the dashboard', () => {
   it('shows a scheduler the AOG counter, every demo aircraft on the fleet board, and the open alerts', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'scheduler@demo.local');
     const aog = page.getByTestId('aog-count');
     await expect.poll(() => aog.textContent()).toMatch(/AOG\s*1/);
@@ -26,7 +20,7 @@ describe('the dashboard', () => {
   });
 
   it('shows a mechanic their tasks of the day', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'mechanic@demo.local');
     await page.getByRole('heading', { name: 'My tasks today' }).waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'N101DA' }).count()).toBe(1);
@@ -34,15 +28,15 @@ describe('the dashboard', () => {
   });
 
   it('offers an auditor no acknowledge or resolve', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'auditor@demo.local');
     await expect.poll(() => page.getByTestId('alert').count()).toBeGreaterThan(0);
     expect(await page.getByRole('button', { name: /Acknowledge|Resolve/ }).count()).toBe(0);
   });
 
   it('clears an alert resolved in one browser from another signed-in browser, live', async () => {
-    const planner = await (await newContext(browser)).newPage();
-    const controller = await (await newContext(browser)).newPage();
+    const planner = await (await newContext(browser())).newPage();
+    const controller = await (await newContext(browser())).newPage();
     await signIn(planner, 'scheduler@demo.local');
     await signIn(controller, 'tenant-admin@demo.local');
     await controller.getByTestId('live-status').getByText('Live').waitFor();

@@ -1,14 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchBrowser, newContext, screenshots, signIn } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, newContext, screenshots, signIn } from './harness.js';
+import { useBrowser } from './browser.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function openFleet(page: Page): Promise<void> {
   await page.getByRole('link', { name: 'Fleet', exact: true }).first().click();
@@ -31,7 +26,7 @@ async function openAircraft(page: Page, tail: string): Promise<void> {
 
 describe('the fleet', () => {
   it('lets a scheduler filter the fleet, add an aircraft, record its usage, edit and delete it', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'scheduler@demo.local');
     await openFleet(page);
     expect(await fleetRows(page).count()).toBeGreaterThanOrEqual(3);
@@ -122,7 +117,7 @@ describe('the fleet', () => {
   });
 
   it('shows N101DA grounded and why, and refuses its release or deletion in words', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'scheduler@demo.local');
     await openFleet(page);
     await openAircraft(page, 'N101DA');
@@ -172,7 +167,7 @@ describe('the fleet', () => {
   });
 
   it('shows an auditor the fleet and an aircraft, offering no add, edit, usage or delete', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'auditor@demo.local');
     await openFleet(page);
     expect(await page.getByRole('button', { name: 'Add aircraft' }).count()).toBe(0);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 
 /** Where the journeys keep their screenshots (`.ci/run` prints it). */
@@ -17,26 +17,6 @@ export const VIEWPORTS = [
 ] as const;
 
 export const baseURL = (): string => inject('baseURL');
-
-/**
- * Debian's Chromium, headless, with the flags this closed network needs (no calls out: without the
- * background-networking flags its requests fail many at a time) and a fresh profile each launch.
- */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** A new browser context (its own session storage: another person at another screen). */
 export function newContext(browser: Browser): Promise<BrowserContext> {

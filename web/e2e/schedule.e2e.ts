@@ -1,14 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchBrowser, newContext, screenshots, signIn } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, newContext, screenshots, signIn } from './harness.js';
+import { useBrowser } from './browser.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The week the demo's C-check on N201DA falls in: it is seeded 21–23 days after the start. */
 const cCheckWeek = (): string => new Date(Date.now() + 19 * 86_400_000).toISOString().slice(0, 10);
@@ -22,7 +17,7 @@ async function openCCheckWeek(page: Page): Promise<void> {
 
 describe('the schedule', () => {
   it('lets a scheduler see the C-check with its dependencies, schedule a task, and reschedule with cascade', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'scheduler@demo.local');
     await page.getByRole('link', { name: 'Schedule' }).click();
     await page.getByRole('heading', { name: 'Schedule' }).waitFor();
@@ -98,7 +93,7 @@ describe('the schedule', () => {
   });
 
   it('shows a mechanic the schedule without offering to create, edit or reschedule', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'mechanic@demo.local');
     await openCCheckWeek(page);
     await expect.poll(() => page.getByTestId('dependency-arrow').count()).toBe(2);

@@ -1,27 +1,20 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apiCall,
   apiToken,
   DEMO_PASSWORD,
   expectAccessible,
-  launchBrowser,
   newContext,
   screenshots,
   signIn,
 } from './harness.js';
+import { useBrowser } from './browser.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('signing in', () => {
   it('sends a visitor to the sign-in page, which is accessible', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await page.goto('/fleet');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
     await page.getByLabel('Email').waitFor();
@@ -30,7 +23,7 @@ describe('signing in', () => {
   });
 
   it('says in words why a wrong password is refused, and keeps the visitor on the page', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill('scheduler@demo.local');
     await page.getByLabel(/^Password/).fill('not the password');
@@ -42,7 +35,7 @@ describe('signing in', () => {
   });
 
   it('signs a scheduler in to the page they asked for, keeps them signed in on reload, and signs them out', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await page.goto('/schedule');
     await page.getByLabel('Email').waitFor();
     await signIn(page, 'scheduler@demo.local');
@@ -69,7 +62,7 @@ describe('signing in', () => {
         password: DEMO_PASSWORD,
       });
     }
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel(/^Password/).fill(DEMO_PASSWORD);
@@ -90,7 +83,7 @@ describe('signing in', () => {
   });
 
   it('renews an expiring or rejected access token with the refresh token, without sending the user back to sign in', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(browser())).newPage();
     await signIn(page, 'scheduler@demo.local');
     // Page scripts as strings: this file is type-checked for Node, without the DOM's types.
     const stored = async () =>

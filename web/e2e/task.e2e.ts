@@ -1,23 +1,17 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   apiCall,
   apiToken,
   DEMO_PASSWORD,
   expectAccessible,
-  launchBrowser,
   newContext,
   screenshots,
   signIn,
 } from './harness.js';
+import { useBrowser } from './browser.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 // Setting up and finding state through the API: the harness's login and call.
 const token = (email: string) => apiToken(email);
@@ -50,7 +44,7 @@ async function screenshotsFromTop(page: Page, name: string): Promise<void> {
 }
 
 async function signedIn(email: string): Promise<Page> {
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(browser())).newPage();
   await signIn(page, email);
   return page;
 }

@@ -13,16 +13,15 @@ import {
   Text,
   Textarea,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/client';
-import { describeError, unwrap } from '../api/errors';
+import { unwrap } from '../api/errors';
 import { useMayActOnAlert } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { OpsCursorPager, useCursorPages } from '../components/OpsCursorPager';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { PageHeader } from '../components/PageHeader';
 import { Figure } from './dashboard/Figure';
 import {
@@ -34,6 +33,8 @@ import {
   type Category,
   type Level,
 } from './alerts/queries';
+import { notifyDone, notifyRefused } from '../components/notify';
+import { QueryTable } from '../components/DataTable';
 
 const LEVEL_COLOR = { info: 'blue.8', warning: 'yellow.5', critical: 'red.9' } as const;
 type Show = 'open' | 'resolved' | 'all';
@@ -43,7 +44,6 @@ const FIT = { label: { overflow: 'visible' } };
 export default function AlertsPage() {
   const queryClient = useQueryClient();
   const summary = useAlertSummary();
-  const pages = useCursorPages();
   const [level, setLevel] = useState<Level | null>(null);
   const [category, setCategory] = useState<Category | null>(null);
   const [show, setShow] = useState<Show>('open');
@@ -54,6 +54,7 @@ export default function AlertsPage() {
     ...(category ? { category } : {}),
     ...(show === 'all' ? {} : { resolved: show === 'resolved' }),
   };
+  const pages = useCursorPages(JSON.stringify(filters));
   const alerts = useAlertPage(filters, pages.cursor);
 
   const mayActOnAlert = useMayActOnAlert();
@@ -68,20 +69,10 @@ export default function AlertsPage() {
     mutationFn: (id: string) =>
       unwrap(api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} })),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Alert acknowledged',
-      });
+      notifyDone('Alert acknowledged');
       invalidate();
     },
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'Refused',
-        message: describeError(error),
-      }),
+    onError: (error) => notifyRefused(error),
   });
   const resolve = useMutation({
     mutationFn: ({ id, note }: { id: string; note: string }) =>
@@ -92,22 +83,12 @@ export default function AlertsPage() {
         }),
       ),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Alert resolved',
-      });
+      notifyDone('Alert resolved');
       setResolving(null);
       setNote('');
       invalidate();
     },
   });
-  const filter =
-    <T,>(set: (value: T) => void) =>
-    (value: T) => {
-      set(value);
-      pages.reset();
-    };
   const s = summary.data;
 
   return (
@@ -155,7 +136,7 @@ export default function AlertsPage() {
               <SegmentedControl
                 aria-labelledby="alerts-show-label"
                 value={show}
-                onChange={filter((value: string) => setShow(value as Show))}
+                onChange={(value: string) => setShow(value as Show)}
                 data={[
                   { value: 'open', label: 'Open' },
                   { value: 'resolved', label: 'Resolved' },
@@ -174,7 +155,7 @@ export default function AlertsPage() {
                 { value: 'info', label: 'Info' },
               ]}
               value={level}
-              onChange={filter((value: string | null) => setLevel(value as Level | null))}
+              onChange={(value: string | null) => setLevel(value as Level | null)}
               w={150}
             />
             <Select
@@ -187,106 +168,98 @@ export default function AlertsPage() {
                 label: `${CATEGORY_LABEL[c]}${s && s.by_category[c] > 0 ? ` (${s.by_category[c]} open)` : ''}`,
               }))}
               value={category}
-              onChange={filter((value: string | null) => setCategory(value as Category | null))}
+              onChange={(value: string | null) => setCategory(value as Category | null)}
               w={260}
             />
           </Group>
-          <ErrorNotice error={alerts.error} title="Alerts could not be loaded" />
-          {alerts.isPending ? (
-            <Skeleton h={300} />
-          ) : alerts.data?.rows.length === 0 ? (
-            <EmptyState title="No alerts">
-              {show === 'open' && !level && !category
-                ? 'Nothing is open: everything raised has been resolved.'
-                : 'Nothing matches these filters.'}
-            </EmptyState>
-          ) : (
-            <Table.ScrollContainer minWidth={720}>
-              <Table data-testid="alerts-table" style={{ opacity: alerts.isPlaceholderData ? 0.6 : 1 }}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Level</Table.Th>
-                    <Table.Th>Alert</Table.Th>
-                    <Table.Th>Raised</Table.Th>
-                    <Table.Th>State</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {alerts.data?.rows.map((alert) => (
-                    <Table.Tr key={alert.id} data-testid="alert-row" data-level={alert.level}>
-                      <Table.Td>
-                        <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast styles={FIT}>
-                          {alert.level}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td maw={420}>
-                        <Text size="sm" fw={600}>
-                          {alert.title}
-                        </Text>
-                        <Text size="xs" c="dimmed">
-                          {CATEGORY_LABEL[alert.category]} · {alert.description}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <DateTime value={alert.raised_at} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {alert.resolved ? (
-                            <Badge color="teal.9" variant="outline" styles={FIT}>
-                              {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
-                            </Badge>
-                          ) : alert.acknowledged ? (
-                            <Badge color="gray.8" variant="outline" styles={FIT}>
-                              acknowledged
-                            </Badge>
-                          ) : (
-                            <Badge color="gray.8" variant="outline" styles={FIT}>
-                              not acknowledged
-                            </Badge>
-                          )}
-                          {alert.escalated && (
-                            <Badge color="grape.8" variant="outline" styles={FIT}>
-                              escalated
-                            </Badge>
-                          )}
-                        </Group>
-                        {alert.resolved_at && (
-                          <Text size="xs" c="dimmed">
-                            <DateTime value={alert.resolved_at} />
-                            {alert.resolution_note ? ` · ${alert.resolution_note}` : ''}
-                          </Text>
-                        )}
-                        <Group gap={4} mt={6}>
-                          {mayAct(alert, 'acknowledge') && !alert.acknowledged && (
-                            <Button
-                              size="compact-sm"
-                              variant="light"
-                              loading={acknowledge.isPending && acknowledge.variables === alert.id}
-                              onClick={() => acknowledge.mutate(alert.id)}
-                            >
-                              Acknowledge
-                            </Button>
-                          )}
-                          {mayAct(alert, 'resolve') && (
-                            <Button size="compact-sm" variant="default" onClick={() => setResolving(alert)}>
-                              Resolve
-                            </Button>
-                          )}
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-          <OpsCursorPager
+          <QueryTable
+            query={alerts}
+            rows={alerts.data?.rows}
+            errorTitle="Alerts could not be loaded"
+            loading={<Skeleton h={300} />}
+            empty={
+              <EmptyState title="No alerts">
+                {show === 'open' && !level && !category
+                  ? 'Nothing is open: everything raised has been resolved.'
+                  : 'Nothing matches these filters.'}
+              </EmptyState>
+            }
+            minWidth={720}
+            columns={['Level', 'Alert', 'Raised', 'State']}
+            testId="alerts-table"
+            style={{ opacity: alerts.isPlaceholderData ? 0.6 : 1 }}
+          >
+            {(alert) => (
+              <Table.Tr key={alert.id} data-testid="alert-row" data-level={alert.level}>
+                <Table.Td>
+                  <Badge color={LEVEL_COLOR[alert.level]} variant="filled" autoContrast styles={FIT}>
+                    {alert.level}
+                  </Badge>
+                </Table.Td>
+                <Table.Td maw={420}>
+                  <Text size="sm" fw={600}>
+                    {alert.title}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {CATEGORY_LABEL[alert.category]} · {alert.description}
+                  </Text>
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <DateTime value={alert.raised_at} />
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {alert.resolved ? (
+                      <Badge color="teal.9" variant="outline" styles={FIT}>
+                        {alert.resolved_automatically ? 'resolved automatically' : 'resolved'}
+                      </Badge>
+                    ) : alert.acknowledged ? (
+                      <Badge color="gray.8" variant="outline" styles={FIT}>
+                        acknowledged
+                      </Badge>
+                    ) : (
+                      <Badge color="gray.8" variant="outline" styles={FIT}>
+                        not acknowledged
+                      </Badge>
+                    )}
+                    {alert.escalated && (
+                      <Badge color="grape.8" variant="outline" styles={FIT}>
+                        escalated
+                      </Badge>
+                    )}
+                  </Group>
+                  {alert.resolved_at && (
+                    <Text size="xs" c="dimmed">
+                      <DateTime value={alert.resolved_at} />
+                      {alert.resolution_note ? ` · ${alert.resolution_note}` : ''}
+                    </Text>
+                  )}
+                  <Group gap={4} mt={6}>
+                    {mayAct(alert, 'acknowledge') && !alert.acknowledged && (
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        loading={acknowledge.isPending && acknowledge.variables === alert.id}
+                        onClick={() => acknowledge.mutate(alert.id)}
+                      >
+                        Acknowledge
+                      </Button>
+                    )}
+                    {mayAct(alert, 'resolve') && (
+                      <Button size="compact-sm" variant="default" onClick={() => setResolving(alert)}>
+                        Resolve
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </QueryTable>
+          <CursorPager
             label="Alert pages"
-            page={pages.page}
+            pages={pages}
             nextCursor={alerts.data?.next}
-            onNext={pages.next}
-            onPrevious={pages.previous}
+            waiting={alerts.isPlaceholderData}
           />
         </Paper>
       </Stack>

@@ -12,19 +12,15 @@ import {
   Table,
   Text,
   TextInput,
-  VisuallyHidden,
 } from '@mantine/core';
 import { DatePickerInput, type DatesRangeValue } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
 import { IconDownload } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
-import { describeError } from '../api/errors';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorNotice } from '../components/ErrorNotice';
-import { OpsCursorPager, useCursorPages } from '../components/OpsCursorPager';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { PageHeader } from '../components/PageHeader';
 import {
   downloadAuditExport,
@@ -34,6 +30,8 @@ import {
   type AuditFilters,
   type AuditRow,
 } from './audit/queries';
+import { notifyDone, notifyRefused } from '../components/notify';
+import { QueryTable } from '../components/DataTable';
 
 const ENTITY_TYPES = [
   'aircraft',
@@ -91,7 +89,6 @@ export default function AuditPage() {
   const [userId, setUserId] = useState<string | null>(null);
   const [range, setRange] = useState<DatesRangeValue<string>>([null, null]);
   const [details, setDetails] = useState<AuditRow | null>(null);
-  const pages = useCursorPages();
 
   const filters = useMemo<AuditFilters>(() => {
     const f: AuditFilters = {};
@@ -102,31 +99,15 @@ export default function AuditPage() {
     if (range[0] || range[1]) f.to = dayStart((range[1] ?? range[0])!, 1);
     return f;
   }, [entityType, action, userId, range]);
+  const pages = useCursorPages(JSON.stringify(filters));
   const log = useAuditPage(filters, pages.cursor);
   const emailOf = new Map(users.data?.map((u) => [u.id, u.email]));
 
   const exportCsv = useMutation({
     mutationFn: () => downloadAuditExport(filters),
-    onSuccess: (name) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `Downloaded ${name}`,
-      }),
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'The export was refused',
-        message: describeError(error),
-      }),
+    onSuccess: (name) => notifyDone(`Downloaded ${name}`),
+    onError: (error) => notifyRefused(error, 'The export was refused'),
   });
-  const change =
-    <T,>(set: (value: T) => void) =>
-    (value: T) => {
-      set(value);
-      pages.reset();
-    };
   const filtered = Object.keys(filters).length > 0;
 
   return (
@@ -153,7 +134,7 @@ export default function AuditPage() {
             placeholder="Any"
             data={ENTITY_TYPES}
             value={entityType}
-            onChange={change(setEntityType)}
+            onChange={setEntityType}
             clearable
             clearButtonProps={{ 'aria-label': 'Any entity type' }}
             w={200}
@@ -163,7 +144,7 @@ export default function AuditPage() {
             placeholder="Any"
             data={ACTIONS}
             value={action}
-            onChange={change((value: string | null) => setAction(value as AuditAction | null))}
+            onChange={(value: string | null) => setAction(value as AuditAction | null)}
             clearable
             clearButtonProps={{ 'aria-label': 'Any action' }}
             w={160}
@@ -175,7 +156,7 @@ export default function AuditPage() {
               searchable
               data={users.data?.map((u) => ({ value: u.id, label: u.email })) ?? []}
               value={userId}
-              onChange={change(setUserId)}
+              onChange={setUserId}
               clearable
               clearButtonProps={{ 'aria-label': 'Anyone' }}
               w={240}
@@ -185,7 +166,7 @@ export default function AuditPage() {
               label="User id"
               placeholder="Anyone"
               value={userId ?? ''}
-              onChange={(e) => change(setUserId)(e.currentTarget.value || null)}
+              onChange={(e) => setUserId(e.currentTarget.value || null)}
               w={300}
             />
           )}
@@ -195,7 +176,7 @@ export default function AuditPage() {
             placeholder="Any time"
             styles={{ placeholder: { color: 'var(--mantine-color-dimmed)' } }}
             value={range}
-            onChange={change(setRange)}
+            onChange={setRange}
             allowSingleDateInRange
             clearable
             clearButtonProps={{ 'aria-label': 'Any time' }}
@@ -211,80 +192,68 @@ export default function AuditPage() {
                 setAction(null);
                 setUserId(null);
                 setRange([null, null]);
-                pages.reset();
               }}
             >
               Clear filters
             </Button>
           )}
         </Group>
-        <ErrorNotice error={log.error} title="The audit log could not be loaded" />
-        {log.isPending ? (
-          <Skeleton h={320} />
-        ) : log.data?.rows.length === 0 ? (
-          <EmptyState title="No audit rows">
-            {filtered ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
-          </EmptyState>
-        ) : (
-          <Table.ScrollContainer minWidth={720}>
-            <Table striped data-testid="audit-table" style={{ opacity: log.isPlaceholderData ? 0.6 : 1 }}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Time</Table.Th>
-                  <Table.Th>Actor</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Entity</Table.Th>
-                  <Table.Th>What</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Details</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {log.data?.rows.map((row) => (
-                  <Table.Tr key={row.id} data-testid="audit-row" data-entity-type={row.entity_type}>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      <DateTime value={row.timestamp} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{(row.user_id && emailOf.get(row.user_id)) ?? row.actor}</Text>
-                      {row.user_id && emailOf.get(row.user_id) && (
-                        <Text size="xs" c="dimmed">
-                          {row.actor}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge color={ACTION_COLOR[row.action]} variant="outline" tt="none">
-                        {row.action.replace('_', ' ')}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{row.entity_type}</Text>
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        {row.entity_id.slice(0, 8)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{summary(row)}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Button size="compact-sm" variant="light" onClick={() => setDetails(row)}>
-                        Details
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-        <OpsCursorPager
+        <QueryTable
+          query={log}
+          rows={log.data?.rows}
+          errorTitle="The audit log could not be loaded"
+          loading={<Skeleton h={320} />}
+          empty={
+            <EmptyState title="No audit rows">
+              {filtered ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
+            </EmptyState>
+          }
+          minWidth={720}
+          columns={['Time', 'Actor', 'Action', 'Entity', 'What', { label: 'Details', hidden: true }]}
+          striped
+          testId="audit-table"
+          style={{ opacity: log.isPlaceholderData ? 0.6 : 1 }}
+        >
+          {(row) => (
+            <Table.Tr key={row.id} data-testid="audit-row" data-entity-type={row.entity_type}>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <DateTime value={row.timestamp} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{(row.user_id && emailOf.get(row.user_id)) ?? row.actor}</Text>
+                {row.user_id && emailOf.get(row.user_id) && (
+                  <Text size="xs" c="dimmed">
+                    {row.actor}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Badge color={ACTION_COLOR[row.action]} variant="outline" tt="none">
+                  {row.action.replace('_', ' ')}
+                </Badge>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{row.entity_type}</Text>
+                <Text size="xs" c="dimmed" ff="monospace">
+                  {row.entity_id.slice(0, 8)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{summary(row)}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Button size="compact-sm" variant="light" onClick={() => setDetails(row)}>
+                  Details
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          )}
+        </QueryTable>
+        <CursorPager
           label="Audit log pages"
-          page={pages.page}
+          pages={pages}
           nextCursor={log.data?.next}
-          onNext={pages.next}
-          onPrevious={pages.previous}
+          waiting={log.isPlaceholderData}
         />
       </Paper>
       <Modal

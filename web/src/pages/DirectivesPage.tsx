@@ -1,5 +1,4 @@
 import { Anchor, Button, Menu, Paper, Skeleton, Stack, Table, Tabs, Text } from '@mantine/core';
-import { notifyRefused } from '../components/NotifyOutcome';
 import { IconChevronDown, IconDownload, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -11,6 +10,8 @@ import { PageHeader } from '../components/PageHeader';
 import { ComplianceMatrix } from './directives/ComplianceMatrix';
 import { DirectiveFormModal } from './directives/DirectiveForm';
 import { downloadComplianceReport, TYPE_LABEL, useAuthorities, useDirectives } from './directives/queries';
+import { describeError } from '../api/errors';
+import { notify } from '../components/notify';
 
 const STATUS_COLOR = { active: 'teal.9', superseded: 'gray.8', cancelled: 'gray.8' } as const;
 
@@ -170,7 +171,7 @@ function ReportMenu({ authority }: { authority?: { id: string; code: string } })
     try {
       await downloadComplianceReport(authority.id, format);
     } catch (error) {
-      notifyRefused('The report could not be downloaded', error);
+      notify({ tone: 'refused', message: `The report could not be downloaded: ${describeError(error)}` });
     } finally {
       setBusy(false);
     }

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Paper, Select, Skeleton, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, Paper, Select, Skeleton, Table, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
@@ -7,6 +7,7 @@ import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { CursorPager, useCursorPages } from '../components/CursorPager';
 import { PageHeader } from '../components/PageHeader';
 import { AircraftFormModal } from './fleet/AircraftFormModal';
 import { useAircraftTypes, useFleetPage, type AircraftStatus } from './fleet/queries';
@@ -57,14 +58,8 @@ export default function FleetPage() {
   }, [q, setParams]);
 
   const filter = useMemo(() => ({ status, q: q || undefined, sort }), [status, q, sort]);
-  // The cursors of the pages before this one ("Previous" goes back along them), for this filter only.
-  const filterKey = JSON.stringify(filter);
-  const [paging, setPaging] = useState<{ key: string; cursors: string[] }>({ key: filterKey, cursors: [] });
-  const cursors = paging.key === filterKey ? paging.cursors : [];
-  const cursor = cursors.at(-1) ?? '';
-  const setCursors = (change: (cursors: string[]) => string[]) =>
-    setPaging({ key: filterKey, cursors: change(cursors) });
-  const fleet = useFleetPage(filter, cursor);
+  const pages = useCursorPages(JSON.stringify(filter));
+  const fleet = useFleetPage(filter, pages.cursor);
   const types = useAircraftTypes();
   const designator = new Map((types.data ?? []).map((t) => [t.id, t.designator]));
   const rows = fleet.data?.rows;
@@ -188,31 +183,13 @@ export default function FleetPage() {
                 : 'Aircraft appear here once a scheduler adds them.'}
           </EmptyState>
         )}
-        {rows && (cursors.length > 0 || fleet.data?.next) && (
-          <Group justify="space-between" mt="md">
-            <Text size="sm" c="dimmed">
-              Page {cursors.length + 1}
-            </Text>
-            <Group gap="xs">
-              <Button
-                variant="default"
-                disabled={cursors.length === 0}
-                onClick={() => setCursors((c) => c.slice(0, -1))}
-              >
-                Previous
-              </Button>
-              <Button
-                variant="default"
-                disabled={!fleet.data?.next || fleet.isPlaceholderData}
-                onClick={() => {
-                  const next = fleet.data?.next;
-                  if (next) setCursors((c) => [...c, next]);
-                }}
-              >
-                Next
-              </Button>
-            </Group>
-          </Group>
+        {rows && (
+          <CursorPager
+            label="Fleet pages"
+            pages={pages}
+            nextCursor={fleet.data?.next}
+            waiting={fleet.isPlaceholderData}
+          />
         )}
       </Paper>
       <AircraftFormModal opened={adding} onClose={() => setAdding(false)} />

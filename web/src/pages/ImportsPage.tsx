@@ -21,6 +21,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { ImportProgress, StatusBadge } from './imports/ImportProgress';
 import { uploadCsv, useImports, type ImportType } from './imports/queries';
+import { QueryTable } from '../components/DataTable';
 
 const TYPES = [
   { value: 'aircraft', label: 'Aircraft', action: 'create_aircraft' },
@@ -126,57 +127,53 @@ function PastImports({ selected, onSelect }: { selected: string | null; onSelect
       <Title order={2} size="h4" id="past-imports-title" mb="sm">
         Recent imports
       </Title>
-      <ErrorNotice error={imports.error} title="Imports could not be loaded" />
-      {imports.isPending ? (
-        <Skeleton h={160} />
-      ) : imports.data?.length === 0 ? (
-        <EmptyState title="No imports yet">Upload a CSV file above to load records in bulk.</EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={720}>
-          <Table highlightOnHover data-testid="imports-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>File</Table.Th>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th ta="right">Rows</Table.Th>
-                <Table.Th ta="right">Refused</Table.Th>
-                <Table.Th>Uploaded</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {imports.data?.map((record) => (
-                <Table.Tr key={record.id} aria-current={record.id === selected ? 'true' : undefined}>
-                  <Table.Td>{record.file_name}</Table.Td>
-                  <Table.Td>{record.type}</Table.Td>
-                  <Table.Td>
-                    <StatusBadge status={record.status} />
-                  </Table.Td>
-                  <Table.Td ta="right">
-                    {record.applied_rows} / {record.total_rows}
-                  </Table.Td>
-                  <Table.Td ta="right">{record.invalid_rows}</Table.Td>
-                  <Table.Td>
-                    <DateTime value={record.created_at} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Button
-                      size="compact-sm"
-                      variant={record.id === selected ? 'filled' : 'light'}
-                      onClick={() => onSelect(record.id)}
-                    >
-                      Details<VisuallyHidden> of {record.file_name}</VisuallyHidden>
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+      <QueryTable
+        query={imports}
+        rows={imports.data}
+        errorTitle="Imports could not be loaded"
+        loading={<Skeleton h={160} />}
+        empty={
+          <EmptyState title="No imports yet">Upload a CSV file above to load records in bulk.</EmptyState>
+        }
+        minWidth={720}
+        columns={[
+          'File',
+          'Type',
+          'Status',
+          { label: 'Rows', align: 'right' },
+          { label: 'Refused', align: 'right' },
+          'Uploaded',
+          { label: 'Actions', hidden: true },
+        ]}
+        highlightOnHover
+        testId="imports-table"
+      >
+        {(record) => (
+          <Table.Tr key={record.id} aria-current={record.id === selected ? 'true' : undefined}>
+            <Table.Td>{record.file_name}</Table.Td>
+            <Table.Td>{record.type}</Table.Td>
+            <Table.Td>
+              <StatusBadge status={record.status} />
+            </Table.Td>
+            <Table.Td ta="right">
+              {record.applied_rows} / {record.total_rows}
+            </Table.Td>
+            <Table.Td ta="right">{record.invalid_rows}</Table.Td>
+            <Table.Td>
+              <DateTime value={record.created_at} />
+            </Table.Td>
+            <Table.Td>
+              <Button
+                size="compact-sm"
+                variant={record.id === selected ? 'filled' : 'light'}
+                onClick={() => onSelect(record.id)}
+              >
+                Details<VisuallyHidden> of {record.file_name}</VisuallyHidden>
+              </Button>
+            </Table.Td>
+          </Table.Tr>
+        )}
+      </QueryTable>
     </Paper>
   );
 }

@@ -16,11 +16,11 @@ import { useState } from 'react';
 import { useCan } from '../app/access';
 import { DateTime } from '../components/DateTime';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { AddDefinitionModal, AddItemModal } from './parts/forms';
 import { ItemsModal } from './parts/ItemsModal';
 import { stockLevel, useStock, type StockRow } from './parts/queries';
+import { QueryTable } from '../components/DataTable';
 
 const LEVEL = {
   out: { label: 'Out of stock', color: 'red.9', row: 'var(--mantine-color-red-0)' },
@@ -92,96 +92,94 @@ export default function PartsPage() {
             </Text>
           )}
         </Group>
-        <ErrorNotice error={stock.error} title="Stock could not be loaded" />
-        {stock.isPending ? (
-          <Skeleton h={240} />
-        ) : rows.length === 0 ? (
-          <EmptyState title={q || show === 'low' ? 'No part matches' : 'No parts yet'}>
-            {q || show === 'low'
-              ? 'Nothing to reorder with these filters.'
-              : 'Add a part definition, or import parts from a CSV file.'}
-          </EmptyState>
-        ) : (
-          <Table.ScrollContainer minWidth={700}>
-            <Table highlightOnHover data-testid="stock-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Part</Table.Th>
-                  <Table.Th>Stock</Table.Th>
-                  <Table.Th ta="right">In stock</Table.Th>
-                  <Table.Th ta="right">Reserved</Table.Th>
-                  <Table.Th ta="right">Available</Table.Th>
-                  <Table.Th ta="right">Reorder point</Table.Th>
-                  <Table.Th ta="right">Expiring ≤ 30 d</Table.Th>
-                  <Table.Th>Items</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((row) => {
-                  const level = stockLevel(row);
-                  return (
-                    <Table.Tr
-                      key={row.id}
-                      data-testid="stock-row"
-                      data-stock={level}
-                      style={{ background: LEVEL[level].row }}
-                    >
-                      <Table.Td>
-                        <Text fw={600} size="sm">
-                          {row.name}
-                        </Text>
-                        <Text size="xs" c="dimmed">
-                          {row.category}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge
-                          color={LEVEL[level].color}
-                          variant={level === 'ok' ? 'outline' : 'filled'}
-                          autoContrast
-                          styles={{ label: { overflow: 'visible' } }}
-                        >
-                          {LEVEL[level].label}
-                        </Badge>
-                        {level !== 'ok' && row.earliest_arrival && (
-                          <Text size="xs" c="dimmed" mt={2}>
-                            earliest restock <DateTime value={row.earliest_arrival} dateOnly />
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td ta="right">{row.in_stock}</Table.Td>
-                      <Table.Td ta="right">{row.reserved}</Table.Td>
-                      <Table.Td ta="right" fw={level === 'ok' ? undefined : 700}>
-                        {row.available}
-                        {row.min_stock_level !== null && (
-                          <Text span size="xs" c="dimmed" fw={400}>
-                            {' '}
-                            (min {row.min_stock_level})
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td ta="right">{row.reorder_point ?? '—'}</Table.Td>
-                      <Table.Td ta="right">
-                        {row.expiring_within_30_days > 0 ? (
-                          <Text span size="sm" fw={700}>
-                            {row.expiring_within_30_days} expiring
-                          </Text>
-                        ) : (
-                          0
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Button size="compact-sm" variant="light" onClick={() => setItemsOf(row)}>
-                          Items<VisuallyHidden> of {row.name}</VisuallyHidden>
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
+        <QueryTable
+          query={stock}
+          rows={rows}
+          errorTitle="Stock could not be loaded"
+          loading={<Skeleton h={240} />}
+          empty={
+            <EmptyState title={q || show === 'low' ? 'No part matches' : 'No parts yet'}>
+              {q || show === 'low'
+                ? 'Nothing to reorder with these filters.'
+                : 'Add a part definition, or import parts from a CSV file.'}
+            </EmptyState>
+          }
+          minWidth={700}
+          columns={[
+            'Part',
+            'Stock',
+            { label: 'In stock', align: 'right' },
+            { label: 'Reserved', align: 'right' },
+            { label: 'Available', align: 'right' },
+            { label: 'Reorder point', align: 'right' },
+            { label: 'Expiring ≤ 30 d', align: 'right' },
+            'Items',
+          ]}
+          highlightOnHover
+          testId="stock-table"
+        >
+          {(row) => {
+            const level = stockLevel(row);
+            return (
+              <Table.Tr
+                key={row.id}
+                data-testid="stock-row"
+                data-stock={level}
+                style={{ background: LEVEL[level].row }}
+              >
+                <Table.Td>
+                  <Text fw={600} size="sm">
+                    {row.name}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {row.category}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge
+                    color={LEVEL[level].color}
+                    variant={level === 'ok' ? 'outline' : 'filled'}
+                    autoContrast
+                    styles={{ label: { overflow: 'visible' } }}
+                  >
+                    {LEVEL[level].label}
+                  </Badge>
+                  {level !== 'ok' && row.earliest_arrival && (
+                    <Text size="xs" c="dimmed" mt={2}>
+                      earliest restock <DateTime value={row.earliest_arrival} dateOnly />
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td ta="right">{row.in_stock}</Table.Td>
+                <Table.Td ta="right">{row.reserved}</Table.Td>
+                <Table.Td ta="right" fw={level === 'ok' ? undefined : 700}>
+                  {row.available}
+                  {row.min_stock_level !== null && (
+                    <Text span size="xs" c="dimmed" fw={400}>
+                      {' '}
+                      (min {row.min_stock_level})
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td ta="right">{row.reorder_point ?? '—'}</Table.Td>
+                <Table.Td ta="right">
+                  {row.expiring_within_30_days > 0 ? (
+                    <Text span size="sm" fw={700}>
+                      {row.expiring_within_30_days} expiring
+                    </Text>
+                  ) : (
+                    0
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Button size="compact-sm" variant="light" onClick={() => setItemsOf(row)}>
+                    Items<VisuallyHidden> of {row.name}</VisuallyHidden>
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            );
+          }}
+        </QueryTable>
       </Paper>
       <AddDefinitionModal opened={adding} onClose={() => setAdding(false)} />
       <ItemsModal

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Paper, Skeleton, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Group, Paper, Skeleton, Table, Text } from '@mantine/core';
 import { useQueries } from '@tanstack/react-query';
 import { Link, Navigate } from 'react-router';
 import { api } from '../api/client';
@@ -11,6 +11,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeader } from '../components/PageHeader';
 import { ExpiryBadge } from './people/ExpiryBadge';
 import { usePeople, type Certification, type Person } from './people/queries';
+import { SkeletonRows } from '../components/SkeletonRows';
 
 export const ROLE_LABEL: Record<string, string> = {
   mechanic: 'Mechanic',
@@ -55,11 +56,7 @@ function PeopleList({ canListUsers }: { canListUsers: boolean }) {
       <ErrorNotice error={people.error} title="The people could not be loaded" />
       <Paper withBorder radius="md" p="md">
         {people.isPending ? (
-          <Stack gap="xs">
-            {Array.from({ length: 5 }, (_, i) => (
-              <Skeleton key={i} h={36} />
-            ))}
-          </Stack>
+          <SkeletonRows count={5} height={36} />
         ) : rows.length === 0 ? (
           <EmptyState title="Nobody here yet">People your tenant admin adds appear here.</EmptyState>
         ) : (

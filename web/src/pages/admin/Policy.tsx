@@ -11,7 +11,6 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -19,6 +18,7 @@ import { unwrap } from '../../api/errors';
 import { useCan } from '../../app/access';
 import { DateTime } from '../../components/DateTime';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notifyDone } from '../../components/notify';
 
 type Policy = Awaited<ReturnType<typeof fetchPolicy>>;
 type Unit = 'minutes' | 'hours' | 'days';
@@ -145,11 +145,7 @@ function PolicyFields({ orgId, policy }: { orgId: string; policy: Policy }) {
         api.PATCH('/api/v1/organizations/{id}/policy', { params: { path: { id: orgId } }, body: changes() }),
       ),
     onSuccess: (saved) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Policy saved',
-      });
+      notifyDone('Policy saved');
       queryClient.setQueryData(['org-policy', orgId], saved);
     },
   });

@@ -14,18 +14,20 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconUserPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { api } from '../../api/client';
-import { describeError, unwrap } from '../../api/errors';
+import { unwrap } from '../../api/errors';
 import { allPages } from '../../api/paging';
 import { useCan } from '../../app/access';
 import { useSession } from '../../auth/store';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
+import { ConfirmDeleteModal } from '../../components/ConfirmDeleteModal';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notifyDone, notifyRefused } from '../../components/notify';
+import { QueryTable } from '../../components/DataTable';
 
 type Role = 'admin' | 'tenant_admin' | 'scheduler' | 'mechanic' | 'auditor';
 const ROLES: { value: Role; label: string }[] = [
@@ -62,29 +64,15 @@ export function Users() {
     mutationFn: ({ id, role }: { id: string; role: Role }) =>
       unwrap(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
     onSuccess: (user) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${user.email} is now ${roleLabel(user.role).toLowerCase()}`,
-      });
+      notifyDone(`${user.email} is now ${roleLabel(user.role).toLowerCase()}`);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
     },
-    onError: (error) =>
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'red',
-        title: 'The role was not changed',
-        message: describeError(error),
-      }),
+    onError: (error) => notifyRefused(error, 'The role was not changed'),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/users/{id}', { params: { path: { id } } })),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${deleting?.email ?? 'The user'} can no longer sign in`,
-      });
+      notifyDone(`${deleting?.email ?? 'The user'} can no longer sign in`);
       setDeleting(null);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
     },
@@ -102,109 +90,77 @@ export function Users() {
           </Button>
         )}
       </Group>
-      <ErrorNotice error={users.error} title="Users could not be loaded" />
-      {users.isPending ? (
-        <Skeleton h={200} />
-      ) : users.data?.length === 0 ? (
-        <EmptyState title="No users">Add the people who work in AMSS.</EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={720}>
-          <Table highlightOnHover data-testid="users-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Last sign-in</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.data?.map((user) => {
-                const self = user.id === session?.userId;
-                const protectedAdmin = user.role === 'admin' && !isAdmin;
-                const fixed = self || protectedAdmin || !can('users', 'update');
-                return (
-                  <Table.Tr key={user.id} data-testid="user-row">
-                    <Table.Td>
-                      <Text size="sm">{user.email}</Text>
-                      {self && (
-                        <Badge size="xs" variant="outline" color="gray.8" ml={6}>
-                          you
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {fixed ? (
-                        <Text size="sm" title={self ? 'Nobody changes their own role' : undefined}>
-                          {roleLabel(user.role)}
-                        </Text>
-                      ) : (
-                        <Select
-                          aria-label={`Role of ${user.email}`}
-                          data={grantable}
-                          value={user.role}
-                          allowDeselect={false}
-                          disabled={changeRole.isPending && changeRole.variables.id === user.id}
-                          onChange={(role) =>
-                            role && role !== user.role && changeRole.mutate({ id: user.id, role: role })
-                          }
-                          w={220}
-                          size="xs"
-                        />
-                      )}
-                    </Table.Td>
-                    <Table.Td>{user.last_login ? <DateTime value={user.last_login} /> : 'never'}</Table.Td>
-                    <Table.Td>
-                      {!self && !protectedAdmin && can('users', 'delete') && (
-                        <Button
-                          size="compact-sm"
-                          variant="outline"
-                          color="red.9"
-                          onClick={() => setDeleting(user)}
-                        >
-                          Delete<VisuallyHidden> {user.email}</VisuallyHidden>
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-      <CreateUserModal opened={creating} roles={grantable} onClose={() => setCreating(false)} />
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
-        opened={deleting !== null}
-        onClose={() => {
-          setDeleting(null);
-          remove.reset();
-        }}
-        title="Delete this user?"
+      <QueryTable
+        query={users}
+        rows={users.data}
+        errorTitle="Users could not be loaded"
+        loading={<Skeleton h={200} />}
+        empty={<EmptyState title="No users">Add the people who work in AMSS.</EmptyState>}
+        minWidth={720}
+        columns={['Email', 'Role', 'Last sign-in', { label: 'Actions', hidden: true }]}
+        highlightOnHover
+        testId="users-table"
       >
-        <Stack>
-          <Text size="sm">
-            {deleting?.email} can no longer sign in and their sessions end now. Their name stays in the audit
-            log and on the records they signed; the email can be used again.
-          </Text>
-          <ErrorNotice error={remove.error} title="The user was not deleted" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep
-            </Button>
-            <Button
-              color="red.9"
-              loading={remove.isPending}
-              onClick={() => deleting && remove.mutate(deleting.id)}
-            >
-              Delete user
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        {(user) => {
+          const self = user.id === session?.userId;
+          const protectedAdmin = user.role === 'admin' && !isAdmin;
+          const fixed = self || protectedAdmin || !can('users', 'update');
+          return (
+            <Table.Tr key={user.id} data-testid="user-row">
+              <Table.Td>
+                <Text size="sm">{user.email}</Text>
+                {self && (
+                  <Badge size="xs" variant="outline" color="gray.8" ml={6}>
+                    you
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>
+                {fixed ? (
+                  <Text size="sm" title={self ? 'Nobody changes their own role' : undefined}>
+                    {roleLabel(user.role)}
+                  </Text>
+                ) : (
+                  <Select
+                    aria-label={`Role of ${user.email}`}
+                    data={grantable}
+                    value={user.role}
+                    allowDeselect={false}
+                    disabled={changeRole.isPending && changeRole.variables.id === user.id}
+                    onChange={(role) =>
+                      role && role !== user.role && changeRole.mutate({ id: user.id, role: role })
+                    }
+                    w={220}
+                    size="xs"
+                  />
+                )}
+              </Table.Td>
+              <Table.Td>{user.last_login ? <DateTime value={user.last_login} /> : 'never'}</Table.Td>
+              <Table.Td>
+                {!self && !protectedAdmin && can('users', 'delete') && (
+                  <Button size="compact-sm" variant="outline" color="red.9" onClick={() => setDeleting(user)}>
+                    Delete<VisuallyHidden> {user.email}</VisuallyHidden>
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          );
+        }}
+      </QueryTable>
+      <CreateUserModal opened={creating} roles={grantable} onClose={() => setCreating(false)} />
+      <ConfirmDeleteModal
+        opened={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title="Delete this user?"
+        mutation={remove}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+        refusedTitle="The user was not deleted"
+        keepLabel="Keep"
+        confirmLabel="Delete user"
+      >
+        {deleting?.email} can no longer sign in and their sessions end now. Their name stays in the audit log
+        and on the records they signed; the email can be used again.
+      </ConfirmDeleteModal>
     </Paper>
   );
 }
@@ -231,11 +187,7 @@ function CreateUserModal({
         }),
       ),
     onSuccess: (user) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${user.email} added as ${roleLabel(user.role).toLowerCase()}`,
-      });
+      notifyDone(`${user.email} added as ${roleLabel(user.role).toLowerCase()}`);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
       close();
     },

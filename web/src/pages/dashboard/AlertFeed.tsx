@@ -1,13 +1,13 @@
 import { Badge, Button, Group, Paper, ScrollArea, Skeleton, Stack, Text, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
-import { describeError, unwrap } from '../../api/errors';
+import { unwrap } from '../../api/errors';
 import { useMayActOnAlert } from '../../app/access';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useOpenAlerts } from './queries';
+import { notifyDone, notifyRefused } from '../../components/notify';
 
 const LEVEL_COLOR = { info: 'blue', warning: 'orange', critical: 'red' } as const;
 
@@ -24,14 +24,11 @@ export function AlertFeed() {
           : api.POST('/api/v1/alerts/{id}/resolve', { params: { path: { id } }, body: {} }),
       ),
     onSuccess: (_alert, { action }) => {
-      notifications.show({
-        color: 'teal',
-        message: action === 'acknowledge' ? 'Alert acknowledged' : 'Alert resolved',
-      });
+      notifyDone(action === 'acknowledge' ? 'Alert acknowledged' : 'Alert resolved');
       void queryClient.invalidateQueries({ queryKey: ['alerts'] });
       void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Refused', message: describeError(error) }),
+    onError: (error) => notifyRefused(error),
   });
 
   return (

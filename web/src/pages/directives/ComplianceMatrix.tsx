@@ -1,9 +1,10 @@
-import { Anchor, Badge, Paper, Skeleton, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { TRACKING_COLOR, TRACKING_LABEL, useComplianceMatrix } from './queries';
+import { SkeletonRows } from '../../components/SkeletonRows';
 
 /**
  * The applicability matrix: one row per aircraft, one column per directive, each cell the
@@ -28,11 +29,7 @@ export function ComplianceMatrix({
       </Text>
       <ErrorNotice error={matrix.error} title="The matrix could not be loaded" />
       {matrix.isPending ? (
-        <Stack gap="xs">
-          <Skeleton h={32} />
-          <Skeleton h={32} />
-          <Skeleton h={32} />
-        </Stack>
+        <SkeletonRows count={3} />
       ) : !data || data.aircraft.length === 0 ? (
         !matrix.error && (
           <EmptyState title="No directive tracked">

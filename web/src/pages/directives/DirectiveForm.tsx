@@ -12,8 +12,6 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { DateInput } from '@mantine/dates';
-import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -22,8 +20,10 @@ import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useAircraftTypes } from '../people/queries';
 import { TYPE_LABEL, useAuthorities, type Directive } from './queries';
+import { notifyDone } from '../../components/notify';
+import { DayInput } from '../../components/DayInput';
+import { aircraftTypeOptions } from '../fleet/queries';
 
-const asDay = (value: string | null): string | null => (value ? value.slice(0, 10) : null);
 const num = (value: number | string): number | null =>
   value === '' || value === undefined ? null : Number(value);
 
@@ -188,32 +188,17 @@ function DirectiveForm({
           label="Aircraft types it applies to"
           required
           searchable
-          data={(aircraftTypes.data ?? []).map((t) => ({
-            value: t.id,
-            label: `${t.designator} — ${t.manufacturer} ${t.model}`,
-          }))}
+          data={aircraftTypeOptions(aircraftTypes.data)}
           value={typeIds}
           onChange={setTypeIds}
         />
-        <DateInput
-          label="Effective date"
-          required
-          value={effective}
-          onChange={(v) => setEffective(asDay(v))}
-          valueFormat="D MMM YYYY"
-        />
+        <DayInput label="Effective date" required value={effective} onChange={setEffective} />
         <Text size="sm" fw={500}>
           Compliance limit (whichever comes first; leave empty for none)
         </Text>
         <SimpleGrid cols={{ base: 2, sm: 4 }}>
           <NumberInput label="Within days" min={1} value={limitDays} onChange={setLimitDays} />
-          <DateInput
-            label="By date"
-            clearable
-            value={limitDate}
-            onChange={(v) => setLimitDate(asDay(v))}
-            valueFormat="D MMM YYYY"
-          />
+          <DayInput label="By date" clearable value={limitDate} onChange={setLimitDate} />
           <NumberInput
             label="Within flight hours"
             min={0}

@@ -1,11 +1,10 @@
 import { Anchor, Badge, Button, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import { notifyDone, notifyRefused } from '../../components/NotifyOutcome';
 import { IconEdit, IconRadar } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api/client';
-import { unwrap } from '../../api/errors';
+import { describeError, unwrap } from '../../api/errors';
 import { useCan } from '../../app/access';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
@@ -22,6 +21,9 @@ import {
   type TrackedAircraft,
 } from './queries';
 import { RecordComplianceModal } from './RecordComplianceModal';
+import { notify, notifyDone } from '../../components/notify';
+import { QueryTable } from '../../components/DataTable';
+import { SkeletonRows } from '../../components/SkeletonRows';
 
 export default function DirectivePage() {
   const { id = '' } = useParams();
@@ -84,7 +86,8 @@ function ScanFleetButton({ directive }: { directive: Directive }) {
       );
       await queryClient.invalidateQueries({ queryKey: ['directives'] });
     },
-    onError: (error) => notifyRefused('The fleet scan was refused', error),
+    onError: (error) =>
+      notify({ tone: 'refused', message: `The fleet scan was refused: ${describeError(error)}` }),
   });
   return (
     <Button leftSection={<IconRadar size={16} />} loading={scan.isPending} onClick={() => scan.mutate()}>
@@ -182,78 +185,64 @@ function TrackedAircraftTable({ directive }: { directive: Directive }) {
       <Title order={2} size="h4" mb="sm">
         Aircraft it applies to
       </Title>
-      <ErrorNotice error={rows.error} title="The aircraft could not be loaded" />
-      {rows.isPending ? (
-        <Stack gap="xs">
-          <Skeleton h={36} />
-          <Skeleton h={36} />
-        </Stack>
-      ) : !rows.data?.length ? (
-        !rows.error && (
+      <QueryTable
+        query={rows}
+        rows={rows.data}
+        errorTitle="The aircraft could not be loaded"
+        loading={<SkeletonRows height={36} />}
+        empty={
           <EmptyState title="Not tracked on any aircraft">
             {can('directives', 'scan')
               ? 'Scan the fleet to track it on the aircraft it applies to.'
               : undefined}
           </EmptyState>
-        )
-      ) : (
-        <Table.ScrollContainer minWidth={820}>
-          <Table verticalSpacing="sm" data-testid="directive-aircraft">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Aircraft</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Next due</Table.Th>
-                <Table.Th>Projected</Table.Th>
-                <Table.Th>Last compliance</Table.Th>
-                {mayRecord && <Table.Th>Action</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.data.map((row) => (
-                <Table.Tr key={row.id} data-testid="tracked-aircraft">
-                  <Table.Td fw={600}>{row.tail_number}</Table.Td>
-                  <Table.Td>
-                    <Badge color={TRACKING_COLOR[row.status]} autoContrast>
-                      {TRACKING_LABEL[row.status]}
-                    </Badge>
-                    {row.status_reason && (
-                      <Text size="xs" c="dimmed">
-                        {row.status_reason}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{due(row)}</Table.Td>
-                  <Table.Td>
-                    <DateTime value={row.projected_due_date} dateOnly />
-                  </Table.Td>
-                  <Table.Td>
-                    {row.last_compliance ? (
-                      <>
-                        <DateTime value={row.last_compliance.performed_at} />
-                        <Text size="xs" c="dimmed">
-                          {row.last_compliance.signer_email ?? 'signed'} · {row.last_compliance.method}
-                        </Text>
-                      </>
-                    ) : (
-                      '—'
-                    )}
-                  </Table.Td>
-                  {mayRecord && (
-                    <Table.Td>
-                      {row.status !== 'complied' && row.status !== 'not_applicable' && (
-                        <Button size="xs" variant="default" onClick={() => setRecording(row)}>
-                          Record compliance
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+        }
+        minWidth={820}
+        columns={['Aircraft', 'Status', 'Next due', 'Projected', 'Last compliance', mayRecord && 'Action']}
+        verticalSpacing="sm"
+        testId="directive-aircraft"
+      >
+        {(row) => (
+          <Table.Tr key={row.id} data-testid="tracked-aircraft">
+            <Table.Td fw={600}>{row.tail_number}</Table.Td>
+            <Table.Td>
+              <Badge color={TRACKING_COLOR[row.status]} autoContrast>
+                {TRACKING_LABEL[row.status]}
+              </Badge>
+              {row.status_reason && (
+                <Text size="xs" c="dimmed">
+                  {row.status_reason}
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>{due(row)}</Table.Td>
+            <Table.Td>
+              <DateTime value={row.projected_due_date} dateOnly />
+            </Table.Td>
+            <Table.Td>
+              {row.last_compliance ? (
+                <>
+                  <DateTime value={row.last_compliance.performed_at} />
+                  <Text size="xs" c="dimmed">
+                    {row.last_compliance.signer_email ?? 'signed'} · {row.last_compliance.method}
+                  </Text>
+                </>
+              ) : (
+                '—'
+              )}
+            </Table.Td>
+            {mayRecord && (
+              <Table.Td>
+                {row.status !== 'complied' && row.status !== 'not_applicable' && (
+                  <Button size="xs" variant="default" onClick={() => setRecording(row)}>
+                    Record compliance
+                  </Button>
+                )}
+              </Table.Td>
+            )}
+          </Table.Tr>
+        )}
+      </QueryTable>
       <RecordComplianceModal directive={directive} row={recording} onClose={() => setRecording(null)} />
     </Paper>
   );

@@ -1,13 +1,14 @@
 import '@mantine/dates/styles.css';
-import { Button, Group, Modal, PasswordInput, Stack, Text, Textarea } from '@mantine/core';
+import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
-import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { SignaturePasswordInput } from '../../components/SignaturePasswordInput';
 import type { Directive, TrackedAircraft } from './queries';
+import { notifyDone } from '../../components/notify';
 
 /** "YYYY-MM-DD HH:mm:ss" in the user's time zone, as the date-time picker holds it. */
 function localStamp(date: Date): string {
@@ -101,11 +102,9 @@ function RecordForm({
           value={method}
           onChange={(e) => setMethod(e.currentTarget.value)}
         />
-        <PasswordInput
+        <SignaturePasswordInput
           label="Your password, to sign"
           description="Your signature means: complied with this directive on this aircraft"
-          required
-          autoComplete="current-password"
           value={password}
           onChange={(e) => setPassword(e.currentTarget.value)}
         />

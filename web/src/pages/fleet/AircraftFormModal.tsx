@@ -4,9 +4,9 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { notify } from './notify';
 import { fromLocalInput, toLocalInput } from './dates';
 import {
+  aircraftTypeOptions,
   useAircraftTypes,
   type Aircraft,
   type AircraftChange,
@@ -14,6 +14,7 @@ import {
   type AircraftStatus,
 } from './queries';
 import { STATUS_LABEL } from './status';
+import { notifyDone } from '../../components/notify';
 
 interface FormValues {
   tail_number: string;
@@ -138,7 +139,9 @@ function AircraftForm({
       );
     },
     onSuccess: async (saved) => {
-      notify('teal', aircraft ? 'Aircraft saved' : 'Aircraft added', `${saved.tail_number} (${saved.model})`);
+      notifyDone(`${saved.tail_number} (${saved.model})`, {
+        title: aircraft ? 'Aircraft saved' : 'Aircraft added',
+      });
       await queryClient.invalidateQueries({ queryKey: ['aircraft'] });
       if (!aircraft) onCreated?.(saved);
       onDone();
@@ -154,10 +157,7 @@ function AircraftForm({
     save.mutate();
   };
 
-  const typeOptions = (types.data ?? []).map((t) => ({
-    value: t.id,
-    label: `${t.designator} — ${t.manufacturer} ${t.model}`,
-  }));
+  const typeOptions = aircraftTypeOptions(types.data);
 
   return (
     <form onSubmit={submit} noValidate>

@@ -1,18 +1,7 @@
-import {
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  Select,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Anchor, Badge, Group, Paper, Select, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
+import { CursorPager, useCursorPages } from '../../components/CursorPager';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -306,10 +295,8 @@ const TASK_STATES = Object.keys(TASK_STATE_LABEL) as TaskState[];
 export function TasksPanel({ aircraftId }: { aircraftId: string }) {
   const [state, setState] = useState<TaskState | undefined>();
   const [sort, setSort] = useState('-start_time');
-  const [paging, setPaging] = useState<{ key: string; cursors: string[] }>({ key: '', cursors: [] });
-  const key = `${state ?? ''}|${sort}`;
-  const cursors = paging.key === key ? paging.cursors : [];
-  const tasks = useAircraftTasks(aircraftId, { state, sort }, cursors.at(-1) ?? '');
+  const pages = useCursorPages(`${state ?? ''}|${sort}`);
+  const tasks = useAircraftTasks(aircraftId, { state, sort }, pages.cursor);
   const rows = tasks.data?.rows;
   return (
     <Panel
@@ -394,28 +381,13 @@ export function TasksPanel({ aircraftId }: { aircraftId: string }) {
           {state ? 'Try another state.' : 'No maintenance has been planned on this aircraft.'}
         </EmptyState>
       )}
-      {rows && (cursors.length > 0 || tasks.data?.next) && (
-        <Group justify="flex-end" gap="xs" mt="sm">
-          <Button
-            variant="default"
-            size="xs"
-            disabled={cursors.length === 0}
-            onClick={() => setPaging({ key, cursors: cursors.slice(0, -1) })}
-          >
-            Previous
-          </Button>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={!tasks.data?.next || tasks.isPlaceholderData}
-            onClick={() => {
-              const next = tasks.data?.next;
-              if (next) setPaging({ key, cursors: [...cursors, next] });
-            }}
-          >
-            Next
-          </Button>
-        </Group>
+      {rows && (
+        <CursorPager
+          label="Task pages"
+          pages={pages}
+          nextCursor={tasks.data?.next}
+          waiting={tasks.isPlaceholderData}
+        />
       )}
     </Panel>
   );

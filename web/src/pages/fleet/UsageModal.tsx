@@ -4,9 +4,9 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { notify } from './notify';
 import { fromLocalInput, toLocalInput } from './dates';
 import type { Aircraft } from './queries';
+import { notify, notifyDone } from '../../components/notify';
 
 /** Records one flight (POST /aircraft/{id}/usage); a source reference already recorded counts nothing. */
 export function UsageModal({
@@ -55,17 +55,16 @@ function UsageForm({ aircraft, onDone }: { aircraft: Aircraft; onDone: () => voi
     },
     onSuccess: async (result) => {
       if (result.recorded > 0)
-        notify(
-          'teal',
-          'Usage recorded',
+        notifyDone(
           `${aircraft.tail_number} now has ${result.flight_hours_total} flight hours and ${result.cycles_total} cycles.`,
+          { title: 'Usage recorded' },
         );
       else
-        notify(
-          'yellow',
-          'Already recorded',
-          `Flight ${sourceRef.trim()} was recorded before; the totals did not change.`,
-        );
+        notify({
+          tone: 'warning',
+          title: 'Already recorded',
+          message: `Flight ${sourceRef.trim()} was recorded before; the totals did not change.`,
+        });
       await queryClient.invalidateQueries({ queryKey: ['aircraft'] });
       onDone();
     },

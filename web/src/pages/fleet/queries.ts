@@ -155,3 +155,10 @@ export function useAircraftTasks(
     placeholderData: keepPreviousData,
   });
 }
+
+/** Aircraft types as a select's options: "A20N — Airbus A320neo". */
+export function aircraftTypeOptions(
+  types: readonly { id: string; designator: string; manufacturer: string; model: string }[] | undefined,
+): { value: string; label: string }[] {
+  return (types ?? []).map((t) => ({ value: t.id, label: `${t.designator} — ${t.manufacturer} ${t.model}` }));
+}

@@ -3,8 +3,8 @@ import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
-import { ErrorNotice } from '../../components/ErrorNotice';
 import { useItems, type StockRow } from './queries';
+import { QueryTable } from '../../components/DataTable';
 
 const STATUS_LABEL = { in_stock: 'In stock', used: 'Used', disposed: 'Disposed' } as const;
 const DAY = 86_400_000;
@@ -70,34 +70,29 @@ export function ItemsModal({
           )}
         </Group>
       )}
-      <ErrorNotice error={items.error} title="The items could not be loaded" />
-      {items.isPending ? (
-        <Skeleton h={120} />
-      ) : items.data?.length === 0 ? (
-        <EmptyState title="No items yet">Add the serialized parts you hold of this definition.</EmptyState>
-      ) : (
-        <Table striped data-testid="items-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Serial number</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Expiry</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.data?.map((item) => (
-              <Table.Tr key={item.id}>
-                <Table.Td ff="monospace">{item.serial_number}</Table.Td>
-                <Table.Td>{STATUS_LABEL[item.status]}</Table.Td>
-                <Table.Td>
-                  <DateTime value={item.expiry_date} dateOnly />
-                  <ExpiryNote expiry={item.expiry_date} status={item.status} now={now} />
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <QueryTable
+        query={items}
+        rows={items.data}
+        errorTitle="The items could not be loaded"
+        loading={<Skeleton h={120} />}
+        empty={
+          <EmptyState title="No items yet">Add the serialized parts you hold of this definition.</EmptyState>
+        }
+        columns={['Serial number', 'Status', 'Expiry']}
+        striped
+        testId="items-table"
+      >
+        {(item) => (
+          <Table.Tr key={item.id}>
+            <Table.Td ff="monospace">{item.serial_number}</Table.Td>
+            <Table.Td>{STATUS_LABEL[item.status]}</Table.Td>
+            <Table.Td>
+              <DateTime value={item.expiry_date} dateOnly />
+              <ExpiryNote expiry={item.expiry_date} status={item.status} now={now} />
+            </Table.Td>
+          </Table.Tr>
+        )}
+      </QueryTable>
     </Modal>
   );
 }

@@ -1,11 +1,11 @@
 import { Button, Group, Modal, NumberInput, Select, Stack, TextInput } from '@mantine/core';
-import { DateInput } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notifyDone } from '../../components/notify';
+import { DayInput } from '../../components/DayInput';
 
 const whole = (value: string | number) => (value === '' ? null : Number(value));
 
@@ -32,11 +32,7 @@ export function AddDefinitionModal({ opened, onClose }: { opened: boolean; onClo
         }),
       ),
     onSuccess: (definition) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `${definition.name} added`,
-      });
+      notifyDone(`${definition.name} added`);
       void queryClient.invalidateQueries({ queryKey: ['parts'] });
       close();
     },
@@ -148,11 +144,7 @@ export function AddItemModal({
         }),
       ),
     onSuccess: (item) => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: `Item ${item.serial_number} added`,
-      });
+      notifyDone(`Item ${item.serial_number} added`);
       void queryClient.invalidateQueries({ queryKey: ['parts'] });
       close();
     },
@@ -193,7 +185,7 @@ export function AddItemModal({
             allowDeselect={false}
             onChange={(value) => value && setStatus(value as typeof status)}
           />
-          <DateInput
+          <DayInput
             label="Expiry date"
             description="Leave empty for a part that does not expire"
             clearable
@@ -201,7 +193,6 @@ export function AddItemModal({
             minDate={new Date()}
             value={expiry}
             onChange={setExpiry}
-            valueFormat="D MMM YYYY"
           />
           <Group justify="flex-end">
             <Button variant="default" onClick={close}>

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPlus, IconRefresh } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
@@ -23,6 +23,8 @@ import {
   type RecencyEntry,
 } from './queries';
 import { AddCertificationModal, AddRecencyModal, RenewCertificationModal } from './RecordModals';
+import { QueryTable } from '../../components/DataTable';
+import { SkeletonRows } from '../../components/SkeletonRows';
 
 const STATUS_COLOR = { active: 'teal.9', suspended: '#a8410a', revoked: 'red.9' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -112,97 +114,75 @@ function Section({ title, children, actions }: { title: string; children: ReactN
   );
 }
 
-function Loading() {
-  return (
-    <Stack gap="xs">
-      <Skeleton h={32} />
-      <Skeleton h={32} />
-    </Stack>
-  );
-}
-
 function Certifications({ userId, onRenew }: { userId: string; onRenew?: (c: Certification) => void }) {
   const query = useCertifications(userId);
   return (
     <Section title="Certifications">
-      <ErrorNotice error={query.error} title="The certifications could not be loaded" />
-      {query.isPending ? (
-        <Loading />
-      ) : !query.data?.length ? (
-        !query.error && <EmptyState title="No certification recorded" />
-      ) : (
-        <Table.ScrollContainer minWidth={720}>
-          <Table verticalSpacing="sm" data-testid="certifications">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Type</Table.Th>
-                <Table.Th>Number</Table.Th>
-                <Table.Th>Authority</Table.Th>
-                <Table.Th>Issued</Table.Th>
-                <Table.Th>Expiry</Table.Th>
-                <Table.Th>Status</Table.Th>
-                {onRenew && <Table.Th>Action</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {query.data.map((c) => (
-                <Table.Tr key={c.id} data-testid="certification">
-                  <Table.Td>
-                    <Text size="sm" fw={600}>
-                      {c.certification_type.code}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {c.certification_type.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {c.certificate_number}
-                    {c.verified && (
-                      <Text size="xs" c="dimmed">
-                        verified
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{c.certification_type.authority}</Table.Td>
-                  <Table.Td>
-                    <DateTime value={c.issue_date} dateOnly />
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Stack gap={4} align="flex-start">
-                      {c.expiry_date ? (
-                        <DateTime value={c.expiry_date} dateOnly />
-                      ) : (
-                        <Text size="sm">Lifetime</Text>
-                      )}
-                      <ExpiryBadge expiry={c.expiry_date} />
-                    </Stack>
-                  </Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Text size="sm" fw={600} c={STATUS_COLOR[c.status]} tt="capitalize">
-                      {c.status}
-                    </Text>
-                  </Table.Td>
-                  {onRenew && (
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                      {c.status !== 'revoked' && (
-                        <Button
-                          size="xs"
-                          variant="default"
-                          leftSection={<IconRefresh size={14} />}
-                          onClick={() => onRenew(c)}
-                          aria-label={`Renew ${c.certification_type.code} ${c.certificate_number}`}
-                        >
-                          Renew
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+      <QueryTable
+        query={query}
+        rows={query.data}
+        errorTitle="The certifications could not be loaded"
+        empty={<EmptyState title="No certification recorded" />}
+        minWidth={720}
+        columns={['Type', 'Number', 'Authority', 'Issued', 'Expiry', 'Status', onRenew && 'Action']}
+        verticalSpacing="sm"
+        testId="certifications"
+      >
+        {(c) => (
+          <Table.Tr key={c.id} data-testid="certification">
+            <Table.Td>
+              <Text size="sm" fw={600}>
+                {c.certification_type.code}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {c.certification_type.name}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              {c.certificate_number}
+              {c.verified && (
+                <Text size="xs" c="dimmed">
+                  verified
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>{c.certification_type.authority}</Table.Td>
+            <Table.Td>
+              <DateTime value={c.issue_date} dateOnly />
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Stack gap={4} align="flex-start">
+                {c.expiry_date ? (
+                  <DateTime value={c.expiry_date} dateOnly />
+                ) : (
+                  <Text size="sm">Lifetime</Text>
+                )}
+                <ExpiryBadge expiry={c.expiry_date} />
+              </Stack>
+            </Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
+              <Text size="sm" fw={600} c={STATUS_COLOR[c.status]} tt="capitalize">
+                {c.status}
+              </Text>
+            </Table.Td>
+            {onRenew && (
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                {c.status !== 'revoked' && (
+                  <Button
+                    size="xs"
+                    variant="default"
+                    leftSection={<IconRefresh size={14} />}
+                    onClick={() => onRenew(c)}
+                    aria-label={`Renew ${c.certification_type.code} ${c.certificate_number}`}
+                  >
+                    Renew
+                  </Button>
+                )}
+              </Table.Td>
+            )}
+          </Table.Tr>
+        )}
+      </QueryTable>
     </Section>
   );
 }
@@ -211,42 +191,33 @@ function TypeRatings({ userId }: { userId: string }) {
   const query = useTypeRatings(userId);
   return (
     <Section title="Type ratings">
-      <ErrorNotice error={query.error} title="The type ratings could not be loaded" />
-      {query.isPending ? (
-        <Loading />
-      ) : !query.data?.length ? (
-        !query.error && <EmptyState title="No type rating recorded" />
-      ) : (
-        <Table verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Aircraft type</Table.Th>
-              <Table.Th>Endorsed</Table.Th>
-              <Table.Th>Expiry</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {query.data.map((r) => (
-              <Table.Tr key={r.id}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {r.aircraft_type.designator}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {r.aircraft_type.manufacturer} {r.aircraft_type.model}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <DateTime value={r.endorsed_date} dateOnly />
-                </Table.Td>
-                <Table.Td>
-                  <ExpiryBadge expiry={r.expiry_date} />
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <QueryTable
+        query={query}
+        rows={query.data}
+        errorTitle="The type ratings could not be loaded"
+        empty={<EmptyState title="No type rating recorded" />}
+        columns={['Aircraft type', 'Endorsed', 'Expiry']}
+        verticalSpacing="xs"
+      >
+        {(r) => (
+          <Table.Tr key={r.id}>
+            <Table.Td>
+              <Text size="sm" fw={600}>
+                {r.aircraft_type.designator}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {r.aircraft_type.manufacturer} {r.aircraft_type.model}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <DateTime value={r.endorsed_date} dateOnly />
+            </Table.Td>
+            <Table.Td>
+              <ExpiryBadge expiry={r.expiry_date} />
+            </Table.Td>
+          </Table.Tr>
+        )}
+      </QueryTable>
     </Section>
   );
 }
@@ -255,44 +226,35 @@ function Skills({ userId }: { userId: string }) {
   const query = useSkills(userId);
   return (
     <Section title="Skills">
-      <ErrorNotice error={query.error} title="The skills could not be loaded" />
-      {query.isPending ? (
-        <Loading />
-      ) : !query.data?.length ? (
-        !query.error && <EmptyState title="No skill recorded" />
-      ) : (
-        <Table verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Skill</Table.Th>
-              <Table.Th>Level</Table.Th>
-              <Table.Th>Expiry</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {query.data.map((s) => (
-              <Table.Tr key={s.id}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {s.skill_type.code}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {s.skill_type.name}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">
-                    {s.proficiency} of 5{s.qualified ? '' : ' · not qualified'}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <ExpiryBadge expiry={s.expiry_date} />
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <QueryTable
+        query={query}
+        rows={query.data}
+        errorTitle="The skills could not be loaded"
+        empty={<EmptyState title="No skill recorded" />}
+        columns={['Skill', 'Level', 'Expiry']}
+        verticalSpacing="xs"
+      >
+        {(s) => (
+          <Table.Tr key={s.id}>
+            <Table.Td>
+              <Text size="sm" fw={600}>
+                {s.skill_type.code}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {s.skill_type.name}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm">
+                {s.proficiency} of 5{s.qualified ? '' : ' · not qualified'}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <ExpiryBadge expiry={s.expiry_date} />
+            </Table.Td>
+          </Table.Tr>
+        )}
+      </QueryTable>
     </Section>
   );
 }
@@ -327,7 +289,7 @@ function Recency({ userId }: { userId: string }) {
     <Section title="Recent experience">
       <ErrorNotice error={query.error} title="The recent experience could not be loaded" />
       {query.isPending ? (
-        <Loading />
+        <SkeletonRows />
       ) : entries.length === 0 ? (
         !query.error && <EmptyState title="No hours logged">Completed tasks log their hours here.</EmptyState>
       ) : (

@@ -11,8 +11,6 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { DateInput } from '@mantine/dates';
-import { notifyDone } from '../../components/NotifyOutcome';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
@@ -25,8 +23,9 @@ import {
   useCertificationTypes,
   type Certification,
 } from './queries';
-
-const asDay = (value: string | null): string | null => (value ? value.slice(0, 10) : null);
+import { notifyDone } from '../../components/notify';
+import { DayInput } from '../../components/DayInput';
+import { aircraftTypeOptions } from '../fleet/queries';
 
 /** Renewing a licence: its new issue and expiry dates (the number may change too). */
 export function RenewCertificationModal({
@@ -106,23 +105,8 @@ function RenewForm({
           value={number}
           onChange={(e) => setNumber(e.currentTarget.value)}
         />
-        <DateInput
-          label="Issued on"
-          required
-          value={issued}
-          onChange={(v) => setIssued(asDay(v))}
-          maxDate={dayFromNow()}
-          valueFormat="D MMM YYYY"
-        />
-        {expires && (
-          <DateInput
-            label="Expires on"
-            required
-            value={expiry}
-            onChange={(v) => setExpiry(asDay(v))}
-            valueFormat="D MMM YYYY"
-          />
-        )}
+        <DayInput label="Issued on" required value={issued} onChange={setIssued} maxDate={dayFromNow()} />
+        {expires && <DayInput label="Expires on" required value={expiry} onChange={setExpiry} />}
         <Checkbox
           label="I verified the renewed certificate against the original"
           checked={verified}
@@ -225,21 +209,13 @@ function AddCertificationForm({ userId, onClose }: { userId: string; onClose: ()
           value={number}
           onChange={(e) => setNumber(e.currentTarget.value)}
         />
-        <DateInput
-          label="Issued on"
-          required
-          value={issued}
-          onChange={(v) => setIssued(asDay(v))}
-          maxDate={dayFromNow()}
-          valueFormat="D MMM YYYY"
-        />
+        <DayInput label="Issued on" required value={issued} onChange={setIssued} maxDate={dayFromNow()} />
         {type?.expires !== false && (
-          <DateInput
+          <DayInput
             label="Expires on"
             required={type?.expires === true}
             value={expiry}
-            onChange={(v) => setExpiry(asDay(v))}
-            valueFormat="D MMM YYYY"
+            onChange={setExpiry}
           />
         )}
         <Checkbox
@@ -323,10 +299,7 @@ function AddRecencyForm({ userId, onClose }: { userId: string; onClose: () => vo
           required
           searchable
           placeholder={types.isPending ? 'Loading…' : 'Choose an aircraft type'}
-          data={(types.data ?? []).map((t) => ({
-            value: t.id,
-            label: `${t.designator} — ${t.manufacturer} ${t.model}`,
-          }))}
+          data={aircraftTypeOptions(types.data)}
           value={typeId}
           onChange={setTypeId}
         />
@@ -339,13 +312,12 @@ function AddRecencyForm({ userId, onClose }: { userId: string; onClose: () => vo
           value={hours}
           onChange={setHours}
         />
-        <DateInput
+        <DayInput
           label="Performed on"
           required
           value={performed}
-          onChange={(v) => setPerformed(asDay(v))}
+          onChange={setPerformed}
           maxDate={dayFromNow()}
-          valueFormat="D MMM YYYY"
         />
         <Textarea label="Notes" value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
         <ErrorNotice error={add.error} title="The entry was refused" />

@@ -12,7 +12,6 @@ import {
   TextInput,
 } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { IconArrowRight, IconBan } from '@tabler/icons-react';
 import dayjs from 'dayjs';
@@ -21,8 +20,9 @@ import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { DateTime } from '../../components/DateTime';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { NOTIFICATION_A11Y, formatWhen, taskLabel } from './model';
+import { formatWhen, taskLabel } from './model';
 import type { ReschedulePlan, Task } from './queries';
+import { notifyDone } from '../../components/notify';
 
 const toPicker = (iso: string | Date): string => dayjs(iso).format('YYYY-MM-DD HH:mm:ss');
 
@@ -150,11 +150,8 @@ function RescheduleForm({
   const confirm = useMutation({
     mutationFn: (body: Request) => send(body, false),
     onSuccess: async (plan) => {
-      notifications.show({
-        ...NOTIFICATION_A11Y,
-        color: 'teal',
+      notifyDone(`${plan.moves.length} ${plan.moves.length === 1 ? 'task' : 'tasks'} moved`, {
         title: 'Rescheduled',
-        message: `${plan.moves.length} ${plan.moves.length === 1 ? 'task' : 'tasks'} moved`,
       });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ['tasks'] }),

@@ -1,6 +1,5 @@
 import { Button, Group, Modal, Select, SimpleGrid, Stack, Text, Textarea } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import { useState } from 'react';
@@ -8,7 +7,6 @@ import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import {
-  NOTIFICATION_A11Y,
   PRIORITIES,
   PRIORITY_LABEL,
   TASK_TYPES,
@@ -18,6 +16,7 @@ import {
   type TaskType,
 } from './model';
 import { useMechanicsFor, type Task } from './queries';
+import { notifyDone } from '../../components/notify';
 
 export interface AircraftOption {
   id: string;
@@ -163,11 +162,8 @@ function TaskForm({
       );
     },
     onSuccess: async () => {
-      notifications.show({
-        ...NOTIFICATION_A11Y,
-        color: 'teal',
+      notifyDone(`${chosen?.tail_number ?? ''} ${TYPE_LABEL[draft.type]}`.trim(), {
         title: task ? 'Task changed' : 'Task scheduled',
-        message: `${chosen?.tail_number ?? ''} ${TYPE_LABEL[draft.type]}`.trim(),
       });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ['tasks'] }),

@@ -209,12 +209,3 @@ export function columnsOf(
     };
   });
 }
-
-/**
- * What a notification of a done change needs beyond its words: a named close button and readable
- * text (Mantine's description under a title is gray 6, below WCAG AA; see the report).
- */
-export const NOTIFICATION_A11Y = {
-  closeButtonProps: { 'aria-label': 'Close notification' },
-  styles: { description: { color: 'var(--mantine-color-gray-8)' } },
-} as const;

@@ -6,7 +6,9 @@ import { unwrap } from '../../api/errors';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { missingInWords, refusalTitle } from './labels';
-import { useQualifiedMechanics, useRefreshTask, type Task, notify } from './queries';
+import { useQualifiedMechanics, useRefreshTask, type Task, BRIEF } from './queries';
+import { notifyDone } from '../../components/notify';
+import { QueryTable } from '../../components/DataTable';
 
 /**
  * Who could do this task: every mechanic, qualified or what they lack, free or busy in its window,
@@ -25,7 +27,7 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
         }),
       ),
     onSuccess: (_task, userId) => {
-      notify({ color: 'teal', message: userId ? 'Mechanic assigned' : 'Mechanic unassigned' });
+      notifyDone(userId ? 'Mechanic assigned' : 'Mechanic unassigned', BRIEF);
       refresh();
     },
   });
@@ -38,107 +40,97 @@ export function AssignmentPanel({ task, canAssign }: { task: Task; canAssign: bo
         Who is qualified for this task and free in its window
       </Text>
       {assign.error && <ErrorNotice error={assign.error} title={refusalTitle(assign.error)} />}
-      <ErrorNotice error={mechanics.error} title="The mechanics could not be loaded" />
-      {mechanics.isPending ? (
-        <Skeleton h={120} />
-      ) : mechanics.data?.length === 0 ? (
-        <EmptyState title="No mechanics">The organization has no live mechanic.</EmptyState>
-      ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Mechanic</Table.Th>
-                <Table.Th>Qualification</Table.Th>
-                <Table.Th>In the window</Table.Th>
-                {canAssign && open && <Table.Th>Action</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {mechanics.data?.map((m) => {
-                const assigned = m.user_id === task.assigned_mechanic_id;
-                return (
-                  <Table.Tr key={m.user_id} data-testid="mechanic-row">
-                    <Table.Td>
-                      <Text size="sm" fw={assigned ? 700 : undefined}>
-                        {m.email}
-                      </Text>
-                      {assigned && (
-                        <Badge miw="max-content" size="sm" variant="filled" color="indigo.8">
-                          assigned
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {m.qualified ? (
-                        <Badge miw="max-content" color="teal.9" variant="filled">
-                          Qualified
-                        </Badge>
-                      ) : (
-                        <>
-                          <Badge miw="max-content" color="red.9" variant="filled">
-                            Not qualified
-                          </Badge>
-                          <List size="sm" mt={4} spacing={2}>
-                            {m.missing.map((missing, i) => (
-                              <List.Item key={i}>{missingInWords(missing)}</List.Item>
-                            ))}
-                          </List>
-                        </>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {m.free ? (
-                        <Badge miw="max-content" color="teal.9" variant="filled">
-                          Free
-                        </Badge>
-                      ) : (
-                        <>
-                          <Badge miw="max-content" color="orange.4" variant="filled" autoContrast>
-                            Busy
-                          </Badge>
-                          <Group gap={6} mt={4}>
-                            {m.overlapping_task_ids.map((id) => (
-                              <Anchor key={id} component={Link} to={`/tasks/${id}`} size="xs">
-                                task {id.slice(0, 8)}
-                              </Anchor>
-                            ))}
-                          </Group>
-                        </>
-                      )}
-                    </Table.Td>
-                    {canAssign && open && (
-                      <Table.Td>
-                        {assigned ? (
-                          <Button
-                            size="xs"
-                            variant="default"
-                            loading={assign.isPending && assign.variables === null}
-                            onClick={() => assign.mutate(null)}
-                            aria-label={`Unassign ${m.email}`}
-                          >
-                            Unassign
-                          </Button>
-                        ) : (
-                          <Button
-                            size="xs"
-                            variant={m.qualified && m.free ? 'filled' : 'default'}
-                            loading={assign.isPending && assign.variables === m.user_id}
-                            onClick={() => assign.mutate(m.user_id)}
-                            aria-label={`Assign ${m.email}`}
-                          >
-                            Assign
-                          </Button>
-                        )}
-                      </Table.Td>
-                    )}
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+      <QueryTable
+        query={mechanics}
+        rows={mechanics.data}
+        errorTitle="The mechanics could not be loaded"
+        loading={<Skeleton h={120} />}
+        empty={<EmptyState title="No mechanics">The organization has no live mechanic.</EmptyState>}
+        minWidth={560}
+        columns={['Mechanic', 'Qualification', 'In the window', canAssign && open && 'Action']}
+        verticalSpacing="xs"
+      >
+        {(m) => {
+          const assigned = m.user_id === task.assigned_mechanic_id;
+          return (
+            <Table.Tr key={m.user_id} data-testid="mechanic-row">
+              <Table.Td>
+                <Text size="sm" fw={assigned ? 700 : undefined}>
+                  {m.email}
+                </Text>
+                {assigned && (
+                  <Badge miw="max-content" size="sm" variant="filled" color="indigo.8">
+                    assigned
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>
+                {m.qualified ? (
+                  <Badge miw="max-content" color="teal.9" variant="filled">
+                    Qualified
+                  </Badge>
+                ) : (
+                  <>
+                    <Badge miw="max-content" color="red.9" variant="filled">
+                      Not qualified
+                    </Badge>
+                    <List size="sm" mt={4} spacing={2}>
+                      {m.missing.map((missing, i) => (
+                        <List.Item key={i}>{missingInWords(missing)}</List.Item>
+                      ))}
+                    </List>
+                  </>
+                )}
+              </Table.Td>
+              <Table.Td>
+                {m.free ? (
+                  <Badge miw="max-content" color="teal.9" variant="filled">
+                    Free
+                  </Badge>
+                ) : (
+                  <>
+                    <Badge miw="max-content" color="orange.4" variant="filled" autoContrast>
+                      Busy
+                    </Badge>
+                    <Group gap={6} mt={4}>
+                      {m.overlapping_task_ids.map((id) => (
+                        <Anchor key={id} component={Link} to={`/tasks/${id}`} size="xs">
+                          task {id.slice(0, 8)}
+                        </Anchor>
+                      ))}
+                    </Group>
+                  </>
+                )}
+              </Table.Td>
+              {canAssign && open && (
+                <Table.Td>
+                  {assigned ? (
+                    <Button
+                      size="xs"
+                      variant="default"
+                      loading={assign.isPending && assign.variables === null}
+                      onClick={() => assign.mutate(null)}
+                      aria-label={`Unassign ${m.email}`}
+                    >
+                      Unassign
+                    </Button>
+                  ) : (
+                    <Button
+                      size="xs"
+                      variant={m.qualified && m.free ? 'filled' : 'default'}
+                      loading={assign.isPending && assign.variables === m.user_id}
+                      onClick={() => assign.mutate(m.user_id)}
+                      aria-label={`Assign ${m.email}`}
+                    >
+                      Assign
+                    </Button>
+                  )}
+                </Table.Td>
+              )}
+            </Table.Tr>
+          );
+        }}
+      </QueryTable>
     </Paper>
   );
 }

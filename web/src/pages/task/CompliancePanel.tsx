@@ -5,7 +5,6 @@ import {
   Group,
   Modal,
   Paper,
-  PasswordInput,
   SegmentedControl,
   Stack,
   Table,
@@ -15,6 +14,7 @@ import {
 } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { SignatureDialog } from './SignatureDialog';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { useCan } from '../../app/access';
@@ -23,7 +23,8 @@ import { DateTime } from '../../components/DateTime';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { refusalTitle } from './labels';
-import { sign, usePersonName, useRefreshTask, type ComplianceItem, type TaskDetail, notify } from './queries';
+import { sign, usePersonName, useRefreshTask, type ComplianceItem, type TaskDetail, BRIEF } from './queries';
+import { notifyDone } from '../../components/notify';
 
 const RESULT = {
   pass: { label: 'Pass', color: 'teal.9' },
@@ -51,10 +52,7 @@ export function CompliancePanel({ detail }: { detail: TaskDetail }) {
         }),
       ),
     onSuccess: (_item, { requires }) => {
-      notify({
-        color: 'teal',
-        message: requires ? 'Independent inspection required' : 'Inspection requirement waived',
-      });
+      notifyDone(requires ? 'Independent inspection required' : 'Inspection requirement waived', BRIEF);
       refresh();
     },
   });
@@ -214,7 +212,7 @@ function AddItemDialog({ taskId, onClose }: { taskId: string; onClose: () => voi
         }),
       ),
     onSuccess: () => {
-      notify({ color: 'teal', message: 'Compliance item added' });
+      notifyDone('Compliance item added', BRIEF);
       refresh();
       onClose();
     },
@@ -267,77 +265,31 @@ function AddItemDialog({ taskId, onClose }: { taskId: string; onClose: () => voi
 /** The electronic signature: the result and the signer's own password, re-entered. */
 function SignOffDialog({ item, onClose }: { item: ComplianceItem; onClose: () => void }) {
   const [result, setResult] = useState<'pass' | 'fail'>(item.result === 'fail' ? 'fail' : 'pass');
-  const [password, setPassword] = useState('');
-  const refresh = useRefreshTask();
-  const signOff = useMutation({
-    mutationFn: () => sign(`/api/v1/compliance-items/${item.id}/sign-off`, 'PATCH', { result, password }),
-    onSuccess: () => {
-      notify({ color: 'teal', message: 'Signed off' });
-      refresh();
-      onClose();
-    },
-    onError: () => setPassword(''),
-  });
   return (
-    <Modal
-      opened
-      onClose={onClose}
-      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+    <SignatureDialog
+      item={item}
       title="Sign off a compliance item"
-      centered
+      meaning="Your signature records that you performed this work. It cannot be changed afterwards."
+      sign={(password) => sign(`/api/v1/compliance-items/${item.id}/sign-off`, 'PATCH', { result, password })}
+      signLabel="Sign off"
+      signedMessage="Signed off"
+      onClose={onClose}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          signOff.mutate();
-        }}
-      >
-        <Stack>
-          <Text size="sm" fw={600}>
-            {item.description}
-          </Text>
-          <Text size="sm">
-            Your signature records that you performed this work. It cannot be changed afterwards.
-          </Text>
-          <Stack gap={4}>
-            <Text size="sm" fw={500} id="sign-off-result">
-              Result
-            </Text>
-            <SegmentedControl
-              aria-labelledby="sign-off-result"
-              value={result}
-              onChange={(value) => setResult(value)}
-              data={[
-                { value: 'pass', label: 'Pass' },
-                { value: 'fail', label: 'Fail' },
-              ]}
-            />
-          </Stack>
-          <PasswordInput
-            label="Your password"
-            description="Re-enter your password to sign"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(event) => setPassword(event.currentTarget.value)}
-            data-autofocus
-          />
-          {signOff.error && (
-            <div data-testid="signature-refusal">
-              <ErrorNotice error={signOff.error} title={refusalTitle(signOff.error)} />
-            </div>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" disabled={!password} loading={signOff.isPending}>
-              Sign off
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <Stack gap={4}>
+        <Text size="sm" fw={500} id="sign-off-result">
+          Result
+        </Text>
+        <SegmentedControl
+          aria-labelledby="sign-off-result"
+          value={result}
+          onChange={(value) => setResult(value)}
+          data={[
+            { value: 'pass', label: 'Pass' },
+            { value: 'fail', label: 'Fail' },
+          ]}
+        />
+      </Stack>
+    </SignatureDialog>
   );
 }
 
@@ -352,69 +304,23 @@ function InspectDialog({
   onClose: () => void;
 }) {
   const session = useSession();
-  const [password, setPassword] = useState('');
-  const refresh = useRefreshTask();
-  const inspect = useMutation({
-    mutationFn: () => sign(`/api/v1/compliance-items/${item.id}/inspect`, 'POST', { password }),
-    onSuccess: () => {
-      notify({ color: 'teal', message: 'Inspection recorded' });
-      refresh();
-      onClose();
-    },
-    onError: () => setPassword(''),
-  });
   const performer =
     session && (item.sign_off_user_id === session.userId || assignedMechanicId === session.userId);
   return (
-    <Modal
-      opened
-      onClose={onClose}
-      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+    <SignatureDialog
+      item={item}
       title="Independent inspection"
-      centered
+      meaning="Your signature records that you inspected this work independently of whoever performed it."
+      sign={(password) => sign(`/api/v1/compliance-items/${item.id}/inspect`, 'POST', { password })}
+      signLabel="Sign the inspection"
+      signedMessage="Inspection recorded"
+      onClose={onClose}
     >
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          inspect.mutate();
-        }}
-      >
-        <Stack>
-          <Text size="sm" fw={600}>
-            {item.description}
-          </Text>
-          <Text size="sm">
-            Your signature records that you inspected this work independently of whoever performed it.
-          </Text>
-          {performer && (
-            <Text size="sm" c="red.9">
-              You performed this task&apos;s work: the inspection must be made by someone else.
-            </Text>
-          )}
-          <PasswordInput
-            label="Your password"
-            description="Re-enter your password to sign"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(event) => setPassword(event.currentTarget.value)}
-            data-autofocus
-          />
-          {inspect.error && (
-            <div data-testid="signature-refusal">
-              <ErrorNotice error={inspect.error} title={refusalTitle(inspect.error)} />
-            </div>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Close
-            </Button>
-            <Button type="submit" disabled={!password} loading={inspect.isPending}>
-              Sign the inspection
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      {performer && (
+        <Text size="sm" c="red.9">
+          You performed this task&apos;s work: the inspection must be made by someone else.
+        </Text>
+      )}
+    </SignatureDialog>
   );
 }

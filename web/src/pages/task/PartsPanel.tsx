@@ -16,8 +16,9 @@ import {
   useReservableItems,
   useReservedItems,
   type TaskDetail,
-  notify,
+  BRIEF,
 } from './queries';
+import { notifyDone } from '../../components/notify';
 
 const AVAILABILITY = {
   reserved: { label: 'Reserved', color: 'teal.9' },
@@ -55,7 +56,7 @@ export function PartsPanel({ detail }: { detail: TaskDetail }) {
         }),
       ),
     onSuccess: (_r, { state }) => {
-      notify({ color: 'teal', message: state === 'used' ? 'Part marked used' : 'Part released' });
+      notifyDone(state === 'used' ? 'Part marked used' : 'Part released', BRIEF);
       refresh('stock', 'parts');
     },
   });
@@ -197,7 +198,7 @@ function ReserveItem({ taskId, definitionId, name }: { taskId: string; definitio
         }),
       ),
     onSuccess: () => {
-      notify({ color: 'teal', message: `${name} reserved` });
+      notifyDone(`${name} reserved`, BRIEF);
       setItemId(null);
       refresh('stock', 'parts');
     },

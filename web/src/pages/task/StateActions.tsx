@@ -7,7 +7,8 @@ import { useCan } from '../../app/access';
 import { useSession } from '../../auth/store';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { refusalTitle } from './labels';
-import { useRefreshTask, type Task, notify } from './queries';
+import { useRefreshTask, type Task, BRIEF } from './queries';
+import { notifyDone } from '../../components/notify';
 
 type Move = { new_state: 'in_progress' | 'completed' | 'cancelled'; notes?: string } & {
   allow_early_completion?: boolean;
@@ -26,15 +27,14 @@ function useTransition(task: Task) {
         }),
       ),
     onSuccess: (_task, move) => {
-      notify({
-        color: 'teal',
-        message:
-          move.new_state === 'in_progress'
-            ? 'Task started'
-            : move.new_state === 'completed'
-              ? 'Task completed'
-              : 'Task cancelled',
-      });
+      notifyDone(
+        move.new_state === 'in_progress'
+          ? 'Task started'
+          : move.new_state === 'completed'
+            ? 'Task completed'
+            : 'Task cancelled',
+        BRIEF,
+      );
       // A start grounds the aircraft; an end or a cancel may return it to service and frees parts.
       refresh('aircraft', 'stock', 'parts');
     },

@@ -1,4 +1,3 @@
-import { notifications } from '@mantine/notifications';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { accessToken, api } from '../../api/client';
 import { toApiError, unwrap } from '../../api/errors';
@@ -165,12 +164,5 @@ export async function sign(path: string, method: 'PATCH' | 'POST', body: object)
   return data;
 }
 
-/** A short confirmation, with a labelled close button. */
-export function notify(options: { message: string; color?: string; title?: string }): void {
-  notifications.show({
-    color: 'teal',
-    ...options,
-    autoClose: 3000,
-    closeButtonProps: { 'aria-label': 'Dismiss' },
-  });
-}
+/** The task page's confirmations go quickly: a mechanic records one step after another. */
+export const BRIEF = { autoClose: 3000 };

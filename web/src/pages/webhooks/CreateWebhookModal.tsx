@@ -10,7 +10,6 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { IconCheck, IconCopy, IconKey } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -18,6 +17,7 @@ import { EVENT_TYPES } from '../../../../src/domain/events.js';
 import { api } from '../../api/client';
 import { unwrap } from '../../api/errors';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { notifyDone } from '../../components/notify';
 
 const EVENT_OPTIONS = [
   { value: '*', label: 'Every event (*)' },
@@ -38,11 +38,7 @@ export function CreateWebhookModal({ opened, onClose }: { opened: boolean; onClo
         }),
       ),
     onSuccess: () => {
-      notifications.show({
-        closeButtonProps: { 'aria-label': 'Dismiss' },
-        color: 'teal',
-        message: 'Webhook created',
-      });
+      notifyDone('Webhook created');
       void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
     },
   });
