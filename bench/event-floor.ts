@@ -7,10 +7,10 @@
  *   deliver: claim a batch of 100 deliveries, POST each to its webhook signed with HMAC-SHA256 (16 in
  *            flight, one undici agent), record the outcomes in one statement.
  *
- * The four statements are the worker's own (`PgOutboxQueue` and `PgDeliveryQueue`, borrowed for their SQL
- * so the two can never drift apart) on a bare `pg` pool; everything else — polling, signing, sending,
- * recording — is written out here without AMSS's scheduler, leases, retries, metrics or logs. Neither
- * loop sleeps while it finds work; when it finds none it waits 5 ms.
+ * The four statements and the XADD pipeline are the worker's own (`PgOutboxQueue`, `PgDeliveryQueue` and
+ * `RedisEventStream`, borrowed for their commands so the two can never drift apart) on a bare `pg` pool;
+ * everything else — polling, signing, sending, recording — is written out here without AMSS's scheduler,
+ * leases, retries, metrics or logs. Neither loop sleeps while it finds work; when it finds none it waits 5 ms.
  *
  * Env: FLOOR_DB_URL, FLOOR_REDIS_ADDR, FLOOR_STREAM (the stream key; not the worker's).
  */
@@ -22,6 +22,7 @@ import { Agent, request } from 'undici';
 import type { DB } from '../src/infra/postgres/schema.js';
 import { PgOutboxQueue } from '../src/infra/postgres/outbox-queue.js';
 import { PgDeliveryQueue } from '../src/infra/postgres/webhook-deliveries.js';
+import { RedisEventStream } from '../src/infra/streams/event-stream.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -40,7 +41,11 @@ const db = new Kysely<DB>({
 const outbox = new PgOutboxQueue(db);
 const deliveries = new PgDeliveryQueue(db);
 const redis = new Redis(`redis://${env('FLOOR_REDIS_ADDR')}`);
-const stream = env('FLOOR_STREAM');
+// The worker's XADD pipeline too, on a stream of the floor's own.
+const stream = new RedisEventStream(redis, STREAM_MAX_LENGTH, {
+  events: env('FLOOR_STREAM'),
+  dlq: `${env('FLOOR_STREAM')}:dlq`,
+});
 const agent = new Agent();
 let stopping = false;
 
@@ -53,27 +58,7 @@ async function publishLoop(): Promise<void> {
       await idle();
       continue;
     }
-    const pipeline = redis.pipeline();
-    for (const event of events) {
-      pipeline.xadd(
-        stream,
-        'MAXLEN',
-        '~',
-        STREAM_MAX_LENGTH,
-        '*',
-        'event_id',
-        event.id,
-        'org_id',
-        event.orgId,
-        'event_type',
-        event.eventType,
-        'dedupe_key',
-        event.dedupeKey,
-        'payload',
-        event.payload,
-      );
-    }
-    await pipeline.exec();
+    await stream.publish(events);
     await outbox.markPublished(
       events.map((event) => event.id),
       new Date(),
