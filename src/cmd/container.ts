@@ -53,7 +53,7 @@ import { InProcessEventStream } from '../infra/streams/event-stream.js';
 import { InProcessLiveFeed, RedisLiveFeed } from '../infra/streams/live-feed.js';
 import { RedisImportQueue, sweepOnlyImportQueue } from '../infra/streams/import-queue.js';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis/client.js';
 import { DEFAULT_CONSOLE_DIR } from '../api/rest/console.js';
 import { buildRestApp } from '../api/rest/app.js';
 import { buildGrpcServer, type GrpcServer } from '../api/grpc/server.js';
@@ -89,7 +89,7 @@ export interface Container {
   config: Config;
   logger: Logger;
   database: DatabaseHandle;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   uow: UnitOfWork;
   tokens: TokenIssuer;
   /** Authenticates REST and gRPC requests alike, against the principals' current state. */
@@ -111,7 +111,7 @@ export interface ContainerDeps {
   logger: Logger;
   database: DatabaseHandle;
   /** Undefined in embedded mode: in-process adapters stand in for Redis. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   keys: JwtKeys;
   /** Retired public keys (JWT_PREVIOUS_PUBLIC_KEYS_PEM) whose tokens are accepted until they expire. */
   previousKeys?: PublicJwtKey[];

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
 import {
   generateDevKeyPair,
   loadKeyPair,
@@ -10,7 +9,7 @@ import {
 } from '../auth/keys.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openEmbeddedDatabase, IN_MEMORY } from '../infra/embedded/pglite.js';
-import { REDIS_CLIENT_OPTIONS } from '../infra/redis/client-options.js';
+import { createRedisClient, type RedisClient } from '../infra/redis/client.js';
 import { connectPostgres, type DatabaseHandle } from '../infra/postgres/database.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 
@@ -143,10 +142,9 @@ export async function openDatabase(
   return openEmbeddedDatabase(dataDir);
 }
 
-/** A Redis client for REDIS_ADDR (`host:port` or a redis:// URL). */
-export function connectRedis(config: Config, logger: Logger): Redis {
-  const url = /^rediss?:\/\//.test(config.redisAddr) ? config.redisAddr : `redis://${config.redisAddr}`;
-  const redis = new Redis(url, REDIS_CLIENT_OPTIONS);
+/** A Redis client for REDIS_ADDR (`host:port` or a redis:// URL; a cluster's seed nodes with REDIS_CLUSTER). */
+export function connectRedis(config: Config, logger: Logger): RedisClient {
+  const redis = createRedisClient({ addr: config.redisAddr, cluster: config.redisCluster });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.error({ err: error }, 'redis connection error');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis/client.js';
 import { AircraftService } from '../app/aircraft.js';
 import { ProgramGenerationService } from '../app/program-generation.js';
 import { GrpcProgramGeneration, type ServiceTokenSigner } from '../api/grpc/program-client.js';
@@ -42,7 +42,7 @@ export interface WorkerDeps {
   logger: Logger;
   database: DatabaseHandle;
   /** Undefined in embedded mode: the event stream is then kept in process. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /** Signs the program generator's calls to the server; needed when PROGRAM_SERVICE_ADDR is set. */
   serviceTokens?: ServiceTokenSigner;
   /**

@@ -43,6 +43,19 @@ describe('loadConfig', () => {
     expect(config.prometheusEnabled).toBe(true);
   });
 
+  it('takes a Redis Cluster as several seed nodes in REDIS_ADDR, or one with REDIS_CLUSTER=true', () => {
+    expect(loadConfig({ REDIS_ADDR: 'redis:6379' }).redisCluster).toBe(false);
+    const seeds = loadConfig({ REDIS_ADDR: 'redis-a:6379, redis-b:6379,rediss://:secret@redis-c:6380' });
+    expect(seeds.redisCluster).toBe(true);
+    expect(loadConfig({ REDIS_ADDR: 'redis-a:6379', REDIS_CLUSTER: 'true' }).redisCluster).toBe(true);
+
+    const problems = (env: Record<string, string>) => captureError(() => loadConfig(env)).problems.join('\n');
+    expect(problems({ REDIS_ADDR: 'redis-a:6379,nowhere' })).toMatch(/REDIS_ADDR must be host:port/);
+    expect(problems({ REDIS_ADDR: 'redis-a:6379,redis-b:6379', REDIS_CLUSTER: 'false' })).toMatch(
+      /REDIS_ADDR names several nodes/,
+    );
+  });
+
   it('reports every problem at once', () => {
     const error = captureError(() =>
       loadConfig({ APP_ENV: 'staging', ACCESS_TOKEN_TTL: 'soon', HTTP_ADDR: 'nowhere', LOG_LEVEL: 'loud' }),

@@ -25,9 +25,14 @@ export interface Config {
   dbPreparedStatements: boolean;
   /** How many processes `amss server` runs on its port (node:cluster); each has its own pool. */
   serverProcesses: number;
-  /** Redis `host:port`; `redisConfigured` is false when REDIS_ADDR was not set at all. */
+  /**
+   * Redis `host:port` or redis:// URL — for a cluster, one or more seed nodes separated by commas;
+   * `redisConfigured` is false when REDIS_ADDR was not set at all.
+   */
   redisAddr: string;
   redisConfigured: boolean;
+  /** REDIS_ADDR names a Redis Cluster (REDIS_CLUSTER, or several seed nodes in REDIS_ADDR). */
+  redisCluster: boolean;
   jwt: {
     privateKeyPem: string | undefined;
     publicKeyPem: string | undefined;
@@ -178,8 +183,20 @@ export function loadConfig(
     problems.push('DB_URL must be a postgres:// connection string');
   }
   const redisAddr = read('REDIS_ADDR');
-  if (redisAddr !== undefined && !/^(redis(s)?:\/\/.+|[^\s:/]+:\d{1,5})$/.test(redisAddr)) {
-    problems.push(`REDIS_ADDR must be host:port or a redis:// URL (got "${redisAddr}")`);
+  const redisSeeds = redisAddr?.split(',').map((seed) => seed.trim()) ?? [];
+  if (
+    redisAddr !== undefined &&
+    !redisSeeds.every((seed) => /^(redis(s)?:\/\/.+|[^\s:/]+:\d{1,5})$/.test(seed))
+  ) {
+    problems.push(
+      `REDIS_ADDR must be host:port or a redis:// URL, or several of them separated by commas for a cluster (got "${redisAddr}")`,
+    );
+  }
+  const redisCluster = boolean('REDIS_CLUSTER', redisSeeds.length > 1);
+  if (redisSeeds.length > 1 && !redisCluster) {
+    problems.push(
+      'REDIS_ADDR names several nodes, which only a cluster has: drop REDIS_CLUSTER=false or name one',
+    );
   }
   const privateKeyPem = pem('JWT_PRIVATE_KEY_PEM');
   const publicKeyPem = pem('JWT_PUBLIC_KEY_PEM');
@@ -208,6 +225,7 @@ export function loadConfig(
     serverProcesses: integer('SERVER_PROCESSES', 1, 1, 64),
     redisAddr: redisAddr ?? 'localhost:6379',
     redisConfigured: redisAddr !== undefined,
+    redisCluster,
     jwt: {
       privateKeyPem,
       publicKeyPem,

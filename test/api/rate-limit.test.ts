@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../src/observability/metrics.js';
@@ -36,7 +37,7 @@ async function rejections(category: string): Promise<number> {
   return metric.values.find((value) => value.labels.category === category)?.value ?? 0;
 }
 
-const waitUntilReady = async (redis: Redis) => {
+const waitUntilReady = async (redis: RedisClient) => {
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
 };
 

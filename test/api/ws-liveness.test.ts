@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { UserActor } from '../../src/app/actor.js';
 import { buildServer, createContainer } from '../../src/cmd/container.js';
 import { InProcessEventStream } from '../../src/infra/streams/event-stream.js';
@@ -37,17 +37,24 @@ describe('a live connection', () => {
   });
 
   it('is dropped with 4429 when it does not read and its buffer passes the bound', async () => {
-    const client = await connectAs(t, tenant.tokens.scheduler);
+    // A replica whose pings come rarely: a paused client answers none, and on a busy machine the
+    // filling below could outlast two 200 ms intervals and end the connection with 4003 first.
+    const slowPings = await createTestApp(
+      {},
+      { replicaOf: t, liveEvents: { stream, heartbeatMs: 60_000, maxBufferedBytes: 256 * 1024 } },
+    );
+    onTestFinished(() => slowPings.close());
+    const client = await connectAs(slowPings, tenant.tokens.scheduler);
     client.socket.pause();
     const big = 'x'.repeat(64 * 1024);
     // Batches of 2.5 MB until the hub has dropped it (the kernel's socket buffers take the first ones).
-    for (let i = 0; i < 20 && t.container.liveHub.connectionCount(tenant.org.id) > 0; i += 1) {
+    for (let i = 0; i < 20 && slowPings.container.liveHub.connectionCount(tenant.org.id) > 0; i += 1) {
       const batch = Array.from({ length: 40 }, () => ({
         orgId: tenant.org.id,
         type: 'aircraft_updated',
         data: { big },
       }));
-      await publish(t, stream, batch);
+      await publish(slowPings, stream, batch);
       await new Promise((resolve) => setTimeout(resolve, 20)); // lets the hub's own connection read the batch
     }
     client.socket.resume();

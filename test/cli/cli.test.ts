@@ -82,7 +82,7 @@ describe('amss CLI', () => {
     expect(
       (await amss(['migrate', 'status'], { DB_URL: db.url, APP_ENV: 'production', BCRYPT_COST: '10' })).code,
     ).toBe(0);
-  });
+  }, 60_000);
 
   it('refuses create-admin without a password in the environment', async () => {
     const result = await amss(['create-admin', '--email', 'x@example.com', '--org', 'X'], { DB_URL: db.url });

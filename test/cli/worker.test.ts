@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { TEST_REDIS_ADDR, TEST_REDIS_CLUSTER } from '../support/env.js';
 import { insertOutboxEvent } from '../support/factories.js';
+import { connectTestRedis } from '../support/redis.js';
 
 const CLI = ['--import', 'tsx', 'src/cmd/cli.ts'];
 
@@ -12,10 +13,10 @@ const CLI = ['--import', 'tsx', 'src/cmd/cli.ts'];
 const WAIT = { timeout: 15_000, interval: 100 };
 
 let db: TestDatabase;
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
   db = await createTestDatabase();
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`);
+  redis = connectTestRedis();
 });
 afterAll(async () => {
   await db.drop();
@@ -31,6 +32,7 @@ describe('amss worker', () => {
         LOG_LEVEL: 'info',
         DB_URL: db.url,
         REDIS_ADDR: TEST_REDIS_ADDR,
+        REDIS_CLUSTER: String(TEST_REDIS_CLUSTER),
         WORKER_ID: 'cli-test',
         PROMETHEUS_ENABLED: 'true',
         WORKER_METRICS_ADDR: '127.0.0.1:0',

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiRateLimiter } from '../../src/app/rate-limits.js';
 import { createApiRateLimiter } from '../../src/infra/redis/api-rate-limiter.js';
-import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
+  redis = connectTestRedis();
   // Until the client is ready the limiter counts in memory, which is not what these tests are about.
   await new Promise((resolve) => redis.once('ready', resolve));
 });
@@ -16,7 +16,7 @@ afterAll(() => {
   redis.disconnect();
 });
 
-function limiter(client: Redis | undefined, logger?: { warn: () => void }) {
+function limiter(client: RedisClient | undefined, logger?: { warn: () => void }) {
   const keyPrefix = `amss-test:${randomBytes(4).toString('hex')}`;
   return {
     limiter: createApiRateLimiter({ redis: client, keyPrefix, ...(logger ? { logger } : {}) }),

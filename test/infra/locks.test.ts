@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppError } from '../../src/app/errors.js';
 import type { LockManager } from '../../src/app/locks.js';
 import { InProcessLockManager, RedisLockManager } from '../../src/infra/redis/locks.js';
-import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 
-let redis: Redis;
+let redis: RedisClient;
 const keyPrefix = `amss-test:${randomBytes(4).toString('hex')}`;
 beforeAll(async () => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
+  redis = connectTestRedis();
   // Until the client is ready the lock manager proceeds without locks, which is not what most tests are about.
   await new Promise((resolve) => redis.once('ready', resolve));
 });

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppError } from '../../src/app/errors.js';
 import type { LoginLimiter } from '../../src/app/login-limiter.js';
 import { createLoginLimiter } from '../../src/infra/redis/login-limiter.js';
-import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
+  redis = connectTestRedis();
   // Until the client is ready the limiter counts in memory, which is not what these tests are about.
   await new Promise((resolve) => redis.once('ready', resolve));
 });
@@ -19,7 +19,7 @@ afterAll(() => {
 
 const WINDOW_MS = 15 * 60 * 1000;
 
-function limiter(client: Redis | undefined, extra: { logger?: { warn: () => void } } = {}) {
+function limiter(client: RedisClient | undefined, extra: { logger?: { warn: () => void } } = {}) {
   const keyPrefix = `amss-test:${randomBytes(4).toString('hex')}`;
   const created = createLoginLimiter({
     redis: client,

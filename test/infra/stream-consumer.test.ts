@@ -1,25 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   StreamConsumer,
   type StreamConsumerOptions,
   type StreamMessage,
 } from '../../src/infra/streams/consumer.js';
-import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 
-let redis: Redis;
+let redis: RedisClient;
 const streams: string[] = [];
 const consumers: StreamConsumer[] = [];
 
 beforeAll(() => {
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
+  redis = connectTestRedis();
 });
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
-  if (streams.length > 0) await redis.del(...streams.splice(0));
+  await Promise.all(streams.splice(0).map((stream) => redis.del(stream)));
 });
 afterAll(() => {
   redis.disconnect();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { AlertTriggerService } from '../../src/app/alert-triggers.js';
 import { taskEffects } from '../../src/app/tasks.js';
@@ -17,7 +16,7 @@ import {
   insertTask,
   insertWebhookDelivery,
 } from '../support/factories.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 import { insertEmployeeCertification } from '../support/qualification-factories.js';
 
 let db: TestDatabase;
@@ -185,7 +184,7 @@ it('reports a failing webhook from its dead-lettered delivery and ignores malfor
 });
 
 it('runs the handlers in the worker: an event on Redis reaches them through the amss.workers group', async () => {
-  const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, { maxRetriesPerRequest: 1 });
+  const redis = connectTestRedis();
   const streams = { events: `test.alerts.events.${randomUUID()}`, dlq: `test.alerts.dlq.${randomUUID()}` };
   const worker = createWorker({
     config: loadConfig({ APP_ENV: 'test', WORKER_ID: `alerts-${randomUUID()}` }),
@@ -217,7 +216,7 @@ it('runs the handlers in the worker: an event on Redis reaches them through the 
     });
   } finally {
     await worker.stop();
-    await redis.del(streams.events, streams.dlq);
+    await Promise.all([redis.del(streams.events), redis.del(streams.dlq)]);
     redis.disconnect();
   }
 });

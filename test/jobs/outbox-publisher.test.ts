@@ -1,24 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PgOutboxQueue } from '../../src/infra/postgres/outbox-queue.js';
 import { RedisEventStream } from '../../src/infra/streams/event-stream.js';
 import { outboxPublisher } from '../../src/jobs/outbox-publisher.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 import { insertOrganization, insertOutboxEvent, insertWebhook } from '../support/factories.js';
 
 const silent = { warn: () => {}, error: () => {} };
 
 let db: TestDatabase;
-let redis: Redis;
+let redis: RedisClient;
 let names: { events: string; dlq: string };
 let orgId: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`);
+  redis = connectTestRedis();
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UndiciWebhookSender } from '../../src/infra/http/webhook-sender.js';
 import { PgDeliveryQueue } from '../../src/infra/postgres/webhook-deliveries.js';
@@ -13,7 +14,7 @@ import {
 } from '../../src/jobs/webhook-dispatcher.js';
 import { metricsRegistry } from '../../src/observability/metrics.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { TEST_REDIS_ADDR } from '../support/env.js';
+import { connectTestRedis } from '../support/redis.js';
 import {
   insertOrganization,
   insertOutboxEvent,
@@ -35,7 +36,7 @@ interface Received {
 }
 
 let db: TestDatabase;
-let redis: Redis;
+let redis: RedisClient;
 let server: Server;
 let base: string;
 let received: Received[];
@@ -79,7 +80,7 @@ const routes: Record<string, (request: IncomingMessage, response: ServerResponse
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  redis = new Redis(`redis://${TEST_REDIS_ADDR}`);
+  redis = connectTestRedis();
   server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -129,7 +130,7 @@ interface DispatcherOptions extends Partial<Omit<WebhookDispatcherDeps, 'queue' 
   /** The sender's production rules. */
   publicAddressesOnly?: boolean;
   /** The Redis that takes the dead letters (the test's stream names, on the test Redis unless given). */
-  redis?: Redis;
+  redis?: RedisClient;
 }
 
 /** A dispatcher on the real adapters: the test database, undici, and dead letters through a Redis stream. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/infra/redis/client.js';
 import { generateDevKeyPair, type GeneratedKeyPair } from '../../src/auth/keys.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -9,9 +9,8 @@ import { previousJwtKeys } from '../../src/cmd/runtime.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { DatabaseHandle } from '../../src/infra/postgres/database.js';
-import { REDIS_CLIENT_OPTIONS } from '../../src/infra/redis/client-options.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { TEST_REDIS_ADDR } from './env.js';
+import { connectTestRedis } from './redis.js';
 
 /** The password every factory-made user has. */
 export const TEST_PASSWORD = 'Correct-Horse-42';
@@ -28,7 +27,7 @@ export interface TestAppOptions {
   /** Per-org API rate limits are off unless given; `policyCacheTtlMs: 0` applies policy changes at once. */
   rateLimits?: { policyCacheTtlMs?: number };
   /** The Redis client of the app's adapters (e.g. one that cannot connect); `redis` stays the real one. */
-  redis?: Redis;
+  redis?: RedisClient;
   logger?: Logger;
   /** How the app connects to its database, e.g. as the application role (default: as its owner). */
   connect?: (db: TestDatabase) => Promise<DatabaseHandle>;
@@ -46,7 +45,7 @@ export interface TestApp {
   app: FastifyInstance;
   container: Container;
   db: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   config: Config;
   /** The prefix of the app's Redis keys and channels (shared by its replicas). */
   redisKeyPrefix: string;
@@ -81,7 +80,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const db = options.replicaOf?.db ?? (await createTestDatabase());
   const redisKeyPrefix = options.replicaOf?.redisKeyPrefix ?? `amss-test:${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(`redis://${TEST_REDIS_ADDR}`, REDIS_CLIENT_OPTIONS);
+  const redis = connectTestRedis();
   const config = loadConfig({ APP_ENV: 'test', BCRYPT_COST: '4', LOG_LEVEL: 'silent', ...env });
   const database = options.connect ? await options.connect(db) : db;
   const container = createContainer({

@@ -1,8 +1,10 @@
 /** The PostgreSQL server the integration tests use (trust auth; the user may create databases). */
 export const TEST_DB_URL = process.env.AMSS_TEST_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** The Redis server the integration tests use. */
+/** The Redis server the integration tests use (a cluster's seed nodes, comma-separated, with the next). */
 export const TEST_REDIS_ADDR = process.env.AMSS_TEST_REDIS_ADDR ?? '127.0.0.1:6379';
+/** AMSS_TEST_REDIS_CLUSTER=true: TEST_REDIS_ADDR names a Redis Cluster. */
+export const TEST_REDIS_CLUSTER = process.env.AMSS_TEST_REDIS_CLUSTER === 'true';
 
 /**
  * Test databases are named `amss_test_<created-at, base 36 seconds>_<random>`, so several runs can share a

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { ApiRateLimiter, RateLimitState } from '../../app/rate-limits.js';
 import type { Logger } from '../../observability/logger.js';
 import { warnOncePerOutage } from './insurance.js';
@@ -9,7 +9,7 @@ export const API_RATE_WINDOW_MS = 60_000;
 
 export interface ApiRateLimiterOptions {
   /** Shared counters across replicas; undefined (embedded mode) keeps them in process memory. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /** Prefix of every Redis key, so parallel test runs never share counters. */
   keyPrefix: string;
   /** Told once per outage when Redis is unreachable and counting falls back to process memory. */
@@ -104,7 +104,7 @@ export function createApiRateLimiter(options: ApiRateLimiterOptions): ApiRateLim
   };
 }
 
-function redisWindows(redis: Redis, prefix: string): WindowStore {
+function redisWindows(redis: RedisClient, prefix: string): WindowStore {
   // A member only has to be unique across replicas (its score carries the time): a random name for
   // this process and a counter, rather than random bytes on every request.
   const processTag = randomBytes(6).toString('hex');

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Logger } from '../../observability/logger.js';
 
 /** A callback that logs `message` the first time it runs after Redis was last ready. */
 export function warnOncePerOutage(
-  redis: Redis,
+  redis: RedisClient,
   logger: Pick<Logger, 'warn'> | undefined,
   message: string,
 ): () => void {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { AppError } from '../../app/errors.js';
 import type { LockManager } from '../../app/locks.js';
 import type { Logger } from '../../observability/logger.js';
@@ -16,7 +16,7 @@ const RETRY_JITTER_MS = 25;
 
 /** Options of the Redis lock manager. */
 export interface RedisLockOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Prefix of every key (`{prefix}:lock:{key}`), so parallel test runs never share locks. */
   keyPrefix: string;
   /** Told once per outage when Redis is unreachable and work proceeds without the lock. */

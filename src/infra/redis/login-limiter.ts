@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -12,7 +12,7 @@ import { FallbackMemoryLimiter, warnOncePerOutage } from './insurance.js';
 
 export interface LoginLimiterOptions {
   /** Shared counters across replicas; undefined (embedded mode) keeps them in process memory. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /** Prefix of every Redis key, so parallel test runs never share counters. */
   keyPrefix: string;
   /** Failed logins allowed for one email from one address within the window (the low ceiling). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from './client.js';
 import type { Revocations, RevocationSubject } from '../../app/principals.js';
 import type { Logger } from '../../observability/logger.js';
 
@@ -10,7 +10,7 @@ export interface RevocationChannel extends Revocations {
 
 export interface RevocationChannelOptions {
   /** Every replica's Redis; undefined (embedded mode, one process) keeps announcements in process. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /** Prefix of the channel name, so parallel test runs never hear each other. */
   keyPrefix: string;
   logger: Pick<Logger, 'warn'>;
@@ -44,7 +44,7 @@ export function createRevocationChannel(options: RevocationChannelOptions): Revo
   }
 
   const channel = `${options.keyPrefix}:auth-revocations`;
-  const subscriber = redis.duplicate();
+  const subscriber = duplicateClient(redis);
   // The connection's own errors are reported by the main client's handler; reconnects resubscribe.
   subscriber.on('error', () => undefined);
   subscriber.on('message', (from: string, message: string) => {

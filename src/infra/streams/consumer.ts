@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../redis/client.js';
 import type { Logger } from '../../observability/logger.js';
 
 /** One stream entry: its id and its fields. */
@@ -13,7 +13,7 @@ export type StreamHandler = (message: StreamMessage) => Promise<void>;
 /** What a consumer group member needs. */
 export interface StreamConsumerOptions {
   /** A client for the short commands (XACK, XAUTOCLAIM, …); blocking reads use a duplicate of it. */
-  redis: Redis;
+  redis: RedisClient;
   stream: string;
   group: string;
   /** This member's name in the group, e.g. the WORKER_ID; its pending messages survive a restart. */
@@ -56,7 +56,7 @@ export class StreamConsumer {
   private readonly claimEveryMs: number;
   private readonly maxDeliveries: number;
   private readonly backoff: { initialMs: number; maxMs: number };
-  private blocking: Redis | undefined;
+  private blocking: RedisClient | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private reading = false;
@@ -78,7 +78,7 @@ export class StreamConsumer {
   start(): void {
     if (this.loop) return;
     this.stopping = false;
-    this.blocking = this.options.redis.duplicate({
+    this.blocking = duplicateClient(this.options.redis, {
       connectionName: this.options.connectionName ?? `amss:${this.options.stream}:${this.options.consumer}`,
     });
     // Errors are reported by the loop, once per outage; this only keeps ioredis from printing them.

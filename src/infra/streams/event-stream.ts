@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { ClaimedEvent, DeadLetter, EventStream } from '../../app/outbox.js';
 import type { StreamMessage } from './consumer.js';
 
@@ -20,7 +20,7 @@ export interface StreamNames {
  */
 export class RedisEventStream implements EventStream {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly maxLength: number,
     private readonly names: StreamNames = { events: EVENTS_STREAM, dlq: DLQ_STREAM },
   ) {}

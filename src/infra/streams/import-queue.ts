@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { ImportQueue, ImportWakeUps } from '../../app/imports.js';
 import { StreamConsumer, type StreamConsumerOptions } from './consumer.js';
 import type { Logger } from '../../observability/logger.js';
@@ -22,7 +22,7 @@ const ENQUEUE_TIMEOUT_MS = 1_000;
  */
 export class RedisImportQueue implements ImportQueue {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Pick<Logger, 'warn'>,
     private readonly stream: string = IMPORT_JOBS_STREAM,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../redis/client.js';
 import type { LiveEntry, LiveFeed, MissedEntries } from '../../app/live-feed.js';
 import type { Logger } from '../../observability/logger.js';
 import { compareStreamIds, EVENTS_STREAM, type InProcessEventStream } from './event-stream.js';
@@ -33,7 +33,7 @@ class Listeners {
 
 export interface RedisLiveFeedOptions {
   /** A client for XRANGE/XINFO; the blocking XREAD runs on a duplicate of it. */
-  redis: Redis;
+  redis: RedisClient;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The stream (default `amss.events`); tests use one of their own. */
   stream?: string;
@@ -54,7 +54,7 @@ export class RedisLiveFeed implements LiveFeed {
   private readonly blockMs: number;
   private readonly count: number;
   private readonly listeners: Listeners;
-  private blocking: Redis | undefined;
+  private blocking: RedisClient | undefined;
   private loop: Promise<void> | undefined;
   private stopped = false;
   private lastId = '0-0';
@@ -73,7 +73,7 @@ export class RedisLiveFeed implements LiveFeed {
   async start(): Promise<void> {
     if (this.loop) return;
     this.lastId = await this.newestId().catch(() => '$');
-    this.blocking = this.options.redis.duplicate({ maxRetriesPerRequest: null });
+    this.blocking = duplicateClient(this.options.redis, { maxRetriesPerRequest: null });
     this.blocking.on('error', () => undefined);
     this.loop = this.run();
   }
