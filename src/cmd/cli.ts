@@ -30,6 +30,7 @@ import {
   listenOn,
   loggerFor,
   openDatabase,
+  requireMigratedDatabase,
   PortInUseError,
   previousJwtKeys,
 } from './runtime.js';
@@ -110,6 +111,7 @@ async function serve(role: 'server'): Promise<void> {
   const logger = loggerFor(config, role);
   if (cluster.isPrimary && config.serverProcesses > 1) return superviseServers(config, logger);
   const database = await openDatabase(config, logger, { allowEmbedded: false, role });
+  await requireMigratedDatabase(database);
   const redis = connectRedis(config, logger);
   const container = createContainer({
     config,
@@ -185,6 +187,7 @@ async function work(): Promise<void> {
   const config = configOrExit({ usesJwtKeys: false, needsDbUrl: true });
   const logger = loggerFor(config, 'worker').child({ worker_id: config.workerId });
   const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'worker' });
+  await requireMigratedDatabase(database);
   const redis = connectRedis(config, logger);
   // Calls to the server's ProgramService are signed with the server's own key pair.
   const serviceTokens =
@@ -404,6 +407,7 @@ async function createAdmin(email: string | undefined, orgName: string | undefine
   const config = configOrExit({ usesJwtKeys: false, needsDbUrl: true });
   const logger = loggerFor(config, 'create-admin');
   const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'create-admin' });
+  await requireMigratedDatabase(database);
   try {
     const uow = new PgUnitOfWork(database.db);
     const ctx = { actor: systemActor('cli') };
@@ -434,6 +438,7 @@ async function seed(): Promise<void> {
   if (config.appEnv === 'production') exitWith('refusing to create demo data with APP_ENV=production');
   const logger = loggerFor(config, 'seed');
   const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'seed' });
+  await requireMigratedDatabase(database);
   try {
     const result = await seedDemoData(new PgUnitOfWork(database.db), (plain) =>
       hashPassword(plain, config.bcryptCost),

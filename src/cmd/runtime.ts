@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { openEmbeddedDatabase, IN_MEMORY } from '../infra/embedded/pglite.js';
 import { createRedisClient, type RedisClient } from '../infra/redis/client.js';
 import { connectPostgres, type DatabaseHandle } from '../infra/postgres/database.js';
+import { pendingMigrations } from '../infra/postgres/migrator.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 
 /** Why every command but `amss dev` refuses to run without DB_URL. */
@@ -140,6 +141,20 @@ export async function openDatabase(
   const dataDir = options.inMemory ? IN_MEMORY : config.pgliteDataDir;
   logger.info({ dataDir }, 'using embedded PostgreSQL (PGlite)');
   return openEmbeddedDatabase(dataDir);
+}
+
+/**
+ * Exits (2) naming what to run when the database lacks migrations this build relies on: without them
+ * its statements fail on missing tables and columns, request after request, while /ready says yes.
+ * A database ahead of the build (a newer release migrated it) is fine: migrations only add.
+ */
+export async function requireMigratedDatabase(database: DatabaseHandle): Promise<void> {
+  const pending = await pendingMigrations(database.db);
+  if (pending.length === 0) return;
+  await database.close();
+  exitWith(
+    `the database at DB_URL lacks ${pending.length} of this build's migrations (the first: ${pending[0]}): run \`amss migrate up\` first`,
+  );
 }
 
 /** A Redis client for REDIS_ADDR (`host:port` or a redis:// URL; a cluster's seed nodes with REDIS_CLUSTER). */

@@ -124,6 +124,44 @@ describe('amss CLI', () => {
     }
   });
 
+  it('refuses to run server, worker, seed or create-admin on a database a migration behind, naming the command that fixes it', async () => {
+    // The database as an older release left it: the newest migration not applied yet.
+    const newest = await db.db
+      .selectFrom('amss_migrations' as never)
+      .select(['name' as never, 'timestamp' as never])
+      .orderBy('name' as never, 'desc')
+      .executeTakeFirstOrThrow();
+    const { name, timestamp } = newest as { name: string; timestamp: string };
+    await sql`DELETE FROM amss_migrations WHERE name = ${name}`.execute(db.db);
+    try {
+      const env = {
+        DB_URL: db.url,
+        AMSS_ADMIN_PASSWORD: 'Admin-Password-2026',
+        HTTP_ADDR: '127.0.0.1:0',
+        GRPC_ADDR: '127.0.0.1:0',
+      };
+      const commands = [
+        ['server'],
+        ['worker'],
+        ['seed'],
+        ['create-admin', '--email', 'a@example.com', '--org', 'X'],
+      ];
+      const results = await Promise.all(commands.map((args) => amss(args, env)));
+      for (const [i, result] of results.entries()) {
+        expect(result.code, `${commands[i]![0]}: ${result.output}`).toBe(2);
+        expect(result.output).toContain(
+          `lacks 1 of this build's migrations (the first: ${name}): run \`amss migrate up\``,
+        );
+        expect(result.output).not.toMatch(/\n\s+at /);
+      }
+      expect(
+        await db.db.selectFrom('users').select('email').where('email', '=', 'a@example.com').execute(),
+      ).toEqual([]);
+    } finally {
+      await sql`INSERT INTO amss_migrations (name, timestamp) VALUES (${name}, ${timestamp})`.execute(db.db);
+    }
+  }, 60_000);
+
   it('refuses to make the migrating owner the application role', async () => {
     const result = await amss(['migrate', 'grant-app-role', '--app-role', 'postgres'], { DB_URL: db.url });
     expect(result.code).toBe(2);

@@ -82,6 +82,12 @@ export function assertMigrationsSucceeded({ error, results }: MigrationResultSet
   throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, { cause: error });
 }
 
+/** The migrations of this build the database has not applied, oldest first (none: it is current). */
+export async function pendingMigrations(db: Kysely<DB>): Promise<string[]> {
+  const migrations = await createMigrator(db).getMigrations();
+  return migrations.filter((migration) => migration.executedAt === undefined).map(({ name }) => name);
+}
+
 /** Applies every pending migration. */
 export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
   const resultSet = await createMigrator(db).migrateToLatest();
