@@ -23,7 +23,6 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { connectPostgres } from '../../src/infra/postgres/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_DB_URL, TEST_REDIS_ADDR } from '../support/env.js';
-import { runToExit } from '../support/run.js';
 import {
   insertAircraft,
   insertOrganization,
@@ -388,19 +387,25 @@ describe('two servers and three workers behind PgBouncer (transaction mode), one
   });
 
   it('runs `amss migrate` through PgBouncer, twice at once, and leaves no advisory lock held', async () => {
-    const migrate = () =>
-      runToExit(process.execPath, [...CLI, 'migrate', 'up'], {
+    // A migration lock held for the session would be taken on one server connection and released on
+    // another (server_round_robin): left held, the second run would wait for it until this test times out.
+    const migrate = async () => {
+      const run = spawnAmss(['migrate', 'up'], 'migrate', {
+        ...process.env,
         DB_URL: bouncerUrl,
         DB_PREPARED_STATEMENTS: 'false',
         LOG_LEVEL: 'warn',
       });
+      const [code] = (await once(run.child, 'exit')) as [number | null];
+      return { code, output: run.output() };
+    };
     const runs = await Promise.all([migrate(), migrate()]);
     for (const run of runs) expect(run, run.output).toMatchObject({ code: 0 });
     const { rows } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
        WHERE l.locktype = 'advisory' AND d.datname = current_database()`.execute(db.db);
     expect(rows[0]!.n).toBe(0);
-  });
+  }, 45_000);
 
   it('keeps the session settings AMSS asks for (UTC, ISO intervals) behind PgBouncer', async () => {
     const response = await api(1, 'GET', `/organizations/${org.id}/policy`);
@@ -433,6 +438,9 @@ async function startPgBouncer(database: string): Promise<{ url: string }> {
       'auth_type = any',
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       'pool_mode = transaction',
+      // Consecutive transactions of one client go to different server connections (the default reuses
+      // the last one), so session state that leaks from one transaction to the next shows.
+      'server_round_robin = 1',
       'max_client_conn = 200',
       'default_pool_size = 20',
       'ignore_startup_parameters = options',
@@ -485,8 +493,8 @@ async function startReceiver(): Promise<Server> {
   return server;
 }
 
-function spawnAmss(command: 'server' | 'worker', name: string, env: NodeJS.ProcessEnv): Amss {
-  const child = spawn(process.execPath, [...CLI, command], { env });
+function spawnAmss(args: string[], name: string, env: NodeJS.ProcessEnv): Amss {
+  const child = spawn(process.execPath, [...CLI, ...args], { env });
   children.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -495,7 +503,7 @@ function spawnAmss(command: 'server' | 'worker', name: string, env: NodeJS.Proce
 }
 
 async function startServer(name: string, env: NodeJS.ProcessEnv): Promise<AmssServer> {
-  const server = spawnAmss('server', name, env);
+  const server = spawnAmss(['server'], name, env);
   const url = await vi.waitFor(
     () => {
       if (server.child.exitCode !== null) throw new Error(`server ${name} exited:\n${server.output()}`);
@@ -509,7 +517,7 @@ async function startServer(name: string, env: NodeJS.ProcessEnv): Promise<AmssSe
 }
 
 async function startWorker(id: string, env: NodeJS.ProcessEnv): Promise<Amss> {
-  const worker = spawnAmss('worker', id, { ...env, WORKER_ID: id });
+  const worker = spawnAmss(['worker'], id, { ...env, WORKER_ID: id });
   await vi.waitFor(
     () => {
       if (worker.child.exitCode !== null) throw new Error(`worker ${id} exited:\n${worker.output()}`);
