@@ -42,11 +42,13 @@ const REDIS_DB = Number(process.env.AMSS_TEST_SCALE_OUT_REDIS_DB ?? 13);
 /** WORKER_LEASE of the workers: a dead worker's claims are taken over after this. */
 const LEASE_MS = 8_000;
 /** How long the webhook receiver takes to answer, so deliveries are in flight when the worker dies. */
-const RECEIVER_DELAY_MS = 200;
+const RECEIVER_DELAY_MS = 100;
 const ROUNDS = 2;
 const TASKS_PER_ROUND = 30;
 const RESERVATIONS_PER_ROUND = 15;
 const PROGRAMS_PER_ROUND = 6;
+/** Rows of the first round's import, during which its worker is killed, and of the other rounds'. */
+const LARGE_IMPORT_ROWS = 1_000;
 const IMPORT_ROWS = 40;
 const WAIT = { timeout: 60_000, interval: 250 };
 
@@ -93,7 +95,14 @@ const made = {
   generateCalls: 0,
 };
 /** The killed worker's claims, read right after it died. */
-let victim: { id: string; killedAt: number; deliveries: string[]; events: string[]; imports: string[] };
+let victim: {
+  id: string;
+  killedAt: number;
+  deliveries: string[];
+  events: string[];
+  /** Imports it held, with when their lease ran out. */
+  imports: { id: string; lockedUntil: Date }[];
+};
 /** Live events each WebSocket client received: [client of server A, client of server B]. */
 const live: { type: string; data: Record<string, unknown> }[][] = [[], []];
 /** The first stream id that can hold this run's entries. */
@@ -197,6 +206,10 @@ beforeAll(async () => {
       made.tasks.push({ id, through });
       return id;
     });
+    // With the first round's task events on their way to the webhooks, a large import; the worker that
+    // takes it is killed while it holds it (and, as a rule, deliveries too).
+    const killing =
+      round === 0 ? upload(0, round, LARGE_IMPORT_ROWS).then(killTheWorkerHoldingTheImport) : undefined;
     await Promise.all([
       inParallel(RESERVATIONS_PER_ROUND, async (i) => {
         const response = await api(i, 'POST', '/part-reservations', {
@@ -216,7 +229,7 @@ beforeAll(async () => {
         expect(response.status, JSON.stringify(response.body)).toBe(201);
         made.programs.push((response.body as { id: string }).id);
       }),
-      upload(round % 2, round),
+      ...(round === 0 ? [] : [upload(round % 2, round, IMPORT_ROWS)]),
     ]);
     // Both servers run the generator at once, while the three workers run it every second.
     await inParallel(4, async (i) => {
@@ -224,7 +237,7 @@ beforeAll(async () => {
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       made.generateCalls += 1;
     });
-    if (round === 0) await killAWorkerHoldingDeliveries();
+    await killing;
   }
   loadMs = Date.now() - loadStarted;
 
@@ -315,16 +328,33 @@ describe('two servers and three workers behind PgBouncer (transaction mode), one
     expect(total).toBe(deliveries.length + repeated.length);
   });
 
-  it("picks up the killed worker's claimed deliveries after WORKER_LEASE, not before, and delivers them", async () => {
-    expect(victim.deliveries.length).toBeGreaterThan(0);
-    const rows = await db.db
+  it("finishes the killed worker's import and deliveries, taken over only after WORKER_LEASE", async () => {
+    expect(victim.imports.map((held) => held.id)).toEqual([made.imports[0]!.id]);
+    const imports = await db.db
+      .selectFrom('imports')
+      .select(['id', 'status', 'finished_at', 'attempt_count'])
+      .where(
+        'id',
+        'in',
+        victim.imports.map((held) => held.id),
+      )
+      .execute();
+    for (const held of victim.imports) {
+      const row = imports.find((imp) => imp.id === held.id)!;
+      expect(row.status).toBe('completed');
+      // Resumed by another worker once the lease it renews at each batch had run out.
+      expect(row.attempt_count).toBeGreaterThanOrEqual(2);
+      expect(row.finished_at!.getTime()).toBeGreaterThanOrEqual(held.lockedUntil.getTime());
+    }
+    if (victim.deliveries.length === 0) return;
+    const deliveries = await db.db
       .selectFrom('webhook_deliveries')
-      .select(['id', 'status', 'delivered_at', 'locked_by'])
+      .select(['id', 'status', 'delivered_at'])
       .where('id', 'in', victim.deliveries)
       .execute();
-    expect(rows.map((row) => row.status)).toEqual(victim.deliveries.map(() => 'delivered'));
+    expect(deliveries.map((row) => row.status)).toEqual(victim.deliveries.map(() => 'delivered'));
     // Renewed every third of the lease while alive, so taken over no sooner than two thirds of it after the kill.
-    for (const row of rows) {
+    for (const row of deliveries) {
       expect(row.delivered_at!.getTime()).toBeGreaterThan(victim.killedAt + (LEASE_MS * 2) / 3 - 250);
     }
   });
@@ -337,7 +367,8 @@ describe('two servers and three workers behind PgBouncer (transaction mode), one
         .selectAll()
         .where('id', '=', upload.id)
         .executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ status: 'completed', total_rows: IMPORT_ROWS, applied_rows: IMPORT_ROWS });
+      const rows = upload.tails.length;
+      expect(row).toMatchObject({ status: 'completed', total_rows: rows, applied_rows: rows });
       const aircraft = await db.db
         .selectFrom('aircraft')
         .select('tail_number')
@@ -549,9 +580,9 @@ async function api(
   return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
 
-/** Uploads an aircraft CSV of IMPORT_ROWS new tail numbers through server `n % 2`. */
-async function upload(n: number, round: number): Promise<void> {
-  const tails = Array.from({ length: IMPORT_ROWS }, (_, i) => `N${round}${String(i).padStart(3, '0')}SO`);
+/** Uploads an aircraft CSV of `rows` new tail numbers through server `n % 2`; the import's id. */
+async function upload(n: number, round: number, rows: number): Promise<string> {
+  const tails = Array.from({ length: rows }, (_, i) => `N${round}${String(i).padStart(4, '0')}SO`);
   const form = new FormData();
   form.append('type', 'aircraft');
   form.append(
@@ -566,7 +597,9 @@ async function upload(n: number, round: number): Promise<void> {
   });
   const text = await response.text();
   expect(response.status, text).toBe(202);
-  made.imports.push({ id: (JSON.parse(text) as { id: string }).id, tails });
+  const { id } = JSON.parse(text) as { id: string };
+  made.imports.push({ id, tails });
+  return id;
 }
 
 /** Runs `work(0 … count-1)`, eight at a time; the results in order. */
@@ -584,29 +617,38 @@ async function inParallel<T>(count: number, work: (i: number) => Promise<T>): Pr
 }
 
 /**
- * SIGKILLs the first worker seen holding claimed webhook deliveries (the receiver's delay keeps
- * them in flight), then reads everything it still held: its claims stay until the lease ends.
+ * SIGKILLs the worker holding the import (claimed, not finished) as soon as it holds webhook
+ * deliveries too, or once the import is being applied; then reads everything it still held: its
+ * claims stay until their lease ends.
  */
-async function killAWorkerHoldingDeliveries(): Promise<void> {
-  const holder = await vi.waitFor(
-    async () => {
-      const row = await db.db
-        .selectFrom('webhook_deliveries')
-        .select('locked_by')
-        .where('org_id', '=', org.id)
-        .where('status', '=', 'pending')
-        .where('locked_by', 'is not', null)
-        .limit(1)
-        .executeTakeFirst();
-      if (!row) throw new Error('no worker holds a delivery yet');
-      return row.locked_by!;
-    },
-    { timeout: 30_000, interval: 20 },
-  );
+async function killTheWorkerHoldingTheImport(importId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let holder: string | undefined;
+  while (holder === undefined) {
+    const { rows } = await sql<{ status: string; locked_by: string | null; deliveries: number }>`
+      SELECT i.status, i.locked_by,
+             (SELECT count(*) FROM webhook_deliveries d
+               WHERE d.status = 'pending' AND d.locked_by = split_part(i.locked_by, '/', 1))::int AS deliveries
+        FROM imports i WHERE i.id = ${importId}`.execute(db.db);
+    const row = rows[0]!;
+    if (row.status === 'completed' || row.status === 'failed') {
+      throw new Error(
+        `the import was ${row.status} before its worker could be killed: raise LARGE_IMPORT_ROWS`,
+      );
+    }
+    if (row.locked_by !== null && (row.deliveries > 0 || row.status === 'applying')) {
+      holder = row.locked_by.split('/')[0];
+    } else if (Date.now() > deadline) {
+      throw new Error('no worker held the import within 30 s');
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
   const worker = workers.find((w) => w.name === holder)!;
+  const exited = once(worker.child, 'exit');
   worker.child.kill('SIGKILL');
   const killedAt = Date.now();
-  await once(worker.child, 'exit');
+  await exited;
   const [deliveries, events, imports] = await Promise.all([
     db.db
       .selectFrom('webhook_deliveries')
@@ -622,7 +664,7 @@ async function killAWorkerHoldingDeliveries(): Promise<void> {
       .execute(),
     db.db
       .selectFrom('imports')
-      .select('id')
+      .select(['id', 'locked_until'])
       .where('locked_by', 'like', `${holder}/%`)
       .where('status', 'not in', ['completed', 'failed'])
       .execute(),
@@ -632,7 +674,7 @@ async function killAWorkerHoldingDeliveries(): Promise<void> {
     killedAt,
     deliveries: deliveries.map((row) => row.id),
     events: events.map((row) => row.id),
-    imports: imports.map((row) => row.id),
+    imports: imports.map((row) => ({ id: row.id, lockedUntil: row.locked_until! })),
   };
 }
 
