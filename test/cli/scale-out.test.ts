@@ -3,7 +3,7 @@
  * PostgreSQL reached through PgBouncer in transaction mode (started here from Debian's package),
  * and one Redis. A load spread over both servers — task creates, part reservations, CSV imports,
  * program-generator runs — with two webhook subscriptions pointing at a receiver in this file;
- * one worker is killed with SIGKILL in the middle. See docs/OPERATIONS.md, "PgBouncer".
+ * one worker is killed with SIGKILL in the middle. See docs/OPERATIONS.md, "Behind PgBouncer".
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
