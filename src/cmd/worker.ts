@@ -72,6 +72,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     workerId: config.workerId,
     logger,
     maxAttempts: config.outbox.maxAttempts,
+    leaseMs: config.workerLeaseMs,
   });
   const dispatcher = webhookDispatcher({
     queue: new PgDeliveryQueue(database.db),
@@ -79,6 +80,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     stream,
     workerId: config.workerId,
     logger,
+    // A batch in flight renews its lease every third of it, so a lease shorter than a slow send is safe.
+    leaseMs: config.workerLeaseMs,
   });
   const idempotency = new PgIdempotencyStore(database.db);
   const imports = importProcessor({
@@ -88,6 +91,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     storageDir: config.importStorageDir,
     workerId: config.workerId,
     logger,
+    leaseMs: config.workerLeaseMs,
     wakeUps: redis ? new StreamImportWakeUps({ redis, consumer: config.workerId, logger }) : undefined,
   });
   // AMSS's own consumers of amss.events and amss.dlq: through the `amss.workers` group on Redis

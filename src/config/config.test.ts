@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.retentionCleanupIntervalMs).toBe(24 * 3_600_000);
     expect(config.importStorageDir).toBe('./data/imports');
     expect(config.workerId).toBe('worker-1');
+    expect(config.workerLeaseMs).toBe(60_000);
     expect(config.prometheusEnabled).toBe(false);
   });
 
@@ -36,8 +37,10 @@ describe('loadConfig', () => {
       HTTP_ADDR: '127.0.0.1:9000',
       CORS_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
       PROMETHEUS_ENABLED: 'true',
+      WORKER_LEASE: '8s',
     });
     expect(config.jwt.accessTokenTtlMs).toBe(90 * 60_000);
+    expect(config.workerLeaseMs).toBe(8_000);
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(config.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.prometheusEnabled).toBe(true);

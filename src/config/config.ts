@@ -66,6 +66,11 @@ export interface Config {
   programServiceAddr: string | undefined;
   /** Publish attempts before an outbox event is marked failed and dead-lettered; the stream's approximate length cap. */
   outbox: { maxAttempts: number; streamMaxLength: number };
+  /**
+   * WORKER_LEASE: how long a worker's claim on outbox events, webhook deliveries and imports holds
+   * without renewal; a claim older than this was left by a dead worker and another worker takes it over.
+   */
+  workerLeaseMs: number;
   /** Proxies whose `X-Forwarded-For` is believed; empty means the socket address is the client. */
   trustedProxies: string[];
   bcryptCost: number;
@@ -249,6 +254,7 @@ export function loadConfig(
       maxAttempts: integer('OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),
       streamMaxLength: integer('EVENTS_STREAM_MAXLEN', 100_000, 1000, 100_000_000),
     },
+    workerLeaseMs: duration('WORKER_LEASE', '1m'),
     trustedProxies: list('TRUSTED_PROXIES'),
     bcryptCost: integer('BCRYPT_COST', 12, 4, 15),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),

@@ -1,5 +1,6 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type DialectAdapter } from 'kysely';
 import pg from 'pg';
+import { TransactionLockPostgresAdapter } from './migrator.js';
 import type { DB } from './schema.js';
 
 // node-postgres would turn intervals into objects and bigint counts into strings; AMSS wants the
@@ -112,9 +113,16 @@ export function connectPostgres(url: string, options: PoolOptions = {}): Databas
   return fromPool(pool);
 }
 
+/** Kysely's PostgreSQL dialect, with the migration lock of migrator.ts (transaction-scoped). */
+class AmssPostgresDialect extends PostgresDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionLockPostgresAdapter();
+  }
+}
+
 /** Wraps any node-postgres compatible pool (including PGlite's adapter) in a Kysely database. */
 export function fromPool(pool: pg.Pool, onClose?: () => Promise<void>): DatabaseHandle {
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new AmssPostgresDialect({ pool }) });
   return {
     db,
     async ping() {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Migrator, sql } from 'kysely';
+import { Migrator, PostgresAdapter, sql } from 'kysely';
 import type { DB } from './schema.js';
 import type { Kysely, Migration, MigrationProvider, MigrationResultSet } from 'kysely';
 
@@ -65,13 +65,74 @@ export class GooseFileProvider implements MigrationProvider {
   }
 }
 
-export function createMigrator(db: Kysely<DB>, dir?: string): Migrator {
-  return new Migrator({
-    db,
-    provider: new GooseFileProvider(dir),
-    migrationTableName: MIGRATION_TABLES.migrations,
-    migrationLockTableName: MIGRATION_TABLES.lock,
-  });
+/** The migrator's operations, as `amss migrate` and the tests use them. */
+export type MigrationRunner = Pick<
+  Migrator,
+  'migrateToLatest' | 'migrateTo' | 'migrateDown' | 'getMigrations'
+>;
+
+/** The key of the transaction-scoped advisory lock that serialises migration runs. */
+const MIGRATION_LOCK_KEY = 7_165_304_215_330_771_812n;
+
+/**
+ * Kysely's PostgreSQL adapter with the migration lock held for a transaction instead of a session
+ * (AMSS's databases are built with it, see database.ts). `createMigrator` runs each migration run in
+ * one transaction that has already taken this lock; Kysely's own lock, a session lock released in a
+ * `finally`, would fail there after a failed migration (the transaction is aborted) and hide its error.
+ */
+export class TransactionLockPostgresAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(db);
+  }
+
+  override async releaseMigrationLock(): Promise<void> {
+    // Released by the transaction's commit or rollback.
+  }
+}
+
+/**
+ * The migrator, each run of which holds one connection in one transaction that first takes a
+ * transaction-scoped advisory lock (two runs at once: the second waits, then finds nothing to do).
+ * Kysely's own lock is session-level and taken and released outside its transaction: through
+ * PgBouncer in transaction mode those statements may reach different server connections and leave
+ * the lock held on one of them, so the next run would wait its hour-long timeout. Inside one
+ * transaction every statement, Kysely's lock included, runs on one server connection. A run that
+ * fails is rolled back whole, bookkeeping included.
+ */
+export function createMigrator(db: Kysely<DB>, dir?: string): MigrationRunner {
+  const provider = new GooseFileProvider(dir);
+  const inTransaction = <T>(run: (migrator: Migrator) => Promise<T>, failed: (result: T) => boolean) =>
+    db.connection().execute(async (connection) => {
+      await sql`BEGIN`.execute(connection);
+      let result: T;
+      try {
+        await sql`SELECT pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(connection);
+        const migrator = new Migrator({
+          db: connection,
+          provider,
+          migrationTableName: MIGRATION_TABLES.migrations,
+          migrationLockTableName: MIGRATION_TABLES.lock,
+          disableTransactions: true,
+        });
+        result = await run(migrator);
+      } catch (error) {
+        await sql`ROLLBACK`.execute(connection);
+        throw error;
+      }
+      await (failed(result) ? sql`ROLLBACK` : sql`COMMIT`).execute(connection);
+      return result;
+    });
+  const failed = (resultSet: MigrationResultSet) => resultSet.error !== undefined;
+  return {
+    migrateToLatest: () => inTransaction((migrator) => migrator.migrateToLatest(), failed),
+    migrateTo: (target) => inTransaction((migrator) => migrator.migrateTo(target), failed),
+    migrateDown: () => inTransaction((migrator) => migrator.migrateDown(), failed),
+    getMigrations: () =>
+      inTransaction(
+        (migrator) => migrator.getMigrations(),
+        () => false,
+      ),
+  };
 }
 
 /** Throws the underlying error of a failed migration run, naming the migration that failed. */
