@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/app/demo-data.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -32,6 +32,10 @@ describe('amss server with SERVER_PROCESSES', () => {
         JWT_PRIVATE_KEY_PEM: '',
         JWT_PUBLIC_KEY_PEM: '',
       },
+    });
+    // A failed or timed-out run must not leave the processes serving (SIGTERM stops the children too).
+    onTestFinished(() => {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
     });
     let logs = '';
     const listening = () => [...logs.matchAll(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/g)];
@@ -66,5 +70,6 @@ describe('amss server with SERVER_PROCESSES', () => {
     const [code] = (await once(server, 'exit')) as [number];
     expect(code).toBe(0);
     expect(logs).toContain('shutting down');
-  });
+    // Three tsx process starts (supervisor and two servers): about 14 s on a quiet 2-core box.
+  }, 60_000);
 });
