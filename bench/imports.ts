@@ -36,6 +36,8 @@ import {
 } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+/** Extra node flags for the worker, e.g. BENCH_WORKER_NODE_ARGS='--optimize-for-size' (its peak RSS is reported). */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const DB_NAME = 'amss_bench_imports';
 const PORT = 18095;
 const PASSWORD = 'Bench-Importer-2026';
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const worker = spawn(process.execPath, ['dist/cmd/main.js', 'worker'], {
+    const worker = spawn(process.execPath, [...WORKER_NODE_ARGS, 'dist/cmd/main.js', 'worker'], {
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
