@@ -4,14 +4,9 @@ import { defineConfig } from 'vitest/config';
 const PROCESS_TESTS = 'test/cli/**/*.test.ts';
 /**
  * Files that must load the application's modules afresh: the schema tests check how a violation is
- * translated before any repository module has registered its own messages for it, and the console's
- * API types are generated from an app built with nothing else loaded.
+ * translated before any repository module has registered its own messages for it.
  */
-const FRESH_MODULE_TESTS = [
-  'test/schema/checks.test.ts',
-  'test/schema/tenancy.test.ts',
-  'test/web/api-client.test.ts',
-];
+const FRESH_MODULE_TESTS = ['test/schema/checks.test.ts', 'test/schema/tenancy.test.ts'];
 
 export default defineConfig({
   test: {

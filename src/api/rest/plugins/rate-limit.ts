@@ -34,7 +34,9 @@ export function registerRateLimits(app: FastifyInstance, deps: ApiRateLimitsDeps
   app.addHook('onRoute', (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined;
     if (route.url.startsWith(API_PREFIX) && response && !('429' in response)) {
-      Object.assign(response, errorResponses(429));
+      // A copy: routes share response maps defined once per module, and another app in the same
+      // process (one without rate limits, e.g. the OpenAPI script's) must not document a 429.
+      route.schema!.response = { ...response, ...errorResponses(429) };
     }
   });
   app.addHook('onRequest', async (request, reply) => {
