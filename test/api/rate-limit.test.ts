@@ -5,6 +5,7 @@ import type { RedisClient } from '../../src/infra/redis/client.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../src/observability/metrics.js';
+import { openapiDocument } from '../../scripts/openapi-document.js';
 import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.js';
 
 /** An org with the given API limit and a tenant admin's token in it. */
@@ -50,6 +51,25 @@ describe('per-organization API rate limits on Redis', () => {
   });
   afterAll(async () => {
     await t.close();
+  });
+
+  it('documents the 429 on the API routes of an app with limits, and not on those of one without, in the same process', async () => {
+    type Doc = { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+    const with429 = (doc: Doc) =>
+      Object.entries(doc.paths).flatMap(([url, operations]) =>
+        Object.entries(operations)
+          .filter(([, operation]) => operation.responses && '429' in operation.responses)
+          .map(([method]) => `${method} ${url}`),
+      );
+    // Routes whose response map is one object shared by the module (the people records' deletes) included.
+    const shared = 'delete /api/v1/users/{id}/skills/{skillId}';
+    expect(with429(t.app.swagger() as unknown as Doc)).toEqual(
+      expect.arrayContaining(['get /api/v1/aircraft', shared]),
+    );
+    // Built after this file's app: the limits' 429 must not have leaked into those shared maps.
+    const without = with429((await openapiDocument()) as unknown as Doc);
+    expect(without).not.toContain('get /api/v1/aircraft');
+    expect(without).not.toContain(shared);
   });
 
   it('refuses the 4th read in a minute with 429, Retry-After and the X-RateLimit headers', async () => {
