@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isPortFree } from './ports.js';
 import { runToExit } from './run.js';
 
 /** A throw-away Redis Cluster of local masters (Debian's redis-server), for the cluster tests. */
@@ -17,22 +17,13 @@ export interface LocalRedisCluster {
 /** Cluster nodes talk to each other on their port + 10000, which must be free too. */
 const BUS_PORT_OFFSET = 10_000;
 
-async function isFree(port: number): Promise<boolean> {
-  const server = createServer();
-  server.unref();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** `count` ports in 20000–39999 whose cluster bus ports are free as well. */
 async function freeNodePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     if (ports.includes(port)) continue;
-    if ((await isFree(port)) && (await isFree(port + BUS_PORT_OFFSET))) ports.push(port);
+    if ((await isPortFree(port)) && (await isPortFree(port + BUS_PORT_OFFSET))) ports.push(port);
   }
   return ports;
 }
