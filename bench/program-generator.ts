@@ -20,7 +20,7 @@ import { ProgramGenerationService } from '../src/app/program-generation.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import { PgUnitOfWork } from '../src/infra/postgres/unit-of-work.js';
-import { adminQuery as admin, BENCH_ADMIN_URL, peakRssMb, writeResults } from './support.js';
+import { adminQuery as admin, BENCH_ADMIN_URL, peakRssMb, settleDatabase, writeResults } from './support.js';
 
 const aircraftCount = Number(process.argv[2] ?? 10_000);
 const programsPerAircraft = Number(process.argv[3] ?? 5);
@@ -102,7 +102,7 @@ const handle = connectPostgres(url.toString(), {
 try {
   await migrateToLatest(handle.db);
   await seedFleet('Bench Airline');
-  await sql`ANALYZE`.execute(handle.db);
+  await settleDatabase(handle.db);
 
   const service = new ProgramGenerationService({
     uow: new PgUnitOfWork(handle.db),
@@ -131,7 +131,7 @@ try {
     SELECT id, row_number() OVER (ORDER BY id) AS n FROM aircraft WHERE org_id = ${floorOrgId}`.execute(
     handle.db,
   );
-  await sql`ANALYZE`.execute(handle.db);
+  await settleDatabase(handle.db);
   const floorSeconds = await writeTasksInSql(floorOrgId, concurrency ?? 2);
   const floorTasks = aircraftCount * programsPerAircraft;
   console.log(

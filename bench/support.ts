@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { DB } from '../src/infra/postgres/schema.js';
@@ -57,6 +57,18 @@ export async function createScratchDatabase(name: string): Promise<string> {
 
 export const dropScratchDatabase = (name: string) =>
   adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+
+/**
+ * Brings a scratch database to rest before a measured phase: the rows a previous phase wrote are
+ * vacuumed and analysed (so autovacuum does not start on them in the middle of the next one) and
+ * flushed by a checkpoint (so the next phase does not pay for the previous one's dirty pages).
+ * Both sides of a comparison start from this state; without it their ratio swung by a third
+ * between runs.
+ */
+export async function settleDatabase(db: Kysely<DB>): Promise<void> {
+  await sql`VACUUM ANALYZE`.execute(db);
+  await sql`CHECKPOINT`.execute(db);
+}
 
 /** Peak resident memory (VmHWM) of a running child process (or of this one), in MB. */
 export function peakRssMb(child: ChildProcess | 'self'): number {

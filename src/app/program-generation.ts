@@ -135,8 +135,11 @@ const DEFAULT_CONCURRENCY = 2;
 /** A guard against a run that never ends; a round places at least one task or is the last. */
 const MAX_ROUNDS = 10_000;
 
-/** Which candidates one batch looks at: a slice of the fleet, or named programs. */
-type BatchScope = { range: AircraftRange } | { programIds: string[] };
+/**
+ * Which candidates one batch looks at: a slice of the fleet, named programs, or (a later round)
+ * the aircraft of a slice that had a candidate in the round before.
+ */
+type BatchScope = { range: AircraftRange } | { programIds: string[] } | { revisit: AircraftKey[] };
 
 /** What one batch did: the tasks it made, and the candidates another change got to first. */
 interface BatchOutcome {
@@ -217,8 +220,8 @@ export class ProgramGenerationService {
       // for each other: a few run at once, each in its own transaction on its own connection.
       await pMap(
         this.aircraftBatches(orgId, revisit),
-        async (range) => {
-          const outcome = await this.generateBatch(input, { range });
+        async (scope) => {
+          const outcome = await this.generateBatch(input, scope);
           const batch = countGenerated(outcome.generated);
           counts.generated += batch.generated;
           counts.moved += batch.moved;
@@ -237,18 +240,15 @@ export class ProgramGenerationService {
     return { generated, counts, skipped: lost.map(lostRace) };
   }
 
-  /**
-   * The fleet (or the ranges spanning the aircraft to revisit) in slices of about one batch. A
-   * revisit range may hold aircraft in between: they are looked at again, which is harmless.
-   */
+  /** The fleet in slices of about one batch, or the aircraft to revisit in batches of them. */
   private async *aircraftBatches(
     orgId: string | undefined,
     revisit: AircraftKey[] | undefined,
-  ): AsyncGenerator<AircraftRange> {
+  ): AsyncGenerator<BatchScope> {
     if (revisit !== undefined) {
       const sorted = [...revisit].sort(compareKeys);
       for (let i = 0; i < sorted.length; i += this.batchSize) {
-        yield rangeOf(sorted.slice(i, i + this.batchSize));
+        yield { revisit: sorted.slice(i, i + this.batchSize) };
       }
       return;
     }
@@ -260,7 +260,7 @@ export class ProgramGenerationService {
         limit: this.batchSize,
       });
       if (aircraft.length === 0) return;
-      yield rangeOf(aircraft);
+      yield { range: rangeOf(aircraft) };
       after = aircraft.at(-1);
     }
   }
@@ -290,23 +290,36 @@ export class ProgramGenerationService {
     };
   }
 
-  /** Places the tasks of one batch's candidates in one transaction. */
+  /**
+   * Places the tasks of one batch's candidates in one transaction. A slice of the fleet or named
+   * programs are read first, so a batch with nothing due takes no locks; the aircraft to revisit
+   * had a candidate a moment ago and most still have one, so they are locked at once.
+   */
   private async generateBatch(input: GenerateDueInput, scope: BatchScope): Promise<BatchOutcome> {
     const { now } = input;
-    const programGeneration = this.deps.uow.repos.programGeneration;
-    const candidates = await programGeneration.findCandidates({ now, ...scope });
-    if (candidates.length === 0) return { generated: [], lost: [] };
+    let candidates: MaintenanceProgram[] | undefined;
+    if (!('revisit' in scope)) {
+      candidates = await this.deps.uow.repos.programGeneration.findCandidates({ now, ...scope });
+      if (candidates.length === 0) return { generated: [], lost: [] };
+    }
+    const locked = 'revisit' in scope ? scope.revisit : candidates!.map(keyOf);
+    let considered = candidates ?? [];
     let generated: GeneratedTask[] = [];
     try {
       generated = await mutate(this.deps.uow, { actor: input.actor, request: input.request }, async (tx) => {
-        await tx.programGeneration.lockAircraft(candidates.map(keyOf));
+        await tx.programGeneration.lockAircraft(locked);
         // Read again under the locks: a task planned or completed meanwhile changes the picture.
+        const range = 'range' in scope ? scope.range : 'revisit' in scope ? rangeOf(locked) : undefined;
         const fresh = await tx.programGeneration.findCandidates({
           now,
-          programIds: candidates.map((program) => program.id),
-          range: 'range' in scope ? scope.range : undefined,
+          programIds: candidates?.map((program) => program.id),
+          range,
         });
-        const plans = fresh.flatMap((program) => {
+        // A revisit's range may span aircraft it did not lock: those wait for the next run.
+        const isLocked = new Set(locked.map(({ orgId, aircraftId }) => `${orgId}/${aircraftId}`));
+        const mine = fresh.filter((program) => isLocked.has(`${program.orgId}/${program.aircraftId}`));
+        if (candidates === undefined) considered = mine;
+        const plans = mine.flatMap((program) => {
           const decision = planGeneration(program, now);
           return 'plan' in decision ? [{ program, plan: decision.plan }] : [];
         });
@@ -318,7 +331,7 @@ export class ProgramGenerationService {
       if (!(error instanceof NothingGenerated)) throw error;
     }
     const placed = new Set(generated.map(({ plan }) => plan.programId));
-    return { generated, lost: candidates.filter((program) => !placed.has(program.id)) };
+    return { generated, lost: considered.filter((program) => !placed.has(program.id)) };
   }
 }
 
@@ -396,7 +409,9 @@ async function busyByAircraft(
   const byAircraft = new Map<string, BusyWindow[]>();
   for (const window of windows) {
     const key = `${window.orgId}/${window.aircraftId}`;
-    byAircraft.set(key, [...(byAircraft.get(key) ?? []), window]);
+    const list = byAircraft.get(key);
+    if (list) list.push(window);
+    else byAircraft.set(key, [window]);
   }
   return (program) => byAircraft.get(`${program.orgId}/${program.aircraftId}`) ?? [];
 }

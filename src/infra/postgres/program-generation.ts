@@ -43,11 +43,20 @@ const activeProgramIds = (scope: RawBuilder<unknown>) => sql`
    WHERE t.program_id IS NOT NULL AND t.deleted_at IS NULL AND t.state IN ('scheduled', 'in_progress')
      AND ${scope}`;
 
-/** Whether `alias`'s (org_id, aircraft column) lies in `range`. */
-const inRange = (alias: string, column: string, range: AircraftRange) => sql`
-  (${sql.ref(`${alias}.org_id`)}, ${sql.ref(`${alias}.${column}`)})
-    BETWEEN (${range.first.orgId}::uuid, ${range.first.aircraftId}::uuid)
-        AND (${range.last.orgId}::uuid, ${range.last.aircraftId}::uuid)`;
+/**
+ * Whether `alias`'s (org_id, aircraft column) lies in `range`. A range within one organization
+ * (every batch of a one-org run, and most of a fleet-wide one) is written as an equality and a
+ * BETWEEN on the column: PostgreSQL estimates those from the column's statistics and reads the
+ * slice through the (org_id, aircraft) indexes, where it guesses a row comparison keeps a large
+ * share of the table and scans all of it (a batch of 1 000 aircraft among 10 000: 47 ms → 11 ms).
+ */
+const inRange = (alias: string, column: string, range: AircraftRange) =>
+  range.first.orgId === range.last.orgId
+    ? sql`(${sql.ref(`${alias}.org_id`)} = ${range.first.orgId}::uuid
+           AND ${sql.ref(`${alias}.${column}`)} BETWEEN ${range.first.aircraftId}::uuid AND ${range.last.aircraftId}::uuid)`
+    : sql`(${sql.ref(`${alias}.org_id`)}, ${sql.ref(`${alias}.${column}`)})
+            BETWEEN (${range.first.orgId}::uuid, ${range.first.aircraftId}::uuid)
+                AND (${range.last.orgId}::uuid, ${range.last.aircraftId}::uuid)`;
 
 export class PgProgramGenerationRepository implements ProgramGenerationRepository {
   constructor(private readonly db: Executor) {}
@@ -85,7 +94,11 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     programIds?: string[] | undefined;
   }): Promise<MaintenanceProgram[]> {
     const { range, programIds } = input;
-    const byRange = range === undefined ? sql`true` : inRange('p', 'aircraft_id', range);
+    // The range on both sides of the join, so each is read through its index.
+    const byRange =
+      range === undefined
+        ? sql`true`
+        : sql`${inRange('p', 'aircraft_id', range)} AND ${inRange('a', 'id', range)}`;
     const byId = programIds === undefined ? sql`true` : sql`p.id = ANY(${programIds}::uuid[])`;
     // Tasks of a bound program sit on its aircraft (the task service insists), so the range
     // narrows the active tasks to look at.
