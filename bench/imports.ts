@@ -16,6 +16,11 @@
  *      row the import writes (staged row, aircraft, audit row, outbox event, outcome) written by set-based
  *      SQL alone, 1 000 rows per statement on two connections (see writeRowsInSql);
  *   5. prints all three, the ratios and the worker's peak resident memory, and writes bench/results/imports.json.
+ * Before step 4, with BENCH_IMPORT_KINDS (default `updates,parts,programs`; empty for none), the other kinds of
+ * import through the same server and worker, each timed from upload to completion:
+ *   - `updates`: the same tail numbers again, every row with a new model and capacity (each aircraft updated);
+ *   - `parts`: BENCH_ROWS part rows, one definition per ten rows and one serialized item per row;
+ *   - `programs`: one program per imported aircraft (tail_number), a calendar interval.
  * The scratch database is dropped at the end.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -36,6 +41,8 @@ import {
 } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+/** The other kinds of import measured after the new aircraft (see above). */
+const KINDS = (process.env.BENCH_IMPORT_KINDS ?? 'updates,parts,programs').split(',').filter(Boolean);
 /** Extra node flags for the worker, e.g. BENCH_WORKER_NODE_ARGS='--optimize-for-size' (its peak RSS is reported). */
 const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const DB_NAME = 'amss_bench_imports';
@@ -133,32 +140,56 @@ async function main(): Promise<void> {
     }, 30_000);
     const authorization = `Bearer ${login.access_token}`;
 
-    const started = performance.now();
-    const form = new FormData();
-    form.append('type', 'aircraft');
-    form.append('file', new Blob([readFileSync(csv)], { type: 'text/csv' }), 'aircraft.csv');
-    const upload = await fetch(`${base}/imports/csv`, {
-      method: 'POST',
-      headers: { authorization },
-      body: form,
-    });
-    if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
-    const { id } = (await upload.json()) as { id: string };
-    const phases: Record<string, number> = {};
-    const done = await waitUntil(async () => {
-      const response = await fetch(`${base}/imports/${id}`, { headers: { authorization } });
-      const body = (await response.json()) as { status: string; applied_rows: number; error: string | null };
-      phases[body.status] ??= (performance.now() - started) / 1000;
-      if (body.status === 'failed') throw new Error(`the import failed: ${body.error}`);
-      return body.status === 'completed' ? body : undefined;
-    }, 1_800_000);
-    const importSeconds = (performance.now() - started) / 1000;
-    console.log(
-      `phases (seconds from upload): ${Object.entries(phases)
-        .map(([status, at]) => `${status} ${at.toFixed(1)}`)
-        .join(', ')}`,
-    );
+    /** Uploads `file` as an import of `type` and waits for it: seconds from upload to completion, and the rows applied. */
+    const timeImport = async (type: string, file: string) => {
+      const started = performance.now();
+      const form = new FormData();
+      form.append('type', type);
+      form.append('file', new Blob([readFileSync(file)], { type: 'text/csv' }), path.basename(file));
+      const upload = await fetch(`${base}/imports/csv`, {
+        method: 'POST',
+        headers: { authorization },
+        body: form,
+      });
+      if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
+      const { id } = (await upload.json()) as { id: string };
+      const phases: Record<string, number> = {};
+      const done = await waitUntil(async () => {
+        const response = await fetch(`${base}/imports/${id}`, { headers: { authorization } });
+        const body = (await response.json()) as {
+          status: string;
+          applied_rows: number;
+          invalid_rows: number;
+          error: string | null;
+        };
+        phases[body.status] ??= (performance.now() - started) / 1000;
+        if (body.status === 'failed') throw new Error(`the import failed: ${body.error}`);
+        return body.status === 'completed' ? body : undefined;
+      }, 1_800_000);
+      const seconds = (performance.now() - started) / 1000;
+      if (done.invalid_rows > 0)
+        throw new Error(`${done.invalid_rows} rows of the ${type} import were refused`);
+      console.log(
+        `${path.basename(file)}: phases (seconds from upload): ${Object.entries(phases)
+          .map(([status, at]) => `${status} ${at.toFixed(1)}`)
+          .join(', ')}`,
+      );
+      return { seconds, rows: done.applied_rows, rowsPerSecond: Math.round(done.applied_rows / seconds) };
+    };
+
+    const created = await timeImport('aircraft', csv);
+    const importSeconds = created.seconds;
+    const done = { applied_rows: created.rows };
     const workerRssMb = peakRssMb(worker);
+    const others: Record<string, { seconds: number; rows: number; rowsPerSecond: number }> = {};
+    for (const kind of KINDS) {
+      const file = path.join(work, `${kind}.csv`);
+      writeFileSync(file, otherImport(kind));
+      others[kind] = await timeImport(kind === 'updates' ? 'aircraft' : kind, file);
+      console.log(
+        `${kind}: ${others[kind].rows} rows in ${others[kind].seconds.toFixed(1)} s → ${others[kind].rowsPerSecond} rows/s`,
+      );
+    }
     // The baselines run on a quiet database: no worker publishing the import's events meanwhile.
     await stopAll(children);
 
@@ -191,12 +222,36 @@ async function main(): Promise<void> {
       import: { seconds: importSeconds, rows_per_second: importRate, worker_peak_rss_mb: workerRssMb },
       copy: { seconds: copySeconds, rows_per_second: copyRate },
       sql_floor: { seconds: floorSeconds, rows_per_second: floorRate },
+      other_imports: Object.fromEntries(
+        Object.entries(others).map(([kind, figures]) => [
+          kind,
+          { rows: figures.rows, seconds: figures.seconds, rows_per_second: figures.rowsPerSecond },
+        ]),
+      ),
     });
   } finally {
     await stopAll(children);
     await handle.close();
     await dropScratchDatabase(DB_NAME);
   }
+}
+
+/** The CSV of another kind of import (see the header), over the tail numbers of the first. */
+function otherImport(kind: string): string {
+  const tail = (i: number) => `N${String(i).padStart(7, '0')}B`;
+  const lines: string[] = [];
+  if (kind === 'updates') {
+    lines.push('tail_number,model,status,capacity_slots');
+    for (let i = 0; i < ROWS; i++) lines.push(`${tail(i)},A321neo,operational,${1 + ((i + 1) % 3)}`);
+  } else if (kind === 'parts') {
+    lines.push('name,category,min_stock_level,serial_number');
+    for (let i = 0; i < ROWS; i++)
+      lines.push(`Part ${Math.floor(i / 10)},rotable,2,SN${String(i).padStart(8, '0')}`);
+  } else if (kind === 'programs') {
+    lines.push('name,interval_type,interval_value,tail_number');
+    for (let i = 0; i < ROWS; i++) lines.push(`A-check,calendar,${30 + (i % 5) * 30},${tail(i)}`);
+  } else throw new Error(`BENCH_IMPORT_KINDS: no import kind ${kind} (updates, parts, programs)`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function stopAll(children: ChildProcess[]): Promise<void> {

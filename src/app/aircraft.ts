@@ -362,24 +362,17 @@ export class AircraftService {
   ): Promise<Aircraft> {
     authorize(ctx.actor, 'aircraft', 'update');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
-    const fields = normalizeFields(patch);
+    // Blank names are refused before anything is read.
+    normalizeFields(patch);
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       const before = await findAircraft(tx, orgId, id, true);
       await refuseUnknownAircraftType(tx, patch.aircraftTypeId);
-      refuseMaintenanceDates(
-        patch.lastMaintenance === undefined ? before.lastMaintenance : patch.lastMaintenance,
-        patch.nextDue === undefined ? before.nextDue : patch.nextDue,
-      );
+      const fields = updatedFields(before, patch);
       if (patch.status === 'operational' && before.status !== 'operational') {
         await refuseWhileGroundingRequired(tx, before, this.now());
       }
-      const aircraft =
-        (await tx.aircraft.update(orgId, id, {
-          ...patch,
-          ...fields,
-          statusSource: patch.status === undefined ? undefined : 'manual',
-        })) ?? notFound();
+      const aircraft = (await tx.aircraft.update(orgId, id, fields)) ?? notFound();
       // A new type, tail or serial number may bring the aircraft under directives: tracked now.
       const applicabilityChanged =
         aircraft.aircraftTypeId !== before.aircraftTypeId ||
@@ -388,19 +381,10 @@ export class AircraftService {
       const tracked = applicabilityChanged
         ? await tx.directives.trackApplicable(orgId, { aircraftIds: [aircraft.id] })
         : { newlyTracked: 0 };
-      const effects = aircraftEffects({
-        action: 'update',
-        type: 'aircraft_updated',
-        before,
-        after: aircraft,
-        changeId,
-        occurredAt: aircraft.updatedAt,
-        extra: trackedExtra(tracked.newlyTracked),
-      });
-      if (aircraft.status !== before.status) {
-        effects.events.push(statusUpdatedEvent(before, aircraft, changeId));
-      }
-      return { result: aircraft, ...effects };
+      return {
+        result: aircraft,
+        ...aircraftUpdateEffects({ before, after: aircraft, changeId, newlyTracked: tracked.newlyTracked }),
+      };
     });
   }
 
@@ -642,6 +626,55 @@ function normalizeFields(input: {
     ...(model === undefined ? {} : { model }),
     ...(serialNumber === undefined ? {} : { serialNumber }),
   };
+}
+
+/**
+ * What an update writes to an aircraft: the patch with its names normalized and the status marked
+ * as set by hand; refuses blank names and a next_due that does not follow last_maintenance (as
+ * the patch leaves them). The checks of an update that need no query; see `isRowOnlyUpdate`.
+ */
+export function updatedFields(before: Aircraft, patch: UpdateAircraftInput): AircraftPatch {
+  const fields = normalizeFields(patch);
+  refuseMaintenanceDates(
+    patch.lastMaintenance === undefined ? before.lastMaintenance : patch.lastMaintenance,
+    patch.nextDue === undefined ? before.nextDue : patch.nextDue,
+  );
+  return { ...patch, ...fields, statusSource: patch.status === undefined ? undefined : 'manual' };
+}
+
+/**
+ * Whether `update` would only check (`updatedFields`) and write the row: no aircraft type, tail or
+ * serial number to look up or to track directives by, and no return to operational to check
+ * against the aircraft's tasks. Such updates may be written many at once (imports do).
+ */
+export const isRowOnlyUpdate = (before: Aircraft, patch: UpdateAircraftInput): boolean =>
+  patch.aircraftTypeId === undefined &&
+  patch.tailNumber === undefined &&
+  patch.serialNumber === undefined &&
+  !(patch.status === 'operational' && before.status !== 'operational');
+
+/**
+ * What an update records: its audit row (with the directives it brought the aircraft under),
+ * `aircraft_updated`, and `aircraft_status_updated` when the status changed.
+ */
+export function aircraftUpdateEffects(change: {
+  before: Aircraft;
+  after: Aircraft;
+  changeId: string;
+  newlyTracked: number;
+}): { audit: AuditEntry; events: DomainEvent[] } {
+  const { before, after, changeId } = change;
+  const effects = aircraftEffects({
+    action: 'update',
+    type: 'aircraft_updated',
+    before,
+    after,
+    changeId,
+    occurredAt: after.updatedAt,
+    extra: trackedExtra(change.newlyTracked),
+  });
+  if (after.status !== before.status) effects.events.push(statusUpdatedEvent(before, after, changeId));
+  return effects;
 }
 
 /** Refuses (404 AIRCRAFT_TYPE_NOT_FOUND, naming the field) an aircraft type id that names none. */

@@ -13,6 +13,7 @@ import {
   insertAircraftBatch,
   planAircraftBatch,
   rowServices,
+  updateAircraftBatch,
   type CheckedRow,
 } from './import-rows.js';
 import { mutate, type MutationContext } from './mutation.js';
@@ -138,30 +139,9 @@ export class ImportProcessing {
       }
       let oneByOne = checked;
       if (imp.type === 'aircraft') {
-        const plan = await planAircraftBatch(tx, imp.orgId, checked);
-        for (const { row, error } of plan.refused) {
-          settled.push({
-            id: row.id,
-            rowNumber: row.rowNumber,
-            status: 'invalid',
-            errors: [describeRefusal(error)],
-            outcome: null,
-          });
-        }
-        settled.push(...plan.unchanged.map((row) => applied(row, 'unchanged')));
-        oneByOne = plan.oneByOne;
-        if (plan.inserts.length > 0) {
-          try {
-            await unit.transaction((repos) =>
-              insertAircraftBatch(repos, imp.orgId, plan.inserts, (row) => rowContext(imp, row)),
-            );
-            settled.push(...plan.inserts.map((row) => applied(row, 'created')));
-          } catch {
-            // One refused row (or a tail number taken meanwhile) spoils the whole statement:
-            // those rows go one by one instead, each with its own outcome or error.
-            oneByOne = [...plan.inserts, ...plan.oneByOne].sort((a, b) => a.rowNumber - b.rowNumber);
-          }
-        }
+        const bulk = await applyAircraftInBulk(unit, imp, checked);
+        settled.push(...bulk.settled);
+        oneByOne = bulk.oneByOne;
       }
       const services = rowServices(unit, this.now);
       for (const row of oneByOne) {
@@ -172,13 +152,7 @@ export class ImportProcessing {
           settled.push(applied(row, outcome));
         } catch (error) {
           if (!(error instanceof AppError) || !ROW_ERROR_KINDS.has(error.kind)) throw error;
-          settled.push({
-            id: row.id,
-            rowNumber: row.rowNumber,
-            status: 'invalid',
-            errors: [describeRefusal(error)],
-            outcome: null,
-          });
+          settled.push(refused(row, error));
         }
       }
       await tx.imports.settleRows(imp.orgId, imp.id, settled);
@@ -252,6 +226,61 @@ const applied = (row: CheckedRow, outcome: RowOutcome): SettledRow => ({
   status: 'applied',
   errors: [],
   outcome,
+});
+
+/**
+ * The aircraft rows of a batch that can be applied together (see `planAircraftBatch`): new tail
+ * numbers inserted in one go, row-only changes written in another, each in a savepoint of its
+ * own. Returns what they settled, and the rows left to go one by one — in row order, so a tail
+ * number repeated in the batch ends as its last row says.
+ */
+async function applyAircraftInBulk(
+  unit: UnitOfWork,
+  imp: Import,
+  checked: CheckedRow[],
+): Promise<{ settled: SettledRow[]; oneByOne: CheckedRow[] }> {
+  const plan = await planAircraftBatch(unit.repos, imp.orgId, checked);
+  const context = (row: CheckedRow) => rowContext(imp, row);
+  const settled = [
+    ...plan.refused.map(({ row, error }) => refused(row, error)),
+    ...plan.unchanged.map((row) => applied(row, 'unchanged')),
+  ];
+  const oneByOne = [...plan.oneByOne];
+  if (plan.inserts.length > 0) {
+    try {
+      await unit.transaction((repos) => insertAircraftBatch(repos, imp.orgId, plan.inserts, context));
+      settled.push(...plan.inserts.map((row) => applied(row, 'created')));
+    } catch {
+      // One refused row (or a tail number taken meanwhile) spoils the whole statement:
+      // those rows go one by one instead, each with its own outcome or error.
+      oneByOne.push(...plan.inserts);
+    }
+  }
+  if (plan.updates.length > 0) {
+    try {
+      const outcome = await unit.transaction((repos) =>
+        updateAircraftBatch(repos, imp.orgId, plan.updates, context),
+      );
+      settled.push(
+        ...outcome.updated.map((row) => applied(row, 'updated')),
+        ...outcome.unchanged.map((row) => applied(row, 'unchanged')),
+        ...outcome.refused.map(({ row, error }) => refused(row, error)),
+      );
+      oneByOne.push(...outcome.oneByOne);
+    } catch {
+      // As for the inserts: a row the database refuses sends all of them one by one.
+      oneByOne.push(...plan.updates.map(({ row }) => row));
+    }
+  }
+  return { settled, oneByOne: oneByOne.sort((a, b) => a.rowNumber - b.rowNumber) };
+}
+
+const refused = (row: CheckedRow, error: AppError): SettledRow => ({
+  id: row.id,
+  rowNumber: row.rowNumber,
+  status: 'invalid',
+  errors: [describeRefusal(error)],
+  outcome: null,
 });
 
 /** Who writes a row, and the request id that leads from its audit rows back to the import and the row. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   normalizeModel,
   normalizeSerialNumber,
@@ -12,7 +13,14 @@ import type { PartItemStatus } from '../domain/part.js';
 import { normalizeProgramName, type IntervalType } from '../domain/program.js';
 import type { TaskPriority } from '../domain/scheduling.js';
 import type { TaskType } from '../domain/task.js';
-import { AircraftService, aircraftView, type UpdateAircraftInput } from './aircraft.js';
+import {
+  AircraftService,
+  aircraftUpdateEffects,
+  aircraftView,
+  isRowOnlyUpdate,
+  updatedFields,
+  type UpdateAircraftInput,
+} from './aircraft.js';
 import { auditRecord } from './audit.js';
 import { AppError } from './errors.js';
 import { NO_LOCKS } from './locks.js';
@@ -196,12 +204,19 @@ async function resolveAircraftTypes(
   return result;
 }
 
+/** A row that changes an existing aircraft, and which one. */
+export interface AircraftUpdateRow {
+  row: CheckedRow;
+  aircraftId: string;
+}
+
 /**
  * How a batch of aircraft rows is applied: rows whose `aircraft_type` names no aircraft type are
  * refused; rows whose aircraft exists and already looks as the row says are unchanged; rows of
- * new tail numbers (each once in the batch) can be inserted together; the rest (changes, a tail
- * number repeated in the batch) go row by row. Designators and tail numbers are looked up with
- * one query each.
+ * new tail numbers (each once in the batch) can be inserted together, and rows that change only
+ * the aircraft's own fields (`isRowOnlyUpdate`) updated together; the rest (a new type or serial
+ * number, a return to operational, a tail number repeated in the batch) go row by row.
+ * Designators and tail numbers are looked up with one query each.
  */
 export async function planAircraftBatch(
   repos: Repositories,
@@ -211,6 +226,7 @@ export async function planAircraftBatch(
   refused: { row: CheckedRow; error: AppError }[];
   unchanged: CheckedRow[];
   inserts: CheckedRow[];
+  updates: AircraftUpdateRow[];
   oneByOne: CheckedRow[];
 }> {
   const { resolved: rows, refused } = await resolveAircraftTypes(repos, checked);
@@ -227,18 +243,104 @@ export async function planAircraftBatch(
     refused,
     unchanged: [] as CheckedRow[],
     inserts: [] as CheckedRow[],
+    updates: [] as AircraftUpdateRow[],
     oneByOne: [] as CheckedRow[],
   };
   for (const row of rows) {
     const tail = tailOf(row);
     const aircraft = existing.get(tail);
-    if (seen.get(tail)! > 1) plan.oneByOne.push(row);
-    else if (!aircraft) plan.inserts.push(row);
-    else if (Object.keys(aircraftPatch(row.value as unknown as AircraftRow, aircraft)).length === 0) {
-      plan.unchanged.push(row);
-    } else plan.oneByOne.push(row);
+    if (seen.get(tail)! > 1) {
+      plan.oneByOne.push(row);
+      continue;
+    }
+    if (!aircraft) {
+      plan.inserts.push(row);
+      continue;
+    }
+    const patch = aircraftPatch(row.value as unknown as AircraftRow, aircraft);
+    if (Object.keys(patch).length === 0) plan.unchanged.push(row);
+    else if (isRowOnlyUpdate(aircraft, patch)) plan.updates.push({ row, aircraftId: aircraft.id });
+    else plan.oneByOne.push(row);
   }
   return plan;
+}
+
+/**
+ * Applies row-only changes to existing aircraft together, as `AircraftService.update` applies
+ * each (the same checks, fields, audit row and events), in the caller's transaction: the
+ * aircraft are locked and read again, each row's change is worked out against the locked
+ * aircraft, then all are written in one statement and recorded in one more. A row whose aircraft
+ * no longer needs the change is unchanged; one whose change is no longer row-only (or whose
+ * aircraft is gone) is handed back to go row by row; one the checks refuse is refused.
+ */
+export async function updateAircraftBatch(
+  repos: Repositories,
+  orgId: string,
+  updates: AircraftUpdateRow[],
+  context: (row: CheckedRow) => MutationContext,
+): Promise<{
+  updated: CheckedRow[];
+  unchanged: CheckedRow[];
+  refused: { row: CheckedRow; error: AppError }[];
+  oneByOne: CheckedRow[];
+}> {
+  const locked = new Map(
+    (await repos.imports.lockAircraft(orgId, [...new Set(updates.map((u) => u.aircraftId))])).map((a) => [
+      a.id,
+      a,
+    ]),
+  );
+  const outcome = {
+    updated: [] as CheckedRow[],
+    unchanged: [] as CheckedRow[],
+    refused: [] as { row: CheckedRow; error: AppError }[],
+    oneByOne: [] as CheckedRow[],
+  };
+  const writes: { row: CheckedRow; before: Aircraft; fields: ReturnType<typeof updatedFields> }[] = [];
+  for (const { row, aircraftId } of updates) {
+    const before = locked.get(aircraftId);
+    const patch = before && aircraftPatch(row.value as unknown as AircraftRow, before);
+    if (!before || !patch || !isRowOnlyUpdate(before, patch)) outcome.oneByOne.push(row);
+    else if (Object.keys(patch).length === 0) outcome.unchanged.push(row);
+    else {
+      try {
+        writes.push({ row, before, fields: updatedFields(before, patch) });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        outcome.refused.push({ row, error });
+      }
+    }
+  }
+  const written = await repos.imports.updateAircraft(
+    orgId,
+    writes.map(({ before, fields }) => ({
+      id: before.id,
+      model: fields.model ?? before.model,
+      status: fields.status ?? before.status,
+      statusSource: fields.statusSource ?? before.statusSource,
+      capacitySlots: fields.capacitySlots ?? before.capacitySlots,
+      lastMaintenance: fields.lastMaintenance === undefined ? before.lastMaintenance : fields.lastMaintenance,
+      nextDue: fields.nextDue === undefined ? before.nextDue : fields.nextDue,
+    })),
+    new Date(),
+  );
+  const after = new Map(written.map((aircraft) => [aircraft.id, aircraft]));
+  const records = [];
+  const events = [];
+  for (const { row, before } of writes) {
+    const effects = aircraftUpdateEffects({
+      before,
+      after: after.get(before.id)!,
+      changeId: randomUUID(),
+      newlyTracked: 0,
+    });
+    const ctx = context(row);
+    records.push(auditRecord(effects.audit, ctx.actor, ctx.request));
+    events.push(...effects.events);
+    outcome.updated.push(row);
+  }
+  await repos.changeLog.record(records, events);
+  return outcome;
 }
 
 /**

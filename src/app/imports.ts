@@ -146,6 +146,12 @@ export interface ClaimRequest {
   importId?: string | undefined;
 }
 
+/** Every field a row-only aircraft update may change, as the aircraft is to be after it (see `isRowOnlyUpdate`). */
+export type AircraftRowUpdate = Pick<
+  Aircraft,
+  'id' | 'model' | 'status' | 'statusSource' | 'capacitySlots' | 'lastMaintenance' | 'nextDue'
+>;
+
 /** Imports and their staged rows in PostgreSQL. */
 export interface ImportRepository {
   insert(input: {
@@ -205,6 +211,10 @@ export interface ImportRepository {
   findAircraftByTailNumbers(orgId: string, tailNumbers: string[]): Promise<Aircraft[]>;
   /** Inserts new aircraft in one statement (the bulk path of aircraft imports). */
   insertAircraft(rows: NewAircraft[]): Promise<Aircraft[]>;
+  /** Locks these live aircraft of the organization, in id order, and returns them as they are now. */
+  lockAircraft(orgId: string, ids: string[]): Promise<Aircraft[]>;
+  /** Writes row-only updates of aircraft in one statement (the bulk path of changed aircraft), stamped `at`. */
+  updateAircraft(orgId: string, rows: AircraftRowUpdate[], at: Date): Promise<Aircraft[]>;
   /** Live entities by their natural keys, for the upsert rules. */
   findDefinitionIdByName(orgId: string, name: string): Promise<string | undefined>;
   findItemBySerial(

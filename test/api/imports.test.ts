@@ -236,6 +236,95 @@ describe('importing aircraft end to end', () => {
     });
   });
 
+  it('records a re-imported change as the same PATCH records it: audit row, aircraft_updated and aircraft_status_updated', async () => {
+    const org = await t.createOrg();
+    const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    await importFile(
+      'aircraft',
+      'tail_number,model,status,capacity_slots,last_maintenance\n' +
+        'N500DA,A330,operational,2,2026-01-01T00:00:00Z\nN501DA,A330,operational,2,2026-01-01T00:00:00Z\n',
+      token,
+    );
+    const fleet = (await t.request(token, 'GET', '/api/v1/aircraft')).json<
+      { id: string; tail_number: string }[]
+    >();
+    const idOf = (tail: string) => fleet.find((aircraft) => aircraft.tail_number === tail)!.id;
+    const patched = await t.request(token, 'PATCH', `/api/v1/aircraft/${idOf('N500DA')}`, {
+      model: 'A339',
+      status: 'maintenance',
+      capacity_slots: 3,
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+
+    const imp = await importFile(
+      'aircraft',
+      'tail_number,model,status,capacity_slots\nN501DA,A339,maintenance,3\n',
+      token,
+    );
+
+    expect(imp.summary).toMatchObject({ updated: 1, created: 0, unchanged: 0 });
+    const [viaPatch, viaImport] = await Promise.all(
+      ['N500DA', 'N501DA'].map(async (tail) => {
+        const audit = (await auditRowsFor(t, org.id, 'aircraft')).filter(
+          (row) => row.entity_id === idOf(tail) && row.action === 'update',
+        );
+        const events = await t.db.db
+          .selectFrom('outbox_events')
+          .select(['event_type', 'payload'])
+          .where('aggregate_id', '=', idOf(tail))
+          .where('event_type', '!=', 'aircraft_created')
+          .orderBy('seq')
+          .execute();
+        return { audit, events };
+      }),
+    );
+    // The same record but for what names the aircraft and the moment.
+    const comparable = (value: unknown) =>
+      JSON.parse(
+        JSON.stringify(value, (key, field: unknown) =>
+          ['id', 'tail_number', 'updated_at', 'created_at'].includes(key) ? '…' : field,
+        ),
+      ) as unknown;
+    expect(viaImport!.audit).toHaveLength(1);
+    expect(comparable(viaImport!.audit[0]!.details)).toEqual(comparable(viaPatch!.audit[0]!.details));
+    expect(viaImport!.audit[0]!.details).toMatchObject({
+      before: { model: 'A330', status: 'operational', capacity_slots: 2 },
+      after: { model: 'A339', status: 'maintenance', capacity_slots: 3 },
+    });
+    expect(viaImport!.events.map((event) => event.event_type)).toEqual([
+      'aircraft_updated',
+      'aircraft_status_updated',
+    ]);
+    const dataOf = (event: { payload: unknown }) => comparable((event.payload as { data: unknown }).data);
+    expect(viaImport!.events.map(dataOf)).toEqual(viaPatch!.events.map(dataOf));
+  });
+
+  it('refuses a re-imported next_due before the stored last_maintenance and applies the other changes', async () => {
+    const org = await t.createOrg();
+    const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    await importFile(
+      'aircraft',
+      'tail_number,model,last_maintenance\nN510DA,A330,2026-06-01T00:00:00Z\nN511DA,A330,2026-06-01T00:00:00Z\n',
+      token,
+    );
+    const imp = await importFile(
+      'aircraft',
+      'tail_number,model,next_due\nN510DA,A330,2026-05-01T00:00:00Z\nN511DA,A330,2026-09-01T00:00:00Z\n',
+      token,
+    );
+    expect(imp).toMatchObject({ applied_rows: 1, invalid_rows: 1 });
+    expect(imp.summary).toMatchObject({ updated: 1 });
+    const [refused] = await rowsOf(imp.id, '?status=invalid', token);
+    expect(refused).toMatchObject({ row_number: 1, outcome: null });
+    expect(refused!.errors[0]).toMatch(
+      /^NEXT_DUE_NOT_AFTER_LAST_MAINTENANCE: .*next_due must be after last_maintenance/,
+    );
+    const fleet = (await t.request(token, 'GET', '/api/v1/aircraft?sort=tail_number')).json<
+      { tail_number: string; next_due: string | null }[]
+    >();
+    expect(fleet.map((aircraft) => aircraft.next_due)).toEqual([null, '2026-09-01T00:00:00.000Z']);
+  });
+
   it('stages invalid rows with their errors and applies the valid ones', async () => {
     const org = await t.createOrg();
     const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));

@@ -1,6 +1,7 @@
 import { orderBySortKeys } from './listing.js';
 import { sql, type Selectable } from 'kysely';
 import type {
+  AircraftRowUpdate,
   ClaimRequest,
   ImportFilter,
   ImportRepository,
@@ -315,6 +316,45 @@ export class PgImportRepository implements ImportRepository {
       .returningAll()
       .execute();
     return inserted.map(toAircraft);
+  }
+
+  async lockAircraft(orgId: string, ids: string[]): Promise<Aircraft[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('aircraft')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', sql<string>`ANY(${ids}::uuid[])`)
+      .where('deleted_at', 'is', null)
+      .orderBy('id')
+      .forNoKeyUpdate()
+      .execute();
+    return rows.map(toAircraft);
+  }
+
+  async updateAircraft(orgId: string, rows: AircraftRowUpdate[], at: Date): Promise<Aircraft[]> {
+    if (rows.length === 0) return [];
+    // One JSON array for the batch (see PgChangeLogRepository for why, not column arrays).
+    const input = rows.map((row) => ({
+      id: row.id,
+      model: row.model,
+      status: row.status,
+      status_source: row.statusSource,
+      capacity_slots: row.capacitySlots,
+      last_maintenance: row.lastMaintenance,
+      next_due: row.nextDue,
+    }));
+    const { rows: updated } = await sql<Selectable<AircraftTable>>`
+      UPDATE aircraft a
+         SET model = i.model, status = i.status, status_source = i.status_source,
+             capacity_slots = i.capacity_slots, last_maintenance = i.last_maintenance, next_due = i.next_due,
+             updated_at = ${at}
+        FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+               AS i(id uuid, model text, status aircraft_status, status_source aircraft_status_source,
+                    capacity_slots integer, last_maintenance timestamptz, next_due timestamptz)
+       WHERE a.org_id = ${orgId} AND a.id = i.id AND a.deleted_at IS NULL
+      RETURNING a.*`.execute(this.db);
+    return updated.map(toAircraft);
   }
 
   async findDefinitionIdByName(orgId: string, name: string): Promise<string | undefined> {
