@@ -305,13 +305,7 @@ export class AircraftService {
       // Every live active directive that applies to it tracks it, in this same transaction (the
       // tracking rows say so; the audit row stays the one a CSV import's batch insert writes too).
       await tx.directives.trackApplicable(orgId, { aircraftIds: [aircraft.id] });
-      const effects = aircraftEffects({
-        action: 'create',
-        type: 'aircraft_created',
-        after: aircraft,
-        occurredAt: aircraft.createdAt,
-      });
-      return { result: aircraft, ...effects };
+      return { result: aircraft, ...aircraftCreateEffects(aircraft) };
     });
   }
 
@@ -652,6 +646,15 @@ export const isRowOnlyUpdate = (before: Aircraft, patch: UpdateAircraftInput): b
   patch.tailNumber === undefined &&
   patch.serialNumber === undefined &&
   !(patch.status === 'operational' && before.status !== 'operational');
+
+/** What a creation records: its audit row and `aircraft_created` (a CSV import's batch insert too). */
+export const aircraftCreateEffects = (aircraft: Aircraft): { audit: AuditEntry; events: DomainEvent[] } =>
+  aircraftEffects({
+    action: 'create',
+    type: 'aircraft_created',
+    after: aircraft,
+    occurredAt: aircraft.createdAt,
+  });
 
 /**
  * What an update records: its audit row (with the directives it brought the aircraft under),

@@ -9,11 +9,13 @@ import {
   type StagedRow,
 } from './imports.js';
 import {
+  applyProgramBatch,
   applyRow,
   insertAircraftBatch,
   planAircraftBatch,
   rowServices,
   updateAircraftBatch,
+  type BulkOutcome,
   type CheckedRow,
 } from './import-rows.js';
 import { mutate, type MutationContext } from './mutation.js';
@@ -142,6 +144,12 @@ export class ImportProcessing {
         const bulk = await applyAircraftInBulk(unit, imp, checked);
         settled.push(...bulk.settled);
         oneByOne = bulk.oneByOne;
+      } else if (imp.type === 'programs') {
+        const bulk = await inBulk(unit, checked, (repos) =>
+          applyProgramBatch(repos, imp.orgId, checked, (row) => rowContext(imp, row), now),
+        );
+        settled.push(...bulk.settled);
+        oneByOne = bulk.oneByOne;
       }
       const services = rowServices(unit, this.now);
       for (const row of oneByOne) {
@@ -257,22 +265,39 @@ async function applyAircraftInBulk(
     }
   }
   if (plan.updates.length > 0) {
-    try {
-      const outcome = await unit.transaction((repos) =>
-        updateAircraftBatch(repos, imp.orgId, plan.updates, context),
-      );
-      settled.push(
-        ...outcome.updated.map((row) => applied(row, 'updated')),
-        ...outcome.unchanged.map((row) => applied(row, 'unchanged')),
-        ...outcome.refused.map(({ row, error }) => refused(row, error)),
-      );
-      oneByOne.push(...outcome.oneByOne);
-    } catch {
-      // As for the inserts: a row the database refuses sends all of them one by one.
-      oneByOne.push(...plan.updates.map(({ row }) => row));
-    }
+    const updates = await inBulk(
+      unit,
+      plan.updates.map(({ row }) => row),
+      (repos) => updateAircraftBatch(repos, imp.orgId, plan.updates, context),
+    );
+    settled.push(...updates.settled);
+    oneByOne.push(...updates.oneByOne);
   }
   return { settled, oneByOne: oneByOne.sort((a, b) => a.rowNumber - b.rowNumber) };
+}
+
+/**
+ * Applies `rows` together with `apply`, in a savepoint: what it settled, and the rows it left to
+ * go one by one (in row order). A row the database refuses spoils the statement that carried it,
+ * so then all of `rows` go one by one instead, each with its own outcome or error.
+ */
+async function inBulk(
+  unit: UnitOfWork,
+  rows: CheckedRow[],
+  apply: (repos: Repositories) => Promise<BulkOutcome>,
+): Promise<{ settled: SettledRow[]; oneByOne: CheckedRow[] }> {
+  try {
+    const outcome = await unit.transaction(apply);
+    return {
+      settled: [
+        ...outcome.applied.map(({ row, outcome: what }) => applied(row, what)),
+        ...outcome.refused.map(({ row, error }) => refused(row, error)),
+      ],
+      oneByOne: outcome.oneByOne.sort((a, b) => a.rowNumber - b.rowNumber),
+    };
+  } catch {
+    return { settled: [], oneByOne: rows };
+  }
 }
 
 const refused = (row: CheckedRow, error: AppError): SettledRow => ({

@@ -6,28 +6,37 @@ import {
   type Aircraft,
   type AircraftStatus,
 } from '../domain/aircraft.js';
-import { domainEvent } from '../domain/events.js';
+import type { DomainEvent } from '../domain/events.js';
 import { normalizeDesignator } from '../domain/reference-data.js';
 import { combinedOutcome, type ImportType, type RowOutcome } from '../domain/import.js';
 import type { PartItemStatus } from '../domain/part.js';
-import { normalizeProgramName, type IntervalType } from '../domain/program.js';
+import { normalizeProgramName, type IntervalType, type MaintenanceProgram } from '../domain/program.js';
 import type { TaskPriority } from '../domain/scheduling.js';
 import type { TaskType } from '../domain/task.js';
 import {
   AircraftService,
+  aircraftCreateEffects,
   aircraftUpdateEffects,
-  aircraftView,
   isRowOnlyUpdate,
   updatedFields,
   type UpdateAircraftInput,
 } from './aircraft.js';
-import { auditRecord } from './audit.js';
+import { auditRecord, type AuditEntry } from './audit.js';
 import { AppError } from './errors.js';
 import { NO_LOCKS } from './locks.js';
 import type { MutationContext } from './mutation.js';
 import { PartService, type UpdatePartDefinitionInput, type UpdatePartItemInput } from './parts.js';
+import { programKey, type ProgramKey } from './imports.js';
 import type { Repositories, UnitOfWork } from './ports.js';
-import { ProgramService, type ProgramPatch } from './programs.js';
+import {
+  checkedPatch,
+  newProgram,
+  programCreateEffects,
+  programUpdateEffects,
+  ProgramService,
+  type NewProgram,
+  type ProgramPatch,
+} from './programs.js';
 
 /**
  * Applying one import row through the same services the REST endpoints call, so every rule,
@@ -278,30 +287,20 @@ export async function updateAircraftBatch(
   orgId: string,
   updates: AircraftUpdateRow[],
   context: (row: CheckedRow) => MutationContext,
-): Promise<{
-  updated: CheckedRow[];
-  unchanged: CheckedRow[];
-  refused: { row: CheckedRow; error: AppError }[];
-  oneByOne: CheckedRow[];
-}> {
+): Promise<BulkOutcome> {
   const locked = new Map(
     (await repos.imports.lockAircraft(orgId, [...new Set(updates.map((u) => u.aircraftId))])).map((a) => [
       a.id,
       a,
     ]),
   );
-  const outcome = {
-    updated: [] as CheckedRow[],
-    unchanged: [] as CheckedRow[],
-    refused: [] as { row: CheckedRow; error: AppError }[],
-    oneByOne: [] as CheckedRow[],
-  };
+  const outcome: BulkOutcome = { applied: [], refused: [], oneByOne: [] };
   const writes: { row: CheckedRow; before: Aircraft; fields: ReturnType<typeof updatedFields> }[] = [];
   for (const { row, aircraftId } of updates) {
     const before = locked.get(aircraftId);
     const patch = before && aircraftPatch(row.value as unknown as AircraftRow, before);
     if (!before || !patch || !isRowOnlyUpdate(before, patch)) outcome.oneByOne.push(row);
-    else if (Object.keys(patch).length === 0) outcome.unchanged.push(row);
+    else if (Object.keys(patch).length === 0) outcome.applied.push({ row, outcome: 'unchanged' });
     else {
       try {
         writes.push({ row, before, fields: updatedFields(before, patch) });
@@ -325,21 +324,20 @@ export async function updateAircraftBatch(
     new Date(),
   );
   const after = new Map(written.map((aircraft) => [aircraft.id, aircraft]));
-  const records = [];
-  const events = [];
-  for (const { row, before } of writes) {
-    const effects = aircraftUpdateEffects({
-      before,
-      after: after.get(before.id)!,
-      changeId: randomUUID(),
-      newlyTracked: 0,
-    });
-    const ctx = context(row);
-    records.push(auditRecord(effects.audit, ctx.actor, ctx.request));
-    events.push(...effects.events);
-    outcome.updated.push(row);
-  }
-  await repos.changeLog.record(records, events);
+  await recordChanges(
+    repos,
+    writes.map(({ row, before }) => ({
+      row,
+      effects: aircraftUpdateEffects({
+        before,
+        after: after.get(before.id)!,
+        changeId: randomUUID(),
+        newlyTracked: 0,
+      }),
+    })),
+    context,
+  );
+  outcome.applied.push(...writes.map(({ row }) => ({ row, outcome: 'updated' as const })));
   return outcome;
 }
 
@@ -373,31 +371,16 @@ export async function insertAircraftBatch(
   // The directives that apply to the new aircraft track them, in one statement for the batch.
   await repos.directives.trackApplicable(orgId, { aircraftIds: created.map((aircraft) => aircraft.id) });
   const byTail = new Map(created.map((aircraft) => [aircraft.tailNumber, aircraft]));
-  const records = [];
-  const events = [];
-  for (const row of rows) {
-    const aircraft = byTail.get(normalizeTailNumber((row.value as unknown as AircraftRow).tail_number))!;
-    const view = aircraftView(aircraft);
-    const ctx = context(row);
-    records.push(
-      auditRecord(
-        { orgId, entityType: 'aircraft', entityId: aircraft.id, action: 'create', after: view },
-        ctx.actor,
-        ctx.request,
+  await recordChanges(
+    repos,
+    rows.map((row) => ({
+      row,
+      effects: aircraftCreateEffects(
+        byTail.get(normalizeTailNumber((row.value as unknown as AircraftRow).tail_number))!,
       ),
-    );
-    events.push(
-      domainEvent({
-        orgId,
-        type: 'aircraft_created',
-        aggregateType: 'aircraft',
-        aggregateId: aircraft.id,
-        data: view,
-        occurredAt: aircraft.createdAt,
-      }),
-    );
-  }
-  await repos.changeLog.record(records, events);
+    })),
+    context,
+  );
 }
 
 /** A part definition by name, then its item by serial number (which must belong to that definition). */
@@ -476,33 +459,41 @@ async function applyProgram(row: ProgramRow, { orgId, ctx, services, repos }: Ta
   if (row.tail_number !== undefined) {
     const tailNumber = normalizeTailNumber(row.tail_number);
     const aircraft = await repos.aircraft.findByTailNumber(orgId, tailNumber);
-    if (!aircraft) {
-      throw new AppError(
-        'not_found',
-        'AIRCRAFT_NOT_FOUND',
-        `no live aircraft with tail_number ${tailNumber}`,
-        [{ field: 'tail_number', message: 'no live aircraft with this tail number in the organization' }],
-      );
-    }
+    if (!aircraft) throw noAircraftWithTail(tailNumber);
     aircraftId = aircraft.id;
   }
   const programId = await repos.imports.findProgramId(orgId, normalizeProgramName(row.name), aircraftId);
   if (programId === undefined) {
-    await services.programs.create(ctx, {
-      orgId,
-      name: row.name,
-      intervalType: row.interval_type,
-      intervalValue: row.interval_value,
-      aircraftId: aircraftId ?? undefined,
-      lastPerformed: toDate(row.last_performed),
-      leadValue: row.lead_value,
-      taskType: row.task_type,
-      taskDurationMinutes: row.task_duration_minutes,
-      taskPriority: row.task_priority,
-    });
+    await services.programs.create(ctx, { orgId, ...programInput(row, aircraftId) });
     return 'created';
   }
-  const existing = await services.programs.get(ctx.actor, programId, { orgId });
+  const patch = programPatch(row, await services.programs.get(ctx.actor, programId, { orgId }));
+  if (Object.keys(patch).length === 0) return 'unchanged';
+  await services.programs.update(ctx, programId, patch, { orgId });
+  return 'updated';
+}
+
+/** The refusal of a program row whose tail number names no live aircraft. */
+const noAircraftWithTail = (tailNumber: string): AppError =>
+  new AppError('not_found', 'AIRCRAFT_NOT_FOUND', `no live aircraft with tail_number ${tailNumber}`, [
+    { field: 'tail_number', message: 'no live aircraft with this tail number in the organization' },
+  ]);
+
+/** A program row as the create endpoint's input, bound to `aircraftId` (null: a template). */
+const programInput = (row: ProgramRow, aircraftId: string | null) => ({
+  name: row.name,
+  intervalType: row.interval_type,
+  intervalValue: row.interval_value,
+  aircraftId: aircraftId ?? undefined,
+  lastPerformed: toDate(row.last_performed),
+  leadValue: row.lead_value,
+  taskType: row.task_type,
+  taskDurationMinutes: row.task_duration_minutes,
+  taskPriority: row.task_priority,
+});
+
+/** The fields a program row sets to something other than the stored program has (empty: nothing to do). */
+function programPatch(row: ProgramRow, existing: MaintenanceProgram): ProgramPatch {
   const patch: ProgramPatch = {};
   if (row.interval_type !== existing.intervalType) patch.intervalType = row.interval_type;
   if (row.interval_value !== existing.intervalValue) patch.intervalValue = row.interval_value;
@@ -514,10 +505,154 @@ async function applyProgram(row: ProgramRow, { orgId, ctx, services, repos }: Ta
     patch.taskDurationMinutes = row.task_duration_minutes;
   }
   if (differs(row.task_priority, existing.taskPriority ?? 'routine')) patch.taskPriority = row.task_priority;
-  if (Object.keys(patch).length === 0) return 'unchanged';
-  await services.programs.update(ctx, programId, patch, { orgId });
-  return 'updated';
+  return patch;
 }
+
+/**
+ * Applies a batch of program rows together, as `ProgramService.create` and `update` apply each
+ * (the same checks, rows, audit rows and events), in the caller's transaction: tail numbers and
+ * programs are looked up with one query each, the programs a row changes are locked, the new ones
+ * inserted in one statement (their aircraft held against deletion, as a creation does) and the
+ * changed ones written in another, and everything recorded in one more. A row whose tail number
+ * names no aircraft, or that the checks refuse, is refused; a key repeated in the batch, or whose
+ * program or aircraft went away meanwhile, is handed back to go row by row.
+ */
+export async function applyProgramBatch(
+  repos: Repositories,
+  orgId: string,
+  checked: CheckedRow[],
+  context: (row: CheckedRow) => MutationContext,
+  now: Date,
+): Promise<BulkOutcome> {
+  const outcome: BulkOutcome = { applied: [], refused: [], oneByOne: [] };
+  const rowOf = (row: CheckedRow) => row.value as unknown as ProgramRow;
+  const tails = new Map(
+    (
+      await repos.imports.findAircraftByTailNumbers(orgId, [
+        ...new Set(checked.flatMap((row) => tailsOf(rowOf(row)))),
+      ])
+    ).map((aircraft) => [aircraft.tailNumber, aircraft.id]),
+  );
+  const keyed: { row: CheckedRow; key: ProgramKey; aircraftId: string | null }[] = [];
+  for (const row of checked) {
+    const [tail] = tailsOf(rowOf(row));
+    const aircraftId = tail === undefined ? null : tails.get(tail);
+    if (aircraftId === undefined) outcome.refused.push({ row, error: noAircraftWithTail(tail!) });
+    else keyed.push({ row, key: programKey(normalizeProgramName(rowOf(row).name), aircraftId), aircraftId });
+  }
+  const repeated = repeatedKeys(keyed.map(({ key }) => key));
+  const ids = await repos.imports.findProgramIds(orgId, [...new Set(keyed.map(({ key }) => key))]);
+  const locked = new Map(
+    (await repos.programs.lockMany(orgId, [...new Set(ids.values())])).map((program) => [
+      program.id,
+      program,
+    ]),
+  );
+  const creates: { row: CheckedRow; key: ProgramKey; fields: NewProgram }[] = [];
+  const updates: { row: CheckedRow; before: MaintenanceProgram; fields: ProgramPatch }[] = [];
+  for (const { row, key, aircraftId } of keyed) {
+    const id = ids.get(key);
+    const before = id === undefined ? undefined : locked.get(id);
+    if (repeated.has(key) || (id !== undefined && !before)) {
+      outcome.oneByOne.push(row);
+      continue;
+    }
+    try {
+      if (!before) {
+        creates.push({ row, key, fields: newProgram(orgId, programInput(rowOf(row), aircraftId), now) });
+        continue;
+      }
+      const patch = programPatch(rowOf(row), before);
+      if (Object.keys(patch).length === 0) outcome.applied.push({ row, outcome: 'unchanged' });
+      else updates.push({ row, before, fields: checkedPatch(patch, now) });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      outcome.refused.push({ row, error });
+    }
+  }
+  const live = new Set(
+    await repos.programs.lockLiveAircraftMany(orgId, [
+      ...new Set(creates.flatMap(({ fields }) => (fields.aircraftId === null ? [] : [fields.aircraftId]))),
+    ]),
+  );
+  const inserts = creates.filter(({ row, fields }) => {
+    const isLive = fields.aircraftId === null || live.has(fields.aircraftId);
+    if (!isLive) outcome.oneByOne.push(row);
+    return isLive;
+  });
+  const inserted = new Map(
+    (await repos.programs.insertMany(inserts.map(({ fields }) => fields))).map((program) => [
+      programKey(program.name, program.aircraftId),
+      program,
+    ]),
+  );
+  const updated = new Map(
+    (
+      await repos.programs.updateMany(
+        orgId,
+        updates.map(({ before, fields }) => ({
+          id: before.id,
+          intervalType: fields.intervalType ?? before.intervalType,
+          intervalValue: fields.intervalValue ?? before.intervalValue,
+          lastPerformed: fields.lastPerformed === undefined ? before.lastPerformed : fields.lastPerformed,
+          leadValue: fields.leadValue === undefined ? before.leadValue : fields.leadValue,
+          taskType: fields.taskType ?? before.taskType,
+          taskDurationMinutes: fields.taskDurationMinutes ?? before.taskDurationMinutes,
+          taskPriority: fields.taskPriority ?? before.taskPriority ?? 'routine',
+        })),
+        now,
+      )
+    ).map((program) => [program.id, program]),
+  );
+  const changes = [
+    ...inserts.map(({ row, key }) => ({ row, effects: programCreateEffects(inserted.get(key)!) })),
+    ...updates.map(({ row, before }) => ({
+      row,
+      effects: programUpdateEffects({ before, after: updated.get(before.id)!, changeId: randomUUID() }),
+    })),
+  ];
+  await recordChanges(repos, changes, context);
+  outcome.applied.push(
+    ...inserts.map(({ row }) => ({ row, outcome: 'created' as const })),
+    ...updates.map(({ row }) => ({ row, outcome: 'updated' as const })),
+  );
+  return outcome;
+}
+
+/** What a batch applied together did: each row's outcome, the rows refused, the rows left to go one by one. */
+export interface BulkOutcome {
+  applied: { row: CheckedRow; outcome: RowOutcome }[];
+  refused: { row: CheckedRow; error: AppError }[];
+  oneByOne: CheckedRow[];
+}
+
+/** Writes the audit rows (each as its row's context says) and the events of a batch's changes in one statement. */
+async function recordChanges(
+  repos: Repositories,
+  changes: { row: CheckedRow; effects: { audit: AuditEntry; events: DomainEvent[] } }[],
+  context: (row: CheckedRow) => MutationContext,
+): Promise<void> {
+  const records = changes.map(({ row, effects }) => {
+    const ctx = context(row);
+    return auditRecord(effects.audit, ctx.actor, ctx.request);
+  });
+  await repos.changeLog.record(
+    records,
+    changes.flatMap(({ effects }) => effects.events),
+  );
+}
+
+/** The keys that occur more than once. */
+function repeatedKeys<K>(keys: K[]): Set<K> {
+  const seen = new Set<K>();
+  const repeated = new Set<K>();
+  for (const key of keys) (seen.has(key) ? repeated : seen).add(key);
+  return repeated;
+}
+
+/** The tail number a program row names (normalized), if any. */
+const tailsOf = (row: ProgramRow): string[] =>
+  row.tail_number === undefined ? [] : [normalizeTailNumber(row.tail_number)];
 
 /** A cell the row sets (not left empty) to something other than the stored value. */
 const differs = <T>(cell: T | undefined, stored: T | null): boolean => cell !== undefined && cell !== stored;

@@ -58,9 +58,21 @@ export interface ProgramPatch {
   taskPriority?: TaskPriority | undefined;
 }
 
+/** Every field a program's update may change but its name, as the program is to be after it. */
+export type ProgramRowUpdate = Pick<
+  MaintenanceProgram,
+  'id' | 'intervalType' | 'intervalValue' | 'lastPerformed' | 'leadValue' | 'taskType' | 'taskDurationMinutes'
+> & { taskPriority: TaskPriority };
+
 /** Maintenance programs in PostgreSQL; every read carries the bound aircraft's current counters. */
 export interface ProgramRepository {
   insert(input: NewProgram): Promise<MaintenanceProgram>;
+  /** Inserts many programs in one statement. */
+  insertMany(inputs: NewProgram[]): Promise<MaintenanceProgram[]>;
+  /** Locks these live programs of the organization, in id order, and returns them as they are now. */
+  lockMany(orgId: string, ids: string[]): Promise<MaintenanceProgram[]>;
+  /** Writes many programs' updates in one statement, stamped `at`. */
+  updateMany(orgId: string, rows: ProgramRowUpdate[], at: Date): Promise<MaintenanceProgram[]>;
   /** A live program; `lock` holds its row until the transaction ends (changes and deletes). */
   findById(orgId: string, id: string, options?: { lock?: boolean }): Promise<MaintenanceProgram | undefined>;
   /** Fetches `page.limit + 1` rows so the caller knows whether more follow. */
@@ -81,6 +93,8 @@ export interface ProgramRepository {
   countActiveTasks(orgId: string, id: string): Promise<number>;
   /** Whether a live aircraft with this id exists in the org; holds it against deletion until commit. */
   lockLiveAircraft(orgId: string, aircraftId: string): Promise<boolean>;
+  /** `lockLiveAircraft` for many: the ids of those that are live, each held against deletion until commit. */
+  lockLiveAircraftMany(orgId: string, aircraftIds: string[]): Promise<string[]>;
 }
 
 /** When a program is next due, as the API shows it (see `NextDue` in the domain). */
@@ -177,31 +191,14 @@ export class ProgramService {
   async create(ctx: MutationContext, input: CreateProgramInput): Promise<MaintenanceProgram> {
     authorize(ctx.actor, 'maintenance_programs', 'create');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
-    refuseProblems({ name: input.name, lastPerformed: input.lastPerformed }, this.now());
-    const aircraftId = input.aircraftId ?? null;
+    const fields = newProgram(orgId, input, this.now());
     return mutate(this.deps.uow, ctx, async (tx) => {
+      const { aircraftId } = fields;
       if (aircraftId !== null && !(await tx.programs.lockLiveAircraft(orgId, aircraftId))) {
         throw aircraftNotFound();
       }
-      const program = await tx.programs.insert({
-        orgId,
-        aircraftId,
-        name: normalizeProgramName(input.name),
-        intervalType: input.intervalType,
-        intervalValue: input.intervalValue,
-        lastPerformed: input.lastPerformed ?? null,
-        leadValue: input.leadValue,
-        taskType: input.taskType,
-        taskDurationMinutes: input.taskDurationMinutes,
-        taskPriority: input.taskPriority,
-      });
-      const effects = programEffects({
-        action: 'create',
-        type: 'program_created',
-        after: program,
-        occurredAt: program.createdAt,
-      });
-      return { result: program, ...effects };
+      const program = await tx.programs.insert(fields);
+      return { result: program, ...programCreateEffects(program) };
     });
   }
 
@@ -236,21 +233,12 @@ export class ProgramService {
   ): Promise<MaintenanceProgram> {
     authorize(ctx.actor, 'maintenance_programs', 'update');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, scope);
-    refuseProblems(patch, this.now());
-    const name = patch.name === undefined ? undefined : normalizeProgramName(patch.name);
+    const fields = checkedPatch(patch, this.now());
     const changeId = randomUUID();
     return mutate(this.deps.uow, ctx, async (tx) => {
       const before = await findProgram(tx, orgId, id, true);
-      const program = (await tx.programs.update(orgId, id, { ...patch, name })) ?? notFound();
-      const effects = programEffects({
-        action: 'update',
-        type: 'program_updated',
-        before,
-        after: program,
-        changeId,
-        occurredAt: program.updatedAt,
-      });
-      return { result: program, ...effects };
+      const program = (await tx.programs.update(orgId, id, fields)) ?? notFound();
+      return { result: program, ...programUpdateEffects({ before, after: program, changeId }) };
     });
   }
 
@@ -324,6 +312,55 @@ async function findProgram(
 ): Promise<MaintenanceProgram> {
   return (await repos.programs.findById(orgId, id, { lock })) ?? notFound();
 }
+
+/**
+ * The row of a new program of `orgId` (name normalized, the database's defaults for what `input`
+ * leaves unset); refuses (400) a blank name or a last performance in the future. What `create`
+ * checks before it looks anything up, shared with the set-based import.
+ */
+export function newProgram(orgId: string, input: Omit<CreateProgramInput, 'orgId'>, now: Date): NewProgram {
+  refuseProblems({ name: input.name, lastPerformed: input.lastPerformed }, now);
+  return {
+    orgId,
+    aircraftId: input.aircraftId ?? null,
+    name: normalizeProgramName(input.name),
+    intervalType: input.intervalType,
+    intervalValue: input.intervalValue,
+    lastPerformed: input.lastPerformed ?? null,
+    leadValue: input.leadValue,
+    taskType: input.taskType,
+    taskDurationMinutes: input.taskDurationMinutes,
+    taskPriority: input.taskPriority,
+  };
+}
+
+/** A program patch as `update` writes it (name normalized); refuses (400) a blank name or a future last performance. */
+export function checkedPatch(patch: ProgramPatch, now: Date): ProgramPatch {
+  refuseProblems(patch, now);
+  return { ...patch, name: patch.name === undefined ? undefined : normalizeProgramName(patch.name) };
+}
+
+/** What a program's creation records: its audit row and `program_created`. */
+export const programCreateEffects = (program: MaintenanceProgram) =>
+  programEffects({
+    action: 'create',
+    type: 'program_created',
+    after: program,
+    occurredAt: program.createdAt,
+  });
+
+/** What a program's update records: its audit row and `program_updated`. */
+export const programUpdateEffects = (change: {
+  before: MaintenanceProgram;
+  after: MaintenanceProgram;
+  changeId: string;
+}) =>
+  programEffects({
+    action: 'update',
+    type: 'program_updated',
+    ...change,
+    occurredAt: change.after.updatedAt,
+  });
 
 /** Refuses (400) a blank name or a last performance in the future, naming each field. */
 function refuseProblems(

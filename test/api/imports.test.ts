@@ -495,6 +495,129 @@ describe('importing parts and programs', () => {
   });
 });
 
+describe('importing programs together', () => {
+  /** Audit details and event data with what names the program and the moment left out. */
+  const comparable = (value: unknown) =>
+    JSON.parse(
+      JSON.stringify(value, (key, field: unknown) =>
+        ['id', 'name', 'updated_at', 'created_at'].includes(key) ? '…' : field,
+      ),
+    ) as unknown;
+
+  async function recordsOf(orgId: string, programId: string) {
+    const audit = (await auditRowsFor(t, orgId, 'maintenance_program')).filter(
+      (row) => row.entity_id === programId,
+    );
+    const events = await t.db.db
+      .selectFrom('outbox_events')
+      .select(['event_type', 'payload'])
+      .where('aggregate_id', '=', programId)
+      .orderBy('seq')
+      .execute();
+    return {
+      audit: audit.map((row) => [row.action, comparable(row.details)]),
+      events: events.map((event) => [
+        event.event_type,
+        comparable((event.payload as { data: unknown }).data),
+      ]),
+    };
+  }
+
+  it('records an imported program and a re-imported change as POST and PATCH record them', async () => {
+    const org = await t.createOrg();
+    const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    await importFile('aircraft', 'tail_number,model\nN600DA,A330\n', token);
+    const [aircraft] = (await t.request(token, 'GET', '/api/v1/aircraft')).json<{ id: string }[]>();
+    const body = {
+      interval_type: 'calendar',
+      interval_value: 90,
+      aircraft_id: aircraft!.id,
+      last_performed: '2026-03-01T00:00:00.000Z',
+      task_duration_minutes: 240,
+    };
+    const posted = await t.request(token, 'POST', '/api/v1/maintenance-programs', {
+      ...body,
+      name: 'C-check',
+    });
+    expect(posted.statusCode, posted.body).toBe(201);
+    const patched = await t.request(
+      token,
+      'PATCH',
+      `/api/v1/maintenance-programs/${posted.json<{ id: string }>().id}`,
+      {
+        interval_value: 120,
+        task_priority: 'urgent',
+      },
+    );
+    expect(patched.statusCode, patched.body).toBe(200);
+
+    const header = 'name,interval_type,interval_value,tail_number,last_performed,task_duration_minutes';
+    await importFile(
+      'programs',
+      `${header}\n  D-check ,calendar,90,n600da,2026-03-01T00:00:00.000Z,240\n`,
+      token,
+    );
+    const imp = await importFile(
+      'programs',
+      `${header},task_priority\nD-check,calendar,120,N600DA,2026-03-01T00:00:00.000Z,240,urgent\n`,
+      token,
+    );
+
+    expect(imp.summary).toMatchObject({ updated: 1, created: 0 });
+    const programs = (await t.request(token, 'GET', '/api/v1/maintenance-programs?sort=name')).json<
+      { id: string; name: string; interval_value: number; task_priority: string }[]
+    >();
+    expect(programs.map((p) => [p.name, p.interval_value, p.task_priority])).toEqual([
+      ['C-check', 120, 'urgent'],
+      ['D-check', 120, 'urgent'],
+    ]);
+    const viaApi = await recordsOf(org.id, programs[0]!.id);
+    const viaImport = await recordsOf(org.id, programs[1]!.id);
+    expect(viaImport.audit.map(([action]) => action)).toEqual(['create', 'update']);
+    expect(viaImport).toEqual(viaApi);
+  });
+
+  it('refuses a program row with a last performance in the future, as POST does, and applies the others', async () => {
+    const org = await t.createOrg();
+    const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const posted = await t.request(token, 'POST', '/api/v1/maintenance-programs', {
+      name: 'Tomorrow',
+      interval_type: 'calendar',
+      interval_value: 30,
+      last_performed: future,
+    });
+    expect(posted.statusCode).toBe(400);
+    const imp = await importFile(
+      'programs',
+      `name,interval_type,interval_value,last_performed\nTomorrow,calendar,30,${future}\nToday,calendar,30,\n`,
+      token,
+    );
+    expect(imp).toMatchObject({ applied_rows: 1, invalid_rows: 1 });
+    const [refused] = await rowsOf(imp.id, '?status=invalid', token);
+    expect(posted.body).toContain('must not be in the future');
+    expect(refused!.errors[0]).toMatch(/^last_performed: must not be in the future/);
+  });
+
+  it('applies a program named twice in one file in row order: created, then updated', async () => {
+    const org = await t.createOrg();
+    const token = await t.tokenFor(await t.createUser(org.id, 'scheduler'));
+    const imp = await importFile(
+      'programs',
+      'name,interval_type,interval_value\nCabin check,calendar,30\n Cabin check ,calendar,60\nGalley check,calendar,10\n',
+      token,
+    );
+    expect(imp.summary).toMatchObject({ created: 2, updated: 1 });
+    const programs = (await t.request(token, 'GET', '/api/v1/maintenance-programs?sort=name')).json<
+      { name: string; interval_value: number }[]
+    >();
+    expect(programs.map((p) => [p.name, p.interval_value])).toEqual([
+      ['Cabin check', 60],
+      ['Galley check', 10],
+    ]);
+  });
+});
+
 describe('refused uploads', () => {
   const refusal = async (type: string | undefined, content: string | Uint8Array) => {
     const response = await uploadCsv(t, scheduler, type, content);

@@ -1,13 +1,16 @@
 import { orderBySortKeys } from './listing.js';
 import { sql, type Selectable } from 'kysely';
-import type {
-  AircraftRowUpdate,
-  ClaimRequest,
-  ImportFilter,
-  ImportRepository,
-  ImportRowFilter,
-  SettledRow,
-  StagedRow,
+import {
+  programKey,
+  programKeyParts,
+  type AircraftRowUpdate,
+  type ClaimRequest,
+  type ImportFilter,
+  type ImportRepository,
+  type ImportRowFilter,
+  type ProgramKey,
+  type SettledRow,
+  type StagedRow,
 } from '../../app/imports.js';
 import type { NewAircraft } from '../../app/aircraft.js';
 import type { Page, SortKey } from '../../app/pagination.js';
@@ -383,19 +386,26 @@ export class PgImportRepository implements ImportRepository {
   }
 
   async findProgramId(orgId: string, name: string, aircraftId: string | null): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('maintenance_programs')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('name', '=', name)
-      .where((eb) =>
-        aircraftId === null ? eb('aircraft_id', 'is', null) : eb('aircraft_id', '=', aircraftId),
-      )
-      .where('deleted_at', 'is', null)
-      .orderBy('created_at', 'asc')
-      .orderBy('id', 'asc')
-      .executeTakeFirst();
-    return row?.id;
+    const key = programKey(name, aircraftId);
+    return (await this.findProgramIds(orgId, [key])).get(key);
+  }
+
+  async findProgramIds(orgId: string, keys: ProgramKey[]): Promise<Map<ProgramKey, string>> {
+    if (keys.length === 0) return new Map();
+    const parts = keys.map(programKeyParts);
+    // One index lookup per key (as findAircraftByTailNumbers): the oldest live program of that name
+    // on that aircraft, or among the templates when the key names none.
+    const { rows } = await sql<{ n: string; id: string }>`
+      SELECT k.n, p.id
+        FROM unnest(${parts.map((part) => part.name)}::text[], ${parts.map((part) => part.aircraftId)}::uuid[])
+               WITH ORDINALITY AS k (name, aircraft_id, n)
+       CROSS JOIN LATERAL (
+         SELECT id FROM maintenance_programs p
+          WHERE p.org_id = ${orgId} AND p.name = k.name AND p.deleted_at IS NULL
+            AND (p.aircraft_id = k.aircraft_id OR (k.aircraft_id IS NULL AND p.aircraft_id IS NULL))
+          ORDER BY p.created_at, p.id
+          LIMIT 1) p`.execute(this.db);
+    return new Map(rows.map((row) => [keys[Number(row.n) - 1]!, row.id]));
   }
 }
 

@@ -5,6 +5,7 @@ import type {
   ProgramFilter,
   ProgramPatch,
   ProgramRepository,
+  ProgramRowUpdate,
   ProgramSortField,
 } from '../../app/programs.js';
 import type { MaintenanceProgram } from '../../domain/program.js';
@@ -88,28 +89,81 @@ export class PgProgramRepository implements ProgramRepository {
   constructor(private readonly db: Executor) {}
 
   async insert(input: NewProgram): Promise<MaintenanceProgram> {
-    const row = await this.withUsage(
+    const [program] = await this.insertMany([input]);
+    return program!;
+  }
+
+  async insertMany(inputs: NewProgram[]): Promise<MaintenanceProgram[]> {
+    if (inputs.length === 0) return [];
+    const rows = await this.withUsage(
       this.db
         .with('p', (db) =>
           db
             .insertInto('maintenance_programs')
-            .values({
-              org_id: input.orgId,
-              aircraft_id: input.aircraftId,
-              name: input.name,
-              interval_type: input.intervalType,
-              interval_value: input.intervalValue,
-              last_performed: input.lastPerformed,
-              lead_value: input.leadValue,
-              task_type: input.taskType,
-              task_duration_minutes: input.taskDurationMinutes,
-              task_priority: input.taskPriority,
-            })
+            .values(
+              inputs.map((input) => ({
+                org_id: input.orgId,
+                aircraft_id: input.aircraftId,
+                name: input.name,
+                interval_type: input.intervalType,
+                interval_value: input.intervalValue,
+                last_performed: input.lastPerformed,
+                lead_value: input.leadValue,
+                task_type: input.taskType,
+                task_duration_minutes: input.taskDurationMinutes,
+                task_priority: input.taskPriority,
+              })),
+            )
             .returningAll(),
         )
         .selectFrom('p'),
-    ).executeTakeFirstOrThrow();
-    return toProgram(row);
+    ).execute();
+    return rows.map(toProgram);
+  }
+
+  async lockMany(orgId: string, ids: string[]): Promise<MaintenanceProgram[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.withUsage(this.db.selectFrom('maintenance_programs as p'))
+      .where('p.org_id', '=', orgId)
+      .where('p.id', '=', sql<string>`ANY(${ids}::uuid[])`)
+      .where('p.deleted_at', 'is', null)
+      .orderBy('p.id')
+      .forUpdate('p')
+      .execute();
+    return rows.map(toProgram);
+  }
+
+  async updateMany(orgId: string, rows: ProgramRowUpdate[], at: Date): Promise<MaintenanceProgram[]> {
+    if (rows.length === 0) return [];
+    // One JSON array for the batch (see PgChangeLogRepository for why, not column arrays).
+    const input = rows.map((row) => ({
+      id: row.id,
+      interval_type: row.intervalType,
+      interval_value: row.intervalValue,
+      last_performed: row.lastPerformed,
+      lead_value: row.leadValue,
+      task_type: row.taskType,
+      task_duration_minutes: row.taskDurationMinutes,
+      task_priority: row.taskPriority,
+    }));
+    const { rows: updated } = await sql<ProgramRow>`
+      WITH p AS (
+        UPDATE maintenance_programs m
+           SET interval_type = i.interval_type, interval_value = i.interval_value,
+               last_performed = i.last_performed, lead_value = i.lead_value, task_type = i.task_type,
+               task_duration_minutes = i.task_duration_minutes, task_priority = i.task_priority,
+               updated_at = ${at}
+          FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+                 AS i(id uuid, interval_type program_interval_type, interval_value integer,
+                      last_performed timestamptz, lead_value integer, task_type task_type,
+                      task_duration_minutes integer, task_priority task_priority)
+         WHERE m.org_id = ${orgId} AND m.id = i.id AND m.deleted_at IS NULL
+        RETURNING m.*
+      )
+      SELECT p.*, a.flight_hours_total AS aircraft_flight_hours, a.cycles_total AS aircraft_cycles,
+             a.next_due AS aircraft_next_due
+        FROM p LEFT JOIN aircraft a ON a.org_id = p.org_id AND a.id = p.aircraft_id`.execute(this.db);
+    return updated.map(toProgram);
   }
 
   async findById(
@@ -247,15 +301,21 @@ export class PgProgramRepository implements ProgramRepository {
   }
 
   async lockLiveAircraft(orgId: string, aircraftId: string): Promise<boolean> {
-    const row = await this.db
+    return (await this.lockLiveAircraftMany(orgId, [aircraftId])).length > 0;
+  }
+
+  async lockLiveAircraftMany(orgId: string, aircraftIds: string[]): Promise<string[]> {
+    if (aircraftIds.length === 0) return [];
+    const rows = await this.db
       .selectFrom('aircraft')
       .select('id')
       .where('org_id', '=', orgId)
-      .where('id', '=', aircraftId)
+      .where('id', '=', sql<string>`ANY(${aircraftIds}::uuid[])`)
       .where('deleted_at', 'is', null)
+      .orderBy('id')
       .forShare()
-      .executeTakeFirst();
-    return row !== undefined;
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   /** Adds the bound aircraft's counters and next_due to a query over programs aliased `p`. */
