@@ -17,9 +17,10 @@
  *      SQL alone, 1 000 rows per statement on two connections (see writeRowsInSql);
  *   5. prints all three, the ratios and the worker's peak resident memory, and writes bench/results/imports.json.
  * Before step 4, with BENCH_IMPORT_KINDS (default `updates,parts,programs`; empty for none), the other kinds of
- * import through the same server and worker, each timed from upload to completion:
- *   - `updates`: the same tail numbers again, every row with a new model and capacity (each aircraft updated);
- *   - `parts`: BENCH_ROWS part rows, one definition per ten rows and one serialized item per row;
+ * import through the same server and worker, each of BENCH_OTHER_ROWS rows (default 10 000, at most BENCH_ROWS),
+ * uploaded once the worker has published every event before it and timed from upload to completion:
+ *   - `updates`: tail numbers of the first import again, every row with a new model and capacity (each aircraft updated);
+ *   - `parts`: part rows, one definition per ten rows and one serialized item per row;
  *   - `programs`: one program per imported aircraft (tail_number), a calendar interval.
  * The scratch database is dropped at the end.
  */
@@ -37,12 +38,14 @@ import {
   createScratchDatabase,
   dropScratchDatabase,
   peakRssMb,
+  settleDatabase,
   writeResults,
 } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 /** The other kinds of import measured after the new aircraft (see above). */
 const KINDS = (process.env.BENCH_IMPORT_KINDS ?? 'updates,parts,programs').split(',').filter(Boolean);
+const OTHER_ROWS = Math.min(ROWS, Number(process.env.BENCH_OTHER_ROWS ?? 10_000));
 /** Extra node flags for the worker, e.g. BENCH_WORKER_NODE_ARGS='--optimize-for-size' (its peak RSS is reported). */
 const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const DB_NAME = 'amss_bench_imports';
@@ -185,6 +188,12 @@ async function main(): Promise<void> {
     for (const kind of KINDS) {
       const file = path.join(work, `${kind}.csv`);
       writeFileSync(file, otherImport(kind));
+      // Each on a worker that has published the events before it (the aircraft import leaves 100 000).
+      await waitUntil(async () => {
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM outbox_events WHERE status = 'pending'`.execute(handle.db);
+        return rows[0]!.n === 0 ? true : undefined;
+      }, 600_000);
       others[kind] = await timeImport(kind === 'updates' ? 'aircraft' : kind, file);
       console.log(
         `${kind}: ${others[kind].rows} rows in ${others[kind].seconds.toFixed(1)} s → ${others[kind].rowsPerSecond} rows/s`,
@@ -192,6 +201,7 @@ async function main(): Promise<void> {
     }
     // The baselines run on a quiet database: no worker publishing the import's events meanwhile.
     await stopAll(children);
+    await settleDatabase(handle.db);
 
     const copyStarted = performance.now();
     execFileSync('psql', [
@@ -242,14 +252,14 @@ function otherImport(kind: string): string {
   const lines: string[] = [];
   if (kind === 'updates') {
     lines.push('tail_number,model,status,capacity_slots');
-    for (let i = 0; i < ROWS; i++) lines.push(`${tail(i)},A321neo,operational,${1 + ((i + 1) % 3)}`);
+    for (let i = 0; i < OTHER_ROWS; i++) lines.push(`${tail(i)},A321neo,operational,${1 + ((i + 1) % 3)}`);
   } else if (kind === 'parts') {
     lines.push('name,category,min_stock_level,serial_number');
-    for (let i = 0; i < ROWS; i++)
+    for (let i = 0; i < OTHER_ROWS; i++)
       lines.push(`Part ${Math.floor(i / 10)},rotable,2,SN${String(i).padStart(8, '0')}`);
   } else if (kind === 'programs') {
     lines.push('name,interval_type,interval_value,tail_number');
-    for (let i = 0; i < ROWS; i++) lines.push(`A-check,calendar,${30 + (i % 5) * 30},${tail(i)}`);
+    for (let i = 0; i < OTHER_ROWS; i++) lines.push(`A-check,calendar,${30 + (i % 5) * 30},${tail(i)}`);
   } else throw new Error(`BENCH_IMPORT_KINDS: no import kind ${kind} (updates, parts, programs)`);
   return `${lines.join('\n')}\n`;
 }
