@@ -67,10 +67,11 @@ export async function seedDemoData(
   uow: UnitOfWork,
   hashPassword: (plain: string) => Promise<string>,
 ): Promise<SeedResult> {
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
   const existing = await uow.repos.organizations.findByName(DEMO_ORG_NAME);
   if (existing && (await missingUsers(uow, existing.id)).length === 0)
     return { orgId: existing.id, created: await seedDemoFleet(uow, existing.id) };
+  // Hashed only when a user is missing: a bcrypt hash costs a restart ~0.3 s.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
 
   const seeded = await mutate(uow, { actor: systemActor('seed') }, async (repos) => {
     const audit: AuditEntry[] = [];

@@ -140,8 +140,10 @@ export async function seedDemoWork(uow: UnitOfWork, orgId: string, worker: DemoW
   const [mechanic] = await uow.repos.users.findCredentials(worker.email, orgId);
   if (!mechanic) return 0;
   const signer: UserActor = { kind: 'user', userId: mechanic.id, orgId, role: mechanic.role, scopes: [] };
-  // Someone changed the mechanic's password: the history is recorded without signatures.
-  const canSign = await verifyPassword(worker.password, mechanic.passwordHash);
+  // Someone changed the mechanic's password: the history is recorded without signatures. Checked
+  // only once a signature is due (a bcrypt comparison costs a restart that books nothing ~0.3 s).
+  let signs: Promise<boolean> | undefined;
+  const canSign = () => (signs ??= verifyPassword(worker.password, mechanic.passwordHash));
   const seed = { actor: systemActor('seed') };
   let clock = new Date();
   const now = () => clock;
@@ -181,7 +183,7 @@ export async function seedDemoWork(uow: UnitOfWork, orgId: string, worker: DemoW
       continue;
     }
     const item =
-      work.signed && canSign
+      work.signed && (await canSign())
         ? await compliance.create(seed, { orgId, taskId: task.id, description: work.signed })
         : undefined;
     clock = start;
