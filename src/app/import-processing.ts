@@ -112,9 +112,12 @@ export class ImportProcessing {
   }
 
   /**
-   * Applies the next batch of valid rows in one transaction: each row through the services (its
-   * entity, audit row and event), in a savepoint of its own so a refused row becomes invalid with
-   * its error while the others commit. Returns how many rows it settled (0: nothing left).
+   * Applies the next batch of valid rows in one transaction. Aircraft and program rows that can go
+   * together are applied with a few set-based statements (see `applyAircraftInBulk`,
+   * `applyProgramBatch`); every other row goes through the services, in a savepoint of its own so
+   * a refused row becomes invalid with its error while the others commit. Every row gets the
+   * entity, audit row and events its REST request would. Returns how many rows it settled (0:
+   * nothing left).
    */
   async applyBatch(imp: Import): Promise<number> {
     const now = this.now();
@@ -255,14 +258,16 @@ async function applyAircraftInBulk(
   ];
   const oneByOne = [...plan.oneByOne];
   if (plan.inserts.length > 0) {
-    try {
-      await unit.transaction((repos) => insertAircraftBatch(repos, imp.orgId, plan.inserts, context));
-      settled.push(...plan.inserts.map((row) => applied(row, 'created')));
-    } catch {
-      // One refused row (or a tail number taken meanwhile) spoils the whole statement:
-      // those rows go one by one instead, each with its own outcome or error.
-      oneByOne.push(...plan.inserts);
-    }
+    const inserts = await inBulk(unit, plan.inserts, async (repos) => {
+      await insertAircraftBatch(repos, imp.orgId, plan.inserts, context);
+      return {
+        applied: plan.inserts.map((row) => ({ row, outcome: 'created' as const })),
+        refused: [],
+        oneByOne: [],
+      };
+    });
+    settled.push(...inserts.settled);
+    oneByOne.push(...inserts.oneByOne);
   }
   if (plan.updates.length > 0) {
     const updates = await inBulk(
@@ -278,8 +283,9 @@ async function applyAircraftInBulk(
 
 /**
  * Applies `rows` together with `apply`, in a savepoint: what it settled, and the rows it left to
- * go one by one (in row order). A row the database refuses spoils the statement that carried it,
- * so then all of `rows` go one by one instead, each with its own outcome or error.
+ * go one by one (in row order). A row the database refuses (a tail number taken meanwhile, a
+ * deadlock with a concurrent change) spoils the statement that carried it, so then all of `rows`
+ * go one by one instead, each with its own outcome or error. Any other failure stops the batch.
  */
 async function inBulk(
   unit: UnitOfWork,
@@ -295,7 +301,8 @@ async function inBulk(
       ],
       oneByOne: outcome.oneByOne.sort((a, b) => a.rowNumber - b.rowNumber),
     };
-  } catch {
+  } catch (error) {
+    if (!(error instanceof AppError) || !ROW_ERROR_KINDS.has(error.kind)) throw error;
     return { settled: [], oneByOne: rows };
   }
 }

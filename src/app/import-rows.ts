@@ -302,12 +302,8 @@ export async function updateAircraftBatch(
     if (!before || !patch || !isRowOnlyUpdate(before, patch)) outcome.oneByOne.push(row);
     else if (Object.keys(patch).length === 0) outcome.applied.push({ row, outcome: 'unchanged' });
     else {
-      try {
-        writes.push({ row, before, fields: updatedFields(before, patch) });
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        outcome.refused.push({ row, error });
-      }
+      const fields = checkedRow(row, outcome, () => updatedFields(before, patch));
+      if (fields) writes.push({ row, before, fields });
     }
   }
   const written = await repos.imports.updateAircraft(
@@ -511,11 +507,13 @@ function programPatch(row: ProgramRow, existing: MaintenanceProgram): ProgramPat
 /**
  * Applies a batch of program rows together, as `ProgramService.create` and `update` apply each
  * (the same checks, rows, audit rows and events), in the caller's transaction: tail numbers and
- * programs are looked up with one query each, the programs a row changes are locked, the new ones
- * inserted in one statement (their aircraft held against deletion, as a creation does) and the
- * changed ones written in another, and everything recorded in one more. A row whose tail number
- * names no aircraft, or that the checks refuse, is refused; a key repeated in the batch, or whose
- * program or aircraft went away meanwhile, is handed back to go row by row.
+ * programs are looked up with one query each; then, in the order every task change takes its
+ * locks (aircraft first, then programs), the aircraft of new programs are held against deletion
+ * (as a creation does) and the programs a row changes are locked and compared again; the new
+ * programs are inserted in one statement, the changed ones written in another, and everything
+ * recorded in one more. A row whose tail number names no aircraft, or that the checks refuse, is
+ * refused; a key repeated in the batch, or whose program or aircraft went away meanwhile, is
+ * handed back to go row by row.
  */
 export async function applyProgramBatch(
   repos: Repositories,
@@ -542,44 +540,53 @@ export async function applyProgramBatch(
   }
   const repeated = repeatedKeys(keyed.map(({ key }) => key));
   const ids = await repos.imports.findProgramIds(orgId, [...new Set(keyed.map(({ key }) => key))]);
-  const locked = new Map(
-    (await repos.programs.lockMany(orgId, [...new Set(ids.values())])).map((program) => [
+  const found = new Map(
+    (await repos.programs.findMany(orgId, [...new Set(ids.values())])).map((program) => [
       program.id,
       program,
     ]),
   );
   const creates: { row: CheckedRow; key: ProgramKey; fields: NewProgram }[] = [];
-  const updates: { row: CheckedRow; before: MaintenanceProgram; fields: ProgramPatch }[] = [];
+  const changes: { row: CheckedRow; id: string }[] = [];
   for (const { row, key, aircraftId } of keyed) {
     const id = ids.get(key);
-    const before = id === undefined ? undefined : locked.get(id);
-    if (repeated.has(key) || (id !== undefined && !before)) {
-      outcome.oneByOne.push(row);
-      continue;
-    }
-    try {
-      if (!before) {
-        creates.push({ row, key, fields: newProgram(orgId, programInput(rowOf(row), aircraftId), now) });
-        continue;
-      }
-      const patch = programPatch(rowOf(row), before);
-      if (Object.keys(patch).length === 0) outcome.applied.push({ row, outcome: 'unchanged' });
-      else updates.push({ row, before, fields: checkedPatch(patch, now) });
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      outcome.refused.push({ row, error });
-    }
+    const program = id === undefined ? undefined : found.get(id);
+    if (repeated.has(key) || (id !== undefined && !program)) outcome.oneByOne.push(row);
+    else if (!program) {
+      const fields = checkedRow(row, outcome, () =>
+        newProgram(orgId, programInput(rowOf(row), aircraftId), now),
+      );
+      if (fields) creates.push({ row, key, fields });
+    } else if (Object.keys(programPatch(rowOf(row), program)).length === 0) {
+      outcome.applied.push({ row, outcome: 'unchanged' });
+    } else changes.push({ row, id: program.id });
   }
   const live = new Set(
     await repos.programs.lockLiveAircraftMany(orgId, [
       ...new Set(creates.flatMap(({ fields }) => (fields.aircraftId === null ? [] : [fields.aircraftId]))),
     ]),
   );
+  const locked = new Map(
+    (await repos.programs.findMany(orgId, [...new Set(changes.map(({ id }) => id))], { lock: true })).map(
+      (program) => [program.id, program],
+    ),
+  );
   const inserts = creates.filter(({ row, fields }) => {
     const isLive = fields.aircraftId === null || live.has(fields.aircraftId);
     if (!isLive) outcome.oneByOne.push(row);
     return isLive;
   });
+  const updates: { row: CheckedRow; before: MaintenanceProgram; fields: ProgramPatch }[] = [];
+  for (const { row, id } of changes) {
+    const before = locked.get(id);
+    const patch = before && programPatch(rowOf(row), before);
+    if (!before || !patch) outcome.oneByOne.push(row);
+    else if (Object.keys(patch).length === 0) outcome.applied.push({ row, outcome: 'unchanged' });
+    else {
+      const fields = checkedRow(row, outcome, () => checkedPatch(patch, now));
+      if (fields) updates.push({ row, before, fields });
+    }
+  }
   const inserted = new Map(
     (await repos.programs.insertMany(inserts.map(({ fields }) => fields))).map((program) => [
       programKey(program.name, program.aircraftId),
@@ -600,23 +607,37 @@ export async function applyProgramBatch(
           taskDurationMinutes: fields.taskDurationMinutes ?? before.taskDurationMinutes,
           taskPriority: fields.taskPriority ?? before.taskPriority ?? 'routine',
         })),
-        now,
+        new Date(),
       )
     ).map((program) => [program.id, program]),
   );
-  const changes = [
-    ...inserts.map(({ row, key }) => ({ row, effects: programCreateEffects(inserted.get(key)!) })),
-    ...updates.map(({ row, before }) => ({
-      row,
-      effects: programUpdateEffects({ before, after: updated.get(before.id)!, changeId: randomUUID() }),
-    })),
-  ];
-  await recordChanges(repos, changes, context);
+  await recordChanges(
+    repos,
+    [
+      ...inserts.map(({ row, key }) => ({ row, effects: programCreateEffects(inserted.get(key)!) })),
+      ...updates.map(({ row, before }) => ({
+        row,
+        effects: programUpdateEffects({ before, after: updated.get(before.id)!, changeId: randomUUID() }),
+      })),
+    ],
+    context,
+  );
   outcome.applied.push(
     ...inserts.map(({ row }) => ({ row, outcome: 'created' as const })),
     ...updates.map(({ row }) => ({ row, outcome: 'updated' as const })),
   );
   return outcome;
+}
+
+/** What `check` answers for `row`, or undefined when it refuses the row (recorded in `outcome`). */
+function checkedRow<T>(row: CheckedRow, outcome: BulkOutcome, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    outcome.refused.push({ row, error });
+    return undefined;
+  }
 }
 
 /** What a batch applied together did: each row's outcome, the rows refused, the rows left to go one by one. */

@@ -63,13 +63,14 @@ export interface ProgramGenerationRepository {
   }): Promise<AircraftKey[]>;
   /**
    * Due candidates of the aircraft in `range` and/or of `programIds`, at most one per aircraft
-   * (its oldest program first), so one batch never books one aircraft twice.
+   * (its oldest program first), so one batch never books one aircraft twice; each says how many
+   * programs of its aircraft the same read found due.
    */
   findCandidates(input: {
     now: Date;
     range?: AircraftRange | undefined;
     programIds?: string[] | undefined;
-  }): Promise<MaintenanceProgram[]>;
+  }): Promise<CandidateProgram[]>;
   /** Locks the aircraft (in key order) as every task change does, serialising their schedules. */
   lockAircraft(aircraft: AircraftKey[]): Promise<void>;
   /** The windows of live scheduled and in-progress tasks in `range` that end after `from`. */
@@ -81,6 +82,11 @@ export interface ProgramGenerationRepository {
   insertTasks(requests: GenerationRequest[]): Promise<MaintenanceTask[]>;
   /** A live scheduled or in-progress task of the program, if any. */
   findActiveTask(orgId: string, programId: string): Promise<string | undefined>;
+}
+
+/** A due program, and how many due programs its aircraft has in all (itself included). */
+export interface CandidateProgram extends MaintenanceProgram {
+  dueOnAircraft: number;
 }
 
 /** Why the generator made no task for a program it was asked about. */
@@ -141,10 +147,14 @@ const MAX_ROUNDS = 10_000;
  */
 type BatchScope = { range: AircraftRange } | { programIds: string[] } | { revisit: AircraftKey[] };
 
-/** What one batch did: the tasks it made, and the candidates another change got to first. */
+/**
+ * What one batch did: the tasks it made, the candidates another change got to first, and the
+ * aircraft to look at again in the next round (those with more due programs, and the lost ones).
+ */
 interface BatchOutcome {
   generated: GeneratedTask[];
   lost: MaintenanceProgram[];
+  revisit: AircraftKey[];
 }
 
 /** Raised inside a batch's transaction when nothing was inserted, so nothing is written. */
@@ -210,7 +220,8 @@ export class ProgramGenerationService {
     const generated: GeneratedTask[] = [];
     const counts = { generated: 0, moved: 0 };
     let lost: MaintenanceProgram[] = [];
-    // Round 1 pages through the whole fleet; later rounds revisit the aircraft that had a candidate.
+    // Round 1 pages through the whole fleet; later rounds revisit the aircraft with more due
+    // programs than the round placed (and those whose candidate another change got to first).
     let revisit: AircraftKey[] | undefined;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const touched: AircraftKey[] = [];
@@ -227,10 +238,7 @@ export class ProgramGenerationService {
           counts.moved += batch.moved;
           if (!input.summaryOnly) generated.push(...outcome.generated);
           lost.push(...outcome.lost);
-          touched.push(
-            ...outcome.generated.map(({ task }) => ({ orgId: task.orgId, aircraftId: task.aircraftId })),
-          );
-          touched.push(...outcome.lost.map(keyOf));
+          touched.push(...outcome.revisit);
         },
         { concurrency: this.concurrency },
       );
@@ -293,14 +301,14 @@ export class ProgramGenerationService {
   /**
    * Places the tasks of one batch's candidates in one transaction. A slice of the fleet or named
    * programs are read first, so a batch with nothing due takes no locks; the aircraft to revisit
-   * had a candidate a moment ago and most still have one, so they are locked at once.
+   * had another due program a moment ago, so they are locked at once and read under the locks.
    */
   private async generateBatch(input: GenerateDueInput, scope: BatchScope): Promise<BatchOutcome> {
     const { now } = input;
-    let candidates: MaintenanceProgram[] | undefined;
+    let candidates: CandidateProgram[] | undefined;
     if (!('revisit' in scope)) {
       candidates = await this.deps.uow.repos.programGeneration.findCandidates({ now, ...scope });
-      if (candidates.length === 0) return { generated: [], lost: [] };
+      if (candidates.length === 0) return { generated: [], lost: [], revisit: [] };
     }
     const locked = 'revisit' in scope ? scope.revisit : candidates!.map(keyOf);
     let considered = candidates ?? [];
@@ -331,7 +339,11 @@ export class ProgramGenerationService {
       if (!(error instanceof NothingGenerated)) throw error;
     }
     const placed = new Set(generated.map(({ plan }) => plan.programId));
-    return { generated, lost: considered.filter((program) => !placed.has(program.id)) };
+    const lost = considered.filter((program) => !placed.has(program.id));
+    // The counts of the read over the whole slice (the read under the locks of a slice names its
+    // candidates only, one per aircraft).
+    const more = considered.filter((program) => placed.has(program.id) && program.dueOnAircraft > 1);
+    return { generated, lost, revisit: [...more, ...lost].map(keyOf) };
   }
 }
 

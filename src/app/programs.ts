@@ -69,8 +69,8 @@ export interface ProgramRepository {
   insert(input: NewProgram): Promise<MaintenanceProgram>;
   /** Inserts many programs in one statement. */
   insertMany(inputs: NewProgram[]): Promise<MaintenanceProgram[]>;
-  /** Locks these live programs of the organization, in id order, and returns them as they are now. */
-  lockMany(orgId: string, ids: string[]): Promise<MaintenanceProgram[]>;
+  /** These live programs of the organization; `lock`: locked in id order, as they are once locked. */
+  findMany(orgId: string, ids: string[], options?: { lock?: boolean }): Promise<MaintenanceProgram[]>;
   /** Writes many programs' updates in one statement, stamped `at`. */
   updateMany(orgId: string, rows: ProgramRowUpdate[], at: Date): Promise<MaintenanceProgram[]>;
   /** A live program; `lock` holds its row until the transaction ends (changes and deletes). */

@@ -322,6 +322,35 @@ describe('the worker job', () => {
     expect(await job.run()).toBe('generated 0 task(s) for due programs');
   });
 
+  it('places every due program of aircraft in several organizations in one run over all of them, one after another', async () => {
+    const fleets = [await fleet(), await fleet()];
+    const programs = [];
+    for (const { aircraftId } of fleets) {
+      for (const minutes of [60, 120, 30]) {
+        programs.push(
+          await insertProgram(db.db, { aircraft_id: aircraftId, task_duration_minutes: minutes }),
+        );
+      }
+    }
+    // Batches of two aircraft, so the run takes several rounds, and batches (ranges) span organizations.
+    const small = new ProgramGenerationService({ uow: new PgUnitOfWork(db.db), batchSize: 2 });
+    await small.generateDue({ now: NOW, actor, summaryOnly: true });
+    for (const { aircraftId } of fleets) {
+      const tasks = await db.db
+        .selectFrom('maintenance_tasks')
+        .select(['start_time', 'end_time'])
+        .where('aircraft_id', '=', aircraftId)
+        .orderBy('start_time')
+        .execute();
+      expect(tasks.map((task) => [task.start_time, task.end_time])).toEqual([
+        [NEXT_SLOT, new Date(NEXT_SLOT.getTime() + HOUR)],
+        [new Date(NEXT_SLOT.getTime() + HOUR), new Date(NEXT_SLOT.getTime() + 3 * HOUR)],
+        [new Date(NEXT_SLOT.getTime() + 3 * HOUR), new Date(NEXT_SLOT.getTime() + 3.5 * HOUR)],
+      ]);
+    }
+    for (const program of programs) expect(await tasksOf(program.id)).toHaveLength(1);
+  });
+
   it('pages through more due programs than one batch holds', async () => {
     const small = new ProgramGenerationService({ uow: new PgUnitOfWork(db.db), batchSize: 2 });
     const { orgId } = await fleet();

@@ -393,17 +393,20 @@ export class PgImportRepository implements ImportRepository {
   async findProgramIds(orgId: string, keys: ProgramKey[]): Promise<Map<ProgramKey, string>> {
     if (keys.length === 0) return new Map();
     const parts = keys.map(programKeyParts);
-    // One index lookup per key (as findAircraftByTailNumbers): the oldest live program of that name
-    // on that aircraft, or among the templates when the key names none.
+    // Per key, the programs of its aircraft through the (org_id, aircraft_id) index, or the
+    // templates when it names none; the oldest live one of that name.
     const { rows } = await sql<{ n: string; id: string }>`
       SELECT k.n, p.id
         FROM unnest(${parts.map((part) => part.name)}::text[], ${parts.map((part) => part.aircraftId)}::uuid[])
                WITH ORDINALITY AS k (name, aircraft_id, n)
        CROSS JOIN LATERAL (
-         SELECT id FROM maintenance_programs p
-          WHERE p.org_id = ${orgId} AND p.name = k.name AND p.deleted_at IS NULL
-            AND (p.aircraft_id = k.aircraft_id OR (k.aircraft_id IS NULL AND p.aircraft_id IS NULL))
-          ORDER BY p.created_at, p.id
+         SELECT id, created_at FROM maintenance_programs p
+          WHERE p.org_id = ${orgId} AND p.aircraft_id = k.aircraft_id AND p.name = k.name AND p.deleted_at IS NULL
+         UNION ALL
+         SELECT id, created_at FROM maintenance_programs p
+          WHERE k.aircraft_id IS NULL AND p.org_id = ${orgId} AND p.aircraft_id IS NULL AND p.name = k.name
+            AND p.deleted_at IS NULL
+          ORDER BY created_at, id
           LIMIT 1) p`.execute(this.db);
     return new Map(rows.map((row) => [keys[Number(row.n) - 1]!, row.id]));
   }

@@ -3,11 +3,11 @@ import {
   rangeOf,
   type AircraftKey,
   type AircraftRange,
+  type CandidateProgram,
   type GenerationRequest,
   type ProgramGenerationRepository,
 } from '../../app/program-generation.js';
 import type { BusyWindow } from '../../domain/program-generation.js';
-import type { MaintenanceProgram } from '../../domain/program.js';
 import type { MaintenanceTask } from '../../domain/task.js';
 import type { Executor } from './executor.js';
 import { toProgram, type ProgramRow } from './programs.js';
@@ -92,7 +92,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     now: Date;
     range?: AircraftRange | undefined;
     programIds?: string[] | undefined;
-  }): Promise<MaintenanceProgram[]> {
+  }): Promise<CandidateProgram[]> {
     const { range, programIds } = input;
     // The range on both sides of the join, so each is read through its index.
     const byRange =
@@ -108,10 +108,11 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
         : programIds !== undefined
           ? sql`t.program_id = ANY(${programIds}::uuid[])`
           : sql`true`;
-    const { rows } = await sql<ProgramRow>`
+    const { rows } = await sql<ProgramRow & { due_on_aircraft: number }>`
       SELECT DISTINCT ON (p.org_id, p.aircraft_id)
              p.*, a.flight_hours_total AS aircraft_flight_hours, a.cycles_total AS aircraft_cycles,
-             a.next_due AS aircraft_next_due
+             a.next_due AS aircraft_next_due,
+             count(*) OVER (PARTITION BY p.org_id, p.aircraft_id)::int AS due_on_aircraft
         FROM maintenance_programs p
         JOIN aircraft a ON a.org_id = p.org_id AND a.id = p.aircraft_id
         JOIN organizations o ON o.id = p.org_id
@@ -119,7 +120,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
          AND ${isDue(input.now)}
          AND p.id NOT IN (${activeProgramIds(activeScope)})
        ORDER BY p.org_id, p.aircraft_id, p.created_at, p.id`.execute(this.db);
-    return rows.map(toProgram);
+    return rows.map((row) => ({ ...toProgram(row), dueOnAircraft: row.due_on_aircraft }));
   }
 
   async lockAircraft(aircraft: AircraftKey[]): Promise<void> {

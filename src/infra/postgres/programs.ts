@@ -121,16 +121,19 @@ export class PgProgramRepository implements ProgramRepository {
     return rows.map(toProgram);
   }
 
-  async lockMany(orgId: string, ids: string[]): Promise<MaintenanceProgram[]> {
+  async findMany(
+    orgId: string,
+    ids: string[],
+    options: { lock?: boolean } = {},
+  ): Promise<MaintenanceProgram[]> {
     if (ids.length === 0) return [];
-    const rows = await this.withUsage(this.db.selectFrom('maintenance_programs as p'))
+    let query = this.withUsage(this.db.selectFrom('maintenance_programs as p'))
       .where('p.org_id', '=', orgId)
       .where('p.id', '=', sql<string>`ANY(${ids}::uuid[])`)
       .where('p.deleted_at', 'is', null)
-      .orderBy('p.id')
-      .forUpdate('p')
-      .execute();
-    return rows.map(toProgram);
+      .orderBy('p.id');
+    if (options.lock) query = query.forUpdate('p');
+    return (await query.execute()).map(toProgram);
   }
 
   async updateMany(orgId: string, rows: ProgramRowUpdate[], at: Date): Promise<MaintenanceProgram[]> {
