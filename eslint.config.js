@@ -81,7 +81,7 @@ export default tseslint.config(
     files: ['web/src/**/*.{ts,tsx}'],
     rules: layer(['src/app', 'src/infra', 'src/api', 'src/jobs', 'src/cmd']),
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.{js,mjs}'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'web/e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/unbound-method': 'off' },

@@ -42,7 +42,7 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await new Promise<void>((resolve, reject) => {
-    const build = spawn('npx', ['tsx', 'scripts/ensure-console.ts'], { cwd: root, stdio: 'inherit' });
+    const build = spawn('node', ['scripts/ensure-console.mjs'], { cwd: root, stdio: 'inherit' });
     build.on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`console build failed (${code})`)),
     );
