@@ -284,24 +284,10 @@ export class AircraftService {
   async create(ctx: MutationContext, input: CreateAircraftInput): Promise<Aircraft> {
     authorize(ctx.actor, 'aircraft', 'create');
     const orgId = await resolveOrgScope(this.deps.uow.repos.organizations, ctx.actor, input);
-    const fields = normalizeFields(input);
-    const lastMaintenance = input.lastMaintenance ?? null;
-    const nextDue = input.nextDue ?? null;
-    refuseMaintenanceDates(lastMaintenance, nextDue);
+    const row = newAircraft(orgId, input);
     return mutate(this.deps.uow, ctx, async (tx) => {
       await refuseUnknownAircraftType(tx, input.aircraftTypeId);
-      const aircraft = await tx.aircraft.insert({
-        orgId,
-        tailNumber: fields.tailNumber!,
-        model: fields.model!,
-        aircraftTypeId: input.aircraftTypeId ?? null,
-        serialNumber: fields.serialNumber ?? null,
-        status: input.status ?? 'operational',
-        statusSource: 'manual',
-        capacitySlots: input.capacitySlots ?? 1,
-        lastMaintenance,
-        nextDue,
-      });
+      const aircraft = await tx.aircraft.insert(row);
       // Every live active directive that applies to it tracks it, in this same transaction (the
       // tracking rows say so; the audit row stays the one a CSV import's batch insert writes too).
       await tx.directives.trackApplicable(orgId, { aircraftIds: [aircraft.id] });
@@ -619,6 +605,30 @@ function normalizeFields(input: {
     ...(tailNumber === undefined ? {} : { tailNumber }),
     ...(model === undefined ? {} : { model }),
     ...(serialNumber === undefined ? {} : { serialNumber }),
+  };
+}
+
+/**
+ * The row of a new aircraft of `orgId`: names normalized, the defaults (operational, set by hand,
+ * one slot); refuses blank names and a next_due that does not follow last_maintenance. What
+ * `create` checks before it looks anything up, shared with the set-based import.
+ */
+export function newAircraft(orgId: string, input: Omit<CreateAircraftInput, 'orgId'>): NewAircraft {
+  const fields = normalizeFields(input);
+  const lastMaintenance = input.lastMaintenance ?? null;
+  const nextDue = input.nextDue ?? null;
+  refuseMaintenanceDates(lastMaintenance, nextDue);
+  return {
+    orgId,
+    tailNumber: fields.tailNumber!,
+    model: fields.model!,
+    aircraftTypeId: input.aircraftTypeId ?? null,
+    serialNumber: fields.serialNumber ?? null,
+    status: input.status ?? 'operational',
+    statusSource: 'manual',
+    capacitySlots: input.capacitySlots ?? 1,
+    lastMaintenance,
+    nextDue,
   };
 }
 

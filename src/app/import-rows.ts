@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   normalizeModel,
-  normalizeSerialNumber,
   normalizeTailNumber,
   type Aircraft,
   type AircraftStatus,
@@ -18,6 +17,7 @@ import {
   aircraftCreateEffects,
   aircraftUpdateEffects,
   isRowOnlyUpdate,
+  newAircraft,
   updatedFields,
   type UpdateAircraftInput,
 } from './aircraft.js';
@@ -338,9 +338,9 @@ export async function updateAircraftBatch(
 }
 
 /**
- * Creates the aircraft of new tail numbers in one statement, with the audit row and the
- * `aircraft_created` event each would get from `AircraftService.create` (same defaults, same
- * normalization, the same constraints in the database), written in the caller's transaction; the
+ * Creates the aircraft of new tail numbers in one statement, with the row (`newAircraft`), audit
+ * row and `aircraft_created` event each would get from `AircraftService.create` (the same
+ * constraints in the database), written in the caller's transaction; the
  * live active directives that apply to them track them in one more statement.
  */
 export async function insertAircraftBatch(
@@ -349,20 +349,20 @@ export async function insertAircraftBatch(
   rows: CheckedRow[],
   context: (row: CheckedRow) => MutationContext,
 ): Promise<void> {
-  const fields = rows.map((row) => row.value as unknown as AircraftRow);
   const created = await repos.imports.insertAircraft(
-    fields.map((row) => ({
-      orgId,
-      tailNumber: normalizeTailNumber(row.tail_number),
-      model: normalizeModel(row.model),
-      aircraftTypeId: row.aircraft_type_id ?? null,
-      serialNumber: row.serial_number === undefined ? null : normalizeSerialNumber(row.serial_number),
-      status: row.status ?? 'operational',
-      statusSource: 'manual',
-      capacitySlots: row.capacity_slots ?? 1,
-      lastMaintenance: toDate(row.last_maintenance) ?? null,
-      nextDue: toDate(row.next_due) ?? null,
-    })),
+    rows.map((row) => {
+      const fields = row.value as unknown as AircraftRow;
+      return newAircraft(orgId, {
+        tailNumber: fields.tail_number,
+        model: fields.model,
+        aircraftTypeId: fields.aircraft_type_id,
+        serialNumber: fields.serial_number,
+        status: fields.status,
+        capacitySlots: fields.capacity_slots,
+        lastMaintenance: toDate(fields.last_maintenance),
+        nextDue: toDate(fields.next_due),
+      });
+    }),
   );
   // The directives that apply to the new aircraft track them, in one statement for the batch.
   await repos.directives.trackApplicable(orgId, { aircraftIds: created.map((aircraft) => aircraft.id) });
