@@ -26,7 +26,6 @@ import { AppError } from './errors.js';
 import { NO_LOCKS } from './locks.js';
 import type { MutationContext } from './mutation.js';
 import { PartService, type UpdatePartDefinitionInput, type UpdatePartItemInput } from './parts.js';
-import { programKey, type ProgramKey } from './imports.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 import {
   checkedPatch,
@@ -531,27 +530,33 @@ export async function applyProgramBatch(
       ])
     ).map((aircraft) => [aircraft.tailNumber, aircraft.id]),
   );
-  const keyed: { row: CheckedRow; key: ProgramKey; aircraftId: string | null }[] = [];
+  const keyed: { row: CheckedRow; key: string; name: string; aircraftId: string | null }[] = [];
   for (const row of checked) {
     const [tail] = tailsOf(rowOf(row));
     const aircraftId = tail === undefined ? null : tails.get(tail);
+    const name = normalizeProgramName(rowOf(row).name);
     if (aircraftId === undefined) outcome.refused.push({ row, error: noAircraftWithTail(tail!) });
-    else keyed.push({ row, key: programKey(normalizeProgramName(rowOf(row).name), aircraftId), aircraftId });
+    else keyed.push({ row, key: programKey(name, aircraftId), name, aircraftId });
   }
   const repeated = repeatedKeys(keyed.map(({ key }) => key));
-  const ids = await repos.imports.findProgramIds(orgId, [...new Set(keyed.map(({ key }) => key))]);
+  // A key repeated in the batch goes row by row, in file order.
+  outcome.oneByOne.push(...keyed.filter(({ key }) => repeated.has(key)).map(({ row }) => row));
+  const single = keyed.filter(({ key }) => !repeated.has(key));
+  const ids = await repos.imports.findProgramIds(orgId, single);
   const found = new Map(
-    (await repos.programs.findMany(orgId, [...new Set(ids.values())])).map((program) => [
-      program.id,
-      program,
-    ]),
+    (
+      await repos.programs.findMany(
+        orgId,
+        ids.filter((id) => id !== undefined),
+      )
+    ).map((program) => [program.id, program]),
   );
-  const creates: { row: CheckedRow; key: ProgramKey; fields: NewProgram }[] = [];
+  const creates: { row: CheckedRow; key: string; fields: NewProgram }[] = [];
   const changes: { row: CheckedRow; id: string }[] = [];
-  for (const { row, key, aircraftId } of keyed) {
-    const id = ids.get(key);
+  for (const [i, { row, key, aircraftId }] of single.entries()) {
+    const id = ids[i];
     const program = id === undefined ? undefined : found.get(id);
-    if (repeated.has(key) || (id !== undefined && !program)) outcome.oneByOne.push(row);
+    if (id !== undefined && !program) outcome.oneByOne.push(row);
     else if (!program) {
       const fields = checkedRow(row, outcome, () =>
         newProgram(orgId, programInput(rowOf(row), aircraftId), now),
@@ -662,6 +667,9 @@ async function recordChanges(
     changes.flatMap(({ effects }) => effects.events),
   );
 }
+
+/** The natural key of a program named `name` (normalized) on `aircraftId` (null: a template). */
+const programKey = (name: string, aircraftId: string | null): string => `${aircraftId ?? ''}/${name}`;
 
 /** The keys that occur more than once. */
 function repeatedKeys<K>(keys: K[]): Set<K> {

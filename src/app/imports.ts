@@ -224,22 +224,13 @@ export interface ImportRepository {
   findProgramId(orgId: string, name: string, aircraftId: string | null): Promise<string | undefined>;
   /**
    * `findProgramId` for many keys in one query: the program each key names (the oldest live one
-   * with that normalized name on that aircraft, or among templates for a null aircraft), by key.
+   * with that normalized name on that aircraft, or among templates for a null aircraft), in the
+   * order of `keys`.
    */
-  findProgramIds(orgId: string, keys: ProgramKey[]): Promise<Map<ProgramKey, string>>;
-}
-
-/** A program's natural key as imports use it; `programKey` makes equal keys the same value. */
-export type ProgramKey = string & { readonly __programKey: unique symbol };
-
-/** The key of a program named `name` (normalized) on `aircraftId` (null: a template). */
-export const programKey = (name: string, aircraftId: string | null): ProgramKey =>
-  `${aircraftId ?? ''}/${name}` as ProgramKey;
-
-/** The name and aircraft a key was made of. */
-export function programKeyParts(key: ProgramKey): { name: string; aircraftId: string | null } {
-  const slash = key.indexOf('/');
-  return { aircraftId: key.slice(0, slash) || null, name: key.slice(slash + 1) };
+  findProgramIds(
+    orgId: string,
+    keys: { name: string; aircraftId: string | null }[],
+  ): Promise<(string | undefined)[]>;
 }
 
 /** Wakes a worker for a new import (the Redis stream `import.jobs`). */

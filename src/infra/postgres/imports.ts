@@ -1,16 +1,13 @@
 import { orderBySortKeys } from './listing.js';
 import { sql, type Selectable } from 'kysely';
-import {
-  programKey,
-  programKeyParts,
-  type AircraftRowUpdate,
-  type ClaimRequest,
-  type ImportFilter,
-  type ImportRepository,
-  type ImportRowFilter,
-  type ProgramKey,
-  type SettledRow,
-  type StagedRow,
+import type {
+  AircraftRowUpdate,
+  ClaimRequest,
+  ImportFilter,
+  ImportRepository,
+  ImportRowFilter,
+  SettledRow,
+  StagedRow,
 } from '../../app/imports.js';
 import type { NewAircraft } from '../../app/aircraft.js';
 import type { Page, SortKey } from '../../app/pagination.js';
@@ -386,18 +383,20 @@ export class PgImportRepository implements ImportRepository {
   }
 
   async findProgramId(orgId: string, name: string, aircraftId: string | null): Promise<string | undefined> {
-    const key = programKey(name, aircraftId);
-    return (await this.findProgramIds(orgId, [key])).get(key);
+    const [id] = await this.findProgramIds(orgId, [{ name, aircraftId }]);
+    return id;
   }
 
-  async findProgramIds(orgId: string, keys: ProgramKey[]): Promise<Map<ProgramKey, string>> {
-    if (keys.length === 0) return new Map();
-    const parts = keys.map(programKeyParts);
+  async findProgramIds(
+    orgId: string,
+    keys: { name: string; aircraftId: string | null }[],
+  ): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
     // Per key, the programs of its aircraft through the (org_id, aircraft_id) index, or the
     // templates when it names none; the oldest live one of that name.
     const { rows } = await sql<{ n: string; id: string }>`
       SELECT k.n, p.id
-        FROM unnest(${parts.map((part) => part.name)}::text[], ${parts.map((part) => part.aircraftId)}::uuid[])
+        FROM unnest(${keys.map((key) => key.name)}::text[], ${keys.map((key) => key.aircraftId)}::uuid[])
                WITH ORDINALITY AS k (name, aircraft_id, n)
        CROSS JOIN LATERAL (
          SELECT id, created_at FROM maintenance_programs p
@@ -408,7 +407,8 @@ export class PgImportRepository implements ImportRepository {
             AND p.deleted_at IS NULL
           ORDER BY created_at, id
           LIMIT 1) p`.execute(this.db);
-    return new Map(rows.map((row) => [keys[Number(row.n) - 1]!, row.id]));
+    const ids = new Map(rows.map((row) => [Number(row.n), row.id]));
+    return keys.map((_, i) => ids.get(i + 1));
   }
 }
 
