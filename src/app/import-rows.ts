@@ -125,17 +125,7 @@ async function applyAircraft(
   const row = input.aircraft_type_id === undefined ? await withAircraftType(repos, input) : input;
   const existing = await repos.aircraft.findByTailNumber(orgId, normalizeTailNumber(row.tail_number));
   if (!existing) {
-    await services.aircraft.create(ctx, {
-      orgId,
-      tailNumber: row.tail_number,
-      model: row.model,
-      aircraftTypeId: row.aircraft_type_id,
-      serialNumber: row.serial_number,
-      status: row.status,
-      capacitySlots: row.capacity_slots,
-      lastMaintenance: toDate(row.last_maintenance),
-      nextDue: toDate(row.next_due),
-    });
+    await services.aircraft.create(ctx, { orgId, ...aircraftInput(row) });
     return 'created';
   }
   const patch = aircraftPatch(row, existing);
@@ -143,6 +133,18 @@ async function applyAircraft(
   await services.aircraft.update(ctx, existing.id, patch, { orgId });
   return 'updated';
 }
+
+/** An aircraft row as the create endpoint's input (its type already resolved to `aircraft_type_id`). */
+const aircraftInput = (row: AircraftRow) => ({
+  tailNumber: row.tail_number,
+  model: row.model,
+  aircraftTypeId: row.aircraft_type_id,
+  serialNumber: row.serial_number,
+  status: row.status,
+  capacitySlots: row.capacity_slots,
+  lastMaintenance: toDate(row.last_maintenance),
+  nextDue: toDate(row.next_due),
+});
 
 /** The fields an aircraft row sets to something other than the stored aircraft has (empty: nothing to do). */
 function aircraftPatch(row: AircraftRow, existing: Aircraft): UpdateAircraftInput {
@@ -245,8 +247,7 @@ export async function planAircraftBatch(
       a,
     ]),
   );
-  const seen = new Map<string, number>();
-  for (const row of rows) seen.set(tailOf(row), (seen.get(tailOf(row)) ?? 0) + 1);
+  const repeated = repeatedKeys(rows.map(tailOf));
   const plan = {
     refused,
     unchanged: [] as CheckedRow[],
@@ -257,7 +258,7 @@ export async function planAircraftBatch(
   for (const row of rows) {
     const tail = tailOf(row);
     const aircraft = existing.get(tail);
-    if (seen.get(tail)! > 1) {
+    if (repeated.has(tail)) {
       plan.oneByOne.push(row);
       continue;
     }
@@ -349,19 +350,7 @@ export async function insertAircraftBatch(
   context: (row: CheckedRow) => MutationContext,
 ): Promise<void> {
   const created = await repos.imports.insertAircraft(
-    rows.map((row) => {
-      const fields = row.value as unknown as AircraftRow;
-      return newAircraft(orgId, {
-        tailNumber: fields.tail_number,
-        model: fields.model,
-        aircraftTypeId: fields.aircraft_type_id,
-        serialNumber: fields.serial_number,
-        status: fields.status,
-        capacitySlots: fields.capacity_slots,
-        lastMaintenance: toDate(fields.last_maintenance),
-        nextDue: toDate(fields.next_due),
-      });
-    }),
+    rows.map((row) => newAircraft(orgId, aircraftInput(row.value as unknown as AircraftRow))),
   );
   // The directives that apply to the new aircraft track them, in one statement for the batch.
   await repos.directives.trackApplicable(orgId, { aircraftIds: created.map((aircraft) => aircraft.id) });
