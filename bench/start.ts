@@ -5,8 +5,8 @@
  * again. The installed packages are linked from this checkout (`npm ci` is not part of a start).
  *
  * Prints each time, the start's own phases (its `startup phases` log line: module loading, database and
- * keys, migrations, demo data, servers), the console build when there was one, and the ratio to the floor;
- * writes bench/results/start.json. Knob: BENCH_RUNS (default 1) repeats the whole and keeps the medians.
+ * keys, migrations, demo data, servers), the console and server builds when there were (side by side), and
+ * the ratio to the floor; writes bench/results/start.json. Knob: BENCH_RUNS (default 1) repeats the whole and keeps the medians.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -67,8 +67,10 @@ function phasesOf(lines: string[]): Record<string, number> | undefined {
   return undefined;
 }
 
-const consoleBuildMs = (lines: string[]) => {
-  const seconds = lines.map((line) => /web console built in ([\d.]+) s/.exec(line)?.[1]).find(Boolean);
+/** How long scripts/ensure-built.mjs said building `what` (`web console`, `server`) took; 0 when it was fresh. */
+const buildMs = (lines: string[], what: string) => {
+  const built = new RegExp(`${what} built in ([\\d.]+) s`);
+  const seconds = lines.map((line) => built.exec(line)?.[1]).find(Boolean);
   return seconds === undefined ? 0 : Math.round(Number(seconds) * 1000);
 };
 
@@ -89,12 +91,14 @@ async function once() {
     return {
       first: {
         ms: first.ms,
-        console_build_ms: consoleBuildMs(first.lines),
+        console_build_ms: buildMs(first.lines, 'web console'),
+        server_build_ms: buildMs(first.lines, 'server'),
         phases_ms: phasesOf(first.lines),
       },
       again: {
         ms: again.ms,
-        console_build_ms: consoleBuildMs(again.lines),
+        console_build_ms: buildMs(again.lines, 'web console'),
+        server_build_ms: buildMs(again.lines, 'server'),
         phases_ms: phasesOf(again.lines),
       },
       floor_first_ms: floorFirst.ms,
@@ -119,6 +123,7 @@ const median = (pick: (run: (typeof runs)[number]) => number) =>
 const figures = {
   first_start_ms: median((r) => r.first.ms),
   first_start_console_build_ms: median((r) => r.first.console_build_ms),
+  first_start_server_build_ms: median((r) => r.first.server_build_ms),
   floor_first_ms: median((r) => r.floor_first_ms),
   start_again_ms: median((r) => r.again.ms),
   floor_again_ms: median((r) => r.floor_again_ms),
@@ -128,14 +133,16 @@ console.table([
   {
     start: 'first (fresh clone)',
     'npm start ms': figures.first_start_ms,
-    'of which console build ms': figures.first_start_console_build_ms,
+    'console build ms': figures.first_start_console_build_ms,
+    'server build ms (beside it)': figures.first_start_server_build_ms,
     'PGlite floor ms': figures.floor_first_ms,
     '× floor': ratio(figures.first_start_ms, figures.floor_first_ms),
   },
   {
     start: 'again',
     'npm start ms': figures.start_again_ms,
-    'of which console build ms': 0,
+    'console build ms': 0,
+    'server build ms (beside it)': 0,
     'PGlite floor ms': figures.floor_again_ms,
     '× floor': ratio(figures.start_again_ms, figures.floor_again_ms),
   },

@@ -11,6 +11,7 @@ import {
   createMigrator,
   migrateToLatest,
   parseGooseFile,
+  pendingMigrations,
 } from '../../src/infra/postgres/migrator.js';
 import { TEST_DB_URL, databaseUrl, testDatabaseName } from '../support/env.js';
 import { insertUser } from '../support/factories.js';
@@ -139,6 +140,18 @@ describe('the migrator on PostgreSQL', () => {
 
     expect(await migrateToLatest(db)).toHaveLength(files.length);
     expect(await migrateToLatest(db)).toEqual([]);
+  });
+
+  it('names the migrations a database lacks, all of them on an empty one and none once it is current', async () => {
+    const db = await emptyDatabase();
+    const names = files.map((f) => f.name.replace(/\.sql$/, ''));
+    expect(await pendingMigrations(db)).toEqual(names);
+
+    assertMigrationsSucceeded(await createMigrator(db).migrateTo(names[2]!));
+    expect(await pendingMigrations(db)).toEqual(names.slice(3));
+
+    await migrateToLatest(db);
+    expect(await pendingMigrations(db)).toEqual([]);
   });
 
   it('a failing migration leaves the database untouched and names the file', async () => {

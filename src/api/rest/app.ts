@@ -1,12 +1,13 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
+import { registerAjvFormats } from '@fastify/type-provider-typebox';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifySchema,
 } from 'fastify';
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../app/idempotency.js';
@@ -21,6 +22,7 @@ import { requestIdFor } from './plugins/request-id.js';
 import { registerTextInputGuard } from './plugins/text-input.js';
 import { ErrorResponse } from './schemas/common.js';
 import { registerConsole } from './console.js';
+import { lazySerializerFactory, lazyTypeBoxValidatorCompiler } from './lazy-compilers.js';
 
 registerAjvFormats();
 
@@ -53,6 +55,8 @@ export interface RegisteredRoute {
   url: string;
   /** False for the routes deliberately left out (the document itself, Swagger UI's files). */
   documented: boolean;
+  /** Its schemas as registered, which Fastify compiles on the route's first use (lazy-compilers.ts). */
+  schema: FastifySchema;
 }
 
 declare module 'fastify' {
@@ -101,8 +105,9 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       });
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory } },
   });
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(lazyTypeBoxValidatorCompiler);
   app.addSchema(ErrorResponse);
 
   // Hooks with nothing to wait for take a callback: an async one costs every request a promise.
@@ -126,7 +131,8 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       schema.querystring ??= Type.Object({});
       if (schema.querystring.type === 'object') schema.querystring.additionalProperties ??= false;
     }
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, documented });
+    for (const method of [route.method].flat())
+      routes.push({ method, url: route.url, documented, schema: route.schema });
   });
   registerRequestLog(app);
   const consoleFallback = options.consoleDir ? await registerConsole(app, options.consoleDir) : undefined;
