@@ -29,6 +29,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'dist.*/**',
       'node_modules/**',
       'data/**',
       'coverage/**',

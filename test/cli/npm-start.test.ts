@@ -98,7 +98,7 @@ describe('npm start', () => {
       await once(npm!, 'exit');
 
       expect(output()).toContain('shutting down');
-      // tsx's esbuild helper leaves on its own once the server has gone.
+      // Whatever the server started leaves with it.
       await vi.waitFor(() => expect(tree.filter(alive), output()).toEqual([]), { timeout: 10_000 });
       for (const port of ports) expect(await accepts(port), `port ${port}`).toBe(false);
     },

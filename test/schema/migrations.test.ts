@@ -154,6 +154,30 @@ describe('the migrator on PostgreSQL', () => {
     expect(await pendingMigrations(db)).toEqual([]);
   });
 
+  it('finds a database migrated by a newer build current: nothing pending, migrate up applies nothing', async () => {
+    const db = await emptyDatabase();
+    const newer = await mkdtemp(path.join(tmpdir(), 'amss-migrations-'));
+    const older = await mkdtemp(path.join(tmpdir(), 'amss-migrations-'));
+    try {
+      const first = '-- +goose Up\nCREATE TABLE first (id int);\n-- +goose Down\nDROP TABLE first;\n';
+      await writeFile(path.join(newer, '00001_first.sql'), first);
+      await writeFile(path.join(older, '00001_first.sql'), first);
+      await writeFile(
+        path.join(newer, '00002_second.sql'),
+        '-- +goose Up\nCREATE TABLE second (id int);\n-- +goose Down\nDROP TABLE second;\n',
+      );
+      assertMigrationsSucceeded(await createMigrator(db, newer).migrateToLatest());
+
+      expect(await pendingMigrations(db, older)).toEqual([]);
+      const run = await createMigrator(db, older).migrateToLatest();
+      expect(run).toEqual({ results: [] });
+      expect(await schemaObjects(db)).toEqual(expect.arrayContaining(['relation first', 'relation second']));
+    } finally {
+      await rm(newer, { recursive: true, force: true });
+      await rm(older, { recursive: true, force: true });
+    }
+  });
+
   it('a failing migration leaves the database untouched and names the file', async () => {
     const db = await emptyDatabase();
     const dir = await mkdtemp(path.join(tmpdir(), 'amss-migrations-'));

@@ -6,10 +6,10 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
  *
  * Fastify compiles every route's validators (one per input: body, query, params) and serializers (one per
  * answer) when it starts. There are over a hundred routes, and fast-json-stringify builds an Ajv instance for
- * every answer with a nullable field: compiling them all was two thirds of building the server (about 1.3 s of
- * every start, `npm run bench:start`), mostly for routes a given process may never serve. Compiled on first
- * use, each costs its first request a few milliseconds, once. A schema that cannot compile now fails that
- * request rather than the start: test/api/route-schemas.test.ts compiles every route's schemas eagerly.
+ * every answer with a nullable field: compiling them all took most of building the server (on two cores,
+ * `npm run bench:start`: 2.0–2.7 s before, 0.3–0.5 s after), mostly for routes a given process may never serve.
+ * Compiled on first use, each costs its first request a few milliseconds, once. A schema that cannot compile
+ * now fails that request rather than the start: test/api/route-schemas.test.ts compiles every one eagerly.
  */
 export function compiledOnFirstUse<Args extends unknown[], Result>(
   compile: () => (...args: Args) => Result,
