@@ -43,11 +43,14 @@ export default function FleetPage() {
       { replace: true },
     );
 
-  // The search goes into the address once typing pauses.
+  // The search goes into the address once typing pauses. Only then: this effect runs again after every
+  // change of the address (setParams is new each time), and navigating there with the address it rendered
+  // with could land after a click that changed it meanwhile (a sort), undoing the click.
+  const addressQ = params.get('q') ?? '';
   useEffect(() => {
+    if (addressQ === q) return;
     setParams(
       (current) => {
-        if ((current.get('q') ?? '') === q) return current;
         const next = new URLSearchParams(current);
         if (q) next.set('q', q);
         else next.delete('q');
@@ -55,7 +58,7 @@ export default function FleetPage() {
       },
       { replace: true },
     );
-  }, [q, setParams]);
+  }, [q, addressQ, setParams]);
 
   const filter = useMemo(() => ({ status, q: q || undefined, sort }), [status, q, sort]);
   const pages = useCursorPages(JSON.stringify(filter));
