@@ -18,6 +18,7 @@ import {
   type BulkOutcome,
   type CheckedRow,
 } from './import-rows.js';
+import { applyPartsBatch } from './import-parts.js';
 import { mutate, type MutationContext } from './mutation.js';
 import type { Repositories, UnitOfWork } from './ports.js';
 
@@ -112,9 +113,9 @@ export class ImportProcessing {
   }
 
   /**
-   * Applies the next batch of valid rows in one transaction. Aircraft and program rows that can go
-   * together are applied with a few set-based statements (see `applyAircraftInBulk`,
-   * `applyProgramBatch`); every other row goes through the services, in a savepoint of its own so
+   * Applies the next batch of valid rows in one transaction. Rows that can go together are applied
+   * with a few set-based statements (see `applyAircraftInBulk`, `applyProgramBatch`,
+   * `applyPartsBatch`); every other row goes through the services, in a savepoint of its own so
    * a refused row becomes invalid with its error while the others commit. Every row gets the
    * entity, audit row and events its REST request would. Returns how many rows it settled (0:
    * nothing left).
@@ -142,14 +143,15 @@ export class ImportProcessing {
           });
         else checked.push({ id: row.id, rowNumber: row.rowNumber, value });
       }
-      let oneByOne = checked;
+      let oneByOne: CheckedRow[];
       if (imp.type === 'aircraft') {
         const bulk = await applyAircraftInBulk(unit, imp, checked);
         settled.push(...bulk.settled);
         oneByOne = bulk.oneByOne;
-      } else if (imp.type === 'programs') {
+      } else {
+        const applyTogether = imp.type === 'programs' ? applyProgramBatch : applyPartsBatch;
         const bulk = await inBulk(unit, checked, (repos) =>
-          applyProgramBatch(repos, imp.orgId, checked, (row) => rowContext(imp, row), now),
+          applyTogether(repos, imp.orgId, checked, (row) => rowContext(imp, row), now),
         );
         settled.push(...bulk.settled);
         oneByOne = bulk.oneByOne;

@@ -8,7 +8,7 @@ import {
 import type { DomainEvent } from '../domain/events.js';
 import { normalizeDesignator } from '../domain/reference-data.js';
 import { combinedOutcome, type ImportType, type RowOutcome } from '../domain/import.js';
-import type { PartItemStatus } from '../domain/part.js';
+import type { PartDefinition, PartItem, PartItemStatus } from '../domain/part.js';
 import { normalizeProgramName, type IntervalType, type MaintenanceProgram } from '../domain/program.js';
 import type { TaskPriority } from '../domain/scheduling.js';
 import type { TaskType } from '../domain/task.js';
@@ -61,7 +61,7 @@ interface AircraftRow {
 }
 
 /** A parts row: a part definition (by name) and optionally one serialized item of it. */
-interface PartsRow {
+export interface PartsRow {
   name: string;
   category: string;
   min_stock_level?: number;
@@ -385,11 +385,7 @@ async function applyParts(row: PartsRow, { orgId, ctx, services, repos }: Target
     outcomes.push('created');
   } else {
     const existing = await services.parts.getDefinition(ctx.actor, definitionId, { orgId });
-    const patch: UpdatePartDefinitionInput = {};
-    if (row.category.trim() !== existing.category) patch.category = row.category;
-    if (differs(row.min_stock_level, existing.minStockLevel)) patch.minStockLevel = row.min_stock_level;
-    if (differs(row.reorder_point, existing.reorderPoint)) patch.reorderPoint = row.reorder_point;
-    if (differs(row.lead_time_days, existing.leadTimeDays)) patch.leadTimeDays = row.lead_time_days;
+    const patch = definitionPatch(row, existing);
     if (Object.keys(patch).length > 0) {
       await services.parts.updateDefinition(ctx, definitionId, patch, { orgId });
       outcomes.push('updated');
@@ -421,21 +417,45 @@ async function applyItem(
     });
     return 'created';
   }
-  if (found.partDefinitionId !== definitionId) {
-    throw AppError.conflict(
-      'SERIAL_TAKEN',
-      `part item ${serialNumber} already exists as an item of another part definition`,
-      [{ field: 'serial_number', message: 'belongs to another part definition' }],
-    );
-  }
+  if (found.partDefinitionId !== definitionId) throw serialOfAnotherDefinition(serialNumber);
   const existing = await services.parts.getItem(ctx.actor, found.id, { orgId });
-  const patch: UpdatePartItemInput = {};
-  if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
-  if (differsInTime(row.expiry_date, existing.expiryDate)) patch.expiryDate = toDate(row.expiry_date);
+  const patch = itemPatch(row, existing);
   if (Object.keys(patch).length === 0) return 'unchanged';
   await services.parts.updateItem(ctx, found.id, patch, { orgId });
   return 'updated';
 }
+
+/** The stock settings a parts row sets to something other than the definition has (empty: nothing to do). */
+export function definitionPatch(
+  row: PartsRow,
+  existing: Pick<PartDefinition, 'category' | 'minStockLevel' | 'reorderPoint' | 'leadTimeDays'>,
+): UpdatePartDefinitionInput {
+  const patch: UpdatePartDefinitionInput = {};
+  if (row.category.trim() !== existing.category) patch.category = row.category;
+  if (differs(row.min_stock_level, existing.minStockLevel)) patch.minStockLevel = row.min_stock_level;
+  if (differs(row.reorder_point, existing.reorderPoint)) patch.reorderPoint = row.reorder_point;
+  if (differs(row.lead_time_days, existing.leadTimeDays)) patch.leadTimeDays = row.lead_time_days;
+  return patch;
+}
+
+/** The status and expiry a parts row sets to something other than its item has (empty: nothing to do). */
+export function itemPatch(
+  row: PartsRow,
+  existing: Pick<PartItem, 'status' | 'expiryDate'>,
+): UpdatePartItemInput {
+  const patch: UpdatePartItemInput = {};
+  if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
+  if (differsInTime(row.expiry_date, existing.expiryDate)) patch.expiryDate = toDate(row.expiry_date);
+  return patch;
+}
+
+/** The refusal of a parts row whose serial number is taken by an item of another definition. */
+export const serialOfAnotherDefinition = (serialNumber: string): AppError =>
+  AppError.conflict(
+    'SERIAL_TAKEN',
+    `part item ${serialNumber} already exists as an item of another part definition`,
+    [{ field: 'serial_number', message: 'belongs to another part definition' }],
+  );
 
 /** A program by (name, aircraft tail number); a row without a tail number is a template. */
 async function applyProgram(row: ProgramRow, { orgId, ctx, services, repos }: Target): Promise<RowOutcome> {
@@ -642,7 +662,7 @@ export interface BulkOutcome {
 }
 
 /** Writes the audit rows (each as its row's context says) and the events of a batch's changes in one statement. */
-async function recordChanges(
+export async function recordChanges(
   repos: Repositories,
   changes: { row: CheckedRow; effects: { audit: AuditEntry; events: DomainEvent[] } }[],
   context: (row: CheckedRow) => MutationContext,
@@ -661,7 +681,7 @@ async function recordChanges(
 const programKey = (name: string, aircraftId: string | null): string => `${aircraftId ?? ''}/${name}`;
 
 /** The keys that occur more than once. */
-function repeatedKeys<K>(keys: K[]): Set<K> {
+export function repeatedKeys<K>(keys: K[]): Set<K> {
   const seen = new Set<K>();
   const repeated = new Set<K>();
   for (const key of keys) (seen.has(key) ? repeated : seen).add(key);
@@ -678,5 +698,5 @@ const differs = <T>(cell: T | undefined, stored: T | null): boolean => cell !== 
 const differsInTime = (cell: string | undefined, stored: Date | null): boolean =>
   cell !== undefined && new Date(cell).getTime() !== stored?.getTime();
 
-const toDate = (cell: string | undefined): Date | undefined =>
+export const toDate = (cell: string | undefined): Date | undefined =>
   cell === undefined ? undefined : new Date(cell);

@@ -1,5 +1,6 @@
 import type { Aircraft } from '../domain/aircraft.js';
 import type { DomainEvent, EventType } from '../domain/events.js';
+import type { PartDefinition, PartItem } from '../domain/part.js';
 import {
   importProgress,
   type Import,
@@ -152,6 +153,24 @@ export type AircraftRowUpdate = Pick<
   'id' | 'model' | 'status' | 'statusSource' | 'capacitySlots' | 'lastMaintenance' | 'nextDue'
 >;
 
+/** A new part definition as the bulk path of parts imports inserts it (name and category trimmed). */
+export type NewPartDefinition = Pick<
+  PartDefinition,
+  'orgId' | 'name' | 'category' | 'minStockLevel' | 'reorderPoint' | 'leadTimeDays'
+>;
+
+/** The fields of a definition a parts row may change, as the definition is to be after it. */
+export type PartDefinitionSettings = Pick<
+  PartDefinition,
+  'id' | 'category' | 'minStockLevel' | 'reorderPoint' | 'leadTimeDays'
+>;
+
+/** A new part item as the bulk path of parts imports inserts it (serial number trimmed). */
+export type NewPartItem = Pick<
+  PartItem,
+  'orgId' | 'partDefinitionId' | 'serialNumber' | 'status' | 'expiryDate'
+>;
+
 /** Imports and their staged rows in PostgreSQL. */
 export interface ImportRepository {
   insert(input: {
@@ -215,6 +234,16 @@ export interface ImportRepository {
   lockAircraft(orgId: string, ids: string[]): Promise<Aircraft[]>;
   /** Writes row-only updates of aircraft in one statement (the bulk path of changed aircraft), stamped `at`. */
   updateAircraft(orgId: string, rows: AircraftRowUpdate[], at: Date): Promise<Aircraft[]>;
+  /** The live part definitions with these (trimmed) names: name and id of each found. */
+  findDefinitionIdsByNames(orgId: string, names: string[]): Promise<{ name: string; id: string }[]>;
+  /** The live part items with these (trimmed) serial numbers. */
+  findItemsBySerials(orgId: string, serialNumbers: string[]): Promise<PartItem[]>;
+  /** Inserts new part definitions in one statement (the bulk path of parts imports); none has items yet. */
+  insertPartDefinitions(rows: NewPartDefinition[]): Promise<PartDefinition[]>;
+  /** Writes the category and stock settings of live definitions in one statement, stamped `at`; how many it wrote. */
+  updatePartDefinitions(orgId: string, rows: PartDefinitionSettings[], at: Date): Promise<number>;
+  /** Inserts new part items in one statement (the bulk path of parts imports). */
+  insertPartItems(rows: NewPartItem[]): Promise<PartItem[]>;
   /** Live entities by their natural keys, for the upsert rules. */
   findDefinitionIdByName(orgId: string, name: string): Promise<string | undefined>;
   findItemBySerial(

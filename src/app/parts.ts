@@ -340,14 +340,7 @@ export class PartService {
         reorderPoint: input.reorderPoint ?? null,
         leadTimeDays: input.leadTimeDays ?? null,
       });
-      const effects = partEffects({
-        entity: definitionEntity(definition),
-        action: 'create',
-        type: 'part_definition_created',
-        after: definition,
-        occurredAt: definition.createdAt,
-      });
-      return { result: definition, ...effects };
+      return { result: definition, ...definitionCreatedEffects(definition) };
     });
   }
 
@@ -394,15 +387,7 @@ export class PartService {
           name: patch.name?.trim(),
           category: patch.category?.trim(),
         })) ?? definitionNotFound();
-      const effects = partEffects({
-        entity: definitionEntity(definition),
-        action: 'update',
-        type: 'part_definition_updated',
-        before,
-        after: definition,
-        changeId,
-        occurredAt: definition.updatedAt,
-      });
+      const effects = definitionUpdatedEffects(before, definition, changeId);
       const stock = await watch.settle(
         { event: 'part_definition_updated', entityId: id, changeId },
         definition.updatedAt,
@@ -464,13 +449,7 @@ export class PartService {
         status: input.status ?? 'in_stock',
         expiryDate,
       });
-      const effects = partEffects({
-        entity: itemEntity(item),
-        action: 'create',
-        type: 'part_item_created',
-        after: item,
-        occurredAt: item.createdAt,
-      });
+      const effects = itemCreatedEffects(item);
       const stock = await watch.settle({ event: 'part_item_created', entityId: item.id }, item.createdAt);
       return { result: item, audit: effects.audit, events: [...effects.events, ...stock] };
     });
@@ -747,7 +726,7 @@ function refuse(refusal: PartRefusal | undefined): void {
     : AppError.conflict(refusal.reason, refusal.message);
 }
 
-function refuseExpiryInPast(expiryDate: Date | null, now: Date): void {
+export function refuseExpiryInPast(expiryDate: Date | null, now: Date): void {
   if (expiryDate === null || expiryDate.getTime() > now.getTime()) return;
   throw AppError.validation(
     `expiry_date ${expiryDate.toISOString()} is not in the future`,
@@ -820,6 +799,38 @@ function partEffects<T>(change: PartChange<T>): { audit: AuditEntry; events: Dom
     },
   });
 }
+
+/** The audit row and event of a new definition. */
+export const definitionCreatedEffects = (definition: PartDefinition) =>
+  partEffects({
+    entity: definitionEntity(definition),
+    action: 'create',
+    type: 'part_definition_created',
+    after: definition,
+    occurredAt: definition.createdAt,
+  });
+
+/** The audit row and event of a changed definition; `changeId` tells this change's event from the others'. */
+export const definitionUpdatedEffects = (before: PartDefinition, after: PartDefinition, changeId: string) =>
+  partEffects({
+    entity: definitionEntity(after),
+    action: 'update',
+    type: 'part_definition_updated',
+    before,
+    after,
+    changeId,
+    occurredAt: after.updatedAt,
+  });
+
+/** The audit row and event of a new item (its stock events come from the definition's watch). */
+export const itemCreatedEffects = (item: PartItem) =>
+  partEffects({
+    entity: itemEntity(item),
+    action: 'create',
+    type: 'part_item_created',
+    after: item,
+    occurredAt: item.createdAt,
+  });
 
 /** A reservation leaves `reserved` once, so its event needs no discriminator to be unique. */
 const reservationTransitionEffects = (

@@ -209,11 +209,25 @@ export class StockWatch {
   async settle(cause: StockCause, occurredAt: Date): Promise<DomainEvent[]> {
     const events: DomainEvent[] = [];
     for (const after of await this.tx.parts.findDefinitions(this.orgId, [...this.before.keys()])) {
-      const crossings = stockCrossings(stockPoint(this.before.get(after.id)!), stockPoint(after));
-      events.push(...crossings.map((type) => stockEvent(type, after, cause, occurredAt)));
+      events.push(...stockEvents(this.before.get(after.id)!, after, cause, occurredAt));
     }
     return events;
   }
+}
+
+/**
+ * The stock events of one definition whose stock or reorder point moved from `before` to `after`
+ * through `cause`: one per crossing (see `stockCrossings`), with the counts of `after`.
+ */
+export function stockEvents(
+  before: PartDefinition,
+  after: PartDefinition,
+  cause: StockCause,
+  occurredAt: Date,
+): DomainEvent[] {
+  return stockCrossings(stockPoint(before), stockPoint(after)).map((type) =>
+    stockEvent(type, after, cause, occurredAt),
+  );
 }
 
 const stockPoint = (definition: PartDefinition) => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   PART_ITEM_STATUSES,
+  countsInStock,
   isExpired,
   itemStatusChangeRefusal,
   reservationRefusal,
@@ -41,6 +42,14 @@ describe('expiry', () => {
     expect(isExpired({ expiryDate: NOW }, NOW)).toBe(true);
     expect(isExpired({ expiryDate: new Date(NOW.getTime() + 1) }, NOW)).toBe(false);
     expect(isExpired({ expiryDate: null }, NOW)).toBe(false);
+  });
+
+  it('counts an item in stock only while it is on the shelf and unexpired', () => {
+    expect(countsInStock(item('in_stock'), NOW)).toBe(true);
+    expect(countsInStock(item('in_stock', '2030-06-02T00:00:00Z'), NOW)).toBe(true);
+    expect(countsInStock(item('in_stock', '2030-06-01T12:00:00Z'), NOW)).toBe(false);
+    expect(countsInStock(item('used'), NOW)).toBe(false);
+    expect(countsInStock(item('disposed'), NOW)).toBe(false);
   });
 });
 

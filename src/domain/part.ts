@@ -98,6 +98,13 @@ export function stockLevel(counts: StockCounts, minStockLevel: number | null): S
 export const isExpired = (item: Pick<PartItem, 'expiryDate'>, now: Date): boolean =>
   item.expiryDate !== null && item.expiryDate.getTime() <= now.getTime();
 
+/**
+ * Whether a live item counts in its definition's stock at `now`: in stock and unexpired (the rule
+ * the stock counts of PostgreSQL apply; reserved items count too, and are counted again as reserved).
+ */
+export const countsInStock = (item: Pick<PartItem, 'status' | 'expiryDate'>, now: Date): boolean =>
+  item.status === 'in_stock' && !isExpired(item, now);
+
 /** Why an item cannot be reserved now, or undefined when it can (the caller checks for an active reservation). */
 export function reservationRefusal(
   item: Pick<PartItem, 'serialNumber' | 'status' | 'expiryDate'>,

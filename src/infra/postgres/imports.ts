@@ -6,6 +6,9 @@ import type {
   ImportFilter,
   ImportRepository,
   ImportRowFilter,
+  NewPartDefinition,
+  NewPartItem,
+  PartDefinitionSettings,
   SettledRow,
   StagedRow,
 } from '../../app/imports.js';
@@ -20,10 +23,12 @@ import {
   type ImportType,
   type RowOutcome,
 } from '../../domain/import.js';
+import type { PartDefinition, PartItem } from '../../domain/part.js';
 import { toAircraft } from './aircraft.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
-import type { AircraftTable, ImportRowsTable, ImportsTable } from './schema.js';
+import { toDefinition, toItem } from './parts.js';
+import type { AircraftTable, ImportRowsTable, ImportsTable, PartItemsTable } from './schema.js';
 
 /** Imports list newest first, their rows by row number (id breaks ties). */
 const NEWEST_FIRST: SortKey<'created_at'>[] = [{ field: 'created_at', direction: 'desc' }];
@@ -355,6 +360,85 @@ export class PgImportRepository implements ImportRepository {
        WHERE a.org_id = ${orgId} AND a.id = i.id AND a.deleted_at IS NULL
       RETURNING a.*`.execute(this.db);
     return updated.map(toAircraft);
+  }
+
+  async findDefinitionIdsByNames(orgId: string, names: string[]): Promise<{ name: string; id: string }[]> {
+    if (names.length === 0) return [];
+    // One index lookup per name, as findAircraftByTailNumbers does and for the same reason.
+    const { rows } = await sql<{ name: string; id: string }>`
+      SELECT d.name, d.id FROM unnest(${names}::text[]) AS wanted (name)
+       CROSS JOIN LATERAL (
+         SELECT name, id FROM part_definitions
+          WHERE org_id = ${orgId} AND name = wanted.name AND deleted_at IS NULL
+          LIMIT 1) d`.execute(this.db);
+    return rows;
+  }
+
+  async findItemsBySerials(orgId: string, serialNumbers: string[]): Promise<PartItem[]> {
+    if (serialNumbers.length === 0) return [];
+    const { rows } = await sql<Selectable<PartItemsTable>>`
+      SELECT i.* FROM unnest(${serialNumbers}::text[]) AS wanted (serial_number)
+       CROSS JOIN LATERAL (
+         SELECT * FROM part_items
+          WHERE org_id = ${orgId} AND serial_number = wanted.serial_number AND deleted_at IS NULL
+          LIMIT 1) i`.execute(this.db);
+    return rows.map(toItem);
+  }
+
+  async insertPartDefinitions(rows: NewPartDefinition[]): Promise<PartDefinition[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.db
+      .insertInto('part_definitions')
+      .values(
+        rows.map((row) => ({
+          org_id: row.orgId,
+          name: row.name,
+          category: row.category,
+          min_stock_level: row.minStockLevel,
+          reorder_point: row.reorderPoint,
+          lead_time_days: row.leadTimeDays,
+        })),
+      )
+      .returningAll()
+      .execute();
+    return inserted.map((row) => toDefinition({ ...row, in_stock: 0, reserved: 0 }));
+  }
+
+  async updatePartDefinitions(orgId: string, rows: PartDefinitionSettings[], at: Date): Promise<number> {
+    if (rows.length === 0) return 0;
+    const input = rows.map((row) => ({
+      id: row.id,
+      category: row.category,
+      min_stock_level: row.minStockLevel,
+      reorder_point: row.reorderPoint,
+      lead_time_days: row.leadTimeDays,
+    }));
+    const result = await sql`
+      UPDATE part_definitions d
+         SET category = i.category, min_stock_level = i.min_stock_level, reorder_point = i.reorder_point,
+             lead_time_days = i.lead_time_days, updated_at = ${at}
+        FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+               AS i(id uuid, category text, min_stock_level integer, reorder_point integer, lead_time_days integer)
+       WHERE d.org_id = ${orgId} AND d.id = i.id AND d.deleted_at IS NULL`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
+  async insertPartItems(rows: NewPartItem[]): Promise<PartItem[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.db
+      .insertInto('part_items')
+      .values(
+        rows.map((row) => ({
+          org_id: row.orgId,
+          part_definition_id: row.partDefinitionId,
+          serial_number: row.serialNumber,
+          status: row.status,
+          expiry_date: row.expiryDate,
+        })),
+      )
+      .returningAll()
+      .execute();
+    return inserted.map(toItem);
   }
 
   async findDefinitionIdByName(orgId: string, name: string): Promise<string | undefined> {

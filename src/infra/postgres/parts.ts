@@ -119,7 +119,7 @@ type DefinitionRow = Omit<Selectable<PartDefinitionsTable>, 'deleted_at'> & {
   reserved: number;
 };
 
-const toDefinition = (row: DefinitionRow): PartDefinition => ({
+export const toDefinition = (row: DefinitionRow): PartDefinition => ({
   id: row.id,
   orgId: row.org_id,
   name: row.name,
@@ -143,7 +143,7 @@ const ITEM_COLUMNS = [
   'i.updated_at',
 ] as const;
 
-const toItem = (row: Omit<Selectable<PartItemsTable>, 'deleted_at'>): PartItem => ({
+export const toItem = (row: Omit<Selectable<PartItemsTable>, 'deleted_at'>): PartItem => ({
   id: row.id,
   orgId: row.org_id,
   partDefinitionId: row.part_definition_id,
