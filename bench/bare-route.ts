@@ -74,3 +74,11 @@ app.get('/api/v1/maintenance-tasks/:id', async (request, reply) => {
 
 await app.listen({ host: '127.0.0.1', port: Number(env('BARE_PORT')) });
 console.log('bare route ready');
+
+// Exit on the bench's SIGTERM instead of being killed by it, so `--cpu-prof` in BENCH_BARE_NODE_ARGS writes its profile.
+process.once('SIGTERM', () => {
+  void app
+    .close()
+    .then(() => pool.end())
+    .then(() => process.exit(0));
+});

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPostgres, StatementNames, type DatabaseHandle } from '../../src/infra/postgres/database.js';
+import { connectPostgres, type DatabaseHandle } from '../../src/infra/postgres/database.js';
+import { StatementNames } from '../../src/infra/postgres/pg-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;

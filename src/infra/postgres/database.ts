@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import { TransactionLockPostgresAdapter } from './migrator.js';
+import { amssClient, StatementNames } from './pg-client.js';
 import type { DB } from './schema.js';
 
 // node-postgres would turn intervals into objects and bigint counts into strings; AMSS wants the
@@ -32,79 +33,13 @@ export interface PoolOptions {
   preparedStatements?: boolean;
 }
 
-/** How many distinct statement texts get a prepared-statement name; later ones run unnamed. */
-export const MAX_PREPARED_STATEMENTS = 1_000;
-
-/**
- * Names for statement texts, the same name for the same text on every connection. Bounded, so
- * statements whose text varies (bulk inserts of n rows, `IN` lists) cannot grow the set of
- * prepared statements each connection keeps without end: past the bound they run unnamed.
- */
-export class StatementNames {
-  private readonly names = new Map<string, string>();
-  private issued = 0;
-
-  constructor(private readonly max: number = MAX_PREPARED_STATEMENTS) {}
-
-  nameFor(text: string): string | undefined {
-    const known = this.names.get(text);
-    if (known !== undefined || this.names.size >= this.max) return known;
-    this.issued += 1;
-    const name = `amss_${this.issued}`;
-    this.names.set(text, name);
-    return name;
-  }
-
-  /** Gives the text a new name the next time, so every connection prepares it afresh. */
-  retire(text: string): void {
-    this.names.delete(text);
-  }
-}
-
-/**
- * What PostgreSQL answers when a prepared statement no longer fits: a migration changed the
- * columns a `SELECT *` returns (0A000), or the statement was dropped from the session (26000).
- */
-const isStalePreparedStatement = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    code === '26000' ||
-    (code === '0A000' && String((error as Error).message).includes('cached plan must not change result type'))
-  );
-};
-
-/**
- * A node-postgres client that sends parameterized statements as named prepared statements.
- * Statements without parameters (BEGIN, COMMIT, migrations' multi-statement scripts) keep the
- * simple protocol, as before. A statement a schema change made stale fails once and is then
- * prepared again under a new name (the request that hit it gets the error, like any failed query).
- */
-function preparingClient(names: StatementNames): typeof pg.Client {
-  return class PreparingClient extends pg.Client {
-    // node-postgres overloads query() many ways; only (text, values) is rewritten, the rest passes through.
-    override query(...args: unknown[]): never {
-      const [text, values, callback] = args;
-      if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
-        const name = names.nameFor(text);
-        if (name !== undefined) {
-          return (super.query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
-            if (isStalePreparedStatement(error)) names.retire(text);
-            throw error;
-          }) as never;
-        }
-      }
-      return (super.query as (...a: unknown[]) => never)(...args);
-    }
-  };
-}
-
 /** Connects to a PostgreSQL server through a node-postgres pool. */
 export function connectPostgres(url: string, options: PoolOptions = {}): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 20,
     application_name: options.applicationName ?? 'amss',
-    ...(options.preparedStatements === false ? {} : { Client: preparingClient(new StatementNames()) }),
+    Client: amssClient(options.preparedStatements === false ? undefined : new StatementNames()),
     // Every session speaks UTC and ISO intervals, whatever the server's defaults are.
     options: '-c TimeZone=UTC -c IntervalStyle=iso_8601',
   });
