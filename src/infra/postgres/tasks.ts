@@ -180,22 +180,16 @@ export class PgTaskRepository implements TaskRepository {
   constructor(private readonly db: Executor) {}
 
   async insert(input: NewTask): Promise<MaintenanceTask> {
-    const row = await this.db
-      .insertInto('maintenance_tasks')
-      .values({
-        org_id: input.orgId,
-        aircraft_id: input.aircraftId,
-        program_id: input.programId,
-        directive_id: input.directiveId,
-        priority: input.priority,
-        type: input.type,
-        start_time: input.startTime,
-        end_time: input.endTime,
-        assigned_mechanic_id: input.assignedMechanicId,
-        notes: input.notes,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    // Written out, as findDetail is: every create runs it, and building it cost more CPU than sending it.
+    const {
+      rows: [row],
+    } = await sql<Selectable<MaintenanceTasksTable>>`
+      INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, directive_id, priority, type, start_time,
+                                     end_time, assigned_mechanic_id, notes)
+      VALUES (${input.orgId}, ${input.aircraftId}, ${input.programId}, ${input.directiveId}, ${input.priority},
+              ${input.type}, ${input.startTime}, ${input.endTime}, ${input.assignedMechanicId}, ${input.notes})
+      RETURNING *`.execute(this.db);
+    if (!row) throw new Error('INSERT … RETURNING answered no row');
     await this.insertRequirements(input.orgId, row.id, input.requiredParts);
     return toTask({ ...row, required_parts: requirementRows(input.requiredParts) });
   }
@@ -301,13 +295,12 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   async lockAircraft(orgId: string, aircraftId: string): Promise<TaskAircraft | undefined> {
-    const row = await this.db
-      .selectFrom('aircraft')
-      .select(['id', 'status', 'deleted_at'])
-      .where('org_id', '=', orgId)
-      .where('id', '=', aircraftId)
-      .forNoKeyUpdate()
-      .executeTakeFirst();
+    // Written out: every task create and change runs it first.
+    const {
+      rows: [row],
+    } = await sql<Pick<Selectable<DB['aircraft']>, 'id' | 'status' | 'deleted_at'>>`
+      SELECT id, status, deleted_at FROM aircraft WHERE org_id = ${orgId} AND id = ${aircraftId}
+         FOR NO KEY UPDATE`.execute(this.db);
     return row && toTaskAircraft(row);
   }
 
