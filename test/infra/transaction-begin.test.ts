@@ -43,9 +43,10 @@ function countedPool(names: StatementNames | undefined): Counted {
   };
 }
 
-let counted: Counted;
+let counted: Counted | undefined;
 afterEach(async () => {
-  await counted.handle.close();
+  await counted?.handle.close();
+  counted = undefined;
 });
 
 const rows = async (): Promise<number[]> =>
@@ -58,13 +59,39 @@ describe('a transaction’s BEGIN', () => {
     counted = countedPool(new StatementNames());
     await counted.handle.db.connection().execute(async (conn) => {
       await sql`SELECT ${1}::int`.execute(conn); // connected and warmed
-      const before = counted.roundTrips();
+      const before = counted!.roundTrips();
       await conn.transaction().execute(async (trx) => {
         await insert(1).execute(trx);
       });
-      expect(counted.roundTrips() - before).toBe(2);
+      expect(counted!.roundTrips() - before).toBe(2);
     });
     expect(await rows()).toEqual([1]);
+  });
+
+  it('answers the first statement with its own result, not the BEGIN’s', async () => {
+    counted = countedPool(new StatementNames());
+    const result = await counted.handle.db
+      .transaction()
+      .execute((trx) =>
+        sql`INSERT INTO scratch SELECT n FROM generate_series(${1}::int, ${3}::int) AS n`.execute(trx),
+      );
+    expect(result.numAffectedRows).toBe(3n);
+    expect(await rows()).toEqual([1, 2, 3]);
+  });
+
+  it('prepares a first statement afresh after it failed to parse, once the schema lets it', async () => {
+    counted = countedPool(new StatementNames());
+    const read = () =>
+      counted!.handle.db
+        .transaction()
+        .execute((trx) => sql`SELECT later FROM scratch WHERE n = ${1}`.execute(trx));
+    await expect(read()).rejects.toThrow(/column "later" does not exist/);
+    await sql`ALTER TABLE scratch ADD COLUMN later int`.execute(db.db);
+    try {
+      await expect(read()).resolves.toMatchObject({ rows: [] });
+    } finally {
+      await sql`ALTER TABLE scratch DROP COLUMN later`.execute(db.db);
+    }
   });
 
   it('still opens a transaction others cannot see into until it commits', async () => {
@@ -72,7 +99,7 @@ describe('a transaction’s BEGIN', () => {
     await counted.handle.db.transaction().execute(async (trx) => {
       await insert(1).execute(trx);
       await insert(2).execute(trx);
-      expect(counted.status()).toBe('T');
+      expect(counted!.status()).toBe('T');
       expect(await rows()).toEqual([]);
     });
     expect(await rows()).toEqual([1, 2]);
@@ -110,15 +137,15 @@ describe('a transaction’s BEGIN', () => {
     counted = countedPool(new StatementNames());
     await counted.handle.db.connection().execute(async (conn) => {
       await sql`SELECT ${1}::int`.execute(conn);
-      const before = counted.roundTrips();
+      const before = counted!.roundTrips();
       await conn.transaction().execute(async () => undefined);
       await expect(
         conn.transaction().execute(async () => {
           throw new Error('refused before any statement');
         }),
       ).rejects.toThrow('refused before any statement');
-      expect(counted.roundTrips() - before).toBe(0);
-      expect(counted.status()).toBe('I');
+      expect(counted!.roundTrips() - before).toBe(0);
+      expect(counted!.status()).toBe('I');
     });
   });
 
@@ -127,7 +154,7 @@ describe('a transaction’s BEGIN', () => {
     await expect(
       counted.handle.db.transaction().execute(async (trx) => {
         await sql`INSERT INTO scratch VALUES (7)`.execute(trx);
-        expect(counted.status()).toBe('T');
+        expect(counted!.status()).toBe('T');
         throw new Error('undo');
       }),
     ).rejects.toThrow('undo');
@@ -154,11 +181,11 @@ describe('a transaction’s BEGIN', () => {
     counted = countedPool(undefined);
     await counted.handle.db.connection().execute(async (conn) => {
       await sql`SELECT ${1}::int`.execute(conn);
-      const before = counted.roundTrips();
+      const before = counted!.roundTrips();
       await conn.transaction().execute(async (trx) => {
         await insert(3).execute(trx);
       });
-      expect(counted.roundTrips() - before).toBe(2);
+      expect(counted!.roundTrips() - before).toBe(2);
       const prepared = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(conn);
       expect(prepared.rows).toEqual([]);
     });

@@ -42,7 +42,7 @@ const isStalePreparedStatement = (error: unknown): boolean => {
 };
 
 /** What Kysely sends to open a transaction (`begin`, or `start transaction isolation level …`). */
-const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
+const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b[^;]*;?\s*$/i;
 /** What ends one; an end with nothing sent since the deferred start sends neither. */
 const TRANSACTION_END = /^\s*(commit|rollback|end|abort)\s*;?\s*$/i;
 
@@ -67,6 +67,8 @@ interface ProtocolWriter {
  * round trip of its own. The BEGIN's CommandComplete is not the caller's result.
  */
 class StatementAfterBegin extends QueryBase {
+  /** The BEGIN's ParseComplete came (the client must not take it for the statement's). */
+  beginParsed = false;
   private beginCompleted = false;
 
   constructor(
@@ -128,15 +130,29 @@ export function amssClient(names: StatementNames | undefined): typeof pg.Client 
         }
         if (this.pendingBegin !== undefined && TRANSACTION_END.test(text)) {
           this.pendingBegin = undefined;
-          return Promise.resolve(emptyResult(text.trim().split(/\s|;/)[0]!.toUpperCase())) as never;
+          const rollback = /^\s*(rollback|abort)/i.test(text);
+          return Promise.resolve(emptyResult(rollback ? 'ROLLBACK' : 'COMMIT')) as never;
         }
       }
       const begin = this.pendingBegin;
       this.pendingBegin = undefined;
+      const passThrough = (): never => (super.query as (...a: unknown[]) => never)(...args);
       if (parameters === undefined) {
-        // Sent first, on its own; a failure shows in what follows (the connection is gone).
-        if (begin !== undefined) (super.query(begin) as Promise<unknown>).catch(() => undefined);
-        return (super.query as (...a: unknown[]) => never)(...args);
+        if (begin === undefined) return passThrough();
+        // The BEGIN goes first, on its own, and what follows waits for it (node-postgres would hold it
+        // until then anyway): a failed BEGIN fails it rather than letting it run outside a transaction.
+        const begun = super.query(begin) as Promise<unknown>;
+        if (plain) return begun.then(passThrough) as never;
+        const submittable = text as {
+          submit?: unknown;
+          handleError?(error: unknown, connection: unknown): void;
+        };
+        const callback = args.find((arg): arg is (error: unknown) => void => typeof arg === 'function');
+        begun.then(passThrough, (error: unknown) => {
+          if (typeof submittable.submit === 'function') submittable.handleError?.(error, this.connection);
+          else callback?.(error);
+        });
+        return (typeof submittable.submit === 'function' ? submittable : undefined) as never;
       }
       const statement = text as string;
       const name = names?.nameFor(statement);
@@ -150,6 +166,19 @@ export function amssClient(names: StatementNames | undefined): typeof pg.Client 
         if (isStalePreparedStatement(error)) names!.retire(statement);
         throw error;
       }) as never;
+    }
+
+    /**
+     * A statement sent behind a BEGIN gets two ParseCompletes: the BEGIN's comes first and must not mark
+     * the statement as parsed (node-postgres would skip its Parse next time even if it failed).
+     */
+    _handleParseComplete(): void {
+      const active = (this as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
+      if (active instanceof StatementAfterBegin && !active.beginParsed) {
+        active.beginParsed = true;
+        return;
+      }
+      (pg.Client.prototype as unknown as { _handleParseComplete(): void })._handleParseComplete.call(this);
     }
 
     private afterBegin(begin: string, config: pg.QueryConfig): Promise<pg.QueryResult> {
