@@ -76,6 +76,60 @@ export function peakRssMb(child: ChildProcess | 'self'): number {
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+export type ProcessFilter = (pid: number, parent: number, cmdline: () => string) => boolean;
+
+/** CPU ticks (user + system) of each process `include` picks, from /proc. */
+function cpuTicksOf(include: ProcessFilter): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmdline = () => readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (include(Number(entry), Number(fields[1]), cmdline)) {
+        ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      }
+    } catch {
+      // the process is gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Follows the CPU time of a set of processes while a run lasts, sampling often enough to count
+ * processes that end before it does (pgbench's backends, pool connections closed when idle).
+ */
+export function cpuMeter(include: ProcessFilter): { stop(): number } {
+  const start = cpuTicksOf(include);
+  const last = new Map(start);
+  const sample = () => {
+    for (const [pid, ticks] of cpuTicksOf(include)) last.set(pid, ticks);
+  };
+  const timer = setInterval(sample, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let ticks = 0;
+      for (const [pid, value] of last) ticks += value - (start.get(pid) ?? 0);
+      return ticks / CLOCK_TICKS_PER_SECOND;
+    },
+  };
+}
+
+/** The PostgreSQL backends serving one database of the bench server (and no other work on it). */
+export const backendsOf =
+  (database: string): ProcessFilter =>
+  (_pid, _parent, cmdline) => {
+    const title = cmdline();
+    return title.startsWith('postgres: ') && title.includes(` ${database} `);
+  };
+
 /** Writes a benchmark's figures to bench/results/<name>.json, stamped with the time they were measured. */
 export function writeResults(name: string, figures: Record<string, unknown>): void {
   mkdirSync('bench/results', { recursive: true });

@@ -29,7 +29,16 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { connectPostgres } from '../src/infra/postgres/database.js';
 import { migrateToLatest } from '../src/infra/postgres/migrator.js';
 import type { DB } from '../src/infra/postgres/schema.js';
-import { adminQuery as admin, BENCH_ADMIN_URL, BENCH_REDIS_ADDR, writeResults } from './support.js';
+import {
+  adminQuery as admin,
+  backendsOf,
+  BENCH_ADMIN_URL,
+  BENCH_REDIS_ADDR,
+  CLOCK_TICKS_PER_SECOND,
+  cpuMeter,
+  type ProcessFilter,
+  writeResults,
+} from './support.js';
 import { CREATE_STATEMENTS, DETAIL_STATEMENT, oneLine } from './task-statements.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -244,63 +253,11 @@ const figures = (result: autocannon.Result): Figures => ({
   p99: result.latency.p99,
 });
 
-const CLOCK_TICKS_PER_SECOND = 100;
-
-type ProcessFilter = (pid: number, parent: number, cmdline: () => string) => boolean;
-
-/** CPU ticks (user + system) of each process `include` picks, from /proc. */
-function cpuTicksOf(include: ProcessFilter): Map<number, number> {
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name, which is in parentheses and may contain spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmdline = () => readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (include(Number(entry), Number(fields[1]), cmdline)) {
-        ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-      }
-    } catch {
-      // the process is gone meanwhile
-    }
-  }
-  return ticks;
-}
-
-/**
- * Follows the CPU time of a set of processes while a run lasts, sampling often enough to count
- * processes that end before it does (pgbench's backends, pool connections closed when idle).
- */
-function cpuMeter(include: ProcessFilter): { stop(): number } {
-  const start = cpuTicksOf(include);
-  const last = new Map(start);
-  const sample = () => {
-    for (const [pid, ticks] of cpuTicksOf(include)) last.set(pid, ticks);
-  };
-  const timer = setInterval(sample, 200);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      let ticks = 0;
-      for (const [pid, value] of last) ticks += value - (start.get(pid) ?? 0);
-      return ticks / CLOCK_TICKS_PER_SECOND;
-    },
-  };
-}
-
 /** The server process and its workers (SERVER_PROCESSES > 1). */
 const serverProcesses =
   (serverPid: number): ProcessFilter =>
   (pid, parent) =>
     pid === serverPid || parent === serverPid;
-
-/** The PostgreSQL backends serving the bench database (and no other work on the same server). */
-const benchBackends: ProcessFilter = (_pid, _parent, cmdline) => {
-  const title = cmdline();
-  return title.startsWith('postgres: ') && title.includes(` ${DB_NAME} `);
-};
 
 /** This process (autocannon runs in it) and the children it waited for (pgbench), in seconds. */
 function loadGeneratorCpuSeconds(): number {
@@ -325,7 +282,7 @@ function machineCpuTicks(): { busy: number; total: number } {
  */
 async function measured(serverPid: number | undefined, run: () => Promise<Figures>): Promise<Figures> {
   const server = serverPid === undefined ? undefined : cpuMeter(serverProcesses(serverPid));
-  const postgres = cpuMeter(benchBackends);
+  const postgres = cpuMeter(backendsOf(DB_NAME));
   const load = loadGeneratorCpuSeconds();
   const machine = machineCpuTicks();
   const result = await run();

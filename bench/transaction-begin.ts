@@ -8,12 +8,11 @@
  * transaction and the PostgreSQL backends' CPU per transaction, each the median of BENCH_RUNS rounds
  * (default 3), and writes bench/results/transactions.json.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { fromPool, type Database } from '../src/infra/postgres/database.js';
 import { amssClient } from '../src/infra/postgres/pg-client.js';
-import { createScratchDatabase, dropScratchDatabase } from './support.js';
+import { backendsOf, cpuMeter, createScratchDatabase, dropScratchDatabase, writeResults } from './support.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 6_000);
@@ -26,37 +25,13 @@ interface Figures {
   postgresCpuMs: number;
 }
 
-/** CPU seconds (user + system) of the PostgreSQL backends serving this database, from /proc. */
-async function backendCpuMs(admin: pg.Client): Promise<number> {
-  const { rows } = await admin.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-    [NAME],
-  );
-
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The backend ended meanwhile.
-    }
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
-
-async function measure(
-  url: string,
-  admin: pg.Client,
-  client: typeof pg.Client,
-  connections: number,
-): Promise<Figures> {
+async function measure(url: string, client: typeof pg.Client, connections: number): Promise<Figures> {
   const pool = new pg.Pool({ connectionString: url, max: connections, Client: client });
   const { db } = fromPool(pool);
   try {
     // Every connection opened and warm before the clock starts.
     await Promise.all(Array.from({ length: connections }, () => sql`SELECT ${1}::int`.execute(db)));
-    const pgBefore = await backendCpuMs(admin);
+    const postgres = cpuMeter(backendsOf(NAME));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
@@ -66,11 +41,11 @@ async function measure(
     );
     const elapsed = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
-    const pgAfter = await backendCpuMs(admin);
+    const postgresSeconds = postgres.stop();
     return {
       txPerSecond: Math.round((TRANSACTIONS / elapsed) * 1000),
       clientCpuMs: (cpu.user + cpu.system) / 1000 / TRANSACTIONS,
-      postgresCpuMs: (pgAfter - pgBefore) / TRANSACTIONS,
+      postgresCpuMs: (postgresSeconds * 1000) / TRANSACTIONS,
     };
   } finally {
     await pool.end();
@@ -90,11 +65,12 @@ const median = (values: number[]): number =>
 
 async function main(): Promise<void> {
   const url = await createScratchDatabase(NAME);
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE TABLE parents (id int PRIMARY KEY);
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  await setup.query(`CREATE TABLE parents (id int PRIMARY KEY);
     INSERT INTO parents SELECT generate_series(1, 64);
     CREATE TABLE children (id bigserial PRIMARY KEY, parent_id int NOT NULL REFERENCES parents, note text)`);
+  await setup.end();
   const sides = {
     'node-postgres': pg.Client,
     'AMSS (BEGIN with the first statement)': amssClient(undefined),
@@ -105,7 +81,7 @@ async function main(): Promise<void> {
       const rounds: Record<string, Figures[]> = {};
       for (let run = 0; run < RUNS; run++) {
         for (const [side, client] of Object.entries(sides)) {
-          (rounds[side] ??= []).push(await measure(url, admin, client, connections));
+          (rounds[side] ??= []).push(await measure(url, client, connections));
         }
       }
       for (const [side, figures] of Object.entries(rounds)) {
@@ -117,17 +93,13 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await admin.end();
     await dropScratchDatabase(NAME);
   }
   for (const [connections, bySide] of Object.entries(results)) {
     console.log(`\n${connections}, ${TRANSACTIONS} transactions, medians of ${RUNS} rounds`);
     console.table(bySide);
   }
-  writeFileSync(
-    new URL('results/transactions.json', import.meta.url),
-    `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, transactions: TRANSACTIONS, results }, null, 2)}\n`,
-  );
+  writeResults('transactions', { runs: RUNS, transactions: TRANSACTIONS, results });
 }
 
 await main();

@@ -123,49 +123,62 @@ export function amssClient(names: StatementNames | undefined): typeof pg.Client 
         typeof text === 'string' && callback === undefined && (values === undefined || Array.isArray(values));
       const parameters =
         plain && Array.isArray(values) && values.length > 0 ? (values as unknown[]) : undefined;
+      const begin = this.pendingBegin;
       if (plain && parameters === undefined) {
-        if (TRANSACTION_START.test(text) && this.pendingBegin === undefined) {
+        if (begin === undefined && TRANSACTION_START.test(text)) {
           this.pendingBegin = text;
           return Promise.resolve(emptyResult('BEGIN')) as never;
         }
-        if (this.pendingBegin !== undefined && TRANSACTION_END.test(text)) {
+        const end = begin === undefined ? null : TRANSACTION_END.exec(text);
+        if (end) {
           this.pendingBegin = undefined;
-          const rollback = /^\s*(rollback|abort)/i.test(text);
-          return Promise.resolve(emptyResult(rollback ? 'ROLLBACK' : 'COMMIT')) as never;
+          return Promise.resolve(
+            emptyResult(/^(commit|end)$/i.test(end[1]!) ? 'COMMIT' : 'ROLLBACK'),
+          ) as never;
         }
       }
-      const begin = this.pendingBegin;
       this.pendingBegin = undefined;
-      const passThrough = (): never => (super.query as (...a: unknown[]) => never)(...args);
-      if (parameters === undefined) {
-        if (begin === undefined) return passThrough();
-        // The BEGIN goes first, on its own, and what follows waits for it (node-postgres would hold it
-        // until then anyway): a failed BEGIN fails it rather than letting it run outside a transaction.
-        const begun = super.query(begin) as Promise<unknown>;
-        if (plain) return begun.then(passThrough) as never;
-        const submittable = text as {
-          submit?: unknown;
-          handleError?(error: unknown, connection: unknown): void;
-        };
-        const callback = args.find((arg): arg is (error: unknown) => void => typeof arg === 'function');
-        begun.then(passThrough, (error: unknown) => {
-          if (typeof submittable.submit === 'function') submittable.handleError?.(error, this.connection);
-          else callback?.(error);
-        });
-        return (typeof submittable.submit === 'function' ? submittable : undefined) as never;
-      }
-      const statement = text as string;
-      const name = names?.nameFor(statement);
-      const config: pg.QueryConfig = { text: statement, values: parameters, ...(name && { name }) };
+      if (parameters !== undefined) return this.sendParameterized(text as string, parameters, begin) as never;
+      if (begin === undefined) return this.passThrough(args);
+      // The BEGIN goes first, on its own, and what follows waits for it (node-postgres would hold it
+      // until then anyway): a failed BEGIN fails it rather than letting it run outside a transaction.
+      const begun = super.query(begin) as Promise<unknown>;
+      if (plain) return begun.then(() => this.passThrough(args)) as never;
+      const submittable = text as {
+        submit?: unknown;
+        handleError?(error: unknown, connection: unknown): void;
+      };
+      const isSubmittable = typeof submittable.submit === 'function';
+      const failed = args.find((arg): arg is (error: unknown) => void => typeof arg === 'function');
+      begun.then(
+        () => this.passThrough(args),
+        (error: unknown) =>
+          isSubmittable ? submittable.handleError?.(error, this.connection) : failed?.(error),
+      );
+      return (isSubmittable ? submittable : undefined) as never;
+    }
+
+    private passThrough(args: unknown[]): never {
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+
+    /** A statement with parameters: prepared under its name (if any), behind the held-back BEGIN (if any). */
+    private sendParameterized(
+      text: string,
+      values: unknown[],
+      begin: string | undefined,
+    ): Promise<pg.QueryResult> {
+      const name = names?.nameFor(text);
+      const config: pg.QueryConfig = { text, values, ...(name && { name }) };
       const sent =
         begin === undefined
           ? (super.query(config) as Promise<pg.QueryResult>)
           : this.afterBegin(begin, config);
-      if (name === undefined) return sent as never;
+      if (name === undefined) return sent;
       return sent.catch((error: unknown) => {
-        if (isStalePreparedStatement(error)) names!.retire(statement);
+        if (isStalePreparedStatement(error)) names!.retire(text);
         throw error;
-      }) as never;
+      });
     }
 
     /**
