@@ -67,7 +67,7 @@ function phasesOf(lines: string[]): Record<string, number> | undefined {
   return undefined;
 }
 
-/** How long scripts/ensure-built.mjs said building `what` (`web console`, `server`) took; 0 when it was fresh. */
+/** How long the start's build scripts (scripts/ensure-built.mjs, scripts/build-console.mjs) said building `what` (`web console`, `server`) took; 0 when it was fresh. */
 const buildMs = (lines: string[], what: string) => {
   const built = new RegExp(`${what} built in ([\\d.]+) s`);
   const seconds = lines.map((line) => built.exec(line)?.[1]).find(Boolean);

@@ -21,6 +21,7 @@ import { createWorker } from './worker.js';
 import { seedDemoAlerts } from '../app/demo-alerts.js';
 import { InProcessEventStream } from '../infra/streams/event-stream.js';
 import { startMetricsServer } from './metrics-server.js';
+import { buildConsoleBeside } from './console-build.js';
 import {
   checkPortFree,
   configOrExit,
@@ -41,8 +42,10 @@ const USAGE = `Usage: amss <command>
 Commands:
   server                 REST API (HTTP_ADDR) on PostgreSQL (DB_URL) and Redis (REDIS_ADDR)
   worker                 background jobs
-  dev [--in-memory]      server and worker in one process; embedded PostgreSQL when DB_URL is
-                         unset, in-process stand-ins when REDIS_ADDR is unset; migrates and seeds
+  dev [--in-memory] [--build-console]
+                         server and worker in one process; embedded PostgreSQL when DB_URL is
+                         unset, in-process stand-ins when REDIS_ADDR is unset; migrates and seeds;
+                         --build-console first builds the web console when it is stale (npm start)
   migrate up [--app-role NAME]
                          apply every pending migration (then grant-app-role NAME, if given)
   migrate down [--all]   revert the latest migration (or all of them)
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       'in-memory': { type: 'boolean', default: false },
+      'build-console': { type: 'boolean', default: false },
       all: { type: 'boolean', default: false },
       'app-role': { type: 'string' },
       email: { type: 'string' },
@@ -82,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return work();
     case 'dev':
-      return dev(values['in-memory']);
+      return dev({ inMemory: values['in-memory'], buildConsole: values['build-console'] });
     case 'migrate':
       return migrate(sub, values.all, values['app-role']);
     case 'seed':
@@ -225,12 +229,14 @@ function phaseClock() {
   };
 }
 
-async function dev(inMemory: boolean): Promise<void> {
+async function dev({ inMemory, buildConsole }: { inMemory: boolean; buildConsole: boolean }): Promise<void> {
   const clock = phaseClock();
   clock.mark('modules');
   const config = configOrExit();
   if (config.appEnv === 'production')
     exitWith('`amss dev` is for development; run `amss server` and `amss worker`');
+  // On the other core while this one opens the database; awaited before the console is served.
+  const consoleBuild = buildConsole ? buildConsoleBeside() : undefined;
   const http = devAddress('HTTP_ADDR', config.http);
   const grpcAddress = devAddress('GRPC_ADDR', config.grpc);
   await checkPortFree('HTTP_ADDR', http);
@@ -260,6 +266,11 @@ async function dev(inMemory: boolean): Promise<void> {
   // Alerts of every level, one acknowledged and one resolved, before the console's first look.
   await seedDemoAlerts(container.uow, demo.orgId);
   clock.mark('demo_data');
+  if (consoleBuild) {
+    const built = await consoleBuild;
+    if (!built.ok) exitWith(`building the web console failed (${built.reason}); see above`);
+    clock.mark('console_wait');
+  }
   const app = await buildServer(container);
   const grpc = buildGrpc(container);
   const grpcPort = await listenOn('GRPC_ADDR', grpcAddress, () => grpc.listen(grpcAddress));
