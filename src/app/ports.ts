@@ -125,6 +125,18 @@ export interface RetentionRepository {
   purgeExpired(now: Date): Promise<Record<string, number>>;
 }
 
+/** Which demo `amss dev` last seeded (a fingerprint of its data), and on which day (UTC, `YYYY-MM-DD`). */
+export interface DemoSeedMark {
+  version: string;
+  seededOn: string;
+}
+
+/** The dev command's record of its last demo seed (one at most). */
+export interface DemoSeedRepository {
+  last(): Promise<DemoSeedMark | undefined>;
+  record(mark: DemoSeedMark): Promise<void>;
+}
+
 /** Every repository, bound to one connection or one transaction. */
 export interface Repositories {
   organizations: OrganizationRepository;
@@ -133,6 +145,7 @@ export interface Repositories {
   refreshTokens: RefreshTokenRepository;
   apiKeys: ApiKeyRepository;
   changeLog: ChangeLogRepository;
+  demoSeed: DemoSeedRepository;
   /** Records an idempotent request's mutations in their own transactions. */
   idempotentMutations: IdempotentMutationRepository;
   aircraft: AircraftRepository;

@@ -18,7 +18,7 @@ import { TokenIssuer } from '../auth/jwt.js';
 import { runMigrate, type MigrateDirection } from './migrate.js';
 import { AppRoleError, grantAppRole } from '../infra/postgres/app-role.js';
 import { createWorker } from './worker.js';
-import { seedDemoAlerts } from '../app/demo-alerts.js';
+import { seedDemoForStart } from '../app/demo-seed.js';
 import { InProcessEventStream } from '../infra/streams/event-stream.js';
 import { startMetricsServer } from './metrics-server.js';
 import { buildConsoleBeside } from './console-build.js';
@@ -262,9 +262,9 @@ async function dev({ inMemory, buildConsole }: { inMemory: boolean; buildConsole
     previousKeys: await previousJwtKeys(config),
     ...(eventStream ? { eventStream } : {}),
   });
-  const demo = await seedDemoData(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
-  // Alerts of every level, one acknowledged and one resolved, before the console's first look.
-  await seedDemoAlerts(container.uow, demo.orgId);
+  // The demo brought up to date (alerts of every level, one acknowledged and one resolved, included)
+  // before the console's first look — unless a start already did today.
+  const demo = await seedDemoForStart(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
   clock.mark('demo_data');
   if (consoleBuild) {
     const built = await consoleBuild;

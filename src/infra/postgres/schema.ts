@@ -785,7 +785,15 @@ export interface AlertsTable {
   updated_at: GeneratedTimestamp;
 }
 
+/** Which demo `amss dev` last seeded, and on which day (UTC): one row at most (migration 28). */
+export interface DemoSeedTable {
+  only_row: Generated<boolean>;
+  version: string;
+  seeded_on: ColumnType<string, string, string>;
+}
+
 export interface DB {
+  amss_demo_seed: DemoSeedTable;
   organizations: OrganizationsTable;
   org_policies: OrgPoliciesTable;
   users: UsersTable;

@@ -1,5 +1,6 @@
 import type { Repositories, UnitOfWork } from '../../app/ports.js';
 import { PgChangeLogRepository } from './audit-outbox.js';
+import { PgDemoSeedRepository } from './demo-seed.js';
 import { PgAircraftRepository } from './aircraft.js';
 import { PgProgramRepository } from './programs.js';
 import { PgProgramGenerationRepository } from './program-generation.js';
@@ -42,6 +43,7 @@ export function createRepositories(db: Executor): Repositories {
     refreshTokens: new PgRefreshTokenRepository(db),
     apiKeys: new PgApiKeyRepository(db),
     changeLog: new PgChangeLogRepository(db),
+    demoSeed: new PgDemoSeedRepository(db),
     idempotentMutations: new PgIdempotentMutationRepository(db),
     aircraft: new PgAircraftRepository(db),
     programs: new PgProgramRepository(db),
