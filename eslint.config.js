@@ -36,6 +36,7 @@ export default tseslint.config(
       'scratch/**',
       'src/api/grpc/gen/**',
       'web/dist/**',
+      'web/dist.*/**',
       'web/src/api/schema.d.ts',
     ],
   },

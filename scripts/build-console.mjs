@@ -10,7 +10,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ensure, stagingFor, swapIn } from './build-support.mjs';
+import process from 'node:process';
+import { buildInto, ensure } from './build-support.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const web = path.join(root, 'web');
@@ -30,22 +31,30 @@ const sources = [
   path.join(web, 'src'),
   path.join(web, 'index.html'),
   path.join(web, 'vite.config.ts'),
+  path.join(web, 'tsconfig.json'),
   path.join(root, 'src', 'domain'),
   path.join(root, 'package-lock.json'),
   import.meta.filename,
+  path.join(import.meta.dirname, 'build-support.mjs'),
 ];
+
+// Started by `amss dev --build-console` with a channel to it: when that process ends, however it ends (a signal,
+// a crash), the channel closes and the build stops instead of running on alone.
+process.on('disconnect', () => process.exit(1));
+// The channel alone must not keep this process alive once the build is done.
+process.channel?.unref();
 
 await ensure(
   'the web console',
   existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest)),
   async () => {
     const { build } = await import('vite');
-    const staging = stagingFor(dist);
-    await build({
-      configFile: path.join(web, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: staging },
+    await buildInto(dist, async (staging) => {
+      await build({
+        configFile: path.join(web, 'vite.config.ts'),
+        logLevel: 'warn',
+        build: { outDir: staging },
+      });
     });
-    swapIn(staging, dist);
   },
 );

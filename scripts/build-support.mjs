@@ -1,6 +1,6 @@
 // @ts-check
 /** What the start's two builds (scripts/ensure-built.mjs, scripts/build-console.mjs) share. */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 
@@ -21,9 +21,14 @@ export async function ensure(what, fresh, build) {
  * never sees it half-written or mixed, whatever else (an interrupted build, `npm run build`) last touched it.
  * @param {string} staging @param {string} target
  */
-export function swapIn(staging, target) {
+function swapIn(staging, target) {
   const retired = `${target}.retired-${process.pid}`;
-  if (existsSync(target)) renameSync(target, retired);
+  try {
+    renameSync(target, retired);
+  } catch (error) {
+    // None yet, or another start moved it away a moment ago: either way the place is free.
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'ENOENT') throw error;
+  }
   try {
     renameSync(staging, target);
   } catch (error) {
@@ -35,9 +40,22 @@ export function swapIn(staging, target) {
   rmSync(retired, { recursive: true, force: true });
 }
 
-/** Where a build of `target` by this process is written before it is swapped in. @param {string} target */
-export function stagingFor(target) {
+/**
+ * Builds `target` with `build` in a directory of this process's own beside it, then swaps it in; a build that
+ * fails or is stopped leaves nothing behind.
+ * @param {string} target @param {(staging: string) => Promise<void>} build
+ */
+export async function buildInto(target, build) {
   const staging = `${target}.building-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  return staging;
+  const clear = () => rmSync(staging, { recursive: true, force: true });
+  clear();
+  // Also when the process is made to exit mid-build (process.exit skips the finally below).
+  process.on('exit', clear);
+  try {
+    await build(staging);
+    swapIn(staging, target);
+  } finally {
+    process.off('exit', clear);
+    clear();
+  }
 }

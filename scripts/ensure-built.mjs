@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensure, stagingFor, swapIn } from './build-support.mjs';
+import { buildInto, ensure } from './build-support.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const src = path.join(root, 'src');
@@ -48,24 +48,24 @@ await ensure(
     readFileSync(recorded, 'utf8') === sources,
   async () => {
     const { build } = await import('esbuild');
-    const staging = stagingFor(dist);
-    // dist/ mirrors src/ as tsc's build does (tsconfig.build.json), so paths relative to a module
-    // (migrations, proto files, the console) resolve alike.
-    await build({
-      entryPoints: readdirSync(src, { recursive: true, encoding: 'utf8' })
-        .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-        .map((file) => path.join(src, file)),
-      outdir: staging,
-      outbase: src,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'linked',
-      tsconfig,
-      logLevel: 'warning',
+    await buildInto(dist, async (staging) => {
+      // dist/ mirrors src/ as tsc's build does (tsconfig.build.json), so paths relative to a module
+      // (migrations, proto files, the console) resolve alike.
+      await build({
+        entryPoints: readdirSync(src, { recursive: true, encoding: 'utf8' })
+          .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+          .map((file) => path.join(src, file)),
+        outdir: staging,
+        outbase: src,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        sourcemap: 'linked',
+        tsconfig,
+        logLevel: 'warning',
+      });
+      chmodSync(path.join(staging, 'cmd', 'main.js'), 0o755);
+      writeFileSync(path.join(staging, FINGERPRINT), sources);
     });
-    chmodSync(path.join(staging, 'cmd', 'main.js'), 0o755);
-    writeFileSync(path.join(staging, FINGERPRINT), sources);
-    swapIn(staging, dist);
   },
 );

@@ -657,8 +657,8 @@ function dayFromToday(days: number): Date {
  * service so they are audited as `system:seed`. A person who is not a user of the org, or a type
  * that does not exist, is skipped.
  *
- * The demo's dates are relative to today, and `npm start` seeds on every start into a database that
- * may live for months (the embedded PGlite data directory). So that the demo keeps meaning what
+ * The demo's dates are relative to today, and `npm start` seeds on the first start of every day into
+ * a database that may live for months (the embedded PGlite data directory; see demo-seed.ts). So that the demo keeps meaning what
  * DEMO_USERS says (recent hours are recent, the second mechanic's licence expires in 20 days), a run
  * also moves forward a demo record that time has left behind: a licence, skill expiry or recency
  * entry whose dates lie earlier than the demo's, counted from today, gets the demo's dates again

@@ -125,16 +125,17 @@ export interface RetentionRepository {
   purgeExpired(now: Date): Promise<Record<string, number>>;
 }
 
-/** Which demo `amss dev` last seeded (a fingerprint of its data), and on which day (UTC, `YYYY-MM-DD`). */
+/** Which demo `amss dev` last seeded (a fingerprint of its code and data), and on which day (UTC). */
 export interface DemoSeedMark {
   version: string;
+  /** `YYYY-MM-DD`. */
   seededOn: string;
 }
 
-/** The dev command's record of its last demo seed (one at most). */
+/** The dev command's record of its last demo seed, per demo organization's name. */
 export interface DemoSeedRepository {
-  last(): Promise<DemoSeedMark | undefined>;
-  record(mark: DemoSeedMark): Promise<void>;
+  last(orgName: string): Promise<DemoSeedMark | undefined>;
+  record(orgName: string, mark: DemoSeedMark): Promise<void>;
 }
 
 /** Every repository, bound to one connection or one transaction. */

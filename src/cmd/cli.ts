@@ -15,7 +15,7 @@ import { UserService } from '../app/users.js';
 import type { Logger } from '../observability/logger.js';
 import { buildGrpc, buildServer, createContainer } from './container.js';
 import { TokenIssuer } from '../auth/jwt.js';
-import { runMigrate, type MigrateDirection } from './migrate.js';
+import { NOTHING_TO_MIGRATE, runMigrate, type MigrateDirection } from './migrate.js';
 import { AppRoleError, grantAppRole } from '../infra/postgres/app-role.js';
 import { createWorker } from './worker.js';
 import { seedDemoForStart } from '../app/demo-seed.js';
@@ -235,12 +235,12 @@ async function dev({ inMemory, buildConsole }: { inMemory: boolean; buildConsole
   const config = configOrExit();
   if (config.appEnv === 'production')
     exitWith('`amss dev` is for development; run `amss server` and `amss worker`');
-  // On the other core while this one opens the database; awaited before the console is served.
-  const consoleBuild = buildConsole ? buildConsoleBeside() : undefined;
   const http = devAddress('HTTP_ADDR', config.http);
   const grpcAddress = devAddress('GRPC_ADDR', config.grpc);
   await checkPortFree('HTTP_ADDR', http);
   await checkPortFree('GRPC_ADDR', grpcAddress);
+  // On the other core while this one opens the database; awaited before the console is served.
+  const consoleBuild = buildConsole ? buildConsoleBeside() : undefined;
   const logger = loggerFor(config, 'dev');
   // Opening the database and generating dev keys both take a while; do them side by side.
   const [database, keys] = await Promise.all([
@@ -248,7 +248,7 @@ async function dev({ inMemory, buildConsole }: { inMemory: boolean; buildConsole
     jwtKeys(config, logger),
   ]);
   clock.mark('database_and_keys');
-  await runMigrate(database, 'up');
+  const migrated = (await runMigrate(database, 'up')) !== NOTHING_TO_MIGRATE;
   clock.mark('migrations');
   const redis = config.redisConfigured ? connectRedis(config, logger) : undefined;
   // Without Redis, the worker publishes to a stream kept in this process, which the server reads too.
@@ -264,11 +264,19 @@ async function dev({ inMemory, buildConsole }: { inMemory: boolean; buildConsole
   });
   // The demo brought up to date (alerts of every level, one acknowledged and one resolved, included)
   // before the console's first look — unless a start already did today.
-  const demo = await seedDemoForStart(container.uow, (plain) => hashPassword(plain, config.bcryptCost));
+  const demo = await seedDemoForStart(container.uow, (plain) => hashPassword(plain, config.bcryptCost), {
+    migrated,
+  });
   clock.mark('demo_data');
   if (consoleBuild) {
     const built = await consoleBuild;
-    if (!built.ok) exitWith(`building the web console failed (${built.reason}); see above`);
+    if (!built.ok) {
+      // The embedded database is closed first: PGlite's data directory must not be left mid-write.
+      await container.close();
+      await database.close();
+      redis?.disconnect();
+      exitWith(`building the web console failed (${built.reason}); see above`);
+    }
     clock.mark('console_wait');
   }
   const app = await buildServer(container);
@@ -294,7 +302,7 @@ async function dev({ inMemory, buildConsole }: { inMemory: boolean; buildConsole
     redis?.disconnect();
   });
   stopWithParent();
-  logger.info({ phases_ms: clock.phases }, 'startup phases');
+  logger.info({ phases_ms: clock.phases, demo_seeded: demo.seeded }, 'startup phases');
   // Only once SIGTERM is handled: whoever waits for the banner may stop the process right away.
   printBanner(config, {
     orgId: demo.orgId,

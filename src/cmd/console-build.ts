@@ -12,22 +12,18 @@ export type ConsoleBuild = { ok: true } | { ok: false; reason: string };
  * `amss dev --build-console` (what `npm start` runs): builds the web console when it is missing or
  * older than its sources, in a process of its own (scripts/build-console.mjs, Vite) started before the
  * database is opened. On a fresh clone both take seconds; side by side on two cores they overlap
- * instead of adding up. Its output goes to this process's; it is stopped when this process exits.
+ * instead of adding up. Its output goes to this process's; it stops when this process ends.
  */
 export function buildConsoleBeside(): Promise<ConsoleBuild> {
   if (!existsSync(BUILD_SCRIPT))
     return Promise.resolve({ ok: false, reason: `${BUILD_SCRIPT} is missing: not a checkout of AMSS` });
-  const child = spawn(process.execPath, [BUILD_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const stop = () => child.kill('SIGTERM');
-  process.once('exit', stop);
+  // The channel is only there to close: the build stops when this process ends, whatever ends it.
+  const child = spawn(process.execPath, [BUILD_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.channel?.unref();
   return new Promise((resolve) => {
-    const settle = (build: ConsoleBuild) => {
-      process.off('exit', stop);
-      resolve(build);
-    };
-    child.once('error', (error) => settle({ ok: false, reason: error.message }));
+    child.once('error', (error) => resolve({ ok: false, reason: error.message }));
     child.once('exit', (code, signal) =>
-      settle(code === 0 ? { ok: true } : { ok: false, reason: signal ?? `exit code ${code}` }),
+      resolve(code === 0 ? { ok: true } : { ok: false, reason: signal ?? `exit code ${code}` }),
     );
   });
 }

@@ -5,6 +5,9 @@ import { assertMigrationsSucceeded, createMigrator } from '../infra/postgres/mig
 export type MigrateDirection = 'up' | 'down' | 'down-all' | 'status';
 
 /** `amss migrate up|down|status`: applies, reverts one (or all) or lists the migrations. */
+/** What `runMigrate` answers when no migration was pending. */
+export const NOTHING_TO_MIGRATE = 'nothing to do';
+
 export async function runMigrate(database: DatabaseHandle, direction: MigrateDirection): Promise<string> {
   const migrator = createMigrator(database.db);
   if (direction === 'status') {
@@ -24,7 +27,7 @@ export async function runMigrate(database: DatabaseHandle, direction: MigrateDir
         : await migrator.migrateTo(NO_MIGRATIONS);
   assertMigrationsSucceeded(resultSet);
   const results = resultSet.results ?? [];
-  if (results.length === 0) return 'nothing to do';
+  if (results.length === 0) return NOTHING_TO_MIGRATE;
   return results
     .map((r) => `${r.direction === 'Up' ? 'applied ' : 'reverted'}  ${r.migrationName}`)
     .join('\n');

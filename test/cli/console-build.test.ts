@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, cp, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,21 @@ function startDev(cwd: string, port: number) {
   return run(cwd, ['--import', 'tsx', 'src/cmd/cli.ts', 'dev', '--in-memory', '--build-console'], env);
 }
 
+/** The processes running `script` (its absolute path on their command line), read from /proc. */
+function processesRunning(script: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(script))
+        found.push(Number(entry));
+    } catch {
+      // exited while listing
+    }
+  }
+  return found;
+}
+
 describe('npm start on a fresh clone', () => {
   it('builds the missing console beside the database and serves it from the first page on', async () => {
     const root = await freshCopy();
@@ -110,4 +125,22 @@ describe('npm start on a fresh clone', () => {
     expect(dev.output()).not.toMatch(/AMSS is ready/);
     expect(existsSync(path.join(root, 'web', 'dist'))).toBe(false);
   }, 180_000);
+
+  it('leaves no build running and nothing half-built when the start is killed during the build', async () => {
+    const root = await freshCopy();
+    const script = path.join(root, 'scripts', 'build-console.mjs');
+    const dev = startDev(root, await freePort());
+    await vi.waitFor(
+      () => {
+        if (!dev.output().includes('building the web console')) throw new Error('not building yet');
+        expect(processesRunning(script)).toHaveLength(1);
+      },
+      { timeout: 60_000, interval: 50 },
+    );
+
+    dev.child.kill('SIGKILL');
+
+    await vi.waitFor(() => expect(processesRunning(script)).toEqual([]), { timeout: 15_000, interval: 100 });
+    expect(readdirSync(path.join(root, 'web')).filter((name) => name.startsWith('dist'))).toEqual([]);
+  }, 120_000);
 });

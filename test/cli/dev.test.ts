@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../src/app/demo-data.js';
 import { freePort } from '../support/ports.js';
 
@@ -17,8 +17,12 @@ afterEach(() => {
  * `amss dev` as on a fresh machine (no DB_URL, no REDIS_ADDR), in memory or in `dataDir`;
  * resolves with the banner.
  */
-async function startDev(port: number, dataDir?: string): Promise<{ banner: string; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HTTP_ADDR: `127.0.0.1:${port}`, LOG_LEVEL: 'warn' };
+async function startDev(
+  port: number,
+  dataDir?: string,
+  logLevel = 'warn',
+): Promise<{ banner: string; output: () => string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, HTTP_ADDR: `127.0.0.1:${port}`, LOG_LEVEL: logLevel };
   if (dataDir !== undefined) env.PGLITE_DATA_DIR = dataDir;
   env.BCRYPT_COST = '4';
   for (const name of ['DB_URL', 'REDIS_ADDR', 'APP_ENV', 'JWT_PRIVATE_KEY_PEM', 'JWT_PUBLIC_KEY_PEM']) {
@@ -48,6 +52,12 @@ async function startDev(port: number, dataDir?: string): Promise<{ banner: strin
     child.removeAllListeners('exit');
   });
   return { banner, output: () => output };
+}
+
+/** Whether the start brought the demo up to date, from its `startup phases` log line. */
+function demoSeeded(output: string): boolean | undefined {
+  const line = output.split('\n').find((l) => l.includes('"startup phases"'));
+  return line === undefined ? undefined : (JSON.parse(line) as { demo_seeded: boolean }).demo_seeded;
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -85,14 +95,18 @@ describe('amss dev on disk', () => {
     const dataDir = path.join(root, 'data', 'pglite');
     try {
       const port = await freePort();
-      const first = await startDev(port, dataDir);
+      const first = await startDev(port, dataDir, 'info');
       const orgId = /demo org\s+(\S+)/.exec(first.banner)?.[1];
+      // The log is written asynchronously: its line may follow the banner.
+      await vi.waitFor(() => expect(demoSeeded(first.output())).toBe(true));
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], first.output()).toBe(0);
 
-      // A fresh port: another test file may have taken the first one in between.
-      const second = await startDev(await freePort(), dataDir);
+      // A fresh port: another test file may have taken the first one in between. The same day, the
+      // restart finds the demo as the first start left it and does not seed it again.
+      const second = await startDev(await freePort(), dataDir, 'info');
       expect(/demo org\s+(\S+)/.exec(second.banner)?.[1]).toBe(orgId);
+      await vi.waitFor(() => expect(demoSeeded(second.output())).toBe(false));
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], second.output()).toBe(0);
     } finally {

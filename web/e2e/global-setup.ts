@@ -37,26 +37,28 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
 }
 
 /**
- * Builds the console and the server when stale and starts one `amss dev --in-memory` (embedded PostgreSQL, no
- * Redis, demo data) for every journey; its URL reaches the tests as `inject('baseURL')`.
+ * Builds the server when stale and starts one `amss dev --in-memory --build-console` (the console built first when
+ * stale, embedded PostgreSQL, no Redis, demo data) for every journey; its URL reaches the tests as `inject('baseURL')`.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await new Promise<void>((resolve, reject) => {
     const build = spawn('node', ['scripts/ensure-built.mjs'], { cwd: root, stdio: 'inherit' });
-    build.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`console build failed (${code})`)),
-    );
+    build.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`server build failed (${code})`))));
   });
   const [http, grpc] = [await freePort(), await freePort()];
   let log = '';
   // The embedded database and in-process stand-ins, whatever the calling shell has set.
   const { DB_URL: _db, REDIS_ADDR: _redis, ...env } = process.env;
-  // What `npm start` runs: the server as scripts/ensure-built.mjs left it in dist/.
-  const child = spawn('node', ['--enable-source-maps', 'dist/cmd/main.js', 'dev', '--in-memory'], {
-    cwd: root,
-    env: { ...env, HTTP_ADDR: `127.0.0.1:${http}`, GRPC_ADDR: `127.0.0.1:${grpc}`, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // What `npm start` runs: the server as scripts/ensure-built.mjs left it in dist/, building a stale console.
+  const child = spawn(
+    'node',
+    ['--enable-source-maps', 'dist/cmd/main.js', 'dev', '--in-memory', '--build-console'],
+    {
+      cwd: root,
+      env: { ...env, HTTP_ADDR: `127.0.0.1:${http}`, GRPC_ADDR: `127.0.0.1:${grpc}`, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const baseURL = `http://127.0.0.1:${http}`;

@@ -785,9 +785,9 @@ export interface AlertsTable {
   updated_at: GeneratedTimestamp;
 }
 
-/** Which demo `amss dev` last seeded, and on which day (UTC): one row at most (migration 28). */
+/** Which demo `amss dev` last seeded under a demo organization's name, and on which day (UTC) (migration 28). */
 export interface DemoSeedTable {
-  only_row: Generated<boolean>;
+  org_name: string;
   version: string;
   seeded_on: ColumnType<string, string, string>;
 }
