@@ -26,10 +26,13 @@ const tsconfig = path.join(root, 'tsconfig.json');
 /** Where a build records the fingerprint of the sources it was made from. */
 const FINGERPRINT = '.built-from';
 
+/** Every file under src/, read once for the fingerprint and the build. */
+const sourceFiles = readdirSync(src, { recursive: true, encoding: 'utf8' }).sort();
+
 /** Every source file's path, size and modification time, and the contents of what else shapes the build. */
 function fingerprint() {
   const hash = createHash('sha256');
-  for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' }).sort()) {
+  for (const file of sourceFiles) {
     const stats = statSync(path.join(src, file));
     if (stats.isFile()) hash.update(`${file}\0${stats.size}\0${stats.mtimeMs}\n`);
   }
@@ -52,7 +55,7 @@ await ensure(
       // dist/ mirrors src/ as tsc's build does (tsconfig.build.json), so paths relative to a module
       // (migrations, proto files, the console) resolve alike.
       await build({
-        entryPoints: readdirSync(src, { recursive: true, encoding: 'utf8' })
+        entryPoints: sourceFiles
           .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
           .map((file) => path.join(src, file)),
         outdir: staging,
