@@ -4,10 +4,10 @@ import { assertMigrationsSucceeded, createMigrator } from '../infra/postgres/mig
 
 export type MigrateDirection = 'up' | 'down' | 'down-all' | 'status';
 
-/** `amss migrate up|down|status`: applies, reverts one (or all) or lists the migrations. */
 /** What `runMigrate` answers when no migration was pending. */
 export const NOTHING_TO_MIGRATE = 'nothing to do';
 
+/** `amss migrate up|down|status`: applies, reverts one (or all) or lists the migrations. */
 export async function runMigrate(database: DatabaseHandle, direction: MigrateDirection): Promise<string> {
   const migrator = createMigrator(database.db);
   if (direction === 'status') {
