@@ -126,6 +126,8 @@ export const DEMO_AIRCRAFT: readonly { tailNumber: string; model: string; aircra
   { tailNumber: 'N101DA', model: 'A320neo', aircraftType: 'A20N' },
   { tailNumber: 'N102DA', model: 'A320neo', aircraftType: 'A20N' },
   { tailNumber: 'N201DA', model: 'B737-800', aircraftType: 'B738' },
+  // In service, with no work booked: the one aircraft the demo's busy day leaves flying.
+  { tailNumber: 'N301DA', model: 'A321neo', aircraftType: 'A21N' },
 ];
 
 /**
@@ -339,6 +341,11 @@ export const DEMO_TASKS: readonly {
   /** Required parts by demo part definition name. */
   requiredParts?: readonly { name: string; quantity: number }[];
   priority?: TaskPriority;
+  /**
+   * The planner grounded the aircraft by hand when the finding was raised: an aircraft on the
+   * ground (AOG) is not in service, whatever its tasks' windows say.
+   */
+  groundsAircraft?: boolean;
 }[] = [
   {
     tailNumber: DEMO_PROGRAM_AIRCRAFT,
@@ -374,6 +381,7 @@ export const DEMO_TASKS: readonly {
     hours: 6,
     assigned: false,
     priority: 'aog',
+    groundsAircraft: true,
   },
   // The C-check on N201DA: three tasks linked by dependencies (DEMO_DEPENDENCIES); the close-up
   // needs more oil filters than are in stock, so the conflicts view shows a parts shortage.
@@ -487,6 +495,13 @@ export async function seedDemoTasks(uow: UnitOfWork, orgId: string): Promise<num
         priority: demo.priority,
       },
     );
+    if (demo.groundsAircraft)
+      await new AircraftService({ uow }).update(
+        { actor: systemActor('seed') },
+        aircraft.id,
+        { status: 'grounded' },
+        { orgId },
+      );
     created += 1;
   }
   return created + (await seedDemoDependencies(uow, orgId));

@@ -71,7 +71,7 @@ async function login(email: string): Promise<string> {
 }
 
 describe('demo data: qualified people', () => {
-  it('types the demo fleet: the A320neo aircraft as A20N, the 737-800 as B738', async () => {
+  it('types the demo fleet: the A320neo aircraft as A20N, the 737-800 as B738, the A321neo as A21N', async () => {
     for (const demo of DEMO_AIRCRAFT) {
       const aircraft = await t.container.uow.repos.aircraft.findByTailNumber(orgId, demo.tailNumber);
       const [type] = await t.container.uow.repos.referenceData.findAircraftTypesByDesignators([
@@ -79,7 +79,7 @@ describe('demo data: qualified people', () => {
       ]);
       expect(aircraft?.aircraftTypeId, demo.tailNumber).toBe(type!.id);
     }
-    expect(DEMO_AIRCRAFT.map((a) => a.aircraftType)).toEqual(['A20N', 'A20N', 'B738']);
+    expect(DEMO_AIRCRAFT.map((a) => a.aircraftType)).toEqual(['A20N', 'A20N', 'B738', 'A21N']);
   });
 
   it('assigns every demo task to a mechanic rated on its aircraft type, qualified for it and free in its window', async () => {

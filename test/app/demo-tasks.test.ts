@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_DEPENDENCIES,
@@ -68,6 +69,27 @@ describe('demo tasks', () => {
     expect(tasks.filter((task) => task.priority === 'aog').map((task) => task.notes)).toEqual([
       'Demo: AOG — bird strike damage assessment, left engine inlet',
     ]);
+  });
+
+  it('shows the AOG aircraft grounded by hand, the aircraft in the hangar in maintenance and one still in service', async () => {
+    const { orgId } = await seedDemoData(uow, async () => 'not-a-real-hash');
+    const status = async (tailNumber: string) => {
+      const aircraft = await uow.repos.aircraft.findByTailNumber(orgId, tailNumber);
+      return aircraft && { status: aircraft.status, source: aircraft.statusSource };
+    };
+    expect(await status('N102DA')).toEqual({ status: 'grounded', source: 'manual' });
+    expect((await status('N201DA'))?.status).toBe('maintenance');
+    expect(await status('N301DA')).toEqual({ status: 'operational', source: 'manual' });
+    const grounding = await db.db
+      .selectFrom('audit_logs')
+      .select(['actor', 'action'])
+      .where('entity_type', '=', 'aircraft')
+      .where('entity_id', '=', (await uow.repos.aircraft.findByTailNumber(orgId, 'N102DA'))!.id)
+      .where(
+        sql<boolean>`details->'after'->>'status' = 'grounded' AND details->'before'->>'status' = 'operational'`,
+      )
+      .execute();
+    expect(grounding).toEqual([{ actor: 'system:seed', action: 'update' }]);
   });
 
   it('schedules nothing for an organization without the demo fleet', async () => {

@@ -5,14 +5,20 @@ import { useBrowser } from './browser.js';
 const browser = useBrowser();
 
 describe('the dashboard', () => {
-  it('shows a scheduler the AOG counter, every demo aircraft on the fleet board, and the open alerts', async () => {
+  it('shows a scheduler the AOG counter, every demo aircraft on the fleet board by status, and the open alerts', async () => {
     const page = await (await newContext(browser())).newPage();
     await signIn(page, 'scheduler@demo.local');
     const aog = page.getByTestId('aog-count');
     await expect.poll(() => aog.textContent()).toMatch(/AOG\s*1/);
     const tiles = page.getByTestId('fleet-board').getByRole('link');
-    await expect.poll(() => tiles.count()).toBe(3);
-    expect(await tiles.first().getAttribute('aria-label')).toMatch(/^N101DA, A320neo: Grounded$/);
+    await expect.poll(() => tiles.count()).toBe(4);
+    // The AOG aircraft is on the ground on the board too, beside the one still flying.
+    expect(await Promise.all((await tiles.all()).map((tile) => tile.getAttribute('aria-label')))).toEqual([
+      'N101DA, A320neo: Grounded',
+      'N102DA, A320neo: Grounded',
+      'N201DA, B737-800: Maintenance',
+      'N301DA, A321neo: In service',
+    ]);
     await expect.poll(() => page.getByTestId('alert').count()).toBeGreaterThan(3);
     await page.getByTestId('live-status').getByText('Live').waitFor();
     await expectAccessible(page);

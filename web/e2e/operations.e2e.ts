@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, newContext, screenshots, signIn } from './harness.js';
+import { VIEWPORTS, expectAccessible, newContext, screenshots, signIn } from './harness.js';
 import { useBrowser } from './browser.js';
 
 const browser = useBrowser();
@@ -219,6 +219,15 @@ describe('operations pages', () => {
     await row.getByRole('button', { name: 'Deliveries' }).click();
     await page.getByText('Nothing delivered yet').waitFor();
     await expectAccessible(page);
+    // On a tablet (1024 wide) the table fits beside the navigation: Delete shows without scrolling.
+    await page.setViewportSize(VIEWPORTS[1]);
+    const overflow = () =>
+      page.evaluate<number | string>(`(() => {
+        const table = document.querySelector('[data-testid="webhooks-table"]');
+        const viewport = table?.closest('.mantine-ScrollArea-viewport');
+        return viewport ? viewport.scrollWidth - viewport.clientWidth : 'no scroll container';
+      })()`);
+    await expect.poll(overflow).toBe(0);
     await screenshots(page, 'webhooks');
     // leave no endpoint behind that nobody answers
     await row.getByRole('button', { name: 'Delete' }).click();

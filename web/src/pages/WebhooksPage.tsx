@@ -66,7 +66,8 @@ export default function WebhooksPage() {
             empty={
               <EmptyState title="No webhooks yet">Add one to have AMSS POST your events to a URL.</EmptyState>
             }
-            minWidth={760}
+            // Fits beside the navigation on a 1024-wide tablet, its three buttons included.
+            minWidth={680}
             columns={['URL', 'Events', 'Created', { label: 'Actions', hidden: true }]}
             highlightOnHover
             testId="webhooks-table"
