@@ -126,7 +126,8 @@ export const DEMO_AIRCRAFT: readonly { tailNumber: string; model: string; aircra
   { tailNumber: 'N101DA', model: 'A320neo', aircraftType: 'A20N' },
   { tailNumber: 'N102DA', model: 'A320neo', aircraftType: 'A20N' },
   { tailNumber: 'N201DA', model: 'B737-800', aircraftType: 'B738' },
-  // In service, with no work booked: the one aircraft the demo's busy day leaves flying.
+  // In service, with no work booked: the demo's busy day grounds or hangars the others, and the
+  // dashboard's availability and fleet board should show an aircraft flying too.
   { tailNumber: 'N301DA', model: 'A321neo', aircraftType: 'A21N' },
 ];
 
@@ -325,7 +326,8 @@ export async function seedDemoParts(uow: UnitOfWork, orgId: string): Promise<num
 }
 
 /**
- * The demo tasks: one per demo aircraft, `inDays` days after seeding from 08:00 UTC for `hours`.
+ * The demo's planned work on the first three demo aircraft, `inDays` days after seeding from 08:00
+ * UTC for `hours`.
  * The notes identify a demo task, so a second run finds it and creates nothing.
  */
 export const DEMO_TASKS: readonly {

@@ -107,7 +107,7 @@ export const DEMO_CURRENT_WORK: readonly {
     started: true,
   },
   {
-    // on the aircraft already on the ground, after the borescope: N102DA stays in service
+    // on the aircraft already on the ground, after the borescope, so no other aircraft is grounded for it
     tailNumber: 'N101DA',
     type: 'repair',
     notes: 'Demo: cabin pressure controller fault isolation',

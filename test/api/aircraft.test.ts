@@ -362,7 +362,7 @@ describe('tenant isolation', () => {
 });
 
 describe('demo data', () => {
-  it('gives Demo Airline three aircraft, created once however often it runs', async () => {
+  it('gives Demo Airline four aircraft, created once however often it runs', async () => {
     const seed = () => seedDemoData(t.container.uow, async () => 'not-a-real-hash');
     const { orgId } = await seed();
     const fleet = await t.db.db
@@ -375,6 +375,7 @@ describe('demo data', () => {
       { tail_number: 'N101DA', model: 'A320neo' },
       { tail_number: 'N102DA', model: 'A320neo' },
       { tail_number: 'N201DA', model: 'B737-800' },
+      { tail_number: 'N301DA', model: 'A321neo' },
     ]);
     expect(await seed()).toEqual({ orgId, created: 0 });
     const org = await t.container.uow.repos.organizations.findByName(DEMO_ORG_NAME);

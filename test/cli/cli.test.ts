@@ -32,7 +32,7 @@ describe('amss CLI', () => {
       .selectFrom('aircraft')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    expect(counts.n).toBe(3);
+    expect(counts.n).toBe(4);
     const users = await db.db.selectFrom('users').select('email').execute();
     expect(users.map((u) => u.email).sort()).toEqual([
       'admin@demo.local',

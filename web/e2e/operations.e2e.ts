@@ -220,7 +220,9 @@ describe('operations pages', () => {
     await page.getByText('Nothing delivered yet').waitFor();
     await expectAccessible(page);
     // On a tablet (1024 wide) the table fits beside the navigation: Delete shows without scrolling.
-    await page.setViewportSize(VIEWPORTS[1]);
+    const tablet = VIEWPORTS[1];
+    await page.setViewportSize(tablet);
+    await expect.poll(() => page.evaluate<number>('window.innerWidth')).toBe(tablet.width);
     const overflow = () =>
       page.evaluate<number | string>(`(() => {
         const table = document.querySelector('[data-testid="webhooks-table"]');
@@ -228,6 +230,16 @@ describe('operations pages', () => {
         return viewport ? viewport.scrollWidth - viewport.clientWidth : 'no scroll container';
       })()`);
     await expect.poll(overflow).toBe(0);
+    const rightEdge = async (locator: Locator) => {
+      const box = (await locator.boundingBox())!;
+      return box.x + box.width;
+    };
+    const scrollArea = page
+      .locator('.mantine-ScrollArea-viewport')
+      .filter({ has: page.getByTestId('webhooks-table') });
+    const deleteEdge = await rightEdge(row.getByRole('button', { name: 'Delete' }));
+    expect(deleteEdge).toBeLessThanOrEqual(await rightEdge(scrollArea));
+    expect(deleteEdge).toBeLessThanOrEqual(tablet.width);
     await screenshots(page, 'webhooks');
     // leave no endpoint behind that nobody answers
     await row.getByRole('button', { name: 'Delete' }).click();

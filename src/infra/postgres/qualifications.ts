@@ -320,7 +320,8 @@ export class PgQualificationRepository implements QualificationRepository {
     // user_id) index. Joined through `people` instead, a prepared statement's generic plan read
     // the whole org's facts and, for each row, scanned the org's users for its owner: quadratic
     // in the org's mechanics (256 of them: 20-40 ms per check, most of an assigned create).
-    // A fact row of someone not in `people` (deleted, another org) finds no person below.
+    // A named person who is not in `people` (deleted) has their facts read, and locked, for
+    // nothing: the join below finds no person for them.
     const ofPeople = (column: string) =>
       query.userIds === undefined
         ? sql`${sql.ref(column)} IN (SELECT id FROM people)`
