@@ -217,6 +217,31 @@ describe('returning to operational', () => {
   });
 });
 
+describe('task changes at once', () => {
+  const cancel = (taskId: string) =>
+    t.request(scheduler, 'PATCH', `/api/v1/maintenance-tasks/${taskId}/state`, { new_state: 'cancelled' });
+
+  it('two cancellations on one aircraft at once, with the status job beside them, bring it back into service once', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const aircraft = await newAircraft();
+      const first = await taskIn(aircraft.id, 1);
+      const second = await taskIn(aircraft.id, 4);
+      await runJob();
+      expect(await statusOf(aircraft.id)).toEqual({ status: 'grounded', status_source: 'automatic' });
+      // Each cancellation reconciles the aircraft after its own change; whichever goes second must
+      // see the other's cancellation too, or the aircraft stays grounded with no task needing it.
+      const [a, b] = await Promise.all([cancel(first.id), cancel(second.id), runJob()]);
+      expect(a!.statusCode, a!.body).toBe(200);
+      expect(b!.statusCode, b!.body).toBe(200);
+      expect(await statusOf(aircraft.id)).toEqual({ status: 'operational', status_source: 'automatic' });
+      // Grounded by the job, released once: never released twice, never grounded again.
+      expect(
+        (await statusEvents(aircraft.id)).map((e) => (e.payload as { data: { status: string } }).data.status),
+      ).toEqual(['grounded', 'operational']);
+    }
+  });
+});
+
 describe('manual status changes', () => {
   it('refuses to make an aircraft operational while a task needs it on the ground (409 AIRCRAFT_GROUNDING_REQUIRED)', async () => {
     const aircraft = await newAircraft('grounded');
