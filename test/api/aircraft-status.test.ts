@@ -231,8 +231,8 @@ describe('task changes at once', () => {
       // Each cancellation reconciles the aircraft after its own change; whichever goes second must
       // see the other's cancellation too, or the aircraft stays grounded with no task needing it.
       const [a, b] = await Promise.all([cancel(first.id), cancel(second.id), runJob()]);
-      expect(a!.statusCode, a!.body).toBe(200);
-      expect(b!.statusCode, b!.body).toBe(200);
+      expect(a.statusCode, a.body).toBe(200);
+      expect(b.statusCode, b.body).toBe(200);
       expect(await statusOf(aircraft.id)).toEqual({ status: 'operational', status_source: 'automatic' });
       // Grounded by the job, released once: never released twice, never grounded again.
       expect(
