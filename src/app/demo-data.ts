@@ -448,6 +448,7 @@ export const DEMO_DEPENDENCIES: readonly {
  */
 export async function seedDemoTasks(uow: UnitOfWork, orgId: string): Promise<number> {
   const tasks = new TaskService({ uow });
+  const aircraftService = new AircraftService({ uow });
   const [mechanic] = await uow.repos.users.findCredentials('mechanic@demo.local', orgId);
   const page = { limit: MAX_PAGE_SIZE, offset: 0 };
   const today = new Date();
@@ -498,7 +499,7 @@ export async function seedDemoTasks(uow: UnitOfWork, orgId: string): Promise<num
       },
     );
     if (demo.groundsAircraft)
-      await new AircraftService({ uow }).update(
+      await aircraftService.update(
         { actor: systemActor('seed') },
         aircraft.id,
         { status: 'grounded' },

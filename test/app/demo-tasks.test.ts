@@ -73,18 +73,17 @@ describe('demo tasks', () => {
 
   it('shows the AOG aircraft grounded by hand, the aircraft in the hangar in maintenance and one still in service', async () => {
     const { orgId } = await seedDemoData(uow, async () => 'not-a-real-hash');
-    const status = async (tailNumber: string) => {
-      const aircraft = await uow.repos.aircraft.findByTailNumber(orgId, tailNumber);
-      return aircraft && { status: aircraft.status, source: aircraft.statusSource };
-    };
-    expect(await status('N102DA')).toEqual({ status: 'grounded', source: 'manual' });
-    expect((await status('N201DA'))?.status).toBe('maintenance');
-    expect(await status('N301DA')).toEqual({ status: 'operational', source: 'manual' });
+    const aircraft = async (tailNumber: string) =>
+      (await uow.repos.aircraft.findByTailNumber(orgId, tailNumber))!;
+    const aog = await aircraft('N102DA');
+    expect(aog).toMatchObject({ status: 'grounded', statusSource: 'manual' });
+    expect(await aircraft('N201DA')).toMatchObject({ status: 'maintenance' });
+    expect(await aircraft('N301DA')).toMatchObject({ status: 'operational', statusSource: 'manual' });
     const grounding = await db.db
       .selectFrom('audit_logs')
       .select(['actor', 'action'])
       .where('entity_type', '=', 'aircraft')
-      .where('entity_id', '=', (await uow.repos.aircraft.findByTailNumber(orgId, 'N102DA'))!.id)
+      .where('entity_id', '=', aog.id)
       .where(
         sql<boolean>`details->'after'->>'status' = 'grounded' AND details->'before'->>'status' = 'operational'`,
       )
