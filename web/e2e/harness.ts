@@ -55,6 +55,24 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   }
 }
 
+/**
+ * How far the table with this test id overflows its scroll area sideways, at a viewport of the
+ * given size (0: it fits, nothing is cut off), once the page has taken the new size.
+ */
+export async function tableOverflowAt(
+  page: Page,
+  viewport: (typeof VIEWPORTS)[number],
+  testId: string,
+): Promise<number | string> {
+  await page.setViewportSize(viewport);
+  await expect.poll(() => page.evaluate<number>('window.innerWidth')).toBe(viewport.width);
+  return page.evaluate<number | string>(`(() => {
+    const table = document.querySelector('[data-testid="${testId}"]');
+    const viewport = table?.closest('.mantine-ScrollArea-viewport');
+    return viewport ? viewport.scrollWidth - viewport.clientWidth : 'no scroll container';
+  })()`);
+}
+
 /** No serious or critical accessibility violation on the page as it is now (axe-core). */
 export async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();

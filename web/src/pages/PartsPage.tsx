@@ -105,6 +105,9 @@ export default function PartsPage() {
             </EmptyState>
           }
           minWidth={700}
+          // Eight columns at their narrowest need 17 px more than a 1024-wide tablet leaves beside
+          // the navigation with the default cell padding (10 px a side); 8 px keeps Items in view.
+          horizontalSpacing={8}
           columns={[
             'Part',
             'Stock',
