@@ -153,11 +153,17 @@ export interface BenchServer {
 }
 
 /**
+ * Extra node flags for a server started by `startServer`, e.g. BENCH_SERVER_NODE_ARGS='--max-old-space-size=160'
+ * (not NODE_OPTIONS, which the bench's own build would inherit).
+ */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/**
  * Builds nothing: starts `node dist/cmd/cli.js server` (build first) on the bench database `database`, listening on
  * 127.0.0.1:`port` (gRPC on `port` + 1000), and waits until it is ready.
  */
 export async function startServer(database: string, port: number): Promise<BenchServer> {
-  const server = spawn(process.execPath, ['dist/cmd/cli.js', 'server'], {
+  const server = spawn(process.execPath, [...SERVER_NODE_ARGS, 'dist/cmd/cli.js', 'server'], {
     env: {
       ...process.env,
       APP_ENV: 'development',

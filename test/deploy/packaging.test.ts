@@ -86,6 +86,14 @@ describe('Dockerfile', () => {
     expect(check).toMatch(/CMD \["node", "-e", ".*fetch\(.*\/health/);
   });
 
+  it('caps the V8 heap of every process it runs, so garbage cannot grow toward the container limit', () => {
+    const env = final('ENV')
+      .map((i) => i.args)
+      .join(' ');
+
+    expect(env).toMatch(/\bNODE_OPTIONS=--max-old-space-size=160\b/);
+  });
+
   it('ships the compiled code with the migrations and the gRPC descriptor sets beside it', () => {
     const copies = final('COPY').map((i) => i.args);
 
@@ -392,6 +400,38 @@ describe('Helm chart', () => {
       expect(templates[deployment]).toContain('include "amss.volumeMounts"');
     }
   });
+
+  /** A memory quantity of the chart (`512Mi`, `1Gi`) in MiB. */
+  const mebibytes = (quantity: unknown): number => {
+    const [, amount, unit] = /^(\d+)(Mi|Gi)$/.exec(String(quantity)) ?? [];
+    if (amount === undefined) throw new Error(`not a memory quantity: ${String(quantity)}`);
+    return Number(amount) * (unit === 'Gi' ? 1024 : 1);
+  };
+
+  it.each(['server', 'worker'])(
+    'caps each %s process heap, and its pods fit their processes',
+    (component) => {
+      const template = templates[`${component}-deployment.yaml`]!;
+
+      expect(template).toContain(`{{- with .Values.${component}.heapLimitMb }}`);
+      expect(template).toContain(
+        '- name: NODE_OPTIONS\n              value: {{ printf "--max-old-space-size=%v" . | quote }}',
+      );
+      const cap = lookup(`${component}.heapLimitMb`);
+      expect(cap).toBe(160);
+      // Measured: a process's RSS peaked about 90 MB above its cap (250 MB under a 160 MB cap).
+      const processes = component === 'server' ? Number(lookup('server.processes')) : 1;
+      for (const file of ['values.yaml', 'values-uat.yaml', 'values-production.yaml']) {
+        const limit = (yamlOf(`${CHART}/${file}`)[component] as Yaml | undefined)?.resources as
+          Yaml | undefined;
+        const memory =
+          (limit?.limits as Yaml | undefined)?.memory ?? lookup(`${component}.resources.limits.memory`);
+        expect(processes * (Number(cap) + 90), `${file}: ${component} pod limit`).toBeLessThanOrEqual(
+          mebibytes(memory),
+        );
+      }
+    },
+  );
 
   it('migrates in a pre-install/pre-upgrade hook that has the secrets before the release creates them', () => {
     const job = templates['migration-job.yaml']!;
