@@ -1,5 +1,4 @@
 import pMap from 'p-map';
-import { domainEvent, type DomainEvent } from '../domain/events.js';
 import {
   firstFreeStart,
   planGeneration,
@@ -10,19 +9,42 @@ import type { MaintenanceProgram } from '../domain/program.js';
 import type { MaintenanceTask, TaskType } from '../domain/task.js';
 import { authorize, resolveOrgScope } from './access.js';
 import type { Actor, RequestContext } from './actor.js';
-import type { AuditEntry } from './audit.js';
+import { auditActor, type AuditActor } from './audit.js';
 import { AppError } from './errors.js';
 import { outsideIdempotentAttempt } from './idempotency.js';
-import { mutate } from './mutation.js';
 import type { Repositories, UnitOfWork } from './ports.js';
-import { taskEffects, taskView } from './tasks.js';
 
-/** One task to insert: the program's plan, and the window found for it. */
+/** One task to insert: the program's plan, the window found for it, and how it came about. */
 export interface GenerationRequest {
   plan: GenerationPlan;
   taskType: TaskType;
   startTime: Date;
   endTime: Date;
+  generated: GenerationDetails;
+}
+
+/** How a generated task came about, as its audit row (`generated`) and `program_task_generated` event tell it. */
+export interface GenerationDetails {
+  program_id: string;
+  due_at: string | null;
+  remaining: number | null;
+  planned_start_time: string;
+  /** Whether the task starts later than its program asked (the window was taken). */
+  moved: boolean;
+  generated_at: string;
+}
+
+/** Whom the generated tasks' audit rows name, and whether the insert answers the tasks themselves. */
+export interface GenerationRecord {
+  actor: AuditActor;
+  /** A run that lists its tasks needs them; a summary-only run (the worker's) counts them. */
+  withTasks: boolean;
+}
+
+/** A task the insert placed: its program, and the task itself when it was asked for. */
+export interface PlacedTask {
+  programId: string;
+  task?: MaintenanceTask | undefined;
 }
 
 /** An aircraft, as the generator pages through the fleet: ordered by organization, then id. */
@@ -76,10 +98,14 @@ export interface ProgramGenerationRepository {
   /** The windows of live scheduled and in-progress tasks in `range` that end after `from`. */
   busyWindows(range: AircraftRange, from: Date): Promise<(AircraftKey & BusyWindow)[]>;
   /**
-   * Inserts one scheduled task per request. A program that meanwhile got an active task, or a
-   * window the exclusion constraint refuses (a race), is left out rather than failing the batch.
+   * Inserts one scheduled task per request, with its creation audit row and its `task_created`
+   * and `program_task_generated` events, in one statement: PostgreSQL builds each task's view for
+   * them from the row it inserted (src/infra/postgres/json-views.ts), where Node would parse every
+   * row and send its view back three times (a quarter of a large run). A program that meanwhile
+   * got an active task, or a window the exclusion constraint refuses (a race), is left out rather
+   * than failing the batch.
    */
-  insertTasks(requests: GenerationRequest[]): Promise<MaintenanceTask[]>;
+  insertTasks(requests: GenerationRequest[], record: GenerationRecord): Promise<PlacedTask[]>;
   /** A live scheduled or in-progress task of the program, if any. */
   findActiveTask(orgId: string, programId: string): Promise<string | undefined>;
 }
@@ -152,16 +178,15 @@ type BatchScope = { range: AircraftRange } | { programIds: string[] } | { revisi
  * aircraft to look at again in the next round (those with more due programs, and the lost ones).
  */
 interface BatchOutcome {
-  generated: GeneratedTask[];
+  placed: Placement[];
   lost: MaintenanceProgram[];
   revisit: AircraftKey[];
 }
 
-/** Raised inside a batch's transaction when nothing was inserted, so nothing is written. */
-class NothingGenerated extends Error {
-  constructor() {
-    super('no task generated');
-  }
+/** A request that got its task, and the task when the run lists its tasks. */
+interface Placement {
+  request: GenerationRequest;
+  task: MaintenanceTask | undefined;
 }
 
 const keyOf = (program: MaintenanceProgram): AircraftKey => ({
@@ -178,7 +203,7 @@ const keyOf = (program: MaintenanceProgram): AircraftKey => ({
  * active task. Aircraft with more than one due program get the next one in the next round. A
  * window taken by another task moves the new task to the aircraft's next free window. Each task
  * gets an audit row and the `task_created` and `program_task_generated` events in its batch's
- * transaction.
+ * transaction, written by the statement that inserts it (`insertTasks`).
  */
 export class ProgramGenerationService {
   private readonly batchSize: number;
@@ -212,8 +237,8 @@ export class ProgramGenerationService {
       if (skipped) return { generated: [], counts: { generated: 0, moved: 0 }, skipped: [skipped] };
       const outcome = await this.generateBatch(input, { programIds: [input.programId] });
       return {
-        generated: input.summaryOnly ? [] : outcome.generated,
-        counts: countGenerated(outcome.generated),
+        generated: listed(outcome.placed),
+        counts: countPlaced(outcome.placed),
         skipped: outcome.lost.map(lostRace),
       };
     }
@@ -233,10 +258,10 @@ export class ProgramGenerationService {
         this.aircraftBatches(orgId, revisit),
         async (scope) => {
           const outcome = await this.generateBatch(input, scope);
-          const batch = countGenerated(outcome.generated);
+          const batch = countPlaced(outcome.placed);
           counts.generated += batch.generated;
           counts.moved += batch.moved;
-          if (!input.summaryOnly) generated.push(...outcome.generated);
+          generated.push(...listed(outcome.placed));
           lost.push(...outcome.lost);
           touched.push(...outcome.revisit);
         },
@@ -308,42 +333,41 @@ export class ProgramGenerationService {
     let candidates: CandidateProgram[] | undefined;
     if (!('revisit' in scope)) {
       candidates = await this.deps.uow.repos.programGeneration.findCandidates({ now, ...scope });
-      if (candidates.length === 0) return { generated: [], lost: [], revisit: [] };
+      if (candidates.length === 0) return { placed: [], lost: [], revisit: [] };
     }
     const locked = 'revisit' in scope ? scope.revisit : candidates!.map(keyOf);
     let considered = candidates ?? [];
-    let generated: GeneratedTask[] = [];
-    try {
-      generated = await mutate(this.deps.uow, { actor: input.actor, request: input.request }, async (tx) => {
-        await tx.programGeneration.lockAircraft(locked);
-        // Read again under the locks: a task planned or completed meanwhile changes the picture.
-        const range = 'range' in scope ? scope.range : 'revisit' in scope ? rangeOf(locked) : undefined;
-        const fresh = await tx.programGeneration.findCandidates({
-          now,
-          programIds: candidates?.map((program) => program.id),
-          range,
-        });
-        // A revisit's range may span aircraft it did not lock: those wait for the next run.
-        const isLocked = new Set(locked.map(({ orgId, aircraftId }) => `${orgId}/${aircraftId}`));
-        const mine = fresh.filter((program) => isLocked.has(`${program.orgId}/${program.aircraftId}`));
-        if (candidates === undefined) considered = mine;
-        const plans = mine.flatMap((program) => {
-          const decision = planGeneration(program, now);
-          return 'plan' in decision ? [{ program, plan: decision.plan }] : [];
-        });
-        const placed = await placePlannedTasks(tx.programGeneration, plans, now);
-        if (placed.result.length === 0) throw new NothingGenerated();
-        return placed;
+    const record: GenerationRecord = {
+      actor: auditActor(input.actor, input.request),
+      withTasks: !input.summaryOnly,
+    };
+    // Not through `mutate`: the insert writes each task's audit row and events itself, in this
+    // transaction, and a batch that placed nothing has nothing to record.
+    const placed = await this.deps.uow.transaction(async (tx) => {
+      await tx.programGeneration.lockAircraft(locked);
+      // Read again under the locks: a task planned or completed meanwhile changes the picture.
+      const range = 'range' in scope ? scope.range : 'revisit' in scope ? rangeOf(locked) : undefined;
+      const fresh = await tx.programGeneration.findCandidates({
+        now,
+        programIds: candidates?.map((program) => program.id),
+        range,
       });
-    } catch (error) {
-      if (!(error instanceof NothingGenerated)) throw error;
-    }
-    const placed = new Set(generated.map(({ plan }) => plan.programId));
-    const lost = considered.filter((program) => !placed.has(program.id));
+      // A revisit's range may span aircraft it did not lock: those wait for the next run.
+      const isLocked = new Set(locked.map(({ orgId, aircraftId }) => `${orgId}/${aircraftId}`));
+      const mine = fresh.filter((program) => isLocked.has(`${program.orgId}/${program.aircraftId}`));
+      if (candidates === undefined) considered = mine;
+      const plans = mine.flatMap((program) => {
+        const decision = planGeneration(program, now);
+        return 'plan' in decision ? [{ program, plan: decision.plan }] : [];
+      });
+      return placePlannedTasks(tx.programGeneration, plans, now, record);
+    });
+    const done = new Set(placed.map(({ request }) => request.plan.programId));
+    const lost = considered.filter((program) => !done.has(program.id));
     // The counts of the read over the whole slice (the read under the locks of a slice names its
     // candidates only, one per aircraft).
-    const more = considered.filter((program) => placed.has(program.id) && program.dueOnAircraft > 1);
-    return { generated, lost, revisit: [...more, ...lost].map(keyOf) };
+    const more = considered.filter((program) => done.has(program.id) && program.dueOnAircraft > 1);
+    return { placed, lost, revisit: [...more, ...lost].map(keyOf) };
   }
 }
 
@@ -364,7 +388,9 @@ async function placePlannedTasks(
   repo: ProgramGenerationRepository,
   plans: PlannedProgram[],
   now: Date,
-): Promise<{ result: GeneratedTask[]; audit: AuditEntry[]; events: DomainEvent[] }> {
+  record: GenerationRecord,
+): Promise<Placement[]> {
+  if (plans.length === 0) return [];
   const busy = await busyByAircraft(
     repo,
     plans.map(({ program }) => keyOf(program)),
@@ -373,42 +399,44 @@ async function placePlannedTasks(
   const requests = plans.map(({ program, plan }): GenerationRequest => {
     const startTime = firstFreeStart(plan.startTime, program.taskDurationMinutes, busy(program));
     const endTime = new Date(startTime.getTime() + program.taskDurationMinutes * 60_000);
-    return { plan, taskType: program.taskType, startTime, endTime };
+    return {
+      plan,
+      taskType: program.taskType,
+      startTime,
+      endTime,
+      generated: generationDetails(plan, startTime, now),
+    };
   });
-  const tasks = requests.length === 0 ? [] : await repo.insertTasks(requests);
-  const planOf = new Map(requests.map(({ plan }) => [plan.programId, plan]));
-  const result = tasks.map((task) => ({ task, plan: planOf.get(task.programId!)! }));
-  const effects = result.map((item) => generationEffects(item, now));
-  return {
-    result,
-    audit: effects.map((effect) => effect.audit),
-    events: effects.flatMap((effect) => effect.events),
-  };
+  const placed = await repo.insertTasks(requests, record);
+  const byProgram = new Map(requests.map((request) => [request.plan.programId, request]));
+  return placed.map(({ programId, task }) => ({ request: byProgram.get(programId)!, task }));
 }
 
 /**
  * Schedules the next occurrence of a program whose task has just completed, inside the
  * completion's transaction, so the planner sees it at once instead of after the generator's next
  * run: a calendar program's next task at its next due point however far ahead (the generator's
- * rules otherwise, `planGeneration` with `regardlessOfLead`), placed as the generator places it.
- * Nothing for a template, for a usage program not yet within its lead (its due day is not known;
- * the generator places it once it is), or when the program still has another active task. The
- * generator, which locks the aircraft and re-reads under the lock, then finds the new task and
- * makes no second one.
+ * rules otherwise, `planGeneration` with `regardlessOfLead`), placed as the generator places it,
+ * its audit row naming whoever completed the task. Nothing for a template, for a usage program not
+ * yet within its lead (its due day is not known; the generator places it once it is), or when the
+ * program still has another active task. The generator, which locks the aircraft and re-reads
+ * under the lock, then finds the new task and makes no second one.
  */
 export async function scheduleNextOccurrence(
   tx: Repositories,
-  input: { orgId: string; programId: string; now: Date },
-): Promise<{ audit: AuditEntry[]; events: DomainEvent[] }> {
+  input: { orgId: string; programId: string; now: Date; actor: AuditActor },
+): Promise<void> {
   const program = await tx.programs.findById(input.orgId, input.programId);
-  if (!program?.aircraftId) return { audit: [], events: [] };
+  if (!program?.aircraftId) return;
   // The completion holds its task's aircraft, which is the program's; locking again is a no-op
   // then, and keeps the generator's lock order should the two ever differ.
   await tx.programGeneration.lockAircraft([keyOf(program)]);
   const decision = planGeneration(program, input.now, { regardlessOfLead: true });
-  if (!('plan' in decision)) return { audit: [], events: [] };
-  const placed = await placePlannedTasks(tx.programGeneration, [{ program, plan: decision.plan }], input.now);
-  return { audit: placed.audit, events: placed.events };
+  if (!('plan' in decision)) return;
+  await placePlannedTasks(tx.programGeneration, [{ program, plan: decision.plan }], input.now, {
+    actor: input.actor,
+    withTasks: false,
+  });
 }
 
 /** The busy windows of each aircraft, read in one query, looked up by program. */
@@ -432,11 +460,21 @@ async function busyByAircraft(
 export const wasMoved = ({ task, plan }: GeneratedTask): boolean =>
   task.startTime.getTime() !== plan.startTime.getTime();
 
-/** How many tasks a batch made, and how many of them left the window their program asked for. */
+/** How many tasks a list holds, and how many of them left the window their program asked for. */
 export const countGenerated = (generated: GeneratedTask[]): GenerationResult['counts'] => ({
   generated: generated.length,
   moved: generated.filter(wasMoved).length,
 });
+
+/** How many tasks a batch made, and how many of them left the window their program asked for. */
+const countPlaced = (placed: Placement[]): GenerationResult['counts'] => ({
+  generated: placed.length,
+  moved: placed.filter(({ request }) => request.generated.moved).length,
+});
+
+/** The tasks placed, with their plans, when the run asked for them (none in a summary-only run). */
+const listed = (placed: Placement[]): GeneratedTask[] =>
+  placed.flatMap(({ request, task }) => (task ? [{ task, plan: request.plan }] : []));
 
 /** A due program another transaction got to first (it made the task, or took the window). */
 const lostRace = (program: MaintenanceProgram): SkippedProgram => ({
@@ -445,42 +483,18 @@ const lostRace = (program: MaintenanceProgram): SkippedProgram => ({
   message: 'another change to the program or its aircraft won the race; the next run retries',
 });
 
-/** What a generated task records: its creation audit row, `task_created` and `program_task_generated`. */
-function generationEffects(
-  generated: GeneratedTask,
-  now: Date,
-): { audit: AuditEntry; events: DomainEvent[] } {
-  const { task, plan } = generated;
-  const view = taskView(task);
-  const generation = {
+/**
+ * What a generated task's audit row (under `generated`) and its `program_task_generated` event say
+ * of its generation. The rest of both, and its `task_created` event, show the task as `taskView`
+ * does: the creation a person's POST would record (built in SQL by `insertTasks`).
+ */
+function generationDetails(plan: GenerationPlan, startTime: Date, now: Date): GenerationDetails {
+  return {
     program_id: plan.programId,
     due_at: plan.dueAt?.toISOString() ?? null,
     remaining: plan.remaining,
     planned_start_time: plan.startTime.toISOString(),
-    moved: wasMoved(generated),
+    moved: startTime.getTime() !== plan.startTime.getTime(),
     generated_at: now.toISOString(),
-  };
-  // The creation a person's POST would record, plus the generator's own event.
-  const created = taskEffects({
-    action: 'create',
-    type: 'task_created',
-    after: task,
-    occurredAt: task.createdAt,
-    extra: { generated: generation },
-  });
-  return {
-    audit: created.audit,
-    events: [
-      ...created.events,
-      domainEvent({
-        orgId: task.orgId,
-        type: 'program_task_generated',
-        aggregateType: 'maintenance_program',
-        aggregateId: plan.programId,
-        discriminator: task.id,
-        data: { ...generation, task_id: task.id, task: view },
-        occurredAt: task.createdAt,
-      }),
-    ],
   };
 }

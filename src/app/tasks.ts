@@ -19,7 +19,7 @@ import type { PredecessorFacts, TaskPriority } from '../domain/scheduling.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { aircraftView, reconcileAircraftStatus } from './aircraft.js';
-import type { AuditAction, AuditEntry } from './audit.js';
+import { auditActor, type AuditAction, type AuditActor, type AuditEntry } from './audit.js';
 import { complianceItemView, refuseInspectorAsMechanic, type ComplianceItemView } from './compliance.js';
 import { AppError, isAppError, type FieldProblem } from './errors.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
@@ -675,7 +675,12 @@ export class TaskService {
         discriminator: [task.state, task.version],
         extra: { from: decision.from, to: decision.to, overrides: decision.overridesUsed },
       });
-      const followUps = await transitionFollowUps(tx, task, decision, now, changeId, aircraftTypeId);
+      const followUps = await transitionFollowUps(tx, task, decision, {
+        now,
+        changeId,
+        aircraftTypeId,
+        actor: auditActor(ctx.actor, ctx.request),
+      });
       // A task that remembers a directive moves the directive's row on its aircraft (issue 12).
       const directive =
         decision.to === 'in_progress'
@@ -939,10 +944,9 @@ async function transitionFollowUps(
   tx: Repositories,
   task: MaintenanceTask,
   plan: TransitionPlan,
-  now: Date,
-  changeId: string,
-  aircraftTypeId: string | null,
+  change: { now: Date; changeId: string; aircraftTypeId: string | null; actor: AuditActor },
 ): Promise<Effects> {
+  const { now, changeId, aircraftTypeId, actor } = change;
   const parts: Effects[] = [];
   if (plan.releaseReservations) parts.push(await releaseReservations(tx, task, 'task_cancelled'));
   if (plan.recordCompletion) {
@@ -950,7 +954,7 @@ async function transitionFollowUps(
     if (task.programId !== null) {
       const program = { orgId: task.orgId, programId: task.programId };
       parts.push(await recordProgramPerformed(tx, { ...program, at: now, changeId }));
-      parts.push(await scheduleNextOccurrence(tx, { ...program, now }));
+      await scheduleNextOccurrence(tx, { ...program, now, actor });
     }
     parts.push(await recordAircraftMaintenance(tx, task, now, changeId));
   }

@@ -4,12 +4,14 @@ import {
   type AircraftKey,
   type AircraftRange,
   type CandidateProgram,
+  type GenerationRecord,
   type GenerationRequest,
+  type PlacedTask,
   type ProgramGenerationRepository,
 } from '../../app/program-generation.js';
 import type { BusyWindow } from '../../domain/program-generation.js';
-import type { MaintenanceTask } from '../../domain/task.js';
 import type { Executor } from './executor.js';
+import { eventPayloadJson, newTaskViewJson } from './json-views.js';
 import { toProgram, type ProgramRow } from './programs.js';
 import { toTask, type TaskRowMaybeWithParts } from './tasks.js';
 
@@ -148,29 +150,78 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     }));
   }
 
-  async insertTasks(requests: GenerationRequest[]): Promise<MaintenanceTask[]> {
-    const column = <T>(pick: (request: GenerationRequest) => T): T[] => requests.map(pick);
+  async insertTasks(requests: GenerationRequest[], record: GenerationRecord): Promise<PlacedTask[]> {
+    if (requests.length === 0) return [];
+    const requested = requests.map((r) => ({
+      org_id: r.plan.orgId,
+      aircraft_id: r.plan.aircraftId,
+      program_id: r.plan.programId,
+      type: r.taskType,
+      start_time: r.startTime.toISOString(),
+      end_time: r.endTime.toISOString(),
+      generated: r.generated,
+    }));
+    const { actor } = record;
+    const answer = record.withTasks
+      ? sql`id, org_id, aircraft_id, program_id, directive_id, priority, type, state, start_time, end_time,
+            assigned_mechanic_id, notes, version, started_at, completed_at, created_at, updated_at`
+      : sql`program_id`;
     // The exclusion constraint stays the judge of windows: a row it refuses (a race) is left out,
     // never an error. The active-task guard is a hashed NOT IN, one pass over the active tasks
-    // whatever the planner believes about the table's size.
+    // whatever the planner believes about the table's size. The audit rows and events are those
+    // `auditRecord` and `domainEvent` would build for a person's creation of each task, plus the
+    // generation's details (test/jobs/generated-task-effects.test.ts compares them).
     const { rows } = await sql<TaskRowMaybeWithParts>`
-      INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time, priority)
-      SELECT r.org_id, r.aircraft_id, r.program_id, r.type, r.start_time, r.end_time,
-             -- a generated task has its program's priority
-             (SELECT p.task_priority FROM maintenance_programs p WHERE p.org_id = r.org_id AND p.id = r.program_id)
-        FROM unnest(
-          ${column((r) => r.plan.orgId)}::uuid[],
-          ${column((r) => r.plan.aircraftId)}::uuid[],
-          ${column((r) => r.plan.programId)}::uuid[],
-          ${column((r) => r.taskType)}::task_type[],
-          ${column((r) => r.startTime.toISOString())}::timestamptz[],
-          ${column((r) => r.endTime.toISOString())}::timestamptz[]
-        ) AS r (org_id, aircraft_id, program_id, type, start_time, end_time)
-       WHERE r.program_id NOT IN (${activeProgramIds(inRange('t', 'aircraft_id', rangeOf(requests.map(({ plan }) => plan))))})
-      ON CONFLICT DO NOTHING
-      RETURNING id, org_id, aircraft_id, program_id, directive_id, priority, type, state, start_time, end_time,
-                assigned_mechanic_id, notes, version, created_at, updated_at`.execute(this.db);
-    return rows.map(toTask);
+      WITH requested AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(requested)}::jsonb)
+          AS r(org_id uuid, aircraft_id uuid, program_id uuid, type task_type, start_time timestamptz,
+               end_time timestamptz, generated jsonb)
+      ), created AS (
+        INSERT INTO maintenance_tasks (org_id, aircraft_id, program_id, type, start_time, end_time, priority)
+        SELECT r.org_id, r.aircraft_id, r.program_id, r.type, r.start_time, r.end_time,
+               -- a generated task has its program's priority
+               (SELECT p.task_priority FROM maintenance_programs p WHERE p.org_id = r.org_id AND p.id = r.program_id)
+          FROM requested r
+         WHERE r.program_id NOT IN (${activeProgramIds(inRange('t', 'aircraft_id', rangeOf(requests.map(({ plan }) => plan))))})
+        ON CONFLICT DO NOTHING
+        RETURNING *
+      ), placed AS (
+        SELECT c.*, ${newTaskViewJson('c')} AS view, r.generated
+          FROM created c JOIN requested r ON r.org_id = c.org_id AND r.program_id = c.program_id
+      ), audit AS (
+        INSERT INTO audit_logs (org_id, actor_org_id, user_id, actor, entity_type, entity_id, action, entity_version,
+                                request_id, ip_address, user_agent, details)
+        SELECT p.org_id, ${actor.actorOrgId}::uuid, ${actor.userId}::uuid, ${actor.actor}, 'maintenance_task', p.id,
+               'create', p.version, ${actor.requestId}, ${actor.ipAddress}, ${actor.userAgent},
+               ${JSON.stringify(actor.details)}::jsonb || jsonb_build_object('generated', p.generated, 'after', p.view)
+          FROM placed p
+      ), events AS (
+        INSERT INTO outbox_events (org_id, aggregate_type, aggregate_id, event_type, payload, dedupe_key)
+        SELECT p.org_id, e.aggregate_type, e.aggregate_id, e.event_type,
+               ${eventPayloadJson({
+                 type: sql`e.event_type`,
+                 orgId: sql`p.org_id`,
+                 aggregateType: sql`e.aggregate_type`,
+                 aggregateId: sql`e.aggregate_id`,
+                 occurredAt: sql`p.view -> 'created_at'`,
+                 data: sql`e.data`,
+               })},
+               concat_ws(':', e.event_type, p.org_id, e.aggregate_id, e.discriminator)
+          FROM placed p
+         CROSS JOIN LATERAL (VALUES
+                 (1, 'task_created', 'maintenance_task', p.id, NULL, p.view),
+                 (2, 'program_task_generated', 'maintenance_program', p.program_id, p.id::text,
+                  p.generated || jsonb_build_object('task_id', p.id, 'task', p.view))
+               ) AS e(n, event_type, aggregate_type, aggregate_id, discriminator, data)
+         -- each task's creation before its generation, as a person's creation would come first
+         ORDER BY p.id, e.n
+        ON CONFLICT (org_id, dedupe_key) DO NOTHING
+      )
+      SELECT ${answer} FROM placed`.execute(this.db);
+    return rows.map((row) => ({
+      programId: row.program_id!,
+      task: record.withTasks ? toTask(row) : undefined,
+    }));
   }
 
   async findActiveTask(orgId: string, programId: string): Promise<string | undefined> {

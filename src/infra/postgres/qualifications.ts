@@ -19,6 +19,7 @@ import type { Role } from '../../domain/roles.js';
 import type { TaskType } from '../../domain/task.js';
 import { registerConstraints } from './errors.js';
 import type { Executor } from './executor.js';
+import { isoTimestamp } from './json-views.js';
 import { orderBySortKeys } from './listing.js';
 
 // The type-visible trigger's refusals (task_skill_requirements_*_visible) are registered with the
@@ -457,12 +458,10 @@ export class PgQualificationRepository implements QualificationRepository {
               ${input.performedAt.toISOString()}::timestamptz, ${input.taskId}, ${input.notes})
       ON CONFLICT (org_id, task_id, user_id) WHERE task_id IS NOT NULL AND deleted_at IS NULL DO NOTHING
       RETURNING id, org_id, user_id, aircraft_type_id, hours::float8 AS hours,
-                to_char(performed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS performed_at,
+                ${isoTimestamp('performed_at')} AS performed_at,
                 task_id, notes, created_by,
-                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-                to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at`.execute(
-      this.db,
-    );
+                ${isoTimestamp('created_at')} AS created_at,
+                ${isoTimestamp('updated_at')} AS updated_at`.execute(this.db);
     return rows[0];
   }
 }
