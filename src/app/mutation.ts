@@ -15,10 +15,18 @@ export interface Change<T> {
   result: T;
   audit: AuditEntry | AuditEntry[];
   events?: DomainEvent[];
+  /**
+   * Further work in the same transaction that writes its own audit rows and events (the program
+   * generator's placement of a next occurrence, `insertTasks`), run once this change's are
+   * recorded: the outbox then publishes the cause before its consequence.
+   */
+  afterRecorded?: ((repos: Repositories) => Promise<void>) | undefined;
 }
 
 /**
- * The one way AMSS changes data. `work` runs inside a transaction and describes its effects;
+ * The one way AMSS changes data (the program generator's batches aside: their insert statement
+ * writes each task's audit row and events itself, see `ProgramGenerationRepository.insertTasks`).
+ * `work` runs inside a transaction and describes its effects;
  * the audit rows and outbox events are written in that same transaction, so either the
  * change, its audit trail and its events all commit, or none of them do.
  *
@@ -75,6 +83,7 @@ async function applyChange<T>(
     entries.map((entry) => auditRecord(entry, context.actor, context.request)),
     change.events ?? [],
   );
+  await change.afterRecorded?.(repos);
   return change.result;
 }
 

@@ -456,9 +456,12 @@ async function busyByAircraft(
   return (program) => byAircraft.get(`${program.orgId}/${program.aircraftId}`) ?? [];
 }
 
-/** Whether a generated task starts later than its program asked: the planned window was taken. */
-export const wasMoved = ({ task, plan }: GeneratedTask): boolean =>
-  task.startTime.getTime() !== plan.startTime.getTime();
+/** Whether a task starting at `startTime` starts later than its plan asked: the planned window was taken. */
+const movedFrom = (plan: GenerationPlan, startTime: Date): boolean =>
+  startTime.getTime() !== plan.startTime.getTime();
+
+/** Whether a generated task starts later than its program asked. */
+export const wasMoved = ({ task, plan }: GeneratedTask): boolean => movedFrom(plan, task.startTime);
 
 /** How many tasks a list holds, and how many of them left the window their program asked for. */
 export const countGenerated = (generated: GeneratedTask[]): GenerationResult['counts'] => ({
@@ -494,7 +497,7 @@ function generationDetails(plan: GenerationPlan, startTime: Date, now: Date): Ge
     due_at: plan.dueAt?.toISOString() ?? null,
     remaining: plan.remaining,
     planned_start_time: plan.startTime.toISOString(),
-    moved: startTime.getTime() !== plan.startTime.getTime(),
+    moved: movedFrom(plan, startTime),
     generated_at: now.toISOString(),
   };
 }

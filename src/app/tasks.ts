@@ -19,7 +19,7 @@ import type { PredecessorFacts, TaskPriority } from '../domain/scheduling.js';
 import { authorize, resolveOrgScope, type OrgScope } from './access.js';
 import type { Actor } from './actor.js';
 import { aircraftView, reconcileAircraftStatus } from './aircraft.js';
-import { auditActor, type AuditAction, type AuditActor, type AuditEntry } from './audit.js';
+import { auditActor, type AuditAction, type AuditEntry } from './audit.js';
 import { complianceItemView, refuseInspectorAsMechanic, type ComplianceItemView } from './compliance.js';
 import { AppError, isAppError, type FieldProblem } from './errors.js';
 import { entityEffects, mutate, type MutationContext } from './mutation.js';
@@ -675,12 +675,7 @@ export class TaskService {
         discriminator: [task.state, task.version],
         extra: { from: decision.from, to: decision.to, overrides: decision.overridesUsed },
       });
-      const followUps = await transitionFollowUps(tx, task, decision, {
-        now,
-        changeId,
-        aircraftTypeId,
-        actor: auditActor(ctx.actor, ctx.request),
-      });
+      const followUps = await transitionFollowUps(tx, task, decision, now, changeId, aircraftTypeId);
       // A task that remembers a directive moves the directive's row on its aircraft (issue 12).
       const directive =
         decision.to === 'in_progress'
@@ -690,10 +685,19 @@ export class TaskService {
             : decision.to === 'cancelled'
               ? await directiveTaskReleased(tx, task, 'task_cancelled')
               : { audit: [], events: [] };
-      return this.withReconciledAircraft(tx, task, {
+      const change = await this.withReconciledAircraft(tx, task, {
         audit: [...grounding.audit, effects.audit, ...followUps.audit, ...directive.audit],
         events: [...grounding.events, ...effects.events, ...followUps.events, ...directive.events],
       });
+      // A completed program task's next occurrence, audited under whoever completed it; its
+      // insert records its own rows, so it runs after the completion's are recorded.
+      const { programId } = task;
+      if (!decision.recordCompletion || programId === null) return change;
+      const actor = auditActor(ctx.actor, ctx.request);
+      return {
+        ...change,
+        afterRecorded: (repos) => scheduleNextOccurrence(repos, { orgId, programId, now, actor }),
+      };
     });
   }
 
@@ -937,16 +941,17 @@ type Effects = { audit: AuditEntry[]; events: DomainEvent[] };
 
 /**
  * What an accepted transition does beyond the task itself: a cancellation releases the task's
- * reserved parts; a completion records the work on the program and the aircraft, and schedules
- * the program's next occurrence.
+ * reserved parts; a completion records the work on the program and the aircraft (and, once that is
+ * recorded, `transition` schedules the program's next occurrence).
  */
 async function transitionFollowUps(
   tx: Repositories,
   task: MaintenanceTask,
   plan: TransitionPlan,
-  change: { now: Date; changeId: string; aircraftTypeId: string | null; actor: AuditActor },
+  now: Date,
+  changeId: string,
+  aircraftTypeId: string | null,
 ): Promise<Effects> {
-  const { now, changeId, aircraftTypeId, actor } = change;
   const parts: Effects[] = [];
   if (plan.releaseReservations) parts.push(await releaseReservations(tx, task, 'task_cancelled'));
   if (plan.recordCompletion) {
@@ -954,7 +959,6 @@ async function transitionFollowUps(
     if (task.programId !== null) {
       const program = { orgId: task.orgId, programId: task.programId };
       parts.push(await recordProgramPerformed(tx, { ...program, at: now, changeId }));
-      await scheduleNextOccurrence(tx, { ...program, now, actor });
     }
     parts.push(await recordAircraftMaintenance(tx, task, now, changeId));
   }

@@ -581,13 +581,34 @@ describe('the next occurrence of a program', () => {
     expect(audit.map((row) => [row.actor, row.action, row.request_id])).toEqual([
       ['user:mechanic', 'create', response.headers['x-request-id']],
     ]);
-    const generated = await t.db.db
+    // Published cause first: the completion and the program's new last performance, then the
+    // next occurrence they led to.
+    const published = await t.db.db
       .selectFrom('outbox_events')
-      .select('event_type')
-      .where('aggregate_id', '=', programId)
-      .where('event_type', '=', 'program_task_generated')
+      .select(['event_type', 'aggregate_id'])
+      .where('aggregate_id', 'in', [taskId, programId, next!.id])
+      .where('event_type', '!=', 'task_created')
+      .orderBy('seq')
       .execute();
-    expect(generated).toHaveLength(1);
+    expect(published.slice(-3)).toEqual([
+      { event_type: 'task_state_changed', aggregate_id: taskId },
+      { event_type: 'program_updated', aggregate_id: programId },
+      { event_type: 'program_task_generated', aggregate_id: programId },
+    ]);
+    const created = await t.db.db
+      .selectFrom('outbox_events')
+      .select('seq')
+      .where('aggregate_id', '=', next!.id)
+      .where('event_type', '=', 'task_created')
+      .executeTakeFirstOrThrow();
+    const completed = await t.db.db
+      .selectFrom('outbox_events')
+      .select('seq')
+      .where('aggregate_id', '=', taskId)
+      .where('event_type', '=', 'task_state_changed')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(Number(created.seq)).toBeGreaterThan(Number(completed.seq));
   });
 
   it('is created exactly once when a completion races the program generator', async () => {

@@ -5,15 +5,18 @@
  * `auditRecord`, `domainEvent` — so the two cannot drift apart: an auditor or a webhook consumer
  * sees a generated task exactly as they see one a person created.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { UserActor } from '../../src/app/actor.js';
 import { auditRecord } from '../../src/app/audit.js';
 import { ProgramGenerationService } from '../../src/app/program-generation.js';
 import { taskView } from '../../src/app/tasks.js';
 import { domainEvent } from '../../src/domain/events.js';
+import { newTaskViewJson } from '../../src/infra/postgres/json-views.js';
 import { PgTaskRepository } from '../../src/infra/postgres/tasks.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { insertDirective } from '../support/directive-factories.js';
 import {
   insertAircraft,
   insertApiKey,
@@ -61,6 +64,15 @@ it('a generated task’s audit row and events show it exactly as a person’s cr
     task_type: 'overhaul',
   });
   await insertProgram(db.db, { aircraft_id: busy.id, interval_value: 10 });
+  // A usage program within its lead: a remaining counter, no due date.
+  const flown = await insertAircraft(db.db, { org_id: org.id, flight_hours_total: '1195.5' });
+  await insertProgram(db.db, {
+    aircraft_id: flown.id,
+    interval_type: 'flight_hours',
+    interval_value: 200,
+    lead_value: 20,
+    last_performed_flight_hours: '1000',
+  });
   await insertTask(db.db, {
     aircraft_id: busy.id,
     start_time: new Date('2026-06-15T10:00:00Z'),
@@ -70,7 +82,8 @@ it('a generated task’s audit row and events show it exactly as a person’s cr
   const service = new ProgramGenerationService({ uow: new PgUnitOfWork(db.db) });
   const { generated, counts } = await service.generateDue({ now: NOW, actor, request });
 
-  expect(counts).toEqual({ generated: 2, moved: 1 });
+  expect(counts).toEqual({ generated: 3, moved: 1 });
+  expect(generated.map(({ plan }) => plan.remaining !== null && plan.dueAt === null)).toContain(true);
   const tasks = new PgTaskRepository(db.db);
   for (const { task: answered, plan } of generated) {
     const task = (await tasks.findById(org.id, answered.id))!;
@@ -99,6 +112,7 @@ it('a generated task’s audit row and events show it exactly as a person’s cr
     );
     const audit = await db.db.selectFrom('audit_logs').selectAll().where('entity_id', '=', task.id).execute();
     expect(audit).toHaveLength(1);
+    expect(audit[0]!.details).toEqual(expected.details);
     expect(audit[0]).toMatchObject({
       org_id: expected.orgId,
       actor_org_id: expected.actorOrgId,
@@ -111,7 +125,6 @@ it('a generated task’s audit row and events show it exactly as a person’s cr
       request_id: expected.requestId,
       ip_address: expected.ipAddress,
       user_agent: expected.userAgent,
-      details: expected.details,
     });
 
     const events = [
@@ -150,5 +163,33 @@ it('a generated task’s audit row and events show it exactly as a person’s cr
       })),
     );
   }
-  expect(generated.map(({ task }) => task.priority).sort()).toEqual(['routine', 'urgent']);
+  expect(generated.map(({ task }) => task.priority).sort()).toEqual(['routine', 'routine', 'urgent']);
+});
+
+it('the task view built in SQL matches the API’s for a task with every field filled in', async () => {
+  const org = await insertOrganization(db.db);
+  const mechanic = await insertUser(db.db, { org_id: org.id, role: 'mechanic' });
+  const directive = await insertDirective(db.db, { org_id: org.id });
+  const program = await insertProgram(db.db, {
+    org_id: org.id,
+    aircraft_id: (await insertAircraft(db.db, { org_id: org.id })).id,
+  });
+  const row = await insertTask(db.db, {
+    org_id: org.id,
+    aircraft_id: program.aircraft_id!,
+    program_id: program.id,
+    directive_id: directive.id,
+    assigned_mechanic_id: mechanic.id,
+    priority: 'aog',
+    type: 'repair',
+    state: 'completed',
+    notes: 'Spar inspected; "no findings" — signed',
+    started_at: new Date('2026-06-15T10:31:02.456Z'),
+    completed_at: new Date('2026-06-15T12:59:59.999Z'),
+  });
+  const { rows } = await sql<{ view: unknown }>`
+    SELECT ${newTaskViewJson('t')} AS view FROM maintenance_tasks t WHERE t.id = ${row.id}`.execute(db.db);
+  const task = (await new PgTaskRepository(db.db).findById(org.id, row.id))!;
+
+  expect(rows[0]!.view).toEqual(taskView(task));
 });

@@ -214,7 +214,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
                   p.generated || jsonb_build_object('task_id', p.id, 'task', p.view))
                ) AS e(n, event_type, aggregate_type, aggregate_id, discriminator, data)
          -- each task's creation before its generation, as a person's creation would come first
-         ORDER BY p.id, e.n
+         ORDER BY p.org_id, p.aircraft_id, e.n
         ON CONFLICT (org_id, dedupe_key) DO NOTHING
       )
       SELECT ${answer} FROM placed`.execute(this.db);
