@@ -27,7 +27,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 FROM ${NODE_IMAGE} AS runtime
 # V8 sizes its heap from the container's memory limit and lets garbage pile up to it between
 # collections: a server under load reached 642 MB RSS uncapped, 250 MB with this cap (bench/README.md,
-# "Memory"). Each process's live heap stays well under 160 MB; override NODE_OPTIONS to change it.
+# "The cap shipped"). Each process's live heap stays well under 160 MB; override NODE_OPTIONS to change it.
 ENV NODE_OPTIONS=--max-old-space-size=160 \
     NODE_ENV=production \
     APP_ENV=production \
