@@ -60,6 +60,20 @@ const inRange = (alias: string, column: string, range: AircraftRange) =>
             BETWEEN (${range.first.orgId}::uuid, ${range.first.aircraftId}::uuid)
                 AND (${range.last.orgId}::uuid, ${range.last.aircraftId}::uuid)`;
 
+/**
+ * Whether task `t` sits on an aircraft of `range`: `inRange`, with a one-organization range's org
+ * written `= ANY(array)`. While the table's statistics still call it small (a first run on a new
+ * fleet inserting thousands of tasks), PostgreSQL answered `t.org_id = …` from the organization-wide
+ * GiST window index, which cannot bound the aircraft: 34 000 entries read for 3 000, two thirds of a
+ * candidate read. GiST cannot answer `= ANY`, so the (org_id, aircraft_id, start_time) btree reads
+ * just the slice (candidate reads of a 50 000-task run: 1.15–1.35 s → 0.87 s of connection time).
+ */
+const taskInRange = (range: AircraftRange) =>
+  range.first.orgId === range.last.orgId
+    ? sql`(t.org_id = ANY(${[range.first.orgId]}::uuid[])
+           AND t.aircraft_id BETWEEN ${range.first.aircraftId}::uuid AND ${range.last.aircraftId}::uuid)`
+    : inRange('t', 'aircraft_id', range);
+
 export class PgProgramGenerationRepository implements ProgramGenerationRepository {
   constructor(private readonly db: Executor) {}
 
@@ -106,7 +120,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     // narrows the active tasks to look at.
     const activeScope =
       range !== undefined
-        ? inRange('t', 'aircraft_id', range)
+        ? taskInRange(range)
         : programIds !== undefined
           ? sql`t.program_id = ANY(${programIds}::uuid[])`
           : sql`true`;
@@ -139,9 +153,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
     const { rows } = await sql<{ org_id: string; aircraft_id: string; start_time: Date; end_time: Date }>`
       SELECT t.org_id, t.aircraft_id, t.start_time, t.end_time
         FROM maintenance_tasks t
-       WHERE t.active_window IS NOT NULL AND t.end_time > ${from} AND ${inRange('t', 'aircraft_id', range)}`.execute(
-      this.db,
-    );
+       WHERE t.active_window IS NOT NULL AND t.end_time > ${from} AND ${taskInRange(range)}`.execute(this.db);
     return rows.map((row) => ({
       orgId: row.org_id,
       aircraftId: row.aircraft_id,
@@ -182,7 +194,7 @@ export class PgProgramGenerationRepository implements ProgramGenerationRepositor
                -- a generated task has its program's priority
                (SELECT p.task_priority FROM maintenance_programs p WHERE p.org_id = r.org_id AND p.id = r.program_id)
           FROM requested r
-         WHERE r.program_id NOT IN (${activeProgramIds(inRange('t', 'aircraft_id', rangeOf(requests.map(({ plan }) => plan))))})
+         WHERE r.program_id NOT IN (${activeProgramIds(taskInRange(rangeOf(requests.map(({ plan }) => plan))))})
         ON CONFLICT DO NOTHING
         RETURNING *
       ), placed AS (
