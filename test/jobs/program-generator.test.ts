@@ -1,10 +1,13 @@
+import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/app/actor.js';
 import { ProgramGenerationService } from '../../src/app/program-generation.js';
 import { PgUnitOfWork } from '../../src/infra/postgres/unit-of-work.js';
 import { programGeneratorJob } from '../../src/jobs/program-generator.js';
+import type { DB } from '../../src/infra/postgres/schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertAircraft, insertOrganization, insertProgram, insertTask } from '../support/factories.js';
+import { heldTransaction, lockWaiters } from '../support/people.js';
 
 let db: TestDatabase;
 let service: ProgramGenerationService;
@@ -227,6 +230,101 @@ describe('one active task per program', () => {
       .execute();
     expect(counts).toHaveLength(programs.length);
     expect(counts.every((row) => Number(row.n) === 1)).toBe(true);
+  });
+});
+
+describe('changes made while a run waits for an aircraft', () => {
+  /**
+   * Starts a run while another transaction holds the aircraft (as a task's completion does), makes
+   * `change` in that transaction once the run waits for the lock, then lets both finish.
+   */
+  async function runDuringChange(
+    orgId: string,
+    aircraftId: string,
+    change: (trx: Transaction<DB>) => Promise<unknown>,
+  ) {
+    let holder!: Transaction<DB>;
+    const held = await heldTransaction(db.db, async (trx) => {
+      holder = trx;
+      await sql`SELECT 1 FROM aircraft WHERE id = ${aircraftId} FOR NO KEY UPDATE`.execute(trx);
+    });
+    const run = generate(orgId);
+    await lockWaiters(db.db, 1);
+    await change(holder);
+    held.release();
+    await held.done;
+    return run;
+  }
+
+  it('makes no task for a program performed while the run waited for its aircraft', async () => {
+    const { orgId, aircraftId } = await fleet();
+    const program = await insertProgram(db.db, { aircraft_id: aircraftId, interval_value: 30 });
+    const result = await runDuringChange(orgId, aircraftId, (trx) =>
+      trx
+        .updateTable('maintenance_programs')
+        .set({ last_performed: NOW })
+        .where('id', '=', program.id)
+        .execute(),
+    );
+    expect(result.generated).toEqual([]);
+    expect(await tasksOf(program.id)).toEqual([]);
+  });
+
+  it('makes no task for a program deleted while the run waited for its aircraft', async () => {
+    const { orgId, aircraftId } = await fleet();
+    const program = await insertProgram(db.db, { aircraft_id: aircraftId });
+    const result = await runDuringChange(orgId, aircraftId, (trx) =>
+      trx.updateTable('maintenance_programs').set({ deleted_at: NOW }).where('id', '=', program.id).execute(),
+    );
+    expect(result.generated).toEqual([]);
+    expect(await tasksOf(program.id)).toEqual([]);
+  });
+
+  it('makes no task for the programs of an organization deleted while the run waited', async () => {
+    const { orgId, aircraftId } = await fleet();
+    const program = await insertProgram(db.db, { aircraft_id: aircraftId });
+    const result = await runDuringChange(orgId, aircraftId, (trx) =>
+      trx.updateTable('organizations').set({ deleted_at: NOW }).where('id', '=', orgId).execute(),
+    );
+    expect(result.generated).toEqual([]);
+    expect(await tasksOf(program.id)).toEqual([]);
+  });
+
+  it('plans from the aircraft’s counters as they were when the lock was granted', async () => {
+    const { orgId, aircraftId } = await fleet({ flight_hours_total: '1060' });
+    const program = await insertProgram(db.db, {
+      aircraft_id: aircraftId,
+      interval_type: 'flight_hours',
+      interval_value: 500,
+      lead_value: 50,
+      last_performed_flight_hours: 600,
+    });
+    const result = await runDuringChange(orgId, aircraftId, (trx) =>
+      trx.updateTable('aircraft').set({ flight_hours_total: '1090' }).where('id', '=', aircraftId).execute(),
+    );
+    // Read before the lock, 40 hours were left; the task says what was left once it was placed.
+    expect(result.generated.map((g) => g.plan.remaining)).toEqual([10]);
+    expect(await tasksOf(program.id)).toHaveLength(1);
+  });
+
+  it('makes no second task for a program whose task was planned while the run waited', async () => {
+    const { orgId, aircraftId } = await fleet();
+    const program = await insertProgram(db.db, { aircraft_id: aircraftId });
+    const result = await runDuringChange(orgId, aircraftId, (trx) =>
+      trx
+        .insertInto('maintenance_tasks')
+        .values({
+          org_id: orgId,
+          aircraft_id: aircraftId,
+          program_id: program.id,
+          type: 'inspection',
+          start_time: NEXT_SLOT,
+          end_time: new Date(NEXT_SLOT.getTime() + HOUR),
+        })
+        .execute(),
+    );
+    expect(result.generated).toEqual([]);
+    expect(await tasksOf(program.id)).toHaveLength(1);
   });
 });
 
