@@ -54,6 +54,9 @@ async function startDev(
   return { banner, output: () => output };
 }
 
+/** How long a log line written before the banner may take to arrive after it. */
+const LOG_LINE_WAIT = { timeout: 20_000, interval: 100 };
+
 /** Whether the start brought the demo up to date, from its `startup phases` log line. */
 function demoSeeded(output: string): boolean | undefined {
   const line = output.split('\n').find((l) => l.includes('"startup phases"'));
@@ -97,8 +100,9 @@ describe('amss dev on disk', () => {
       const port = await freePort();
       const first = await startDev(port, dataDir, 'info');
       const orgId = /demo org\s+(\S+)/.exec(first.banner)?.[1];
-      // The log is written asynchronously: its line may follow the banner.
-      await vi.waitFor(() => expect(demoSeeded(first.output())).toBe(true));
+      // The log is written asynchronously: its line may follow the banner, by seconds on a slow
+      // machine while the worker's first jobs keep the embedded database busy.
+      await vi.waitFor(() => expect(demoSeeded(first.output())).toBe(true), LOG_LINE_WAIT);
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], first.output()).toBe(0);
 
@@ -106,7 +110,7 @@ describe('amss dev on disk', () => {
       // restart finds the demo as the first start left it and does not seed it again.
       const second = await startDev(await freePort(), dataDir, 'info');
       expect(/demo org\s+(\S+)/.exec(second.banner)?.[1]).toBe(orgId);
-      await vi.waitFor(() => expect(demoSeeded(second.output())).toBe(false));
+      await vi.waitFor(() => expect(demoSeeded(second.output())).toBe(false), LOG_LINE_WAIT);
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], second.output()).toBe(0);
     } finally {
