@@ -256,35 +256,28 @@ describe('changes made while a run waits for an aircraft', () => {
     return run;
   }
 
-  it('makes no task for a program performed while the run waited for its aircraft', async () => {
+  it.each([
+    [
+      'a program performed',
+      (trx: Transaction<DB>, ids: { orgId: string; programId: string }) =>
+        trx.updateTable('maintenance_programs').set({ last_performed: NOW }).where('id', '=', ids.programId),
+    ],
+    [
+      'a program deleted',
+      (trx: Transaction<DB>, ids: { orgId: string; programId: string }) =>
+        trx.updateTable('maintenance_programs').set({ deleted_at: NOW }).where('id', '=', ids.programId),
+    ],
+    [
+      'the program of an organization deleted',
+      (trx: Transaction<DB>, ids: { orgId: string; programId: string }) =>
+        trx.updateTable('organizations').set({ deleted_at: NOW }).where('id', '=', ids.orgId),
+    ],
+  ])('makes no task for %s while the run waited for its aircraft', async (_, change) => {
     const { orgId, aircraftId } = await fleet();
+    // Performed now, a 30-day program is not due again for weeks.
     const program = await insertProgram(db.db, { aircraft_id: aircraftId, interval_value: 30 });
     const result = await runDuringChange(orgId, aircraftId, (trx) =>
-      trx
-        .updateTable('maintenance_programs')
-        .set({ last_performed: NOW })
-        .where('id', '=', program.id)
-        .execute(),
-    );
-    expect(result.generated).toEqual([]);
-    expect(await tasksOf(program.id)).toEqual([]);
-  });
-
-  it('makes no task for a program deleted while the run waited for its aircraft', async () => {
-    const { orgId, aircraftId } = await fleet();
-    const program = await insertProgram(db.db, { aircraft_id: aircraftId });
-    const result = await runDuringChange(orgId, aircraftId, (trx) =>
-      trx.updateTable('maintenance_programs').set({ deleted_at: NOW }).where('id', '=', program.id).execute(),
-    );
-    expect(result.generated).toEqual([]);
-    expect(await tasksOf(program.id)).toEqual([]);
-  });
-
-  it('makes no task for the programs of an organization deleted while the run waited', async () => {
-    const { orgId, aircraftId } = await fleet();
-    const program = await insertProgram(db.db, { aircraft_id: aircraftId });
-    const result = await runDuringChange(orgId, aircraftId, (trx) =>
-      trx.updateTable('organizations').set({ deleted_at: NOW }).where('id', '=', orgId).execute(),
+      change(trx, { orgId, programId: program.id }).execute(),
     );
     expect(result.generated).toEqual([]);
     expect(await tasksOf(program.id)).toEqual([]);
