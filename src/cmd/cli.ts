@@ -32,7 +32,8 @@ Commands:
 
 Configuration comes from the environment; see README.md.`;
 
-const commands = () => import('./commands.js');
+/** The commands' modules: the database, servers and jobs, loaded only by a command that runs them. */
+const loadCommands = () => import('./commands.js');
 
 async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -62,18 +63,21 @@ async function main(argv: string[]): Promise<void> {
         const { superviseServers } = await import('./supervisor.js');
         return superviseServers(config, loggerFor(config, 'server'));
       }
-      return (await commands()).serve('server');
+      return (await loadCommands()).serve(config);
     }
     case 'worker':
-      return (await commands()).work();
+      return (await loadCommands()).work();
     case 'dev':
-      return (await commands()).dev({ inMemory: values['in-memory'], buildConsole: values['build-console'] });
+      return (await loadCommands()).dev({
+        inMemory: values['in-memory'],
+        buildConsole: values['build-console'],
+      });
     case 'migrate':
-      return (await commands()).migrate(sub, values.all, values['app-role']);
+      return (await loadCommands()).migrate(sub, values.all, values['app-role']);
     case 'seed':
-      return (await commands()).seed();
+      return (await loadCommands()).seed();
     case 'create-admin':
-      return (await commands()).createAdmin(values.email, values.org);
+      return (await loadCommands()).createAdmin(values.email, values.org);
     default:
       exitWith(`unknown command "${command}"\n\n${USAGE}`);
   }

@@ -1,7 +1,8 @@
 /**
  * What every command does first — read the configuration or exit saying why, and make its logger —
- * kept apart from the modules that open databases and servers, so a process that only supervises
- * others (SERVER_PROCESSES > 1) loads none of them.
+ * and the errors cli.ts turns into a one-line message, kept apart from the modules that open
+ * databases and servers (runtime.ts), so a process that only supervises others (SERVER_PROCESSES
+ * > 1) loads none of them.
  */
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../observability/logger.js';

@@ -33,8 +33,9 @@ import {
 } from './runtime.js';
 import { onShutdown } from './shutdown.js';
 
-export async function serve(role: 'server'): Promise<void> {
-  const config = configOrExit({ needsDbUrl: true });
+/** `amss server`, one process of it (cli.ts has read `config`). */
+export async function serve(config: Config): Promise<void> {
+  const role = 'server';
   const logger = loggerFor(config, role);
   const database = await openDatabase(config, logger, { allowEmbedded: false, role });
   await requireMigratedDatabase(database);

@@ -1,3 +1,4 @@
+/** The graceful stop every long-running command shares, the supervisor of server processes included. */
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from '../observability/logger.js';
 

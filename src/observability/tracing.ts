@@ -13,7 +13,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
  * OTEL_EXPORTER_OTLP_ENDPOINT says; spans go to `<endpoint>/v1/traces`): a span per HTTP request,
  * gRPC call, PostgreSQL query and Redis command, plus the spans AMSS opens itself (worker jobs,
  * gRPC methods). Must run before pg, ioredis, http and grpc-js are loaded, so the instrumentations
- * can wrap them; `src/cmd/cli.ts` does so. Returns a function that flushes and stops.
+ * can wrap them; `src/cmd/main.ts` does so. Returns a function that flushes and stops.
  */
 export function startTracing(input: {
   endpoint: string;

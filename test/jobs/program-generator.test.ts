@@ -249,10 +249,14 @@ describe('changes made while a run waits for an aircraft', () => {
       await sql`SELECT 1 FROM aircraft WHERE id = ${aircraftId} FOR NO KEY UPDATE`.execute(trx);
     });
     const run = generate(orgId);
-    await lockWaiters(db.db, 1);
-    await change(holder);
-    held.release();
-    await held.done;
+    try {
+      await lockWaiters(db.db, 1);
+      await change(holder);
+    } finally {
+      // Whatever happened, let the run go on, so a failure shows as itself rather than a hang.
+      held.release();
+      await held.done;
+    }
     return run;
   }
 

@@ -11,5 +11,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // A page waits on the API, and the API on the embedded database, which shares a slow two-core
+    // machine with Chromium: a list can take seconds to appear (1 s, Vitest's default, missed the
+    // directives list on such a machine). A wait, not a timing requirement.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
   },
 });
