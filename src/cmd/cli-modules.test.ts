@@ -4,6 +4,13 @@ import { expect, it } from 'vitest';
 /** Packages a process that opens databases, servers or job queues loads; the supervisor needs none. */
 const HEAVY = ['pg', 'kysely', '@electric-sql/pglite', 'fastify', '@grpc/grpc-js', 'ioredis', 'typebox'];
 
+/** The package an import names: `pino` of `pino/file`, `@grpc/grpc-js` of `@grpc/grpc-js/build/…`. */
+const packageName = (path: string): string =>
+  path
+    .split('/')
+    .slice(0, path.startsWith('@') ? 2 : 1)
+    .join('/');
+
 /**
  * The packages `entry` loads before it runs, following its static imports only (what a dynamic
  * `import()` brings is loaded when the command asks for it). Type-only imports are erased.
@@ -27,13 +34,7 @@ async function staticPackages(entry: string): Promise<Set<string>> {
     seen.add(file);
     for (const imported of inputs[file]?.imports ?? []) {
       if (imported.kind !== 'import-statement') continue;
-      if (imported.external)
-        packages.add(
-          imported.path
-            .split('/')
-            .slice(0, imported.path.startsWith('@') ? 2 : 1)
-            .join('/'),
-        );
+      if (imported.external) packages.add(packageName(imported.path));
       else visit(imported.path);
     }
   };

@@ -35,9 +35,8 @@ import { onShutdown } from './shutdown.js';
 
 /** `amss server`, one process of it (cli.ts has read `config`). */
 export async function serve(config: Config): Promise<void> {
-  const role = 'server';
-  const logger = loggerFor(config, role);
-  const database = await openDatabase(config, logger, { allowEmbedded: false, role });
+  const logger = loggerFor(config, 'server');
+  const database = await openDatabase(config, logger, { allowEmbedded: false, role: 'server' });
   await requireMigratedDatabase(database);
   const redis = connectRedis(config, logger);
   const container = createContainer({

@@ -101,7 +101,7 @@ describe('amss dev on disk', () => {
       const first = await startDev(port, dataDir, 'info');
       const orgId = /demo org\s+(\S+)/.exec(first.banner)?.[1];
       // The log is written asynchronously: its line may follow the banner, by seconds on a slow
-      // machine while the worker's first jobs keep the embedded database busy.
+      // machine.
       await vi.waitFor(() => expect(demoSeeded(first.output())).toBe(true), LOG_LINE_WAIT);
       dev!.kill('SIGTERM');
       expect((await once(dev!, 'exit'))[0], first.output()).toBe(0);
